@@ -1,0 +1,116 @@
+/**
+ * The Platform interface: the only way the core reaches the world.
+ *
+ * Three hosts implement it: firmware/moddable (ECMA-419 on the board),
+ * host-sim (Node), and test/support/memory-platform (in memory, virtual clock).
+ * The shape follows ECMA-419: sockets are pulled into and written from
+ * caller-owned buffers, readiness is reported by callbacks with byte counts,
+ * and writes report how much was accepted so the caller can apply backpressure.
+ *
+ * Never: allocate per read or write on the core's side of this interface;
+ * callbacks receive the socket object the platform already holds.
+ */
+
+/** A connected TCP stream as the core sees it. */
+export interface Socket {
+  /**
+   * The pool slot the server attached to this socket, or -1. Owned by the
+   * server; platforms only initialise it to -1.
+   */
+  slot: number;
+  /** Peer address as text, e.g. "127.0.0.1". */
+  readonly remoteAddress: string;
+  /** Peer port. */
+  readonly remotePort: number;
+  /**
+   * Copies up to `length` received bytes into `into` at `offset` and returns
+   * how many were copied (0 when nothing is pending). Never blocks.
+   */
+  read(into: Uint8Array, offset: number, length: number): number;
+  /**
+   * Queues up to `length` bytes from `from` at `offset` for sending and
+   * returns how many were accepted (possibly fewer, possibly 0 when the send
+   * buffer is full). The bytes are copied before it returns, so the caller
+   * may reuse its buffer at once. When fewer were accepted, the platform
+   * calls `writable` once space frees up.
+   */
+  write(from: Uint8Array, offset: number, length: number): number;
+  /** Free space in the send buffer, in bytes. */
+  writable(): number;
+  /**
+   * Closes the connection after queued bytes are sent. No callback for this
+   * socket fires after close().
+   */
+  close(): void;
+}
+
+/** Callbacks a listening server receives. `this` is not used. */
+export interface SocketHandler {
+  /** A new connection. The server sets `socket.slot` or closes it. */
+  accept(socket: Socket): void;
+  /** `count` bytes are waiting to be read. */
+  readable(socket: Socket, count: number): void;
+  /** `space` bytes are free in the send buffer after it was full. */
+  writable(socket: Socket, space: number): void;
+  /** The peer closed or reset the connection; the socket is gone. */
+  closed(socket: Socket): void;
+}
+
+/** Where to listen. */
+export interface ListenOptions {
+  /** TCP port; 0 lets the platform pick one (hosts only). */
+  port: number;
+  /** Interface address; platforms pick a sensible default when omitted. */
+  host?: string;
+}
+
+/** A listening endpoint. */
+export interface Listener {
+  /** The port actually bound (useful with port 0). */
+  readonly port: number;
+  /** Stops accepting; existing sockets are unaffected. */
+  close(): void;
+}
+
+/** An opaque timer handle. */
+export type TimerHandle = unknown;
+
+/** Memory figures the platform can give; all in bytes. */
+export interface MemoryStats {
+  /** Bytes of heap in use (XS slot + chunk heap on the board, V8 heap in the simulator). */
+  used: number;
+  /** Bytes of heap available in total, or 0 when unknown. */
+  total: number;
+}
+
+/** The host interface. See DESIGN.md "The Platform interface". */
+export interface Platform {
+  /** Short name of the host, e.g. "moddable", "node", "memory". */
+  readonly name: string;
+  /**
+   * Starts listening. Rejects with an Error whose `code` is "EADDRINUSE"
+   * when the port is taken, "EACCES" when not permitted.
+   */
+  listen(options: ListenOptions, handler: SocketHandler): Promise<Listener>;
+  /** Monotonic clock in milliseconds. */
+  now(): number;
+  /** Calls `callback` after `ms` milliseconds, and every `ms` after when `repeat`. */
+  setTimer(callback: () => void, ms: number, repeat: boolean): TimerHandle;
+  /** Cancels a timer; harmless when it already fired. */
+  clearTimer(handle: TimerHandle): void;
+  /**
+   * A read-only asset (flash resource on the board, file in the simulator),
+   * or undefined when there is none. The bytes must not be modified.
+   */
+  asset(name: string): Uint8Array | undefined;
+  /** Reads a small persistent value, or undefined. */
+  storeGet(key: string): string | undefined;
+  /** Writes a small persistent value (survives a restart). */
+  storeSet(key: string, value: string): void;
+  /** Deletes a persistent value. */
+  storeDelete(key: string): void;
+  /** Current memory use. */
+  memory(): MemoryStats;
+  /** Writes one line to the host's log. */
+  log(message: string): void;
+}
