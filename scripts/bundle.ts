@@ -1,0 +1,57 @@
+/**
+ * The one esbuild step that `chipweb build` and `chipweb sim` share, so the
+ * simulator runs the very bundle shape the board runs.
+ *
+ * Never: add host-specific code paths here; targets differ only in format,
+ * externals and minification.
+ */
+import * as esbuild from 'esbuild';
+
+/** What to bundle and for which host. */
+export interface BundleOptions {
+  /** The app's entry module (exports the App as default). */
+  entry: string;
+  /** Output file. */
+  outfile: string;
+  /** 'node' for the simulator, 'moddable' for the board, 'xs' for the host XS engine. */
+  host: 'node' | 'moddable' | 'xs';
+  /** Minify (default: true for moddable, false otherwise). */
+  minify?: boolean;
+  /** Extra module names left external (Moddable module specifiers, for example). */
+  external?: string[];
+}
+
+/** Module specifiers that exist only on the board and are never bundled. */
+export const MODDABLE_MODULES = [
+  'embedded:*',
+  'timer',
+  'Resource',
+  'preference',
+  'instrumentation',
+  'wifi',
+  'net',
+  'mdns',
+  'flash',
+  'time',
+];
+
+/** Bundles `entry` with esbuild and returns the output's size in bytes. */
+export async function bundle(options: BundleOptions): Promise<{ bytes: number; warnings: string[] }> {
+  const moddable = options.host === 'moddable';
+  const result = await esbuild.build({
+    entryPoints: [options.entry],
+    outfile: options.outfile,
+    bundle: true,
+    format: options.host === 'xs' ? 'iife' : 'esm',
+    platform: options.host === 'node' ? 'node' : 'neutral',
+    target: 'es2022',
+    minify: options.minify ?? moddable,
+    sourcemap: options.host === 'node' ? 'inline' : false,
+    external: [...(moddable ? MODDABLE_MODULES : []), ...(options.external ?? [])],
+    logLevel: 'silent',
+    metafile: true,
+  });
+  let bytes = 0;
+  for (const output of Object.values(result.metafile.outputs)) bytes += output.bytes;
+  return { bytes, warnings: result.warnings.map((w) => w.text) };
+}

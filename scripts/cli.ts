@@ -1,0 +1,47 @@
+/**
+ * The `chipweb` command: parses the subcommand and hands over to the module
+ * that does the work. Imported by nothing.
+ */
+
+const USAGE = `usage: chipweb <command> [options]
+
+commands:
+  sim ENTRY [--port N] [--host H] [--slots N] [--slot-size N] [--engine node|xs]
+        run the app in the host simulator (default http://127.0.0.1:8080)
+  build ENTRY --target esp32|pico_w|moddable-sim
+        bundle the app into build/<target>/ with a Moddable manifest
+  flash --target esp32|pico_w|moddable-sim [--port PORT]
+        build with the Moddable tools and put the app on the board
+
+run 'chipweb <command> --help' for the options of one command`;
+
+const commands: Record<string, () => Promise<{ run(args: string[]): Promise<number> }>> = {
+  sim: () => import('../host-sim/cli.ts'),
+  build: () => import('./build.ts'),
+  flash: () => import('./flash.ts'),
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(USAGE);
+    return name ? 0 : 2;
+  }
+  const load = commands[name];
+  if (!load) {
+    console.error(`chipweb: unknown command '${name}'\n\n${USAGE}`);
+    return 2;
+  }
+  const command = await load();
+  return command.run(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`chipweb: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);
