@@ -1,0 +1,325 @@
+/**
+ * Route matcher: walks a table from compile.ts over path bytes that are still
+ * in the request buffer, and reports the route, its param spans, or why there
+ * is none (404, 405, trailing-slash redirect).
+ *
+ * Never: allocate in matchRoute or methodCode (no strings, arrays, closures or
+ * objects; only numbers), write to the table (it may be a view over flash), or
+ * keep state between calls (no module-level scratch: a preloaded module's
+ * objects are read-only on XS). It recurses only at branch points, at most
+ * MAX_BACKTRACK_DEPTH deep (checked by the compiler).
+ *
+ * Matching rules (documented for users in README "Routing"):
+ * - static beats param beats wildcard at every segment, with full backtracking;
+ *   as if each method had its own tree (a route of another method never hides
+ *   one of this method);
+ * - '?' ends the path; bytes are compared raw (no percent-decoding, no path
+ *   cleaning: '//' is two separators around an empty segment, and a param never
+ *   matches an empty segment);
+ * - HEAD uses the HEAD route of a path, else its GET route, else its "*" route;
+ *   other methods use their own route, else the path's "*" route.
+ */
+
+import { ANY_METHOD_CODE, FLAG_PARAM, FLAG_ROUTES, FLAG_WILDCARD, STATIC_COUNT_MASK } from './format.ts';
+import { METHOD_GET, METHOD_HEAD, STANDARD_METHOD_COUNT, STANDARD_METHOD_NAMES, standardMethodCode } from './methods.ts';
+
+/** No route for this path, whatever the method. */
+export const MATCH_NOT_FOUND = -1;
+/** The path has routes, none for this method: answer 405 with allowedMethods(). */
+export const MATCH_METHOD_NOT_ALLOWED = -2;
+/** Not found, but the path with a '/' appended has a route for this method: redirect. */
+export const MATCH_ADD_SLASH = -3;
+/** Not found, but the path without its final '/' has a route for this method: redirect. */
+export const MATCH_REMOVE_SLASH = -4;
+
+const SLASH = 47;
+const QUERY = 63;
+const ROOT_OFFSET = 14;
+
+/**
+ * Depth-first search from `node`, whose label has matched up to `p`.
+ * `end` is where the real path bytes stop; `slashEnd` is end + 1 when a '/'
+ * is to be imagined after them (trailing-slash probe), else end.
+ * Returns a route index, MATCH_METHOD_NOT_ALLOWED when some path-matching node
+ * had routes but none for `method`, else MATCH_NOT_FOUND.
+ * Straight descents loop; only a branch with an untried alternative recurses.
+ */
+function search(
+  table: Uint8Array, method: number, bytes: Uint8Array, end: number, slashEnd: number,
+  params: Int32Array, node: number, p: number, k: number,
+): number {
+  let seen = MATCH_NOT_FOUND;
+  for (;;) {
+    const flags = table[node];
+    let at = node + 2 + table[node + 1];
+    let statics = flags & STATIC_COUNT_MASK;
+    if (statics === STATIC_COUNT_MASK) statics = table[at++];
+    const pointers = at + statics;
+
+    if (p >= slashEnd || (p < end && bytes[p] === QUERY)) {
+      // The path is consumed here: this node decides.
+      if ((flags & FLAG_ROUTES) === 0) return seen;
+      let block = pointers + 2 * statics;
+      if (flags & FLAG_PARAM) block += 2;
+      if (flags & FLAG_WILDCARD) block += 2;
+      const count = table[block++];
+      let getRoute = -1;
+      let anyRoute = -1;
+      for (let i = 0; i < count; i++, block += 3) {
+        const code = table[block];
+        if (code === method) return table[block + 1] | (table[block + 2] << 8);
+        if (code === METHOD_GET) getRoute = table[block + 1] | (table[block + 2] << 8);
+        else if (code === ANY_METHOD_CODE) anyRoute = table[block + 1] | (table[block + 2] << 8);
+      }
+      if (method === METHOD_HEAD && getRoute >= 0) return getRoute;
+      return anyRoute >= 0 ? anyRoute : MATCH_METHOD_NOT_ALLOWED;
+    }
+
+    const alternatives = flags & (FLAG_PARAM | FLAG_WILDCARD);
+    const c = p < end ? bytes[p] : SLASH;
+    // Static children, first bytes ascending: find the one starting with c.
+    let child = 0;
+    for (let i = 0; i < statics; i++) {
+      const first = table[at + i];
+      if (first < c) continue;
+      if (first === c) {
+        const pointer = pointers + 2 * i;
+        child = table[pointer] | (table[pointer + 1] << 8);
+      }
+      break;
+    }
+    if (child !== 0) {
+      const stop = p + 1 + table[child + 1];
+      let matches = stop <= slashEnd;
+      if (matches) {
+        const label = child + 1 - p; // the label byte for path position q is table[label + q]
+        if (stop <= end) {
+          for (let q = p + 1; q < stop; q++) {
+            if (table[label + q] !== bytes[q]) { matches = false; break; }
+          }
+        } else {
+          for (let q = p + 1; q < stop; q++) {
+            if (table[label + q] !== (q < end ? bytes[q] : SLASH)) { matches = false; break; }
+          }
+        }
+      }
+      if (matches) {
+        if (alternatives === 0) { node = child; p = stop; continue; }
+        const found = search(table, method, bytes, end, slashEnd, params, child, stop, k);
+        if (found >= 0) return found;
+        if (found === MATCH_METHOD_NOT_ALLOWED) seen = found;
+      }
+    }
+    if (alternatives === 0) return seen;
+
+    let pointer = pointers + 2 * statics;
+    if (flags & FLAG_PARAM) {
+      let q = p;
+      while (q < end) {
+        const b = bytes[q];
+        if (b === SLASH || b === QUERY) break;
+        q++;
+      }
+      if (q > p) {
+        const child = table[pointer] | (table[pointer + 1] << 8);
+        params[2 * k] = p;
+        params[2 * k + 1] = q;
+        if ((flags & FLAG_WILDCARD) === 0) { node = child; p = q; k++; continue; }
+        const found = search(table, method, bytes, end, slashEnd, params, child, q, k + 1);
+        if (found >= 0) return found;
+        if (found === MATCH_METHOD_NOT_ALLOWED) seen = found;
+      }
+      pointer += 2;
+    }
+    if ((flags & FLAG_WILDCARD) && c === SLASH) {
+      // Catch-all: the rest of the path, its leading '/' included.
+      let q = p;
+      if (slashEnd > end) q = slashEnd;
+      else while (q < end && bytes[q] !== QUERY) q++;
+      params[2 * k] = p;
+      params[2 * k + 1] = q;
+      node = table[pointer] | (table[pointer + 1] << 8);
+      p = q;
+      k++;
+      continue;
+    }
+    return seen;
+  }
+}
+
+/**
+ * Finds the route for `method` (a code from methods.ts or methodCode()) and
+ * the path in bytes[start..end) (stopping at '?'). On success returns the
+ * route index and has written params[2*i] / params[2*i+1] = start / end offset
+ * (into `bytes`) of the route's i-th param, in path order; size params as
+ * 2 * maxParams(table). Otherwise returns MATCH_ADD_SLASH / MATCH_REMOVE_SLASH
+ * when the other trailing-slash variant has a route for this method,
+ * MATCH_METHOD_NOT_ALLOWED when the path has routes for other methods only,
+ * else MATCH_NOT_FOUND (params may then hold garbage). Allocates nothing.
+ */
+export function matchRoute(table: Uint8Array, method: number, bytes: Uint8Array, start: number, end: number, params: Int32Array): number {
+  const root = table[ROOT_OFFSET] | (table[ROOT_OFFSET + 1] << 8);
+  const found = search(table, method, bytes, end, end, params, root, start, 0);
+  if (found >= 0) return found;
+  return probeTrailingSlash(table, method, bytes, start, end, params, root, found);
+}
+
+/** The not-found path of matchRoute: try the other trailing-slash variant for this method. */
+function probeTrailingSlash(
+  table: Uint8Array, method: number, bytes: Uint8Array, start: number, end: number,
+  params: Int32Array, root: number, notFound: number,
+): number {
+  let pathEnd = start;
+  while (pathEnd < end && bytes[pathEnd] !== QUERY) pathEnd++;
+  if (pathEnd - start > 1 && bytes[pathEnd - 1] === SLASH) {
+    if (search(table, method, bytes, pathEnd - 1, pathEnd - 1, params, root, start, 0) >= 0) return MATCH_REMOVE_SLASH;
+  } else if (search(table, method, bytes, pathEnd, pathEnd + 1, params, root, start, 0) >= 0) {
+    return MATCH_ADD_SLASH;
+  }
+  return notFound;
+}
+
+/** Bitmap of every method code the table knows. */
+function allMethodsMask(table: Uint8Array): number {
+  const count = table[12];
+  return count >= 32 ? -1 : (1 << count) - 1;
+}
+
+/** Exhaustive search collecting the methods of every node the path reaches; params are not recorded. */
+function collectMethods(table: Uint8Array, bytes: Uint8Array, end: number, node: number, p: number): number {
+  const flags = table[node];
+  let at = node + 2 + table[node + 1];
+  let statics = flags & STATIC_COUNT_MASK;
+  if (statics === STATIC_COUNT_MASK) statics = table[at++];
+  let pointer = at + statics;
+  if (p >= end) {
+    if ((flags & FLAG_ROUTES) === 0) return 0;
+    let block = pointer + 2 * statics + ((flags & FLAG_PARAM) ? 2 : 0) + ((flags & FLAG_WILDCARD) ? 2 : 0);
+    const count = table[block++];
+    let methods = 0;
+    for (let i = 0; i < count; i++, block += 3) {
+      const code = table[block];
+      if (code === ANY_METHOD_CODE) methods |= allMethodsMask(table);
+      else if (code < 32) methods |= 1 << code;
+    }
+    if (methods & (1 << METHOD_GET)) methods |= 1 << METHOD_HEAD;
+    return methods;
+  }
+  let methods = 0;
+  const c = bytes[p];
+  for (let i = 0; i < statics; i++) {
+    if (table[at + i] !== c) continue;
+    const child = table[pointer + 2 * i] | (table[pointer + 2 * i + 1] << 8);
+    const stop = p + 1 + table[child + 1];
+    let matches = stop <= end;
+    for (let q = p + 1; matches && q < stop; q++) matches = table[child + 1 + q - p] === bytes[q];
+    if (matches) methods |= collectMethods(table, bytes, end, child, stop);
+  }
+  pointer += 2 * statics;
+  if (flags & FLAG_PARAM) {
+    let q = p;
+    while (q < end && bytes[q] !== SLASH) q++;
+    if (q > p) methods |= collectMethods(table, bytes, end, table[pointer] | (table[pointer + 1] << 8), q);
+    pointer += 2;
+  }
+  if ((flags & FLAG_WILDCARD) && c === SLASH) {
+    methods |= collectMethods(table, bytes, end, table[pointer] | (table[pointer + 1] << 8), end);
+  }
+  return methods;
+}
+
+/**
+ * Bitmap (bit = method code) of the methods that have a route for the path in
+ * bytes[start..end) (stopping at '?'): what the Allow header of a 405 lists.
+ * GET implies HEAD; a "*" route sets every code the table knows. Returned as
+ * an unsigned 32-bit number. For 405 answers, not the success path.
+ */
+export function allowedMethods(table: Uint8Array, bytes: Uint8Array, start: number, end: number): number {
+  let pathEnd = start;
+  while (pathEnd < end && bytes[pathEnd] !== QUERY) pathEnd++;
+  const root = table[ROOT_OFFSET] | (table[ROOT_OFFSET + 1] << 8);
+  return collectMethods(table, bytes, pathEnd, root, start) >>> 0;
+}
+
+/**
+ * Method code of the token bytes[start..end): the fixed code of a standard
+ * method, the table's code of a custom one, or -1 when the table has no route
+ * with that method (such a request can only match "*" routes). Allocates nothing.
+ */
+export function methodCode(table: Uint8Array, bytes: Uint8Array, start: number, end: number): number {
+  const standard = standardMethodCode(bytes, start, end);
+  if (standard >= 0) return standard;
+  const length = end - start;
+  let at = 16;
+  for (let code = STANDARD_METHOD_COUNT; code < table[12]; code++) {
+    const nameLength = table[at++];
+    if (nameLength === length) {
+      let same = true;
+      for (let i = 0; i < length; i++) {
+        if (table[at + i] !== bytes[start + i]) { same = false; break; }
+      }
+      if (same) return code;
+    }
+    at += nameLength;
+  }
+  return -1;
+}
+
+/** Name of a method code, for the Allow header. Throws RangeError for a code the table does not know. */
+export function methodName(table: Uint8Array, code: number): string {
+  if (code >= 0 && code < STANDARD_METHOD_COUNT) return STANDARD_METHOD_NAMES[code];
+  if (!(code >= STANDARD_METHOD_COUNT && code < table[12])) throw new RangeError(`no method code ${code} in this route table`);
+  let at = 16;
+  for (let skip = STANDARD_METHOD_COUNT; skip < code; skip++) at += 1 + table[at];
+  let name = '';
+  for (let i = 0; i < table[at]; i++) name += String.fromCharCode(table[at + 1 + i]);
+  return name;
+}
+
+/** Number of routes compiled into the table. */
+export function routeCount(table: Uint8Array): number {
+  return table[8] | (table[9] << 8);
+}
+
+/** Largest param count of any route: size the params array as 2 * maxParams(table). */
+export function maxParams(table: Uint8Array): number {
+  return table[3];
+}
+
+/** The routesHash() of the route list the table was compiled from. */
+export function tableHash(table: Uint8Array): number {
+  return (table[4] | (table[5] << 8) | (table[6] << 16) | (table[7] << 24)) >>> 0;
+}
+
+/** Number of params (a trailing wildcard included) of a route; -1 if the table has no such route. */
+export function paramCount(table: Uint8Array, route: number): number {
+  return findParamDepth(table, table[ROOT_OFFSET] | (table[ROOT_OFFSET + 1] << 8), route, 0);
+}
+
+/** Depth-first search for the node holding `route`; returns the params passed on the way, or -1. */
+function findParamDepth(table: Uint8Array, node: number, route: number, depth: number): number {
+  const flags = table[node];
+  let at = node + 2 + table[node + 1];
+  let statics = flags & STATIC_COUNT_MASK;
+  if (statics === STATIC_COUNT_MASK) statics = table[at++];
+  let pointer = at + statics;
+  for (let i = 0; i < statics; i++, pointer += 2) {
+    const found = findParamDepth(table, table[pointer] | (table[pointer + 1] << 8), route, depth);
+    if (found >= 0) return found;
+  }
+  for (let kind = FLAG_PARAM; kind <= FLAG_WILDCARD; kind <<= 1) {
+    if (flags & kind) {
+      const found = findParamDepth(table, table[pointer] | (table[pointer + 1] << 8), route, depth + 1);
+      if (found >= 0) return found;
+      pointer += 2;
+    }
+  }
+  if (flags & FLAG_ROUTES) {
+    const count = table[pointer];
+    for (let i = 0; i < count; i++) {
+      const at3 = pointer + 1 + 3 * i;
+      if ((table[at3 + 1] | (table[at3 + 2] << 8)) === route) return depth;
+    }
+  }
+  return -1;
+}
