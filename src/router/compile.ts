@@ -308,7 +308,7 @@ function writeU16(table: Uint8Array, at: number, value: number): void {
  * names at the same position, an empty param name, a malformed path or method,
  * or when a limit is exceeded.
  */
-export function compileRoutes(routes: ReadonlyArray<RouteSpec>): Uint8Array {
+export function compileRoutes(routes: ReadonlyArray<RouteSpec>): Uint8Array<ArrayBuffer> {
   if (routes.length > MAX_ROUTES) {
     throw new RouteError(`too many routes: ${routes.length} (limit ${MAX_ROUTES})`);
   }
