@@ -1,0 +1,192 @@
+/**
+ * App: route registration, groups and middleware, shaped like Gin and Hono.
+ *
+ * Registration happens once, at start. Each route's middleware chain is
+ * combined when the route is registered (as Gin does), so a request only
+ * walks an array that already exists. `compile()` hands the server the
+ * route table and the chains.
+ *
+ * Never: run per request. Nothing here is on the request path.
+ */
+import type { ErrorHandler, Handler } from './context.ts';
+import { compileRoutes, paramNames, routesHash, tableHash } from './router/index.ts';
+import type { RouteSpec } from './router/index.ts';
+
+type ParamName<Segment extends string> = Segment extends `:${infer Name}` ? Name : Segment extends `*${infer Name}` ? Name : never;
+
+/**
+ * The param names of a route path: `PathParams<'/repos/:owner/:repo'>` is
+ * `'owner' | 'repo'`. A path that is not a literal gives `string`.
+ */
+export type PathParams<Path extends string> = string extends Path
+  ? string
+  : Path extends `${infer Head}/${infer Tail}`
+    ? ParamName<Head> | PathParams<Tail>
+    : ParamName<Path>;
+
+/** App-wide behaviour switches. */
+export interface AppOptions {
+  /** Redirect /a/ to /a (or the reverse) when only the other exists (default true). */
+  redirectTrailingSlash?: boolean;
+}
+
+/** Everything the server needs from an App, fixed at start. */
+export interface CompiledApp {
+  /** The route table (compiled here, or shipped from flash). */
+  readonly table: Uint8Array;
+  /** Chain of each route, by route index. */
+  readonly chains: readonly (readonly Handler<any>[])[];
+  /** Param names of each route, by route index. */
+  readonly params: readonly (readonly string[])[];
+  /** Global middleware + the not-found handler. */
+  readonly notFound: readonly Handler<any>[];
+  /** Global middleware + the method-not-allowed handler. */
+  readonly methodNotAllowed: readonly Handler<any>[];
+  /** The error handler, if the app set one. */
+  readonly onError: ErrorHandler | null;
+  /** See AppOptions. */
+  readonly redirectTrailingSlash: boolean;
+  /** Most params of any route. */
+  readonly maxParams: number;
+}
+
+/** Methods the registration helpers cover; `all` registers "*". */
+type Registrar<Prefix extends string, Self> = <Path extends string>(path: Path, ...handlers: Handler<PathParams<`${Prefix}${Path}`>>[]) => Self;
+
+/** A set of routes under a common prefix with its own middleware. */
+export class Group<Prefix extends string = ''> {
+  /** @internal */ readonly owner: App;
+  /** The full prefix of this group. */
+  readonly prefix: Prefix;
+  /** @internal */ readonly middleware: Handler<any>[];
+
+  /** Use app.group() rather than this. */
+  constructor(owner: App, prefix: Prefix, middleware: Handler<any>[]) {
+    this.owner = owner;
+    this.prefix = prefix;
+    this.middleware = middleware;
+  }
+
+  /** Adds middleware for the routes registered on this group from now on. */
+  use(...middleware: Handler<any>[]): this {
+    for (let i = 0; i < middleware.length; i++) this.middleware.push(middleware[i]);
+    return this;
+  }
+
+  /** A nested group: prefix appended, middleware inherited. */
+  group<Sub extends string>(prefix: Sub, ...middleware: Handler<any>[]): Group<`${Prefix}${Sub}`> {
+    return new Group(this.owner, `${this.prefix}${prefix}` as `${Prefix}${Sub}`, this.middleware.concat(middleware));
+  }
+
+  /** Registers handlers for any method token (e.g. "PROPFIND"). */
+  on<Path extends string>(method: string, path: Path, ...handlers: Handler<PathParams<`${Prefix}${Path}`>>[]): this {
+    this.owner.addRoute(method.toUpperCase(), this.prefix + path, this.middleware.concat(handlers as Handler<any>[]));
+    return this;
+  }
+
+  /** GET (HEAD is answered by the GET handler unless a HEAD route exists). */
+  get: Registrar<Prefix, this> = (path, ...handlers) => this.on('GET', path, ...handlers);
+  /** POST. */
+  post: Registrar<Prefix, this> = (path, ...handlers) => this.on('POST', path, ...handlers);
+  /** PUT. */
+  put: Registrar<Prefix, this> = (path, ...handlers) => this.on('PUT', path, ...handlers);
+  /** PATCH. */
+  patch: Registrar<Prefix, this> = (path, ...handlers) => this.on('PATCH', path, ...handlers);
+  /** DELETE. */
+  delete: Registrar<Prefix, this> = (path, ...handlers) => this.on('DELETE', path, ...handlers);
+  /** OPTIONS. */
+  options: Registrar<Prefix, this> = (path, ...handlers) => this.on('OPTIONS', path, ...handlers);
+  /** HEAD (only to override the GET fallback). */
+  head: Registrar<Prefix, this> = (path, ...handlers) => this.on('HEAD', path, ...handlers);
+  /** Every method. */
+  all: Registrar<Prefix, this> = (path, ...handlers) => this.on('*', path, ...handlers);
+}
+
+const DEFAULT_NOT_FOUND: Handler<any> = (c) => c.text('404 Not Found\n', 404);
+
+/** The application: routes, middleware, error handling. */
+export class App extends Group<''> {
+  private readonly specs: RouteSpec[] = [];
+  private readonly chainList: Handler<any>[][] = [];
+  private readonly globalMiddleware: Handler<any>[];
+  private notFoundHandler: Handler<any> = DEFAULT_NOT_FOUND;
+  private errorHandler: ErrorHandler | null = null;
+  private readonly appOptions: AppOptions;
+  private compiled: CompiledApp | null = null;
+
+  /** Creates an empty app. */
+  constructor(options: AppOptions = {}) {
+    const middleware: Handler<any>[] = [];
+    super(null as unknown as App, '', middleware);
+    (this as { owner: App }).owner = this;
+    this.globalMiddleware = middleware;
+    this.appOptions = options;
+  }
+
+  /** @internal Registers one route; used by groups. */
+  addRoute(method: string, path: string, chain: Handler<any>[]): void {
+    if (this.compiled) throw new Error(`app: route ${method} ${path} registered after the server started`);
+    if (chain.length === 0) throw new Error(`app: route ${method} ${path} has no handler`);
+    this.specs.push([method, path]);
+    this.chainList.push(chain);
+  }
+
+  /** Sets the handler for requests no route matches (global middleware runs first). */
+  notFound(handler: Handler<any>): this {
+    this.notFoundHandler = handler;
+    return this;
+  }
+
+  /** Sets the handler for errors thrown by handlers (default: 500, or the HttpError's status). */
+  onError(handler: ErrorHandler): this {
+    this.errorHandler = handler;
+    return this;
+  }
+
+  /** Every registered route as [method, path], in registration order ("*" = all methods). */
+  routes(): RouteSpec[] {
+    return this.specs.slice();
+  }
+
+  /** Hash of the route list, as stored in a table compiled from it. */
+  routesHash(): number {
+    return routesHash(this.specs);
+  }
+
+  /**
+   * Freezes the app for serving. With `table` (shipped from flash), checks
+   * that it was compiled from exactly these routes and throws if not.
+   */
+  compile(table?: Uint8Array): CompiledApp {
+    if (this.compiled) return this.compiled;
+    let routeTable: Uint8Array;
+    if (table) {
+      const expected = routesHash(this.specs);
+      if (tableHash(table) !== expected) {
+        throw new Error(`app: the route table does not match the app's ${this.specs.length} routes (table hash ${tableHash(table)}, routes hash ${expected}); rebuild with 'chipweb build'`);
+      }
+      routeTable = table;
+    } else {
+      routeTable = compileRoutes(this.specs);
+    }
+    const params: string[][] = [];
+    let maxParams = 0;
+    for (let i = 0; i < this.specs.length; i++) {
+      const names = paramNames(this.specs[i][1]);
+      params.push(names);
+      if (names.length > maxParams) maxParams = names.length;
+    }
+    const methodNotAllowed: Handler<any> = (c) => c.text('405 Method Not Allowed\n', 405);
+    this.compiled = {
+      table: routeTable,
+      chains: this.chainList,
+      params,
+      notFound: this.globalMiddleware.concat([this.notFoundHandler]),
+      methodNotAllowed: this.globalMiddleware.concat([methodNotAllowed]),
+      onError: this.errorHandler,
+      redirectTrailingSlash: this.appOptions.redirectTrailingSlash !== false,
+      maxParams,
+    };
+    return this.compiled;
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * Response state of one slot and the encoder that turns it into bytes.
+ *
+ * Handlers fill a ResponseState (status, a few headers, one body source);
+ * the server encodes the head into the slot's output area and then moves
+ * the body out in pieces that respect the socket's free space. Status
+ * lines and common header lines are encoded once, at module load.
+ *
+ * Never: concatenate strings or create arrays per response.
+ */
+import { methodName } from '../router/index.ts';
+import { knownStatusCodes, reasonPhrase, statusHasBody } from './status.ts';
+import { encodeUtf8, lastEncodeEnd, utf8Length, writeAscii, writeDecimal } from './text.ts';
+
+/** No body. */
+export const BODY_NONE = 0;
+/** Body is a string, encoded as UTF-8 while it is sent. */
+export const BODY_STRING = 1;
+/** Body is a byte range of a Uint8Array (a slot span, an asset in flash). */
+export const BODY_BYTES = 2;
+/** Body is streamed by the handler with chunked encoding. */
+export const BODY_STREAM = 3;
+
+/** Most response headers a handler may set. */
+export const MAX_RESPONSE_HEADERS = 16;
+
+function ascii(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  writeAscii(out, 0, s);
+  return out;
+}
+
+const STATUS_LINES: Uint8Array[] = [];
+(function preencodeStatusLines() {
+  const codes = knownStatusCodes();
+  for (let i = 0; i < codes.length; i++) STATUS_LINES[codes[i]] = ascii('HTTP/1.1 ' + codes[i] + ' ' + reasonPhrase(codes[i]) + '\r\n');
+})();
+
+const CONTENT_LENGTH = ascii('Content-Length: ');
+const CONTENT_TYPE = ascii('Content-Type: ');
+const CONNECTION_CLOSE = ascii('Connection: close\r\n');
+const CONNECTION_KEEP_ALIVE = ascii('Connection: keep-alive\r\n');
+const CHUNKED = ascii('Transfer-Encoding: chunked\r\n');
+const CRLF = ascii('\r\n');
+
+/** Content types the helpers use; constants so no string is built per response. */
+export const TYPE_TEXT = 'text/plain; charset=utf-8';
+/** JSON content type. */
+export const TYPE_JSON = 'application/json';
+/** HTML content type. */
+export const TYPE_HTML = 'text/html; charset=utf-8';
+/** Raw bytes content type. */
+export const TYPE_BYTES = 'application/octet-stream';
+
+/** What a handler said the response is. One per slot, reset per request. */
+export class ResponseState {
+  /** Status code. */
+  status = 200;
+  /** Content-Type, or '' for none. */
+  contentType = '';
+  /** Number of extra headers set. */
+  headerCount = 0;
+  /** Extra header names and values (strings owned by the handler). */
+  readonly headerNames: string[] = [];
+  readonly headerValues: string[] = [];
+  /** One of BODY_*. */
+  bodyKind = BODY_NONE;
+  /** String body. */
+  bodyString = '';
+  /** Byte body source and range. */
+  bodyBytes: Uint8Array | null = null;
+  bodyStart = 0;
+  bodyEnd = 0;
+  /** A handler has produced the response (later writes are ignored). */
+  committed = false;
+  /** Bitmap of allowed method codes for an Allow header (405), or 0. */
+  allowMask = 0;
+
+  constructor() {
+    for (let i = 0; i < MAX_RESPONSE_HEADERS; i++) {
+      this.headerNames.push('');
+      this.headerValues.push('');
+    }
+  }
+
+  /** Back to a fresh 200 with nothing set. */
+  reset(): void {
+    this.status = 200;
+    this.contentType = '';
+    for (let i = 0; i < this.headerCount; i++) {
+      this.headerNames[i] = '';
+      this.headerValues[i] = '';
+    }
+    this.headerCount = 0;
+    this.bodyKind = BODY_NONE;
+    this.bodyString = '';
+    this.bodyBytes = null;
+    this.bodyStart = 0;
+    this.bodyEnd = 0;
+    this.committed = false;
+    this.allowMask = 0;
+  }
+
+  /** Sets a header, replacing one of the same name (ASCII case-insensitive). */
+  setHeader(name: string, value: string): void {
+    for (let i = 0; i < this.headerCount; i++) {
+      if (sameName(this.headerNames[i], name)) {
+        this.headerValues[i] = value;
+        return;
+      }
+    }
+    if (this.headerCount >= MAX_RESPONSE_HEADERS) throw new RangeError(`response: more than ${MAX_RESPONSE_HEADERS} headers`);
+    this.headerNames[this.headerCount] = name;
+    this.headerValues[this.headerCount] = value;
+    this.headerCount++;
+  }
+
+  /** The value of a header set so far, or undefined. */
+  getHeader(name: string): string | undefined {
+    for (let i = 0; i < this.headerCount; i++) if (sameName(this.headerNames[i], name)) return this.headerValues[i];
+    return undefined;
+  }
+
+  /** Body length in bytes (strings measured as UTF-8); -1 for streams. */
+  bodyLength(): number {
+    if (this.bodyKind === BODY_STRING) return utf8Length(this.bodyString, 0);
+    if (this.bodyKind === BODY_BYTES) return this.bodyEnd - this.bodyStart;
+    if (this.bodyKind === BODY_STREAM) return -1;
+    return 0;
+  }
+}
+
+function sameName(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x >= 65 && x <= 90) x |= 0x20;
+    if (y >= 65 && y <= 90) y |= 0x20;
+    if (x !== y) return false;
+  }
+  return true;
+}
+
+/**
+ * Encodes the status line and headers of `res` into `out` from 0 and
+ * returns the head's length, or -1 when it does not fit in `out`.
+ * `bodyLength` is the Content-Length to announce (-1: chunked stream).
+ * `location` bytes, when given, become a Location header: the span
+ * [locationStart, locationEnd) plus '/' when `locationSlash`, then the bytes
+ * from the end of the request path up to `queryEnd` (the query).
+ */
+export function encodeHead(res: ResponseState, out: Uint8Array, keepAlive: boolean, bodyLength: number, table: Uint8Array, location: Uint8Array | null, locationStart: number, locationEnd: number, locationSlash: boolean, queryEnd: number): number {
+  const limit = out.length;
+  let p = 0;
+  const line = STATUS_LINES[res.status];
+  if (line) {
+    out.set(line, 0);
+    p = line.length;
+  } else {
+    p = writeAscii(out, 0, 'HTTP/1.1 ');
+    p = writeDecimal(out, p, res.status);
+    p = writeAscii(out, p, ' Unknown\r\n');
+  }
+  if (res.contentType.length > 0 && statusHasBody(res.status)) {
+    if (p + CONTENT_TYPE.length + res.contentType.length + 2 > limit) return -1;
+    out.set(CONTENT_TYPE, p);
+    p = writeAscii(out, p + CONTENT_TYPE.length, res.contentType);
+    out[p++] = 13;
+    out[p++] = 10;
+  }
+  if (location !== null) {
+    // Location is the request's own path with a '/' added or removed, then its query.
+    const queryStart = locationSlash ? locationEnd : locationEnd + 1;
+    if (p + 13 + (queryEnd - locationStart) > limit) return -1;
+    p = writeAscii(out, p, 'Location: ');
+    for (let i = locationStart; i < locationEnd; i++) out[p++] = location[i];
+    if (locationSlash) out[p++] = 47;
+    for (let i = queryStart; i < queryEnd; i++) out[p++] = location[i];
+    out[p++] = 13;
+    out[p++] = 10;
+  }
+  if (res.allowMask !== 0) {
+    p = writeAscii(out, p, 'Allow: ');
+    let first = true;
+    for (let code = 0; code < 32; code++) {
+      if ((res.allowMask & (1 << code)) === 0) continue;
+      const name = methodName(table, code);
+      if (p + name.length + 8 > limit) return -1;
+      if (!first) {
+        out[p++] = 44;
+        out[p++] = 32;
+      }
+      p = writeAscii(out, p, name);
+      first = false;
+    }
+    out[p++] = 13;
+    out[p++] = 10;
+  }
+  for (let i = 0; i < res.headerCount; i++) {
+    const name = res.headerNames[i];
+    const value = res.headerValues[i];
+    if (p + name.length + 4 > limit) return -1;
+    p = writeAscii(out, p, name);
+    out[p++] = 58;
+    out[p++] = 32;
+    const next = encodeUtf8(value, 0, out, p, limit - 2);
+    if (next < value.length) return -1;
+    p = lastEncodeEnd();
+    out[p++] = 13;
+    out[p++] = 10;
+  }
+  if (p + 64 > limit) return -1;
+  if (bodyLength >= 0) {
+    if (statusHasBody(res.status) || res.status === 304) {
+      if (res.status !== 304) {
+        out.set(CONTENT_LENGTH, p);
+        p = writeDecimal(out, p + CONTENT_LENGTH.length, bodyLength);
+        out[p++] = 13;
+        out[p++] = 10;
+      }
+    }
+  } else {
+    out.set(CHUNKED, p);
+    p += CHUNKED.length;
+  }
+  const connection = keepAlive ? CONNECTION_KEEP_ALIVE : CONNECTION_CLOSE;
+  out.set(connection, p);
+  p += connection.length;
+  out.set(CRLF, p);
+  return p + 2;
+}
+
+/**
+ * Builds a complete small response at start-up (for 400, 408, 503 …):
+ * status line, text body, `Connection: close`, and any extra header lines.
+ */
+export function preencodeResponse(status: number, extraHeaders: string): Uint8Array {
+  const body = status + ' ' + reasonPhrase(status) + '\n';
+  return ascii('HTTP/1.1 ' + status + ' ' + reasonPhrase(status) + '\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ' + body.length + '\r\n' + extraHeaders + 'Connection: close\r\n\r\n' + body);
+}

@@ -1,0 +1,14 @@
+/**
+ * chipweb: the public entry point of the core.
+ *
+ * Never: import a host module (Node, Moddable); hosts pass a Platform.
+ */
+export { App, Group } from './app.ts';
+export type { AppOptions, CompiledApp, PathParams } from './app.ts';
+export { Context, HttpError } from './context.ts';
+export type { ErrorHandler, Handler } from './context.ts';
+export { Server, serve } from './server.ts';
+export type { OverflowPolicy, ServerOptions, ServerStats } from './server.ts';
+export { Pool } from './pool.ts';
+export type { Listener, ListenOptions, MemoryStats, Platform, Socket, SocketHandler, TimerHandle } from './platform.ts';
+export { reasonPhrase } from './http/status.ts';

@@ -1,0 +1,859 @@
+/**
+ * The server: one connection state machine per pool slot, over the
+ * Platform interface. Read it top to bottom as the data path:
+ *
+ *   accept -> read into the slot -> parse head -> read body -> route ->
+ *   run the chain -> encode the head -> write body in pieces -> next
+ *   pipelined request, idle keep-alive, or close.
+ *
+ * Memory is fixed at start: the pool, one Connection and one Context per
+ * slot, preencoded error responses. A request on the framework's own path
+ * (static, param, 404, 405, keep-alive) creates no object.
+ *
+ * Never: allocate per request, grow anything, throw out of a platform
+ * callback, or let one connection's failure touch another.
+ */
+import type { CompiledApp } from './app.ts';
+import type { App } from './app.ts';
+import { Context, HttpError } from './context.ts';
+import type { StreamSink } from './context.ts';
+import { ChunkedDecoder, CHUNKED_DONE } from './http/chunked.ts';
+import { CONNECTION_CLOSE, CONNECTION_KEEP_ALIVE, HEAD_INCOMPLETE, parseHead, RequestHead } from './http/parser.ts';
+import type { HeadLimits } from './http/parser.ts';
+import { BODY_BYTES, BODY_STREAM, BODY_STRING, encodeHead, preencodeResponse } from './http/response.ts';
+import { reasonPhrase } from './http/status.ts';
+import { encodeUtf8, lastEncodeEnd, utf8Length } from './http/text.ts';
+import { Pool } from './pool.ts';
+import type { Listener, Platform, Socket, SocketHandler, TimerHandle } from './platform.ts';
+import {
+  allowedMethods, MATCH_ADD_SLASH, MATCH_METHOD_NOT_ALLOWED, MATCH_REMOVE_SLASH, matchRoute, maxParams,
+  METHOD_GET, METHOD_HEAD, methodCode, methodName,
+} from './router/index.ts';
+
+/** What to do when a connection arrives and every slot is taken. */
+export type OverflowPolicy = 'reject' | 'evict-idle';
+
+/** Server configuration; every limit has a documented default (README, "Limits"). */
+export interface ServerOptions {
+  /** TCP port (default 8080; 0 = any free port on hosts). */
+  port?: number;
+  /** Interface to bind (platform default when omitted). */
+  host?: string;
+  /** Connection slots = most connections at once (default 4). */
+  slots?: number;
+  /** Request bytes per slot: head + body must fit (default 4096). */
+  slotSize?: number;
+  /** Response staging bytes per slot (default 1024). */
+  outputSize?: number;
+  /** Longest request line in bytes, else 414 (default 1024). */
+  maxRequestLine?: number;
+  /** Largest header block in bytes, else 431 (default 2048). */
+  maxHeaderBytes?: number;
+  /** Most header fields, else 431 (default 32). */
+  maxHeaders?: number;
+  /** Largest request body in bytes, else 413 (default: slotSize; it must also fit in the slot). */
+  maxBody?: number;
+  /** Time to receive a complete head once it started, else 408 (default 10000 ms). */
+  headerTimeout?: number;
+  /** Time to receive the body after the head, else 408 (default 10000 ms). */
+  bodyTimeout?: number;
+  /** Keep-alive idle time before the server closes (default 5000 ms). */
+  idleTimeout?: number;
+  /** Time a client may take to read a response, else the connection is closed (default 10000 ms). */
+  writeTimeout?: number;
+  /** 'evict-idle' (default): close the least recently used idle keep-alive connection; else, or with 'reject', answer 503 and close. */
+  overflow?: OverflowPolicy;
+  /** Timer resolution for the timeouts above (default 250 ms). */
+  tick?: number;
+  /** A route table compiled at build time (from flash); checked against the app's routes. */
+  routeTable?: Uint8Array;
+}
+
+/** Counters a dashboard or /metrics reads; updated in place, never reallocated. */
+export interface ServerStats {
+  /** Requests whose head was parsed. */
+  requests: number;
+  /** Responses by status class: index 1 = 1xx … 5 = 5xx. */
+  responses: number[];
+  /** Connections accepted. */
+  connections: number;
+  /** Connections answered 503 because every slot was busy. */
+  rejected: number;
+  /** Idle keep-alive connections closed to make room. */
+  evicted: number;
+  /** 408s and idle/write timeouts. */
+  timeouts: number;
+  /** Handler errors (500s from throws and rejections). */
+  errors: number;
+  /** Slots in use now. */
+  slotsInUse: number;
+  /** Most slots in use at once since start. */
+  slotsHighWater: number;
+  /** Total slots. */
+  slots: number;
+  /** Bytes per slot (request + output). */
+  slotBytes: number;
+  /** Milliseconds since start. */
+  uptime: number;
+}
+
+const FREE = 0;
+const HEAD = 1; // reading a head (or idle between requests when filled === 0)
+const BODY = 2; // reading a body
+const HANDLER = 3; // an async handler is running
+const WRITE = 4; // waiting for the socket to take the rest of a response
+const STREAM = 5; // a streamed response is open between writes
+
+const CONTINUE = preencodeResponseLine('HTTP/1.1 100 Continue\r\n\r\n');
+
+function preencodeResponseLine(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/** Per-slot connection state. Made once per slot at start. */
+class Connection {
+  readonly slot: number;
+  readonly input: Uint8Array;
+  readonly output: Uint8Array;
+  readonly head: RequestHead;
+  readonly chunked = new ChunkedDecoder();
+  readonly ctx: Context;
+  socket: Socket | null = null;
+  state = FREE;
+  filled = 0;
+  bodyStart = 0;
+  requestEnd = 0;
+  deadline = 0;
+  lastActive = 0;
+  served = 0;
+  keepAlive = false;
+  /** Close once the pending output is written. */
+  closeAfterWrite = false;
+  /** The socket is gone while an async handler still runs: free the slot when it settles. */
+  orphaned = false;
+  /** Output staging: bytes [outPos, outLen) of `output` still to send. */
+  outPos = 0;
+  outLen = 0;
+  /** Rest of a string body still to encode. */
+  bodyString = '';
+  bodyChar = 0;
+  /** Rest of a byte body still to send, straight from its source. */
+  bodyBytes: Uint8Array | null = null;
+  bodyPos = 0;
+  bodyEnd = 0;
+  /** A streamed response is open; `streamEnding` once end() was called. */
+  streaming = false;
+  streamEnding = false;
+  /** Generation of the request an async handler belongs to. */
+  awaiting = -1;
+  /** Settlement callbacks for async handlers, made once. */
+  readonly settled: () => void;
+  readonly rejected: (error: unknown) => void;
+
+  constructor(server: Server, slot: number, pool: Pool, limits: number, params: number) {
+    this.slot = slot;
+    this.input = pool.inputs[slot];
+    this.output = pool.outputs[slot];
+    this.head = new RequestHead(limits);
+    this.ctx = new Context(slot, this.input, this.head, params);
+    this.ctx.sink = server;
+    this.settled = () => server.handlerSettled(this, null, false);
+    this.rejected = (error: unknown) => server.handlerSettled(this, error, true);
+  }
+}
+
+/** Serves a compiled App on a Platform within a fixed memory budget. */
+export class Server implements SocketHandler, StreamSink {
+  /** The platform this server runs on. */
+  readonly platform: Platform;
+  /** The buffer pool. */
+  readonly pool: Pool;
+  /** Live counters. */
+  readonly counters: ServerStats;
+  private readonly app: CompiledApp;
+  private readonly table: Uint8Array;
+  private readonly limits: HeadLimits;
+  private readonly connections: Connection[] = [];
+  private readonly maxBody: number;
+  private readonly headerTimeout: number;
+  private readonly bodyTimeout: number;
+  private readonly idleTimeout: number;
+  private readonly writeTimeout: number;
+  private readonly overflow: OverflowPolicy;
+  private readonly tickMs: number;
+  private readonly port: number;
+  private readonly host: string | undefined;
+  private readonly errors: Uint8Array[] = [];
+  private readonly overloaded: Uint8Array;
+  private listener: Listener | null = null;
+  private timer: TimerHandle | null = null;
+  private startedAt = 0;
+  private stopping = false;
+  private stopWaiter: (() => void) | null = null;
+
+  /** Sets up the pool and every per-slot object; nothing listens yet. */
+  constructor(app: App, platform: Platform, options: ServerOptions = {}) {
+    this.platform = platform;
+    this.app = app.compile(options.routeTable);
+    this.table = this.app.table;
+    const slots = options.slots ?? 4;
+    const slotSize = options.slotSize ?? 4096;
+    this.pool = new Pool({ slots, slotSize, outputSize: options.outputSize ?? 1024 });
+    this.limits = {
+      maxRequestLine: options.maxRequestLine ?? 1024,
+      maxHeaderBytes: options.maxHeaderBytes ?? 2048,
+      maxHeaders: options.maxHeaders ?? 32,
+    };
+    this.maxBody = options.maxBody ?? slotSize;
+    this.headerTimeout = options.headerTimeout ?? 10000;
+    this.bodyTimeout = options.bodyTimeout ?? 10000;
+    this.idleTimeout = options.idleTimeout ?? 5000;
+    this.writeTimeout = options.writeTimeout ?? 10000;
+    this.overflow = options.overflow ?? 'evict-idle';
+    this.tickMs = options.tick ?? 250;
+    this.port = options.port ?? 8080;
+    this.host = options.host;
+    const params = Math.max(maxParams(this.table), 1);
+    for (let i = 0; i < slots; i++) this.connections.push(new Connection(this, i, this.pool, this.limits.maxHeaders, params));
+    const codes = [400, 408, 413, 414, 417, 431, 500, 501, 505];
+    for (let i = 0; i < codes.length; i++) this.errors[codes[i]] = preencodeResponse(codes[i], '');
+    this.overloaded = preencodeResponse(503, 'Retry-After: 1\r\n');
+    this.counters = {
+      requests: 0, responses: [0, 0, 0, 0, 0, 0], connections: 0, rejected: 0, evicted: 0, timeouts: 0, errors: 0,
+      slotsInUse: 0, slotsHighWater: 0, slots, slotBytes: slotSize + (options.outputSize ?? 1024), uptime: 0,
+    };
+  }
+
+  /** Starts listening; rejects with a clear message when the port is taken. */
+  async start(): Promise<void> {
+    if (this.listener) return;
+    try {
+      this.listener = await this.platform.listen({ port: this.port, host: this.host }, this);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'EADDRINUSE') throw new Error(`port ${this.port} is already in use: stop the other server or choose another port (--port)`);
+      if (code === 'EACCES') throw new Error(`not allowed to listen on port ${this.port}: choose a port above 1023`);
+      throw error;
+    }
+    this.startedAt = this.platform.now();
+    this.stopping = false;
+    this.timer = this.platform.setTimer(() => this.tick(), this.tickMs, true);
+  }
+
+  /** The port actually listened on. */
+  get listeningPort(): number {
+    return this.listener ? this.listener.port : 0;
+  }
+
+  /** The counters, with the pool figures brought up to date. */
+  stats(): ServerStats {
+    const s = this.counters;
+    s.slotsInUse = this.pool.inUse;
+    s.slotsHighWater = this.pool.highWater;
+    s.uptime = this.startedAt ? this.platform.now() - this.startedAt : 0;
+    return s;
+  }
+
+  /**
+   * Stops accepting, lets in-flight requests finish for up to `graceMs`,
+   * then closes whatever is left. Resolves when every slot is free.
+   */
+  stop(graceMs = 5000): Promise<void> {
+    if (this.listener) {
+      this.listener.close();
+      this.listener = null;
+    }
+    this.stopping = true;
+    for (let i = 0; i < this.connections.length; i++) {
+      const conn = this.connections[i];
+      if (conn.state === HEAD && conn.filled === 0) this.close(conn);
+    }
+    return new Promise<void>((resolve) => {
+      const finish = () => {
+        if (this.timer !== null) {
+          this.platform.clearTimer(this.timer);
+          this.timer = null;
+        }
+        this.stopWaiter = null;
+        resolve();
+      };
+      if (this.pool.inUse === 0) return finish();
+      const deadline = this.platform.setTimer(() => {
+        for (let i = 0; i < this.connections.length; i++) if (this.connections[i].state !== FREE) this.close(this.connections[i]);
+        if (this.pool.inUse === 0) finish();
+      }, graceMs, false);
+      this.stopWaiter = () => {
+        this.platform.clearTimer(deadline);
+        finish();
+      };
+    });
+  }
+
+  // ---- 1. accept ----
+
+  /** Platform callback: a new connection. */
+  accept(socket: Socket): void {
+    socket.slot = -1;
+    if (this.stopping) return this.reject(socket);
+    let slot = this.pool.acquire();
+    if (slot < 0 && this.overflow === 'evict-idle' && this.evictIdle()) slot = this.pool.acquire();
+    if (slot < 0) return this.reject(socket);
+    this.counters.connections++;
+    const conn = this.connections[slot];
+    socket.slot = slot;
+    conn.socket = socket;
+    conn.state = HEAD;
+    conn.filled = 0;
+    conn.served = 0;
+    conn.orphaned = false;
+    conn.closeAfterWrite = false;
+    conn.head.reset();
+    conn.ctx.remoteAddress = socket.remoteAddress;
+    conn.lastActive = this.platform.now();
+    conn.deadline = conn.lastActive + this.headerTimeout;
+  }
+
+  private reject(socket: Socket): void {
+    this.counters.rejected++;
+    this.counters.responses[5]++;
+    socket.write(this.overloaded, 0, this.overloaded.length);
+    socket.close();
+  }
+
+  /** Closes the least recently used idle keep-alive connection; false when none is idle. */
+  private evictIdle(): boolean {
+    let victim: Connection | null = null;
+    for (let i = 0; i < this.connections.length; i++) {
+      const conn = this.connections[i];
+      if (conn.state === HEAD && conn.filled === 0 && conn.served > 0 && (victim === null || conn.lastActive < victim.lastActive)) victim = conn;
+    }
+    if (victim === null) return false;
+    this.counters.evicted++;
+    this.close(victim);
+    return true;
+  }
+
+  // ---- 2. read and parse ----
+
+  /** Platform callback: bytes are waiting. */
+  readable(socket: Socket, _count: number): void {
+    if (socket.slot < 0) return;
+    const conn = this.connections[socket.slot];
+    if (conn.state === HEAD || conn.state === BODY) this.advance(conn);
+  }
+
+  /** Reads what fits into the slot. */
+  private fill(conn: Connection): void {
+    const space = this.pool.inputs[conn.slot].length - conn.filled;
+    if (space > 0 && conn.socket !== null) conn.filled += conn.socket.read(conn.input, conn.filled, space);
+  }
+
+  /** Moves a connection forward as far as the bytes at hand allow. */
+  private advance(conn: Connection): void {
+    for (;;) {
+      if (conn.state === HEAD) {
+        const before = conn.filled;
+        this.fill(conn);
+        if (conn.filled === 0) return;
+        if (before === 0) {
+          conn.deadline = this.platform.now() + this.headerTimeout;
+        }
+        const result = parseHead(conn.input, conn.filled, conn.input.length, conn.head, this.limits);
+        if (result === HEAD_INCOMPLETE) return;
+        if (result < 0) return this.fail(conn, -result);
+        if (!this.beginBody(conn, result)) return;
+      }
+      if (conn.state === BODY) {
+        this.fill(conn);
+        if (!this.bodyComplete(conn)) return;
+      }
+      if (conn.state !== HEAD) return;
+    }
+  }
+
+  /** The head is complete: decide how the body is framed. False when the connection failed. */
+  private beginBody(conn: Connection, headEnd: number): boolean {
+    const head = conn.head;
+    this.counters.requests++;
+    conn.bodyStart = headEnd;
+    conn.deadline = this.platform.now() + this.bodyTimeout;
+    const code = methodCode(this.table, conn.input, head.start, head.methodEnd);
+    if (code < 0 && !isStandardMethodBytes(conn.input, head.start, head.methodEnd)) {
+      this.fail(conn, 501);
+      return false;
+    }
+    conn.ctx.methodCode = code < 0 ? 255 : code;
+    let expectsBody = false;
+    if (head.chunked) {
+      conn.chunked.reset(headEnd);
+      expectsBody = true;
+    } else if (head.contentLength > 0) {
+      if (head.contentLength > this.maxBody || headEnd + head.contentLength > conn.input.length) {
+        this.fail(conn, 413);
+        return false;
+      }
+      expectsBody = true;
+    }
+    if (expectsBody && head.expectContinue && head.minorVersion === 1 && conn.filled === headEnd && conn.socket !== null) {
+      conn.socket.write(CONTINUE, 0, CONTINUE.length);
+    }
+    conn.state = BODY;
+    return true;
+  }
+
+  /** True (and dispatched) once the whole body is in the slot. */
+  private bodyComplete(conn: Connection): boolean {
+    const head = conn.head;
+    let bodyEnd: number;
+    if (head.chunked) {
+      const result = conn.chunked.decode(conn.input, conn.filled, this.maxBody, conn.bodyStart);
+      if (result < 0) {
+        this.fail(conn, -result);
+        return false;
+      }
+      if (result !== CHUNKED_DONE) {
+        if (conn.filled >= conn.input.length) this.fail(conn, 413);
+        return false;
+      }
+      bodyEnd = conn.chunked.bodyEnd;
+      conn.requestEnd = conn.chunked.readPos;
+    } else {
+      const length = head.contentLength > 0 ? head.contentLength : 0;
+      if (conn.filled < conn.bodyStart + length) return false;
+      bodyEnd = conn.bodyStart + length;
+      conn.requestEnd = bodyEnd;
+    }
+    this.dispatch(conn, bodyEnd);
+    return true;
+  }
+
+  // ---- 3. route and run the chain ----
+
+  private dispatch(conn: Connection, bodyEnd: number): void {
+    const head = conn.head;
+    const ctx = conn.ctx;
+    const app = this.app;
+    ctx.reset();
+    ctx.bodyStart = conn.bodyStart;
+    ctx.bodyEnd = bodyEnd;
+    ctx.isHead = ctx.methodCode === METHOD_HEAD;
+    if (ctx.methodCode >= 7) ctx.customMethod = ctx.methodCode === 255 ? '' : methodName(this.table, ctx.methodCode);
+    if (ctx.methodCode === 255) ctx.customMethod = latin1(conn.input, head.start, head.methodEnd);
+    conn.keepAlive = !this.stopping && (head.minorVersion === 1 ? (head.connection & CONNECTION_CLOSE) === 0 : (head.connection & CONNECTION_KEEP_ALIVE) !== 0 && (head.connection & CONNECTION_CLOSE) === 0);
+    conn.state = HANDLER;
+
+    let route: number;
+    if (ctx.methodCode !== 255) route = matchRoute(this.table, ctx.methodCode, conn.input, head.pathStart, head.pathEnd, ctx.paramSpans);
+    else route = allowedMethods(this.table, conn.input, head.pathStart, head.pathEnd) !== 0 ? MATCH_METHOD_NOT_ALLOWED : -1;
+    if (route >= 0) {
+      ctx.paramNames = app.params[route];
+      ctx.chain = app.chains[route];
+    } else if (route === MATCH_METHOD_NOT_ALLOWED) {
+      ctx.paramNames = EMPTY;
+      ctx.res.allowMask = allowedMethods(this.table, conn.input, head.pathStart, head.pathEnd);
+      ctx.chain = app.methodNotAllowed;
+    } else if ((route === MATCH_ADD_SLASH || route === MATCH_REMOVE_SLASH) && app.redirectTrailingSlash) {
+      ctx.res.status = ctx.methodCode === METHOD_GET || ctx.methodCode === METHOD_HEAD ? 301 : 308;
+      ctx.res.committed = true;
+      this.respond(conn, route);
+      return;
+    } else {
+      ctx.paramNames = EMPTY;
+      ctx.chain = app.notFound;
+    }
+
+    let result: unknown;
+    try {
+      result = ctx.chain[0](ctx);
+    } catch (error) {
+      this.handleError(conn, error);
+      this.respond(conn, 0);
+      return;
+    }
+    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+      conn.awaiting = ctx.generation;
+      (result as PromiseLike<unknown>).then(conn.settled, conn.rejected);
+      return;
+    }
+    this.respond(conn, 0);
+  }
+
+  /** @internal An async handler finished (or failed). */
+  handlerSettled(conn: Connection, error: unknown, failed: boolean): void {
+    if (conn.awaiting !== conn.ctx.generation) return; // a late settlement of an earlier request
+    conn.awaiting = -1;
+    if (conn.orphaned) {
+      conn.orphaned = false;
+      this.release(conn);
+      return;
+    }
+    if (conn.state !== HANDLER) return;
+    if (failed) this.handleError(conn, error);
+    this.respond(conn, 0);
+    if ((conn.state as number) === HEAD) this.advance(conn);
+  }
+
+  private handleError(conn: Connection, error: unknown): void {
+    const ctx = conn.ctx;
+    if (ctx.res.bodyKind === BODY_STREAM) {
+      conn.keepAlive = false;
+      return;
+    }
+    ctx.res.reset();
+    const onError = this.app.onError;
+    if (onError !== null) {
+      try {
+        onError(error, ctx);
+        if (ctx.res.committed) return;
+      } catch (nested) {
+        error = nested;
+      }
+      ctx.res.reset();
+    }
+    if (error instanceof HttpError) {
+      ctx.text(error.message + '\n', error.status);
+      return;
+    }
+    this.counters.errors++;
+    this.platform.log(`chipweb: handler error on ${ctx.method} ${ctx.path}: ${describe(error)}`);
+    ctx.text('500 Internal Server Error\n', 500);
+  }
+
+  // ---- 4. encode and write the response ----
+
+  /** Encodes the head (and a small body) into the output area and starts writing. */
+  private respond(conn: Connection, redirect: number): void {
+    const ctx = conn.ctx;
+    const res = ctx.res;
+    if (res.bodyKind === BODY_STREAM) {
+      // The head went out in beginStream; the stream stays open until end().
+      if (conn.state === HANDLER) conn.state = conn.outPos < conn.outLen ? WRITE : STREAM;
+      return;
+    }
+    const head = conn.head;
+    let length = res.bodyLength();
+    let headLength: number;
+    if (redirect !== 0) {
+      const locationEnd = redirect === MATCH_REMOVE_SLASH ? head.pathEnd - 1 : head.pathEnd;
+      headLength = encodeHead(res, conn.output, conn.keepAlive, 0, this.table, conn.input, head.pathStart, locationEnd, redirect === MATCH_ADD_SLASH, head.targetEnd);
+    } else {
+      headLength = encodeHead(res, conn.output, conn.keepAlive, length, this.table, null, 0, 0, false, 0);
+    }
+    if (headLength < 0) {
+      // The handler's headers do not fit the output area: answer 500 rather than a truncated head.
+      this.platform.log(`chipweb: response head for ${ctx.method} ${ctx.path} exceeds outputSize ${conn.output.length}`);
+      this.counters.errors++;
+      res.reset();
+      res.status = 500;
+      length = 0;
+      conn.keepAlive = false;
+      headLength = encodeHead(res, conn.output, false, 0, this.table, null, 0, 0, false, 0);
+    }
+    this.counters.responses[(res.status / 100) | 0]++;
+    conn.outPos = 0;
+    conn.outLen = headLength;
+    conn.bodyString = '';
+    conn.bodyChar = 0;
+    conn.bodyBytes = null;
+    if (!ctx.isHead && length > 0) {
+      if (res.bodyKind === BODY_STRING) {
+        const next = encodeUtf8(res.bodyString, 0, conn.output, headLength, conn.output.length);
+        conn.outLen = lastEncodeEnd();
+        if (next < res.bodyString.length) {
+          conn.bodyString = res.bodyString;
+          conn.bodyChar = next;
+        }
+      } else if (res.bodyKind === BODY_BYTES && res.bodyBytes !== null) {
+        const n = res.bodyEnd - res.bodyStart;
+        if (n <= conn.output.length - headLength) {
+          const source = res.bodyBytes;
+          const out = conn.output;
+          for (let i = 0; i < n; i++) out[headLength + i] = source[res.bodyStart + i];
+          conn.outLen += n;
+        } else {
+          conn.bodyBytes = res.bodyBytes;
+          conn.bodyPos = res.bodyStart;
+          conn.bodyEnd = res.bodyEnd;
+        }
+      }
+    }
+    res.bodyString = '';
+    res.bodyBytes = null;
+    if (this.flush(conn)) this.finish(conn);
+  }
+
+  /**
+   * Writes pending output, refilling from the body source, until done
+   * (true) or the socket is full (false; `writable` resumes).
+   */
+  private flush(conn: Connection): boolean {
+    const socket = conn.socket;
+    if (socket === null) return false;
+    for (;;) {
+      if (conn.outPos < conn.outLen) {
+        conn.outPos += socket.write(conn.output, conn.outPos, conn.outLen - conn.outPos);
+        if (conn.outPos < conn.outLen) return this.waitWritable(conn);
+      }
+      if (conn.bodyChar > 0) {
+        conn.bodyChar = encodeUtf8(conn.bodyString, conn.bodyChar, conn.output, 0, conn.output.length);
+        conn.outPos = 0;
+        conn.outLen = lastEncodeEnd();
+        if (conn.bodyChar >= conn.bodyString.length) {
+          conn.bodyChar = 0;
+          conn.bodyString = '';
+        }
+        continue;
+      }
+      if (conn.bodyBytes !== null) {
+        conn.bodyPos += socket.write(conn.bodyBytes, conn.bodyPos, conn.bodyEnd - conn.bodyPos);
+        if (conn.bodyPos < conn.bodyEnd) return this.waitWritable(conn);
+        conn.bodyBytes = null;
+      }
+      conn.outPos = 0;
+      conn.outLen = 0;
+      return true;
+    }
+  }
+
+  private waitWritable(conn: Connection): boolean {
+    if (conn.state !== WRITE) {
+      conn.state = WRITE;
+      conn.deadline = this.platform.now() + this.writeTimeout;
+    }
+    return false;
+  }
+
+  /** Platform callback: the socket has room again. */
+  writable(socket: Socket, _space: number): void {
+    if (socket.slot < 0) return;
+    const conn = this.connections[socket.slot];
+    if (conn.state !== WRITE) return;
+    if (!this.flush(conn)) return;
+    if (conn.streaming && !conn.streamEnding) {
+      conn.state = STREAM;
+      return;
+    }
+    this.finish(conn);
+    if ((conn.state as number) === HEAD) this.advance(conn);
+  }
+
+  // ---- 5. next request, idle, or close ----
+
+  /** The response is out: close, or keep the connection for the next request. */
+  private finish(conn: Connection): void {
+    conn.streaming = false;
+    conn.streamEnding = false;
+    conn.served++;
+    if (!conn.keepAlive || conn.closeAfterWrite || this.stopping) {
+      this.close(conn);
+      return;
+    }
+    // Move any pipelined bytes to the front of the slot.
+    const leftover = conn.filled - conn.requestEnd;
+    if (leftover > 0) conn.input.copyWithin(0, conn.requestEnd, conn.filled);
+    conn.filled = leftover > 0 ? leftover : 0;
+    conn.requestEnd = 0;
+    conn.head.reset();
+    conn.state = HEAD;
+    conn.lastActive = this.platform.now();
+    conn.deadline = conn.lastActive + (conn.filled > 0 ? this.headerTimeout : this.idleTimeout);
+  }
+
+  /** Answers a preencoded error and closes after it is written. */
+  private fail(conn: Connection, status: number): void {
+    const response = this.errors[status] || this.errors[400];
+    this.counters.responses[(status / 100) | 0]++;
+    if (status === 408) this.counters.timeouts++;
+    conn.keepAlive = false;
+    conn.closeAfterWrite = true;
+    conn.outPos = 0;
+    conn.outLen = 0;
+    conn.bodyChar = 0;
+    conn.bodyBytes = response;
+    conn.bodyPos = 0;
+    conn.bodyEnd = response.length;
+    conn.state = WRITE;
+    conn.deadline = this.platform.now() + this.writeTimeout;
+    if (this.flush(conn)) this.close(conn);
+  }
+
+  /** Closes the socket and frees the slot (later, if an async handler still runs). */
+  private close(conn: Connection): void {
+    if (conn.socket !== null) {
+      conn.socket.slot = -1;
+      conn.socket.close();
+      conn.socket = null;
+    }
+    if (conn.state === HANDLER && conn.awaiting >= 0) {
+      conn.orphaned = true;
+      conn.state = FREE;
+      return;
+    }
+    this.release(conn);
+  }
+
+  /** Platform callback: the peer closed or reset. */
+  closed(socket: Socket): void {
+    if (socket.slot < 0) return;
+    const conn = this.connections[socket.slot];
+    socket.slot = -1;
+    conn.socket = null;
+    this.close(conn);
+  }
+
+  private release(conn: Connection): void {
+    if (!this.pool.isTaken(conn.slot)) return;
+    conn.state = FREE;
+    conn.filled = 0;
+    conn.outPos = 0;
+    conn.outLen = 0;
+    conn.bodyString = '';
+    conn.bodyChar = 0;
+    conn.bodyBytes = null;
+    conn.streaming = false;
+    conn.streamEnding = false;
+    conn.ctx.generation++; // late writes from a stream or handler now miss
+    conn.ctx.res.reset();
+    this.pool.release(conn.slot);
+    if (this.stopWaiter !== null && this.pool.inUse === 0) this.stopWaiter();
+  }
+
+  // ---- timeouts ----
+
+  private tick(): void {
+    const now = this.platform.now();
+    for (let i = 0; i < this.connections.length; i++) {
+      const conn = this.connections[i];
+      if (conn.state === FREE || conn.state === HANDLER || conn.state === STREAM || now < conn.deadline) continue;
+      if (conn.state === HEAD && conn.filled === 0) {
+        this.close(conn); // idle keep-alive (or a connection that never sent a byte)
+      } else if (conn.state === HEAD || conn.state === BODY) {
+        this.fail(conn, 408);
+      } else {
+        this.counters.timeouts++;
+        this.close(conn); // WRITE: the client stopped reading
+      }
+    }
+  }
+
+  // ---- streaming (StreamSink) ----
+
+  /** @internal Sends the head of a streamed response. */
+  beginStream(c: Context): void {
+    const conn = this.connections[c.slot];
+    if (conn.socket === null) return;
+    const headLength = encodeHead(c.res, conn.output, conn.keepAlive, -1, this.table, null, 0, 0, false, 0);
+    this.counters.responses[(c.res.status / 100) | 0]++;
+    conn.outPos = 0;
+    conn.outLen = headLength > 0 ? headLength : 0;
+    conn.streaming = true;
+    conn.streamEnding = false;
+    this.flush(conn);
+  }
+
+  /** @internal Sends one chunk of a streamed response. */
+  writeStream(c: Context, data: string | Uint8Array): boolean {
+    const conn = this.connections[c.slot];
+    if (conn.socket === null || !conn.streaming || conn.streamEnding || conn.outPos < conn.outLen || conn.bodyBytes !== null) return false;
+    const out = conn.output;
+    const length = typeof data === 'string' ? utf8Length(data, 0) : data.length;
+    if (length === 0) return true;
+    if (length + 16 > out.length) return false;
+    let p = writeHex(out, 0, length);
+    out[p++] = 13;
+    out[p++] = 10;
+    if (typeof data === 'string') {
+      encodeUtf8(data, 0, out, p, out.length);
+      p = lastEncodeEnd();
+    } else {
+      out.set(data, p);
+      p += data.length;
+    }
+    out[p++] = 13;
+    out[p++] = 10;
+    conn.outPos = 0;
+    conn.outLen = p;
+    if (!this.flush(conn)) return true;
+    if (conn.state === WRITE) conn.state = STREAM;
+    return true;
+  }
+
+  /** @internal Ends a streamed response with the last chunk. */
+  endStream(c: Context): void {
+    const conn = this.connections[c.slot];
+    if (conn.socket === null || !conn.streaming || conn.streamEnding) return;
+    conn.streamEnding = true;
+    const out = conn.output;
+    if (conn.outPos < conn.outLen) {
+      // Append the last chunk behind what is still queued.
+      if (conn.outLen + 5 <= out.length) conn.outLen = writeLastChunk(out, conn.outLen);
+      else conn.keepAlive = false;
+      return;
+    }
+    conn.outPos = 0;
+    conn.outLen = writeLastChunk(out, 0);
+    if (conn.state === HANDLER) return; // respond() runs when the chain returns
+    if (this.flush(conn)) {
+      this.finish(conn);
+      if (conn.state === HEAD) this.advance(conn);
+    }
+  }
+}
+
+const EMPTY: readonly string[] = [];
+
+function writeLastChunk(out: Uint8Array, p: number): number {
+  out[p] = 48;
+  out[p + 1] = 13;
+  out[p + 2] = 10;
+  out[p + 3] = 13;
+  out[p + 4] = 10;
+  return p + 5;
+}
+
+function writeHex(out: Uint8Array, p: number, value: number): number {
+  let digits = 1;
+  while (value >>> (digits * 4) !== 0 && digits < 8) digits++;
+  for (let i = digits - 1; i >= 0; i--) {
+    const d = (value >>> (i * 4)) & 15;
+    out[p++] = d < 10 ? 48 + d : 87 + d;
+  }
+  return p;
+}
+
+const STANDARD = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE'];
+
+/** Methods the server knows even without a route for them (405/404 rather than 501). */
+function isStandardMethodBytes(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = 0; i < STANDARD.length; i++) {
+    const m = STANDARD[i];
+    if (m.length !== end - start) continue;
+    let same = true;
+    for (let k = 0; k < m.length; k++) if (bytes[start + k] !== m.charCodeAt(k)) same = false;
+    if (same) return true;
+  }
+  return false;
+}
+
+function latin1(bytes: Uint8Array, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]);
+  return s;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.stack || error.message;
+  return String(error);
+}
+
+/** Creates a server for `app` on `platform` and starts it. */
+export async function serve(app: App, platform: Platform, options: ServerOptions = {}): Promise<Server> {
+  const server = new Server(app, platform, options);
+  await server.start();
+  return server;
+}
+
+/** The reason phrase of a status (re-exported for handlers). */
+export { reasonPhrase };
