@@ -84,7 +84,7 @@ function chipweb(routes: RouteSpec[], requests: Request[]): { contender: Contend
 
 function findMyWay(routes: RouteSpec[], requests: Request[]): Contender {
   const router = FindMyWay();
-  routes.forEach(([method, path], index) => router.on(method, path.replace(/\*[A-Za-z0-9_]+$/, '*'), () => index));
+  routes.forEach(([method, path], index) => router.on(method as 'GET', path.replace(/\*[A-Za-z0-9_]+$/, '*'), () => index));
   const count = requests.length;
   const methods = requests.map((r) => r[0]);
   const paths = requests.map((r) => r[1]);

@@ -61,7 +61,7 @@ function buildOracle(routes: RouteSpec[]) {
   const router = FindMyWay();
   const explicitHead = new Set(routes.filter(([m]) => m === 'HEAD').map(([, p]) => p));
   routes.forEach(([method, path], index) => {
-    router.on(method, fmwPath(path), () => undefined, { index });
+    router.on(method as 'GET', fmwPath(path), () => undefined, { index });
     if (method === 'GET' && !explicitHead.has(path)) router.on('HEAD', fmwPath(path), () => undefined, { index });
   });
   return (method: string, path: string): { route: number; params: string[] } | null => {
@@ -81,7 +81,7 @@ describe('router: differential test against find-my-way', () => {
       const table = compileRoutes(routes);
       const oracle = buildOracle(routes);
       // Concrete paths of the routes themselves, so matches are frequent.
-      const all = requests.slice();
+      const all: (readonly [string, string])[] = requests.slice();
       for (const [method, path] of routes) {
         all.push([method, path.replace(/:p\d+/g, 'new').replace('*w', 'a/b')] as const);
       }
