@@ -6,6 +6,11 @@
  * externals and minification.
  */
 import * as esbuild from 'esbuild';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The package root, so apps importing 'chipweb' get this copy of the core. */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** What to bundle and for which host. */
 export interface BundleOptions {
@@ -48,6 +53,10 @@ export async function bundle(options: BundleOptions): Promise<{ bytes: number; w
     minify: options.minify ?? moddable,
     sourcemap: options.host === 'node' ? 'inline' : false,
     external: [...(moddable ? MODDABLE_MODULES : []), ...(options.external ?? [])],
+    alias: {
+      chipweb: path.join(ROOT, 'src/index.ts'),
+      'chipweb/router': path.join(ROOT, 'src/router/index.ts'),
+    },
     logLevel: 'silent',
     metafile: true,
   });

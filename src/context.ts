@@ -13,6 +13,9 @@
  */
 import { decodeComponent, decodeLatin1, decodeUtf8, equalsAscii } from './http/text.ts';
 import type { RequestHead } from './http/parser.ts';
+import type { Device } from './device.ts';
+import type { Platform } from './platform.ts';
+import type { ServerStats } from './server.ts';
 import { BODY_BYTES, BODY_STREAM, BODY_STRING, ResponseState, TYPE_BYTES, TYPE_HTML, TYPE_JSON, TYPE_TEXT } from './http/response.ts';
 
 /** A route handler or middleware. It may be async; middleware calls `await c.next()`. */
@@ -40,6 +43,20 @@ export interface StreamSink {
   writeStream(c: Context, data: string | Uint8Array): boolean;
   /** Sends the final chunk; the connection then goes on (or closes). */
   endStream(c: Context): void;
+}
+
+/**
+ * What the host provides to every handler through `c.env`: the platform,
+ * the device (LED, Wi-Fi) when there is one, and the server's counters.
+ * One object per server, shared by all contexts.
+ */
+export interface Env {
+  /** The host platform (clock, store, assets, memory, log). */
+  readonly platform: Platform;
+  /** The board's device, or its simulated twin; null when the host has none. */
+  readonly device: Device | null;
+  /** The server's live counters. */
+  stats(): ServerStats;
 }
 
 /** Most values `c.set` can hold per request. */
@@ -86,13 +103,16 @@ export class Context<P extends string = string> {
   index = 0;
   /** Streaming support provided by the server. */
   sink: StreamSink | null = null;
+  /** Host services: platform, device, server counters. */
+  env: Env;
   private readonly varKeys: string[] = [];
   private readonly varValues: unknown[] = [];
   private varCount = 0;
 
   /** Made once per slot at start. */
-  constructor(slot: number, bytes: Uint8Array, head: RequestHead, maxParams: number) {
+  constructor(slot: number, bytes: Uint8Array, head: RequestHead, maxParams: number, env: Env) {
     this.slot = slot;
+    this.env = env;
     this.bytes = bytes;
     this.head = head;
     this.paramSpans = new Int32Array(maxParams * 2);

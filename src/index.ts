@@ -6,7 +6,8 @@
 export { App, Group } from './app.ts';
 export type { AppOptions, CompiledApp, PathParams } from './app.ts';
 export { Context, HttpError } from './context.ts';
-export type { ErrorHandler, Handler } from './context.ts';
+export type { Env, ErrorHandler, Handler } from './context.ts';
+export type { Device, WifiMode, WifiStatus } from './device.ts';
 export { Server, serve } from './server.ts';
 export type { OverflowPolicy, ServerOptions, ServerStats } from './server.ts';
 export { Pool } from './pool.ts';

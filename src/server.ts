@@ -16,7 +16,8 @@
 import type { CompiledApp } from './app.ts';
 import type { App } from './app.ts';
 import { Context, HttpError } from './context.ts';
-import type { StreamSink } from './context.ts';
+import type { Env, StreamSink } from './context.ts';
+import type { Device } from './device.ts';
 import { ChunkedDecoder, CHUNKED_DONE } from './http/chunked.ts';
 import { CONNECTION_CLOSE, CONNECTION_KEEP_ALIVE, HEAD_INCOMPLETE, parseHead, RequestHead } from './http/parser.ts';
 import type { HeadLimits } from './http/parser.ts';
@@ -67,6 +68,8 @@ export interface ServerOptions {
   tick?: number;
   /** A route table compiled at build time (from flash); checked against the app's routes. */
   routeTable?: Uint8Array;
+  /** The board's device (or its simulated twin), given to handlers as `c.env.device`. */
+  device?: Device | null;
 }
 
 /** Counters a dashboard or /metrics reads; updated in place, never reallocated. */
@@ -152,12 +155,12 @@ class Connection {
   readonly settled: () => void;
   readonly rejected: (error: unknown) => void;
 
-  constructor(server: Server, slot: number, pool: Pool, limits: number, params: number) {
+  constructor(server: Server, slot: number, pool: Pool, limits: number, params: number, env: Env) {
     this.slot = slot;
     this.input = pool.inputs[slot];
     this.output = pool.outputs[slot];
     this.head = new RequestHead(limits);
-    this.ctx = new Context(slot, this.input, this.head, params);
+    this.ctx = new Context(slot, this.input, this.head, params, env);
     this.ctx.sink = server;
     this.settled = () => server.handlerSettled(this, null, false);
     this.rejected = (error: unknown) => server.handlerSettled(this, error, true);
@@ -172,6 +175,8 @@ export class Server implements SocketHandler, StreamSink {
   readonly pool: Pool;
   /** Live counters. */
   readonly counters: ServerStats;
+  /** What handlers get as `c.env`. */
+  readonly env: Env;
   private readonly app: CompiledApp;
   private readonly table: Uint8Array;
   private readonly limits: HeadLimits;
@@ -216,7 +221,9 @@ export class Server implements SocketHandler, StreamSink {
     this.port = options.port ?? 8080;
     this.host = options.host;
     const params = Math.max(maxParams(this.table), 1);
-    for (let i = 0; i < slots; i++) this.connections.push(new Connection(this, i, this.pool, this.limits.maxHeaders, params));
+    const env: Env = { platform, device: options.device ?? null, stats: () => this.stats() };
+    this.env = env;
+    for (let i = 0; i < slots; i++) this.connections.push(new Connection(this, i, this.pool, this.limits.maxHeaders, params, env));
     const codes = [400, 408, 413, 414, 417, 431, 500, 501, 505];
     for (let i = 0; i < codes.length; i++) this.errors[codes[i]] = preencodeResponse(codes[i], '');
     this.overloaded = preencodeResponse(503, 'Retry-After: 1\r\n');

@@ -1,0 +1,116 @@
+/**
+ * `chipweb sim ENTRY`: bundle the app with the same esbuild step the board
+ * build uses, then serve it on 127.0.0.1 with the board's pool sizes.
+ *
+ * Never: serve code other than the bundle (the simulator must not hide a
+ * difference the board would show).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { bundle } from '../scripts/bundle.ts';
+import type { App } from '../src/app.ts';
+import { simulate } from './simulate.ts';
+import type { SimulateOptions } from './simulate.ts';
+
+const HELP = `usage: chipweb sim ENTRY [options]
+
+Bundles ENTRY (a module whose default export is a chipweb App) and serves it
+in the host simulator.
+
+options:
+  --port N         TCP port (default 8080; 0 picks a free port)
+  --host H         interface (default 127.0.0.1)
+  --slots N        connection slots (default 4, as on the ESP32 budget)
+  --slot-size N    request bytes per slot (default 4096)
+  --engine E       node (default) or xs (the app runs inside the XS engine)
+  --store FILE     key-value store file (default .chipweb/store.json)
+  --assets DIR     folder of web assets served from "flash"`;
+
+function integer(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got '${value}'`);
+  return n;
+}
+
+/** Runs the command; resolves to the exit code once the server is stopped (Ctrl-C). */
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      slots: { type: 'string' },
+      'slot-size': { type: 'string' },
+      engine: { type: 'string' },
+      store: { type: 'string' },
+      assets: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const entry = positionals[0];
+  if (!entry) {
+    console.error(`chipweb sim: no app given.\n\n${HELP}`);
+    return 2;
+  }
+  if (!fs.existsSync(entry)) {
+    console.error(`chipweb sim: ${entry} does not exist. Give the path of your app module (e.g. src/app.ts).`);
+    return 2;
+  }
+  const engine = values.engine ?? 'node';
+  if (engine !== 'node' && engine !== 'xs') {
+    console.error(`chipweb sim: --engine must be 'node' or 'xs', got '${engine}'`);
+    return 2;
+  }
+  const options: SimulateOptions = {
+    port: integer('port', values.port, 8080, 0),
+    host: values.host ?? '127.0.0.1',
+    slots: integer('slots', values.slots, 4, 1),
+    slotSize: integer('slot-size', values['slot-size'], 4096, 256),
+    storeFile: values.store ?? path.join('.chipweb', 'store.json'),
+    assetDir: values.assets,
+  };
+
+  if (engine === 'xs') {
+    const bridge = './xs/bridge.ts';
+    const { serveOnXs } = (await import(bridge)) as { serveOnXs(entry: string, options: SimulateOptions): Promise<{ url: string; close(): Promise<void> }> };
+    const running = await serveOnXs(entry, options);
+    console.log(`chipweb sim (XS engine): serving ${entry} at ${running.url}`);
+    return waitForSignal(() => running.close());
+  }
+
+  const outfile = path.join('.chipweb', 'sim', path.basename(entry).replace(/\.[^.]+$/, '') + '.mjs');
+  fs.mkdirSync(path.dirname(outfile), { recursive: true });
+  await bundle({ entry, outfile, host: 'node' });
+  const module = await import(pathToFileURL(path.resolve(outfile)).href + `?t=${Date.now()}`);
+  const app = module.default as App | undefined;
+  if (!app || typeof (app as App).compile !== 'function') {
+    console.error(`chipweb sim: ${entry} must export a chipweb App as its default export (export default app).`);
+    return 2;
+  }
+  const sim = await simulate(app, options);
+  const stats = sim.stats();
+  console.log(`chipweb sim: serving ${entry} at ${sim.url}`);
+  console.log(`  pool: ${stats.slots} slots x ${stats.slotBytes} bytes = ${stats.slots * stats.slotBytes} bytes, fixed at start`);
+  return waitForSignal(() => sim.close());
+}
+
+function waitForSignal(stop: () => Promise<void>): Promise<number> {
+  return new Promise((resolve) => {
+    const onSignal = () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      console.log('chipweb sim: stopping');
+      stop().then(() => resolve(0), () => resolve(1));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

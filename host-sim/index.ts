@@ -1,0 +1,11 @@
+/**
+ * chipweb/host-sim: run an App on Node (real sockets) or in memory.
+ *
+ * Never: be imported by the core (src/).
+ */
+export { simulate } from './simulate.ts';
+export type { Simulation, SimulateOptions } from './simulate.ts';
+export { NodePlatform } from './node-platform.ts';
+export type { NodePlatformOptions } from './node-platform.ts';
+export { MemoryPlatform, MemoryClient } from './memory-platform.ts';
+export type { MemoryPlatformOptions } from './memory-platform.ts';
