@@ -56,7 +56,9 @@ function search(
     if (statics === STATIC_COUNT_MASK) statics = table[at++];
     const pointers = at + statics;
 
-    if (p >= slashEnd || (p < end && bytes[p] === QUERY)) {
+    // The next path byte; the imagined '/' of a trailing-slash probe; or '?' past the end.
+    const c = p < end ? bytes[p] : p < slashEnd ? SLASH : QUERY;
+    if (c === QUERY) {
       // The path is consumed here: this node decides.
       if ((flags & FLAG_ROUTES) === 0) return seen;
       let block = pointers + 2 * statics;
@@ -76,7 +78,6 @@ function search(
     }
 
     const alternatives = flags & (FLAG_PARAM | FLAG_WILDCARD);
-    const c = p < end ? bytes[p] : SLASH;
     // Static children, first bytes ascending: find the one starting with c.
     let child = 0;
     for (let i = 0; i < statics; i++) {
