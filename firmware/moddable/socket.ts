@@ -1,0 +1,248 @@
+/**
+ * The TCP adapter: one ECMA-419 `embedded:io/socket/tcp` connection seen as
+ * the core's `Socket`.
+ *
+ * What it relies on (modules/io/socket/lwip/tcp.c, SDK 8.2.3):
+ * - onReadable(count) gives the total bytes available; read(view) takes
+ *   exactly view.byteLength and throws "invalid" beyond what is available.
+ *   The adapter tracks the count, so it never asks for more.
+ * - write(view) queues all of the view or throws "would block" when it is
+ *   larger than the free send space; it returns the space left. onWritable
+ *   (count) reports free space as ACKs arrive (and once right after accept).
+ *   The adapter tracks the space, so it never writes more; it accepts fewer
+ *   bytes instead and calls the handler's writable() once space frees up.
+ * - write() throws "not ready" when the peer's FIN or a reset was seen in the
+ *   same turn; onError follows once everything received has been read. The
+ *   adapter then stops writing, and on onError reports closed() and calls
+ *   close() to release the native record (lwIP only frees it on close).
+ * - close() is graceful, but lwIP answers with RST when received bytes are
+ *   still unread, which can destroy the response in flight; close() drains
+ *   them first.
+ *
+ * Never: allocate per read or write (transfers go through the shared
+ * Staging's ladder of views); let an exception escape into the Moddable
+ * runtime (a release build would only print "XS abort").
+ */
+import TCP from 'embedded:io/socket/tcp';
+import type { Socket, SocketHandler } from '../../src/platform.ts';
+import type { Staging } from './staging.ts';
+
+/** Lifecycle of an adapter. */
+const OPEN = 0;
+/** The connection failed (write threw or returned undefined); waiting for onError. */
+const FAILED = 1;
+/** close() was called or onError was reported: nothing more happens. */
+const DONE = 2;
+
+/** Receives errors the adapter caught at its edges. */
+export type ErrorSink = (where: string, error: unknown) => void;
+
+/** One accepted connection. */
+export class ModdableSocket implements Socket {
+  slot = -1;
+  /** Bytes received and not yet read, as last reported by onReadable minus our reads. */
+  available = 0;
+  /** Free send space, as last reported by onWritable or write(). 0 until the first onWritable. */
+  space = 0;
+  private state = OPEN;
+  private wantWritable = false;
+  private address: string | undefined;
+  private port = -1;
+  /** The native socket; set right after construction (the TCP needs us as its target first). */
+  tcp: TCP | undefined;
+
+  constructor(
+    private readonly staging: Staging,
+    private readonly handler: SocketHandler,
+    private readonly sink: ErrorSink,
+  ) {}
+
+  get remoteAddress(): string {
+    // Cached: the lwIP getter makes a new string on every call.
+    if (this.address === undefined) {
+      try {
+        this.address = this.tcp ? this.tcp.remoteAddress : '';
+      } catch {
+        this.address = '';
+      }
+    }
+    return this.address;
+  }
+
+  get remotePort(): number {
+    if (this.port < 0) {
+      try {
+        this.port = this.tcp ? this.tcp.remotePort : 0;
+      } catch {
+        this.port = 0;
+      }
+    }
+    return this.port;
+  }
+
+  read(into: Uint8Array, offset: number, length: number): number {
+    if (this.state === DONE || !this.tcp) return 0;
+    const total = length < this.available ? length : this.available;
+    const staging = this.staging;
+    let done = 0;
+    while (done < total) {
+      const k = staging.rung(total - done);
+      const view = staging.ladder[k];
+      try {
+        this.tcp.read(view);
+      } catch (error) {
+        // Cannot happen while our count is right; if it does, resync on the next onReadable.
+        this.available = 0;
+        this.sink('tcp read', error);
+        break;
+      }
+      into.set(view, offset + done);
+      done += 1 << k;
+    }
+    this.available -= done;
+    return done;
+  }
+
+  write(from: Uint8Array, offset: number, length: number): number {
+    if (this.state !== OPEN || !this.tcp) return 0;
+    const total = length < this.space ? length : this.space;
+    const staging = this.staging;
+    let done = 0;
+    while (done < total) {
+      const k = staging.rung(total - done);
+      const piece = 1 << k;
+      staging.load(from, offset + done, piece);
+      let left: number | undefined;
+      try {
+        left = this.tcp.write(staging.ladder[k]);
+      } catch (error) {
+        if (isWouldBlock(error)) {
+          // Our count was stale (cannot happen with lwIP's exact counts): wait for onWritable.
+          this.space = 0;
+          break;
+        }
+        // "not ready": the peer closed or reset in this turn; onError follows.
+        this.state = FAILED;
+        break;
+      }
+      if (left === undefined) {
+        // The connection already failed; lwIP dropped the bytes and onError follows.
+        this.state = FAILED;
+        break;
+      }
+      this.space = left;
+      done += piece;
+    }
+    if (done < length && this.state === OPEN) this.wantWritable = true;
+    return done;
+  }
+
+  writable(): number {
+    return this.state === OPEN ? this.space : 0;
+  }
+
+  close(): void {
+    if (this.state === DONE) return;
+    this.state = DONE;
+    const tcp = this.tcp;
+    if (!tcp) return;
+    this.drain(tcp);
+    try {
+      tcp.close();
+    } catch (error) {
+      this.sink('tcp close', error);
+    }
+  }
+
+  /** onReadable from the native socket. */
+  onReadable(count: number): void {
+    if (this.state === DONE) return;
+    this.available = count;
+    try {
+      this.handler.readable(this, count);
+    } catch (error) {
+      this.sink('readable handler', error);
+    }
+  }
+
+  /** onWritable from the native socket. */
+  onWritable(count: number): void {
+    if (this.state !== OPEN) return;
+    this.space = count;
+    if (!this.wantWritable) return;
+    this.wantWritable = false;
+    try {
+      this.handler.writable(this, count);
+    } catch (error) {
+      this.sink('writable handler', error);
+    }
+  }
+
+  /** onError from the native socket: the peer closed or reset; everything received was read. */
+  onError(): void {
+    if (this.state === DONE) return;
+    this.state = DONE;
+    this.available = 0;
+    try {
+      this.tcp?.close();
+    } catch (error) {
+      this.sink('tcp close', error);
+    }
+    try {
+      this.handler.closed(this);
+    } catch (error) {
+      this.sink('closed handler', error);
+    }
+  }
+
+  /** Reads and discards unread input so lwIP closes with FIN, not RST. */
+  private drain(tcp: TCP): void {
+    const staging = this.staging;
+    while (this.available > 0) {
+      const k = staging.rung(this.available);
+      try {
+        tcp.read(staging.ladder[k]);
+      } catch {
+        break;
+      }
+      this.available -= 1 << k;
+    }
+    this.available = 0;
+  }
+}
+
+/** Whether an exception is ECMA-419's "would block" from write(). */
+function isWouldBlock(error: unknown): boolean {
+  return error instanceof Error && error.message.indexOf('would block') >= 0;
+}
+
+// Shared callbacks: one set of functions for every connection (no closures per
+// connection); the native object calls them with `this` = the TCP, whose
+// `target` is the adapter.
+function sharedOnReadable(this: TCP, count: number): void {
+  (this.target as ModdableSocket).onReadable(count);
+}
+function sharedOnWritable(this: TCP, count: number): void {
+  (this.target as ModdableSocket).onWritable(count);
+}
+function sharedOnError(this: TCP): void {
+  (this.target as ModdableSocket).onError();
+}
+
+/**
+ * Wraps a connection taken from a Listener (`listener.read()`) in a new TCP
+ * with our callbacks and returns the adapter. Nagle is off: a response's last
+ * small segment must not wait for the client's delayed ACK.
+ */
+export function adoptConnection(raw: TCP, staging: Staging, handler: SocketHandler, sink: ErrorSink): ModdableSocket {
+  const socket = new ModdableSocket(staging, handler, sink);
+  socket.tcp = new TCP({
+    from: raw,
+    nodelay: true,
+    target: socket,
+    onReadable: sharedOnReadable,
+    onWritable: sharedOnWritable,
+    onError: sharedOnError,
+  });
+  return socket;
+}
