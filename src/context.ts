@@ -35,8 +35,12 @@ export class HttpError extends Error {
   }
 }
 
-/** What the server lets a Context do with its connection (streaming). */
+/** What the server lets a Context do with its connection. */
 export interface StreamSink {
+  /** An async chain finished (or failed). */
+  handlerSettled(c: Context, error: unknown, failed: boolean): void;
+  /** Answers now for a chain that is still running; see Context.abandon. */
+  abandon(c: Context, status: number, body: string): boolean;
   /** Sends the head now and switches the response to chunked streaming. */
   beginStream(c: Context): void;
   /** Queues a chunk; returns false when the socket cannot take it now. */
@@ -72,12 +76,17 @@ const METHOD_NAMES = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'
 
 /** The request and response of one slot. `P` names the route's params. */
 export class Context<P extends string = string> {
-  /** Index of the pool slot this context belongs to. */
-  readonly slot: number;
+  /** Index of the pool slot this context serves (-1 for a spare). */
+  slot: number;
   /** The slot's request bytes. */
-  readonly bytes: Uint8Array;
+  bytes: Uint8Array;
   /** Parser offsets of the current request. */
-  readonly head: RequestHead;
+  head: RequestHead;
+  /** Abandoned by its connection (see abandon()): every response call is ignored. */
+  detached = false;
+  /** Settlement callbacks for async chains, made once. */
+  readonly settled: () => void;
+  readonly rejected: (error: unknown) => void;
   /** Param spans written by the router: [start, end] per param. */
   readonly paramSpans: Int32Array;
   /** The response being built. */
@@ -101,8 +110,8 @@ export class Context<P extends string = string> {
   chain: readonly Handler<any>[] = [];
   /** Position in `chain`. */
   index = 0;
-  /** Streaming support provided by the server. */
-  sink: StreamSink | null = null;
+  /** The server's side of the connection. */
+  readonly sink: StreamSink;
   /** Host services: platform, device, server counters. */
   env: Env;
   private readonly varKeys: string[] = [];
@@ -110,9 +119,12 @@ export class Context<P extends string = string> {
   private varCount = 0;
 
   /** Made once per slot at start. */
-  constructor(slot: number, bytes: Uint8Array, head: RequestHead, maxParams: number, env: Env) {
+  constructor(slot: number, bytes: Uint8Array, head: RequestHead, maxParams: number, env: Env, sink: StreamSink) {
     this.slot = slot;
     this.env = env;
+    this.sink = sink;
+    this.settled = () => sink.handlerSettled(this, null, false);
+    this.rejected = (error: unknown) => sink.handlerSettled(this, error, true);
     this.bytes = bytes;
     this.head = head;
     this.paramSpans = new Int32Array(maxParams * 2);
@@ -311,7 +323,7 @@ export class Context<P extends string = string> {
    */
   stream(contentType: string, status?: number): void {
     const res = this.res;
-    if (res.committed || this.sink === null) return;
+    if (res.committed) return;
     if (status !== undefined) res.status = status;
     res.contentType = contentType;
     res.bodyKind = BODY_STREAM;
@@ -321,14 +333,27 @@ export class Context<P extends string = string> {
 
   /** Writes a chunk of a streamed response. */
   write(data: string | Uint8Array): boolean {
-    if (this.res.bodyKind !== BODY_STREAM || this.sink === null) return false;
+    if (this.res.bodyKind !== BODY_STREAM || this.detached) return false;
     return this.sink.writeStream(this, data);
   }
 
   /** Ends a streamed response. */
   end(): void {
-    if (this.res.bodyKind !== BODY_STREAM || this.sink === null) return;
+    if (this.res.bodyKind !== BODY_STREAM || this.detached) return;
     this.sink.endStream(this);
+  }
+
+  /**
+   * Answers `status` with a text body now, while the chain is still running
+   * (the timeout middleware uses it). The connection moves on with a spare
+   * context; this one is detached: whatever the late handler does with it
+   * is ignored, and it returns to the spares when the chain settles.
+   * Returns false when there is nothing to abandon (already answered, or
+   * the chain is not async).
+   */
+  abandon(status: number, body: string): boolean {
+    if (this.detached || this.res.committed) return false;
+    return this.sink.abandon(this, status, body);
   }
 
   private answerString(body: string, type: string, status: number | undefined): void {

@@ -64,6 +64,8 @@ export interface ServerOptions {
   writeTimeout?: number;
   /** 'evict-idle' (default): close the least recently used idle keep-alive connection; else, or with 'reject', answer 503 and close. */
   overflow?: OverflowPolicy;
+  /** Contexts kept spare for connections whose slow chain was abandoned (default: slots). */
+  spareContexts?: number;
   /** Timer resolution for the timeouts above (default 250 ms). */
   tick?: number;
   /** A route table compiled at build time (from flash); checked against the app's routes. */
@@ -122,7 +124,8 @@ class Connection {
   readonly output: Uint8Array;
   readonly head: RequestHead;
   readonly chunked = new ChunkedDecoder();
-  readonly ctx: Context;
+  /** The context serving this slot; swapped for a spare when a chain is abandoned. */
+  ctx: Context;
   socket: Socket | null = null;
   state = FREE;
   filled = 0;
@@ -151,19 +154,13 @@ class Connection {
   streamEnding = false;
   /** Generation of the request an async handler belongs to. */
   awaiting = -1;
-  /** Settlement callbacks for async handlers, made once. */
-  readonly settled: () => void;
-  readonly rejected: (error: unknown) => void;
 
   constructor(server: Server, slot: number, pool: Pool, limits: number, params: number, env: Env) {
     this.slot = slot;
     this.input = pool.inputs[slot];
     this.output = pool.outputs[slot];
     this.head = new RequestHead(limits);
-    this.ctx = new Context(slot, this.input, this.head, params, env);
-    this.ctx.sink = server;
-    this.settled = () => server.handlerSettled(this, null, false);
-    this.rejected = (error: unknown) => server.handlerSettled(this, error, true);
+    this.ctx = new Context(slot, this.input, this.head, params, env, server);
   }
 }
 
@@ -192,6 +189,8 @@ export class Server implements SocketHandler, StreamSink {
   private readonly host: string | undefined;
   private readonly errors: Uint8Array[] = [];
   private readonly overloaded: Uint8Array;
+  private readonly spares: Context[] = [];
+  private spareCount = 0;
   private listener: Listener | null = null;
   private timer: TimerHandle | null = null;
   private startedAt = 0;
@@ -224,6 +223,9 @@ export class Server implements SocketHandler, StreamSink {
     const env: Env = { platform, device: options.device ?? null, stats: () => this.stats() };
     this.env = env;
     for (let i = 0; i < slots; i++) this.connections.push(new Connection(this, i, this.pool, this.limits.maxHeaders, params, env));
+    const spares = options.spareContexts ?? slots;
+    for (let i = 0; i < spares; i++) this.spares.push(new Context(-1, this.pool.inputs[0], this.connections[0].head, params, env, this));
+    this.spareCount = spares;
     const codes = [400, 408, 413, 414, 417, 431, 500, 501, 505];
     for (let i = 0; i < codes.length; i++) this.errors[codes[i]] = preencodeResponse(codes[i], '');
     this.overloaded = preencodeResponse(503, 'Retry-After: 1\r\n');
@@ -481,15 +483,24 @@ export class Server implements SocketHandler, StreamSink {
     }
     if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
       conn.awaiting = ctx.generation;
-      (result as PromiseLike<unknown>).then(conn.settled, conn.rejected);
+      (result as PromiseLike<unknown>).then(ctx.settled, ctx.rejected);
       return;
     }
     this.respond(conn, 0);
   }
 
-  /** @internal An async handler finished (or failed). */
-  handlerSettled(conn: Connection, error: unknown, failed: boolean): void {
-    if (conn.awaiting !== conn.ctx.generation) return; // a late settlement of an earlier request
+  /** @internal An async chain finished (or failed). */
+  handlerSettled(ctx: Context, error: unknown, failed: boolean): void {
+    if (ctx.detached) {
+      // An abandoned chain ended: its context becomes a spare again.
+      ctx.detached = false;
+      ctx.res.reset();
+      ctx.slot = -1;
+      this.spares[this.spareCount++] = ctx;
+      return;
+    }
+    const conn = this.connections[ctx.slot];
+    if (conn.ctx !== ctx || conn.awaiting !== ctx.generation) return; // a late settlement of an earlier request
     conn.awaiting = -1;
     if (conn.orphaned) {
       conn.orphaned = false;
@@ -500,6 +511,37 @@ export class Server implements SocketHandler, StreamSink {
     if (failed) this.handleError(conn, error);
     this.respond(conn, 0);
     if ((conn.state as number) === HEAD) this.advance(conn);
+  }
+
+  /** @internal Answers now for a running async chain (timeout middleware). */
+  abandon(ctx: Context, status: number, body: string): boolean {
+    if (ctx.slot < 0) return false;
+    const conn = this.connections[ctx.slot];
+    if (conn.ctx !== ctx || conn.state !== HANDLER || conn.awaiting !== ctx.generation) return false;
+    if (this.spareCount === 0) {
+      // No spare: answer and close; the slot is freed when the chain settles.
+      ctx.text(body, status);
+      conn.keepAlive = false;
+      this.respond(conn, 0);
+      return true;
+    }
+    const spare = this.spares[--this.spareCount];
+    this.spares[this.spareCount] = spare; // keep the array dense; the entry is reused on return
+    ctx.detached = true;
+    ctx.res.committed = true; // late writes are dropped
+    spare.slot = conn.slot;
+    spare.bytes = conn.input;
+    spare.head = conn.head;
+    spare.reset();
+    spare.methodCode = ctx.methodCode;
+    spare.isHead = ctx.isHead;
+    spare.remoteAddress = ctx.remoteAddress;
+    conn.ctx = spare;
+    conn.awaiting = -1;
+    spare.text(body, status);
+    this.respond(conn, 0);
+    if ((conn.state as number) === HEAD) this.advance(conn);
+    return true;
   }
 
   private handleError(conn: Connection, error: unknown): void {
