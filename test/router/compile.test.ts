@@ -1,3 +1,8 @@
+/**
+ * Route compiler: table header and size, routesHash, each compile error and
+ * each limit, with the exact messages users will read.
+ * Never: time anything.
+ */
 import { expect } from 'chai';
 import {
   compileRoutes, routesHash, tableHash, routeCount, paramCount, maxParams, RouteError,
