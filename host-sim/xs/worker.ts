@@ -142,6 +142,15 @@ export class XsWorker {
     return this.run(message);
   }
 
+  /**
+   * Evaluates `expression` and resolves with its value passed through JSON
+   * (encoded in XS with the worker's TextEncoder; harness use only).
+   */
+  async evaluateJson<T = unknown>(expression: string): Promise<T> {
+    const { reply } = await this.evaluate(`new TextEncoder().encode(JSON.stringify(${expression})).buffer`);
+    return JSON.parse(Buffer.from(reply).toString('utf8')) as T;
+  }
+
   /** Runs a full garbage collection in XS and resolves with the live heap slots after it. */
   async gc(): Promise<number> {
     return (await this.evaluate('gc()')).heapCount;

@@ -1,0 +1,108 @@
+/**
+ * Router lookups per second on XS: chipweb's table walk against a plain
+ * linear RegExp router (what people write on Moddable today), on the GitHub
+ * route set, in the same XS machine and the same run. Also the heap slots
+ * one pass over the set allocates with each.
+ *
+ * Used by bench/xs.ts (`npm run bench:xs`); runnable alone with
+ * `npx tsx bench/xs-router.ts`. Never: time anything on the Node side; the
+ * clocks run inside XS.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { XsWorker } from '../host-sim/xs/worker.ts';
+import { bundleForXs, REPO_ROOT } from '../host-sim/xs/bundle.ts';
+import { slotsPerCommand } from '../host-sim/xs/measure.ts';
+
+/** Directory of the shared route sets (../shared/bench/routes next to the repo, or $CHIPWEB_ROUTES). */
+export function routesDir(): string {
+  return process.env.CHIPWEB_ROUTES ?? join(REPO_ROOT, '..', 'shared', 'bench', 'routes');
+}
+
+/** A route set's routes, and one request per route (each `:param` filled with its name). */
+export function loadRouteSet(name: string): { routes: [string, string][]; requests: [string, string][] } {
+  const routes = JSON.parse(readFileSync(join(routesDir(), `${name}.json`), 'utf8')) as [string, string][];
+  const requests = routes.map(([method, path]): [string, string] => [
+    method,
+    path.replace(/[:*]([A-Za-z0-9_]+)/g, (_, param: string) => param),
+  ]);
+  return { routes, requests };
+}
+
+/** What the router benchmark measured. */
+export interface RouterFigures {
+  set: string;
+  routes: number;
+  tableBytes: number;
+  chipwebPerSecond: number;
+  regexpPerSecond: number;
+  ratio: number;
+  chipwebSlotsPerPass: number;
+  regexpSlotsPerPass: number;
+  /** Requests the routers did not resolve to the route they were made from. */
+  mismatches: { chipweb: number; regexp: number };
+}
+
+/** Runs the router comparison on XS for one route set. `budgetMs` is spent per router, in XS. */
+export async function benchRouterOnXs(set = 'github', budgetMs = 1500): Promise<RouterFigures> {
+  const { routes, requests } = loadRouteSet(set);
+  const { code } = await bundleForXs(join(REPO_ROOT, 'bench', 'xs-router-entry.ts'));
+  const worker = await XsWorker.start();
+  try {
+    await worker.evaluate(code);
+    const tableBytes = await worker.evaluateJson<number>(`routerBench.setup(${JSON.stringify(routes)}, ${JSON.stringify(requests)})`);
+    const found = await worker.evaluateJson<{ chipweb: number[]; regexp: number[] }>('routerBench.check()');
+    const mismatches = {
+      chipweb: found.chipweb.filter((index, i) => index !== i).length,
+      regexp: found.regexp.filter((index, i) => index !== i).length,
+    };
+
+    const time = async (fn: string, rounds: number) => {
+      const { reply } = await worker.evaluate(`routerBench.${fn}(${rounds})`);
+      return new Float64Array(reply.slice().buffer)[0];
+    };
+    // Calibrate each router to ~100 ms per batch, then alternate batches so
+    // both see the same machine load; keep the best batch of each.
+    const calibrate = async (fn: string) => {
+      let rounds = 1;
+      for (;;) {
+        const ms = await time(fn, rounds);
+        if (ms > 20) return Math.max(1, Math.round((rounds * 100) / ms));
+        rounds *= 4;
+      }
+    };
+    const chipwebRounds = await calibrate('runChipweb');
+    const regexpRounds = await calibrate('runRegExp');
+    let chipwebBest = Infinity;
+    let regexpBest = Infinity;
+    const batches = Math.max(3, Math.round(budgetMs / 100));
+    for (let b = 0; b < batches; b++) {
+      chipwebBest = Math.min(chipwebBest, (await time('runChipweb', chipwebRounds)) / chipwebRounds);
+      regexpBest = Math.min(regexpBest, (await time('runRegExp', regexpRounds)) / regexpRounds);
+    }
+    const chipwebPerSecond = (requests.length * 1000) / chipwebBest;
+    const regexpPerSecond = (requests.length * 1000) / regexpBest;
+
+    const noop = new Uint8Array([110]);
+    const chipwebSlots = await slotsPerCommand(worker, new Uint8Array([99]), noop);
+    const regexpSlots = await slotsPerCommand(worker, new Uint8Array([114]), noop);
+    return {
+      set,
+      routes: routes.length,
+      tableBytes,
+      chipwebPerSecond,
+      regexpPerSecond,
+      ratio: chipwebPerSecond / regexpPerSecond,
+      chipwebSlotsPerPass: chipwebSlots.slots,
+      regexpSlotsPerPass: regexpSlots.slots,
+      mismatches,
+    };
+  } finally {
+    await worker.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const figures = await benchRouterOnXs(process.argv[2] ?? 'github');
+  console.log(figures);
+}
