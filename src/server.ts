@@ -578,9 +578,12 @@ export class Server implements SocketHandler, StreamSink {
     const res = ctx.res;
     if (res.bodyKind === BODY_STREAM) {
       // The head went out in beginStream; the stream stays open until end().
-      if (conn.state === HANDLER) conn.state = conn.outPos < conn.outLen ? WRITE : STREAM;
+      if (conn.state !== HANDLER || !this.flush(conn)) return;
+      if (conn.streamEnding) this.finish(conn);
+      else conn.state = STREAM;
       return;
     }
+    if (this.stopping) conn.keepAlive = false;
     const head = conn.head;
     let length = res.bodyLength();
     let headLength: number;

@@ -52,7 +52,7 @@ function utf8AsLatin1(s: string): string {
 
 const REASONS: { [code: number]: string } = {
   200: 'OK', 201: 'Created', 204: 'No Content', 301: 'Moved Permanently', 302: 'Found', 308: 'Permanent Redirect',
-  400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 413: 'Content Too Large', 414: 'URI Too Long',
+  400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 408: 'Request Timeout', 417: 'Expectation Failed', 503: 'Service Unavailable', 413: 'Content Too Large', 414: 'URI Too Long',
   418: 'Unknown', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 501: 'Not Implemented',
   505: 'HTTP Version Not Supported',
 };

@@ -1,0 +1,312 @@
+/**
+ * The server's state machine on the in-memory platform: virtual time,
+ * exact bytes, backpressure by hand.
+ */
+import { expect } from 'chai';
+import { App } from '../../src/index.ts';
+import { Server } from '../../src/server.ts';
+import type { ServerOptions } from '../../src/server.ts';
+import { MemoryPlatform } from '../../host-sim/memory-platform.ts';
+import { errorResponse, response } from '../conformance/cases.ts';
+
+const TEXT = 'text/plain; charset=utf-8';
+
+async function start(app: App, options: ServerOptions = {}, platformOptions = {}): Promise<{ platform: MemoryPlatform; server: Server }> {
+  const platform = new MemoryPlatform(platformOptions);
+  const server = new Server(app, platform, { slots: 2, slotSize: 1024, outputSize: 256, tick: 10, ...options });
+  await server.start();
+  return { platform, server };
+}
+
+function helloApp(): App {
+  const app = new App();
+  app.get('/', (c) => c.text('hi'));
+  return app;
+}
+
+const GET = 'GET / HTTP/1.1\r\nHost: a\r\n\r\n';
+const HI = response(200, TEXT, 'hi');
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+}
+
+describe('server state machine', () => {
+  it('keeps a connection alive across requests and closes it after the idle timeout', async () => {
+    const { platform, server } = await start(helloApp(), { idleTimeout: 100 });
+    const client = platform.connect();
+    client.send(GET);
+    client.send(GET);
+    expect(client.takeText()).to.equal(HI + HI);
+    platform.advance(90);
+    expect(client.closed).to.equal(false);
+    platform.advance(30);
+    expect(client.closed).to.equal(true);
+    expect(client.takeText()).to.equal('');
+    expect(server.stats().slotsInUse).to.equal(0);
+  });
+
+  it('answers 408 when a started head does not complete in time (slowloris)', async () => {
+    const { platform, server } = await start(helloApp(), { headerTimeout: 100 });
+    const client = platform.connect();
+    client.send('GET / HTTP/1.1\r\nHo');
+    platform.advance(50);
+    client.send('s');
+    platform.advance(60);
+    expect(client.takeText()).to.equal(errorResponse(408));
+    expect(client.closed).to.equal(true);
+    expect(server.stats().timeouts).to.equal(1);
+    expect(server.stats().slotsInUse).to.equal(0);
+  });
+
+  it('answers 408 when the body does not arrive in time', async () => {
+    const app = new App();
+    app.post('/', (c) => c.text('got ' + c.bodyText()));
+    const { platform } = await start(app, { bodyTimeout: 100 });
+    const client = platform.connect();
+    client.send('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n12345');
+    platform.advance(150);
+    expect(client.takeText()).to.equal(errorResponse(408));
+  });
+
+  it('accepts a body that arrives in pieces', async () => {
+    const app = new App();
+    app.post('/', (c) => c.text('got ' + c.bodyText()));
+    const { platform } = await start(app);
+    const client = platform.connect();
+    client.send('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n12345');
+    expect(client.takeText()).to.equal('');
+    client.send('67890');
+    expect(client.takeText()).to.equal(response(200, TEXT, 'got 1234567890'));
+  });
+
+  it('sends 100 Continue before reading an expected body', async () => {
+    const app = new App();
+    app.post('/', (c) => c.text(c.bodyText()));
+    const { platform } = await start(app);
+    const client = platform.connect();
+    client.send('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n');
+    expect(client.takeText()).to.equal('HTTP/1.1 100 Continue\r\n\r\n');
+    client.send('ok');
+    expect(client.takeText()).to.equal(response(200, TEXT, 'ok'));
+  });
+
+  it('answers 413 at once when the announced body cannot fit, without a 100 Continue', async () => {
+    const { platform } = await start(helloApp(), { maxBody: 100 });
+    const client = platform.connect();
+    client.send('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 101\r\nExpect: 100-continue\r\n\r\n');
+    expect(client.takeText()).to.equal(errorResponse(413));
+    expect(client.closed).to.equal(true);
+  });
+
+  it('answers pipelined requests in order, also when the response waits for the socket', async () => {
+    const app = new App();
+    const big = 'x'.repeat(3000);
+    app.get('/big', (c) => c.text(big));
+    app.get('/', (c) => c.text('hi'));
+    const { platform } = await start(app, {}, { sendBufferSize: 512 });
+    const client = platform.connect('127.0.0.1', false);
+    client.send('GET /big HTTP/1.1\r\nHost: a\r\n\r\n' + GET);
+    expect(client.blocked).to.equal(true);
+    let received = '';
+    while (client.blocked) received += String.fromCharCode(...client.takeSome(100));
+    received += client.takeText();
+    expect(received).to.equal(response(200, TEXT, big) + HI);
+  });
+
+  it('streams a large byte body straight from its source under backpressure', async () => {
+    const asset = new Uint8Array(50000);
+    for (let i = 0; i < asset.length; i++) asset[i] = i & 255;
+    const app = new App();
+    app.get('/asset', (c) => c.send(asset, 'application/octet-stream'));
+    const { platform } = await start(app, {}, { sendBufferSize: 1000 });
+    const client = platform.connect('127.0.0.1', false);
+    client.send('GET /asset HTTP/1.1\r\nHost: a\r\n\r\n');
+    const parts: Uint8Array[] = [];
+    let guard = 0;
+    while (client.blocked && guard++ < 1000) parts.push(client.takeSome(700));
+    parts.push(client.take());
+    const all = Buffer.concat(parts);
+    const headEnd = all.indexOf('\r\n\r\n') + 4;
+    expect(all.subarray(0, headEnd).toString('latin1')).to.contain('Content-Length: 50000');
+    expect(Buffer.from(all.subarray(headEnd)).equals(Buffer.from(asset))).to.equal(true);
+  });
+
+  it('closes a client that stops reading after the write timeout', async () => {
+    const app = new App();
+    app.get('/big', (c) => c.text('y'.repeat(5000)));
+    const { platform, server } = await start(app, { writeTimeout: 100 }, { sendBufferSize: 256 });
+    const client = platform.connect('127.0.0.1', false);
+    client.send('GET /big HTTP/1.1\r\nHost: a\r\n\r\n');
+    platform.advance(150);
+    expect(client.closed).to.equal(true);
+    expect(server.stats().slotsInUse).to.equal(0);
+  });
+
+  it('rejects with a preencoded 503 when every slot is busy (reject policy)', async () => {
+    const { platform, server } = await start(helloApp(), { overflow: 'reject' });
+    const a = platform.connect();
+    const b = platform.connect();
+    a.send(GET);
+    b.send(GET);
+    const c = platform.connect();
+    const text = c.takeText();
+    expect(text).to.match(/^HTTP\/1.1 503 Service Unavailable\r\n/);
+    expect(text).to.contain('Retry-After: 1\r\n');
+    expect(text).to.contain('Connection: close\r\n');
+    expect(c.closed).to.equal(true);
+    expect(server.stats().rejected).to.equal(1);
+    expect(a.closed).to.equal(false);
+  });
+
+  it('evicts the least recently used idle keep-alive connection (evict-idle policy)', async () => {
+    const { platform, server } = await start(helloApp(), { overflow: 'evict-idle' });
+    const a = platform.connect();
+    a.send(GET);
+    platform.advance(10);
+    const b = platform.connect();
+    b.send(GET);
+    const c = platform.connect();
+    expect(a.closed).to.equal(true);
+    expect(b.closed).to.equal(false);
+    c.send(GET);
+    expect(c.takeText()).to.equal(HI);
+    expect(server.stats().evicted).to.equal(1);
+  });
+
+  it('falls back to 503 when no connection is idle', async () => {
+    const { platform } = await start(helloApp(), { overflow: 'evict-idle' });
+    platform.connect().send('GET / HTTP/1.1\r\n');
+    platform.connect().send('GET / HTTP/1.1\r\n');
+    expect(platform.connect().takeText()).to.match(/^HTTP\/1.1 503 /);
+  });
+
+  it('keeps the slot of an async handler whose client left until the handler settles', async () => {
+    const app = new App();
+    let finish = () => {};
+    app.get('/slow', async (c) => {
+      await new Promise<void>((resolve) => (finish = resolve));
+      c.text('done');
+    });
+    const { platform, server } = await start(app);
+    const client = platform.connect();
+    client.send('GET /slow HTTP/1.1\r\nHost: a\r\n\r\n');
+    client.end();
+    expect(server.stats().slotsInUse).to.equal(1);
+    finish();
+    await settle();
+    expect(server.stats().slotsInUse).to.equal(0);
+  });
+
+  it('abandons a slow chain: answers now, serves the next request, drops the late write', async () => {
+    const app = new App();
+    let finish = () => {};
+    let late: { wrote: boolean } = { wrote: false };
+    app.get('/slow', async (c) => {
+      await new Promise<void>((resolve) => (finish = resolve));
+      c.text('late');
+      late.wrote = c.responded;
+    });
+    app.get('/', (c) => c.text('hi'));
+    const { platform, server } = await start(app, { spareContexts: 1 });
+    const client = platform.connect();
+    client.send('GET /slow HTTP/1.1\r\nHost: a\r\n\r\n');
+    await settle();
+    const running = (server as unknown as { connections: { ctx: { abandon(s: number, b: string): boolean } }[] }).connections[0].ctx;
+    expect(running.abandon(503, 'slow')).to.equal(true);
+    client.send(GET);
+    expect(client.takeText()).to.equal(response(503, TEXT, 'slow') + HI);
+    finish();
+    await settle();
+    expect(client.takeText()).to.equal('');
+    expect(late.wrote).to.equal(true); // the write happened on a detached context, and went nowhere
+  });
+
+  it('streams a chunked response and goes on with keep-alive after end()', async () => {
+    const app = new App();
+    app.get('/events', (c) => {
+      c.stream('text/event-stream');
+      c.write('data: 1\n\n');
+      c.write('data: 2\n\n');
+      c.end();
+    });
+    app.get('/', (c) => c.text('hi'));
+    const { platform } = await start(app);
+    const client = platform.connect();
+    client.send('GET /events HTTP/1.1\r\nHost: a\r\n\r\n' + GET);
+    expect(client.takeText()).to.equal(
+      'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n' +
+        '9\r\ndata: 1\n\n\r\n9\r\ndata: 2\n\n\r\n0\r\n\r\n' + HI,
+    );
+  });
+
+  it('stops: refuses new connections, finishes in-flight requests, then frees every slot', async () => {
+    const app = new App();
+    let finish = () => {};
+    app.get('/slow', async (c) => {
+      await new Promise<void>((resolve) => (finish = resolve));
+      c.text('done');
+    });
+    const { platform, server } = await start(app);
+    const idle = platform.connect();
+    const busy = platform.connect();
+    busy.send('GET /slow HTTP/1.1\r\nHost: a\r\n\r\n');
+    const stopped = server.stop(1000);
+    expect(idle.closed).to.equal(true);
+    expect(() => platform.connect()).to.throw(/nothing is listening/);
+    finish();
+    await settle();
+    expect(busy.takeText()).to.equal(response(200, TEXT, 'done', '', false));
+    await stopped;
+    expect(server.stats().slotsInUse).to.equal(0);
+  });
+
+  it('stop() closes what is still running after the grace period', async () => {
+    const app = new App();
+    app.get('/never', () => new Promise(() => {}));
+    const { platform, server } = await start(app);
+    const client = platform.connect();
+    client.send('GET /never HTTP/1.1\r\nHost: a\r\n\r\n');
+    const stopped = server.stop(500);
+    platform.advance(600);
+    expect(client.closed).to.equal(true);
+    let done = false;
+    stopped.then(() => (done = true));
+    await settle();
+    // The never-settling handler keeps its context; the slot is held until it settles, so stop waits.
+    expect(done).to.equal(false);
+  });
+
+  it('says clearly when the port is taken', async () => {
+    const { platform } = await start(helloApp());
+    const second = new Server(helloApp(), platform, { port: 8080 });
+    let message = '';
+    await second.start().catch((error: Error) => (message = error.message));
+    expect(message).to.match(/port 8080 is already in use/);
+  });
+
+  it('serves 10,000 keep-alive requests with the same pool buffers and Context objects', async () => {
+    const app = new App();
+    app.get('/users/:id', (c) => c.text(c.param('id')));
+    const { platform, server } = await start(app, { slots: 1 });
+    const internals = server as unknown as { connections: { ctx: object; input: Uint8Array; output: Uint8Array; head: object }[] };
+    const before = internals.connections.map((c) => [c.ctx, c.input, c.output, c.head]);
+    const memory = server.pool.memory;
+    const client = platform.connect();
+    const request = 'GET /users/7 HTTP/1.1\r\nHost: a\r\n\r\n';
+    const expected = response(200, TEXT, '7');
+    for (let i = 0; i < 10000; i++) {
+      client.send(request);
+      if (i % 1000 === 0) expect(client.takeText()).to.equal(expected);
+      else client.take();
+    }
+    client.take();
+    const after = internals.connections.map((c) => [c.ctx, c.input, c.output, c.head]);
+    expect(server.stats().requests).to.equal(10000);
+    for (let i = 0; i < before.length; i++) for (let k = 0; k < 4; k++) expect(after[i][k]).to.equal(before[i][k]);
+    expect(server.pool.memory).to.equal(memory);
+    expect(server.stats().slotsInUse).to.equal(1);
+    client.end();
+    expect(server.stats().slotsInUse).to.equal(0);
+  });
+});
