@@ -24,6 +24,10 @@ export interface BundleOptions {
   minify?: boolean;
   /** Extra module names left external (Moddable module specifiers, for example). */
   external?: string[];
+  /** Global identifiers to replace (esbuild `define`); chipweb build uses it to find forbidden globals. */
+  define?: Record<string, string>;
+  /** Extra esbuild plugins (tests map Moddable modules to fakes with one). */
+  plugins?: esbuild.Plugin[];
 }
 
 /** Module specifiers that exist only on the board and are never bundled. */
@@ -38,10 +42,11 @@ export const MODDABLE_MODULES = [
   'mdns',
   'flash',
   'time',
+  'mc/*',
 ];
 
 /** Bundles `entry` with esbuild and returns the output's size in bytes. */
-export async function bundle(options: BundleOptions): Promise<{ bytes: number; warnings: string[] }> {
+export async function bundle(options: BundleOptions): Promise<{ bytes: number; warnings: string[]; externals: string[] }> {
   const moddable = options.host === 'moddable';
   const result = await esbuild.build({
     entryPoints: [options.entry],
@@ -57,10 +62,16 @@ export async function bundle(options: BundleOptions): Promise<{ bytes: number; w
       chipweb: path.join(ROOT, 'src/index.ts'),
       'chipweb/router': path.join(ROOT, 'src/router/index.ts'),
     },
+    define: options.define,
+    plugins: options.plugins,
     logLevel: 'silent',
     metafile: true,
   });
   let bytes = 0;
-  for (const output of Object.values(result.metafile.outputs)) bytes += output.bytes;
-  return { bytes, warnings: result.warnings.map((w) => w.text) };
+  const externals = new Set<string>();
+  for (const output of Object.values(result.metafile.outputs)) {
+    bytes += output.bytes;
+    for (const imported of output.imports) if (imported.external) externals.add(imported.path);
+  }
+  return { bytes, warnings: result.warnings.map((w) => w.text), externals: [...externals].sort() };
 }

@@ -1,0 +1,365 @@
+/**
+ * `chipweb build ENTRY --target esp32|pico_w|moddable-sim`: turns a user's
+ * app module into build/<target>/ for the Moddable tools:
+ *
+ *   main.js        the app, the core and the Moddable platform, bundled by
+ *                  the shared esbuild step (ESM, minified, Moddable modules
+ *                  external); preloaded, so its code and frozen data stay in
+ *                  flash and its default export starts the server at run time
+ *   resources/     routes.bin (the route table compiled here, read from
+ *                  flash by the board) and the gzipped web assets
+ *   manifest.json  the target's template (manifests/<target>.json) with
+ *                  modules, resources, preload and config filled in
+ *   size-report.json  what the printed size report says
+ *
+ * Never: put Wi-Fi credentials anywhere but the git-ignored build folder;
+ * write outside the output folder; let a bundle reach a Node built-in or
+ * global, or import a module the board does not have.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { bundle, MODDABLE_MODULES } from './bundle.ts';
+import { packAssets, type PackedAsset } from './assets.ts';
+import { readCredentials } from './credentials.ts';
+import { formatReport, fmt, sizeReport, type FlashItem, type SizeReport } from './size-report.ts';
+import { isTarget, loadTemplate, PACKAGE_ROOT, TARGETS, type Target, type Template } from './templates.ts';
+import { compileRoutes, routesHash } from '../src/router/index.ts';
+import type { RouteSpec } from '../src/router/index.ts';
+
+const USAGE = `usage: chipweb build ENTRY --target esp32|pico_w|moddable-sim [options]
+
+Bundles ENTRY (a module whose default export is a chipweb App) into
+build/<target>/ with a Moddable manifest, then prints the size report.
+
+options:
+  --target T        esp32, pico_w or moddable-sim (required)
+  --out DIR         output folder (default: build/<target>)
+  --assets DIR      web assets to gzip into flash (default: ui/dist next to ENTRY, if it exists)
+  --no-assets       link no web assets
+  --template FILE   manifest template (default: chipweb's manifests/<target>.json)
+  --name NAME       device name: <name>.local and the access point's name (default: the template's)
+  --led-pin N       GPIO of the LED (default: the template's)
+  --quiet           print the size report only when the budget is exceeded
+
+Wi-Fi credentials come from CHIPWEB_SSID and CHIPWEB_PASSWORD, or from a
+git-ignored .env file holding those two lines.`;
+
+/** Resource name of the route table (firmware/moddable/start.ts reads it). */
+export const ROUTE_TABLE_RESOURCE = 'routes.bin';
+/** Module name of the bundle in the manifest (the XS `main`). */
+const MAIN_MODULE = 'main';
+
+/**
+ * Globals a board bundle must not reach: Node's, the browser's, and host
+ * conveniences Moddable does not have (no console, no setTimeout: use the
+ * Platform). esbuild replaces each free reference with a marker, so a hit is
+ * a real global reference, not a local variable of the same name.
+ */
+export const FORBIDDEN_GLOBALS = [
+  'Buffer', 'process', 'require', 'module', 'exports', '__dirname', '__filename', 'global',
+  'setTimeout', 'setInterval', 'clearTimeout', 'clearInterval', 'setImmediate', 'clearImmediate', 'queueMicrotask',
+  'console', 'TextEncoder', 'TextDecoder', 'fetch', 'performance', 'URL', 'URLSearchParams', 'atob', 'btoa',
+  'crypto', 'navigator', 'window', 'document', 'self', 'structuredClone',
+];
+const MARKER = '__chipweb_forbidden_';
+
+/** What build() was asked to do. */
+export interface BuildOptions {
+  entry: string;
+  target: Target;
+  /** Output folder (default build/<target> under cwd). */
+  out?: string;
+  /** Asset folder; null for none; undefined for the default (ui/dist next to the entry). */
+  assets?: string | null;
+  /** Template file (default manifests/<target>.json). */
+  template?: string;
+  /** Device name override. */
+  name?: string;
+  /** LED pin override. */
+  ledPin?: number;
+  /** Environment for credentials (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Folder holding .env (default cwd). */
+  projectDir?: string;
+}
+
+/** What build() produced. */
+export interface BuildResult {
+  out: string;
+  manifestPath: string;
+  manifest: Record<string, unknown>;
+  routes: RouteSpec[];
+  assets: PackedAsset[];
+  report: SizeReport;
+  /** Where the Wi-Fi credentials came from ('' when none). */
+  credentials: string;
+  template: Template;
+}
+
+/** A build error whose message says what was wrong and what to do. */
+export class BuildError extends Error {
+  override name = 'BuildError';
+}
+
+/** Loads the app module in Node and returns its routes. */
+async function loadRoutes(entry: string): Promise<RouteSpec[]> {
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(entry).href)) as { default?: unknown };
+  } catch (error) {
+    throw new BuildError(
+      `cannot load ${entry} to read its routes: ${(error as Error).message}\n` +
+        'The app module must load in Node: register routes at the top level and import board-only modules ' +
+        '(embedded:*, timer, …) only from code that runs on the board.',
+    );
+  }
+  const app = mod.default as { routes?: () => RouteSpec[] } | undefined;
+  if (!app || typeof app.routes !== 'function') {
+    throw new BuildError(`${entry} must default-export a chipweb App (const app = new App(); … export default app)`);
+  }
+  return app.routes();
+}
+
+/** The generated main module: imports the app, embeds the board's budget, exports main(). */
+function entrySource(entry: string, template: Template, assets: PackedAsset[], options: BuildOptions): string {
+  const b = template.budget;
+  const board = {
+    target: b.target,
+    server: b.server,
+    staging: b.staging,
+    ramBudget: template.creation.chunk.initial + template.creation.heap.initial * b.slotBytes + template.creation.stack * b.slotBytes,
+    device: {
+      name: options.name ?? b.device.name,
+      led: b.device.led ? { ...b.device.led, pin: options.ledPin ?? b.device.led.pin } : null,
+      mdns: b.device.mdns,
+      wifi: b.device.wifi,
+    },
+    assets: assets.map((a) => ({ name: a.name, resource: a.resource, type: a.type, encoding: a.encoding, etag: a.etag, size: a.size })),
+  };
+  const moddable = (file: string) => JSON.stringify(join(PACKAGE_ROOT, 'firmware', 'moddable', file).split('\\').join('/'));
+  const lines = [
+    '// Generated by chipweb build: the board entry. Do not edit.',
+    `import app from ${JSON.stringify(resolve(entry).split('\\').join('/'))};`,
+    "import config from 'mc/config';",
+    `import { deepFreeze, startBoard } from ${moddable('start.ts')};`,
+  ];
+  if (b.device.led) lines.push(`import { DigitalLed } from ${moddable('led.ts')};`);
+  lines.push(
+    `const BOARD = deepFreeze(${JSON.stringify(board)});`,
+    'export default function main() {',
+    b.device.led
+      ? '  startBoard(app, BOARD, { config, makeLed: (pin, activeLow) => new DigitalLed(pin, activeLow) });'
+      : '  startBoard(app, BOARD, { config });',
+    '}',
+    '',
+  );
+  return lines.join('\n');
+}
+
+/** Whether an import specifier is a module the Moddable runtime provides. */
+export function isModdableModule(specifier: string): boolean {
+  return MODDABLE_MODULES.some((pattern) =>
+    pattern.endsWith('*') ? specifier.startsWith(pattern.slice(0, -1)) : specifier === pattern,
+  );
+}
+
+/** Problems with a board bundle: forbidden globals it reaches, modules the board lacks. */
+export function bundleProblems(code: string, externals: string[]): string[] {
+  const problems: string[] = [];
+  const found = new Set<string>();
+  const re = new RegExp(`${MARKER}(\\w+)`, 'g');
+  for (let m = re.exec(code); m; m = re.exec(code)) found.add(m[1]);
+  for (const name of found) {
+    problems.push(`the bundle uses the global "${name}", which the board does not have: use the Platform (timers, log, text helpers) instead`);
+  }
+  for (const specifier of externals) {
+    if (!isModdableModule(specifier)) problems.push(`the bundle imports "${specifier}", which is not a Moddable module: bundle it or remove it`);
+  }
+  return problems;
+}
+
+/** Runs the whole build; throws BuildError when it cannot be done. Does not print. */
+export async function build(options: BuildOptions): Promise<BuildResult> {
+  const entry = resolve(options.entry);
+  if (!existsSync(entry)) throw new BuildError(`${options.entry} does not exist: give the app module, e.g. firmware/app/main.ts`);
+  let template: Template;
+  try {
+    template = loadTemplate(options.target, options.template ? resolve(options.template) : undefined);
+  } catch (error) {
+    throw new BuildError((error as Error).message);
+  }
+  const out = resolve(options.out ?? join('build', options.target));
+  const routes = await loadRoutes(entry);
+  let table: Uint8Array;
+  try {
+    table = compileRoutes(routes);
+  } catch (error) {
+    throw new BuildError(`the app's routes do not compile: ${(error as Error).message}`);
+  }
+
+  let assetDir: string | undefined;
+  if (options.assets === null) assetDir = undefined;
+  else if (options.assets !== undefined) {
+    assetDir = resolve(options.assets);
+    if (!existsSync(assetDir)) throw new BuildError(`asset folder ${options.assets} does not exist: build the web UI first, or pass --no-assets`);
+  } else {
+    const fallback = join(dirname(entry), 'ui', 'dist');
+    assetDir = existsSync(fallback) ? fallback : undefined;
+  }
+  let assets: PackedAsset[];
+  try {
+    assets = packAssets(assetDir);
+  } catch (error) {
+    throw new BuildError((error as Error).message);
+  }
+  if (assets.some((a) => a.resource === ROUTE_TABLE_RESOURCE)) throw new BuildError(`an asset may not be named ${ROUTE_TABLE_RESOURCE}`);
+
+  let credentials;
+  try {
+    credentials = readCredentials(options.projectDir ?? process.cwd(), options.env ?? process.env);
+  } catch (error) {
+    throw new BuildError((error as Error).message);
+  }
+
+  // Fresh output folder: stale resources would end up in the firmware.
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(join(out, 'resources'), { recursive: true });
+  const entryFile = join(out, 'chipweb-entry.ts');
+  writeFileSync(entryFile, entrySource(entry, template, assets, options));
+  const mainFile = join(out, `${MAIN_MODULE}.js`);
+  const define: Record<string, string> = {};
+  for (const name of FORBIDDEN_GLOBALS) define[name] = MARKER + name;
+  let externals: string[];
+  try {
+    ({ externals } = await bundle({ entry: entryFile, outfile: mainFile, host: 'moddable', define }));
+  } catch (error) {
+    throw new BuildError(`bundling failed: ${(error as Error).message}`);
+  } finally {
+    rmSync(entryFile, { force: true });
+  }
+  const code = new Uint8Array(readFileSync(mainFile));
+  const problems = bundleProblems(readFileSync(mainFile, 'utf8'), externals);
+  if (problems.length) throw new BuildError(`${entry} cannot run on the board:\n  ${problems.join('\n  ')}`);
+
+  writeFileSync(join(out, 'resources', ROUTE_TABLE_RESOURCE), table);
+  const flash: FlashItem[] = [{ name: ROUTE_TABLE_RESOURCE, bytes: table.length, note: `route table, ${routes.length} routes` }];
+  for (const asset of assets) {
+    writeFileSync(join(out, 'resources', asset.resource), asset.bytes);
+    flash.push({ name: asset.resource, bytes: asset.bytes.length, note: `${asset.name}, ${fmt(asset.size)} B${asset.encoding ? ' before gzip' : ''}` });
+  }
+
+  const manifest = generateManifest(template, options, credentials);
+  const manifestPath = join(out, 'manifest.json');
+  writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+
+  const report = sizeReport(options.target, code, flash, template.budget, template.creation);
+  writeFileSync(join(out, 'size-report.json'), `${JSON.stringify({ ...report, routesHash: routesHash(routes) }, null, 2)}\n`);
+  return { out, manifestPath, manifest, routes, assets, report, credentials: credentials.source, template };
+}
+
+/** The manifest mcconfig builds from: the template plus this app's modules, resources, preload and config. */
+export function generateManifest(
+  template: Template,
+  options: Pick<BuildOptions, 'name' | 'ledPin'>,
+  credentials: { ssid: string; password: string },
+): Record<string, unknown> {
+  const b = template.budget;
+  const base = template.manifest;
+  const config: Record<string, unknown> = { ...(base.config as Record<string, unknown> | undefined) };
+  config.deviceName = options.name ?? b.device.name;
+  if (b.device.led) config.ledPin = options.ledPin ?? b.device.led.pin;
+  if (credentials.ssid) {
+    config.ssid = credentials.ssid;
+    config.password = credentials.password;
+  }
+  return {
+    '//': `Generated by 'chipweb build --target ${b.target}' from ${relative(PACKAGE_ROOT, template.path).split('\\').join('/')}. Do not edit; holds Wi-Fi credentials when set: never commit.`,
+    ...base,
+    config,
+    modules: { '*': [`./${MAIN_MODULE}`] },
+    resources: { '*': ['./resources/*'] },
+    // main.js holds the core, the platform and the app: preloading it keeps
+    // their code and frozen data in flash; its default export runs at boot.
+    preload: [MAIN_MODULE],
+  };
+}
+
+/** `chipweb build`: prints the size report; exit code 0, 1 (failed or over budget) or 2 (usage). */
+export async function run(args: string[]): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        target: { type: 'string', short: 't' },
+        out: { type: 'string', short: 'o' },
+        assets: { type: 'string' },
+        'no-assets': { type: 'boolean' },
+        template: { type: 'string' },
+        name: { type: 'string' },
+        'led-pin': { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    console.error(`chipweb build: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const entry = positionals[0];
+  const target = values.target as string | undefined;
+  if (!entry) {
+    console.error(`chipweb build: no app given: name the module that default-exports your App.\n\n${USAGE}`);
+    return 2;
+  }
+  if (!target || !isTarget(target)) {
+    console.error(`chipweb build: --target must be one of ${TARGETS.join(', ')}${target ? `, not '${target}'` : ''}.\n\n${USAGE}`);
+    return 2;
+  }
+  let ledPin: number | undefined;
+  if (values['led-pin'] !== undefined) {
+    ledPin = Number(values['led-pin']);
+    if (!Number.isInteger(ledPin) || ledPin < 0) {
+      console.error(`chipweb build: --led-pin must be a GPIO number, not '${values['led-pin']}'`);
+      return 2;
+    }
+  }
+  try {
+    const result = await build({
+      entry,
+      target,
+      out: values.out as string | undefined,
+      assets: values['no-assets'] ? null : (values.assets as string | undefined),
+      template: values.template as string | undefined,
+      name: values.name as string | undefined,
+      ledPin,
+    });
+    const { report } = result;
+    if (!values.quiet || report.problems.length) console.log(formatReport(report));
+    if (report.problems.length) {
+      console.error(`\nchipweb build: over the ${target} budget:\n  ${report.problems.join('\n  ')}`);
+      return 1;
+    }
+    if (!values.quiet) {
+      const where = relative(process.cwd(), result.out) || '.';
+      console.log(`\nwrote ${where}/ (${result.routes.length} routes, ${result.assets.length} assets)` +
+        (result.credentials ? `; Wi-Fi credentials from ${result.credentials}` : '; no Wi-Fi credentials (the board will start an access point where it can)'));
+      console.log(`next: chipweb flash --target ${target}${values.out ? ` --out ${values.out}` : ''}`);
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof BuildError) {
+      console.error(`chipweb build: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}

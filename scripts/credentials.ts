@@ -1,0 +1,62 @@
+/**
+ * Wi-Fi credentials for the firmware: CHIPWEB_SSID and CHIPWEB_PASSWORD from
+ * the environment, else from a `.env` file in the project folder. They go
+ * into build/<target>/manifest.json (git-ignored) and nowhere else.
+ *
+ * Never: read credentials from a file git would commit; print a password.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Credentials and where they came from. */
+export interface WifiCredentials {
+  ssid: string;
+  password: string;
+  /** "environment", ".env" or "" when none are set. */
+  source: string;
+}
+
+/** Parses KEY=VALUE lines (# comments, optional quotes, optional `export `). */
+export function parseDotenv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const rawLine of text.split(/\r?\n/)) {
+    const line = rawLine.trim();
+    if (!line || line.startsWith('#')) continue;
+    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!match) continue;
+    let value = match[2];
+    const quote = value[0];
+    if ((quote === '"' || quote === "'") && value.length >= 2 && value.endsWith(quote)) value = value.slice(1, -1);
+    else value = value.replace(/\s+#.*$/, '');
+    out[match[1]] = value;
+  }
+  return out;
+}
+
+/**
+ * Whether git would commit `file` (it is inside a work tree and not
+ * ignored). False when git is not installed or `dir` is not a repository.
+ */
+export function committable(dir: string, file: string): boolean {
+  const inside = spawnSync('git', ['rev-parse', '--is-inside-work-tree'], { cwd: dir, encoding: 'utf8' });
+  if (inside.status !== 0 || inside.stdout.trim() !== 'true') return false;
+  const ignored = spawnSync('git', ['check-ignore', '-q', file], { cwd: dir });
+  return ignored.status === 1;
+}
+
+/**
+ * Reads the credentials. The environment wins over `.env`; a `.env` that git
+ * would commit is refused with an Error saying how to fix it.
+ */
+export function readCredentials(projectDir: string, env: NodeJS.ProcessEnv = process.env): WifiCredentials {
+  if (env.CHIPWEB_SSID) return { ssid: env.CHIPWEB_SSID, password: env.CHIPWEB_PASSWORD ?? '', source: 'environment' };
+  const file = join(projectDir, '.env');
+  if (!existsSync(file)) return { ssid: '', password: '', source: '' };
+  if (committable(projectDir, '.env')) {
+    throw new Error(`${file} holds Wi-Fi credentials but git would commit it: add ".env" to .gitignore (credentials never go in the repo)`);
+  }
+  const values = parseDotenv(readFileSync(file, 'utf8'));
+  if (!values.CHIPWEB_SSID) return { ssid: '', password: '', source: '' };
+  return { ssid: values.CHIPWEB_SSID, password: values.CHIPWEB_PASSWORD ?? '', source: '.env' };
+}
