@@ -1,0 +1,141 @@
+/**
+ * Context accessors and helpers, through requests on the in-memory platform.
+ */
+import { expect } from 'chai';
+import { App } from '../../src/index.ts';
+import type { Context } from '../../src/index.ts';
+import { Server } from '../../src/server.ts';
+import { MemoryPlatform } from '../../host-sim/memory-platform.ts';
+
+async function call(app: App, request: string): Promise<string> {
+  const platform = new MemoryPlatform();
+  const server = new Server(app, platform, { slots: 1, slotSize: 1024, outputSize: 512 });
+  await server.start();
+  const client = platform.connect();
+  client.send(request);
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+  return Buffer.from(client.take()).toString('utf8');
+}
+
+function bodyOf(response: string): string {
+  return response.slice(response.indexOf('\r\n\r\n') + 4);
+}
+
+describe('context', () => {
+  it('decodes params, queries and headers on demand', async () => {
+    const app = new App();
+    app.get('/repos/:owner/:repo/*rest', (c) =>
+      c.json({ owner: c.param('owner'), repo: c.param('repo'), rest: c.param('rest'), q: c.query('q'), empty: c.query('e'), missing: c.query('m') ?? null, enc: c.query('a b'), ua: c.header('USER-AGENT'), path: c.path, qs: c.queryString, method: c.method }),
+    );
+    const out = await call(app, 'GET /repos/j%C3%BCrgen/web/a/b%2Fc?q=1%2B1&e&a+b=%E2%9C%93 HTTP/1.1\r\nHost: h\r\nUser-Agent: test/1\r\n\r\n');
+    expect(JSON.parse(bodyOf(out))).to.deep.equal({
+      owner: 'jürgen', repo: 'web', rest: '/a/b/c', q: '1+1', empty: '', missing: null, enc: '✓', ua: 'test/1',
+      path: '/repos/j%C3%BCrgen/web/a/b%2Fc', qs: 'q=1%2B1&e&a+b=%E2%9C%93', method: 'GET',
+    });
+  });
+
+  it('gives the body as bytes, text and JSON; bad JSON is 400', async () => {
+    const app = new App();
+    app.post('/j', (c) => c.json({ got: c.bodyJson<{ n: number }>().n + 1, bytes: c.body().length, text: c.bodyText() }));
+    const ok = await call(app, 'POST /j HTTP/1.1\r\nHost: h\r\nContent-Length: 7\r\n\r\n{"n":1}');
+    expect(JSON.parse(bodyOf(ok))).to.deep.equal({ got: 2, bytes: 7, text: '{"n":1}' });
+    const bad = await call(app, 'POST /j HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\n{x}');
+    expect(bad).to.match(/^HTTP\/1.1 400 Bad Request/);
+    expect(bodyOf(bad)).to.equal('request body is not valid JSON\n');
+  });
+
+  it('passes values along the chain with set/get and runs middleware around the handler', async () => {
+    const app = new App();
+    const order: string[] = [];
+    app.use(async (c) => {
+      order.push('outer in');
+      c.set('user', 'ada');
+      await c.next();
+      order.push('outer out');
+      c.setHeader('X-After', c.res.status.toString());
+    });
+    app.get('/', async (c) => {
+      order.push('handler');
+      await Promise.resolve();
+      c.text('hello ' + c.get<string>('user'));
+    });
+    const out = await call(app, 'GET / HTTP/1.1\r\nHost: h\r\n\r\n');
+    expect(order).to.deep.equal(['outer in', 'handler', 'outer out']);
+    expect(out).to.contain('X-After: 200\r\n');
+    expect(bodyOf(out)).to.equal('hello ada');
+  });
+
+  it('keeps the first answer: later helpers are ignored', async () => {
+    const app = new App();
+    app.get('/', (c) => {
+      c.text('first');
+      c.json({ second: true }, 500);
+    });
+    const out = await call(app, 'GET / HTTP/1.1\r\nHost: h\r\n\r\n');
+    expect(out).to.match(/^HTTP\/1.1 200 OK/);
+    expect(bodyOf(out)).to.equal('first');
+  });
+
+  it('answers 200 with an empty body when the chain sends nothing (as Gin)', async () => {
+    const app = new App();
+    app.get('/', () => undefined);
+    const out = await call(app, 'GET / HTTP/1.1\r\nHost: h\r\n\r\n');
+    expect(out).to.equal('HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n');
+  });
+
+  it('lets onError answer for a throwing handler', async () => {
+    const app = new App();
+    app.get('/', () => {
+      throw new Error('nope');
+    });
+    app.onError((error, c) => c.json({ error: (error as Error).message }, 503));
+    const out = await call(app, 'GET / HTTP/1.1\r\nHost: h\r\n\r\n');
+    expect(out).to.match(/^HTTP\/1.1 503 /);
+    expect(bodyOf(out)).to.equal('{"error":"nope"}');
+  });
+
+  it('uses a custom notFound behind the global middleware', async () => {
+    const app = new App();
+    app.use((c) => {
+      c.setHeader('X-Seen', '1');
+      return c.next();
+    });
+    app.notFound((c) => c.text('nothing at ' + c.path, 404));
+    const out = await call(app, 'GET /x HTTP/1.1\r\nHost: h\r\n\r\n');
+    expect(out).to.contain('X-Seen: 1\r\n');
+    expect(bodyOf(out)).to.equal('nothing at /x');
+  });
+
+  it('nests groups: prefixes concatenate, middleware is inherited', async () => {
+    const app = new App();
+    const tag = (name: string) => (c: Context) => {
+      c.setHeader('X-' + name, '1');
+      return c.next();
+    };
+    const v1 = app.group('/v1', tag('v1'));
+    const admin = v1.group('/admin', tag('admin'));
+    admin.get('/users/:id', (c) => c.text(c.param('id')));
+    expect(app.routes()).to.deep.equal([['GET', '/v1/admin/users/:id']]);
+    const out = await call(app, 'GET /v1/admin/users/9 HTTP/1.1\r\nHost: h\r\n\r\n');
+    expect(out).to.contain('X-v1: 1\r\n');
+    expect(out).to.contain('X-admin: 1\r\n');
+    expect(bodyOf(out)).to.equal('9');
+  });
+
+  it('answers any method with all() and custom methods with on()', async () => {
+    const app = new App();
+    app.all('/any', (c) => c.text(c.method));
+    app.on('PROPFIND', '/dav', (c) => c.text('dav ' + c.method));
+    expect(bodyOf(await call(app, 'PATCH /any HTTP/1.1\r\nHost: h\r\n\r\n'))).to.equal('PATCH');
+    expect(bodyOf(await call(app, 'PROPFIND /dav HTTP/1.1\r\nHost: h\r\n\r\n'))).to.equal('dav PROPFIND');
+  });
+
+  it('refuses a route table compiled from other routes', () => {
+    const a = new App();
+    a.get('/a', (c) => c.text('a'));
+    const b = new App();
+    b.get('/b', (c) => c.text('b'));
+    const table = b.compile().table;
+    expect(() => a.compile(table)).to.throw(/route table does not match/);
+  });
+});
