@@ -551,6 +551,11 @@ export class Server implements SocketHandler, StreamSink {
       return;
     }
     ctx.res.reset();
+    if (error instanceof HttpError) {
+      // An HttpError is an answer, not a failure: it bypasses onError.
+      ctx.text(error.message + '\n', error.status);
+      return;
+    }
     const onError = this.app.onError;
     if (onError !== null) {
       try {
