@@ -35,6 +35,8 @@ export interface RouterFigures {
   routes: number;
   tableBytes: number;
   chipwebPerSecond: number;
+  /** The table walk alone (method codes computed beforehand). */
+  walkPerSecond: number;
   regexpPerSecond: number;
   ratio: number;
   chipwebSlotsPerPass: number;
@@ -72,15 +74,19 @@ export async function benchRouterOnXs(set = 'github', budgetMs = 1500): Promise<
       }
     };
     const chipwebRounds = await calibrate('runChipweb');
+    const walkRounds = await calibrate('runChipwebWalk');
     const regexpRounds = await calibrate('runRegExp');
     let chipwebBest = Infinity;
+    let walkBest = Infinity;
     let regexpBest = Infinity;
     const batches = Math.max(3, Math.round(budgetMs / 100));
     for (let b = 0; b < batches; b++) {
       chipwebBest = Math.min(chipwebBest, (await time('runChipweb', chipwebRounds)) / chipwebRounds);
+      walkBest = Math.min(walkBest, (await time('runChipwebWalk', walkRounds)) / walkRounds);
       regexpBest = Math.min(regexpBest, (await time('runRegExp', regexpRounds)) / regexpRounds);
     }
     const chipwebPerSecond = (requests.length * 1000) / chipwebBest;
+    const walkPerSecond = (requests.length * 1000) / walkBest;
     const regexpPerSecond = (requests.length * 1000) / regexpBest;
 
     const noop = new Uint8Array([110]);
@@ -91,6 +97,7 @@ export async function benchRouterOnXs(set = 'github', budgetMs = 1500): Promise<
       routes: routes.length,
       tableBytes,
       chipwebPerSecond,
+      walkPerSecond,
       regexpPerSecond,
       ratio: chipwebPerSecond / regexpPerSecond,
       chipwebSlotsPerPass: chipwebSlots.slots,

@@ -151,7 +151,12 @@ export class XsWorker {
     return JSON.parse(Buffer.from(reply).toString('utf8')) as T;
   }
 
-  /** Runs a full garbage collection in XS and resolves with the live heap slots after it. */
+  /**
+   * Runs a full garbage collection in XS and resolves with the live heap
+   * slots after it. It evaluates a script, and every evaluated script leaves
+   * one slot behind for good: to compare live heaps, call `gc()` from a
+   * command instead.
+   */
   async gc(): Promise<number> {
     return (await this.evaluate('gc()')).heapCount;
   }
