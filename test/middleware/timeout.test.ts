@@ -1,0 +1,118 @@
+import { expect } from 'chai';
+import { App } from '../../src/index.ts';
+import { logger, timeout } from '../../src/middleware/index.ts';
+import { parseResponses } from '../hostile/responses.ts';
+import { sendGet, settle, start } from './helpers.ts';
+
+describe('middleware: timeout', () => {
+  function slowApp(log = logger()) {
+    const a = new App();
+    const releases: (() => void)[] = [];
+    let lateWrites = 0;
+    a.use(log, timeout(100));
+    a.get('/slow', async (c) => {
+      await new Promise<void>((r) => releases.push(r));
+      lateWrites++;
+      c.setHeader('X-Late', '1');
+      c.text('too late', 200);
+    });
+    a.get('/fast', async (c) => {
+      await Promise.resolve();
+      c.text('fast');
+    });
+    a.get('/sync', (c) => c.text('sync'));
+    return { app: a, releases, log, lateWrites: () => lateWrites };
+  }
+
+  it('answers 503 when the chain is late, serves the next request on the same connection, and drops the late write', async () => {
+    const t = slowApp();
+    const b = await start(t.app, { slots: 2 });
+    const client = b.platform.connect();
+    sendGet(client, '/slow');
+    await settle();
+    expect(client.takeText()).to.equal('');
+    b.platform.advance(100);
+    await settle();
+    let got = parseResponses(client.takeText()).responses;
+    expect(got).to.have.length(1);
+    expect(got[0].status).to.equal(503);
+    expect(got[0].headers.connection).to.equal('keep-alive');
+    // The same connection serves on while the late handler still runs.
+    sendGet(client, '/fast');
+    await settle();
+    got = parseResponses(client.takeText()).responses;
+    expect(got.map((r) => r.body)).to.deep.equal(['fast']);
+    // The late handler finishes: nothing reaches the client.
+    t.releases[0]();
+    await settle();
+    expect(t.lateWrites()).to.equal(1);
+    expect(client.takeText()).to.equal('');
+    expect(client.closed).to.equal(false);
+    client.end();
+    expect(b.server.stats().slotsInUse).to.equal(0);
+    expect(b.server.stats().responses[5]).to.equal(1);
+  });
+
+  it('lets the logger see 503 once the late chain ends', async () => {
+    const t = slowApp();
+    const b = await start(t.app);
+    const client = b.platform.connect();
+    sendGet(client, '/slow');
+    await settle();
+    b.platform.advance(150);
+    await settle();
+    t.releases[0]();
+    await settle();
+    expect(t.log.entries()[0]).to.include({ path: '/slow', status: 503 });
+    client.end();
+  });
+
+  it('does not fire for fast or synchronous chains, and leaves no timer behind', async () => {
+    const t = slowApp();
+    const b = await start(t.app);
+    expect((await b.get('/fast')).body).to.equal('fast');
+    expect((await b.get('/sync')).body).to.equal('sync');
+    b.platform.advance(1000);
+    await settle();
+    expect(b.server.stats().responses[5]).to.equal(0);
+  });
+
+  it('survives more late requests than spare contexts: answers 503 and closes, slots come back', async () => {
+    const t = slowApp();
+    const b = await start(t.app, { slots: 4, spareContexts: 1 });
+    const clients = [b.platform.connect(), b.platform.connect(), b.platform.connect()];
+    for (const c of clients) sendGet(c, '/slow');
+    await settle();
+    b.platform.advance(100);
+    await settle();
+    for (const c of clients) expect(parseResponses(c.takeText()).responses[0].status).to.equal(503);
+    expect(clients.filter((c) => c.closed)).to.have.length(2); // no spare context left for them
+    for (const r of t.releases) r();
+    await settle();
+    for (const c of clients) c.end();
+    expect(b.server.stats().slotsInUse).to.equal(0);
+    // Everything still works afterwards.
+    expect((await b.get('/fast')).body).to.equal('fast');
+  });
+
+  it('lets a late rejection through to middleware before it without a second answer', async () => {
+    const a = new App();
+    a.use(timeout(50));
+    a.get('/fail', async () => {
+      await new Promise((r) => setTimeout(r, 5));
+      throw new Error('late failure');
+    });
+    const b = await start(a);
+    const client = b.platform.connect();
+    sendGet(client, '/fail');
+    await settle();
+    b.platform.advance(50);
+    await settle();
+    await new Promise((r) => setTimeout(r, 10));
+    await settle();
+    const got = parseResponses(client.takeText()).responses;
+    expect(got.map((r) => r.status)).to.deep.equal([503]);
+    client.end();
+    expect(b.server.stats().slotsInUse).to.equal(0);
+  });
+});
