@@ -85,7 +85,7 @@ export async function benchHeapOnXs(): Promise<HeapFigures> {
       if (lines.length !== c.requests.length || !lines.every((line) => line.startsWith(`HTTP/1.1 ${c.status} `))) {
         throw new Error(`heap bench: case '${c.name}' answered ${JSON.stringify(lines)}, expected ${c.requests.length} x ${c.status}`);
       }
-      statusLines.push(lines[0]);
+      statusLines.push(lines[0] ?? '');
     }
 
     const cases: CaseFigures[] = [];
