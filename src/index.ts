@@ -13,3 +13,4 @@ export type { OverflowPolicy, ServerOptions, ServerStats } from './server.ts';
 export { Pool } from './pool.ts';
 export type { Listener, ListenOptions, MemoryStats, Platform, Socket, SocketHandler, TimerHandle } from './platform.ts';
 export { reasonPhrase } from './http/status.ts';
+export * from './middleware/index.ts';
