@@ -22,11 +22,23 @@ in the host simulator.
 options:
   --port N         TCP port (default 8080; 0 picks a free port)
   --host H         interface (default 127.0.0.1)
-  --slots N        connection slots (default 4, as on the ESP32 budget)
-  --slot-size N    request bytes per slot (default 4096)
+  --target T       board whose budget to simulate: esp32 (default) or pico_w
+                   (pool sizes and send buffer from manifests/<target>.json)
+  --slots N        connection slots (default: the target's)
+  --slot-size N    request bytes per slot (default: the target's)
   --engine E       node (default) or xs (the app runs inside the XS engine)
   --store FILE     key-value store file (default .chipweb/store.json)
   --assets DIR     folder of web assets served from "flash"`;
+
+/** The pool sizes of a board, from the `chipweb` section of its manifest template. */
+function targetBudget(target: string): { slots: number; slotSize: number; outputSize: number; sendBuffer: number } {
+  const file = new URL(`../manifests/${target}.json`, import.meta.url);
+  if (!/^[a-z0-9_-]+$/.test(target) || !fs.existsSync(file)) {
+    throw new Error(`unknown --target '${target}': use esp32 or pico_w (a template in manifests/)`);
+  }
+  const budget = JSON.parse(fs.readFileSync(file, 'utf8')).chipweb;
+  return { slots: budget.server.slots, slotSize: budget.server.slotSize, outputSize: budget.server.outputSize, sendBuffer: budget.sendBuffer };
+}
 
 function integer(name: string, value: string | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
@@ -45,6 +57,7 @@ export async function run(args: string[]): Promise<number> {
       host: { type: 'string' },
       slots: { type: 'string' },
       'slot-size': { type: 'string' },
+      target: { type: 'string' },
       engine: { type: 'string' },
       store: { type: 'string' },
       assets: { type: 'string' },
@@ -69,11 +82,14 @@ export async function run(args: string[]): Promise<number> {
     console.error(`chipweb sim: --engine must be 'node' or 'xs', got '${engine}'`);
     return 2;
   }
+  const budget = targetBudget(values.target ?? 'esp32');
   const options: SimulateOptions = {
     port: integer('port', values.port, 8080, 0),
     host: values.host ?? '127.0.0.1',
-    slots: integer('slots', values.slots, 4, 1),
-    slotSize: integer('slot-size', values['slot-size'], 4096, 256),
+    slots: integer('slots', values.slots, budget.slots, 1),
+    slotSize: integer('slot-size', values['slot-size'], budget.slotSize, 256),
+    outputSize: budget.outputSize,
+    sendBufferSize: budget.sendBuffer,
     storeFile: values.store ?? path.join('.chipweb', 'store.json'),
     assetDir: values.assets,
   };
@@ -97,7 +113,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const sim = await simulate(app, options);
   const stats = sim.stats();
-  console.log(`chipweb sim: serving ${entry} at ${sim.url}`);
+  console.log(`chipweb sim: serving ${entry} at ${sim.url} (${values.target ?? 'esp32'} budget)`);
   console.log(`  pool: ${stats.slots} slots x ${stats.slotBytes} bytes = ${stats.slots * stats.slotBytes} bytes, fixed at start`);
   return waitForSignal(() => sim.close());
 }
