@@ -190,6 +190,8 @@ export class Server implements SocketHandler, StreamSink {
   private readonly errors: Uint8Array[] = [];
   private readonly overloaded: Uint8Array;
   private readonly spares: Context[] = [];
+  /** Names of the table's method codes, decoded once (custom methods). */
+  private readonly methodNames: string[] = [];
   private spareCount = 0;
   private listener: Listener | null = null;
   private timer: TimerHandle | null = null;
@@ -219,6 +221,13 @@ export class Server implements SocketHandler, StreamSink {
     this.tickMs = options.tick ?? 250;
     this.port = options.port ?? 8080;
     this.host = options.host;
+    for (let code = 0; code < 32; code++) {
+      try {
+        this.methodNames.push(methodName(this.table, code));
+      } catch {
+        break; // past the table's last method code
+      }
+    }
     const params = Math.max(maxParams(this.table), 1);
     const env: Env = { platform, device: options.device ?? null, stats: () => this.stats() };
     this.env = env;
@@ -448,8 +457,8 @@ export class Server implements SocketHandler, StreamSink {
     ctx.bodyStart = conn.bodyStart;
     ctx.bodyEnd = bodyEnd;
     ctx.isHead = ctx.methodCode === METHOD_HEAD;
-    if (ctx.methodCode >= 7) ctx.customMethod = ctx.methodCode === 255 ? '' : methodName(this.table, ctx.methodCode);
     if (ctx.methodCode === 255) ctx.customMethod = latin1(conn.input, head.start, head.methodEnd);
+    else if (ctx.methodCode >= 7) ctx.customMethod = this.methodNames[ctx.methodCode];
     conn.keepAlive = !this.stopping && (head.minorVersion === 1 ? (head.connection & CONNECTION_CLOSE) === 0 : (head.connection & CONNECTION_KEEP_ALIVE) !== 0 && (head.connection & CONNECTION_CLOSE) === 0);
     conn.state = HANDLER;
 
