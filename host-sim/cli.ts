@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bundle } from '../scripts/bundle.ts';
+import { flashAssets } from '../scripts/ui-build.ts';
 import type { App } from '../src/app.ts';
 import { simulate } from './simulate.ts';
 import type { SimulateOptions } from './simulate.ts';
@@ -28,7 +29,9 @@ options:
   --slot-size N    request bytes per slot (default: the target's)
   --engine E       node (default) or xs (the app runs inside the XS engine)
   --store FILE     key-value store file (default .chipweb/store.json)
-  --assets DIR     folder of web assets served from "flash"`;
+  --assets DIR     folder of web assets served from "flash", gzipped as
+                   'chipweb build' packs them (default: ui/dist next to
+                   ENTRY, built first from ui/ when it has an index.html)`;
 
 /** The pool sizes of a board, from the `chipweb` section of its manifest template. */
 function targetBudget(target: string): { slots: number; slotSize: number; outputSize: number; sendBuffer: number } {
@@ -83,6 +86,8 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const budget = targetBudget(values.target ?? 'esp32');
+  const flash = await flashAssets(entry, values.assets);
+  if (flash.report) console.log(flash.report);
   const options: SimulateOptions = {
     port: integer('port', values.port, 8080, 0),
     host: values.host ?? '127.0.0.1',
@@ -91,7 +96,7 @@ export async function run(args: string[]): Promise<number> {
     outputSize: budget.outputSize,
     sendBufferSize: budget.sendBuffer,
     storeFile: values.store ?? path.join('.chipweb', 'store.json'),
-    assetDir: values.assets,
+    assets: flash.assets,
   };
 
   if (engine === 'xs') {

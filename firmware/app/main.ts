@@ -1,33 +1,32 @@
 /**
- * The default firmware app: a small home page and the status API. The
- * device dashboard grows from here.
+ * The default firmware app: the device dashboard. `/` serves the web UI
+ * (one gzipped page from flash, built from firmware/app/ui/ by
+ * scripts/ui-build.ts), `/api/` the JSON API it uses (firmware/app/api.ts),
+ * `/api/events` its live updates (firmware/app/events.ts).
  *
- * Never: allocate per request beyond the JSON a handler returns.
+ * The module default-exports one App, as `chipweb build` and `chipweb sim`
+ * expect; createDashboard() makes a fresh one (tests run several at once).
+ *
+ * Never: import Node or Moddable modules (this runs on the board's XS
+ * engine as it is); allocate per request beyond what the JSON handlers return.
  */
-import { App } from 'chipweb';
+import { App, logger } from 'chipweb';
+import { serveAsset } from '../../src/middleware/assets.ts';
+import { registerApi } from './api.ts';
+import { LiveHub } from './events.ts';
 
-const app = new App();
+/** Name of the dashboard page among the assets. */
+export const PAGE_ASSET = 'index.html';
 
-const HOME = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>chipweb</title></head>
-<body><h1>chipweb</h1><p>This device is running chipweb. Status: <a href="/api/status">/api/status</a></p></body></html>
-`;
+/** Makes the dashboard app: its own request log (the core's logger) and live-update hub. */
+export function createDashboard(): App {
+  const app = new App();
+  const log = logger({ size: 16 });
+  const hub = new LiveHub(log);
+  app.use(log);
+  app.get('/', serveAsset(PAGE_ASSET));
+  registerApi(app, hub, log);
+  return app;
+}
 
-app.get('/', (c) => c.html(HOME));
-
-app.get('/api/status', (c) => {
-  const stats = c.env.stats();
-  const memory = c.env.platform.memory();
-  c.json({
-    uptime: Math.round(stats.uptime),
-    requests: stats.requests,
-    errors: stats.errors,
-    responses: { '2xx': stats.responses[2], '3xx': stats.responses[3], '4xx': stats.responses[4], '5xx': stats.responses[5] },
-    pool: { slots: stats.slots, inUse: stats.slotsInUse, highWater: stats.slotsHighWater, slotBytes: stats.slotBytes },
-    rejected: stats.rejected,
-    memory: { used: memory.used, total: memory.total },
-  });
-});
-
-export default app;
+export default createDashboard();

@@ -1,0 +1,109 @@
+/**
+ * The dashboard's JSON API under /api/ (documented in the README, "JSON
+ * API"): status, LED, Wi-Fi, recent requests, about, and the live event
+ * stream. The page uses nothing else; everything works with curl too.
+ *
+ * Never: send the Wi-Fi password back; accept credentials that
+ * wifiCredentialsProblem() rejects; let a bad body reach the device (it gets
+ * a 400 with a message instead).
+ */
+import { HttpError } from 'chipweb';
+import type { App, Context, Device, Logger } from 'chipweb';
+import { WIFI_SSID_KEY, wifiCredentialsProblem } from '../../src/device.ts';
+import type { LiveHub } from './events.ts';
+import { recentRequests } from './requests.ts';
+import { statusSnapshot } from './status.ts';
+import { aboutInfo } from './about.ts';
+
+function device(c: Context): Device {
+  const d = c.env.device;
+  if (d === null) throw new HttpError(503, 'this host has no device (LED, Wi-Fi)');
+  return d;
+}
+
+/** The JSON body as an object, or a 400. */
+function bodyObject(c: Context): { [key: string]: unknown } {
+  const body = c.bodyJson<unknown>();
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'the body must be a JSON object');
+  return body as { [key: string]: unknown };
+}
+
+/** Answers an error as JSON: `{ "error": message }`. */
+export function jsonError(c: Context, status: number, message: string): void {
+  c.json({ error: message }, status);
+}
+
+/**
+ * Wraps a synchronous JSON handler so that whatever it throws is answered as
+ * JSON (`{ "error": … }`) with the HttpError's status, or 500.
+ */
+export function json(handler: (c: Context) => void): (c: Context) => void {
+  return (c: Context) => {
+    try {
+      handler(c);
+    } catch (error) {
+      answerError(error, c);
+    }
+  };
+}
+
+/** Registers the /api/ routes on `app`. */
+export function registerApi(app: App, hub: LiveHub, log: Logger): void {
+  // The API is never cached; each handler answers its errors as JSON (see json()).
+  const api = app.group('/api', (c: Context) => {
+    c.setHeader('Cache-Control', 'no-store');
+    return c.next();
+  });
+
+  api.get('/status', (c: Context) => c.json(statusSnapshot(c.env, hub.meter, hub.subscribers(), hub.limit(c.env))));
+
+  api.get('/events', (c) => hub.subscribe(c));
+
+  api.get('/led', json((c) => c.json({ on: device(c).led() })));
+
+  api.post('/led', json((c) => {
+    const d = device(c);
+    const body = bodyObject(c);
+    if (typeof body.on !== 'boolean') throw new HttpError(400, 'give {"on": true} or {"on": false}');
+    d.setLed(body.on);
+    const on = d.led();
+    hub.broadcast('led', { on });
+    c.json({ on });
+  }));
+
+  api.get('/wifi', json((c) => {
+    const d = device(c);
+    const saved = c.env.platform.storeGet(WIFI_SSID_KEY);
+    c.json({ name: d.name, saved: saved === undefined ? '' : saved, ...d.wifi() });
+  }));
+
+  api.post('/wifi', json((c) => {
+    const d = device(c);
+    const body = bodyObject(c);
+    const ssid = typeof body.ssid === 'string' ? body.ssid : '';
+    const password = body.password === undefined ? '' : body.password;
+    if (typeof password !== 'string') throw new HttpError(400, 'the password is not text');
+    const problem = wifiCredentialsProblem(ssid, password);
+    if (problem !== '') throw new HttpError(400, problem);
+    try {
+      d.configureWifi(ssid, password);
+    } catch (error) {
+      if (error instanceof RangeError) throw new HttpError(400, error.message);
+      throw error;
+    }
+    c.json({ saved: true, ssid, wifi: d.wifi() });
+  }));
+
+  api.get('/requests', json((c) => c.json(recentRequests(log, c.env, log.size))));
+
+  api.get('/about', json((c) => c.json(aboutInfo(c.env))));
+}
+
+/** Turns a thrown error into a JSON answer (HttpError keeps its status; anything else is a 500). */
+export function answerError(error: unknown, c: Context): void {
+  if (error instanceof HttpError) jsonError(c, error.status, error.message);
+  else {
+    c.env.platform.log('dashboard: ' + (error instanceof Error ? error.message : String(error)));
+    jsonError(c, 500, 'internal error');
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The dashboard page's script (browser code): fills the panels from the
+ * JSON API, keeps them live over Server-Sent Events (`/api/events`) and
+ * falls back to polling `/api/status` every POLL_MS while the stream is
+ * down, drives the LED, and validates the Wi-Fi form with the very function
+ * the device uses (src/device.ts), before the device checks it again.
+ *
+ * Never: use a framework or a library (every byte ships gzipped from
+ * flash); fire several requests at once (each connection takes one of the
+ * device's few slots); put the Wi-Fi password anywhere but the POST body.
+ */
+import { wifiCredentialsProblem } from '../../../src/device.ts';
+
+/** Milliseconds between polls while the live stream is down. */
+const POLL_MS = 2000;
+/** Milliseconds before trying the live stream again after the device refused it. */
+const RETRY_MS = 15000;
+
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const $ = (id: string) => document.getElementById(id) as HTMLElement;
+const set = (id: string, text: string | number) => {
+  $(id).textContent = String(text);
+};
+
+let ledOn = false;
+let source: EventSource | null = null;
+let pollTimer = 0;
+
+function bytes(n: number): string {
+  return n >= 1048576 ? (n / 1048576).toFixed(1) + ' MB' : n >= 1024 ? (n / 1024).toFixed(1) + ' KB' : n + ' B';
+}
+
+function clock(seconds: number): string {
+  const s = Math.floor(seconds);
+  const two = (v: number) => (v < 10 ? '0' : '') + v;
+  const d = Math.floor(s / 86400);
+  return (d ? d + 'd ' : '') + Math.floor((s % 86400) / 3600) + ':' + two(Math.floor((s % 3600) / 60)) + ':' + two(s % 60);
+}
+
+async function api(path: string, body?: Json): Promise<Json> {
+  const r = await fetch('/api/' + path, body === undefined ? {} : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const data = await r.json();
+  if (!r.ok) throw new Error(data.error || r.statusText);
+  return data;
+}
+
+function connState(state: string, label: string): void {
+  const el = $('conn');
+  el.className = state;
+  el.textContent = label;
+}
+
+function showStatus(s: Json): void {
+  const r = s.responses;
+  set('s-uptime', clock(s.uptime));
+  set('s-memkind', s.memory.kind === 'xs' ? 'XS heap' : s.memory.kind === 'node' ? 'Memory (simulator)' : 'Memory');
+  set('s-mem', bytes(s.memory.used) + (s.memory.total ? ' of ' + bytes(s.memory.total) : ''));
+  set('s-pool', s.pool.inUse + ' of ' + s.pool.slots);
+  set('s-high', s.pool.highWater);
+  set('s-req', s.requests);
+  set('s-rps', s.rps);
+  set('s-resp', '2xx ' + r['2xx'] + ' · 3xx ' + r['3xx'] + ' · 4xx ' + r['4xx'] + ' · 5xx ' + r['5xx']);
+  set('s-rej', s.rejected);
+  set('s-live', s.live.subscribers + ' of ' + s.live.max);
+  if (s.led !== null) showLed(s.led);
+}
+
+function showLed(on: boolean): void {
+  ledOn = on;
+  const led = $('led');
+  const btn = $('led-btn') as HTMLButtonElement;
+  led.className = on ? 'led on' : 'led';
+  led.setAttribute('aria-label', on ? 'LED on' : 'LED off');
+  btn.setAttribute('aria-pressed', String(on));
+  btn.textContent = on ? 'Turn LED off' : 'Turn LED on';
+  btn.disabled = false;
+}
+
+function showWifi(w: Json): void {
+  set('w-mode', w.mode === 'ap' ? 'access point' : w.mode);
+  set('w-ssid', w.ssid || '–');
+  set('w-rssi', w.mode === 'station' && w.rssi ? w.rssi + ' dBm' : '–');
+  set('w-ip', w.ip || '–');
+  const ssid = $('ssid') as HTMLInputElement;
+  if (!ssid.value) ssid.value = w.saved || '';
+}
+
+function showRequests(list: Json[]): void {
+  const body = $('reqs');
+  body.textContent = '';
+  for (const e of list) {
+    const tr = document.createElement('tr');
+    for (const text of [e.method, e.path, e.status, clock(e.at / 1000) + ', ' + e.ms + ' ms']) {
+      const td = document.createElement('td');
+      td.textContent = String(text);
+      tr.appendChild(td);
+    }
+    tr.children[2].className = 's' + String(e.status)[0];
+    tr.title = e.method + ' ' + e.path;
+    body.appendChild(tr);
+  }
+}
+
+function showAbout(a: Json): void {
+  set('name', a.name);
+  document.title = a.name + ' · chipweb';
+  set('a-ver', a.version);
+  set('a-built', a.built === 'unknown' ? a.built : new Date(a.built).toLocaleString());
+  set('a-target', a.target);
+  set('a-flash', a.assets.budget ? bytes(a.assets.bytes) + ' of ' + bytes(a.assets.budget) + ' (' + bytes(a.assets.free) + ' free)' : bytes(a.assets.bytes));
+}
+
+async function poll(): Promise<void> {
+  try {
+    showStatus(await api('status'));
+    showRequests(await api('requests'));
+    if (!source || source.readyState !== 1) connState('', 'polling');
+  } catch {
+    connState('off', 'offline');
+  }
+}
+
+function startPolling(): void {
+  if (!pollTimer) pollTimer = window.setInterval(poll, POLL_MS);
+}
+
+function stopPolling(): void {
+  window.clearInterval(pollTimer);
+  pollTimer = 0;
+}
+
+function listen(): void {
+  const es = (source = new EventSource('/api/events'));
+  const on = (name: string, show: (data: Json) => void) => es.addEventListener(name, (e) => show(JSON.parse((e as MessageEvent).data)));
+  es.onopen = () => {
+    connState('live', 'live');
+    stopPolling();
+  };
+  on('status', showStatus);
+  on('requests', showRequests);
+  on('led', (d) => showLed(d.on));
+  es.onerror = () => {
+    startPolling();
+    if (es.readyState === 2) {
+      // Refused (e.g. 503: every live slot taken): poll, and try again later.
+      es.close();
+      source = null;
+      setTimeout(listen, RETRY_MS);
+    }
+  };
+}
+
+$('led-btn').onclick = async () => {
+  try {
+    showLed((await api('led', { on: !ledOn })).on);
+  } catch {
+    /* the next status update shows the real state */
+  }
+};
+
+$('wifi').onsubmit = async (event) => {
+  event.preventDefault();
+  const ssid = $('ssid') as HTMLInputElement;
+  const pw = $('pw') as HTMLInputElement;
+  const msg = $('w-msg');
+  const say = (text: string, ok: boolean) => {
+    msg.textContent = text;
+    msg.className = ok ? 'ok' : 'bad';
+  };
+  let problem = wifiCredentialsProblem(ssid.value, pw.value);
+  ssid.setAttribute('aria-invalid', String(problem.includes('SSID')));
+  pw.setAttribute('aria-invalid', String(problem.includes('password')));
+  if (!problem) {
+    try {
+      const r = await api('wifi', { ssid: ssid.value, password: pw.value });
+      pw.value = '';
+      showWifi(r.wifi);
+      say('Saved: the device joins ' + r.ssid + '.', true);
+      return;
+    } catch (e) {
+      problem = (e as Error).message;
+    }
+  }
+  say('Not saved: ' + problem + '.', false);
+  (problem.includes('password') ? pw : ssid).focus();
+};
+
+// One request after the other: each connection takes one of the device's slots.
+(async () => {
+  const steps: [string, (data: Json) => void][] = [['status', showStatus], ['wifi', showWifi], ['about', showAbout], ['requests', showRequests]];
+  for (const step of steps) {
+    try {
+      step[1](await api(step[0]));
+    } catch {
+      /* a host without a device has no Wi-Fi panel data; the rest still shows */
+    }
+  }
+  listen();
+})();
