@@ -34,6 +34,10 @@ export class XsEngine {
   readonly worker: XsWorker;
   /** Size of the script loaded into XS, in bytes. */
   readonly bundleBytes: number;
+  /** Live XS heap slots after the last command (garbage included until XS collects). */
+  heapCount = 0;
+  /** Bytes XS had obtained for its heaps after the last command. */
+  allocated = 0;
 
   private constructor(worker: XsWorker, bundleBytes: number) {
     this.worker = worker;
@@ -58,7 +62,7 @@ export class XsEngine {
 
   /** Replaces the server with a fresh one (new platform, new pool). */
   async restart(): Promise<void> {
-    await this.worker.command(new Uint8Array([0x52]));
+    await this.command(new Uint8Array([0x52]));
     await this.poll();
   }
 
@@ -67,7 +71,7 @@ export class XsEngine {
     const message = new Uint8Array(1 + remoteAddress.length);
     message[0] = 0x43;
     for (let i = 0; i < remoteAddress.length; i++) message[i + 1] = remoteAddress.charCodeAt(i) & 255;
-    const { reply } = await this.worker.command(message);
+    const reply = await this.command(message);
     return new DataView(reply.buffer, reply.byteOffset, 4).getUint32(0, true);
   }
 
@@ -77,7 +81,7 @@ export class XsEngine {
     message[0] = 0x53;
     new DataView(message.buffer).setUint32(1, id, true);
     message.set(bytes, 5);
-    return decodeEvents((await this.worker.command(message)).reply);
+    return decodeEvents(await this.command(message));
   }
 
   /** The client of connection `id` closes it. */
@@ -85,7 +89,7 @@ export class XsEngine {
     const message = new Uint8Array(5);
     message[0] = 0x45;
     new DataView(message.buffer).setUint32(1, id, true);
-    return decodeEvents((await this.worker.command(message)).reply);
+    return decodeEvents(await this.command(message));
   }
 
   /** Moves the virtual clock forward by `ms`, running the timers that fall due. */
@@ -93,18 +97,25 @@ export class XsEngine {
     const message = new Uint8Array(9);
     message[0] = 0x41;
     new DataView(message.buffer).setFloat64(1, ms, true);
-    return decodeEvents((await this.worker.command(message)).reply);
+    return decodeEvents(await this.command(message));
   }
 
   /** Collects output without doing anything else. */
   async poll(): Promise<XsEvent[]> {
-    return decodeEvents((await this.worker.command(new Uint8Array([0x50]))).reply);
+    return decodeEvents(await this.command(new Uint8Array([0x50])));
   }
 
   /** The server's counters (ServerStats), as JSON from inside XS. */
   async stats(): Promise<Record<string, unknown>> {
-    const { reply } = await this.worker.command(new Uint8Array([0x54]));
+    const reply = await this.command(new Uint8Array([0x54]));
     return JSON.parse(Buffer.from(reply).toString('utf8')) as Record<string, unknown>;
+  }
+
+  private async command(message: Uint8Array): Promise<Uint8Array> {
+    const result = await this.worker.command(message);
+    this.heapCount = result.heapCount;
+    this.allocated = result.allocated;
+    return result.reply;
   }
 
   /** Stops the worker. */

@@ -29,6 +29,8 @@ export interface XsResult {
   heapCount: number;
   /** Metering units the operation used (XS's own count of executed steps). */
   compute: number;
+  /** Bytes XS has obtained from the system for its heaps (slot and chunk), after the operation. */
+  allocated: number;
 }
 
 /** Options for {@link XsWorker.start}. */
@@ -198,15 +200,18 @@ export class XsWorker {
         const end = answer.indexOf(METER_END, 1);
         let heapCount = -1;
         let compute = 0;
+        let allocated = 0;
         if (end >= 0) {
           const meter = JSON.parse(answer.toString('latin1', 1, end)) as {
             currentHeapCount: number;
             compute: number;
+            allocate: number;
           };
           heapCount = meter.currentHeapCount;
           compute = meter.compute;
+          allocated = meter.allocate;
         }
-        return { reply: new Uint8Array(answer.subarray(end >= 0 ? end + 1 : 1)), heapCount, compute };
+        return { reply: new Uint8Array(answer.subarray(end >= 0 ? end + 1 : 1)), heapCount, compute, allocated };
       }
       if (kind === ERROR) throw new XsError(answer.toString('utf8', 1) || 'XS reported an error');
       if (kind === QUERY) {
