@@ -1,0 +1,67 @@
+/**
+ * Starts the default firmware's dashboard in the simulator for tests, as
+ * `npm start` does: the UI built and packed into the simulated flash by the
+ * same steps as `chipweb build` (gzip), the ESP32 pool sizes, a key-value
+ * store file of the test's own, and a device.
+ *
+ * Never: share a store file between tests that do not mean to (a restart
+ * test reuses one on purpose).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { simulate } from '../../host-sim/simulate.ts';
+import type { Simulation } from '../../host-sim/simulate.ts';
+import { flashAssets } from '../../scripts/ui-build.ts';
+import type { FlashAssets } from '../../scripts/ui-build.ts';
+import { createDashboard } from '../../firmware/app/main.ts';
+import { StandInDevice } from './stand-in-device.ts';
+
+/** The default firmware's entry module. */
+export const ENTRY = fileURLToPath(new URL('../../firmware/app/main.ts', import.meta.url));
+
+let flash: Promise<FlashAssets> | null = null;
+
+/** The packed UI, built once per test run. */
+export function dashboardAssets(): Promise<FlashAssets> {
+  if (flash === null) flash = flashAssets(ENTRY);
+  return flash;
+}
+
+/** A running dashboard. */
+export interface Dashboard {
+  /** The simulation (url, stats, platform). */
+  sim: Simulation;
+  /** Base URL, e.g. http://127.0.0.1:40123 */
+  url: string;
+  /** The simulated device (LED, Wi-Fi). */
+  device: StandInDevice;
+  /** The store file in use. */
+  storeFile: string;
+  /** Stops the simulator. */
+  close(): Promise<void>;
+}
+
+/** A fresh temporary store file path. */
+export function tempStore(): string {
+  return join(mkdtempSync(join(tmpdir(), 'chipweb-ui-')), 'store.json');
+}
+
+/** Starts the dashboard on a free port with `storeFile` (a new temporary one by default). */
+export async function startDashboard(storeFile = tempStore()): Promise<Dashboard> {
+  const { assets } = await dashboardAssets();
+  const device = new StandInDevice();
+  const sim = await simulate(createDashboard(), {
+    port: 0,
+    slots: 6,
+    slotSize: 2048,
+    outputSize: 1024,
+    storeFile,
+    assets,
+    device,
+    log: () => {},
+  });
+  device.attach(sim.platform);
+  return { sim, url: sim.url, device, storeFile, close: () => sim.close(200) };
+}
