@@ -1,0 +1,98 @@
+/**
+ * npm run bench:http [-- seconds connections]: HTTP throughput of chipweb
+ * in the simulator against node:http, Fastify, Hono (@hono/node-server)
+ * and Express, in one run, on the same two routes (keep-alive hello world,
+ * and a param route). Each server runs in its own child process
+ * (bench/http-server.ts), autocannon runs here, one server at a time, with
+ * the same settings: N connections, pipelining 1, a 1 s warm-up, then
+ * `seconds` measured (default 5).
+ *
+ * Prints requests/s, p99 latency and the ratio chipweb/peer per route.
+ *
+ * Never: run two servers at once; never compare figures from different runs.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import * as os from 'node:os';
+import autocannon from 'autocannon';
+
+const seconds = Number(process.argv[2] ?? 5);
+const connections = Number(process.argv[3] ?? 32);
+const SERVERS = ['chipweb', 'node', 'fastify', 'hono', 'express'];
+const ROUTES = [
+  { name: 'hello world (GET /)', path: '/', expect: 'Hello World!' },
+  { name: 'param (GET /users/:id)', path: '/users/12345', expect: 'User 12345' },
+];
+
+function startServer(kind: string, port: number): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', new URL('./http-server.ts', import.meta.url).pathname, kind, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`${kind} exited with ${code}`)));
+    child.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('ready')) resolve(child);
+    });
+  });
+}
+
+function stopServer(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+interface Result {
+  rps: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+function load(url: string, duration: number): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    autocannon({ url, connections, pipelining: 1, duration }, (error: Error | null, r: autocannon.Result) => {
+      if (error) return reject(error);
+      resolve({ rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx });
+    });
+  });
+}
+
+const results: { [server: string]: Result[] } = {};
+let port = 18080 + (process.pid % 1000);
+console.log(`bench:http — ${connections} connections, pipelining 1, 1 s warm-up + ${seconds} s per route and server`);
+console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
+for (const kind of SERVERS) {
+  const child = await startServer(kind, ++port);
+  try {
+    results[kind] = [];
+    for (const route of ROUTES) {
+      const url = `http://127.0.0.1:${port}${route.path}`;
+      const body = await (await fetch(url)).text();
+      if (body !== route.expect) throw new Error(`${kind} answered ${JSON.stringify(body)} on ${route.path}`);
+      await load(url, 1);
+      const r = await load(url, seconds);
+      results[kind].push(r);
+      console.log(`  ${kind.padEnd(8)} ${route.path.padEnd(13)} ${Math.round(r.rps).toLocaleString('en-US').padStart(8)} req/s  p99 ${r.p99} ms${r.errors || r.non2xx ? `  (${r.errors} errors, ${r.non2xx} non-2xx)` : ''}`);
+    }
+  } finally {
+    await stopServer(child);
+  }
+}
+
+console.log('');
+for (let i = 0; i < ROUTES.length; i++) {
+  console.log(`${ROUTES[i].name}`);
+  console.log('| server | req/s | p99 (ms) | chipweb / server |');
+  console.log('|---|--:|--:|--:|');
+  const mine = results.chipweb[i].rps;
+  for (const kind of SERVERS) {
+    const r = results[kind][i];
+    const ratio = kind === 'chipweb' ? '—' : `${(mine / r.rps).toFixed(2)}x`;
+    console.log(`| ${kind} | ${Math.round(r.rps).toLocaleString('en-US')} | ${r.p99} | ${ratio} |`);
+  }
+  console.log('');
+}
+const hello = results.chipweb[0].rps / results.fastify[0].rps;
+console.log(`target (keep-alive hello world at least Fastify's throughput): ${hello >= 1 ? 'met' : 'MISSED'} (${hello.toFixed(2)}x)`);
