@@ -30,8 +30,17 @@ function statusObject(): unknown {
   return { ok: true, uptime: 1234, requests: 42, name: 'chipweb' };
 }
 
+/** Text bodies of growing length, to time how string bodies scale on XS. */
+const BODY_LENGTHS = [100, 1000, 10000];
+const BODIES: string[] = BODY_LENGTHS.map((n) => {
+  let s = '';
+  while (s.length < n) s += '0123456789';
+  return s;
+});
+
 const app = new App();
 app.get('/', (c) => c.text('hello'));
+app.get('/body/:n', (c) => c.text(BODIES[Number(c.param('n'))]));
 app.get('/users/:id', (c) => c.text(c.param('id')));
 app.get('/api/status', (c) => c.json(statusObject()));
 
@@ -136,7 +145,22 @@ function throughput(index: number, count: number): number {
   return (count * singles[index].length * 1000) / (performance.now() - t0);
 }
 
+/** Milliseconds per request for each text body length (response fully written). */
+function bodyTimes(): { chars: number; ms: number }[] {
+  const times: { chars: number; ms: number }[] = [];
+  for (let i = 0; i < BODIES.length; i++) {
+    const request = latin1Bytes(`GET /body/${i} HTTP/1.1\r\nHost: device.local\r\n\r\n`);
+    platform.deliver(request, request.length);
+    const count = BODY_LENGTHS[i] > 1000 ? 3 : 30;
+    const t0 = performance.now();
+    for (let k = 0; k < count; k++) platform.deliver(request, request.length);
+    times.push({ chars: BODY_LENGTHS[i], ms: (performance.now() - t0) / count });
+  }
+  return times;
+}
+
 globalThis.heapBench = {
+  bodyTimes,
   setup,
   response,
   throughput,

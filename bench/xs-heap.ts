@@ -59,6 +59,8 @@ export interface HeapFigures {
   afterLive2: number;
   requestsRun: number;
   staticPerSecond: number;
+  /** Time per request on XS for text bodies of growing length. */
+  bodyTimes: { chars: number; ms: number }[];
   handlerErrors: number;
 }
 
@@ -120,8 +122,9 @@ export async function benchHeapOnXs(): Promise<HeapFigures> {
     const afterLive2 = await collect();
     const stats = await worker.evaluateJson<{ requests: number }>('heapBench.stats()');
     const staticPerSecond = await worker.evaluateJson<number>('heapBench.throughput(0, 5000)');
+    const bodyTimes = await worker.evaluateJson<{ chars: number; ms: number }[]>('heapBench.bodyTimes()');
     const handlerErrors = await worker.evaluateJson<number>('heapBench.logged()');
-    return { cases, units, warmLive, afterLive, afterLive2, requestsRun: stats.requests, staticPerSecond, handlerErrors };
+    return { cases, units, warmLive, afterLive, afterLive2, requestsRun: stats.requests, staticPerSecond, bodyTimes, handlerErrors };
   } finally {
     await worker.close();
   }

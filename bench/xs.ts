@@ -55,6 +55,8 @@ function printHeap(heap: HeapFigures): void {
   console.log(`\nLive heap (slots, after gc()): warm ${n(heap.warmLive)}, +10,000 requests ${n(heap.afterLive)} (${growth1 >= 0 ? '+' : ''}${growth1}), ` +
     `+10,000 more ${n(heap.afterLive2)} (${growth2 >= 0 ? '+' : ''}${growth2})   target: no growth  ${growth1 <= 0 && growth2 <= 0 ? 'met' : growth2 <= 0 ? 'met after a one-time +' + growth1 : 'MISSED'}`);
   console.log(`Server counted ${n(heap.requestsRun)} requests, ${heap.handlerErrors} logged errors; static route on XS: ${n(heap.staticPerSecond)} requests/s (one core, no I/O)`);
+  const [first] = heap.bodyTimes;
+  console.log('Text body (c.text) time per request on XS: ' + heap.bodyTimes.map((t) => `${n(t.chars)} chars ${t.ms.toFixed(2)} ms (${((t.ms / t.chars) / (first.ms / first.chars)).toFixed(1)}x per char)`).join(', '));
 }
 
 function printRouter(router: RouterFigures): void {
