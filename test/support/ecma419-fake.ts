@@ -1,0 +1,656 @@
+/**
+ * A fake of the Moddable modules the chipweb board code imports, faithful to
+ * their semantics so the Moddable Platform can be tested on the real XS
+ * engine (@agoric/xsnap) without a board. It runs inside XS: plain code, no
+ * Node, no host globals.
+ *
+ * The sockets follow modules/io/socket/lwip/tcp.c (SDK 8.2.3) exactly:
+ * - callbacks are never called from inside read()/write(); like lwIP's
+ *   tcpTrigger/tcpDeliver, a trigger sets flags and posts one message per
+ *   socket, and pump() delivers posted messages later, in order;
+ * - on delivery: an error first clears ready (write() then throws "not
+ *   ready"), then onReadable(total available), then onWritable(free send
+ *   space) unless an error is pending; onError only once every received
+ *   byte was read;
+ * - read(view) fills the whole view and returns its length, throws "invalid"
+ *   when the view is longer than what is available, returns undefined when
+ *   nothing is; read() returns a new ArrayBuffer with everything;
+ * - write(view) throws "not ready" before accept/after an error delivery,
+ *   returns undefined when the connection failed, throws "would block" when
+ *   the view is longer than the free send space, else queues a copy and
+ *   returns the free space left;
+ * - the peer's FIN removes the writable callback (lwIP's removeTCPCallbacks)
+ *   and triggers the error; a reset does the same and kills the socket;
+ * - close() is graceful (queued bytes still reach the peer), except that
+ *   closing with unread received bytes resets the connection (lwIP's
+ *   tcp_close with rcv_wnd not restored): the peer then loses whatever was
+ *   still queued. The fake counts these resets.
+ * - Listener: onReadable(pending count); read() returns a callback-less TCP
+ *   to pass as `from`; a second listener on a port throws "socket bind".
+ *
+ * Timers and Time.ticks run on a virtual clock the test advances; Resource
+ * returns the bytes the test installed; Preference enforces ESP32's 15-
+ * character names; Instrumentation, Digital, WiFi, Net, MDNS and mc/config
+ * are small recorders the test can inspect and drive.
+ *
+ * Never: call a callback synchronously from a method the code under test
+ * called; be more lenient than the real module.
+ */
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+const READABLE = 1;
+const WRITABLE = 2;
+const ERROR = 4;
+const OUTPUT = 8;
+
+/** Counters the tests assert on. */
+export interface FakeStats {
+  /** write() calls that threw "would block". */
+  wouldBlock: number;
+  /** read() calls that threw "invalid". */
+  invalidReads: number;
+  /** write() calls that threw "not ready". */
+  notReady: number;
+  /** Connections the app closed with unread input (lwIP answers with RST). */
+  resets: number;
+  /** Successful read(view) and write(view) calls. */
+  reads: number;
+  writes: number;
+  /** Largest single write accepted. */
+  largestWrite: number;
+  /** Callbacks delivered. */
+  delivered: number;
+}
+
+interface TimerRecord {
+  callback: (id: any) => void;
+  at: number;
+  every: number;
+  live: boolean;
+  seq: number;
+}
+
+/** The "lwIP" side of one connection. */
+class NativeSocket {
+  readonly id: number;
+  obj: TCP | null = null;
+  triggerable = 0;
+  triggered = 0;
+  ready = false;
+  error = false;
+  /** The pcb still exists (false after a reset). */
+  skt = true;
+  /** Received bytes not yet read by the app. */
+  rx: Uint8Array;
+  rxStart = 0;
+  rxEnd = 0;
+  /** Bytes the app wrote that the peer has not taken. */
+  tx: Uint8Array;
+  txLength = 0;
+  /** Free send space (tcp_sndbuf). */
+  sndbuf: number;
+  /** The app closed the socket; `reset` when it had unread input. */
+  closedByApp = false;
+  reset = false;
+  /** The peer sent FIN or was reset. */
+  peerDone = false;
+  remoteAddress: string;
+  remotePort: number;
+
+  constructor(id: number, sendBuffer: number) {
+    this.id = id;
+    this.rx = new Uint8Array(65536);
+    this.tx = new Uint8Array(sendBuffer);
+    this.sndbuf = sendBuffer;
+    this.remoteAddress = '192.168.1.' + (10 + (id % 200));
+    this.remotePort = 50000 + id;
+  }
+
+  get available(): number {
+    return this.rxEnd - this.rxStart;
+  }
+}
+
+interface ListenerRecord {
+  obj: Listener;
+  port: number;
+  pending: NativeSocket[];
+  triggered: boolean;
+  onReadable: ((count: number) => void) | undefined;
+}
+
+/** Everything the fake modules share; tests drive it through `driver`. */
+export const world = {
+  now: 0,
+  timerSeq: 0,
+  timers: [] as TimerRecord[],
+  messages: [] as (() => void)[],
+  listeners: new Map<number, ListenerRecord>(),
+  sockets: [] as NativeSocket[],
+  sendBuffer: 8192,
+  resources: new Map<string, Uint8Array>(),
+  preferences: new Map<string, unknown>(),
+  instruments: [0, 0, 0] as number[],
+  pins: new Map<number, number>(),
+  log: [] as string[],
+  wifi: {
+    mode: 1,
+    connects: [] as { ssid?: string; password?: string }[],
+    accessPoints: [] as { ssid: string; password?: string }[],
+    monitors: [] as { callback?: (message: string) => void; closed: boolean }[],
+  },
+  net: { IP: '192.168.1.50', RSSI: -52, apIP: '192.168.4.1' } as { IP?: string; RSSI?: number; apIP?: string },
+  mdns: [] as { hostName: string; callback?: (message: number, value?: string) => unknown; services: unknown[]; closed: boolean }[],
+  stats: { wouldBlock: 0, invalidReads: 0, notReady: 0, resets: 0, reads: 0, writes: 0, largestWrite: 0, delivered: 0 } as FakeStats,
+};
+
+function post(message: () => void): void {
+  world.messages.push(message);
+}
+
+function tcpTrigger(native: NativeSocket, flag: number): void {
+  const was = native.triggered;
+  native.triggered |= flag;
+  if (!was) deliverLater(native);
+}
+
+// Separate from tcpTrigger on purpose: XS allocates a closure's scope on
+// every call of the function that contains it, taken branch or not, and the
+// fake must not add allocations to what the tests measure.
+function deliverLater(native: NativeSocket): void {
+  post(() => tcpDeliver(native));
+}
+
+function tcpDeliver(native: NativeSocket): void {
+  let triggered = native.triggered;
+  native.triggered = 0;
+  if (triggered & ERROR) {
+    triggered &= ~(OUTPUT | WRITABLE);
+    native.error = true;
+    native.ready = false;
+  }
+  const obj = native.obj;
+  if (!obj) return;
+  const callbacks = obj as any;
+  if (triggered & native.triggerable & READABLE && native.available > 0) {
+    world.stats.delivered++;
+    callbacks.__onReadable.call(obj, native.available);
+  }
+  if (native.available > 0 && native.error) {
+    // error delivered after the receive buffers are empty (tcp.c)
+  } else if (!native.error) {
+    if (triggered & native.triggerable & WRITABLE && native.skt) {
+      world.stats.delivered++;
+      callbacks.__onWritable.call(obj, native.sndbuf);
+    }
+  } else if (native.triggerable & ERROR && native.obj) {
+    world.stats.delivered++;
+    callbacks.__onError.call(obj);
+  }
+}
+
+function removeCallbacks(native: NativeSocket): void {
+  native.triggerable &= ~WRITABLE;
+}
+
+/** Copies `length` bytes of any buffer-ish value into `to` at `at` (no views on typed arrays). */
+function bytesOf(data: any): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw new TypeError('fake tcp: write needs an ArrayBuffer or a view');
+}
+
+/** The fake `embedded:io/socket/tcp`. */
+export class TCP {
+  /** @internal */ __native: NativeSocket | null = null;
+  target: unknown;
+
+  constructor(options?: any) {
+    if (options === undefined) return; // the empty instance Listener.read() fills
+    if (options.format !== undefined && options.format !== 'buffer') throw new RangeError('unimplemented');
+    let triggerable = 0;
+    const self = this as any;
+    for (const [name, flag] of [['onReadable', READABLE], ['onWritable', WRITABLE], ['onError', ERROR]] as const) {
+      const callback = options[name];
+      if (callback === undefined || callback === null) continue;
+      if (typeof callback !== 'function') throw new Error('not a function');
+      self['__' + name] = callback;
+      triggerable |= flag;
+    }
+    if (!('from' in options)) throw new Error('fake tcp: outgoing connections are not supported');
+    const from = options.from as TCP;
+    const native = from && from.__native;
+    if (!native || !native.skt) throw new Error('invalid from');
+    if ('target' in options) this.target = options.target;
+    from.__native = null;
+    native.obj = this;
+    native.triggerable = triggerable;
+    this.__native = native;
+    let triggered = native.triggered;
+    native.triggered = 0;
+    if (triggerable & WRITABLE && native.sndbuf) triggered |= WRITABLE;
+    if (triggerable & READABLE && native.available) triggered |= READABLE;
+    if (triggered) tcpTrigger(native, triggered);
+  }
+
+  read(into?: any): any {
+    const native = this.__native;
+    if (!native || native.available === 0) return undefined;
+    const available = native.available;
+    let requested: number;
+    let out: Uint8Array;
+    let allocate = true;
+    if (into === undefined) requested = available;
+    else if (typeof into === 'object') {
+      out = bytesOf(into);
+      requested = out.length;
+      allocate = false;
+    } else requested = into | 0;
+    if (requested <= 0 || requested > available) {
+      world.stats.invalidReads++;
+      throw new Error('invalid');
+    }
+    if (allocate) out = new Uint8Array(requested);
+    const rx = native.rx;
+    const start = native.rxStart;
+    for (let i = 0; i < requested; i++) out![i] = rx[start + i];
+    native.rxStart += requested;
+    if (native.rxStart === native.rxEnd) {
+      native.rxStart = 0;
+      native.rxEnd = 0;
+      if (native.error) tcpTrigger(native, ERROR);
+    }
+    world.stats.reads++;
+    return allocate ? out!.buffer : requested;
+  }
+
+  write(data: any): number | undefined {
+    const native = this.__native;
+    if (!native) throw new Error('fake tcp: write on a closed socket');
+    if (!native.ready) {
+      world.stats.notReady++;
+      throw new Error('not ready');
+    }
+    if (native.error || !native.skt) return undefined;
+    const bytes = bytesOf(data);
+    const needed = bytes.length;
+    if (needed > native.sndbuf) {
+      world.stats.wouldBlock++;
+      throw new Error('would block');
+    }
+    const tx = native.tx;
+    const at = native.txLength;
+    for (let i = 0; i < needed; i++) tx[at + i] = bytes[i];
+    native.txLength += needed;
+    native.sndbuf -= needed;
+    world.stats.writes++;
+    if (needed > world.stats.largestWrite) world.stats.largestWrite = needed;
+    tcpTrigger(native, OUTPUT);
+    return native.sndbuf;
+  }
+
+  close(): void {
+    const native = this.__native;
+    if (!native) return;
+    this.__native = null;
+    native.ready = false;
+    native.triggerable = 0;
+    native.triggered = 0;
+    native.obj = null;
+    native.closedByApp = true;
+    if (native.skt && native.available > 0) {
+      // tcp_close with unread data: lwIP sends RST; queued output is lost.
+      native.reset = true;
+      native.txLength = 0;
+      world.stats.resets++;
+    }
+  }
+
+  get remoteAddress(): string {
+    return this.__native ? this.__native.remoteAddress : '';
+  }
+
+  get remotePort(): number {
+    return this.__native ? this.__native.remotePort : 0;
+  }
+
+  get format(): string {
+    return 'buffer';
+  }
+}
+
+/** The fake `embedded:io/socket/listener`. */
+export class Listener {
+  private readonly record: ListenerRecord;
+  target: unknown;
+
+  constructor(options: any) {
+    let port = 0;
+    if (options && 'port' in options) {
+      port = options.port | 0;
+      if (port < 0 || port > 65535) throw new RangeError('invalid port');
+    }
+    if (world.listeners.has(port)) throw new Error('socket bind');
+    const onReadable = options && options.onReadable;
+    if (onReadable !== undefined && typeof onReadable !== 'function') throw new Error('not a function');
+    if (options && 'target' in options) this.target = options.target;
+    this.record = { obj: this, port, pending: [], triggered: false, onReadable };
+    world.listeners.set(port, this.record);
+  }
+
+  read(): TCP | undefined {
+    const native = this.record.pending.shift();
+    if (!native) return undefined;
+    const tcp = new TCP();
+    tcp.__native = native;
+    native.obj = tcp;
+    native.ready = true;
+    return tcp;
+  }
+
+  close(): void {
+    if (world.listeners.get(this.record.port) === this.record) world.listeners.delete(this.record.port);
+    for (const native of this.record.pending) native.closedByApp = true;
+    this.record.pending.length = 0;
+  }
+
+  get port(): number {
+    return this.record.port;
+  }
+}
+
+function listenerTrigger(record: ListenerRecord): void {
+  if (record.triggered || !record.onReadable) return;
+  record.triggered = true;
+  post(() => {
+    record.triggered = false;
+    if (record.pending.length && record.onReadable && world.listeners.get(record.port) === record) {
+      world.stats.delivered++;
+      record.onReadable.call(record.obj, record.pending.length);
+    }
+  });
+}
+
+/** The fake `timer`. */
+export class Timer {
+  static set(callback: (id: any) => void, delay = 0, repeat = 0): TimerRecord {
+    const timer: TimerRecord = { callback, at: world.now + (delay | 0), every: repeat | 0, live: true, seq: world.timerSeq++ };
+    world.timers.push(timer);
+    return timer;
+  }
+  static repeat(callback: (id: any) => void, interval: number): TimerRecord {
+    return Timer.set(callback, interval, interval);
+  }
+  static schedule(id: TimerRecord, delay: number, repeat = 0): void {
+    id.at = world.now + delay;
+    id.every = repeat;
+    id.live = true;
+    if (world.timers.indexOf(id) < 0) world.timers.push(id);
+  }
+  static clear(id: TimerRecord | undefined): void {
+    if (!id || typeof id !== 'object') return;
+    id.live = false;
+    const i = world.timers.indexOf(id);
+    if (i >= 0) world.timers.splice(i, 1);
+  }
+  static delay(): void {
+    throw new Error('fake timer: Timer.delay blocks the board; chipweb must not call it');
+  }
+}
+
+/** The fake `time`. */
+export class Time {
+  static get ticks(): number {
+    return world.now;
+  }
+  static delta(start: number, end = world.now): number {
+    return end - start;
+  }
+}
+
+/** The fake `Resource`: `new Resource(name)` gives the installed bytes' ArrayBuffer. */
+export function Resource(this: unknown, path: string): ArrayBuffer {
+  const bytes = world.resources.get(path);
+  if (!bytes) throw new Error(`Resource "${path}" not found`);
+  return bytes.buffer as ArrayBuffer;
+}
+Resource.exists = (path: string): boolean => world.resources.has(path);
+
+/** The fake `preference` (ESP32 NVS limits: names up to 15 characters). */
+export class Preference {
+  private static check(domain: string, key: string): string {
+    if (typeof domain !== 'string' || typeof key !== 'string' || !domain || !key || domain.length > 15 || key.length > 15) {
+      throw new Error('invalid preference name');
+    }
+    return domain + '\u0000' + key;
+  }
+  static get(domain: string, key: string): unknown {
+    return world.preferences.get(Preference.check(domain, key));
+  }
+  static set(domain: string, key: string, value: unknown): void {
+    const t = typeof value;
+    if (t !== 'string' && t !== 'number' && t !== 'boolean' && !(value instanceof ArrayBuffer)) throw new Error('invalid preference value');
+    if (t === 'string' && (value as string).length > 4000) throw new Error('preference value too long');
+    world.preferences.set(Preference.check(domain, key), value);
+  }
+  static delete(domain: string, key: string): void {
+    world.preferences.delete(Preference.check(domain, key));
+  }
+  static keys(domain: string): string[] {
+    const out: string[] = [];
+    for (const k of world.preferences.keys()) if (k.startsWith(domain + '\u0000')) out.push(k.slice(domain.length + 1));
+    return out;
+  }
+}
+
+const INSTRUMENTS = ['', 'XS Slot Heap Used', 'XS Chunk Heap Used'];
+
+/** The fake `instrumentation` (an instrumented build: the two heap counters exist). */
+export class Instrumentation {
+  static map(name: string): number | undefined {
+    const i = INSTRUMENTS.indexOf(name);
+    return i > 0 ? i : undefined;
+  }
+  static get(index: number): number | undefined {
+    return index > 0 && index < INSTRUMENTS.length ? world.instruments[index] : undefined;
+  }
+  static name(index: number): string | undefined {
+    return INSTRUMENTS[index] || undefined;
+  }
+}
+
+/** The fake `embedded:io/digital`. */
+export class Digital {
+  static Input = 0;
+  static InputPullUp = 1;
+  static InputPullDown = 2;
+  static InputPullUpDown = 3;
+  static Output = 8;
+  static OutputOpenDrain = 9;
+  static Rising = 1;
+  static Falling = 2;
+  private readonly pin: number;
+  private readonly mode: number;
+  constructor(options: any) {
+    if (!options || options.pin === undefined) throw new Error('invalid');
+    if (options.pin < 0 || options.pin > 48) throw new RangeError('invalid pin');
+    this.pin = options.pin;
+    this.mode = options.mode;
+    world.pins.set(this.pin, 0);
+  }
+  write(value: number): void {
+    if (this.mode !== Digital.Output && this.mode !== Digital.OutputOpenDrain) throw new Error('fake digital: write on an input');
+    world.pins.set(this.pin, Number(value) ? 1 : 0);
+  }
+  read(): number {
+    return world.pins.get(this.pin) ?? 0;
+  }
+  close(): void {}
+}
+
+/** The fake legacy `wifi` module: records what the code asks; the test emits the events. */
+export class WiFi {
+  static Mode = Object.freeze({ none: 0, station: 1, accessPoint: 2 });
+  static gotIP = 'gotIP';
+  static lostIP = 'lostIP';
+  static connected = 'connect';
+  static disconnected = 'disconnect';
+  private readonly monitor: { callback?: (message: string) => void; closed: boolean };
+  constructor(dictionary: any, callback?: (message: string) => void) {
+    this.monitor = { callback, closed: false };
+    world.wifi.monitors.push(this.monitor);
+    if (dictionary) WiFi.connect(dictionary);
+  }
+  close(): void {
+    this.monitor.closed = true;
+  }
+  static get mode(): number {
+    return world.wifi.mode;
+  }
+  static set mode(value: number) {
+    world.wifi.mode = value;
+  }
+  static connect(dictionary?: any): void {
+    if (!dictionary) return;
+    if (!dictionary.ssid) throw new Error('ssid required');
+    world.wifi.mode = 1;
+    world.wifi.connects.push({ ssid: dictionary.ssid, password: dictionary.password });
+  }
+  static disconnect(): void {}
+  static accessPoint(dictionary: any): void {
+    if (!dictionary || !dictionary.ssid) throw new Error('ssid required');
+    world.wifi.mode = 2;
+    world.wifi.accessPoints.push({ ssid: dictionary.ssid, password: dictionary.password });
+  }
+}
+
+/** The fake `net`. */
+export class Net {
+  static get(property: string, iface?: string): unknown {
+    if (property === 'IP') return iface === 'ap' ? world.net.apIP : world.net.IP;
+    if (property === 'RSSI') return world.net.RSSI;
+    return undefined;
+  }
+}
+
+/** The fake `mdns`. */
+export class MDNS {
+  private readonly record: { hostName: string; callback?: (message: number, value?: string) => unknown; services: unknown[]; closed: boolean };
+  constructor(options: any, callback?: (message: number, value?: string) => unknown) {
+    this.record = { hostName: options && options.hostName, callback, services: [], closed: false };
+    world.mdns.push(this.record);
+  }
+  add(service: unknown): void {
+    this.record.services.push(service);
+  }
+  update(): void {}
+  remove(): void {}
+  close(): void {
+    this.record.closed = true;
+  }
+}
+
+/** The fake `mc/config`: the test sets its properties before starting. */
+export const config: Record<string, unknown> = {};
+
+/** The peer side: what the tests do to the fake network, clock and radio. */
+export const driver = {
+  /** A client connects to `port`; returns its id, or -1 when nothing listens. */
+  connect(port: number): number {
+    const record = world.listeners.get(port);
+    if (!record) return -1;
+    const native = new NativeSocket(world.sockets.length, world.sendBuffer);
+    world.sockets.push(native);
+    record.pending.push(native);
+    listenerTrigger(record);
+    return native.id;
+  },
+  /** The client sends bytes (latin1 text); false when the connection is gone. */
+  send(id: number, text: string): boolean {
+    const native = world.sockets[id];
+    if (!native || native.closedByApp || native.peerDone || !native.skt) return false;
+    if (native.rxStart > 0 && native.rxEnd + text.length > native.rx.length) {
+      native.rx.copyWithin(0, native.rxStart, native.rxEnd);
+      native.rxEnd -= native.rxStart;
+      native.rxStart = 0;
+    }
+    if (native.rxEnd + text.length > native.rx.length) throw new Error('fake tcp: receive window full');
+    for (let i = 0; i < text.length; i++) native.rx[native.rxEnd++] = text.charCodeAt(i) & 0xff;
+    if (native.triggerable & READABLE) tcpTrigger(native, READABLE);
+    return true;
+  },
+  /** The client reads (and ACKs) up to `max` bytes of what the server sent, as latin1 text. */
+  take(id: number, max = 1 << 30): string {
+    const native = world.sockets[id];
+    if (!native) return '';
+    const n = native.txLength < max ? native.txLength : max;
+    let text = '';
+    for (let i = 0; i < n; i++) text += String.fromCharCode(native.tx[i]);
+    native.tx.copyWithin(0, n, native.txLength);
+    native.txLength -= n;
+    native.sndbuf += n;
+    if (n > 0 && native.obj && native.triggerable & WRITABLE) tcpTrigger(native, WRITABLE); // tcpSent
+    return text;
+  },
+  /** The client half-closes (FIN). */
+  fin(id: number): void {
+    const native = world.sockets[id];
+    if (!native || native.peerDone) return;
+    native.peerDone = true;
+    removeCallbacks(native);
+    tcpTrigger(native, ERROR);
+  },
+  /** The connection is reset (RST from the client). */
+  reset(id: number): void {
+    const native = world.sockets[id];
+    if (!native || native.peerDone) return;
+    native.peerDone = true;
+    removeCallbacks(native);
+    native.skt = false;
+    native.txLength = 0;
+    if (native.triggerable & ERROR) tcpTrigger(native, ERROR);
+  },
+  /** State of a connection as the client sees it. */
+  state(id: number): { closed: boolean; reset: boolean; pending: number; unread: number } {
+    const native = world.sockets[id];
+    return { closed: native.closedByApp, reset: native.reset, pending: native.txLength, unread: native.available };
+  },
+  /** Delivers the messages posted so far (one turn of the runtime's loop); returns how many. */
+  pump(): number {
+    const batch = world.messages.splice(0, world.messages.length);
+    for (const message of batch) message();
+    return batch.length;
+  },
+  /** Messages still waiting. */
+  pending(): number {
+    return world.messages.length;
+  },
+  /** Moves the virtual clock `ms` forward, firing due timers in order (messages are delivered between timers). */
+  advance(ms: number): number {
+    const end = world.now + ms;
+    let fired = 0;
+    for (;;) {
+      let next: TimerRecord | undefined;
+      for (const t of world.timers) if (t.live && t.at <= end && (!next || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = t;
+      if (!next) break;
+      world.now = next.at;
+      if (next.every > 0) next.at += next.every;
+      else Timer.clear(next);
+      fired++;
+      next.callback(next);
+      driver.pump();
+    }
+    world.now = end;
+    return fired;
+  },
+  /** A Wi-Fi event for every open monitor ("gotIP", "disconnect", …). */
+  wifiEvent(message: string): void {
+    for (const m of world.wifi.monitors.slice()) if (!m.closed && m.callback) m.callback(message);
+  },
+  /** mDNS reports the claimed name to every open instance. */
+  mdnsClaimed(): void {
+    for (const m of world.mdns) if (!m.closed && m.callback) m.callback(1, m.hostName);
+  },
+};
