@@ -122,7 +122,9 @@ async function poll(): Promise<void> {
 }
 
 function startPolling(): void {
-  if (!pollTimer) pollTimer = window.setInterval(poll, POLL_MS);
+  if (pollTimer) return;
+  pollTimer = window.setInterval(poll, POLL_MS);
+  poll();
 }
 
 function stopPolling(): void {

@@ -1,0 +1,175 @@
+/**
+ * The device dashboard in a real browser: Debian's Chromium driven by
+ * playwright-core against the simulator (one browser for the whole file).
+ */
+import { expect } from 'chai';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startDashboard, tempStore } from '../app/dashboard-sim.ts';
+import type { Dashboard } from '../app/dashboard-sim.ts';
+import { collectErrors, launchBrowser, textOf, waitForText, WAIT_MS } from './browser.ts';
+
+/** Opens the dashboard in a new page and waits until it is live on the event stream. */
+async function openLive(context: BrowserContext, url: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(url);
+  await waitForText(page, 'conn', 'live');
+  return page;
+}
+
+describe('dashboard in Chromium', function () {
+  let browser: Browser;
+  let d: Dashboard;
+  let context: BrowserContext;
+
+  before(async () => {
+    [browser, d] = await Promise.all([launchBrowser(), startDashboard()]);
+  });
+  after(async () => {
+    await browser?.close();
+    await d?.close();
+  });
+  beforeEach(async () => {
+    context = await browser.newContext();
+  });
+  afterEach(async () => {
+    await context.close();
+  });
+
+  it('loads with no console errors and fills every panel', async () => {
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    const response = await page.goto(d.url);
+    expect(response!.headers()['content-encoding']).to.equal('gzip');
+    await waitForText(page, 'conn', 'live');
+    await waitForText(page, 'name', 'chipweb-sim');
+    await waitForText(page, 'a-ver', '0.1.0');
+    await waitForText(page, 'a-target', 'simulator');
+    await waitForText(page, 'w-mode', 'access point');
+    await page.waitForSelector('#reqs tr', { timeout: WAIT_MS });
+    expect(await textOf(page, 's-pool')).to.match(/^\d+ of 6$/);
+    expect(await page.title()).to.equal('chipweb-sim · chipweb');
+    expect(errors).to.deep.equal([]);
+  });
+
+  it('shows the very figures /api/status gives (polling, with the stream blocked)', async () => {
+    const page = await context.newPage();
+    await page.route('**/api/events', (route) => route.abort());
+    let latest: any = null;
+    page.on('response', async (r) => {
+      if (r.url().endsWith('/api/status')) latest = await r.json();
+    });
+    await page.goto(d.url);
+    await waitForText(page, 'conn', 'polling');
+    const shown = async () => ({
+      requests: await textOf(page, 's-req'),
+      pool: await textOf(page, 's-pool'),
+      high: await textOf(page, 's-high'),
+      rejected: await textOf(page, 's-rej'),
+      responses: await textOf(page, 's-resp'),
+      rps: await textOf(page, 's-rps'),
+      live: await textOf(page, 's-live'),
+    });
+    const expected = (s: any) => ({
+      requests: String(s.requests),
+      pool: `${s.pool.inUse} of ${s.pool.slots}`,
+      high: String(s.pool.highWater),
+      rejected: String(s.rejected),
+      responses: `2xx ${s.responses['2xx']} · 3xx ${s.responses['3xx']} · 4xx ${s.responses['4xx']} · 5xx ${s.responses['5xx']}`,
+      rps: String(s.rps),
+      live: `${s.live.subscribers} of ${s.live.max}`,
+    });
+    // The page renders each answer as it arrives; a newer one may land between reads, so compare until they agree.
+    let last = '';
+    for (let i = 0; i < 20; i++) {
+      const before = latest;
+      const got = JSON.stringify(await shown());
+      if (before !== null && before === latest && got === JSON.stringify(expected(before))) return;
+      last = `page ${got} vs api ${before && JSON.stringify(expected(before))}`;
+      await page.waitForResponse((r) => r.url().endsWith('/api/status'), { timeout: WAIT_MS });
+      await page.waitForTimeout(0);
+    }
+    throw new Error(`the status figures never matched /api/status: ${last}`);
+  });
+
+  it('toggles the LED: the simulated LED and the page follow', async () => {
+    const page = await openLive(context, d.url);
+    const button = page.getByRole('button', { name: /Turn LED/ });
+    const wasOn = d.device.led();
+    await button.click();
+    await page.waitForFunction((on) => document.getElementById('led-btn')!.getAttribute('aria-pressed') === String(on), !wasOn, { timeout: WAIT_MS });
+    expect(d.device.led()).to.equal(!wasOn);
+    expect(await page.getAttribute('#led', 'aria-label')).to.equal(!wasOn ? 'LED on' : 'LED off');
+    // And with the keyboard.
+    await button.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((on) => document.getElementById('led-btn')!.getAttribute('aria-pressed') === String(on), wasOn, { timeout: WAIT_MS });
+    expect(d.device.led()).to.equal(wasOn);
+  });
+
+  it('delivers live updates over SSE without polling', async () => {
+    const page = await openLive(context, d.url);
+    const polled: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/api/') && !r.url().endsWith('/api/events')) polled.push(r.url());
+    });
+    // A request from elsewhere shows up in Recent requests, and an LED switched elsewhere shows too.
+    await fetch(d.url + '/from-elsewhere', { headers: { Connection: 'close' } });
+    await page.waitForFunction(() => [...document.querySelectorAll('#reqs td:nth-child(2)')].some((td) => td.textContent === '/from-elsewhere'), undefined, { timeout: WAIT_MS });
+    const on = !d.device.led();
+    await fetch(d.url + '/api/led', { method: 'POST', body: JSON.stringify({ on }), headers: { Connection: 'close' } });
+    await waitForText(page, 'led-btn', on ? 'Turn LED off' : 'Turn LED on');
+    expect(polled).to.deep.equal([]);
+  });
+
+  it('works in two tabs at once', async () => {
+    const [a, b] = [await openLive(context, d.url), await openLive(context, d.url)];
+    await waitForText(b, 's-live', '2 of 3');
+    const on = !d.device.led();
+    await a.getByRole('button', { name: /Turn LED/ }).click();
+    await waitForText(b, 'led-btn', on ? 'Turn LED off' : 'Turn LED on');
+    await waitForText(a, 'led-btn', on ? 'Turn LED off' : 'Turn LED on');
+    expect(await textOf(a, 'conn')).to.equal('live');
+  });
+
+  it('rejects bad Wi-Fi input with a message, stores good input, and keeps it across a restart', async () => {
+    const storeFile = tempStore();
+    const first = await startDashboard(storeFile);
+    let second: Dashboard | null = null;
+    try {
+      const page = await openLive(context, first.url);
+      const posts: string[] = [];
+      page.on('request', (r) => {
+        if (r.method() === 'POST') posts.push(r.url());
+      });
+      await page.getByLabel('Network name (SSID)').fill('');
+      await page.getByRole('button', { name: 'Save Wi-Fi' }).click();
+      await waitForText(page, 'w-msg', 'Not saved: the SSID is empty.');
+      expect(await page.getAttribute('#ssid', 'aria-invalid')).to.equal('true');
+      expect(await page.evaluate(() => document.activeElement?.id)).to.equal('ssid');
+
+      await page.getByLabel('Network name (SSID)').fill('home-net');
+      await page.getByLabel(/^Password/).fill('short');
+      await page.keyboard.press('Enter');
+      await waitForText(page, 'w-msg', 'Not saved: the password must be empty (open network) or 8 to 63 characters.');
+      expect(posts).to.deep.equal([]); // caught in the page, before the device
+      expect(first.device.wifi().ssid).to.not.equal('home-net');
+
+      await page.getByLabel(/^Password/).fill('correct horse battery');
+      await page.getByRole('button', { name: 'Save Wi-Fi' }).click();
+      await waitForText(page, 'w-msg', 'Saved: the device joins home-net.');
+      await waitForText(page, 'w-ssid', 'home-net');
+      expect(await page.inputValue('#pw')).to.equal('');
+      await page.close();
+      await first.close();
+
+      second = await startDashboard(storeFile);
+      const again = await openLive(context, second.url);
+      await waitForText(again, 'w-ssid', 'home-net');
+      expect(await again.inputValue('#ssid')).to.equal('home-net');
+      await again.close();
+    } finally {
+      await first.close();
+      if (second) await second.close();
+    }
+  });
+});
