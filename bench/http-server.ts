@@ -59,7 +59,8 @@ if (kind === 'chipweb') {
   app.get('/users/:id', (c) => c.text('User ' + c.req.param('id')));
   serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, ready);
 } else if (kind === 'express') {
-  const { default: express } = await import('express');
+  const expressModule: string = 'express'; // no bundled types; typed by hand below
+  const { default: express } = (await import(expressModule)) as { default: () => ExpressApp };
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -73,4 +74,11 @@ if (kind === 'chipweb') {
 } else {
   console.error(`unknown server ${kind}`);
   process.exit(2);
+}
+
+/** The little of Express's API used here. */
+interface ExpressApp {
+  disable(setting: string): void;
+  get(path: string, handler: (req: { params: { [k: string]: string } }, res: { type(t: string): { send(body: string): void } }) => void): void;
+  listen(port: number, host: string, callback: () => void): void;
 }
