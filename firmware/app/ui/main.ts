@@ -27,8 +27,9 @@ let ledOn = false;
 let source: EventSource | null = null;
 let pollTimer = 0;
 
-function bytes(n: number): string {
-  return n >= 1048576 ? (n / 1048576).toFixed(1) + ' MB' : n >= 1024 ? (n / 1024).toFixed(1) + ' KB' : n + ' B';
+/** `n` bytes in the unit that suits `scale` (default: `n` itself), e.g. "3.7 KB". */
+function bytes(n: number, scale = n): string {
+  return scale >= 1048576 ? (n / 1048576).toFixed(1) + ' MB' : scale >= 1024 ? (n / 1024).toFixed(1) + ' KB' : n + ' B';
 }
 
 function clock(seconds: number): string {
@@ -55,12 +56,13 @@ function showStatus(s: Json): void {
   const r = s.responses;
   set('s-uptime', clock(s.uptime));
   set('s-memkind', s.memory.kind === 'xs' ? 'XS heap' : s.memory.kind === 'node' ? 'Memory (simulator)' : 'Memory');
-  set('s-mem', bytes(s.memory.used) + (s.memory.total ? ' of ' + bytes(s.memory.total) : ''));
+  const m = s.memory;
+  set('s-mem', m.total ? bytes(m.used, m.total).split(' ')[0] + ' of ' + bytes(m.total) : bytes(m.used));
   set('s-pool', s.pool.inUse + ' of ' + s.pool.slots);
   set('s-high', s.pool.highWater);
   set('s-req', s.requests);
   set('s-rps', s.rps);
-  set('s-resp', '2xx ' + r['2xx'] + ' · 3xx ' + r['3xx'] + ' · 4xx ' + r['4xx'] + ' · 5xx ' + r['5xx']);
+  set('s-resp', r['2xx'] + ' · ' + r['3xx'] + ' · ' + r['4xx'] + ' · ' + r['5xx']);
   set('s-rej', s.rejected);
   set('s-live', s.live.subscribers + ' of ' + s.live.max);
   if (s.led !== null) showLed(s.led);
@@ -91,7 +93,8 @@ function showRequests(list: Json[]): void {
   body.textContent = '';
   for (const e of list) {
     const tr = document.createElement('tr');
-    for (const text of [e.method, e.path, e.status, clock(e.at / 1000) + ', ' + e.ms + ' ms']) {
+    // A request still running (status 0) is the one asking, or a live stream.
+    for (const text of [e.method, e.path, e.status || '…', clock(e.at / 1000), e.ms < 0 ? '' : e.ms]) {
       const td = document.createElement('td');
       td.textContent = String(text);
       tr.appendChild(td);
@@ -106,9 +109,10 @@ function showAbout(a: Json): void {
   set('name', a.name);
   document.title = a.name + ' · chipweb';
   set('a-ver', a.version);
-  set('a-built', a.built === 'unknown' ? a.built : new Date(a.built).toLocaleString());
+  set('a-built', a.built.replace('T', ' ').slice(0, 16) + (a.built.endsWith('Z') ? ' UTC' : ''));
   set('a-target', a.target);
-  set('a-flash', a.assets.budget ? bytes(a.assets.bytes) + ' of ' + bytes(a.assets.budget) + ' (' + bytes(a.assets.free) + ' free)' : bytes(a.assets.bytes));
+  set('a-flash', bytes(a.assets.bytes));
+  set('a-free', a.assets.budget ? bytes(a.assets.free) + ' of ' + bytes(a.assets.budget) : '–');
 }
 
 async function poll(): Promise<void> {
