@@ -62,7 +62,7 @@ export interface ServerOptions {
   idleTimeout?: number;
   /** Time a client may take to read a response, else the connection is closed (default 10000 ms). */
   writeTimeout?: number;
-  /** 'evict-idle' (default): close the least recently used idle keep-alive connection; else, or with 'reject', answer 503 and close. */
+  /** 'evict-idle' (default): close the least recently used idle keep-alive connection, else answer 408 to the slowest request still arriving after min(headerTimeout/2, 1 s); else, or with 'reject', answer 503 and close. */
   overflow?: OverflowPolicy;
   /** Contexts kept spare for connections whose slow chain was abandoned (default: slots). */
   spareContexts?: number;
@@ -347,8 +347,39 @@ export class Server implements SocketHandler, StreamSink {
       const conn = this.connections[i];
       if (conn.state === HEAD && conn.filled === 0 && conn.served > 0 && (victim === null || conn.lastActive < victim.lastActive)) victim = conn;
     }
+    if (victim === null) return this.evictSlow();
+    this.counters.evicted++;
+    this.close(victim);
+    return true;
+  }
+
+  /**
+   * Slowloris defence: with no idle connection to close, answers 408 to the
+   * request that has been arriving for longest, once that is more than half
+   * the header timeout (at most 1 s), and closes it; false when none is.
+   */
+  private evictSlow(): boolean {
+    const now = this.platform.now();
+    const age = this.headerTimeout < 2000 ? this.headerTimeout / 2 : 1000;
+    let victim: Connection | null = null;
+    let victimStart = 0;
+    for (let i = 0; i < this.connections.length; i++) {
+      const conn = this.connections[i];
+      let started: number;
+      if (conn.state === BODY) started = conn.deadline - this.bodyTimeout;
+      else if (conn.state === HEAD && (conn.filled > 0 || conn.served === 0)) started = conn.deadline - this.headerTimeout;
+      else continue;
+      if (now - started >= age && (victim === null || started < victimStart)) {
+        victim = conn;
+        victimStart = started;
+      }
+    }
     if (victim === null) return false;
     this.counters.evicted++;
+    this.counters.timeouts++;
+    this.counters.responses[4]++;
+    const response = this.errors[408];
+    if (victim.socket !== null) victim.socket.write(response, 0, response.length); // best effort: the slot is needed now
     this.close(victim);
     return true;
   }
