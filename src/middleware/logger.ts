@@ -4,7 +4,8 @@
  * dashboard and for debugging. Optionally prints one line per request, as
  * Gin's Logger() does.
  *
- * The ring is allocated once at construction: typed arrays for numbers, a
+ * The ring is allocated once, at the first request (not at construction:
+ * see allocate()): typed arrays for numbers, a
  * byte area for the paths (copied from the slot, truncated to `pathBytes`),
  * and arrays of string references for method and address (strings the
  * server already holds). Recording a request copies bytes and numbers only.
@@ -80,23 +81,38 @@ export function logger(options: LoggerOptions = {}): Logger {
   const print = options.print === true;
   const skip = options.skip ?? null;
 
-  const seqs = new Float64Array(size);
-  const times = new Float64Array(size);
-  const durations = new Float64Array(size);
-  const statuses = new Uint16Array(size);
-  const pathLengths = new Uint16Array(size);
-  const truncated = new Uint8Array(size);
-  const paths = new Uint8Array(size * pathBytes);
-  const methods: string[] = [];
-  const addresses: string[] = [];
-  for (let i = 0; i < size; i++) {
-    methods.push('');
-    addresses.push('');
+  // Typed arrays are made at the first request, not here: a logger made at
+  // module load is preloaded into flash on the board, where typed arrays are
+  // read-only (XS preload).
+  let seqs = EMPTY_F64;
+  let times = EMPTY_F64;
+  let durations = EMPTY_F64;
+  let statuses = EMPTY_U16;
+  let pathLengths = EMPTY_U16;
+  let truncated = EMPTY_U8;
+  let paths = EMPTY_U8;
+  let methods: string[] = [];
+  let addresses: string[] = [];
+  function allocate(): void {
+    methods = [];
+    addresses = [];
+    seqs = new Float64Array(size);
+    times = new Float64Array(size);
+    durations = new Float64Array(size);
+    statuses = new Uint16Array(size);
+    pathLengths = new Uint16Array(size);
+    truncated = new Uint8Array(size);
+    paths = new Uint8Array(size * pathBytes);
+    for (let i = 0; i < size; i++) {
+      methods.push('');
+      addresses.push('');
+    }
   }
   let total = 0;
 
   /** Opens an entry for a request now reaching the logger; returns its sequence number. */
   function open(c: Context, now: number): number {
+    if (seqs.length === 0) allocate();
     const seq = ++total;
     const i = seq % size;
     seqs[i] = seq;
@@ -188,13 +204,17 @@ export function logger(options: LoggerOptions = {}): Logger {
   middleware.clear = () => {
     total = 0;
     seqs.fill(0);
-    for (let i = 0; i < size; i++) {
+    for (let i = 0; i < methods.length; i++) {
       methods[i] = '';
       addresses[i] = '';
     }
   };
   return middleware;
 }
+
+const EMPTY_F64 = new Float64Array(0);
+const EMPTY_U16 = new Uint16Array(0);
+const EMPTY_U8 = new Uint8Array(0);
 
 /** The status the server will answer for an error that escapes the chain. */
 function statusOfError(error: unknown): number {

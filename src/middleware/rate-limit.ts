@@ -2,7 +2,7 @@
  * rateLimit(): a token bucket, for the whole server or per client address,
  * answering 429 with `Retry-After` when a bucket is empty.
  *
- * Per-client buckets live in a fixed-size table made at construction:
+ * Per-client buckets live in a fixed-size table made at the first request:
  * typed arrays for hashes, tokens and last-seen times, and an array of
  * references to the address strings the server already holds. When the
  * table is full, the least recently seen client's bucket is reused (a
@@ -55,18 +55,29 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimiter {
   const skip = options.skip ?? null;
   const perMs = rate / 1000;
 
-  const hashes = new Uint32Array(size);
-  const tokens = new Float64Array(size);
-  const seen = new Float64Array(size);
-  const order = new Float64Array(size);
-  const used = new Uint8Array(size);
-  const keys: string[] = [];
-  for (let i = 0; i < size; i++) keys.push('');
+  // Made at the first request, not here: a limiter made at module load is
+  // preloaded into flash on the board, where typed arrays are read-only.
+  let hashes = new Uint32Array(0);
+  let tokens = new Float64Array(0);
+  let seen = tokens;
+  let order = tokens;
+  let used = new Uint8Array(0);
+  let keys: string[] = [];
+  function allocate(): void {
+    keys = [];
+    hashes = new Uint32Array(size);
+    tokens = new Float64Array(size);
+    seen = new Float64Array(size);
+    order = new Float64Array(size);
+    used = new Uint8Array(size);
+    for (let i = 0; i < size; i++) keys.push('');
+  }
   let limited = 0;
   let clock = 0; // last-seen order, immune to clock ties
 
   /** The bucket of `key`, claiming the least recently seen one when it has none. */
   function bucket(key: string, now: number): number {
+    if (used.length === 0) allocate();
     if (global) {
       if (used[0] === 0) {
         used[0] = 1;
@@ -129,6 +140,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimiter {
 
   Object.defineProperty(middleware, 'limited', { get: () => limited });
   middleware.tokens = (address?: string) => {
+    if (used.length === 0) return burst;
     if (global) return used[0] === 0 ? burst : tokens[0];
     const key = address ?? '';
     const hash = hashOf(key);
