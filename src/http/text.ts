@@ -9,9 +9,13 @@
 
 /** Chunk size for String.fromCharCode.apply, well below engine argument limits. */
 const DECODE_CHUNK = 1024;
-/** Scratch for decoding multi-byte text and percent-escapes; reused, never grown. */
-const scratchCodes = new Uint16Array(DECODE_CHUNK);
-const scratchBytes = new Uint8Array(DECODE_CHUNK);
+/**
+ * Scratch for decoding multi-byte text and percent-escapes; made on first
+ * use, then reused. Not made at module load: on the board this module is
+ * preloaded into flash, where a typed array made at load is read-only.
+ */
+let scratchCodes: Uint16Array | null = null;
+let scratchBytes: Uint8Array | null = null;
 
 let encodeEnd = 0;
 
@@ -114,12 +118,14 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
     }
   }
   if (ascii) return decodeLatin1(bytes, start, end);
+  if (scratchCodes === null) scratchCodes = new Uint16Array(DECODE_CHUNK);
+  const codes = scratchCodes;
   let result = '';
   let n = 0;
   let i = start;
   while (i < end) {
     if (n > DECODE_CHUNK - 2) {
-      result += String.fromCharCode.apply(null, scratchCodes.subarray(0, n) as unknown as number[]);
+      result += String.fromCharCode.apply(null, codes.subarray(0, n) as unknown as number[]);
       n = 0;
     }
     const b = bytes[i];
@@ -140,12 +146,12 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
     }
     if (code >= 0x10000) {
       code -= 0x10000;
-      scratchCodes[n++] = 0xd800 + (code >> 10);
-      scratchCodes[n++] = 0xdc00 + (code & 1023);
-    } else scratchCodes[n++] = code;
+      codes[n++] = 0xd800 + (code >> 10);
+      codes[n++] = 0xdc00 + (code & 1023);
+    } else codes[n++] = code;
     i += used;
   }
-  return result + String.fromCharCode.apply(null, scratchCodes.subarray(0, n) as unknown as number[]);
+  return result + String.fromCharCode.apply(null, codes.subarray(0, n) as unknown as number[]);
 }
 
 /** Decodes bytes as Latin-1 (each byte one char); ASCII is the common case. */
@@ -182,6 +188,7 @@ export function decodeComponent(bytes: Uint8Array, start: number, end: number, p
     }
   }
   if (!needed) return decodeUtf8(bytes, start, end);
+  if (scratchBytes === null) scratchBytes = new Uint8Array(DECODE_CHUNK);
   const out = end - start <= scratchBytes.length ? scratchBytes : new Uint8Array(end - start);
   let n = 0;
   for (let i = start; i < end; i++) {
