@@ -28,6 +28,8 @@ export const MAX_SUBSCRIBERS = 4;
 const MAX_MISSES = 3;
 /** Newest log entries a `requests` event carries (kept small: one event must fit a slot's output area). */
 export const EVENT_REQUESTS = 6;
+/** Longest event sent: a chunk must fit the slot's output area (1024 bytes on the boards) with its framing. */
+export const EVENT_BYTES = 900;
 /** Milliseconds between status events. */
 export const TICK_MS = 1000;
 
@@ -109,6 +111,17 @@ export class LiveHub {
     return 'event: status\ndata: ' + JSON.stringify(statusSnapshot(env, this.meter, this.count, this.limit(env))) + '\n\n';
   }
 
+  /** The newest log entries as one event, as many as fit a slot's output area (long paths take room). */
+  private requestsEvent(env: Env): string {
+    const entries = recentRequests(this.log, env, EVENT_REQUESTS);
+    let text = '';
+    for (let n = entries.length; n >= 0; n--) {
+      text = 'event: requests\ndata: ' + JSON.stringify(entries.slice(0, n)) + '\n\n';
+      if (text.length <= EVENT_BYTES) break;
+    }
+    return text;
+  }
+
   private tick(): void {
     this.prune();
     const env = this.env;
@@ -123,7 +136,7 @@ export class LiveHub {
       if (!this.live(i)) continue;
       const ok = this.sendTo(i, status);
       if (ok && this.sentSeq[i] !== seq) {
-        if (news === '') news = 'event: requests\ndata: ' + JSON.stringify(recentRequests(this.log, env, EVENT_REQUESTS)) + '\n\n';
+        if (news === '') news = this.requestsEvent(env);
         if (this.contexts[i]!.write(news)) this.sentSeq[i] = seq;
       }
     }
