@@ -58,7 +58,7 @@ export async function serveOnXs(entry: string, options: SimulateOptions = {}): P
       `import { HostedPlatform } from './host-sim/xs/hosted-platform.ts';`,
       `installDriver(async () => {`,
       `  if (!app || typeof app.compile !== 'function') throw new Error('the entry must export a chipweb App as its default export');`,
-      `  const platform = new HostedPlatform();`,
+      `  const platform = new HostedPlatform({ sendBufferSize: ${JSON.stringify(options.sendBufferSize ?? 8192)} });`,
       `  const server = new Server(app, platform, ${JSON.stringify(serverOptions)});`,
       `  await server.start();`,
       `  return { platform, server };`,
@@ -117,7 +117,10 @@ export async function serveOnXs(entry: string, options: SimulateOptions = {}): P
     };
     socket.on('data', (chunk: Buffer) => {
       tick();
-      id.then((n) => xs.send(n, chunk)).then(apply, failed);
+      id.then((n) => xs.send(n, chunk)).then(apply, (error: unknown) => {
+        failed(error);
+        socket.destroy();
+      });
     });
     socket.on('end', end);
     socket.on('close', end);
