@@ -18,6 +18,14 @@ export interface BundleOptions {
   entry: string;
   /** Output file. */
   outfile: string;
+  /**
+   * More entries, by output name, bundled with `entry` into the folder of
+   * `outfile`; code they share goes into chunks named by `chunkNames`
+   * (ESM only). chipweb build uses it to keep the core apart from the app.
+   */
+  entries?: Record<string, string>;
+  /** esbuild chunk name pattern for `entries` (default "chunk-[hash]"). */
+  chunkNames?: string;
   /** 'node' for the simulator, 'moddable' for the board, 'xs' for the host XS engine. */
   host: 'node' | 'moddable' | 'xs';
   /** Minify (default: true for moddable, false otherwise). */
@@ -46,11 +54,18 @@ export const MODDABLE_MODULES = [
 ];
 
 /** Bundles `entry` with esbuild and returns the output's size in bytes. */
-export async function bundle(options: BundleOptions): Promise<{ bytes: number; warnings: string[]; externals: string[] }> {
+export async function bundle(
+  options: BundleOptions,
+): Promise<{ bytes: number; warnings: string[]; externals: string[]; inputs: string[]; outputs: string[] }> {
   const moddable = options.host === 'moddable';
+  const split = options.entries !== undefined;
   const result = await esbuild.build({
-    entryPoints: [options.entry],
-    outfile: options.outfile,
+    entryPoints: split
+      ? { [path.basename(options.outfile).replace(/\.[cm]?js$/, '')]: options.entry, ...options.entries }
+      : [options.entry],
+    ...(split
+      ? { outdir: path.dirname(options.outfile), splitting: true, chunkNames: options.chunkNames ?? 'chunk-[hash]' }
+      : { outfile: options.outfile }),
     bundle: true,
     format: options.host === 'xs' ? 'iife' : 'esm',
     platform: options.host === 'node' ? 'node' : 'neutral',
@@ -73,5 +88,11 @@ export async function bundle(options: BundleOptions): Promise<{ bytes: number; w
     bytes += output.bytes;
     for (const imported of output.imports) if (imported.external) externals.add(imported.path);
   }
-  return { bytes, warnings: result.warnings.map((w) => w.text), externals: [...externals].sort() };
+  return {
+    bytes,
+    warnings: result.warnings.map((w) => w.text),
+    externals: [...externals].sort(),
+    inputs: Object.keys(result.metafile.inputs).map((input) => path.resolve(input)),
+    outputs: Object.keys(result.metafile.outputs).map((output) => path.resolve(output)),
+  };
 }

@@ -32,10 +32,21 @@ export interface FlashItem {
   note?: string;
 }
 
+/** One bundled module. */
+export interface CodeFile {
+  /** File name, e.g. "main.js". */
+  name: string;
+  bytes: number;
+  gzip: number;
+  /** Preloaded (its objects are in flash) or run at boot (its objects are in RAM). */
+  preloaded: boolean;
+}
+
 /** Everything the report states; also written to build/<target>/size-report.json. */
 export interface SizeReport {
   target: string;
-  code: { bytes: number; gzip: number };
+  /** Totals over `files`. */
+  code: { bytes: number; gzip: number; files: CodeFile[] };
   resources: FlashItem[];
   resourceBytes: number;
   ram: {
@@ -58,7 +69,13 @@ export interface SizeReport {
 }
 
 /** Computes the report from the bundle, the resources and the template. */
-export function sizeReport(target: string, code: Uint8Array, resources: FlashItem[], budget: Budget, creation: Creation): SizeReport {
+export function sizeReport(
+  target: string,
+  code: { name: string; bytes: Uint8Array; preloaded: boolean }[],
+  resources: FlashItem[],
+  budget: Budget,
+  creation: Creation,
+): SizeReport {
   const s = budget.server;
   const chunk = creation.chunk.initial;
   const slotHeap = creation.heap.initial * budget.slotBytes;
@@ -95,9 +112,10 @@ export function sizeReport(target: string, code: Uint8Array, resources: FlashIte
     problems.push(`creation.chunk.incremental and creation.heap.incremental must be 0 in ${file}: memory is fixed at boot, the budget is checked against the initial sizes`);
   }
   const resourceBytes = resources.reduce((sum, r) => sum + r.bytes, 0);
+  const files: CodeFile[] = code.map((f) => ({ name: f.name, bytes: f.bytes.length, gzip: gzipSync(f.bytes, { level: 9 }).length, preloaded: f.preloaded }));
   return {
     target,
-    code: { bytes: code.length, gzip: gzipSync(code, { level: 9 }).length },
+    code: { bytes: files.reduce((n, f) => n + f.bytes, 0), gzip: files.reduce((n, f) => n + f.gzip, 0), files },
     resources,
     resourceBytes,
     ram: {
@@ -119,7 +137,8 @@ export function formatReport(r: SizeReport): string {
   const row = (label: string, bytes: number, note = '') => lines.push(`  ${label.padEnd(34)} ${fmt(bytes).padStart(9)} B${note ? `  ${note}` : ''}`);
   lines.push(`size report: ${r.target}`);
   lines.push('flash');
-  row('main.js (code)', r.code.bytes, `gzip ${fmt(r.code.gzip)} B`);
+  for (const f of r.code.files) row(f.name, f.bytes, `gzip ${fmt(f.gzip)} B, ${f.preloaded ? 'preloaded (objects in flash)' : 'app, runs at boot (objects in RAM)'}`);
+  row('code total', r.code.bytes, `gzip ${fmt(r.code.gzip)} B`);
   for (const item of r.resources) row(item.name, item.bytes, item.note ?? '');
   row('resources total', r.resourceBytes);
   const m = r.ram;

@@ -6,7 +6,7 @@
  *
  * Never: reach into XS other than through the fixture's commands.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as esbuild from 'esbuild';
@@ -70,6 +70,57 @@ export async function boardBundle(): Promise<string> {
   return cached;
 }
 
+/**
+ * Bundles the main.js `chipweb build` wrote in `out` for XS, as the board
+ * would run it: its Moddable imports resolved to the fake, the preload
+ * recorder watching the preloaded core's module-level objects, and commands
+ * 'main' (call its default export) and 'preload' (violations found).
+ */
+export async function artifactBundle(out: string): Promise<string> {
+  const dir = join(ROOT, 'build', 'xs');
+  mkdirSync(dir, { recursive: true });
+  const entry = join(dir, `artifact-${process.pid}-${artifactCount}.ts`);
+  const outfile = join(dir, `artifact-${process.pid}-${artifactCount++}.js`);
+  const fixtures = join(HERE, 'fixtures');
+  writeFileSync(
+    entry,
+    [
+      `import ${JSON.stringify(FAKE)};`,
+      `import { fakeStats, installDriver, UNKNOWN } from ${JSON.stringify(join(fixtures, 'xs-driver.ts'))};`,
+      `import { preloadViolations, watched } from ${JSON.stringify(join(fixtures, 'preload-recorder.ts'))};`,
+      `import ${JSON.stringify(join(out, 'chipweb.js'))};`,
+      `import ${JSON.stringify(join(fixtures, 'end-preload.ts'))};`,
+      `import main from ${JSON.stringify(join(out, 'main.js'))};`,
+      'installDriver((command) => {',
+      "  if (command.op === 'main') { main(); return watched(); }",
+      "  if (command.op === 'preload') return preloadViolations();",
+      "  if (command.op === 'stats') return fakeStats();",
+      '  return UNKNOWN;',
+      '});',
+      '',
+    ].join('\n'),
+  );
+  try {
+    await bundle({ entry, outfile, host: 'xs', plugins: [fakeModdable, chunksIn(out)] });
+    return readFileSync(outfile, 'utf8');
+  } finally {
+    rmSync(entry, { force: true });
+    rmSync(outfile, { force: true });
+  }
+}
+
+let artifactCount = 0;
+
+/** Resolves the bare chunk names of a build ("chipweb-AB12") to its files. */
+function chunksIn(out: string): esbuild.Plugin {
+  return {
+    name: 'chipweb-build-chunks',
+    setup(build) {
+      build.onResolve({ filter: /^chipweb(-[\w]+)?$/ }, (args) => ({ path: join(out, `${args.path}.js`) }));
+    },
+  };
+}
+
 /** A reply from the fixture. */
 interface Reply {
   ok: boolean;
@@ -83,8 +134,13 @@ export class XsBoard {
 
   /** Starts an XS worker and loads the fixture. */
   static async start(): Promise<XsBoard> {
+    return XsBoard.startScript(await boardBundle());
+  }
+
+  /** Starts an XS worker and loads a bundled script that installs the driver. */
+  static async startScript(code: string): Promise<XsBoard> {
     const worker = await XsWorker.start({ onPrint: () => {} });
-    await worker.evaluate(await boardBundle());
+    await worker.evaluate(code);
     return new XsBoard(worker);
   }
 

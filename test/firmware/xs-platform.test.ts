@@ -86,6 +86,12 @@ describe('firmware: Moddable platform on XS with the ECMA-419 fake', function ()
         expect(stats.log.filter((line) => /chipweb: (tcp|listener|accept|readable handler|writable handler|closed handler|timer)/.test(line))).to.deep.equal([]);
       });
     }
+
+    it('modifies nothing the core made at module load (the board keeps it in flash, where writes throw)', async () => {
+      const { watched, violations } = await board.cmd<{ watched: number; violations: string[] }>('preload');
+      expect(watched, 'typed arrays, Maps and Sets the core makes at load').to.be.greaterThan(0);
+      expect(violations).to.deep.equal([]);
+    });
   });
 
   it('streams a large response under backpressure: small send buffer, slow client', async () => {
