@@ -23,7 +23,7 @@ import { CONNECTION_CLOSE, CONNECTION_KEEP_ALIVE, HEAD_INCOMPLETE, parseHead, Re
 import type { HeadLimits } from './http/parser.ts';
 import { BODY_BYTES, BODY_STREAM, BODY_STRING, encodeHead, preencodeResponse } from './http/response.ts';
 import { reasonPhrase } from './http/status.ts';
-import { encodeUtf8, lastEncodeEnd, utf8Length } from './http/text.ts';
+import { atEnd, encodeUtf8, equalsAscii, lastEncodeEnd, utf8Length } from './http/text.ts';
 import { Pool } from './pool.ts';
 import type { Listener, Platform, Socket, SocketHandler, TimerHandle } from './platform.ts';
 import {
@@ -658,7 +658,7 @@ export class Server implements SocketHandler, StreamSink {
       if (res.bodyKind === BODY_STRING) {
         const next = encodeUtf8(res.bodyString, 0, conn.output, headLength, conn.output.length);
         conn.outLen = lastEncodeEnd();
-        if (next < res.bodyString.length) {
+        if (!atEnd(res.bodyString, next)) {
           conn.bodyString = res.bodyString;
           conn.bodyChar = next;
         }
@@ -697,7 +697,7 @@ export class Server implements SocketHandler, StreamSink {
         conn.bodyChar = encodeUtf8(conn.bodyString, conn.bodyChar, conn.output, 0, conn.output.length);
         conn.outPos = 0;
         conn.outLen = lastEncodeEnd();
-        if (conn.bodyChar >= conn.bodyString.length) {
+        if (atEnd(conn.bodyString, conn.bodyChar)) {
           conn.bodyChar = 0;
           conn.bodyString = '';
         }
@@ -924,13 +924,7 @@ const STANDARD = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'C
 
 /** Methods the server knows even without a route for them (405/404 rather than 501). */
 function isStandardMethodBytes(bytes: Uint8Array, start: number, end: number): boolean {
-  for (let i = 0; i < STANDARD.length; i++) {
-    const m = STANDARD[i];
-    if (m.length !== end - start) continue;
-    let same = true;
-    for (let k = 0; k < m.length; k++) if (bytes[start + k] !== m.charCodeAt(k)) same = false;
-    if (same) return true;
-  }
+  for (let i = 0; i < STANDARD.length; i++) if (equalsAscii(bytes, start, end, STANDARD[i])) return true;
   return false;
 }
 

@@ -11,6 +11,7 @@
  *
  * Never: create strings or objects while parsing; never read past `filled`.
  */
+import { equalsAsciiLower, equalsIgnoreCase } from './text.ts';
 
 /** Limits the parser enforces; the server passes its configured values. */
 export interface HeadLimits {
@@ -105,39 +106,19 @@ export class RequestHead {
     this.scanFrom = 0;
   }
 
-  /** Index of the first header whose name equals `lower` (lower case), or -1. */
-  findHeader(bytes: Uint8Array, lower: string): number {
+  /** Index of the first header whose name equals `name` (ASCII case ignored), or -1. */
+  findHeader(bytes: Uint8Array, name: string): number {
     const h = this.headers;
     for (let i = 0; i < this.headerCount; i++) {
-      const ns = h[i * 4];
-      const ne = h[i * 4 + 1];
-      if (ne - ns !== lower.length) continue;
-      let same = true;
-      for (let k = 0; k < lower.length; k++) {
-        let b = bytes[ns + k];
-        if (b >= 65 && b <= 90) b |= 0x20;
-        let c = lower.charCodeAt(k);
-        if (c >= 65 && c <= 90) c |= 0x20;
-        if (b !== c) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return i;
+      if (equalsIgnoreCase(bytes, h[i * 4], h[i * 4 + 1], name)) return i;
     }
     return -1;
   }
 }
 
-function lowerByte(b: number): number {
-  return b >= 65 && b <= 90 ? b | 0x20 : b;
-}
-
-/** Compares bytes[s..e) with a lower-case ASCII word, ignoring case. */
+/** Compares bytes[s..e) with a lower-case ASCII word, ignoring case (allocates nothing on XS: see text.ts). */
 function spanIs(bytes: Uint8Array, s: number, e: number, word: string): boolean {
-  if (e - s !== word.length) return false;
-  for (let i = 0; i < word.length; i++) if (lowerByte(bytes[s + i]) !== word.charCodeAt(i)) return false;
-  return true;
+  return equalsAsciiLower(bytes, s, e, word);
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import { methodName } from '../router/index.ts';
 import { knownStatusCodes, reasonPhrase, statusHasBody } from './status.ts';
-import { encodeUtf8, lastEncodeEnd, utf8Length, writeAscii, writeDecimal } from './text.ts';
+import { atEnd, encodeUtf8, lastEncodeEnd, utf8Length, writeAscii, writeAsciiBounded, writeDecimal } from './text.ts';
 
 /** No body. */
 export const BODY_NONE = 0;
@@ -130,16 +130,18 @@ export class ResponseState {
   }
 }
 
+const charCodeAt = String.prototype.charCodeAt;
+
+/** Header names equal ignoring ASCII case (strings read with charCodeAt.call: see text.ts). */
 function sameName(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
+  for (let i = 0; ; i++) {
+    let x: number = charCodeAt.call(a, i);
+    let y: number = charCodeAt.call(b, i);
+    if (x !== x || y !== y) return x !== x && y !== y;
     if (x >= 65 && x <= 90) x |= 0x20;
     if (y >= 65 && y <= 90) y |= 0x20;
     if (x !== y) return false;
   }
-  return true;
 }
 
 /**
@@ -162,10 +164,11 @@ export function encodeHead(res: ResponseState, out: Uint8Array, keepAlive: boole
     p = writeDecimal(out, p, res.status);
     p = writeAscii(out, p, ' Unknown\r\n');
   }
-  if (res.contentType.length > 0 && statusHasBody(res.status)) {
-    if (p + CONTENT_TYPE.length + res.contentType.length + 2 > limit) return -1;
+  if (res.contentType !== '' && statusHasBody(res.status)) {
+    if (p + CONTENT_TYPE.length + 2 > limit) return -1;
     out.set(CONTENT_TYPE, p);
-    p = writeAscii(out, p + CONTENT_TYPE.length, res.contentType);
+    p = writeAsciiBounded(out, p + CONTENT_TYPE.length, res.contentType, limit - 2);
+    if (p < 0) return -1;
     out[p++] = 13;
     out[p++] = 10;
   }
@@ -186,12 +189,13 @@ export function encodeHead(res: ResponseState, out: Uint8Array, keepAlive: boole
     for (let code = 0; code < 32; code++) {
       if ((res.allowMask & (1 << code)) === 0) continue;
       const name = methodName(table, code);
-      if (p + name.length + 8 > limit) return -1;
+      if (p + 8 > limit) return -1;
       if (!first) {
         out[p++] = 44;
         out[p++] = 32;
       }
-      p = writeAscii(out, p, name);
+      p = writeAsciiBounded(out, p, name, limit - 4);
+      if (p < 0) return -1;
       first = false;
     }
     out[p++] = 13;
@@ -200,12 +204,12 @@ export function encodeHead(res: ResponseState, out: Uint8Array, keepAlive: boole
   for (let i = 0; i < res.headerCount; i++) {
     const name = res.headerNames[i];
     const value = res.headerValues[i];
-    if (p + name.length + 4 > limit) return -1;
-    p = writeAscii(out, p, name);
+    p = writeAsciiBounded(out, p, name, limit - 4);
+    if (p < 0) return -1;
     out[p++] = 58;
     out[p++] = 32;
     const next = encodeUtf8(value, 0, out, p, limit - 2);
-    if (next < value.length) return -1;
+    if (!atEnd(value, next)) return -1;
     p = lastEncodeEnd();
     out[p++] = 13;
     out[p++] = 10;

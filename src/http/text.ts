@@ -4,7 +4,12 @@
  * caller's buffer, decoding spans, percent-decoding, ASCII comparisons.
  *
  * Never: allocate when comparing or encoding. Decoding makes exactly the
- * string the caller asked for (plus one view for long spans).
+ * string the caller asked for. Never read a property of a string primitive
+ * (s.length, s.charCodeAt(i), s[i]) on the request path: XS boxes the
+ * primitive into a new String object for every such read (2 heap slots);
+ * `charCodeAt.call(s, i)` does not, and answers NaN past the end. XS also
+ * finds char i by scanning from the start (its strings are UTF-8), so long
+ * strings are walked in slices of WINDOW chars.
  */
 
 /** Chunk size for String.fromCharCode.apply, well below engine argument limits. */
@@ -19,22 +24,71 @@ let scratchBytes: Uint8Array | null = null;
 
 let encodeEnd = 0;
 
+const charCodeAt = String.prototype.charCodeAt;
+const sliceString = String.prototype.slice;
+const fromCharCode = String.fromCharCode;
+/** Chars walked per slice of a long string (see the file comment). */
+const WINDOW = 64;
+/**
+ * Views of lengths 1, 2, 4 … DECODE_CHUNK at the start of one scratch
+ * (fromCharCode.apply takes the length of what it is given, so a view of an
+ * exact length would otherwise be made per call); made on first use, like
+ * the scratch buffers.
+ */
+let ladder: Uint16Array[] | null = null;
+
+/** True when `s` has no char at index `i` (it has at most i chars). Never boxes `s`. */
+export function atEnd(s: string, i: number): boolean {
+  const c: number = charCodeAt.call(s, i);
+  return c !== c;
+}
+
+/** The chars of `s` from `base`: `s` itself when it is short, else a slice of WINDOW chars ('' past the end). */
+function windowAt(s: string, base: number): string {
+  if (base === 0 && atEnd(s, WINDOW)) return s;
+  return sliceString.call(s, base, base + WINDOW);
+}
+
+/** The string of the char codes codes[start..end), built through the view ladder. */
+function codesToString(codes: Uint16Array | Uint8Array, start: number, end: number): string {
+  if (ladder === null) {
+    const scratch = new Uint16Array(DECODE_CHUNK);
+    ladder = [];
+    for (let size = 1; size <= DECODE_CHUNK; size *= 2) ladder.push(scratch.subarray(0, size));
+  }
+  const views = ladder;
+  let result = '';
+  let p = start;
+  for (let k = views.length - 1; k >= 0; k--) {
+    const view = views[k];
+    const size = 1 << k;
+    while (end - p >= size) {
+      for (let i = 0; i < size; i++) view[i] = codes[p + i];
+      result += fromCharCode.apply(null, view as unknown as number[]);
+      p += size;
+    }
+  }
+  return result;
+}
+
 /** Number of UTF-8 bytes needed for `s` from char index `from`. */
 export function utf8Length(s: string, from: number): number {
   let n = 0;
-  for (let i = from; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n += 4;
-        i++;
-      } else n += 3;
-    } else n += 3;
+  let high = false; // the previous char was a high surrogate
+  for (let base = from; ; base += WINDOW) {
+    const piece = windowAt(s, base);
+    let j = 0;
+    for (; ; j++) {
+      const c: number = charCodeAt.call(piece, j);
+      if (c !== c) break;
+      if (c < 0x80) n += 1;
+      else if (c < 0x800) n += 2;
+      else if (c >= 0xdc00 && c <= 0xdfff && high) n += 1; // completes a pair: 3 + 1 = 4 bytes
+      else n += 3;
+      high = c >= 0xd800 && c <= 0xdbff;
+    }
+    if (j < WINDOW) return n;
   }
-  return n;
 }
 
 /**
@@ -44,44 +98,55 @@ export function utf8Length(s: string, from: number): number {
  * U+FFFD, as TextEncoder does.
  */
 export function encodeUtf8(s: string, from: number, out: Uint8Array, pos: number, limit: number): number {
-  let i = from;
-  const n = s.length;
-  while (i < n) {
-    let c = s.charCodeAt(i);
-    if (c < 0x80) {
-      if (pos >= limit) break;
-      out[pos++] = c;
-      i++;
-      continue;
+  let base = from;
+  for (;;) {
+    const piece = windowAt(s, base);
+    let j = 0;
+    for (; ; j++) {
+      let c: number = charCodeAt.call(piece, j);
+      if (c !== c) break;
+      if (c < 0x80) {
+        if (pos >= limit) {
+          encodeEnd = pos;
+          return base + j;
+        }
+        out[pos++] = c;
+        continue;
+      }
+      let width = 1;
+      if (c >= 0xd800 && c <= 0xdfff) {
+        let d: number = charCodeAt.call(piece, j + 1);
+        if (d !== d) d = charCodeAt.call(s, base + j + 1); // a pair split across slices
+        if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          width = 2;
+        } else c = 0xfffd;
+      }
+      const need = c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+      if (pos + need > limit) {
+        encodeEnd = pos;
+        return base + j;
+      }
+      if (need === 2) {
+        out[pos++] = 0xc0 | (c >> 6);
+        out[pos++] = 0x80 | (c & 63);
+      } else if (need === 3) {
+        out[pos++] = 0xe0 | (c >> 12);
+        out[pos++] = 0x80 | ((c >> 6) & 63);
+        out[pos++] = 0x80 | (c & 63);
+      } else {
+        out[pos++] = 0xf0 | (c >> 18);
+        out[pos++] = 0x80 | ((c >> 12) & 63);
+        out[pos++] = 0x80 | ((c >> 6) & 63);
+        out[pos++] = 0x80 | (c & 63);
+      }
+      j += width - 1;
     }
-    let width = 1;
-    if (c >= 0xd800 && c <= 0xdfff) {
-      const d = i + 1 < n ? s.charCodeAt(i + 1) : 0;
-      if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        width = 2;
-      } else c = 0xfffd;
-    }
-    if (c < 0x800) {
-      if (pos + 2 > limit) break;
-      out[pos++] = 0xc0 | (c >> 6);
-      out[pos++] = 0x80 | (c & 63);
-    } else if (c < 0x10000) {
-      if (pos + 3 > limit) break;
-      out[pos++] = 0xe0 | (c >> 12);
-      out[pos++] = 0x80 | ((c >> 6) & 63);
-      out[pos++] = 0x80 | (c & 63);
-    } else {
-      if (pos + 4 > limit) break;
-      out[pos++] = 0xf0 | (c >> 18);
-      out[pos++] = 0x80 | ((c >> 12) & 63);
-      out[pos++] = 0x80 | ((c >> 6) & 63);
-      out[pos++] = 0x80 | (c & 63);
-    }
-    i += width;
+    if (j === 0) break;
+    base += j;
   }
   encodeEnd = pos;
-  return i;
+  return base;
 }
 
 /** The byte position reached by the last encodeUtf8 call. */
@@ -91,8 +156,31 @@ export function lastEncodeEnd(): number {
 
 /** Writes an ASCII string (no checks) at `pos`; returns the new position. */
 export function writeAscii(out: Uint8Array, pos: number, s: string): number {
-  for (let i = 0; i < s.length; i++) out[pos++] = s.charCodeAt(i);
-  return pos;
+  for (let base = 0; ; base += WINDOW) {
+    const piece = windowAt(s, base);
+    let j = 0;
+    for (; ; j++) {
+      const c: number = charCodeAt.call(piece, j);
+      if (c !== c) break;
+      out[pos++] = c;
+    }
+    if (j < WINDOW) return pos;
+  }
+}
+
+/** Like writeAscii, but returns -1 (having written part of it) when `s` does not fit before `limit`. */
+export function writeAsciiBounded(out: Uint8Array, pos: number, s: string, limit: number): number {
+  for (let base = 0; ; base += WINDOW) {
+    const piece = windowAt(s, base);
+    let j = 0;
+    for (; ; j++) {
+      const c: number = charCodeAt.call(piece, j);
+      if (c !== c) break;
+      if (pos >= limit) return -1;
+      out[pos++] = c;
+    }
+    if (j < WINDOW) return pos;
+  }
 }
 
 /** Writes a non-negative integer in decimal at `pos`; returns the new position. */
@@ -125,7 +213,7 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
   let i = start;
   while (i < end) {
     if (n > DECODE_CHUNK - 2) {
-      result += String.fromCharCode.apply(null, codes.subarray(0, n) as unknown as number[]);
+      result += codesToString(codes, 0, n);
       n = 0;
     }
     const b = bytes[i];
@@ -151,19 +239,14 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
     } else codes[n++] = code;
     i += used;
   }
-  return result + String.fromCharCode.apply(null, codes.subarray(0, n) as unknown as number[]);
+  return result + codesToString(codes, 0, n);
 }
 
 /** Decodes bytes as Latin-1 (each byte one char); ASCII is the common case. */
 export function decodeLatin1(bytes: Uint8Array, start: number, end: number): string {
   if (end - start <= 0) return '';
-  if (end - start === 1) return String.fromCharCode(bytes[start]);
-  let result = '';
-  for (let s = start; s < end; s += DECODE_CHUNK) {
-    const e = s + DECODE_CHUNK < end ? s + DECODE_CHUNK : end;
-    result += String.fromCharCode.apply(null, bytes.subarray(s, e) as unknown as number[]);
-  }
-  return result;
+  if (end - start === 1) return fromCharCode(bytes[start]);
+  return codesToString(bytes, start, end);
 }
 
 function hexValue(b: number): number {
@@ -209,31 +292,28 @@ export function decodeComponent(bytes: Uint8Array, start: number, end: number, p
 
 /** True when bytes[start..end) equal the ASCII string `s` exactly. */
 export function equalsAscii(bytes: Uint8Array, start: number, end: number, s: string): boolean {
-  if (end - start !== s.length) return false;
-  for (let i = 0; i < s.length; i++) if (bytes[start + i] !== s.charCodeAt(i)) return false;
-  return true;
+  for (let i = 0; i < end - start; i++) if (bytes[start + i] !== charCodeAt.call(s, i)) return false;
+  return atEnd(s, end - start);
 }
 
 /** True when bytes[start..end) equal `lower` ignoring ASCII case; `lower` must be lower case. */
 export function equalsAsciiLower(bytes: Uint8Array, start: number, end: number, lower: string): boolean {
-  if (end - start !== lower.length) return false;
-  for (let i = 0; i < lower.length; i++) {
+  for (let i = 0; i < end - start; i++) {
     let b = bytes[start + i];
     if (b >= 65 && b <= 90) b |= 0x20;
-    if (b !== lower.charCodeAt(i)) return false;
+    if (b !== charCodeAt.call(lower, i)) return false;
   }
-  return true;
+  return atEnd(lower, end - start);
 }
 
 /** Like equalsAsciiLower, but `name` may have any case (header names from handlers). */
 export function equalsIgnoreCase(bytes: Uint8Array, start: number, end: number, name: string): boolean {
-  if (end - start !== name.length) return false;
-  for (let i = 0; i < name.length; i++) {
+  for (let i = 0; i < end - start; i++) {
     let b = bytes[start + i];
-    let c = name.charCodeAt(i);
+    let c: number = charCodeAt.call(name, i);
     if (b >= 65 && b <= 90) b |= 0x20;
     if (c >= 65 && c <= 90) c |= 0x20;
     if (b !== c) return false;
   }
-  return true;
+  return atEnd(name, end - start);
 }

@@ -65,12 +65,19 @@ export function standardMethodCode(bytes: Uint8Array, start: number, end: number
   return -1;
 }
 
-/** Whether bytes at start spell the ASCII string `text` (charCodeAt reads a constant; no allocation). */
+const charCodeAt = String.prototype.charCodeAt;
+
+/**
+ * Whether bytes at start spell the ASCII string `text`. Reads `text` with
+ * charCodeAt.call (NaN past its end): on XS, text.length or
+ * text.charCodeAt(i) would box the string into a new object (2 heap slots).
+ */
 function bytesEqualAscii(bytes: Uint8Array, start: number, text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    if (bytes[start + i] !== text.charCodeAt(i)) return false;
+  for (let i = 0; ; i++) {
+    const c: number = charCodeAt.call(text, i);
+    if (c !== c) return true;
+    if (bytes[start + i] !== c) return false;
   }
-  return true;
 }
 
 /** Whether `name` is an HTTP method token (RFC 9110 tchar+). */
