@@ -12,6 +12,9 @@ import * as http from 'node:http';
 const kind = process.argv[2];
 const port = Number(process.argv[3]);
 const ready = () => process.stdout.write('ready\n');
+// Exit cleanly on SIGTERM/SIGINT so that --cpu-prof can write its profile.
+process.on('SIGTERM', () => process.exit(0));
+process.on('SIGINT', () => process.exit(0));
 
 if (kind === 'chipweb') {
   const { simulate } = await import('../host-sim/index.ts');
