@@ -147,7 +147,9 @@ function boardConfig(template: Template, assets: PackedAsset[], options: BuildOp
       mdns: b.device.mdns,
       wifi: b.device.wifi,
     },
-    assets: assets.map((a) => ({ name: a.name, resource: a.resource, type: a.type, encoding: a.encoding, etag: a.etag, size: a.size })),
+    // Name -> resource only: src/middleware/assets.ts derives type, encoding
+    // and ETag from the name and the stored bytes (the gzip trailer).
+    assets: assets.map((a) => ({ name: a.name, resource: a.resource })),
   };
 }
 

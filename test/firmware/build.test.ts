@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { build, BuildError, bundleProblems, isModdableModule, run, type BuildResult } from '../../scripts/build.ts';
 import { strongEtag } from '../../scripts/assets.ts';
-import { formatReport } from '../../scripts/size-report.ts';
+import { FRAMEWORK_HEAP_SLOTS, formatReport } from '../../scripts/size-report.ts';
 import { loadTemplate, TARGETS, type Target } from '../../scripts/templates.ts';
 import { compileRoutes, routesHash, tableHash } from '../../src/router/index.ts';
 import { artifactBundle, XsBoard } from './xs-board.ts';
@@ -318,6 +318,45 @@ describe('firmware: chipweb build', function () {
       } finally {
         await board.close();
       }
+    });
+
+    it("uses no more slot heap at boot than the size report's estimate (fixed + per connection)", async () => {
+      /** Live slots the firmware holds after boot and a few requests, with `slots` connection slots. */
+      async function footprint(slots: number): Promise<number> {
+        const raw = JSON.parse(readFileSync(join(ROOT, 'manifests', 'esp32.json'), 'utf8'));
+        raw.chipweb.server.slots = slots;
+        const file = join(tmp, `slots-${slots}.json`);
+        writeFileSync(file, JSON.stringify(raw));
+        const result = await build({ entry: APP, target: 'esp32', out: join(tmp, `slots-${slots}`), template: file, assets: null, env: NO_CREDENTIALS, projectDir: tmp });
+        const board = await XsBoard.startScript(await artifactBundle(result.out));
+        try {
+          for (const f of readdirSync(join(result.out, 'resources'))) {
+            await board.cmd('resource', { name: f, data: readFileSync(join(result.out, 'resources', f)).toString('latin1') });
+          }
+          await board.cmd('config', { values: result.manifest.config });
+          // Two collections: the first after loading a large script leaves some of its garbage.
+          await board.worker.gc();
+          await board.worker.gc();
+          const before = (await board.raw({ op: 'pump' })).heapCount;
+          await board.cmd('main');
+          await board.settle();
+          // One request on a connection that then closes (the fake keeps ~35 slots per closed connection).
+          const r = await board.exchange(80, 'GET /users/1 HTTP/1.1\r\nHost: d\r\n\r\n');
+          await board.cmd('fin', { id: r.id });
+          await board.settle();
+          await board.worker.gc();
+          await board.worker.gc();
+          return (await board.raw({ op: 'pump' })).heapCount - before;
+        } finally {
+          await board.close();
+        }
+      }
+      const two = await footprint(2);
+      const six = await footprint(6);
+      const perConnection = (six - two) / 4;
+      const fixed = two - 2 * perConnection;
+      expect(perConnection, 'slots per connection').to.be.at.most(FRAMEWORK_HEAP_SLOTS.perConnection);
+      expect(fixed, 'fixed slots').to.be.at.most(FRAMEWORK_HEAP_SLOTS.fixed);
     });
 
     for (const target of TARGETS) {

@@ -31,7 +31,7 @@ function boardConfig(overrides: { wifi?: unknown; led?: unknown; server?: Record
       mdns: true,
       wifi: overrides.wifi === undefined ? null : overrides.wifi,
     },
-    assets: [{ name: 'index.html', resource: 'index.html.gz', type: 'text/html; charset=utf-8', encoding: 'gzip', etag: '"x"', size: 3 }],
+    assets: [{ name: 'index.html', resource: 'index.html.gz' }],
   };
 }
 
