@@ -14,7 +14,7 @@
  * other than mcconfig or xs-dev.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { delimiter, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isTarget, loadTemplate, TARGETS, type Target } from './templates.ts';
@@ -202,6 +202,8 @@ export async function flash(args: string[], env: NodeJS.ProcessEnv, io: FlashIO)
     { port: values.port as string | undefined, release: values.release === true, xsDev: useXsDev, mcPlatform: budget.mcconfigPlatform, outDir: join(out, 'moddable') },
     env,
   );
+  // mcconfig refuses an -o folder that does not exist yet.
+  mkdirSync(join(out, 'moddable'), { recursive: true });
   io.log(`${cmd.env.UPLOAD_PORT ? `UPLOAD_PORT=${cmd.env.UPLOAD_PORT} ` : ''}${cmd.command} ${cmd.args.join(' ')}`);
   if (target === 'pico_w') io.log('(hold BOOTSEL while plugging the Pico W in if it is not detected)');
   return new Promise<number>((resolvePromise) => {

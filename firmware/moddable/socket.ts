@@ -9,8 +9,10 @@
  * - write(view) queues all of the view or throws "would block" when it is
  *   larger than the free send space; it returns the space left. onWritable
  *   (count) reports free space as ACKs arrive (and once right after accept).
- *   The adapter tracks the space, so it never writes more; it accepts fewer
- *   bytes instead and calls the handler's writable() once space frees up.
+ *   The adapter tracks the space, so it never writes more once it knows it
+ *   (before the first report it tries, and takes "would block" as "full");
+ *   it accepts fewer bytes instead and calls the handler's writable() once
+ *   space frees up.
  * - write() throws "not ready" when the peer's FIN or a reset was seen in the
  *   same turn; onError follows once everything received has been read. The
  *   adapter then stops writing, and on onError reports closed() and calls
@@ -42,8 +44,13 @@ export class ModdableSocket implements Socket {
   slot = -1;
   /** Bytes received and not yet read, as last reported by onReadable minus our reads. */
   available = 0;
-  /** Free send space, as last reported by onWritable or write(). 0 until the first onWritable. */
-  space = 0;
+  /**
+   * Free send space, as last reported by onWritable or write(); -1 until
+   * either has reported (a fresh connection: lwIP's onWritable comes after
+   * onReadable in the same delivery, and an answer written at accept, like a
+   * 503, must not wait for it).
+   */
+  space = -1;
   private state = OPEN;
   private wantWritable = false;
   private address: string | undefined;
@@ -105,7 +112,9 @@ export class ModdableSocket implements Socket {
 
   write(from: Uint8Array, offset: number, length: number): number {
     if (this.state !== OPEN || !this.tcp) return 0;
-    const total = length < this.space ? length : this.space;
+    // Unknown space: try, and let "would block" tell (a fresh lwIP socket has
+    // its whole send buffer free, so this succeeds for any first answer that fits).
+    const total = this.space < 0 || length < this.space ? length : this.space;
     const staging = this.staging;
     let done = 0;
     while (done < total) {
@@ -138,7 +147,13 @@ export class ModdableSocket implements Socket {
   }
 
   writable(): number {
-    return this.state === OPEN ? this.space : 0;
+    if (this.state !== OPEN) return 0;
+    if (this.space < 0) {
+      // Not known yet: report none, and report the real figure when it comes.
+      this.wantWritable = true;
+      return 0;
+    }
+    return this.space;
   }
 
   close(): void {

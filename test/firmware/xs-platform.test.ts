@@ -111,6 +111,22 @@ describe('firmware: Moddable platform on XS with the ECMA-419 fake', function ()
     }
   });
 
+  it('answers 503 at accept time when every slot is busy (before lwIP has reported any send space)', async () => {
+    const board = await startedBoard({ board: boardConfig({ server: { slots: 1, overflow: 'reject' } }) });
+    try {
+      const busy = await board.cmd<number>('connect', { port: PORT });
+      await board.settle();
+      await board.cmd('send', { id: busy, data: 'GET / HTTP/1.1\r\n' }); // a head still arriving holds the slot
+      await board.settle();
+      const second = await board.exchange(PORT, '');
+      expect(second.response).to.match(/^HTTP\/1\.1 503 Service Unavailable\r\n[\s\S]*Retry-After: 1\r\n/);
+      expect(second.closed).to.equal(true);
+      expect((await board.cmd<Stats>('stats')).fake.wouldBlock).to.equal(0);
+    } finally {
+      await board.close();
+    }
+  });
+
   it('survives the peer closing in the same turn it sent the request ("not ready"), and frees the slot', async () => {
     const board = await startedBoard();
     try {
