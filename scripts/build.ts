@@ -27,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { bundle, MODDABLE_MODULES } from './bundle.ts';
 import { packAssets, type PackedAsset } from './assets.ts';
 import { readCredentials } from './credentials.ts';
+import { buildUi, hasUi } from './ui-build.ts';
 import { formatReport, fmt, sizeReport, type FlashItem, type SizeReport } from './size-report.ts';
 import { isTarget, loadTemplate, PACKAGE_ROOT, TARGETS, type Target, type Template } from './templates.ts';
 import { compileRoutes, routesHash } from '../src/router/index.ts';
@@ -40,7 +41,8 @@ build/<target>/ with a Moddable manifest, then prints the size report.
 options:
   --target T        esp32, pico_w or moddable-sim (required)
   --out DIR         output folder (default: build/<target>)
-  --assets DIR      web assets to gzip into flash (default: ui/dist next to ENTRY, if it exists)
+  --assets DIR      web assets to gzip into flash (default: the web UI next to ENTRY,
+                    built first from ui/ into ui/dist, if there is one)
   --no-assets       link no web assets
   --template FILE   manifest template (default: chipweb's manifests/<target>.json)
   --name NAME       device name: <name>.local and the access point's name (default: the template's)
@@ -102,6 +104,8 @@ export interface BuildResult {
   /** Where the Wi-Fi credentials came from ('' when none). */
   credentials: string;
   template: Template;
+  /** The web UI build's report, when a UI next to the entry was built. */
+  uiReport?: string;
 }
 
 /** A build error whose message says what was wrong and what to do. */
@@ -247,12 +251,23 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   }
 
   let assetDir: string | undefined;
+  let uiReport: string | undefined;
   if (options.assets === null) assetDir = undefined;
   else if (options.assets !== undefined) {
     assetDir = resolve(options.assets);
     if (!existsSync(assetDir)) throw new BuildError(`asset folder ${options.assets} does not exist: build the web UI first, or pass --no-assets`);
   } else {
-    const fallback = join(dirname(entry), 'ui', 'dist');
+    // As `chipweb sim` does: a UI next to the entry is built first, so the
+    // firmware carries the page its sources describe (ui/dist is not in git).
+    const uiDir = join(dirname(entry), 'ui');
+    if (hasUi(uiDir)) {
+      try {
+        uiReport = (await buildUi({ uiDir })).report;
+      } catch (error) {
+        throw new BuildError(`the web UI in ${uiDir} did not build: ${(error as Error).message}`);
+      }
+    }
+    const fallback = join(uiDir, 'dist');
     assetDir = existsSync(fallback) ? fallback : undefined;
   }
   let assets: PackedAsset[];
@@ -330,7 +345,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
   const report = sizeReport(options.target, code, flash, template.budget, template.creation);
   writeFileSync(join(out, 'size-report.json'), `${JSON.stringify({ ...report, routesHash: routesHash(routes) }, null, 2)}\n`);
-  return { out, manifestPath, manifest, routes, assets, report, credentials: credentials.source, template };
+  return { out, manifestPath, manifest, routes, assets, report, credentials: credentials.source, template, uiReport };
 }
 
 /** The manifest mcconfig builds from: the template plus this app's modules, resources, preload and config. */
@@ -419,6 +434,7 @@ export async function run(args: string[]): Promise<number> {
       ledPin,
     });
     const { report } = result;
+    if (result.uiReport && !values.quiet) console.log(`${result.uiReport}\n`);
     if (!values.quiet || report.problems.length) console.log(formatReport(report));
     if (report.problems.length) {
       console.error(`\nchipweb build: over the ${target} budget:\n  ${report.problems.join('\n  ')}`);
