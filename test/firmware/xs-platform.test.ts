@@ -371,6 +371,30 @@ describe('firmware: Moddable platform on XS with the ECMA-419 fake', function ()
     });
   });
 
+  it('serves keep-alive requests on the framework path (static route, 404) with no heap slot per request', async () => {
+    const board = await startedBoard();
+    try {
+      for (const path of ['/', '/nope']) {
+        await board.raw({ op: 'requestLoop', n: 3, port: PORT, path }); // warm-up: connection, first-use caches
+        const growth = async (n: number): Promise<number> => {
+          await board.worker.gc();
+          await board.worker.gc();
+          const before = (await board.raw({ op: 'requestLoop', n: 0, port: PORT, path })).heapCount;
+          const after = await board.raw({ op: 'requestLoop', n, port: PORT, path });
+          expect(after.value).to.be.greaterThan(n * 100); // every request was answered
+          return after.heapCount - before;
+        };
+        const one = await growth(1);
+        const many = await growth(201);
+        // 200 more requests; one slot each would show as 200. What remains is XS's own bookkeeping.
+        expect(many - one, path).to.be.below(32);
+      }
+      expect((await board.cmd<Stats>('stats')).foreignViews).to.equal(0);
+    } finally {
+      await board.close();
+    }
+  });
+
   describe('socket adapter transfers', () => {
     let board: XsBoard;
     before(async () => {

@@ -125,7 +125,10 @@ export const world = {
   now: 0,
   timerSeq: 0,
   timers: [] as TimerRecord[],
-  messages: [] as (() => void)[],
+  /** Posted deliveries: a preallocated ring of sockets and listeners (posting allocates nothing). */
+  queue: new Array<NativeSocket | ListenerRecord | null>(4096).fill(null),
+  queueHead: 0,
+  queueLength: 0,
   listeners: new Map<number, ListenerRecord>(),
   sockets: [] as NativeSocket[],
   sendBuffer: 8192,
@@ -145,21 +148,24 @@ export const world = {
   stats: { wouldBlock: 0, invalidReads: 0, notReady: 0, resets: 0, reads: 0, writes: 0, largestWrite: 0, delivered: 0 } as FakeStats,
 };
 
-function post(message: () => void): void {
-  world.messages.push(message);
+// Posting stores the target in a preallocated ring, so the fake adds no
+// allocation to what the tests measure (XS would also allocate a closure's
+// scope on every call of a function containing one, taken branch or not).
+function post(target: NativeSocket | ListenerRecord): void {
+  if (world.queueLength === world.queue.length) throw new Error('fake: message queue full');
+  world.queue[(world.queueHead + world.queueLength) % world.queue.length] = target;
+  world.queueLength++;
+}
+
+function deliver(target: NativeSocket | ListenerRecord): void {
+  if (target instanceof NativeSocket) tcpDeliver(target);
+  else listenerDeliver(target);
 }
 
 function tcpTrigger(native: NativeSocket, flag: number): void {
   const was = native.triggered;
   native.triggered |= flag;
-  if (!was) deliverLater(native);
-}
-
-// Separate from tcpTrigger on purpose: XS allocates a closure's scope on
-// every call of the function that contains it, taken branch or not, and the
-// fake must not add allocations to what the tests measure.
-function deliverLater(native: NativeSocket): void {
-  post(() => tcpDeliver(native));
+  if (!was) post(native);
 }
 
 function tcpDeliver(native: NativeSocket): void {
@@ -364,13 +370,15 @@ export class Listener {
 function listenerTrigger(record: ListenerRecord): void {
   if (record.triggered || !record.onReadable) return;
   record.triggered = true;
-  post(() => {
-    record.triggered = false;
-    if (record.pending.length && record.onReadable && world.listeners.get(record.port) === record) {
-      world.stats.delivered++;
-      record.onReadable.call(record.obj, record.pending.length);
-    }
-  });
+  post(record);
+}
+
+function listenerDeliver(record: ListenerRecord): void {
+  record.triggered = false;
+  if (record.pending.length && record.onReadable && world.listeners.get(record.port) === record) {
+    world.stats.delivered++;
+    record.onReadable.call(record.obj, record.pending.length);
+  }
 }
 
 /** The fake `timer`. */
@@ -619,13 +627,41 @@ export const driver = {
   },
   /** Delivers the messages posted so far (one turn of the runtime's loop); returns how many. */
   pump(): number {
-    const batch = world.messages.splice(0, world.messages.length);
-    for (const message of batch) message();
-    return batch.length;
+    const count = world.queueLength;
+    for (let i = 0; i < count; i++) {
+      const target = world.queue[world.queueHead] as NativeSocket | ListenerRecord;
+      world.queue[world.queueHead] = null;
+      world.queueHead = (world.queueHead + 1) % world.queue.length;
+      world.queueLength--;
+      deliver(target);
+    }
+    return count;
   },
   /** Messages still waiting. */
   pending(): number {
-    return world.messages.length;
+    return world.queueLength;
+  },
+  /** The client sends bytes from a buffer (allocates nothing; for allocation measurements). */
+  sendBytes(id: number, bytes: Uint8Array, length: number): boolean {
+    const native = world.sockets[id];
+    if (!native || native.closedByApp || native.peerDone || !native.skt) return false;
+    if (native.rxEnd + length > native.rx.length) {
+      native.rx.copyWithin(0, native.rxStart, native.rxEnd);
+      native.rxEnd -= native.rxStart;
+      native.rxStart = 0;
+    }
+    for (let i = 0; i < length; i++) native.rx[native.rxEnd++] = bytes[i];
+    if (native.triggerable & READABLE) tcpTrigger(native, READABLE);
+    return true;
+  },
+  /** The client takes and ACKs everything sent so far without looking at it; returns how many bytes. */
+  discard(id: number): number {
+    const native = world.sockets[id];
+    const n = native.txLength;
+    native.txLength = 0;
+    native.sndbuf += n;
+    if (n > 0 && native.obj && native.triggerable & WRITABLE) tcpTrigger(native, WRITABLE);
+    return n;
   },
   /** Moves the virtual clock `ms` forward, firing due timers in order (messages are delivered between timers). */
   advance(ms: number): number {
