@@ -28,12 +28,12 @@
  * other token (codes 7.. in order first seen, names stored in the table), or
  * "*" for every method (an explicit method on the same path wins over it).
  *
- * ## Table format (version 1, all multi-byte integers little-endian)
+ * ## Table format (version 2, all multi-byte integers little-endian)
  *
  * Header, 16 bytes:
  *
  *   0  u8[2] magic "CW"
- *   2  u8    format version (1)
+ *   2  u8    format version (2)
  *   3  u8    max params of any route (size the params array as 2 * this)
  *   4  u32   routesHash() of the route list the table was compiled from
  *   8  u16   route count (route index = position in the compiled list)
@@ -55,12 +55,17 @@
  *       wildcard nodes have L = 0; param/wildcard consume a segment/the rest)
  *  [u8  static child count, only when flags & 31 == 31]
  *   n   first byte of each static child, ascending
- *   2n  u16 offset of each static child, same order
- *  [u16 offset of the param child]     if bit 5
- *  [u16 offset of the wildcard child]  if bit 6
+ *   2m  u16 offset of each child but the first, in the order static
+ *       children (ascending), param child, wildcard child; m = children - 1
  *  [route block]                       if bit 7:
  *       u8 count, then count x (u8 method code, u16 route index), ascending
  *       method code; code 255 means "*" (any method) and sorts last
+ *   ... the first child (pre-order), so its offset is not stored: it is the
+ *       end of this node (after the route block, whose size is 1 + 3 x count)
+ *
+ * Children in that order (statics, param, wildcard) follow their parent in
+ * pre-order; a matcher reaches the first one without reading a pointer, which
+ * is the only child of most nodes.
  *
  * Static text before a param includes its '/' ("/users/" then :id); static
  * text before a wildcard stops before its '/' ("/static" then *filepath), so
@@ -265,8 +270,16 @@ function storedLabelLength(node: BuildNode): number {
 
 function nodeSize(node: BuildNode): number {
   const n = node.statics.length;
-  return 2 + storedLabelLength(node) + (n >= STATIC_COUNT_MASK ? 1 : 0) + 3 * n +
-    (node.param ? 2 : 0) + (node.wildcard ? 2 : 0) + (node.routes.size > 0 ? 1 + 3 * node.routes.size : 0);
+  return 2 + storedLabelLength(node) + (n >= STATIC_COUNT_MASK ? 1 : 0) + n + 2 * Math.max(0, childrenOf(node).length - 1) +
+    (node.routes.size > 0 ? 1 + 3 * node.routes.size : 0);
+}
+
+/** A node's children in table order: static children (sorted by preorder), param child, wildcard child. */
+function childrenOf(node: BuildNode): BuildNode[] {
+  const children = node.statics.slice();
+  if (node.param) children.push(node.param);
+  if (node.wildcard) children.push(node.wildcard);
+  return children;
 }
 
 /** Pre-order list: node, its static children (ascending first byte), param child, wildcard child. */
@@ -431,9 +444,8 @@ function writeNode(table: Uint8Array, node: BuildNode): number {
   for (let i = 1; i <= labelLength; i++) table[at++] = node.label.charCodeAt(i);
   if (n >= STATIC_COUNT_MASK) table[at++] = n;
   for (const child of node.statics) table[at++] = child.label.charCodeAt(0);
-  for (const child of node.statics) { writeU16(table, at, child.offset); at += 2; }
-  if (node.param) { writeU16(table, at, node.param.offset); at += 2; }
-  if (node.wildcard) { writeU16(table, at, node.wildcard.offset); at += 2; }
+  const children = childrenOf(node);
+  for (let i = 1; i < children.length; i++) { writeU16(table, at, children[i].offset); at += 2; }
   if (node.routes.size > 0) {
     table[at++] = node.routes.size;
     const codes = Array.from(node.routes.keys()).sort((a, b) => a - b);

@@ -11,7 +11,7 @@ export const TABLE_MAGIC_0 = 0x43;
 /** Second byte of the table: 'W'. */
 export const TABLE_MAGIC_1 = 0x57;
 /** Format version written in byte 2. */
-export const TABLE_VERSION = 1;
+export const TABLE_VERSION = 2;
 /** Size of the fixed header in bytes. */
 export const HEADER_SIZE = 16;
 

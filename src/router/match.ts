@@ -37,33 +37,51 @@ const QUERY = 63;
 const ROOT_OFFSET = 14;
 
 /**
- * Depth-first search from `node`, whose label has matched up to `p`.
- * `end` is where the real path bytes stop; `slashEnd` is end + 1 when a '/'
- * is to be imagined after them (trailing-slash probe), else end.
- * Returns a route index, MATCH_METHOD_NOT_ALLOWED when some path-matching node
- * had routes but none for `method`, else MATCH_NOT_FOUND.
+ * Offset of child `index` of a node (children in table order: static children,
+ * param child, wildcard child). `list` is where the node's first-byte list
+ * starts, `statics` and `children` its static and total child counts. The
+ * first child is not stored: it follows the node (and its route block).
+ */
+function childOffset(table: Uint8Array, flags: number, list: number, statics: number, children: number, index: number): number {
+  if (index > 0) {
+    const pointer = list + statics + 2 * index - 2;
+    return table[pointer] | (table[pointer + 1] << 8);
+  }
+  const after = list + statics + 2 * children - 2;
+  return (flags & FLAG_ROUTES) !== 0 ? after + 1 + 3 * table[after] : after;
+}
+
+/**
+ * Depth-first search from `node`, whose label has matched up to `p`; `list`
+ * is where its first-byte list starts (node + 2 + label length) and `c` the
+ * byte at `p` (see below). `end` is where the real path bytes stop; `slashEnd`
+ * is end + 1 when a '/' is to be imagined after them (trailing-slash probe),
+ * else end. Returns a route index, MATCH_METHOD_NOT_ALLOWED when some
+ * path-matching node had routes but none for `method`, else MATCH_NOT_FOUND.
  * Straight descents loop; only a branch with an untried alternative recurses.
+ *
+ * The loop is written for XS's interpreter, where every bytecode counts: each
+ * path byte is read once, the label length is read once per node (by the
+ * parent, which needs it to compare the label), and `c` is carried from the
+ * step that reached the node: the path byte at p, 47 ('/') for the imagined
+ * slash of a trailing-slash probe, or 63 ('?') when the path is consumed.
+ * Literals stand for SLASH (47), QUERY (63) and the FLAG_* bits.
  */
 function search(
   table: Uint8Array, method: number, bytes: Uint8Array, end: number, slashEnd: number,
-  params: Int32Array, node: number, p: number, k: number,
+  params: Int32Array, node: number, list: number, p: number, c: number, k: number,
 ): number {
   let seen = MATCH_NOT_FOUND;
   for (;;) {
     const flags = table[node];
-    let at = node + 2 + table[node + 1];
-    let statics = flags & STATIC_COUNT_MASK;
-    if (statics === STATIC_COUNT_MASK) statics = table[at++];
-    const pointers = at + statics;
+    let statics = flags & 31;
+    if (statics === 31) statics = table[list++];
 
-    // The next path byte; the imagined '/' of a trailing-slash probe; or '?' past the end.
-    const c = p < end ? bytes[p] : p < slashEnd ? SLASH : QUERY;
-    if (c === QUERY) {
+    if (c === 63) {
       // The path is consumed here: this node decides.
-      if ((flags & FLAG_ROUTES) === 0) return seen;
-      let block = pointers + 2 * statics;
-      if (flags & FLAG_PARAM) block += 2;
-      if (flags & FLAG_WILDCARD) block += 2;
+      if ((flags & 128) === 0) return seen;
+      const children = statics + ((flags >> 5) & 1) + ((flags >> 6) & 1);
+      let block = children > 0 ? list + statics + 2 * children - 2 : list + statics;
       const count = table[block++];
       let getRoute = -1;
       let anyRoute = -1;
@@ -77,70 +95,72 @@ function search(
       return anyRoute >= 0 ? anyRoute : MATCH_METHOD_NOT_ALLOWED;
     }
 
-    const alternatives = flags & (FLAG_PARAM | FLAG_WILDCARD);
-    // Static children, first bytes ascending: find the one starting with c.
-    let child = 0;
-    for (let i = 0; i < statics; i++) {
-      const first = table[at + i];
-      if (first < c) continue;
+    const alternatives = flags & 96;
+    if (statics !== 0) {
+      // Static children, first bytes ascending: find the one starting with c.
+      let i = 0;
+      let first = table[list];
+      while (first < c && ++i < statics) first = table[list + i];
       if (first === c) {
-        const pointer = pointers + 2 * i;
-        child = table[pointer] | (table[pointer + 1] << 8);
-      }
-      break;
-    }
-    if (child !== 0) {
-      const stop = p + 1 + table[child + 1];
-      let matches = stop <= slashEnd;
-      if (matches) {
+        let child;
+        if (i === 0) {
+          const after = list + statics + (alternatives === 0 ? 2 * statics - 2 : alternatives === 96 ? 2 * statics + 2 : 2 * statics);
+          child = (flags & 128) !== 0 ? after + 1 + 3 * table[after] : after;
+        } else {
+          const pointer = list + statics + 2 * i - 2;
+          child = table[pointer] | (table[pointer + 1] << 8);
+        }
+        const stop = p + 1 + table[child + 1];
+        let q = p + 1;
         const label = child + 1 - p; // the label byte for path position q is table[label + q]
         if (stop <= end) {
-          for (let q = p + 1; q < stop; q++) {
-            if (table[label + q] !== bytes[q]) { matches = false; break; }
-          }
-        } else {
-          for (let q = p + 1; q < stop; q++) {
-            if (table[label + q] !== (q < end ? bytes[q] : SLASH)) { matches = false; break; }
-          }
+          while (q < stop && table[label + q] === bytes[q]) q++;
+        } else if (stop <= slashEnd) {
+          while (q < end && table[label + q] === bytes[q]) q++;
+          if (q === end && table[label + q] === 47) q++;
         }
-      }
-      if (matches) {
-        if (alternatives === 0) { node = child; p = stop; continue; }
-        const found = search(table, method, bytes, end, slashEnd, params, child, stop, k);
-        if (found >= 0) return found;
-        if (found === MATCH_METHOD_NOT_ALLOWED) seen = found;
+        if (q === stop) {
+          const next = stop < end ? bytes[stop] : stop < slashEnd ? 47 : 63;
+          if (alternatives === 0) { node = child; list = label + stop; p = stop; c = next; continue; }
+          const found = search(table, method, bytes, end, slashEnd, params, child, label + stop, stop, next, k);
+          if (found >= 0) return found;
+          if (found === MATCH_METHOD_NOT_ALLOWED) seen = found;
+        }
       }
     }
     if (alternatives === 0) return seen;
 
-    let pointer = pointers + 2 * statics;
-    if (flags & FLAG_PARAM) {
-      let q = p;
-      while (q < end) {
-        const b = bytes[q];
-        if (b === SLASH || b === QUERY) break;
-        q++;
-      }
-      if (q > p) {
-        const child = table[pointer] | (table[pointer + 1] << 8);
+    if ((flags & 32) !== 0) {
+      // A param takes a non-empty segment: up to the next '/' or '?' or the end.
+      if (c !== 47) {
+        let q = p + 1;
+        let next = 63;
+        for (; q < end; q++) {
+          const b = bytes[q];
+          if (b === 47 || b === 63) { next = b; break; }
+        }
+        if (q === end && end < slashEnd) next = 47;
+        const child = childOffset(table, flags, list, statics, statics + 1 + ((flags >> 6) & 1), statics);
         params[2 * k] = p;
         params[2 * k + 1] = q;
-        if ((flags & FLAG_WILDCARD) === 0) { node = child; p = q; k++; continue; }
-        const found = search(table, method, bytes, end, slashEnd, params, child, q, k + 1);
+        if ((flags & 64) === 0) { node = child; list = child + 2; p = q; c = next; k++; continue; }
+        const found = search(table, method, bytes, end, slashEnd, params, child, child + 2, q, next, k + 1);
         if (found >= 0) return found;
         if (found === MATCH_METHOD_NOT_ALLOWED) seen = found;
       }
-      pointer += 2;
     }
-    if ((flags & FLAG_WILDCARD) && c === SLASH) {
+    if ((flags & 64) !== 0 && c === 47) {
       // Catch-all: the rest of the path, its leading '/' included.
       let q = p;
       if (slashEnd > end) q = slashEnd;
-      else while (q < end && bytes[q] !== QUERY) q++;
+      else while (q < end && bytes[q] !== 63) q++;
       params[2 * k] = p;
       params[2 * k + 1] = q;
-      node = table[pointer] | (table[pointer + 1] << 8);
+      const children = statics + ((flags >> 5) & 1) + 1;
+      node = childOffset(table, flags, list, statics, children, children - 1);
+      list = node + 2;
       p = q;
+      c = 63;
       k++;
       continue;
     }
@@ -160,7 +180,7 @@ function search(
  */
 export function matchRoute(table: Uint8Array, method: number, bytes: Uint8Array, start: number, end: number, params: Int32Array): number {
   const root = table[ROOT_OFFSET] | (table[ROOT_OFFSET + 1] << 8);
-  const found = search(table, method, bytes, end, end, params, root, start, 0);
+  const found = search(table, method, bytes, end, end, params, root, root + 2, start, start < end ? bytes[start] : 63, 0);
   if (found >= 0) return found;
   return probeTrailingSlash(table, method, bytes, start, end, params, root, found);
 }
@@ -173,8 +193,8 @@ function probeTrailingSlash(
   let pathEnd = start;
   while (pathEnd < end && bytes[pathEnd] !== QUERY) pathEnd++;
   if (pathEnd - start > 1 && bytes[pathEnd - 1] === SLASH) {
-    if (search(table, method, bytes, pathEnd - 1, pathEnd - 1, params, root, start, 0) >= 0) return MATCH_REMOVE_SLASH;
-  } else if (search(table, method, bytes, pathEnd, pathEnd + 1, params, root, start, 0) >= 0) {
+    if (search(table, method, bytes, pathEnd - 1, pathEnd - 1, params, root, root + 2, start, bytes[start], 0) >= 0) return MATCH_REMOVE_SLASH;
+  } else if (search(table, method, bytes, pathEnd, pathEnd + 1, params, root, root + 2, start, start < pathEnd ? bytes[start] : 47, 0) >= 0) {
     return MATCH_ADD_SLASH;
   }
   return notFound;
@@ -192,10 +212,10 @@ function collectMethods(table: Uint8Array, bytes: Uint8Array, end: number, node:
   let at = node + 2 + table[node + 1];
   let statics = flags & STATIC_COUNT_MASK;
   if (statics === STATIC_COUNT_MASK) statics = table[at++];
-  let pointer = at + statics;
+  const children = statics + ((flags & FLAG_PARAM) ? 1 : 0) + ((flags & FLAG_WILDCARD) ? 1 : 0);
   if (p >= end) {
     if ((flags & FLAG_ROUTES) === 0) return 0;
-    let block = pointer + 2 * statics + ((flags & FLAG_PARAM) ? 2 : 0) + ((flags & FLAG_WILDCARD) ? 2 : 0);
+    let block = at + statics + (children > 0 ? 2 * children - 2 : 0);
     const count = table[block++];
     let methods = 0;
     for (let i = 0; i < count; i++, block += 3) {
@@ -210,21 +230,21 @@ function collectMethods(table: Uint8Array, bytes: Uint8Array, end: number, node:
   const c = bytes[p];
   for (let i = 0; i < statics; i++) {
     if (table[at + i] !== c) continue;
-    const child = table[pointer + 2 * i] | (table[pointer + 2 * i + 1] << 8);
+    const child = childOffset(table, flags, at, statics, children, i);
     const stop = p + 1 + table[child + 1];
     let matches = stop <= end;
     for (let q = p + 1; matches && q < stop; q++) matches = table[child + 1 + q - p] === bytes[q];
     if (matches) methods |= collectMethods(table, bytes, end, child, stop);
   }
-  pointer += 2 * statics;
+  let index = statics;
   if (flags & FLAG_PARAM) {
     let q = p;
     while (q < end && bytes[q] !== SLASH) q++;
-    if (q > p) methods |= collectMethods(table, bytes, end, table[pointer] | (table[pointer + 1] << 8), q);
-    pointer += 2;
+    if (q > p) methods |= collectMethods(table, bytes, end, childOffset(table, flags, at, statics, children, index), q);
+    index++;
   }
   if ((flags & FLAG_WILDCARD) && c === SLASH) {
-    methods |= collectMethods(table, bytes, end, table[pointer] | (table[pointer + 1] << 8), end);
+    methods |= collectMethods(table, bytes, end, childOffset(table, flags, at, statics, children, index), end);
   }
   return methods;
 }
@@ -303,22 +323,16 @@ function findParamDepth(table: Uint8Array, node: number, route: number, depth: n
   let at = node + 2 + table[node + 1];
   let statics = flags & STATIC_COUNT_MASK;
   if (statics === STATIC_COUNT_MASK) statics = table[at++];
-  let pointer = at + statics;
-  for (let i = 0; i < statics; i++, pointer += 2) {
-    const found = findParamDepth(table, table[pointer] | (table[pointer + 1] << 8), route, depth);
+  const children = statics + ((flags & FLAG_PARAM) ? 1 : 0) + ((flags & FLAG_WILDCARD) ? 1 : 0);
+  for (let i = 0; i < children; i++) {
+    const found = findParamDepth(table, childOffset(table, flags, at, statics, children, i), route, i < statics ? depth : depth + 1);
     if (found >= 0) return found;
   }
-  for (let kind = FLAG_PARAM; kind <= FLAG_WILDCARD; kind <<= 1) {
-    if (flags & kind) {
-      const found = findParamDepth(table, table[pointer] | (table[pointer + 1] << 8), route, depth + 1);
-      if (found >= 0) return found;
-      pointer += 2;
-    }
-  }
   if (flags & FLAG_ROUTES) {
-    const count = table[pointer];
+    const block = at + statics + (children > 0 ? 2 * children - 2 : 0);
+    const count = table[block];
     for (let i = 0; i < count; i++) {
-      const at3 = pointer + 1 + 3 * i;
+      const at3 = block + 1 + 3 * i;
       if ((table[at3 + 1] | (table[at3 + 2] << 8)) === route) return depth;
     }
   }

@@ -42,7 +42,8 @@ export const STANDARD_METHOD_NAMES: readonly string[] = ['GET', 'HEAD', 'POST', 
 export function standardMethodCode(bytes: Uint8Array, start: number, end: number): number {
   const length = end - start;
   const first = bytes[start];
-  // Dispatch on length and first byte, then confirm the remaining bytes.
+  // Dispatch on length and first byte, then confirm the remaining bytes (literal
+  // codes, no strings: reading a string's characters costs a call each on XS).
   if (length === 3) {
     if (first === 71 /* G */ && bytes[start + 1] === 69 && bytes[start + 2] === 84) return METHOD_GET;
     if (first === 80 /* P */ && bytes[start + 1] === 85 && bytes[start + 2] === 84) return METHOD_PUT;
@@ -54,30 +55,18 @@ export function standardMethodCode(bytes: Uint8Array, start: number, end: number
     return -1;
   }
   if (length === 5) {
-    return first === 80 && bytesEqualAscii(bytes, start, 'PATCH') ? METHOD_PATCH : -1;
+    return first === 80 && bytes[start + 1] === 65 && bytes[start + 2] === 84 && bytes[start + 3] === 67 &&
+      bytes[start + 4] === 72 ? METHOD_PATCH : -1;
   }
   if (length === 6) {
-    return first === 68 && bytesEqualAscii(bytes, start, 'DELETE') ? METHOD_DELETE : -1;
+    return first === 68 && bytes[start + 1] === 69 && bytes[start + 2] === 76 && bytes[start + 3] === 69 &&
+      bytes[start + 4] === 84 && bytes[start + 5] === 69 ? METHOD_DELETE : -1;
   }
   if (length === 7) {
-    return first === 79 && bytesEqualAscii(bytes, start, 'OPTIONS') ? METHOD_OPTIONS : -1;
+    return first === 79 && bytes[start + 1] === 80 && bytes[start + 2] === 84 && bytes[start + 3] === 73 &&
+      bytes[start + 4] === 79 && bytes[start + 5] === 78 && bytes[start + 6] === 83 ? METHOD_OPTIONS : -1;
   }
   return -1;
-}
-
-const charCodeAt = String.prototype.charCodeAt;
-
-/**
- * Whether bytes at start spell the ASCII string `text`. Reads `text` with
- * charCodeAt.call (NaN past its end): on XS, text.length or
- * text.charCodeAt(i) would box the string into a new object (2 heap slots).
- */
-function bytesEqualAscii(bytes: Uint8Array, start: number, text: string): boolean {
-  for (let i = 0; ; i++) {
-    const c: number = charCodeAt.call(text, i);
-    if (c !== c) return true;
-    if (bytes[start + i] !== c) return false;
-  }
 }
 
 /** Whether `name` is an HTTP method token (RFC 9110 tchar+). */

@@ -31,7 +31,7 @@ describe('router: compiler', () => {
       const routes = loadRouteSet(name);
       const table = compileRoutes(routes);
       expect(String.fromCharCode(table[0], table[1])).to.equal('CW');
-      expect(table[2]).to.equal(1);
+      expect(table[2]).to.equal(2);
       expect(table[10] | (table[11] << 8)).to.equal(table.length);
       expect(routeCount(table)).to.equal(routes.length);
       expect(tableHash(table)).to.equal(routesHash(routes));
