@@ -46,15 +46,22 @@
  * Node (the root follows the method names; every other node follows its
  * parent in pre-order, so offsets always point forward):
  *
- *   u8  flags   bits 0-4: number of static children (31: count is in the byte
- *               after the label); bit 5: has a param child; bit 6: has a
- *               wildcard child; bit 7: has a route block
+ *   u8  flags   bits 0-3: number of static children (15: count is in the byte
+ *               after the label); bit 4: the static children are indexed
+ *               (below); bit 5: has a param child; bit 6: has a wildcard
+ *               child; bit 7: has a route block
  *   u8  label length L (0..255; longer static runs are split into a chain)
  *   L   label bytes: the static text this node matches AFTER its first byte,
  *       which lives in the parent's first-byte list (root, param and
  *       wildcard nodes have L = 0; param/wildcard consume a segment/the rest)
- *  [u8  static child count, only when flags & 31 == 31]
+ *  [u8  static child count, only when flags & 15 == 15]
+ *   either (bit 4 clear, fewer than 4 static children):
  *   n   first byte of each static child, ascending
+ *   or (bit 4 set, 4 or more static children), a direct index by first byte:
+ *   u8  lowest first byte B
+ *   u8  span S (highest first byte - B + 1)
+ *   S   for each byte B + i: 1 + the position of the static child starting
+ *       with it (in ascending first-byte order), or 0 for none
  *   2m  u16 offset of each child but the first, in the order static
  *       children (ascending), param child, wildcard child; m = children - 1
  *  [route block]                       if bit 7:
@@ -86,7 +93,7 @@
 
 import { ANY_METHOD, MAX_METHOD_CODES, STANDARD_METHOD_COUNT, STANDARD_METHOD_NAMES, isMethodToken } from './methods.ts';
 import {
-  ANY_METHOD_CODE, FLAG_PARAM, FLAG_ROUTES, FLAG_WILDCARD, HEADER_SIZE, MAX_BACKTRACK_DEPTH, MAX_PARAMS,
+  ANY_METHOD_CODE, FLAG_INDEXED, FLAG_PARAM, FLAG_ROUTES, INDEX_MIN_STATICS, FLAG_WILDCARD, HEADER_SIZE, MAX_BACKTRACK_DEPTH, MAX_PARAMS,
   MAX_ROUTES, MAX_TABLE_BYTES, STATIC_COUNT_MASK, TABLE_MAGIC_0, TABLE_MAGIC_1, TABLE_VERSION,
 } from './format.ts';
 
@@ -270,8 +277,15 @@ function storedLabelLength(node: BuildNode): number {
 
 function nodeSize(node: BuildNode): number {
   const n = node.statics.length;
-  return 2 + storedLabelLength(node) + (n >= STATIC_COUNT_MASK ? 1 : 0) + n + 2 * Math.max(0, childrenOf(node).length - 1) +
+  return 2 + storedLabelLength(node) + (n >= STATIC_COUNT_MASK ? 1 : 0) +
+    (n >= INDEX_MIN_STATICS ? 2 + indexSpan(node) : n) + 2 * Math.max(0, childrenOf(node).length - 1) +
     (node.routes.size > 0 ? 1 + 3 * node.routes.size : 0);
+}
+
+/** Span of the first-byte index of a node with sorted static children. */
+function indexSpan(node: BuildNode): number {
+  const statics = node.statics;
+  return statics[statics.length - 1].label.charCodeAt(0) - statics[0].label.charCodeAt(0) + 1;
 }
 
 /** A node's children in table order: static children (sorted by preorder), param child, wildcard child. */
@@ -437,13 +451,22 @@ export function compileRoutes(routes: ReadonlyArray<RouteSpec>): Uint8Array<Arra
 function writeNode(table: Uint8Array, node: BuildNode): number {
   let at = node.offset;
   const n = node.statics.length;
-  table[at++] = (n >= STATIC_COUNT_MASK ? STATIC_COUNT_MASK : n) |
+  table[at++] = (n >= STATIC_COUNT_MASK ? STATIC_COUNT_MASK : n) | (n >= INDEX_MIN_STATICS ? FLAG_INDEXED : 0) |
     (node.param ? FLAG_PARAM : 0) | (node.wildcard ? FLAG_WILDCARD : 0) | (node.routes.size > 0 ? FLAG_ROUTES : 0);
   const labelLength = storedLabelLength(node);
   table[at++] = labelLength;
   for (let i = 1; i <= labelLength; i++) table[at++] = node.label.charCodeAt(i);
   if (n >= STATIC_COUNT_MASK) table[at++] = n;
-  for (const child of node.statics) table[at++] = child.label.charCodeAt(0);
+  if (n >= INDEX_MIN_STATICS) {
+    const lowest = node.statics[0].label.charCodeAt(0);
+    const span = indexSpan(node);
+    table[at++] = lowest;
+    table[at++] = span;
+    for (let i = 0; i < n; i++) table[at + node.statics[i].label.charCodeAt(0) - lowest] = i + 1;
+    at += span;
+  } else {
+    for (const child of node.statics) table[at++] = child.label.charCodeAt(0);
+  }
   const children = childrenOf(node);
   for (let i = 1; i < children.length; i++) { writeU16(table, at, children[i].offset); at += 2; }
   if (node.routes.size > 0) {

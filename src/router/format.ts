@@ -37,5 +37,9 @@ export const FLAG_PARAM = 0x20;
 export const FLAG_WILDCARD = 0x40;
 /** Node flag: has a route block. */
 export const FLAG_ROUTES = 0x80;
+/** Node flag: the static children are found through a byte index, not a first-byte list. */
+export const FLAG_INDEXED = 0x10;
 /** Mask of the static child count in the flags byte; the all-ones value means "count in next byte". */
-export const STATIC_COUNT_MASK = 0x1f;
+export const STATIC_COUNT_MASK = 0x0f;
+/** Nodes with at least this many static children get a byte index (FLAG_INDEXED). */
+export const INDEX_MIN_STATICS = 4;

@@ -20,7 +20,7 @@
  *   other methods use their own route, else the path's "*" route.
  */
 
-import { ANY_METHOD_CODE, FLAG_PARAM, FLAG_ROUTES, FLAG_WILDCARD, STATIC_COUNT_MASK } from './format.ts';
+import { ANY_METHOD_CODE, FLAG_INDEXED, FLAG_PARAM, FLAG_ROUTES, FLAG_WILDCARD, STATIC_COUNT_MASK } from './format.ts';
 import { METHOD_GET, METHOD_HEAD, STANDARD_METHOD_COUNT, STANDARD_METHOD_NAMES, standardMethodCode } from './methods.ts';
 
 /** No route for this path, whatever the method. */
@@ -36,36 +36,68 @@ const SLASH = 47;
 const QUERY = 63;
 const ROOT_OFFSET = 14;
 
+/** Where a node's child pointers start; `list` is node + 2 + its label length. */
+function pointersAt(table: Uint8Array, flags: number, list: number): number {
+  let statics = flags & STATIC_COUNT_MASK;
+  if (statics === STATIC_COUNT_MASK) statics = table[list++];
+  return (flags & FLAG_INDEXED) !== 0 ? list + 2 + table[list + 1] : list + statics;
+}
+
+/** Number of static children of a node; `list` is node + 2 + its label length. */
+function staticCount(table: Uint8Array, flags: number, list: number): number {
+  const statics = flags & STATIC_COUNT_MASK;
+  return statics === STATIC_COUNT_MASK ? table[list] : statics;
+}
+
+/** Position (0-based, ascending first byte) of the static child starting with byte c, or -1. */
+function staticIndex(table: Uint8Array, flags: number, list: number, c: number): number {
+  let statics = flags & STATIC_COUNT_MASK;
+  if (statics === STATIC_COUNT_MASK) statics = table[list++];
+  if ((flags & FLAG_INDEXED) !== 0) {
+    const slot = c - table[list];
+    return slot >= 0 && slot < table[list + 1] ? table[list + 2 + slot] - 1 : -1;
+  }
+  for (let i = 0; i < statics; i++) if (table[list + i] === c) return i;
+  return -1;
+}
+
 /**
  * Offset of child `index` of a node (children in table order: static children,
- * param child, wildcard child). `list` is where the node's first-byte list
- * starts, `statics` and `children` its static and total child counts. The
+ * param child, wildcard child); `list` is node + 2 + its label length. The
  * first child is not stored: it follows the node (and its route block).
  */
-function childOffset(table: Uint8Array, flags: number, list: number, statics: number, children: number, index: number): number {
+function childOffset(table: Uint8Array, flags: number, list: number, index: number): number {
+  const pointers = pointersAt(table, flags, list);
   if (index > 0) {
-    const pointer = list + statics + 2 * index - 2;
+    const pointer = pointers + 2 * index - 2;
     return table[pointer] | (table[pointer + 1] << 8);
   }
-  const after = list + statics + 2 * children - 2;
-  return (flags & FLAG_ROUTES) !== 0 ? after + 1 + 3 * table[after] : after;
+  return routeBlockAt(table, flags, list, pointers) + ((flags & FLAG_ROUTES) !== 0 ? 1 + 3 * table[routeBlockAt(table, flags, list, pointers)] : 0);
+}
+
+/** Where a node's route block would start (just after its pointers). */
+function routeBlockAt(table: Uint8Array, flags: number, list: number, pointers: number): number {
+  const children = staticCount(table, flags, list) + ((flags & FLAG_PARAM) ? 1 : 0) + ((flags & FLAG_WILDCARD) ? 1 : 0);
+  return children > 0 ? pointers + 2 * children - 2 : pointers;
 }
 
 /**
  * Depth-first search from `node`, whose label has matched up to `p`; `list`
- * is where its first-byte list starts (node + 2 + label length) and `c` the
- * byte at `p` (see below). `end` is where the real path bytes stop; `slashEnd`
- * is end + 1 when a '/' is to be imagined after them (trailing-slash probe),
- * else end. Returns a route index, MATCH_METHOD_NOT_ALLOWED when some
- * path-matching node had routes but none for `method`, else MATCH_NOT_FOUND.
- * Straight descents loop; only a branch with an untried alternative recurses.
+ * is node + 2 + its label length, and `c` the byte at `p` (see below). `end`
+ * is where the real path bytes stop; `slashEnd` is end + 1 when a '/' is to be
+ * imagined after them (trailing-slash probe), else end. Returns a route index,
+ * MATCH_METHOD_NOT_ALLOWED when some path-matching node had routes but none
+ * for `method`, else MATCH_NOT_FOUND. Straight descents loop; only a branch
+ * with an untried alternative recurses.
  *
- * The loop is written for XS's interpreter, where every bytecode counts: each
- * path byte is read once, the label length is read once per node (by the
- * parent, which needs it to compare the label), and `c` is carried from the
- * step that reached the node: the path byte at p, 47 ('/') for the imagined
- * slash of a trailing-slash probe, or 63 ('?') when the path is consumed.
- * Literals stand for SLASH (47), QUERY (63) and the FLAG_* bits.
+ * The loop is written for XS's bytecode interpreter, where every operation
+ * counts and a call costs as much as a dozen typed-array reads: no calls on
+ * the way down, each path byte read once (`c` is carried from the step that
+ * reached the node: the path byte at p, 47 '/' for the imagined slash of a
+ * trailing-slash probe, or 63 '?' once the path is consumed), each label
+ * length read once (by the parent, which compares the label), the first child
+ * reached without a pointer, and literals for SLASH (47), QUERY (63) and the
+ * flag bits (15 count, 16 indexed, 32 param, 64 wildcard, 128 routes).
  */
 function search(
   table: Uint8Array, method: number, bytes: Uint8Array, end: number, slashEnd: number,
@@ -74,14 +106,16 @@ function search(
   let seen = MATCH_NOT_FOUND;
   for (;;) {
     const flags = table[node];
-    let statics = flags & 31;
-    if (statics === 31) statics = table[list++];
 
     if (c === 63) {
       // The path is consumed here: this node decides.
-      if ((flags & 128) === 0) return seen;
+      if (flags < 128) return seen;
+      let statics = flags & 15;
+      let block = list;
+      if (statics === 15) statics = table[block++];
+      block += (flags & 16) !== 0 ? 2 + table[block + 1] : statics;
       const children = statics + ((flags >> 5) & 1) + ((flags >> 6) & 1);
-      let block = children > 0 ? list + statics + 2 * children - 2 : list + statics;
+      if (children > 0) block += 2 * children - 2;
       const count = table[block++];
       let getRoute = -1;
       let anyRoute = -1;
@@ -95,24 +129,63 @@ function search(
       return anyRoute >= 0 ? anyRoute : MATCH_METHOD_NOT_ALLOWED;
     }
 
-    const alternatives = flags & 96;
+    if (flags === 32) {
+      // Only a param child, no routes (the '/' before ':id'): it follows the node.
+      if (c === 47) return seen;
+      let q = p + 1;
+      let next = 63;
+      for (; q < end; q++) {
+        const b = bytes[q];
+        if (b === 47 || b === 63) { next = b; break; }
+      }
+      if (q === end && end < slashEnd) next = 47;
+      params[2 * k] = p;
+      params[2 * k + 1] = q;
+      node = list;
+      list += 2;
+      p = q;
+      c = next;
+      k++;
+      continue;
+    }
+
+    let statics = flags & 15;
+    let at = list;
+    if (statics === 15) statics = table[at++];
     if (statics !== 0) {
-      // Static children, first bytes ascending: find the one starting with c.
-      let i = 0;
-      let first = table[list];
-      while (first < c && ++i < statics) first = table[list + i];
-      if (first === c) {
+      // Which static child starts with c: 1 + its position, or 0 for none.
+      let index = 0;
+      if ((flags & 16) === 0) {
+        let first = table[at];
+        if (first === c) index = 1;
+        else if (first < c) {
+          let i = 1;
+          for (; i < statics; i++) {
+            first = table[at + i];
+            if (first >= c) break;
+          }
+          if (first === c) index = i + 1;
+        }
+        at += statics;
+      } else {
+        const slot = c - table[at];
+        const span = table[at + 1];
+        if (slot >= 0 && slot < span) index = table[at + 2 + slot];
+        at += 2 + span;
+      }
+      // `at` is now where the child pointers start.
+      if (index !== 0) {
         let child;
-        if (i === 0) {
-          const after = list + statics + (alternatives === 0 ? 2 * statics - 2 : alternatives === 96 ? 2 * statics + 2 : 2 * statics);
-          child = (flags & 128) !== 0 ? after + 1 + 3 * table[after] : after;
+        if (index === 1) {
+          child = at + 2 * statics - 2 + ((flags >> 4) & 2) + ((flags >> 5) & 2);
+          if (flags >= 128) child += 1 + 3 * table[child];
         } else {
-          const pointer = list + statics + 2 * i - 2;
+          const pointer = at + 2 * index - 4;
           child = table[pointer] | (table[pointer + 1] << 8);
         }
         const stop = p + 1 + table[child + 1];
-        let q = p + 1;
         const label = child + 1 - p; // the label byte for path position q is table[label + q]
+        let q = p + 1;
         if (stop <= end) {
           while (q < stop && table[label + q] === bytes[q]) q++;
         } else if (stop <= slashEnd) {
@@ -121,33 +194,38 @@ function search(
         }
         if (q === stop) {
           const next = stop < end ? bytes[stop] : stop < slashEnd ? 47 : 63;
-          if (alternatives === 0) { node = child; list = label + stop; p = stop; c = next; continue; }
+          if ((flags & 96) === 0) { node = child; list = label + stop; p = stop; c = next; continue; }
           const found = search(table, method, bytes, end, slashEnd, params, child, label + stop, stop, next, k);
           if (found >= 0) return found;
           if (found === MATCH_METHOD_NOT_ALLOWED) seen = found;
         }
       }
     }
-    if (alternatives === 0) return seen;
+    if ((flags & 96) === 0) return seen;
 
-    if ((flags & 32) !== 0) {
+    if ((flags & 32) !== 0 && c !== 47) {
       // A param takes a non-empty segment: up to the next '/' or '?' or the end.
-      if (c !== 47) {
-        let q = p + 1;
-        let next = 63;
-        for (; q < end; q++) {
-          const b = bytes[q];
-          if (b === 47 || b === 63) { next = b; break; }
-        }
-        if (q === end && end < slashEnd) next = 47;
-        const child = childOffset(table, flags, list, statics, statics + 1 + ((flags >> 6) & 1), statics);
-        params[2 * k] = p;
-        params[2 * k + 1] = q;
-        if ((flags & 64) === 0) { node = child; list = child + 2; p = q; c = next; k++; continue; }
-        const found = search(table, method, bytes, end, slashEnd, params, child, child + 2, q, next, k + 1);
-        if (found >= 0) return found;
-        if (found === MATCH_METHOD_NOT_ALLOWED) seen = found;
+      let q = p + 1;
+      let next = 63;
+      for (; q < end; q++) {
+        const b = bytes[q];
+        if (b === 47 || b === 63) { next = b; break; }
       }
+      if (q === end && end < slashEnd) next = 47;
+      let child;
+      if (statics === 0) {
+        child = at + ((flags >> 5) & 2);
+        if (flags >= 128) child += 1 + 3 * table[child];
+      } else {
+        const pointer = at + 2 * statics - 2;
+        child = table[pointer] | (table[pointer + 1] << 8);
+      }
+      params[2 * k] = p;
+      params[2 * k + 1] = q;
+      if ((flags & 64) === 0) { node = child; list = child + 2; p = q; c = next; k++; continue; }
+      const found = search(table, method, bytes, end, slashEnd, params, child, child + 2, q, next, k + 1);
+      if (found >= 0) return found;
+      if (found === MATCH_METHOD_NOT_ALLOWED) seen = found;
     }
     if ((flags & 64) !== 0 && c === 47) {
       // Catch-all: the rest of the path, its leading '/' included.
@@ -156,8 +234,14 @@ function search(
       else while (q < end && bytes[q] !== 63) q++;
       params[2 * k] = p;
       params[2 * k + 1] = q;
-      const children = statics + ((flags >> 5) & 1) + 1;
-      node = childOffset(table, flags, list, statics, children, children - 1);
+      const index = statics + ((flags >> 5) & 1);
+      if (index === 0) {
+        node = at;
+        if (flags >= 128) node += 1 + 3 * table[node];
+      } else {
+        const pointer = at + 2 * index - 2;
+        node = table[pointer] | (table[pointer + 1] << 8);
+      }
       list = node + 2;
       p = q;
       c = 63;
@@ -209,13 +293,10 @@ function allMethodsMask(table: Uint8Array): number {
 /** Exhaustive search collecting the methods of every node the path reaches; params are not recorded. */
 function collectMethods(table: Uint8Array, bytes: Uint8Array, end: number, node: number, p: number): number {
   const flags = table[node];
-  let at = node + 2 + table[node + 1];
-  let statics = flags & STATIC_COUNT_MASK;
-  if (statics === STATIC_COUNT_MASK) statics = table[at++];
-  const children = statics + ((flags & FLAG_PARAM) ? 1 : 0) + ((flags & FLAG_WILDCARD) ? 1 : 0);
+  const list = node + 2 + table[node + 1];
   if (p >= end) {
     if ((flags & FLAG_ROUTES) === 0) return 0;
-    let block = at + statics + (children > 0 ? 2 * children - 2 : 0);
+    let block = routeBlockAt(table, flags, list, pointersAt(table, flags, list));
     const count = table[block++];
     let methods = 0;
     for (let i = 0; i < count; i++, block += 3) {
@@ -228,9 +309,10 @@ function collectMethods(table: Uint8Array, bytes: Uint8Array, end: number, node:
   }
   let methods = 0;
   const c = bytes[p];
-  for (let i = 0; i < statics; i++) {
-    if (table[at + i] !== c) continue;
-    const child = childOffset(table, flags, at, statics, children, i);
+  const statics = staticCount(table, flags, list);
+  const i = staticIndex(table, flags, list, c);
+  if (i >= 0) {
+    const child = childOffset(table, flags, list, i);
     const stop = p + 1 + table[child + 1];
     let matches = stop <= end;
     for (let q = p + 1; matches && q < stop; q++) matches = table[child + 1 + q - p] === bytes[q];
@@ -240,11 +322,11 @@ function collectMethods(table: Uint8Array, bytes: Uint8Array, end: number, node:
   if (flags & FLAG_PARAM) {
     let q = p;
     while (q < end && bytes[q] !== SLASH) q++;
-    if (q > p) methods |= collectMethods(table, bytes, end, childOffset(table, flags, at, statics, children, index), q);
+    if (q > p) methods |= collectMethods(table, bytes, end, childOffset(table, flags, list, index), q);
     index++;
   }
   if ((flags & FLAG_WILDCARD) && c === SLASH) {
-    methods |= collectMethods(table, bytes, end, childOffset(table, flags, at, statics, children, index), end);
+    methods |= collectMethods(table, bytes, end, childOffset(table, flags, list, index), end);
   }
   return methods;
 }
@@ -320,16 +402,15 @@ export function paramCount(table: Uint8Array, route: number): number {
 /** Depth-first search for the node holding `route`; returns the params passed on the way, or -1. */
 function findParamDepth(table: Uint8Array, node: number, route: number, depth: number): number {
   const flags = table[node];
-  let at = node + 2 + table[node + 1];
-  let statics = flags & STATIC_COUNT_MASK;
-  if (statics === STATIC_COUNT_MASK) statics = table[at++];
+  const list = node + 2 + table[node + 1];
+  const statics = staticCount(table, flags, list);
   const children = statics + ((flags & FLAG_PARAM) ? 1 : 0) + ((flags & FLAG_WILDCARD) ? 1 : 0);
   for (let i = 0; i < children; i++) {
-    const found = findParamDepth(table, childOffset(table, flags, at, statics, children, i), route, i < statics ? depth : depth + 1);
+    const found = findParamDepth(table, childOffset(table, flags, list, i), route, i < statics ? depth : depth + 1);
     if (found >= 0) return found;
   }
   if (flags & FLAG_ROUTES) {
-    const block = at + statics + (children > 0 ? 2 * children - 2 : 0);
+    const block = routeBlockAt(table, flags, list, pointersAt(table, flags, list));
     const count = table[block];
     for (let i = 0; i < count; i++) {
       const at3 = block + 1 + 3 * i;
