@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { bundle } from '../scripts/bundle.ts';
 import { flashAssets } from '../scripts/ui-build.ts';
 import type { App } from '../src/app.ts';
+import { SimDevice } from './device.ts';
 import { simulate } from './simulate.ts';
 import type { SimulateOptions } from './simulate.ts';
 
@@ -97,6 +98,7 @@ export async function run(args: string[]): Promise<number> {
     sendBufferSize: budget.sendBuffer,
     storeFile: values.store ?? path.join('.chipweb', 'store.json'),
     assets: flash.assets,
+    device: new SimDevice({ onLed: (on) => console.log(`chipweb sim: LED ${on ? 'on' : 'off'}`) }),
   };
 
   if (engine === 'xs') {

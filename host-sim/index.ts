@@ -9,3 +9,5 @@ export { NodePlatform } from './node-platform.ts';
 export type { NodePlatformOptions } from './node-platform.ts';
 export { MemoryPlatform, MemoryClient } from './memory-platform.ts';
 export type { MemoryPlatformOptions } from './memory-platform.ts';
+export { SimDevice } from './device.ts';
+export type { SimDeviceOptions } from './device.ts';

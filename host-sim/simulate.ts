@@ -32,6 +32,9 @@ export interface Simulation {
 /** Starts `app` on 127.0.0.1 (port 8080 unless `port` is given; 0 picks a free one). */
 export async function simulate(app: App, options: SimulateOptions = {}): Promise<Simulation> {
   const platform = new NodePlatform(options);
+  // A simulated device keeps its Wi-Fi settings in this platform's store, as the board's does in Preference.
+  const device = options.device as { attach?: (platform: NodePlatform) => unknown } | null | undefined;
+  if (device && typeof device.attach === 'function') device.attach(platform);
   const server = new Server(app, platform, { host: '127.0.0.1', ...options });
   await server.start();
   const port = server.listeningPort;

@@ -21,3 +21,5 @@ export { health, HEALTHY_BODY } from './health.ts';
 export type { HealthOptions } from './health.ts';
 export { metrics, PROMETHEUS_TYPE } from './metrics.ts';
 export type { MetricsOptions } from './metrics.ts';
+export { serveAsset, serveAssets, assetType } from './assets.ts';
+export type { AssetOptions, AssetsOptions } from './assets.ts';

@@ -16,7 +16,7 @@ import type { Simulation } from '../../host-sim/simulate.ts';
 import { flashAssets } from '../../scripts/ui-build.ts';
 import type { FlashAssets } from '../../scripts/ui-build.ts';
 import { createDashboard } from '../../firmware/app/main.ts';
-import { StandInDevice } from './stand-in-device.ts';
+import { SimDevice } from '../../host-sim/device.ts';
 
 /** The default firmware's entry module. */
 export const ENTRY = fileURLToPath(new URL('../../firmware/app/main.ts', import.meta.url));
@@ -36,7 +36,7 @@ export interface Dashboard {
   /** Base URL, e.g. http://127.0.0.1:40123 */
   url: string;
   /** The simulated device (LED, Wi-Fi). */
-  device: StandInDevice;
+  device: SimDevice;
   /** The store file in use. */
   storeFile: string;
   /** Stops the simulator. */
@@ -51,7 +51,7 @@ export function tempStore(): string {
 /** Starts the dashboard on a free port with `storeFile` (a new temporary one by default). */
 export async function startDashboard(storeFile = tempStore()): Promise<Dashboard> {
   const { assets } = await dashboardAssets();
-  const device = new StandInDevice();
+  const device = new SimDevice();
   const sim = await simulate(createDashboard(), {
     port: 0,
     slots: 6,
@@ -62,6 +62,5 @@ export async function startDashboard(storeFile = tempStore()): Promise<Dashboard
     device,
     log: () => {},
   });
-  device.attach(sim.platform);
   return { sim, url: sim.url, device, storeFile, close: () => sim.close(200) };
 }
