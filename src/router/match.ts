@@ -151,54 +151,63 @@ function search(
 
     let statics = flags & 15;
     let at = list;
-    if (statics === 15) statics = table[at++];
-    if (statics !== 0) {
-      // Which static child starts with c: 1 + its position, or 0 for none.
-      let index = 0;
-      if ((flags & 16) === 0) {
-        let first = table[at];
-        if (first === c) index = 1;
-        else if (first < c) {
-          let i = 1;
-          for (; i < statics; i++) {
-            first = table[at + i];
-            if (first >= c) break;
-          }
-          if (first === c) index = i + 1;
-        }
-        at += statics;
-      } else {
-        const slot = c - table[at];
-        const span = table[at + 1];
-        if (slot >= 0 && slot < span) index = table[at + 2 + slot];
-        at += 2 + span;
+    // The static child starting with c, or 0 for none.
+    let child = 0;
+    if ((flags & 127) === 1) {
+      // One static child and nothing else (routes aside): it follows the node.
+      at++;
+      if (table[list] === c) {
+        child = at;
+        if (flags >= 128) child += 1 + 3 * table[child];
       }
-      // `at` is now where the child pointers start.
-      if (index !== 0) {
-        let child;
+    } else {
+      if (statics === 15) statics = table[at++];
+      if (statics !== 0) {
+        let index = 0; // 1 + the position of the child among the statics
+        if ((flags & 16) === 0) {
+          let first = table[at];
+          if (first === c) index = 1;
+          else if (first < c) {
+            let i = 1;
+            for (; i < statics; i++) {
+              first = table[at + i];
+              if (first >= c) break;
+            }
+            if (first === c) index = i + 1;
+          }
+          at += statics;
+        } else {
+          const slot = c - table[at];
+          const span = table[at + 1];
+          if (slot >= 0 && slot < span) index = table[at + 2 + slot];
+          at += 2 + span;
+        }
+        // `at` is now where the child pointers start.
         if (index === 1) {
           child = at + 2 * statics - 2 + ((flags >> 4) & 2) + ((flags >> 5) & 2);
           if (flags >= 128) child += 1 + 3 * table[child];
-        } else {
+        } else if (index !== 0) {
           const pointer = at + 2 * index - 4;
           child = table[pointer] | (table[pointer + 1] << 8);
         }
-        const stop = p + 1 + table[child + 1];
-        const label = child + 1 - p; // the label byte for path position q is table[label + q]
-        let q = p + 1;
-        if (stop <= end) {
-          while (q < stop && table[label + q] === bytes[q]) q++;
-        } else if (stop <= slashEnd) {
-          while (q < end && table[label + q] === bytes[q]) q++;
-          if (q === end && table[label + q] === 47) q++;
-        }
-        if (q === stop) {
-          const next = stop < end ? bytes[stop] : stop < slashEnd ? 47 : 63;
-          if ((flags & 96) === 0) { node = child; list = label + stop; p = stop; c = next; continue; }
-          const found = search(table, method, bytes, end, slashEnd, params, child, label + stop, stop, next, k);
-          if (found >= 0) return found;
-          if (found === MATCH_METHOD_NOT_ALLOWED) seen = found;
-        }
+      }
+    }
+    if (child !== 0) {
+      const stop = p + 1 + table[child + 1];
+      const label = child + 1 - p; // the label byte for path position q is table[label + q]
+      let q = p + 1;
+      if (stop <= end) {
+        while (q < stop && table[label + q] === bytes[q]) q++;
+      } else if (stop <= slashEnd) {
+        while (q < end && table[label + q] === bytes[q]) q++;
+        if (q === end && table[label + q] === 47) q++;
+      }
+      if (q === stop) {
+        const next = stop < end ? bytes[stop] : stop < slashEnd ? 47 : 63;
+        if ((flags & 96) === 0) { node = child; list = label + stop; p = stop; c = next; continue; }
+        const found = search(table, method, bytes, end, slashEnd, params, child, label + stop, stop, next, k);
+        if (found >= 0) return found;
+        if (found === MATCH_METHOD_NOT_ALLOWED) seen = found;
       }
     }
     if ((flags & 96) === 0) return seen;
