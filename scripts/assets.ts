@@ -10,6 +10,7 @@
  *
  * Never: read anything outside the given folder, or follow symlinks out of it.
  */
+import { assetType } from '../src/middleware/assets.ts';
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -36,32 +37,9 @@ export interface PackedAsset {
 /** File names the board can carry: letters, digits, '.', '_', '-' (and '/' between folders). */
 const SAFE_NAME = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
-const TYPES: Record<string, string> = {
-  html: 'text/html; charset=utf-8',
-  htm: 'text/html; charset=utf-8',
-  css: 'text/css; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
-  mjs: 'text/javascript; charset=utf-8',
-  json: 'application/json',
-  map: 'application/json',
-  svg: 'image/svg+xml',
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  gif: 'image/gif',
-  ico: 'image/x-icon',
-  webp: 'image/webp',
-  woff: 'font/woff',
-  woff2: 'font/woff2',
-  txt: 'text/plain; charset=utf-8',
-  webmanifest: 'application/manifest+json',
-  wasm: 'application/wasm',
-};
-
-/** Content-Type for a file name, by extension. */
+/** The Content-Type for an asset name (one table, shared with the board's asset middleware). */
 export function contentType(name: string): string {
-  const dot = name.lastIndexOf('.');
-  return (dot >= 0 && TYPES[name.slice(dot + 1).toLowerCase()]) || 'application/octet-stream';
+  return assetType(name);
 }
 
 /** Gzip with the header fixed (no mtime, OS byte "Unix"), so output depends only on the input. */

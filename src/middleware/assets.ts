@@ -30,7 +30,7 @@ export interface AssetOptions {
   type?: string;
 }
 
-/** Content types by file extension (the same table as scripts/assets.ts). */
+/** Content types by file extension (also used by the build: scripts/assets.ts). */
 const TYPES: { [ext: string]: string } = {
   html: 'text/html; charset=utf-8',
   htm: 'text/html; charset=utf-8',
