@@ -113,4 +113,12 @@ export interface Platform {
   memory(): MemoryStats;
   /** Writes one line to the host's log. */
   log(message: string): void;
+  /**
+   * Optional: makes the pool's memory, once, at start. The returned buffer
+   * has at least `bytes` bytes and the pool uses the first `bytes`; a
+   * platform may keep its own transfer staging area after them, so moving
+   * bytes between the pool and its sockets is a copy within one buffer
+   * (no view per transfer). Without it the pool makes its own ArrayBuffer.
+   */
+  allocate?(bytes: number): ArrayBuffer;
 }

@@ -19,7 +19,7 @@ export interface PoolOptions {
 
 /** Fixed set of slot buffers with a free list. */
 export class Pool {
-  /** The one allocation behind every slot. */
+  /** The one allocation behind every slot (it may be longer: the platform's staging follows). */
   readonly memory: ArrayBuffer;
   /** Input (request) view of each slot. */
   readonly inputs: Uint8Array[];
@@ -35,14 +35,19 @@ export class Pool {
   private readonly taken: Uint8Array;
   private freeCount: number;
 
-  /** Allocates `slots × (slotSize + outputSize)` bytes once. */
-  constructor(options: PoolOptions) {
+  /**
+   * Allocates `slots × (slotSize + outputSize)` bytes once, or uses the
+   * first that many bytes of `memory` (from Platform.allocate).
+   */
+  constructor(options: PoolOptions, memory?: ArrayBuffer) {
     if (!(options.slots >= 1 && options.slots <= 256)) throw new RangeError(`pool: slots must be 1..256, got ${options.slots}`);
     if (!(options.slotSize >= 256)) throw new RangeError(`pool: slotSize must be at least 256 bytes, got ${options.slotSize}`);
     if (!(options.outputSize >= 256)) throw new RangeError(`pool: outputSize must be at least 256 bytes, got ${options.outputSize}`);
     const stride = options.slotSize + options.outputSize;
     this.slots = options.slots;
-    this.memory = new ArrayBuffer(stride * options.slots);
+    const bytes = stride * options.slots;
+    if (memory !== undefined && memory.byteLength < bytes) throw new RangeError(`pool: the platform gave ${memory.byteLength} bytes, ${bytes} are needed`);
+    this.memory = memory !== undefined ? memory : new ArrayBuffer(bytes);
     this.inputs = [];
     this.outputs = [];
     this.free = new Int32Array(options.slots);

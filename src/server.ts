@@ -206,7 +206,9 @@ export class Server implements SocketHandler, StreamSink {
     this.table = this.app.table;
     const slots = options.slots ?? 4;
     const slotSize = options.slotSize ?? 4096;
-    this.pool = new Pool({ slots, slotSize, outputSize: options.outputSize ?? 1024 });
+    const outputSize = options.outputSize ?? 1024;
+    const poolBytes = slots * (slotSize + outputSize);
+    this.pool = new Pool({ slots, slotSize, outputSize }, platform.allocate ? platform.allocate(poolBytes) : undefined);
     this.limits = {
       maxRequestLine: options.maxRequestLine ?? 1024,
       maxHeaderBytes: options.maxHeaderBytes ?? 2048,

@@ -103,7 +103,7 @@ export class ModdableSocket implements Socket {
         this.sink('tcp read', error);
         break;
       }
-      into.set(view, offset + done);
+      staging.unload(into, offset + done, 1 << k);
       done += 1 << k;
     }
     this.available -= done;

@@ -7,8 +7,9 @@
  * the staging area keeps one view of every power-of-two length (1, 2, 4 …
  * size) starting at its first byte; a transfer is split into power-of-two
  * pieces, each moved through the view of its length. Bytes are copied with
- * `set` (staging → anywhere) and `copyWithin` (anywhere in the same
- * ArrayBuffer → staging), neither of which allocates.
+ * `copyWithin` within the same ArrayBuffer (the pool's, when the platform
+ * allocated it: Platform.allocate) and with `set` across buffers; neither
+ * allocates (`set` within one buffer would: it clones its source first).
  *
  * Never: allocate after construction or attach(), except in load() for a
  * source outside the staging's ArrayBuffer longer than BYTE_LOOP_LIMIT (one
@@ -88,6 +89,19 @@ export class Staging {
     // short-lived view per piece. Counted so tests and stats can see it.
     this.foreignViews++;
     to.set(from.subarray(at, at + length), base);
+  }
+
+  /**
+   * Copies `length` bytes from the staging area to `to` at `at`. Within the
+   * same ArrayBuffer this must be copyWithin: TypedArray set() clones its
+   * source first when both share a buffer (an allocation per transfer).
+   */
+  unload(to: Uint8Array, at: number, length: number): void {
+    if (to.buffer === this.buffer) {
+      this.whole.copyWithin(to.byteOffset + at, this.offset, this.offset + length);
+      return;
+    }
+    to.set(this.ladder[this.rung(length)], at);
   }
 
   private build(): void {
