@@ -13,17 +13,17 @@
  * Never: allocate per request, grow anything, throw out of a platform
  * callback, or let one connection's failure touch another.
  */
-import type { CompiledApp } from './app.ts';
-import type { App } from './app.ts';
+import type { App, CompiledApp } from './app.ts';
+import { BODY, Connection, FREE, HANDLER, HEAD, STREAM, WRITE } from './connection.ts';
 import { Context, HttpError } from './context.ts';
 import type { Env, StreamSink } from './context.ts';
 import type { Device } from './device.ts';
-import { ChunkedDecoder, CHUNKED_DONE } from './http/chunked.ts';
-import { CONNECTION_CLOSE, CONNECTION_KEEP_ALIVE, HEAD_INCOMPLETE, parseHead, RequestHead } from './http/parser.ts';
+import { CHUNKED_DONE, writeHex, writeLastChunk } from './http/chunked.ts';
+import { CONNECTION_CLOSE, CONNECTION_KEEP_ALIVE, HEAD_INCOMPLETE, parseHead } from './http/parser.ts';
 import type { HeadLimits } from './http/parser.ts';
-import { BODY_BYTES, BODY_STREAM, BODY_STRING, encodeHead, preencodeResponse } from './http/response.ts';
+import { BODY_BYTES, BODY_STREAM, BODY_STRING, CONTINUE_RESPONSE, encodeHead, preencodeResponse } from './http/response.ts';
 import { reasonPhrase } from './http/status.ts';
-import { atEnd, encodeUtf8, equalsAscii, lastEncodeEnd, utf8Length } from './http/text.ts';
+import { atEnd, decodeLatin1, encodeUtf8, equalsAscii, lastEncodeEnd, utf8Length } from './http/text.ts';
 import { Pool } from './pool.ts';
 import type { Listener, Platform, Socket, SocketHandler, TimerHandle } from './platform.ts';
 import {
@@ -100,68 +100,6 @@ export interface ServerStats {
   slotBytes: number;
   /** Milliseconds since start. */
   uptime: number;
-}
-
-const FREE = 0;
-const HEAD = 1; // reading a head (or idle between requests when filled === 0)
-const BODY = 2; // reading a body
-const HANDLER = 3; // an async handler is running
-const WRITE = 4; // waiting for the socket to take the rest of a response
-const STREAM = 5; // a streamed response is open between writes
-
-const CONTINUE = preencodeResponseLine('HTTP/1.1 100 Continue\r\n\r\n');
-
-function preencodeResponseLine(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
-/** Per-slot connection state. Made once per slot at start. */
-class Connection {
-  readonly slot: number;
-  readonly input: Uint8Array;
-  readonly output: Uint8Array;
-  readonly head: RequestHead;
-  readonly chunked = new ChunkedDecoder();
-  /** The context serving this slot; swapped for a spare when a chain is abandoned. */
-  ctx: Context;
-  socket: Socket | null = null;
-  state = FREE;
-  filled = 0;
-  bodyStart = 0;
-  requestEnd = 0;
-  deadline = 0;
-  lastActive = 0;
-  served = 0;
-  keepAlive = false;
-  /** Close once the pending output is written. */
-  closeAfterWrite = false;
-  /** The socket is gone while an async handler still runs: free the slot when it settles. */
-  orphaned = false;
-  /** Output staging: bytes [outPos, outLen) of `output` still to send. */
-  outPos = 0;
-  outLen = 0;
-  /** Rest of a string body still to encode. */
-  bodyString = '';
-  bodyChar = 0;
-  /** Rest of a byte body still to send, straight from its source. */
-  bodyBytes: Uint8Array | null = null;
-  bodyPos = 0;
-  bodyEnd = 0;
-  /** A streamed response is open; `streamEnding` once end() was called. */
-  streaming = false;
-  streamEnding = false;
-  /** Generation of the request an async handler belongs to. */
-  awaiting = -1;
-
-  constructor(server: Server, slot: number, pool: Pool, limits: number, params: number, env: Env) {
-    this.slot = slot;
-    this.input = pool.inputs[slot];
-    this.output = pool.outputs[slot];
-    this.head = new RequestHead(limits);
-    this.ctx = new Context(slot, this.input, this.head, params, env, server);
-  }
 }
 
 /** Serves a compiled App on a Platform within a fixed memory budget. */
@@ -448,7 +386,7 @@ export class Server implements SocketHandler, StreamSink {
       expectsBody = true;
     }
     if (expectsBody && head.expectContinue && head.minorVersion === 1 && conn.filled === headEnd && conn.socket !== null) {
-      conn.socket.write(CONTINUE, 0, CONTINUE.length);
+      conn.socket.write(CONTINUE_RESPONSE, 0, CONTINUE_RESPONSE.length);
     }
     conn.state = BODY;
     return true;
@@ -490,7 +428,7 @@ export class Server implements SocketHandler, StreamSink {
     ctx.bodyStart = conn.bodyStart;
     ctx.bodyEnd = bodyEnd;
     ctx.isHead = ctx.methodCode === METHOD_HEAD;
-    if (ctx.methodCode === 255) ctx.customMethod = latin1(conn.input, head.start, head.methodEnd);
+    if (ctx.methodCode === 255) ctx.customMethod = decodeLatin1(conn.input, head.start, head.methodEnd);
     else if (ctx.methodCode >= 7) ctx.customMethod = this.methodNames[ctx.methodCode];
     conn.keepAlive = !this.stopping && (head.minorVersion === 1 ? (head.connection & CONNECTION_CLOSE) === 0 : (head.connection & CONNECTION_KEEP_ALIVE) !== 0 && (head.connection & CONNECTION_CLOSE) === 0);
     conn.state = HANDLER;
@@ -903,37 +841,12 @@ export class Server implements SocketHandler, StreamSink {
 
 const EMPTY: readonly string[] = [];
 
-function writeLastChunk(out: Uint8Array, p: number): number {
-  out[p] = 48;
-  out[p + 1] = 13;
-  out[p + 2] = 10;
-  out[p + 3] = 13;
-  out[p + 4] = 10;
-  return p + 5;
-}
-
-function writeHex(out: Uint8Array, p: number, value: number): number {
-  let digits = 1;
-  while (value >>> (digits * 4) !== 0 && digits < 8) digits++;
-  for (let i = digits - 1; i >= 0; i--) {
-    const d = (value >>> (i * 4)) & 15;
-    out[p++] = d < 10 ? 48 + d : 87 + d;
-  }
-  return p;
-}
-
 const STANDARD = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE'];
 
 /** Methods the server knows even without a route for them (405/404 rather than 501). */
 function isStandardMethodBytes(bytes: Uint8Array, start: number, end: number): boolean {
   for (let i = 0; i < STANDARD.length; i++) if (equalsAscii(bytes, start, end, STANDARD[i])) return true;
   return false;
-}
-
-function latin1(bytes: Uint8Array, start: number, end: number): string {
-  let s = '';
-  for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]);
-  return s;
 }
 
 function describe(error: unknown): string {

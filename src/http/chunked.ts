@@ -6,6 +6,9 @@
  * bytes after the final chunk (a pipelined request) stay where they are.
  * Chunk extensions and trailer fields are read and dropped.
  *
+ * It also has the two writers the server needs to frame a streamed
+ * response's chunks.
+ *
  * Never: allocate, or write at or beyond the raw read position.
  */
 
@@ -145,4 +148,25 @@ function hex(b: number): number {
   const l = b | 0x20;
   if (l >= 97 && l <= 102) return l - 87;
   return -1;
+}
+
+/** Writes the last chunk and the empty trailer ("0\r\n\r\n") at `p`; returns the new position. */
+export function writeLastChunk(out: Uint8Array, p: number): number {
+  out[p] = 48;
+  out[p + 1] = 13;
+  out[p + 2] = 10;
+  out[p + 3] = 13;
+  out[p + 4] = 10;
+  return p + 5;
+}
+
+/** Writes `value` in lower-case hex (a chunk size) at `p`; returns the new position. */
+export function writeHex(out: Uint8Array, p: number, value: number): number {
+  let digits = 1;
+  while (value >>> (digits * 4) !== 0 && digits < 8) digits++;
+  for (let i = digits - 1; i >= 0; i--) {
+    const d = (value >>> (i * 4)) & 15;
+    out[p++] = d < 10 ? 48 + d : 87 + d;
+  }
+  return p;
 }

@@ -43,6 +43,9 @@ const CONNECTION_KEEP_ALIVE = ascii('Connection: keep-alive\r\n');
 const CHUNKED = ascii('Transfer-Encoding: chunked\r\n');
 const CRLF = ascii('\r\n');
 
+/** The interim answer to `Expect: 100-continue`. */
+export const CONTINUE_RESPONSE = ascii('HTTP/1.1 100 Continue\r\n\r\n');
+
 /** Content types the helpers use; constants so no string is built per response. */
 export const TYPE_TEXT = 'text/plain; charset=utf-8';
 /** JSON content type. */

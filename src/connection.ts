@@ -1,0 +1,86 @@
+/**
+ * The state of one pool slot's connection: where the request stands in the
+ * slot buffer, and what of the response is still to be written. One per
+ * slot, made at start; the server (server.ts) moves it through the states.
+ *
+ * Never: allocate after construction.
+ */
+import { Context } from './context.ts';
+import type { Env, StreamSink } from './context.ts';
+import { ChunkedDecoder } from './http/chunked.ts';
+import { RequestHead } from './http/parser.ts';
+import type { Pool } from './pool.ts';
+import type { Socket } from './platform.ts';
+
+/** The slot is free. */
+export const FREE = 0;
+/** Reading a head (or idle between requests when filled === 0). */
+export const HEAD = 1;
+/** Reading a body. */
+export const BODY = 2;
+/** An async chain is running. */
+export const HANDLER = 3;
+/** Waiting for the socket to take the rest of a response. */
+export const WRITE = 4;
+/** A streamed response is open between writes. */
+export const STREAM = 5;
+
+/** Per-slot connection state. Made once per slot at start. */
+export class Connection {
+  /** The pool slot. */
+  readonly slot: number;
+  /** The slot's request bytes and response staging. */
+  readonly input: Uint8Array;
+  readonly output: Uint8Array;
+  /** Parser offsets of the current request. */
+  readonly head: RequestHead;
+  /** Decoder state of a chunked request body. */
+  readonly chunked = new ChunkedDecoder();
+  /** The context serving this slot; swapped for a spare when a chain is abandoned. */
+  ctx: Context;
+  /** The connection's socket; null once it is gone. */
+  socket: Socket | null = null;
+  /** One of the states above. */
+  state = FREE;
+  /** Bytes of the slot filled with received data. */
+  filled = 0;
+  /** Where the current request's body starts, and where its raw bytes end. */
+  bodyStart = 0;
+  requestEnd = 0;
+  /** When the current state times out (platform clock). */
+  deadline = 0;
+  /** When the last response finished (least-recently-used eviction). */
+  lastActive = 0;
+  /** Requests answered on this connection. */
+  served = 0;
+  /** The response says keep-alive. */
+  keepAlive = false;
+  /** Close once the pending output is written. */
+  closeAfterWrite = false;
+  /** The socket is gone while an async handler still runs: free the slot when it settles. */
+  orphaned = false;
+  /** Output staging: bytes [outPos, outLen) of `output` still to send. */
+  outPos = 0;
+  outLen = 0;
+  /** Rest of a string body still to encode. */
+  bodyString = '';
+  bodyChar = 0;
+  /** Rest of a byte body still to send, straight from its source. */
+  bodyBytes: Uint8Array | null = null;
+  bodyPos = 0;
+  bodyEnd = 0;
+  /** A streamed response is open; `streamEnding` once end() was called. */
+  streaming = false;
+  streamEnding = false;
+  /** Generation of the request an async handler belongs to. */
+  awaiting = -1;
+
+  /** Binds the slot's buffers and makes its parser state and Context. */
+  constructor(sink: StreamSink, slot: number, pool: Pool, limits: number, params: number, env: Env) {
+    this.slot = slot;
+    this.input = pool.inputs[slot];
+    this.output = pool.outputs[slot];
+    this.head = new RequestHead(limits);
+    this.ctx = new Context(slot, this.input, this.head, params, env, sink);
+  }
+}
