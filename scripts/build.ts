@@ -262,7 +262,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const uiDir = join(dirname(entry), 'ui');
     if (hasUi(uiDir)) {
       try {
-        uiReport = (await buildUi({ uiDir })).report;
+        uiReport = (await buildUi({ uiDir, target: options.target })).report;
       } catch (error) {
         throw new BuildError(`the web UI in ${uiDir} did not build: ${(error as Error).message}`);
       }

@@ -67,6 +67,8 @@ export interface UiBuildOptions {
   budget?: number;
   /** Build time to record (default: SOURCE_DATE_EPOCH, else now). */
   built?: Date;
+  /** The firmware target (esp32, pico_w …), recorded for the About panel. */
+  target?: string;
 }
 
 /** True when `dir` holds a UI this builder can build. */
@@ -141,7 +143,7 @@ export async function buildUi(options: UiBuildOptions = {}): Promise<UiBuildResu
   const epoch = process.env.SOURCE_DATE_EPOCH;
   const built = options.built ?? (epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date());
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-  const info = { version: pkg.version, built: built.toISOString(), assets, uiBudget: budget };
+  const info = { version: pkg.version, built: built.toISOString(), assets, uiBudget: budget, ...(options.target ? { target: options.target } : {}) };
   writeFileSync(join(outDir, 'build.json'), JSON.stringify(info));
   const buildJson = packAssets(outDir).find((a) => a.name === 'build.json');
   if (buildJson && buildJson.encoding !== '') {

@@ -368,6 +368,8 @@ describe('firmware: chipweb build', function () {
           const port = result.template.budget.server.port;
           const status = await board.exchange(port, 'GET / HTTP/1.1\r\nHost: d\r\n\r\n');
           expect(status.response).to.match(/^HTTP\/1\.1 200 OK\r\n/);
+          const about = await board.exchange(port, 'GET /api/about HTTP/1.1\r\nHost: d\r\n\r\n');
+          expect(about.response.slice(about.response.indexOf('\r\n\r\n') + 4)).to.contain(`"target":"${target}"`);
           expect(await board.cmd('preload')).to.deep.equal([]);
         } finally {
           await board.close();
