@@ -27,7 +27,7 @@ if (!gc) {
   process.exit(2);
 }
 
-const routes = JSON.parse(readFileSync(new URL('../../shared/bench/routes/github.json', import.meta.url), 'utf8')) as RouteSpec[];
+const routes = JSON.parse(readFileSync(new URL('./routes/github.json', import.meta.url), 'utf8')) as RouteSpec[];
 const table = compileRoutes(routes);
 const params = new Int32Array(2 * maxParams(table));
 

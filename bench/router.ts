@@ -2,7 +2,7 @@
  * `npm run bench:router`: route lookups per second for chipweb's table walk
  * and the routers people compare against (find-my-way, Hono's RegExpRouter,
  * TrieRouter, PatternRouter, LinearRouter), on the four route sets in
- * ../shared/bench/routes, in one run; plus table sizes, the Gin-style
+ * bench/routes (copied from ../shared/bench/routes), in one run; plus table sizes, the Gin-style
  * "GitHub all" figure, and the zero-allocation check (bench/router-alloc.ts).
  *
  * Each peer gets the request in its natural form (method and path strings);
@@ -30,7 +30,7 @@ import type { RouteSpec } from '../src/router/index.ts';
 const SETS = ['github', 'static', 'gplus', 'parse'] as const;
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const TIME_MS = Number(process.env.TIME_MS ?? 250);
-const ROUTES_DIR = new URL('../../shared/bench/routes/', import.meta.url);
+const ROUTES_DIR = new URL('./routes/', import.meta.url);
 
 type Request = readonly [method: string, path: string];
 

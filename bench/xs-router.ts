@@ -14,9 +14,9 @@ import { XsWorker } from '../host-sim/xs/worker.ts';
 import { bundleForXs, REPO_ROOT } from '../host-sim/xs/bundle.ts';
 import { slotsPerCommand } from '../host-sim/xs/measure.ts';
 
-/** Directory of the shared route sets (../shared/bench/routes next to the repo, or $CHIPWEB_ROUTES). */
+/** Directory of the route sets (bench/routes in the repo, or $CHIPWEB_ROUTES). */
 export function routesDir(): string {
-  return process.env.CHIPWEB_ROUTES ?? join(REPO_ROOT, '..', 'shared', 'bench', 'routes');
+  return process.env.CHIPWEB_ROUTES ?? join(REPO_ROOT, 'bench', 'routes');
 }
 
 /** A route set's routes, and one request per route (each `:param` filled with its name). */

@@ -9,11 +9,11 @@ import { readFileSync } from 'node:fs';
 import { matchRoute, maxParams, methodCode } from '../../src/router/index.ts';
 import type { RouteSpec } from '../../src/router/index.ts';
 
-/** The four benchmark route sets from ../shared/bench/routes. */
+/** The four benchmark route sets (bench/routes, a copy of ../shared/bench/routes). */
 export const ROUTE_SET_NAMES = ['github', 'static', 'gplus', 'parse'] as const;
 
 /** Directory of the shared route sets. */
-export const ROUTES_DIR = new URL('../../../shared/bench/routes/', import.meta.url);
+export const ROUTES_DIR = new URL('../../bench/routes/', import.meta.url);
 
 /** Loads a route set as a list of [method, path]. */
 export function loadRouteSet(name: string): RouteSpec[] {
