@@ -6,7 +6,7 @@
 const USAGE = `usage: chipweb <command> [options]
 
 commands:
-  sim ENTRY [--port N] [--host H] [--slots N] [--slot-size N] [--engine node|xs]
+  sim ENTRY [--port N] [--host H] [--target esp32|pico_w] [--slots N] [--slot-size N] [--engine node|xs]
         run the app in the host simulator (default http://127.0.0.1:8080)
   build ENTRY --target esp32|pico_w|moddable-sim
         bundle the app into build/<target>/ with a Moddable manifest
