@@ -103,27 +103,48 @@ function search(
   table: Uint8Array, method: number, bytes: Uint8Array, end: number, slashEnd: number,
   params: Int32Array, node: number, list: number, p: number, c: number, k: number,
 ): number {
+  // Every local is declared here, none in a block: XS pays for each block
+  // scope a loop iteration enters (a let/const in a loop body costs about as
+  // much as a typed-array read).
   let seen = MATCH_NOT_FOUND;
+  let flags = 0;
+  let statics = 0;
+  let at = 0;
+  let child = 0;
+  let index = 0;
+  let first = 0;
+  let i = 0;
+  let slot = 0;
+  let q = 0;
+  let b = 0;
+  let next = 0;
+  let stop = 0;
+  let label = 0;
+  let found = 0;
+  let count = 0;
+  let code = 0;
+  let getRoute = 0;
+  let anyRoute = 0;
   for (;;) {
-    const flags = table[node];
+    flags = table[node];
 
     if (c === 63) {
       // The path is consumed here: this node decides.
       if (flags < 128) return seen;
-      let statics = flags & 15;
-      let block = list;
-      if (statics === 15) statics = table[block++];
-      block += (flags & 16) !== 0 ? 2 + table[block + 1] : statics;
-      const children = statics + ((flags >> 5) & 1) + ((flags >> 6) & 1);
-      if (children > 0) block += 2 * children - 2;
-      const count = table[block++];
-      let getRoute = -1;
-      let anyRoute = -1;
-      for (let i = 0; i < count; i++, block += 3) {
-        const code = table[block];
-        if (code === method) return table[block + 1] | (table[block + 2] << 8);
-        if (code === METHOD_GET) getRoute = table[block + 1] | (table[block + 2] << 8);
-        else if (code === ANY_METHOD_CODE) anyRoute = table[block + 1] | (table[block + 2] << 8);
+      statics = flags & 15;
+      at = list;
+      if (statics === 15) statics = table[at++];
+      at += (flags & 16) !== 0 ? 2 + table[at + 1] : statics;
+      i = statics + ((flags >> 5) & 1) + ((flags >> 6) & 1); // children
+      if (i > 0) at += 2 * i - 2;
+      count = table[at++];
+      getRoute = -1;
+      anyRoute = -1;
+      for (i = 0; i < count; i++, at += 3) {
+        code = table[at];
+        if (code === method) return table[at + 1] | (table[at + 2] << 8);
+        if (code === METHOD_GET) getRoute = table[at + 1] | (table[at + 2] << 8);
+        else if (code === ANY_METHOD_CODE) anyRoute = table[at + 1] | (table[at + 2] << 8);
       }
       if (method === METHOD_HEAD && getRoute >= 0) return getRoute;
       return anyRoute >= 0 ? anyRoute : MATCH_METHOD_NOT_ALLOWED;
@@ -132,10 +153,9 @@ function search(
     if (flags === 32) {
       // Only a param child, no routes (the '/' before ':id'): it follows the node.
       if (c === 47) return seen;
-      let q = p + 1;
-      let next = 63;
-      for (; q < end; q++) {
-        const b = bytes[q];
+      next = 63;
+      for (q = p + 1; q < end; q++) {
+        b = bytes[q];
         if (b === 47 || b === 63) { next = b; break; }
       }
       if (q === end && end < slashEnd) next = 47;
@@ -149,10 +169,10 @@ function search(
       continue;
     }
 
-    let statics = flags & 15;
-    let at = list;
+    statics = flags & 15;
+    at = list;
     // The static child starting with c, or 0 for none.
-    let child = 0;
+    child = 0;
     if ((flags & 127) === 1) {
       // One static child and nothing else (routes aside): it follows the node.
       at++;
@@ -163,13 +183,12 @@ function search(
     } else {
       if (statics === 15) statics = table[at++];
       if (statics !== 0) {
-        let index = 0; // 1 + the position of the child among the statics
+        index = 0; // 1 + the position of the child among the statics
         if ((flags & 16) === 0) {
-          let first = table[at];
+          first = table[at];
           if (first === c) index = 1;
           else if (first < c) {
-            let i = 1;
-            for (; i < statics; i++) {
+            for (i = 1; i < statics; i++) {
               first = table[at + i];
               if (first >= c) break;
             }
@@ -177,25 +196,25 @@ function search(
           }
           at += statics;
         } else {
-          const slot = c - table[at];
-          const span = table[at + 1];
-          if (slot >= 0 && slot < span) index = table[at + 2 + slot];
-          at += 2 + span;
+          slot = c - table[at];
+          i = table[at + 1]; // span
+          if (slot >= 0 && slot < i) index = table[at + 2 + slot];
+          at += 2 + i;
         }
         // `at` is now where the child pointers start.
         if (index === 1) {
           child = at + 2 * statics - 2 + ((flags >> 4) & 2) + ((flags >> 5) & 2);
           if (flags >= 128) child += 1 + 3 * table[child];
         } else if (index !== 0) {
-          const pointer = at + 2 * index - 4;
-          child = table[pointer] | (table[pointer + 1] << 8);
+          i = at + 2 * index - 4; // pointer
+          child = table[i] | (table[i + 1] << 8);
         }
       }
     }
     if (child !== 0) {
-      const stop = p + 1 + table[child + 1];
-      const label = child + 1 - p; // the label byte for path position q is table[label + q]
-      let q = p + 1;
+      stop = p + 1 + table[child + 1];
+      label = child + 1 - p; // the label byte for path position q is table[label + q]
+      q = p + 1;
       if (stop <= end) {
         while (q < stop && table[label + q] === bytes[q]) q++;
       } else if (stop <= slashEnd) {
@@ -203,9 +222,9 @@ function search(
         if (q === end && table[label + q] === 47) q++;
       }
       if (q === stop) {
-        const next = stop < end ? bytes[stop] : stop < slashEnd ? 47 : 63;
+        next = stop < end ? bytes[stop] : stop < slashEnd ? 47 : 63;
         if ((flags & 96) === 0) { node = child; list = label + stop; p = stop; c = next; continue; }
-        const found = search(table, method, bytes, end, slashEnd, params, child, label + stop, stop, next, k);
+        found = search(table, method, bytes, end, slashEnd, params, child, label + stop, stop, next, k);
         if (found >= 0) return found;
         if (found === MATCH_METHOD_NOT_ALLOWED) seen = found;
       }
@@ -214,42 +233,40 @@ function search(
 
     if ((flags & 32) !== 0 && c !== 47) {
       // A param takes a non-empty segment: up to the next '/' or '?' or the end.
-      let q = p + 1;
-      let next = 63;
-      for (; q < end; q++) {
-        const b = bytes[q];
+      next = 63;
+      for (q = p + 1; q < end; q++) {
+        b = bytes[q];
         if (b === 47 || b === 63) { next = b; break; }
       }
       if (q === end && end < slashEnd) next = 47;
-      let child;
       if (statics === 0) {
         child = at + ((flags >> 5) & 2);
         if (flags >= 128) child += 1 + 3 * table[child];
       } else {
-        const pointer = at + 2 * statics - 2;
-        child = table[pointer] | (table[pointer + 1] << 8);
+        i = at + 2 * statics - 2; // pointer
+        child = table[i] | (table[i + 1] << 8);
       }
       params[2 * k] = p;
       params[2 * k + 1] = q;
       if ((flags & 64) === 0) { node = child; list = child + 2; p = q; c = next; k++; continue; }
-      const found = search(table, method, bytes, end, slashEnd, params, child, child + 2, q, next, k + 1);
+      found = search(table, method, bytes, end, slashEnd, params, child, child + 2, q, next, k + 1);
       if (found >= 0) return found;
       if (found === MATCH_METHOD_NOT_ALLOWED) seen = found;
     }
     if ((flags & 64) !== 0 && c === 47) {
       // Catch-all: the rest of the path, its leading '/' included.
-      let q = p;
+      q = p;
       if (slashEnd > end) q = slashEnd;
       else while (q < end && bytes[q] !== 63) q++;
       params[2 * k] = p;
       params[2 * k + 1] = q;
-      const index = statics + ((flags >> 5) & 1);
+      index = statics + ((flags >> 5) & 1);
       if (index === 0) {
         node = at;
         if (flags >= 128) node += 1 + 3 * table[node];
       } else {
-        const pointer = at + 2 * index - 2;
-        node = table[pointer] | (table[pointer + 1] << 8);
+        i = at + 2 * index - 2; // pointer
+        node = table[i] | (table[i + 1] << 8);
       }
       list = node + 2;
       p = q;

@@ -1,0 +1,19 @@
+export {};
+declare const performance: { now(): number };
+declare const globalThis: Record<string, unknown>;
+const out = new Float64Array(2);
+function emptyLoop(n: number): number { let s = 0; for (let i = 0; i < n; i++) s += i; return s; }
+function readLoop(t: Uint8Array, n: number): number { let s = 0; for (let i = 0; i < n; i++) s += t[i & 1023]; return s; }
+function readLoop2(t: Uint8Array, n: number): number { let s = 0; for (let i = 0; i < n; i++) { const x = t[i & 1023]; s += x; } return s; }
+function blockLet(t: Uint8Array, n: number): number { let s = 0; for (let i = 0; i < n; i++) { const a = i & 3; let b = a + 1; if (b > 2) { const c = b * 2; s += c; } } return s; }
+function noLet(t: Uint8Array, n: number): number { let s = 0, a = 0, b = 0, c = 0; for (let i = 0; i < n; i++) { a = i & 3; b = a + 1; if (b > 2) { c = b * 2; s += c; } } return s; }
+function callee(a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number): number { return a; }
+function callLoop(n: number): number { let s = 0; for (let i = 0; i < n; i++) s += callee(i, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10); return s; }
+function callee3(a: number, b: number, c: number): number { return a; }
+function callLoop3(n: number): number { let s = 0; for (let i = 0; i < n; i++) s += callee3(i, 1, 2); return s; }
+const t = new Uint8Array(1024);
+const fns: Record<string, (n: number) => number> = {
+  empty: (n) => emptyLoop(n), read: (n) => readLoop(t, n), read2: (n) => readLoop2(t, n),
+  blockLet: (n) => blockLet(t, n), noLet: (n) => noLet(t, n), call11: (n) => callLoop(n), call3: (n) => callLoop3(n),
+};
+globalThis.micro = (name: string, n: number) => { const t0 = performance.now(); fns[name](n); return (performance.now() - t0) * 1e6 / n; };
