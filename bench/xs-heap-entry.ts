@@ -13,6 +13,7 @@
  * (every command answers with the same preallocated buffer).
  */
 import { App } from '../src/app.ts';
+import { STANDARD_METHOD_NAMES } from '../src/router/methods.ts';
 import { Server } from '../src/server.ts';
 import { HEAD_INCOMPLETE, parseHead, RequestHead } from '../src/http/parser.ts';
 import type { HeadLimits } from '../src/http/parser.ts';
@@ -122,7 +123,7 @@ const UNITS: [string, () => unknown][] = [
     res.contentType = TYPE_TEXT;
     res.bodyKind = BODY_STRING;
     res.bodyString = sample;
-    return encodeHead(res, output, true, 5, table, null, 0, 0, false, 0);
+    return encodeHead(res, output, true, 5, STANDARD_METHOD_NAMES, null, 0, 0, false, 0);
   }],
   ['encodeUtf8("hello") into the output', () => encodeUtf8(sample, 0, output, 0, output.length)],
   ['decodeComponent "42" (c.param)', () => decodeComponent(paramBytes, 0, 2, false)],

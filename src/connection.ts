@@ -72,6 +72,8 @@ export class Connection {
   /** A streamed response is open; `streamEnding` once end() was called. */
   streaming = false;
   streamEnding = false;
+  /** An HTTP/1.0 stream: no chunk framing; the close ends the body. */
+  rawStream = false;
   /** Generation of the request an async handler belongs to. */
   awaiting = -1;
 

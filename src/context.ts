@@ -16,6 +16,7 @@ import type { RequestHead } from './http/parser.ts';
 import type { Device } from './device.ts';
 import type { Platform } from './platform.ts';
 import type { ServerStats } from './server.ts';
+import { STANDARD_METHOD_NAMES } from './router/methods.ts';
 import { BODY_BYTES, BODY_STREAM, BODY_STRING, ResponseState, TYPE_BYTES, TYPE_HTML, TYPE_JSON, TYPE_TEXT } from './http/response.ts';
 
 /** A route handler or middleware. It may be async; middleware calls `await c.next()`. */
@@ -33,6 +34,12 @@ export class HttpError extends Error {
     super(message);
     this.status = status;
   }
+}
+
+/** The text of an error for a log line: its stack when it has one. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.stack || error.message;
+  return String(error);
 }
 
 /** What the server lets a Context do with its connection. */
@@ -72,7 +79,7 @@ function needsDecoding(b: Uint8Array, start: number, end: number): boolean {
   return false;
 }
 
-const METHOD_NAMES = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
+
 
 /** The request and response of one slot. `P` names the route's params. */
 export class Context<P extends string = string> {
@@ -151,7 +158,7 @@ export class Context<P extends string = string> {
 
   /** The request method, e.g. "GET". */
   get method(): string {
-    return this.methodCode < METHOD_NAMES.length ? METHOD_NAMES[this.methodCode] : this.customMethod;
+    return this.methodCode < STANDARD_METHOD_NAMES.length ? STANDARD_METHOD_NAMES[this.methodCode] : this.customMethod;
   }
 
   /** The request path without the query, as sent (not percent-decoded). */

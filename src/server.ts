@@ -15,20 +15,20 @@
  */
 import type { App, CompiledApp } from './app.ts';
 import { BODY, Connection, FREE, HANDLER, HEAD, STREAM, WRITE } from './connection.ts';
-import { Context, HttpError } from './context.ts';
+import { Context, describeError, HttpError } from './context.ts';
 import type { Env, StreamSink } from './context.ts';
 import type { Device } from './device.ts';
 import { CHUNKED_DONE, writeHex, writeLastChunk } from './http/chunked.ts';
 import { CONNECTION_CLOSE, CONNECTION_KEEP_ALIVE, HEAD_INCOMPLETE, parseHead } from './http/parser.ts';
 import type { HeadLimits } from './http/parser.ts';
 import { BODY_BYTES, BODY_STREAM, BODY_STRING, CONTINUE_RESPONSE, encodeHead, preencodeResponse } from './http/response.ts';
-import { reasonPhrase } from './http/status.ts';
+import { reasonPhrase, statusHasBody } from './http/status.ts';
 import { atEnd, decodeLatin1, encodeUtf8, equalsAscii, lastEncodeEnd, utf8Length } from './http/text.ts';
 import { Pool } from './pool.ts';
 import type { Listener, Platform, Socket, SocketHandler, TimerHandle } from './platform.ts';
 import {
   allowedMethods, MATCH_ADD_SLASH, MATCH_METHOD_NOT_ALLOWED, MATCH_REMOVE_SLASH, matchRoute, maxParams,
-  METHOD_GET, METHOD_HEAD, methodCode, methodName,
+  METHOD_GET, METHOD_HEAD, methodCode, methodName, standardMethodCode,
 } from './router/index.ts';
 
 /** What to do when a connection arrives and every slot is taken. */
@@ -136,6 +136,7 @@ export class Server implements SocketHandler, StreamSink {
   private startedAt = 0;
   private stopping = false;
   private stopWaiter: (() => void) | null = null;
+  private stopped: Promise<void> | null = null;
 
   /** Sets up the pool and every per-slot object; nothing listens yet. */
   constructor(app: App, platform: Platform, options: ServerOptions = {}) {
@@ -219,6 +220,7 @@ export class Server implements SocketHandler, StreamSink {
    * then closes whatever is left. Resolves when every slot is free.
    */
   stop(graceMs = 5000): Promise<void> {
+    if (this.stopped !== null) return this.stopped;
     if (this.listener) {
       this.listener.close();
       this.listener = null;
@@ -228,13 +230,14 @@ export class Server implements SocketHandler, StreamSink {
       const conn = this.connections[i];
       if (conn.state === HEAD && conn.filled === 0) this.close(conn);
     }
-    return new Promise<void>((resolve) => {
+    this.stopped = new Promise<void>((resolve) => {
       const finish = () => {
         if (this.timer !== null) {
           this.platform.clearTimer(this.timer);
           this.timer = null;
         }
         this.stopWaiter = null;
+        this.stopped = null;
         resolve();
       };
       if (this.pool.inUse === 0) return finish();
@@ -247,6 +250,7 @@ export class Server implements SocketHandler, StreamSink {
         finish();
       };
     });
+    return this.stopped;
   }
 
   // ---- 1. accept ----
@@ -527,7 +531,11 @@ export class Server implements SocketHandler, StreamSink {
   private handleError(conn: Connection, error: unknown): void {
     const ctx = conn.ctx;
     if (ctx.res.bodyKind === BODY_STREAM) {
+      // The head is out: close without the last chunk, which tells the client the stream failed.
       conn.keepAlive = false;
+      conn.streamEnding = true;
+      this.counters.errors++;
+      this.platform.log(`chipweb: handler error in the stream of ${ctx.method} ${ctx.path}: ${describeError(error)}`);
       return;
     }
     ctx.res.reset();
@@ -551,7 +559,7 @@ export class Server implements SocketHandler, StreamSink {
       return;
     }
     this.counters.errors++;
-    this.platform.log(`chipweb: handler error on ${ctx.method} ${ctx.path}: ${describe(error)}`);
+    this.platform.log(`chipweb: handler error on ${ctx.method} ${ctx.path}: ${describeError(error)}`);
     ctx.text('500 Internal Server Error\n', 500);
   }
 
@@ -574,19 +582,19 @@ export class Server implements SocketHandler, StreamSink {
     let headLength: number;
     if (redirect !== 0) {
       const locationEnd = redirect === MATCH_REMOVE_SLASH ? head.pathEnd - 1 : head.pathEnd;
-      headLength = encodeHead(res, conn.output, conn.keepAlive, 0, this.table, conn.input, head.pathStart, locationEnd, redirect === MATCH_ADD_SLASH, head.targetEnd);
+      headLength = encodeHead(res, conn.output, conn.keepAlive, 0, this.methodNames, conn.input, head.pathStart, locationEnd, redirect === MATCH_ADD_SLASH, head.targetEnd);
     } else {
-      headLength = encodeHead(res, conn.output, conn.keepAlive, length, this.table, null, 0, 0, false, 0);
+      headLength = encodeHead(res, conn.output, conn.keepAlive, length, this.methodNames, null, 0, 0, false, 0);
     }
     if (headLength < 0) {
       // The handler's headers do not fit the output area: answer 500 rather than a truncated head.
-      this.platform.log(`chipweb: response head for ${ctx.method} ${ctx.path} exceeds outputSize ${conn.output.length}`);
+      this.platform.log(`chipweb: the response head for ${ctx.method} ${ctx.path} is invalid (a header name that is not a token, a control character in a value) or longer than outputSize ${conn.output.length}`);
       this.counters.errors++;
       res.reset();
       res.status = 500;
       length = 0;
       conn.keepAlive = false;
-      headLength = encodeHead(res, conn.output, false, 0, this.table, null, 0, 0, false, 0);
+      headLength = encodeHead(res, conn.output, false, 0, this.methodNames, null, 0, 0, false, 0);
     }
     this.counters.responses[(res.status / 100) | 0]++;
     conn.outPos = 0;
@@ -594,7 +602,7 @@ export class Server implements SocketHandler, StreamSink {
     conn.bodyString = '';
     conn.bodyChar = 0;
     conn.bodyBytes = null;
-    if (!ctx.isHead && length > 0) {
+    if (!ctx.isHead && length > 0 && statusHasBody(res.status)) {
       if (res.bodyKind === BODY_STRING) {
         const next = encodeUtf8(res.bodyString, 0, conn.output, headLength, conn.output.length);
         conn.outLen = lastEncodeEnd();
@@ -723,7 +731,11 @@ export class Server implements SocketHandler, StreamSink {
       conn.socket.close();
       conn.socket = null;
     }
-    if (conn.state === HANDLER && conn.awaiting >= 0) {
+    if (conn.awaiting >= 0) {
+      // An async chain still holds this slot's Context (in any state: a
+      // stream or an abandoned answer may be waiting on the socket): free
+      // the slot only when it settles, so nothing it writes reaches the
+      // next connection.
       conn.orphaned = true;
       conn.state = FREE;
       return;
@@ -751,6 +763,7 @@ export class Server implements SocketHandler, StreamSink {
     conn.bodyBytes = null;
     conn.streaming = false;
     conn.streamEnding = false;
+    conn.rawStream = false;
     conn.ctx.generation++; // late writes from a stream or handler now miss
     conn.ctx.res.reset();
     this.pool.release(conn.slot);
@@ -781,7 +794,10 @@ export class Server implements SocketHandler, StreamSink {
   beginStream(c: Context): void {
     const conn = this.connections[c.slot];
     if (conn.socket === null) return;
-    const headLength = encodeHead(c.res, conn.output, conn.keepAlive, -1, this.table, null, 0, 0, false, 0);
+    // HTTP/1.0 has no chunked encoding: the body ends when the connection does.
+    conn.rawStream = conn.head.minorVersion === 0;
+    if (conn.rawStream) conn.keepAlive = false;
+    const headLength = encodeHead(c.res, conn.output, conn.keepAlive, conn.rawStream ? -2 : -1, this.methodNames, null, 0, 0, false, 0);
     this.counters.responses[(c.res.status / 100) | 0]++;
     conn.outPos = 0;
     conn.outLen = headLength > 0 ? headLength : 0;
@@ -794,22 +810,28 @@ export class Server implements SocketHandler, StreamSink {
   writeStream(c: Context, data: string | Uint8Array): boolean {
     const conn = this.connections[c.slot];
     if (conn.socket === null || !conn.streaming || conn.streamEnding || conn.outPos < conn.outLen || conn.bodyBytes !== null) return false;
+    if (c.isHead) return true; // HEAD: the head only
     const out = conn.output;
     const length = typeof data === 'string' ? utf8Length(data, 0) : data.length;
     if (length === 0) return true;
     if (length + 16 > out.length) return false;
-    let p = writeHex(out, 0, length);
-    out[p++] = 13;
-    out[p++] = 10;
+    let p = 0;
+    if (!conn.rawStream) {
+      p = writeHex(out, 0, length);
+      out[p++] = 13;
+      out[p++] = 10;
+    }
     if (typeof data === 'string') {
       encodeUtf8(data, 0, out, p, out.length);
       p = lastEncodeEnd();
     } else {
-      out.set(data, p);
-      p += data.length;
+      for (let i = 0; i < length; i++) out[p + i] = data[i];
+      p += length;
     }
-    out[p++] = 13;
-    out[p++] = 10;
+    if (!conn.rawStream) {
+      out[p++] = 13;
+      out[p++] = 10;
+    }
     conn.outPos = 0;
     conn.outLen = p;
     if (!this.flush(conn)) return true;
@@ -823,14 +845,15 @@ export class Server implements SocketHandler, StreamSink {
     if (conn.socket === null || !conn.streaming || conn.streamEnding) return;
     conn.streamEnding = true;
     const out = conn.output;
+    // No last chunk for HEAD (no body) or HTTP/1.0 (closing the connection ends the body).
+    const lastChunk = !c.isHead && !conn.rawStream;
     if (conn.outPos < conn.outLen) {
-      // Append the last chunk behind what is still queued.
-      if (conn.outLen + 5 <= out.length) conn.outLen = writeLastChunk(out, conn.outLen);
-      else conn.keepAlive = false;
+      // Behind what is still queued; it fits, as writeStream leaves 16 bytes of room.
+      if (lastChunk) conn.outLen = writeLastChunk(out, conn.outLen);
       return;
     }
     conn.outPos = 0;
-    conn.outLen = writeLastChunk(out, 0);
+    conn.outLen = lastChunk ? writeLastChunk(out, 0) : 0;
     if (conn.state === HANDLER) return; // respond() runs when the chain returns
     if (this.flush(conn)) {
       this.finish(conn);
@@ -841,17 +864,9 @@ export class Server implements SocketHandler, StreamSink {
 
 const EMPTY: readonly string[] = [];
 
-const STANDARD = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE'];
-
 /** Methods the server knows even without a route for them (405/404 rather than 501). */
 function isStandardMethodBytes(bytes: Uint8Array, start: number, end: number): boolean {
-  for (let i = 0; i < STANDARD.length; i++) if (equalsAscii(bytes, start, end, STANDARD[i])) return true;
-  return false;
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.stack || error.message;
-  return String(error);
+  return standardMethodCode(bytes, start, end) >= 0 || equalsAscii(bytes, start, end, 'CONNECT') || equalsAscii(bytes, start, end, 'TRACE');
 }
 
 /** Creates a server for `app` on `platform` and starts it. */

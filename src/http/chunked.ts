@@ -12,6 +12,8 @@
  * Never: allocate, or write at or beyond the raw read position.
  */
 
+import { hexValue } from './text.ts';
+
 const CR = 13;
 const LF = 10;
 
@@ -41,6 +43,7 @@ export class ChunkedDecoder {
   private state = SIZE;
   private remaining = 0;
   private digits = 0;
+  private sizeEnded = false;
 
   /** Starts decoding a body whose first raw byte is at `bodyStart`. */
   reset(bodyStart: number): void {
@@ -49,6 +52,7 @@ export class ChunkedDecoder {
     this.state = SIZE;
     this.remaining = 0;
     this.digits = 0;
+    this.sizeEnded = false;
   }
 
   /**
@@ -63,7 +67,8 @@ export class ChunkedDecoder {
       const b = bytes[p];
       switch (this.state) {
         case SIZE: {
-          const v = hex(b);
+          const v = hexValue(b);
+          if (v >= 0 && this.sizeEnded) return -400; // "1 2": digits after whitespace
           if (v >= 0) {
             if (++this.digits > 7) return -413;
             this.remaining = this.remaining * 16 + v;
@@ -75,7 +80,10 @@ export class ChunkedDecoder {
           } else if (b === CR) {
             this.state = SIZE_LF;
             p++;
-          } else if (b === 32 || b === 9) p++; // BWS before extension
+          } else if (b === 32 || b === 9) {
+            this.sizeEnded = true; // BWS before an extension: no more digits
+            p++;
+          }
           else return -400;
           break;
         }
@@ -112,6 +120,7 @@ export class ChunkedDecoder {
           if (b !== LF) return -400;
           this.state = SIZE;
           this.digits = 0;
+          this.sizeEnded = false;
           p++;
           break;
         case TRAILER_START:
@@ -141,13 +150,6 @@ export class ChunkedDecoder {
     this.bodyEnd = w;
     return this.state === DONE ? CHUNKED_DONE : CHUNKED_INCOMPLETE;
   }
-}
-
-function hex(b: number): number {
-  if (b >= 48 && b <= 57) return b - 48;
-  const l = b | 0x20;
-  if (l >= 97 && l <= 102) return l - 87;
-  return -1;
 }
 
 /** Writes the last chunk and the empty trailer ("0\r\n\r\n") at `p`; returns the new position. */

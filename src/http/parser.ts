@@ -44,6 +44,11 @@ const TOKEN = new Uint8Array(128);
   for (let i = 0; i < extra.length; i++) TOKEN[extra.charCodeAt(i)] = 1;
 })();
 
+/** True for a byte that may appear in a token (method, header name). */
+export function isTokenByte(b: number): boolean {
+  return b < 128 && TOKEN[b] === 1;
+}
+
 /** Connection header flags. */
 export const CONNECTION_CLOSE = 1;
 /** Connection: keep-alive was sent (matters for HTTP/1.0). */
@@ -140,7 +145,7 @@ export function parseHead(bytes: Uint8Array, filled: number, capacity: number, h
   // Find the end of the request line first, so an overlong URI gets 414.
   let lineEnd = -1;
   const lineLimit = start + limits.maxRequestLine;
-  for (let i = head.methodEnd > 0 ? head.methodEnd : start; i < filled; i++) {
+  for (let i = head.methodEnd > start ? head.methodEnd : start; i < filled; i++) {
     if (bytes[i] === LF) {
       lineEnd = i;
       break;

@@ -8,7 +8,7 @@
  *
  * Never: concatenate strings or create arrays per response.
  */
-import { methodName } from '../router/index.ts';
+import { isTokenByte } from './parser.ts';
 import { knownStatusCodes, reasonPhrase, statusHasBody } from './status.ts';
 import { atEnd, encodeUtf8, lastEncodeEnd, utf8Length, writeAscii, writeAsciiBounded, writeDecimal } from './text.ts';
 
@@ -136,6 +136,15 @@ export class ResponseState {
 const charCodeAt = String.prototype.charCodeAt;
 
 /** Header names equal ignoring ASCII case (strings read with charCodeAt.call: see text.ts). */
+/** True when out[start..end) has no control character but HTAB (RFC 9110 field-value). */
+function validFieldValue(out: Uint8Array, start: number, end: number): boolean {
+  for (let k = start; k < end; k++) {
+    const b = out[k];
+    if ((b < 32 && b !== 9) || b === 127) return false;
+  }
+  return true;
+}
+
 function sameName(a: string, b: string): boolean {
   for (let i = 0; ; i++) {
     let x: number = charCodeAt.call(a, i);
@@ -150,12 +159,15 @@ function sameName(a: string, b: string): boolean {
 /**
  * Encodes the status line and headers of `res` into `out` from 0 and
  * returns the head's length, or -1 when it does not fit in `out`.
- * `bodyLength` is the Content-Length to announce (-1: chunked stream).
+ * `bodyLength` is the Content-Length to announce (-1: a chunked stream,
+ * -2: a stream that ends with the connection). Returns -1 as well when a
+ * header name is not a token or a value holds a control character (CR/LF
+ * injection), so the server answers 500 instead.
  * `location` bytes, when given, become a Location header: the span
  * [locationStart, locationEnd) plus '/' when `locationSlash`, then the bytes
  * from the end of the request path up to `queryEnd` (the query).
  */
-export function encodeHead(res: ResponseState, out: Uint8Array, keepAlive: boolean, bodyLength: number, table: Uint8Array, location: Uint8Array | null, locationStart: number, locationEnd: number, locationSlash: boolean, queryEnd: number): number {
+export function encodeHead(res: ResponseState, out: Uint8Array, keepAlive: boolean, bodyLength: number, methodNames: readonly string[], location: Uint8Array | null, locationStart: number, locationEnd: number, locationSlash: boolean, queryEnd: number): number {
   const limit = out.length;
   let p = 0;
   const line = STATUS_LINES[res.status];
@@ -170,8 +182,9 @@ export function encodeHead(res: ResponseState, out: Uint8Array, keepAlive: boole
   if (res.contentType !== '' && statusHasBody(res.status)) {
     if (p + CONTENT_TYPE.length + 2 > limit) return -1;
     out.set(CONTENT_TYPE, p);
-    p = writeAsciiBounded(out, p + CONTENT_TYPE.length, res.contentType, limit - 2);
-    if (p < 0) return -1;
+    const typeStart = p + CONTENT_TYPE.length;
+    p = writeAsciiBounded(out, typeStart, res.contentType, limit - 2);
+    if (p < 0 || !validFieldValue(out, typeStart, p)) return -1;
     out[p++] = 13;
     out[p++] = 10;
   }
@@ -191,7 +204,7 @@ export function encodeHead(res: ResponseState, out: Uint8Array, keepAlive: boole
     let first = true;
     for (let code = 0; code < 32; code++) {
       if ((res.allowMask & (1 << code)) === 0) continue;
-      const name = methodName(table, code);
+      const name = methodNames[code];
       if (p + 8 > limit) return -1;
       if (!first) {
         out[p++] = 44;
@@ -207,13 +220,18 @@ export function encodeHead(res: ResponseState, out: Uint8Array, keepAlive: boole
   for (let i = 0; i < res.headerCount; i++) {
     const name = res.headerNames[i];
     const value = res.headerValues[i];
+    const nameStart = p;
     p = writeAsciiBounded(out, p, name, limit - 4);
-    if (p < 0) return -1;
+    if (p < 0 || p === nameStart) return -1;
+    for (let k = nameStart; k < p; k++) if (!isTokenByte(out[k])) return -1;
     out[p++] = 58;
     out[p++] = 32;
+    const valueStart = p;
     const next = encodeUtf8(value, 0, out, p, limit - 2);
     if (!atEnd(value, next)) return -1;
     p = lastEncodeEnd();
+    // A CR or LF from user input would start a header of the attacker's choosing.
+    if (!validFieldValue(out, valueStart, p)) return -1;
     out[p++] = 13;
     out[p++] = 10;
   }
@@ -227,10 +245,10 @@ export function encodeHead(res: ResponseState, out: Uint8Array, keepAlive: boole
         out[p++] = 10;
       }
     }
-  } else {
+  } else if (bodyLength === -1) {
     out.set(CHUNKED, p);
     p += CHUNKED.length;
-  }
+  } // -2: the body ends when the connection closes (HTTP/1.0 streams)
   const connection = keepAlive ? CONNECTION_KEEP_ALIVE : CONNECTION_CLOSE;
   out.set(connection, p);
   p += connection.length;

@@ -37,6 +37,11 @@ const WINDOW = 64;
  */
 let ladder: Uint16Array[] | null = null;
 
+/** The UTF-16 code unit of `s` at `i`, or NaN past the end; never boxes `s` (see the file comment). */
+export function codeUnitAt(s: string, i: number): number {
+  return charCodeAt.call(s, i);
+}
+
 /** True when `s` has no char at index `i` (it has at most i chars). Never boxes `s`. */
 export function atEnd(s: string, i: number): boolean {
   const c: number = charCodeAt.call(s, i);
@@ -249,7 +254,8 @@ export function decodeLatin1(bytes: Uint8Array, start: number, end: number): str
   return codesToString(bytes, start, end);
 }
 
-function hexValue(b: number): number {
+/** The value of a hex digit byte, or -1. */
+export function hexValue(b: number): number {
   if (b >= 48 && b <= 57) return b - 48;
   const l = b | 0x20;
   if (l >= 97 && l <= 102) return l - 87;

@@ -18,6 +18,7 @@
  */
 import type { Context, Handler } from '../context.ts';
 import type { Platform } from '../platform.ts';
+import { codeUnitAt } from '../http/text.ts';
 
 /** How assets are answered. */
 export interface AssetOptions {
@@ -114,14 +115,17 @@ export function ifNoneMatch(c: Context, etag: string): boolean {
   const b = c.bytes;
   const start = head.headers[i * 4 + 2];
   const end = head.headers[i * 4 + 3];
-  const n = etag.length;
   for (let p = start; p < end; p++) {
     const ch = b[p];
     if (ch === 42) return true; // '*'
-    if (ch !== 34 || p + n > end) continue; // look at each quoted tag
+    if (ch !== 34) continue; // look at each quoted tag
+    // codeUnitAt, not etag.charCodeAt / etag.length: on XS those box the string.
     let same = true;
-    for (let k = 0; k < n; k++) {
-      if (b[p + k] !== etag.charCodeAt(k)) {
+    let k = 0;
+    for (; ; k++) {
+      const e = codeUnitAt(etag, k);
+      if (e !== e) break;
+      if (p + k >= end || b[p + k] !== e) {
         same = false;
         break;
       }

@@ -15,6 +15,7 @@
  * Never: allocate for an allowed request; never grow the table.
  */
 import type { Context, Handler } from '../context.ts';
+import { codeUnitAt } from '../http/text.ts';
 
 /** Options of rateLimit(). */
 export interface RateLimitOptions {
@@ -153,8 +154,11 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimiter {
 /** FNV-1a over the UTF-16 code units of `s`. */
 function hashOf(s: string): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
+  // codeUnitAt, not s.charCodeAt / s.length: on XS those box the string (2 heap slots a read).
+  for (let i = 0; ; i++) {
+    const c = codeUnitAt(s, i);
+    if (c !== c) break;
+    h ^= c;
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;

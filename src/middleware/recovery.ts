@@ -14,7 +14,7 @@
  * an error twice; never touch a response that is already streaming.
  */
 import type { Context, Handler } from '../context.ts';
-import { HttpError } from '../context.ts';
+import { describeError, HttpError } from '../context.ts';
 import { BODY_STREAM } from '../http/response.ts';
 
 /** Options of recovery(). */
@@ -54,14 +54,14 @@ export function recovery(options: RecoveryOptions = {}): Handler {
       return;
     }
     c.env.stats().errors++;
-    if (log) c.env.platform.log(`chipweb: recovered from handler error on ${c.method} ${c.path}: ${describe(error)}`);
+    if (log) c.env.platform.log(`chipweb: recovered from handler error on ${c.method} ${c.path}: ${describeError(error)}`);
     if (answered) return;
     c.res.reset();
     if (custom !== null) {
       try {
         custom(error, c);
       } catch (nested) {
-        if (log) c.env.platform.log(`chipweb: recovery handler failed: ${describe(nested)}`);
+        if (log) c.env.platform.log(`chipweb: recovery handler failed: ${describeError(nested)}`);
         c.res.reset();
       }
       if (c.res.committed) return;
@@ -84,7 +84,3 @@ export function recovery(options: RecoveryOptions = {}): Handler {
   };
 }
 
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.stack || error.message;
-  return String(error);
-}

@@ -8,7 +8,7 @@
 
 export {
   METHOD_GET, METHOD_HEAD, METHOD_POST, METHOD_PUT, METHOD_DELETE, METHOD_PATCH, METHOD_OPTIONS,
-  ANY_METHOD, MAX_METHOD_CODES, STANDARD_METHOD_COUNT,
+  ANY_METHOD, MAX_METHOD_CODES, STANDARD_METHOD_COUNT, STANDARD_METHOD_NAMES, standardMethodCode,
 } from './methods.ts';
 export { compileRoutes, routesHash, paramNames, RouteError } from './compile.ts';
 export type { RouteSpec } from './compile.ts';

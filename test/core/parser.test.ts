@@ -147,6 +147,12 @@ describe('parser: request heads', () => {
     expect(parseHead(buffer, 64, 64, head, { maxRequestLine: 256, maxHeaderBytes: 4096, maxHeaders: 8 })).to.equal(-431);
   });
 
+  it('skips a leading CRLF that arrives split across reads', () => {
+    const parsed = parsePieces('\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n', [1]);
+    expect(parsed.result).to.be.greaterThan(0);
+    expect(text(parsed.buffer, parsed.head.start, parsed.head.methodEnd)).to.equal('GET');
+  });
+
   it('waits while the head is incomplete', () => {
     expect(parsePieces('GET / HTTP/1.1\r\nHost: a\r\n', []).result).to.equal(HEAD_INCOMPLETE);
     expect(parsePieces('GET / HT', []).result).to.equal(HEAD_INCOMPLETE);
@@ -207,5 +213,7 @@ describe('parser: chunked bodies', () => {
     expect(decode('5\nhello\r\n', []).status).to.equal(-400);
     expect(decode('400\r\n', [], 100).status).to.equal(-413);
     expect(decode('ffffffff\r\n', []).status).to.equal(-413);
+    expect(decode('1 2\r\n' + 'x'.repeat(18) + '\r\n0\r\n\r\n', []).status).to.equal(-400); // digits after whitespace (smuggling)
+    expect(decode('5 ;ext\r\nhello\r\n0\r\n\r\n', []).status).to.equal(1); // whitespace before an extension is fine
   });
 });

@@ -285,6 +285,125 @@ describe('server state machine', () => {
     expect(message).to.match(/port 8080 is already in use/);
   });
 
+  it('never lets a stale chain write to the next connection of its slot', async () => {
+    const app = new App();
+    let resume = () => {};
+    app.get('/events', async (c) => {
+      c.stream('text/event-stream');
+      c.write('x'.repeat(200)); // more than the send buffer: the connection waits in WRITE
+      await new Promise<void>((resolve) => (resume = resolve));
+      c.text('stale answer from the old chain');
+    });
+    app.get('/', (c) => c.text('hi'));
+    const { platform, server } = await start(app, { slots: 1 }, { sendBufferSize: 150 });
+    const a = platform.connect('127.0.0.1', false);
+    a.send('GET /events HTTP/1.1\r\nHost: a\r\n\r\n');
+    a.end();
+    // The chain still holds the slot's context: the slot is not handed out yet.
+    expect(server.stats().slotsInUse).to.equal(1);
+    resume();
+    await settle();
+    expect(server.stats().slotsInUse).to.equal(0);
+    const b = platform.connect();
+    b.send(GET);
+    expect(b.takeText()).to.equal(HI);
+  });
+
+  it('closes a stream whose handler throws, and frees its slot', async () => {
+    const app = new App();
+    app.get('/s', (c) => {
+      c.stream('text/event-stream');
+      c.write('data: 1\n\n');
+      throw new Error('broken stream');
+    });
+    const { platform, server } = await start(app);
+    const client = platform.connect();
+    client.send('GET /s HTTP/1.1\r\nHost: a\r\n\r\n');
+    const text = client.takeText();
+    expect(text).to.contain('9\r\ndata: 1\n\n\r\n');
+    expect(text).to.not.contain('0\r\n\r\n'); // no last chunk: the client sees the stream fail
+    expect(client.closed).to.equal(true);
+    expect(server.stats().slotsInUse).to.equal(0);
+    expect(platform.logs.join('\n')).to.contain('broken stream');
+  });
+
+  it('answers HEAD on a streamed route with the head only, and goes on', async () => {
+    const app = new App();
+    app.get('/s', (c) => {
+      c.stream('text/event-stream');
+      c.write('data: 1\n\n');
+      c.end();
+    });
+    app.get('/', (c) => c.text('hi'));
+    const { platform } = await start(app);
+    const client = platform.connect();
+    client.send('HEAD /s HTTP/1.1\r\nHost: a\r\n\r\n' + GET);
+    expect(client.takeText()).to.equal('HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n' + HI);
+  });
+
+  it('streams to an HTTP/1.0 client without chunked encoding and closes at the end', async () => {
+    const app = new App();
+    app.get('/s', (c) => {
+      c.stream('text/plain');
+      c.write('hello ');
+      c.write('world');
+      c.end();
+    });
+    const { platform } = await start(app);
+    const client = platform.connect();
+    client.send('GET /s HTTP/1.0\r\n\r\n');
+    expect(client.takeText()).to.equal('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nhello world');
+    expect(client.closed).to.equal(true);
+  });
+
+  it('sends no body with 204 and 304, whatever the handler gave', async () => {
+    const app = new App();
+    app.get('/a', (c) => c.text('xyz', 204));
+    app.get('/b', (c) => c.text('abc', 304));
+    app.get('/', (c) => c.text('hi'));
+    const { platform } = await start(app);
+    const client = platform.connect();
+    client.send('GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n' + GET);
+    expect(client.takeText()).to.equal(
+      'HTTP/1.1 204 No Content\r\nConnection: keep-alive\r\n\r\n' + 'HTTP/1.1 304 Not Modified\r\nConnection: keep-alive\r\n\r\n' + HI,
+    );
+  });
+
+  it('refuses header values with CR/LF (response splitting) and bad header names: 500', async () => {
+    const app = new App();
+    app.get('/v', (c) => c.setHeader('X-Name', c.query('n') ?? '').text('v'));
+    app.get('/r', (c) => c.redirect(c.query('to') ?? '/'));
+    app.get('/n', (c) => c.setHeader('Bad Name', 'x').text('n'));
+    const { platform } = await start(app);
+    for (const target of ['/v?n=a%0D%0ASet-Cookie:%20evil=1', '/r?to=/%0D%0AX:1', '/n']) {
+      const client = platform.connect();
+      client.send(`GET ${target} HTTP/1.1\r\nHost: a\r\n\r\n`);
+      const text = client.takeText();
+      expect(text, target).to.match(/^HTTP\/1.1 500 Internal Server Error\r\n/);
+      expect(text, target).to.not.contain('evil');
+      client.end();
+    }
+    expect(platform.logs.length).to.equal(3);
+  });
+
+  it('stop() called twice resolves both calls once every slot is free', async () => {
+    const app = new App();
+    let finish = () => {};
+    app.get('/slow', async (c) => {
+      await new Promise<void>((resolve) => (finish = resolve));
+      c.text('done');
+    });
+    const { platform, server } = await start(app);
+    platform.connect().send('GET /slow HTTP/1.1\r\nHost: a\r\n\r\n');
+    let first = false;
+    let second = false;
+    server.stop(60000).then(() => (first = true));
+    server.stop(60000).then(() => (second = true));
+    finish();
+    await settle();
+    expect([first, second]).to.deep.equal([true, true]);
+  });
+
   it('serves 10,000 keep-alive requests with the same pool buffers and Context objects', async () => {
     const app = new App();
     app.get('/users/:id', (c) => c.text(c.param('id')));
