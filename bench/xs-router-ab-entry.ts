@@ -102,4 +102,19 @@ function runStub(rounds: number): ArrayBuffer {
   return out.buffer;
 }
 
-globalThis.abBench = { setup, check, runNew, runBase, runStub };
+/** Like runStub with the real methodCode. */
+function runCode(rounds: number): ArrayBuffer {
+  const s = spans;
+  let sum = 0;
+  const t0 = performance.now();
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < count; i++) {
+      sum += stubMatch(table, methodCode(table, bytes, s[i * 4], s[i * 4 + 1]), bytes, s[i * 4 + 2], s[i * 4 + 3], params);
+    }
+  }
+  out[0] = performance.now() - t0;
+  out[1] = sum;
+  return out.buffer;
+}
+
+globalThis.abBench = { setup, check, runNew, runBase, runStub, runCode };

@@ -1,7 +1,9 @@
 /**
  * A/B timing of matcher variants on XS: `npx tsx bench/xs-router-ab.ts [set] [batches]`
  * prints the working matcher's speed relative to bench/xs-router-baseline.ts
- * (a frozen copy of match.ts), best of interleaved ~100 ms batches.
+ * (a frozen copy of match.ts; refresh it with `git show REV:src/router/match.ts`
+ * and its imports pointed at the baseline copies), best of interleaved ~100 ms
+ * batches, and what the benchmark loop and methodCode cost alone.
  */
 import { join } from 'node:path';
 import { XsWorker } from '../host-sim/xs/worker.ts';
@@ -25,15 +27,18 @@ try {
   let bestNew = Infinity;
   let bestBase = Infinity;
   let bestStub = Infinity;
+  let bestCode = Infinity;
   for (let b = 0; b < batches; b++) {
     if (b % 4 === 0) bestStub = Math.min(bestStub, (await time('runStub', rounds)) / rounds);
+    if (b % 4 === 2) bestCode = Math.min(bestCode, (await time('runCode', rounds)) / rounds);
     bestBase = Math.min(bestBase, (await time('runBase', rounds)) / rounds);
     bestNew = Math.min(bestNew, (await time('runNew', rounds)) / rounds);
   }
   const perSec = (ms: number) => Math.round((requests.length * 1000) / ms);
   console.log(`table ${bytes} B, mismatches ${bad}; base ${perSec(bestBase)}/s, new ${perSec(bestNew)}/s, new/base ${(bestBase / bestNew).toFixed(3)}; ` +
     `per lookup: base ${((bestBase * 1e6) / requests.length).toFixed(0)} ns, new ${((bestNew * 1e6) / requests.length).toFixed(0)} ns, ` +
-    `harness+calls ${((bestStub * 1e6) / requests.length).toFixed(0)} ns`);
+    `harness+calls ${((bestStub * 1e6) / requests.length).toFixed(0)} ns, ` +
+    `with methodCode ${((bestCode * 1e6) / requests.length).toFixed(0)} ns`);
 } finally {
   await worker.close();
 }

@@ -273,20 +273,7 @@ function search(
  */
 export function matchRoute(table: Uint8Array, method: number, bytes: Uint8Array, start: number, end: number, params: Int32Array): number {
   const root = table[ROOT_OFFSET] | (table[ROOT_OFFSET + 1] << 8);
-  let found;
-  if (table[root] === 1 && start < end && bytes[start] === 47) {
-    // The root's only child is the '/' node (every path starts with '/'): start
-    // there, saving a step. Its label (often empty) is compared here.
-    const child = root + 3;
-    const stop = start + 1 + table[child + 1];
-    const label = child + 1 - start;
-    let q = start + 1;
-    if (stop <= end) while (q < stop && table[label + q] === bytes[q]) q++;
-    found = q !== stop ? MATCH_NOT_FOUND :
-      search(table, method, bytes, end, end, params, child, label + stop, stop, stop < end ? bytes[stop] : 63, 0);
-  } else {
-    found = search(table, method, bytes, end, end, params, root, root + 2, start, start < end ? bytes[start] : 63, 0);
-  }
+  const found = search(table, method, bytes, end, end, params, root, root + 2, start, start < end ? bytes[start] : 63, 0);
   if (found >= 0) return found;
   return probeTrailingSlash(table, method, bytes, start, end, params, root, found);
 }
@@ -372,8 +359,6 @@ export function allowedMethods(table: Uint8Array, bytes: Uint8Array, start: numb
  * with that method (such a request can only match "*" routes). Allocates nothing.
  */
 export function methodCode(table: Uint8Array, bytes: Uint8Array, start: number, end: number): number {
-  // GET, the common case, without a call.
-  if (end - start === 3 && bytes[start] === 71 && bytes[start + 1] === 69 && bytes[start + 2] === 84) return 0;
   const standard = standardMethodCode(bytes, start, end);
   if (standard >= 0) return standard;
   const length = end - start;

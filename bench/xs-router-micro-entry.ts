@@ -1,4 +1,9 @@
 export {};
+/**
+ * XS side of bench/xs-router-micro.ts: timings of single XS operations (loop
+ * step, typed-array read, block-scoped const, calls by argument count, label
+ * compare), in ns per operation, to guide matcher micro-optimisations.
+ */
 declare const performance: { now(): number };
 declare const globalThis: Record<string, unknown>;
 const out = new Float64Array(2);
@@ -12,8 +17,13 @@ function callLoop(n: number): number { let s = 0; for (let i = 0; i < n; i++) s 
 function callee3(a: number, b: number, c: number): number { return a; }
 function callLoop3(n: number): number { let s = 0; for (let i = 0; i < n; i++) s += callee3(i, 1, 2); return s; }
 const t = new Uint8Array(1024);
+const u = new Uint8Array(1024);
+/** n bytes compared in runs of 24, as the label loop does. */
+function compare24(n: number): number { let s = 0; let q = 0; let stop = 0; const label = 100; for (let r = 0; r < n; r += 24) { q = 0; stop = 24; while (q < stop && t[label + q] === u[q]) q++; s += q; } return s; }
+function compare24b(n: number): number { let s = 0; let q = 0; let stop = 0; const label = 100; for (let r = 0; r < n; r += 24) { q = 0; stop = 24; while (t[label + q] === u[q] && ++q < stop); s += q; } return s; }
+
 const fns: Record<string, (n: number) => number> = {
   empty: (n) => emptyLoop(n), read: (n) => readLoop(t, n), read2: (n) => readLoop2(t, n),
-  blockLet: (n) => blockLet(t, n), noLet: (n) => noLet(t, n), call11: (n) => callLoop(n), call3: (n) => callLoop3(n),
+  blockLet: (n) => blockLet(t, n), noLet: (n) => noLet(t, n), call11: (n) => callLoop(n), call3: (n) => callLoop3(n), compare24: (n) => compare24(n), compare24b: (n) => compare24b(n),
 };
 globalThis.micro = (name: string, n: number) => { const t0 = performance.now(); fns[name](n); return (performance.now() - t0) * 1e6 / n; };

@@ -1,6 +1,11 @@
-import { XsWorker } from '/work/main/host-sim/xs/worker.ts';
-import { bundleForXs } from '/work/main/host-sim/xs/bundle.ts';
-const { code } = await bundleForXs('/work/main/bench/xs-router-micro-entry.ts');
+/**
+ * Times single XS operations: `npx tsx bench/xs-router-micro.ts empty read read2 blockLet noLet call11 call3 compare24`
+ * (best of 8 rounds, ns per operation).
+ */
+import { join } from 'node:path';
+import { XsWorker } from '../host-sim/xs/worker.ts';
+import { bundleForXs, REPO_ROOT } from '../host-sim/xs/bundle.ts';
+const { code } = await bundleForXs(join(REPO_ROOT, 'bench', 'xs-router-micro-entry.ts'));
 const w = await XsWorker.start();
 await w.evaluate(code);
 const names = process.argv.slice(2);
