@@ -161,16 +161,7 @@ export function lastEncodeEnd(): number {
 
 /** Writes an ASCII string (no checks) at `pos`; returns the new position. */
 export function writeAscii(out: Uint8Array, pos: number, s: string): number {
-  for (let base = 0; ; base += WINDOW) {
-    const piece = windowAt(s, base);
-    let j = 0;
-    for (; ; j++) {
-      const c: number = charCodeAt.call(piece, j);
-      if (c !== c) break;
-      out[pos++] = c;
-    }
-    if (j < WINDOW) return pos;
-  }
+  return writeAsciiBounded(out, pos, s, 0x7fffffff);
 }
 
 /** Like writeAscii, but returns -1 (having written part of it) when `s` does not fit before `limit`. */
