@@ -1,6 +1,8 @@
 /**
  * The `chipweb` command: parses the subcommand and hands over to the module
  * that does the work. Imported by nothing.
+ *
+ * Never: do a command's work here; an unknown command gets the usage and exit code 2.
  */
 
 const USAGE = `usage: chipweb <command> [options]
