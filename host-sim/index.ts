@@ -5,6 +5,7 @@
  */
 export { simulate } from './simulate.ts';
 export type { Simulation, SimulateOptions } from './simulate.ts';
+export { loadMatcher } from './matcher.ts';
 export { NodePlatform } from './node-platform.ts';
 export type { NodePlatformOptions } from './node-platform.ts';
 export { MemoryPlatform, MemoryClient } from './memory-platform.ts';

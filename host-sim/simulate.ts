@@ -8,6 +8,7 @@ import type { App } from '../src/app.ts';
 import { Server } from '../src/server.ts';
 import type { ServerOptions, ServerStats } from '../src/server.ts';
 import { NodePlatform } from './node-platform.ts';
+import { loadMatcher } from './matcher.ts';
 import type { NodePlatformOptions } from './node-platform.ts';
 
 /** Options of simulate(): the server's and the Node platform's. */
@@ -35,7 +36,9 @@ export async function simulate(app: App, options: SimulateOptions = {}): Promise
   // A simulated device keeps its Wi-Fi settings in this platform's store, as the board's does in Preference.
   const device = options.device as { attach?: (platform: NodePlatform) => unknown } | null | undefined;
   if (device && typeof device.attach === 'function') device.attach(platform);
-  const server = new Server(app, platform, { host: '127.0.0.1', ...options });
+  // Route with the generated matcher, as the board does.
+  const routeMatcher = options.routeMatcher ?? loadMatcher(app.compile(options.routeTable).table);
+  const server = new Server(app, platform, { host: '127.0.0.1', ...options, routeMatcher });
   await server.start();
   const port = server.listeningPort;
   const host = options.host ?? '127.0.0.1';

@@ -28,8 +28,9 @@ import { Pool } from './pool.ts';
 import type { Listener, Platform, Socket, SocketHandler, TimerHandle } from './platform.ts';
 import {
   allowedMethods, MATCH_ADD_SLASH, MATCH_METHOD_NOT_ALLOWED, MATCH_REMOVE_SLASH, matchRoute, maxParams,
-  METHOD_GET, METHOD_HEAD, methodCode, methodName, standardMethodCode,
+  METHOD_GET, METHOD_HEAD, methodCode, methodName, standardMethodCode, tableHash,
 } from './router/index.ts';
+import type { GeneratedMatcher } from './router/index.ts';
 
 /** What to do when a connection arrives and every slot is taken. */
 export type OverflowPolicy = 'reject' | 'evict-idle';
@@ -70,6 +71,12 @@ export interface ServerOptions {
   tick?: number;
   /** A route table compiled at build time (from flash); checked against the app's routes. */
   routeTable?: Uint8Array;
+  /**
+   * The route table's search as code (router/generate.ts), which `chipweb
+   * build` preloads into flash: the same answers as the table walk, faster
+   * on XS. Must come from the same table (checked by hash).
+   */
+  routeMatcher?: GeneratedMatcher;
   /** The board's device (or its simulated twin), given to handlers as `c.env.device`. */
   device?: Device | null;
 }
@@ -114,6 +121,7 @@ export class Server implements SocketHandler, StreamSink {
   readonly env: Env;
   private readonly app: CompiledApp;
   private readonly table: Uint8Array;
+  private readonly matcher: GeneratedMatcher | undefined;
   private readonly limits: HeadLimits;
   private readonly connections: Connection[] = [];
   private readonly maxBody: number;
@@ -143,6 +151,11 @@ export class Server implements SocketHandler, StreamSink {
     this.platform = platform;
     this.app = app.compile(options.routeTable);
     this.table = this.app.table;
+    const matcher = options.routeMatcher;
+    if (matcher !== undefined && matcher.hash !== tableHash(this.table)) {
+      throw new Error(`server: the route matcher was generated from another route table (matcher hash ${matcher.hash}, table hash ${tableHash(this.table)}); rebuild with 'chipweb build'`);
+    }
+    this.matcher = matcher;
     const slots = options.slots ?? 4;
     const slotSize = options.slotSize ?? 4096;
     const outputSize = options.outputSize ?? 1024;
@@ -438,7 +451,7 @@ export class Server implements SocketHandler, StreamSink {
     conn.state = HANDLER;
 
     let route: number;
-    if (ctx.methodCode !== 255) route = matchRoute(this.table, ctx.methodCode, conn.input, head.pathStart, head.pathEnd, ctx.paramSpans);
+    if (ctx.methodCode !== 255) route = matchRoute(this.table, ctx.methodCode, conn.input, head.pathStart, head.pathEnd, ctx.paramSpans, this.matcher);
     else route = allowedMethods(this.table, conn.input, head.pathStart, head.pathEnd) !== 0 ? MATCH_METHOD_NOT_ALLOWED : -1;
     if (route >= 0) {
       ctx.paramNames = app.params[route];

@@ -17,3 +17,5 @@ export {
   MATCH_NOT_FOUND, MATCH_METHOD_NOT_ALLOWED, MATCH_ADD_SLASH, MATCH_REMOVE_SLASH,
   matchRoute, allowedMethods, methodCode, methodName, routeCount, paramCount, maxParams, tableHash,
 } from './match.ts';
+export type { GeneratedMatcher } from './match.ts';
+export { generateMatcher } from './generate.ts';

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { matchRoute, maxParams, methodCode } from '../../src/router/index.ts';
-import type { RouteSpec } from '../../src/router/index.ts';
+import type { GeneratedMatcher, RouteSpec } from '../../src/router/index.ts';
 
 /** The four benchmark route sets (bench/routes, a copy of ../shared/bench/routes). */
 export const ROUTE_SET_NAMES = ['github', 'static', 'gplus', 'parse'] as const;
@@ -29,17 +29,18 @@ export interface Lookup {
 }
 
 /**
- * Looks `path` up for `method` (a name). The path is placed in the middle of a
+ * Looks `path` up for `method` (a name), with the table walk or, given
+ * `matcher`, the generated code. The path is placed in the middle of a
  * larger buffer, as a request line, so offsets must be honoured.
  */
-export function lookup(table: Uint8Array, method: string, path: string, paramTotal = -1): Lookup {
+export function lookup(table: Uint8Array, method: string, path: string, paramTotal = -1, matcher?: GeneratedMatcher): Lookup {
   const line = encoder.encode(`${method} ${path} HTTP/1.1\r\nHost: x\r\n`);
   const methodEnd = method.length;
   const start = methodEnd + 1;
   const end = start + encoder.encode(path).length;
   const code = methodCode(table, line, 0, methodEnd);
   const params = new Int32Array(2 * Math.max(1, maxParams(table)));
-  const route = matchRoute(table, code, line, start, end, params);
+  const route = matchRoute(table, code, line, start, end, params, matcher);
   const decoder = new TextDecoder();
   const values: string[] = [];
   if (route >= 0) {

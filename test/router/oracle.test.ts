@@ -8,12 +8,14 @@
  * leading slash), and HEAD gets the GET route of every path without a HEAD
  * route (find-my-way's exposeHeadRoutes, as Fastify uses it). Request paths
  * avoid '%' (find-my-way decodes params, chipweb hands them over raw).
+ * Both of chipweb's matchers run: the table walk and the generated code.
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
 import FindMyWay from 'find-my-way';
 import { compileRoutes, allowedMethods, methodName, paramNames, MATCH_ADD_SLASH, MATCH_METHOD_NOT_ALLOWED, MATCH_NOT_FOUND, MATCH_REMOVE_SLASH } from '../../src/router/index.ts';
 import type { RouteSpec } from '../../src/router/index.ts';
+import { loadMatcher } from '../../host-sim/matcher.ts';
 import { bytesOf, lookup } from './helpers.ts';
 
 const METHODS = ['GET', 'POST', 'PUT', 'HEAD'] as const;
@@ -85,11 +87,12 @@ describe('router: differential test against find-my-way', () => {
       for (const [method, path] of routes) {
         all.push([method, path.replace(/:p\d+/g, 'new').replace('*w', 'a/b')] as const);
       }
-      for (const [method, target] of all) {
+      const generated = loadMatcher(table);
+      for (const [method, target] of all) for (const matcher of [undefined, generated]) {
         const path = target.split('?')[0];
-        const got = lookup(table, method, target, 8);
+        const got = lookup(table, method, target, 8, matcher);
         const want = oracle(method, target);
-        const what = `${method} ${target} in ${JSON.stringify(routes)}`;
+        const what = `${matcher ? 'generated' : 'table walk'}: ${method} ${target} in ${JSON.stringify(routes)}`;
         if (want) {
           expect({ route: got.route, params: got.params.slice(0, want.params.length) }, what).to.deep.equal(want);
           continue;
