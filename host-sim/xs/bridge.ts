@@ -56,10 +56,12 @@ export async function serveOnXs(entry: string, options: SimulateOptions = {}): P
       `import app from ${JSON.stringify(resolve(entry))};`,
       `import { Server } from './src/server.ts';`,
       `import { HostedPlatform } from './host-sim/xs/hosted-platform.ts';`,
+      `import { loadMatcher } from './host-sim/matcher.ts';`,
       `installDriver(async () => {`,
       `  if (!app || typeof app.compile !== 'function') throw new Error('the entry must export a chipweb App as its default export');`,
       `  const platform = new HostedPlatform({ sendBufferSize: ${JSON.stringify(options.sendBufferSize ?? 8192)} });`,
-      `  const server = new Server(app, platform, ${JSON.stringify(serverOptions)});`,
+      // Routed by the generated matcher, as on a board built by chipweb build.
+      `  const server = new Server(app, platform, { ...${JSON.stringify(serverOptions)}, routeMatcher: loadMatcher(app.compile().table) });`,
       `  await server.start();`,
       `  return { platform, server };`,
       `});`,

@@ -7,6 +7,7 @@
  */
 import { Server } from '../../src/server.ts';
 import { MemoryPlatform } from '../../host-sim/memory-platform.ts';
+import { loadMatcher } from '../../host-sim/matcher.ts';
 import { conformanceApp } from './app.ts';
 import type { ConformanceCase } from './cases.ts';
 
@@ -20,10 +21,16 @@ export interface CaseResult {
   slotsInUse: number;
 }
 
-/** A server on a memory platform running the conformance app. */
-export async function startConformanceServer(): Promise<{ platform: MemoryPlatform; server: Server }> {
+/**
+ * A server on a memory platform running the conformance app; `generated`:
+ * routing with the generated matcher (as a board built by `chipweb build`
+ * does) rather than the table walk.
+ */
+export async function startConformanceServer(generated = false): Promise<{ platform: MemoryPlatform; server: Server }> {
   const platform = new MemoryPlatform();
-  const server = new Server(conformanceApp(), platform, { slots: 2, slotSize: 2048, outputSize: 512 });
+  const app = conformanceApp();
+  const routeMatcher = generated ? loadMatcher(app.compile().table) : undefined;
+  const server = new Server(app, platform, { slots: 2, slotSize: 2048, outputSize: 512, routeMatcher });
   await server.start();
   return { platform, server };
 }

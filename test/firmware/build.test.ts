@@ -173,6 +173,14 @@ describe('firmware: chipweb build', function () {
       expect(tableHash(table)).to.equal(routesHash(routes));
     });
 
+    it('preloads the route matcher generated from the same table with the core, not with the app', async () => {
+      const { out, routes, manifest } = await built('esp32');
+      const preload = (manifest as { preload: string[] }).preload;
+      const holding = readdirSync(out).filter((f) => f.endsWith('.js') && readFileSync(join(out, f), 'utf8').includes(`hash:${routesHash(routes)},search:function(`));
+      expect(holding).to.have.length(1);
+      expect(preload).to.include(holding[0].replace(/\.js$/, ''));
+    });
+
     it('gzips assets with strong ETags, keeps incompressible ones raw, and names them so mcconfig leaves them alone', async () => {
       const { out, assets: packed } = await built('esp32');
       const files = readdirSync(join(out, 'resources')).sort();
