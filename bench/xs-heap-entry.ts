@@ -3,7 +3,7 @@
  * xsnap worker by bench/xs-heap.ts): a chipweb Server with a small app on
  * the allocation-free bench platform, plus the pieces of its request path
  * callable one by one, so the host can count the heap slots each leaves
- * behind:
+ * behind (routing with the generated matcher, as a built board does):
  *   stage 'p'  parse only (parseHead over the request bytes)
  *   stage 'r'  parse + route (methodCode, matchRoute, allowedMethods on 405)
  *   stage 'f'  the full request through the server (response in the sink)
@@ -21,6 +21,7 @@ import { allowedMethods, MATCH_METHOD_NOT_ALLOWED, matchRoute, methodCode } from
 import { BODY_STRING, encodeHead, ResponseState, TYPE_TEXT } from '../src/http/response.ts';
 import { decodeComponent, encodeUtf8, utf8Length } from '../src/http/text.ts';
 import { BenchPlatform } from '../host-sim/xs/bench-platform.ts';
+import { loadMatcher } from '../host-sim/matcher.ts';
 
 declare const performance: { now(): number };
 declare function gc(): void;
@@ -47,10 +48,12 @@ app.get('/api/status', (c) => c.json(statusObject()));
 
 const SLOT_SIZE = 4096;
 const platform = new BenchPlatform();
-const server = new Server(app, platform, { slots: 4, slotSize: SLOT_SIZE, outputSize: 1024 });
+const table = app.compile().table;
+// The board's router: the table's search as code (evaluated here from the source chipweb build preloads).
+const matcher = loadMatcher(table);
+const server = new Server(app, platform, { slots: 4, slotSize: SLOT_SIZE, outputSize: 1024, routeMatcher: matcher });
 void server.start().then(() => platform.connect());
 
-const table = app.compile().table;
 const limits: HeadLimits = { maxRequestLine: 1024, maxHeaderBytes: 2048, maxHeaders: 32 };
 const head = new RequestHead(limits.maxHeaders);
 const params = new Int32Array(64);
@@ -82,7 +85,7 @@ function parseAndRoute(bytes: Uint8Array): number {
   if (end === HEAD_INCOMPLETE || end < 0) return end;
   const code = methodCode(table, bytes, head.start, head.methodEnd);
   if (code < 0) return -1;
-  const route = matchRoute(table, code, bytes, head.pathStart, head.pathEnd, params);
+  const route = matchRoute(table, code, bytes, head.pathStart, head.pathEnd, params, matcher);
   if (route === MATCH_METHOD_NOT_ALLOWED) return allowedMethods(table, bytes, head.pathStart, head.pathEnd);
   return route;
 }
@@ -115,7 +118,8 @@ const UNITS: [string, () => unknown][] = [
   ['methodCode GET', () => methodCode(table, getBytes, 0, 3)],
   ['methodCode POST', () => methodCode(table, postBytes, 0, 4)],
   ['methodCode DELETE', () => methodCode(table, deleteBytes, 0, 6)],
-  ['matchRoute GET /', () => matchRoute(table, 0, rootPath, 0, 1, params)],
+  ['matchRoute GET /', () => matchRoute(table, 0, rootPath, 0, 1, params, matcher)],
+  ['matchRoute GET / (table walk)', () => matchRoute(table, 0, rootPath, 0, 1, params)],
   ['utf8Length("hello") (res.bodyLength)', () => utf8Length(sample, 0)],
   ['encodeHead 200 text/plain, 5-byte body', () => {
     res.reset();

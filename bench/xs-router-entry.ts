@@ -1,7 +1,9 @@
 /**
  * XS side of the router benchmark (bundled into one IIFE and evaluated in an
- * xsnap worker by bench/xs-router.ts): chipweb's compiled table walk against
- * the linear RegExp router (bench/xs-regexp-router.ts) on the same requests,
+ * xsnap worker by bench/xs-router.ts): chipweb's router, as a board built by
+ * `chipweb build` runs it (the generated matcher, evaluated here from the
+ * source the build preloads) and as the plain table walk, against the
+ * linear RegExp router (bench/xs-regexp-router.ts) on the same requests,
  * timed inside XS with `performance.now()` so no pipe traffic is counted.
  *
  * chipweb's router gets what the server has: the request line's bytes in a
@@ -11,12 +13,15 @@
  * Never: allocate in the timed loops beyond what each router itself does.
  */
 import { compileRoutes, matchRoute, methodCode } from '../src/router/index.ts';
+import type { GeneratedMatcher } from '../src/router/index.ts';
 import { RegExpRouter } from './xs-regexp-router.ts';
 
 declare const performance: { now(): number };
 declare const globalThis: Record<string, unknown>;
 
 let table = new Uint8Array(0);
+/** The generated matcher of `table` (see useMatcher). */
+let matcher: GeneratedMatcher | undefined;
 let params = new Int32Array(0);
 /** All request lines, "METHOD /path\n" after one another, as bytes. */
 let bytes = new Uint8Array(0);
@@ -55,45 +60,51 @@ function setup(routes: [string, string][], requests: [string, string][]): number
   return table.length;
 }
 
-/** One chipweb lookup of request i: method code from bytes, then the table walk. */
-function chipwebLookup(i: number): number {
+/** Installs the generated matcher of the table (the expression generateMatcher() wrote, evaluated by XS). */
+function useMatcher(generated: GeneratedMatcher): number {
+  matcher = generated;
+  return matcher.hash;
+}
+
+/** One chipweb lookup of request i, as the server does it: method code from bytes, then the search (generated, or the walk without `using`). */
+function chipwebLookup(i: number, using: GeneratedMatcher | undefined): number {
   const s = spans;
   const code = methodCode(table, bytes, s[i * 4], s[i * 4 + 1]);
-  return matchRoute(table, code, bytes, s[i * 4 + 2], s[i * 4 + 3], params);
+  return matchRoute(table, code, bytes, s[i * 4 + 2], s[i * 4 + 3], params, using);
 }
 
 /** Route index each router finds for each request (to check they agree with the expected route). */
-function check(): { chipweb: number[]; regexp: number[] } {
+function check(): { chipweb: number[]; walk: number[]; regexp: number[] } {
   const chipweb: number[] = [];
+  const walk: number[] = [];
   const regexp: number[] = [];
   for (let i = 0; i < count; i++) {
-    chipweb.push(chipwebLookup(i));
+    chipweb.push(chipwebLookup(i, matcher));
+    walk.push(chipwebLookup(i, undefined));
     regexp.push(regexpRouter.lookup(methods[i], paths[i]));
   }
-  return { chipweb, regexp };
+  return { chipweb, walk, regexp };
 }
 
-/** Looks every request up `rounds` times with chipweb's router; reply: [ms, checksum]. */
+/** Looks every request up `rounds` times with chipweb's generated matcher; reply: [ms, checksum]. */
 function runChipweb(rounds: number): ArrayBuffer {
+  const using = matcher;
   let sum = 0;
   const t0 = performance.now();
   for (let r = 0; r < rounds; r++) {
-    for (let i = 0; i < count; i++) sum += chipwebLookup(i);
+    for (let i = 0; i < count; i++) sum += chipwebLookup(i, using);
   }
   out[0] = performance.now() - t0;
   out[1] = sum;
   return out.buffer;
 }
 
-/** Like runChipweb, with each method code computed beforehand: the table walk alone. */
+/** Like runChipweb with the table walk instead of the generated code. */
 function runChipwebWalk(rounds: number): ArrayBuffer {
-  const codes = new Int32Array(count);
-  for (let i = 0; i < count; i++) codes[i] = methodCode(table, bytes, spans[i * 4], spans[i * 4 + 1]);
-  const s = spans;
   let sum = 0;
   const t0 = performance.now();
   for (let r = 0; r < rounds; r++) {
-    for (let i = 0; i < count; i++) sum += matchRoute(table, codes[i], bytes, s[i * 4 + 2], s[i * 4 + 3], params);
+    for (let i = 0; i < count; i++) sum += chipwebLookup(i, undefined);
   }
   out[0] = performance.now() - t0;
   out[1] = sum;
@@ -113,16 +124,18 @@ function runRegExp(rounds: number): ArrayBuffer {
   return out.buffer;
 }
 
-globalThis.routerBench = { setup, check, runChipweb, runChipwebWalk, runRegExp };
+globalThis.routerBench = { setup, useMatcher, check, runChipweb, runChipwebWalk, runRegExp };
 
 /**
  * Commands for heap counting (one byte): 'n' does nothing, 'c' looks every
- * request up once with chipweb, 'r' once with the RegExp router. All answer
+ * request up once with chipweb's generated matcher, 'w' with its table walk,
+ * 'r' with the RegExp router. All answer
  * with the same preallocated buffer, so their only difference is the lookups.
  */
 globalThis.handleCommand = (command: ArrayBuffer): ArrayBuffer => {
   const op = new Uint8Array(command)[0];
   if (op === 99) return runChipweb(1);
+  if (op === 119) return runChipwebWalk(1);
   if (op === 114) return runRegExp(1);
   return out.buffer;
 };

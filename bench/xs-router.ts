@@ -1,18 +1,21 @@
 /**
- * Router lookups per second on XS: chipweb's table walk against a plain
- * linear RegExp router (what people write on Moddable today), on the GitHub
- * route set, in the same XS machine and the same run. Also the heap slots
- * one pass over the set allocates with each.
+ * Router lookups per second on XS: chipweb's router (the generated matcher a
+ * built board runs, and the plain table walk) against a plain linear RegExp
+ * router (what people write on Moddable today), on the GitHub route set, in
+ * the same XS machine and the same run. Also the heap slots one pass over
+ * the set allocates with each, and what the generated matcher takes in XS.
  *
  * Used by bench/xs.ts (`npm run bench:xs`); runnable alone with
  * `npx tsx bench/xs-router.ts`. Never: time anything on the Node side; the
  * clocks run inside XS.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XsWorker } from '../host-sim/xs/worker.ts';
 import { bundleForXs, REPO_ROOT } from '../host-sim/xs/bundle.ts';
 import { slotsPerCommand } from '../host-sim/xs/measure.ts';
+import { compileRoutes, generateMatcher } from '../src/router/index.ts';
 
 /** Directory of the route sets (bench/routes in the repo, or $CHIPWEB_ROUTES). */
 export function routesDir(): string {
@@ -34,28 +37,59 @@ export interface RouterFigures {
   set: string;
   routes: number;
   tableBytes: number;
+  /** Bytes of the generated matcher's source (what `chipweb build` puts into the core). */
+  matcherSourceBytes: number;
+  /** What the generated matcher takes in XS: the growth of a machine snapshot when it is defined. */
+  matcherXsBytes: number;
+  /** methodCode + matchRoute with the generated matcher: what a built board runs. */
   chipwebPerSecond: number;
-  /** The table walk alone (method codes computed beforehand). */
+  /** methodCode + matchRoute walking the table (no generated code). */
   walkPerSecond: number;
   regexpPerSecond: number;
+  /** chipweb / RegExp. */
   ratio: number;
+  /** Table walk / RegExp. */
+  walkRatio: number;
   chipwebSlotsPerPass: number;
+  walkSlotsPerPass: number;
   regexpSlotsPerPass: number;
   /** Requests the routers did not resolve to the route they were made from. */
-  mismatches: { chipweb: number; regexp: number };
+  mismatches: { chipweb: number; walk: number; regexp: number };
+}
+
+/** How much defining `expression` (kept alive) grows a snapshot of the XS machine. */
+async function xsBytesOf(worker: XsWorker, expression: string): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'chipweb-snapshot-'));
+  try {
+    await worker.evaluate('globalThis.sizeProbe = []; 0');
+    await worker.evaluate('globalThis.sizeProbe.push(0); 0');
+    await worker.gc();
+    const before = await worker.snapshot(join(dir, 'before.xss'));
+    await worker.evaluate(`globalThis.sizeProbe.push(${expression}); 0`);
+    await worker.gc();
+    const after = await worker.snapshot(join(dir, 'after.xss'));
+    await worker.evaluate('delete globalThis.sizeProbe; 0');
+    return after - before;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Runs the router comparison on XS for one route set. `budgetMs` is spent per router, in XS. */
 export async function benchRouterOnXs(set = 'github', budgetMs = 1500): Promise<RouterFigures> {
   const { routes, requests } = loadRouteSet(set);
   const { code } = await bundleForXs(join(REPO_ROOT, 'bench', 'xs-router-entry.ts'));
+  const matcherSource = generateMatcher(compileRoutes(routes));
   const worker = await XsWorker.start();
   try {
+    const matcherXsBytes = await xsBytesOf(worker, matcherSource);
     await worker.evaluate(code);
     const tableBytes = await worker.evaluateJson<number>(`routerBench.setup(${JSON.stringify(routes)}, ${JSON.stringify(requests)})`);
-    const found = await worker.evaluateJson<{ chipweb: number[]; regexp: number[] }>('routerBench.check()');
+    await worker.evaluate(`routerBench.useMatcher(${matcherSource}); 0`);
+    const found = await worker.evaluateJson<{ chipweb: number[]; walk: number[]; regexp: number[] }>('routerBench.check()');
     const mismatches = {
       chipweb: found.chipweb.filter((index, i) => index !== i).length,
+      walk: found.walk.filter((index, i) => index !== i).length,
       regexp: found.regexp.filter((index, i) => index !== i).length,
     };
 
@@ -91,16 +125,21 @@ export async function benchRouterOnXs(set = 'github', budgetMs = 1500): Promise<
 
     const noop = new Uint8Array([110]);
     const chipwebSlots = await slotsPerCommand(worker, new Uint8Array([99]), noop);
+    const walkSlots = await slotsPerCommand(worker, new Uint8Array([119]), noop);
     const regexpSlots = await slotsPerCommand(worker, new Uint8Array([114]), noop);
     return {
       set,
       routes: routes.length,
       tableBytes,
+      matcherSourceBytes: matcherSource.length,
+      matcherXsBytes,
       chipwebPerSecond,
       walkPerSecond,
       regexpPerSecond,
       ratio: chipwebPerSecond / regexpPerSecond,
+      walkRatio: walkPerSecond / regexpPerSecond,
       chipwebSlotsPerPass: chipwebSlots.slots,
+      walkSlotsPerPass: walkSlots.slots,
       regexpSlotsPerPass: regexpSlots.slots,
       mismatches,
     };

@@ -49,6 +49,8 @@ options:
   --template FILE   manifest template (default: chipweb's manifests/<target>.json)
   --name NAME       device name: <name>.local and the access point's name (default: the template's)
   --led-pin N       GPIO of the LED (default: the template's)
+  --router R        code (default): route with code generated from the route table,
+                    fastest on XS; table: walk the table alone, smallest in flash
   --quiet           print the size report only when the budget is exceeded
 
 Wi-Fi credentials come from CHIPWEB_SSID and CHIPWEB_PASSWORD, or from a
@@ -89,11 +91,20 @@ export interface BuildOptions {
   name?: string;
   /** LED pin override. */
   ledPin?: number;
+  /**
+   * 'code' (default): preload the matcher generated from the route table
+   * (router/generate.ts), fastest on XS; 'table': leave it out and walk the
+   * table, for the smallest flash use.
+   */
+  router?: RouterMode;
   /** Environment for credentials (default process.env). */
   env?: NodeJS.ProcessEnv;
   /** Folder holding .env (default cwd). */
   projectDir?: string;
 }
+
+/** How the board finds routes: generated code, or the table walk alone. */
+export type RouterMode = 'code' | 'table';
 
 /** What build() produced. */
 export interface BuildResult {
@@ -180,7 +191,7 @@ function coreSource(template: Template, assets: PackedAsset[], options: BuildOpt
   }
   for (const file of coreModules) lines.push(`import ${spec(file)};`);
   // The route table's search as code: preloaded, so its bytecode runs from flash.
-  lines.push(`export const ROUTE_MATCHER = ${generateMatcher(table)};`);
+  lines.push(`export const ROUTE_MATCHER = ${options.router === 'table' ? 'undefined' : generateMatcher(table)};`);
   lines.push(`export const BOARD = deepFreeze(${JSON.stringify(boardConfig(template, assets, options))});`, '');
   return lines.join('\n');
 }
@@ -347,7 +358,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const manifestPath = join(out, 'manifest.json');
   writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
 
-  const report = sizeReport(options.target, code, flash, template.budget, template.creation, generateMatcher(table).length);
+  const report = sizeReport(options.target, code, flash, template.budget, template.creation, options.router === 'table' ? 0 : generateMatcher(table).length);
   writeFileSync(join(out, 'size-report.json'), `${JSON.stringify({ ...report, routesHash: routesHash(routes) }, null, 2)}\n`);
   return { out, manifestPath, manifest, routes, assets, report, credentials: credentials.source, template, uiReport };
 }
@@ -397,6 +408,7 @@ export async function run(args: string[]): Promise<number> {
         template: { type: 'string' },
         name: { type: 'string' },
         'led-pin': { type: 'string' },
+        router: { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -427,9 +439,15 @@ export async function run(args: string[]): Promise<number> {
       return 2;
     }
   }
+  const router = (values.router ?? 'code') as string;
+  if (router !== 'code' && router !== 'table') {
+    console.error(`chipweb build: --router must be code or table, not '${router}'`);
+    return 2;
+  }
   try {
     const result = await build({
       entry,
+      router,
       target,
       out: values.out as string | undefined,
       assets: values['no-assets'] ? null : (values.assets as string | undefined),

@@ -155,7 +155,7 @@ export function formatReport(r: SizeReport): string {
   row('slot heap', m.slotHeap, `${fmt(m.heapSlots)} slots; framework ~${fmt(m.frameworkSlots)}, ~${fmt(m.heapSlotsFree)} left for the app and handlers`);
   row('stack', m.stack);
   row('keys', m.keys);
-  row('route table', m.routeTable, `in flash; its matcher is code in the core (${fmt(r.routeMatcher)} B of source)`);
+  row('route table', m.routeTable, r.routeMatcher > 0 ? `in flash; its matcher is code in the core (${fmt(r.routeMatcher)} B of source)` : 'in flash; walked by the core (--router table)');
   row('total', m.total, `of ${fmt(m.limit)} B (${pct}%) ${r.problems.length ? 'OVER BUDGET' : 'ok'}`);
   return lines.join('\n');
 }

@@ -163,6 +163,16 @@ export class XsWorker {
     return (await this.evaluate('gc()')).heapCount;
   }
 
+  /**
+   * Writes a snapshot of the whole XS machine to `path` (xsnap's `w`
+   * command) and resolves with its size in bytes. Comparing two snapshots
+   * tells how much a script's code and objects take in XS's own form.
+   */
+  async snapshot(path: string): Promise<number> {
+    const { reply } = await this.run(Buffer.from(`w${path}`, 'utf8'));
+    return Number(Buffer.from(reply).toString('latin1'));
+  }
+
   /** Asks the worker to quit and waits for the process to end. */
   async close(): Promise<void> {
     if (this.exited) return;

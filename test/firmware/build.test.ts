@@ -181,6 +181,15 @@ describe('firmware: chipweb build', function () {
       expect(preload).to.include(holding[0].replace(/\.js$/, ''));
     });
 
+    it('with --router table leaves the matcher out and routes by walking the table', async () => {
+      const result = await build({ entry: APP, target: 'esp32', out: join(tmp, 'walk'), assets: null, env: NO_CREDENTIALS, projectDir: tmp, router: 'table' });
+      const code = readdirSync(result.out).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(result.out, f), 'utf8')).join('\n');
+      expect(code).not.to.include(`hash:${routesHash(result.routes)}`);
+      expect(result.report.routeMatcher).to.equal(0);
+      expect(formatReport(result.report)).to.include('walked by the core (--router table)');
+      expect(await run([APP, '--target', 'esp32', '--router', 'fast'])).to.equal(2);
+    });
+
     it('gzips assets with strong ETags, keeps incompressible ones raw, and names them so mcconfig leaves them alone', async () => {
       const { out, assets: packed } = await built('esp32');
       const files = readdirSync(join(out, 'resources')).sort();
