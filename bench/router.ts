@@ -1,6 +1,7 @@
 /**
  * `npm run bench:router`: route lookups per second for chipweb's table walk
- * and the routers people compare against (find-my-way, Hono's RegExpRouter,
+ * ("chipweb"), its generated matcher ("chipweb code", what the simulator and
+ * a built board route with), and the routers people compare against (find-my-way, Hono's RegExpRouter,
  * TrieRouter, PatternRouter, LinearRouter), on the four route sets in
  * bench/routes (copied from ../shared/bench/routes), in one run; plus table sizes, the Gin-style
  * "GitHub all" figure, and the zero-allocation check (bench/router-alloc.ts).
@@ -25,7 +26,8 @@ import { TrieRouter } from 'hono/router/trie-router';
 import { PatternRouter } from 'hono/router/pattern-router';
 import { LinearRouter } from 'hono/router/linear-router';
 import { compileRoutes, matchRoute, methodCode, maxParams } from '../src/router/index.ts';
-import type { RouteSpec } from '../src/router/index.ts';
+import type { GeneratedMatcher, RouteSpec } from '../src/router/index.ts';
+import { loadMatcher } from '../host-sim/matcher.ts';
 
 const SETS = ['github', 'static', 'gplus', 'parse'] as const;
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -49,9 +51,13 @@ function loadSet(name: string): { routes: RouteSpec[]; requests: Request[] } {
   return { routes, requests };
 }
 
-/** chipweb: request lines in one buffer, spans in an Int32Array, params into a preallocated array. */
-function chipweb(routes: RouteSpec[], requests: Request[]): { contender: Contender; table: Uint8Array } {
+/**
+ * chipweb: request lines in one buffer, spans in an Int32Array, params into a
+ * preallocated array; with `generated`, matchRoute uses the table's generated matcher.
+ */
+function chipweb(routes: RouteSpec[], requests: Request[], generated: boolean): { contender: Contender; table: Uint8Array } {
   const table = compileRoutes(routes);
+  const matcher: GeneratedMatcher | undefined = generated ? loadMatcher(table) : undefined;
   const params = new Int32Array(2 * Math.max(1, maxParams(table)));
   const lines = requests.map(([method, path]) => `${method} ${path} HTTP/1.1\r\n`).join('');
   const bytes = new TextEncoder().encode(lines);
@@ -70,16 +76,16 @@ function chipweb(routes: RouteSpec[], requests: Request[]): { contender: Contend
       const start = spans[3 * i];
       const methodEnd = spans[3 * i + 1];
       const method = methodCode(table, bytes, start, methodEnd);
-      sum += matchRoute(table, method, bytes, methodEnd + 1, spans[3 * i + 2], params);
+      sum += matchRoute(table, method, bytes, methodEnd + 1, spans[3 * i + 2], params, matcher);
     }
     return sum;
   };
   for (let i = 0; i < count; i++) {
     const method = methodCode(table, bytes, spans[3 * i], spans[3 * i + 1]);
-    const found = matchRoute(table, method, bytes, spans[3 * i + 1] + 1, spans[3 * i + 2], params);
+    const found = matchRoute(table, method, bytes, spans[3 * i + 1] + 1, spans[3 * i + 2], params, matcher);
     if (found !== i) throw new Error(`chipweb: ${requests[i].join(' ')} -> ${found}, expected ${i}`);
   }
-  return { contender: { name: 'chipweb', pass }, table };
+  return { contender: { name: generated ? 'chipweb code' : 'chipweb', pass }, table };
 }
 
 function findMyWay(routes: RouteSpec[], requests: Request[]): Contender {
@@ -164,8 +170,8 @@ function main(): void {
   console.log(`${pad('set', 7, true)} ${pad('router', 14, true)} ${pad('lookups/s', 13)} ${pad('vs fastest peer', 16)}`);
   for (const set of SETS) {
     const { routes, requests } = loadSet(set);
-    const { contender, table } = chipweb(routes, requests);
-    const contenders: Contender[] = [contender];
+    const { contender, table } = chipweb(routes, requests, false);
+    const contenders: Contender[] = [contender, chipweb(routes, requests, true).contender];
     const skipped: string[] = [];
     for (const entry of [
       findMyWay(routes, requests),
@@ -181,7 +187,7 @@ function main(): void {
       for (const c of contenders) best.set(c.name, Math.max(best.get(c.name) ?? 0, measure(c)));
     }
     const perSecond = (name: string) => (best.get(name) as number) * requests.length;
-    const fastestPeer = Math.max(...contenders.slice(1).map((c) => perSecond(c.name)));
+    const fastestPeer = Math.max(...contenders.filter((c) => !c.name.startsWith('chipweb')).map((c) => perSecond(c.name)));
     for (const c of contenders) {
       console.log(`${pad(set, 7, true)} ${pad(c.name, 14, true)} ${pad(format(perSecond(c.name)), 13)} ${pad((perSecond(c.name) / fastestPeer).toFixed(2) + 'x', 16)}`);
       if (set === 'github') githubAll.push(`  ${pad(c.name, 14, true)} ${pad(format(1e9 / (best.get(c.name) as number)), 8)} ns/op`);
