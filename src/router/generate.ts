@@ -22,12 +22,20 @@
 import { ANY_METHOD_CODE, FLAG_INDEXED, FLAG_PARAM, FLAG_ROUTES, FLAG_WILDCARD, STATIC_COUNT_MASK } from './format.ts';
 import { METHOD_GET, METHOD_HEAD } from './methods.ts';
 import { MATCH_METHOD_NOT_ALLOWED, MATCH_NOT_FOUND, tableHash } from './match.ts';
+import { RouteError } from './compile.ts';
 
 const ROOT_OFFSET = 14;
 const SLASH = 47;
 const QUERY = 63;
 /** Static children at or below which the first byte is tested in a chain, not a binary decision tree. */
 const CHAIN_MAX = 3;
+/**
+ * Most nested blocks in generated code. The code nests about three blocks
+ * per node on a path (the GitHub set needs 50), and parsers recurse per
+ * block: V8 overflows its stack near 1,500 plain nested ifs. A deeper tree
+ * (hundreds of routes each one byte longer than the last) gets the walk.
+ */
+export const MAX_GENERATED_NESTING = 256;
 
 /** A node of a format-2 table, decoded. */
 interface DecodedNode {
@@ -108,11 +116,26 @@ function expression(position: Position, extra = 0): string {
  * probe: it returns the route index (params written as matchRoute writes
  * them), MATCH_METHOD_NOT_ALLOWED or MATCH_NOT_FOUND. Pass the evaluated
  * object to matchRoute (or to the Server as `routeMatcher`), which adds the
- * probe. The search allocates nothing.
+ * probe. The search allocates nothing. Throws RouteError when the code would
+ * nest more than MAX_GENERATED_NESTING blocks (the table walk has no such limit).
  */
 export function generateMatcher(table: Uint8Array): string {
   const lines: string[] = [];
-  const emit = (text: string) => lines.push(text);
+  let nesting = 0;
+  const emit = (text: string) => {
+    lines.push(text);
+    for (let i = 0; i < text.length; i++) {
+      const ch = text.charCodeAt(i);
+      if (ch === 123) nesting++;
+      else if (ch === 125) nesting--;
+    }
+    if (nesting > MAX_GENERATED_NESTING) {
+      throw new RouteError(
+        `the route tree is too deep for a generated matcher (more than ${MAX_GENERATED_NESTING} nested blocks; ` +
+          'long chains of routes that each extend the previous one by a few bytes): route with the table walk (chipweb build --router table)',
+      );
+    }
+  };
 
   /** The method dispatch of a node whose routes match the whole path; falls through when none is for the method. */
   const emitRoutes = (routes: [number, number][]) => {

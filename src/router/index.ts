@@ -18,4 +18,4 @@ export {
   matchRoute, allowedMethods, methodCode, methodName, routeCount, paramCount, maxParams, tableHash,
 } from './match.ts';
 export type { GeneratedMatcher } from './match.ts';
-export { generateMatcher } from './generate.ts';
+export { generateMatcher, MAX_GENERATED_NESTING } from './generate.ts';

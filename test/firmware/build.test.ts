@@ -190,6 +190,14 @@ describe('firmware: chipweb build', function () {
       expect(await run([APP, '--target', 'esp32', '--router', 'fast'])).to.equal(2);
     });
 
+    it('walks the table, and says why, when the route tree is too deep for a generated matcher', async () => {
+      const deep = join(HERE, 'fixtures', 'deep-app.ts');
+      const result = await build({ entry: deep, target: 'esp32', out: join(tmp, 'deep'), assets: null, env: NO_CREDENTIALS, projectDir: tmp });
+      expect(result.routes).to.have.length(120);
+      expect(result.report.routeMatcher).to.equal(0);
+      expect(formatReport(result.report)).to.include('walked by the core (the route tree is too deep for generated code)');
+    });
+
     it('gzips assets with strong ETags, keeps incompressible ones raw, and names them so mcconfig leaves them alone', async () => {
       const { out, assets: packed } = await built('esp32');
       const files = readdirSync(join(out, 'resources')).sort();

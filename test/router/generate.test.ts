@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { App } from '../../src/app.ts';
 import { Server } from '../../src/server.ts';
-import { compileRoutes, generateMatcher } from '../../src/router/index.ts';
+import { compileRoutes, generateMatcher, MAX_GENERATED_NESTING, RouteError } from '../../src/router/index.ts';
 import type { RouteSpec } from '../../src/router/index.ts';
 import { MemoryPlatform } from '../../host-sim/memory-platform.ts';
 import { loadMatcher } from '../../host-sim/matcher.ts';
@@ -29,6 +29,7 @@ function probes(pattern: string, salt: number): string[] {
 function compare(routes: RouteSpec[], paths: string[]): { checked: number; differences: string[] } {
   const table = compileRoutes(routes);
   const matcher = loadMatcher(table);
+  if (!matcher) throw new Error('no generated matcher for this route set');
   const differences: string[] = [];
   let checked = 0;
   for (const path of paths) {
@@ -82,12 +83,22 @@ describe('router: generated matcher', () => {
     expect(source).not.to.include('/');
   });
 
+  it('is not generated for a route tree nesting too deep for parsers; the walk still answers', () => {
+    const routes: RouteSpec[] = [];
+    for (let i = 1; i <= 700; i++) routes.push(['GET', `/${'a'.repeat(i)}`]);
+    const table = compileRoutes(routes);
+    expect(() => generateMatcher(table)).to.throw(RouteError, new RegExp(`more than ${MAX_GENERATED_NESTING} nested blocks.*--router table`));
+    expect(loadMatcher(table)).to.equal(undefined);
+    expect(lookup(table, 'GET', `/${'a'.repeat(700)}`).route).to.equal(699);
+    expect(lookup(table, 'GET', `/${'a'.repeat(701)}`).route).to.equal(-1);
+  });
+
   it('is refused by the server when generated from another route table', () => {
     const app = new App();
     app.get('/a', (c) => c.text('a'));
-    const other = loadMatcher(compileRoutes([['GET', '/b']]));
+    const other = loadMatcher(compileRoutes([['GET', '/b']]))!;
     expect(() => new Server(app, new MemoryPlatform(), { routeMatcher: other })).to.throw(/generated from another route table.*chipweb build/);
-    const own = loadMatcher(compileRoutes(app.routes()));
+    const own = loadMatcher(compileRoutes(app.routes()))!;
     expect(() => new Server(app, new MemoryPlatform(), { routeMatcher: own })).not.to.throw();
   });
 });

@@ -88,6 +88,7 @@ describe('router: differential test against find-my-way', () => {
         all.push([method, path.replace(/:p\d+/g, 'new').replace('*w', 'a/b')] as const);
       }
       const generated = loadMatcher(table);
+      if (!generated) throw new Error(`no generated matcher for ${JSON.stringify(routes)}`);
       for (const [method, target] of all) for (const matcher of [undefined, generated]) {
         const path = target.split('?')[0];
         const got = lookup(table, method, target, 8, matcher);
