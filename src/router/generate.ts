@@ -181,12 +181,22 @@ export function generateMatcher(table: Uint8Array): string {
     }
 
     const emitStatic = (child: number) => {
-      const label = decodeNode(table, child).label;
+      const decodedChild = decodeNode(table, child);
+      const label = decodedChild.label;
       const stop = 1 + label.length;
-      const tests = [`${expression(position, stop)}<=e`];
+      const after = { base: position.base, offset: position.offset + stop };
+      // The label must end by the path's end. A child without routes checks
+      // `after < e` itself before anything else, so a label read past the end
+      // (a spurious match, or undefined past the buffer) fails there: the
+      // bound is only needed where the child could answer at `after`.
+      const tests = decodedChild.routes.length > 0 ? [`${expression(after)}<=e`] : [];
       label.forEach((byte, i) => tests.push(`b[${expression(position, 1 + i)}]===${byte}`));
+      if (tests.length === 0) {
+        emitNode(child, after, k, false);
+        return;
+      }
       emit(`if(${tests.join('&&')}){`);
-      emitNode(child, { base: position.base, offset: position.offset + stop }, k, false);
+      emitNode(child, after, k, false);
       emit('}');
     };
     // A chain of compares for a few children, else a binary decision tree on c.
