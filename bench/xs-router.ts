@@ -10,12 +10,12 @@
  * clocks run inside XS.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { transformSync } from 'esbuild';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XsWorker } from '../host-sim/xs/worker.ts';
 import { bundleForXs, REPO_ROOT } from '../host-sim/xs/bundle.ts';
 import { slotsPerCommand } from '../host-sim/xs/measure.ts';
+import { minifyExpression } from '../scripts/bundle.ts';
 import { compileRoutes, generateMatcher } from '../src/router/index.ts';
 
 /** Directory of the route sets (bench/routes in the repo, or $CHIPWEB_ROUTES). */
@@ -53,6 +53,7 @@ export interface RouterFigures {
   ratio: number;
   /** Table walk / RegExp. */
   walkRatio: number;
+  /** Heap slots one pass over the set leaves behind, per router. */
   chipwebSlotsPerPass: number;
   walkSlotsPerPass: number;
   regexpSlotsPerPass: number;
@@ -84,8 +85,7 @@ export async function benchRouterOnXs(set = 'github', budgetMs = 1500): Promise<
   const { code } = await bundleForXs(join(REPO_ROOT, 'bench', 'xs-router-entry.ts'));
   const generated = generateMatcher(compileRoutes(routes));
   // As the board gets it: minified with the core by the build's esbuild step.
-  // (An assignment, so that the minifier keeps the expression.)
-  const matcherSource = transformSync(`m=${generated}`, { minify: true }).code.replace(/^m=/, '').replace(/;\s*$/, '');
+  const matcherSource = minifyExpression(generated);
   const worker = await XsWorker.start();
   try {
     const matcherXsBytes = await xsBytesOf(worker, matcherSource);

@@ -29,6 +29,8 @@ options:
   --slots N        connection slots (default: the target's)
   --slot-size N    request bytes per slot (default: the target's)
   --engine E       node (default) or xs (the app runs inside the XS engine)
+  --router R       code (default: the generated matcher, as 'chipweb build'
+                   ships it) or table (the table walk, as --router table)
   --store FILE     key-value store file (default .chipweb/store.json)
   --assets DIR     folder of web assets served from "flash", gzipped as
                    'chipweb build' packs them (default: ui/dist next to
@@ -63,6 +65,7 @@ export async function run(args: string[]): Promise<number> {
       'slot-size': { type: 'string' },
       target: { type: 'string' },
       engine: { type: 'string' },
+      router: { type: 'string' },
       store: { type: 'string' },
       assets: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -86,6 +89,11 @@ export async function run(args: string[]): Promise<number> {
     console.error(`chipweb sim: --engine must be 'node' or 'xs', got '${engine}'`);
     return 2;
   }
+  const router = values.router ?? 'code';
+  if (router !== 'code' && router !== 'table') {
+    console.error(`chipweb sim: --router must be 'code' or 'table', got '${router}'`);
+    return 2;
+  }
   const budget = targetBudget(values.target ?? 'esp32');
   const flash = await flashAssets(entry, values.assets);
   if (flash.report) console.log(flash.report);
@@ -98,6 +106,7 @@ export async function run(args: string[]): Promise<number> {
     sendBufferSize: budget.sendBuffer,
     storeFile: values.store ?? path.join('.chipweb', 'store.json'),
     assets: flash.assets,
+    router,
     device: new SimDevice({ onLed: (on) => console.log(`chipweb sim: LED ${on ? 'on' : 'off'}`) }),
   };
 
@@ -122,6 +131,7 @@ export async function run(args: string[]): Promise<number> {
   const stats = sim.stats();
   console.log(`chipweb sim: serving ${entry} at ${sim.url} (${values.target ?? 'esp32'} budget)`);
   console.log(`  pool: ${stats.slots} slots x ${stats.slotBytes} bytes = ${stats.slots * stats.slotBytes} bytes, fixed at start`);
+  console.log(`  router: ${sim.server.router === 'code' ? 'code (the generated matcher, as chipweb build ships it)' : 'table (the table walk)'}`);
   return waitForSignal(() => sim.close());
 }
 

@@ -7,12 +7,20 @@
 import type { App } from '../src/app.ts';
 import { Server } from '../src/server.ts';
 import type { ServerOptions, ServerStats } from '../src/server.ts';
+import type { RouterMode } from '../src/router/index.ts';
 import { NodePlatform } from './node-platform.ts';
 import { loadMatcher } from './matcher.ts';
 import type { NodePlatformOptions } from './node-platform.ts';
 
 /** Options of simulate(): the server's and the Node platform's. */
-export interface SimulateOptions extends ServerOptions, NodePlatformOptions {}
+export interface SimulateOptions extends ServerOptions, NodePlatformOptions {
+  /**
+   * 'code' (default): route with the generated matcher, as a board built
+   * with `chipweb build` does; 'table': walk the table, as `--router table`.
+   * Ignored when `routeMatcher` is given.
+   */
+  router?: RouterMode;
+}
 
 /** A running simulation. */
 export interface Simulation {
@@ -36,8 +44,8 @@ export async function simulate(app: App, options: SimulateOptions = {}): Promise
   // A simulated device keeps its Wi-Fi settings in this platform's store, as the board's does in Preference.
   const device = options.device as { attach?: (platform: NodePlatform) => unknown } | null | undefined;
   if (device && typeof device.attach === 'function') device.attach(platform);
-  // Route with the generated matcher, as the board does.
-  const routeMatcher = options.routeMatcher ?? loadMatcher(app.compile(options.routeTable).table);
+  // Route as the board does: with the generated matcher, unless told otherwise.
+  const routeMatcher = options.routeMatcher ?? (options.router === 'table' ? undefined : loadMatcher(app.compile(options.routeTable).table));
   const server = new Server(app, platform, { host: '127.0.0.1', ...options, routeMatcher });
   await server.start();
   const port = server.listeningPort;

@@ -53,6 +53,12 @@ export const MODDABLE_MODULES = [
   'mc/*',
 ];
 
+/** `expression` (JavaScript source) minified by esbuild as the board bundle minifies it. */
+export function minifyExpression(expression: string): string {
+  // An assignment, so that the minifier keeps the expression.
+  return esbuild.transformSync(`m=${expression}`, { minify: true }).code.replace(/^m=/, '').replace(/;\s*$/, '');
+}
+
 /** Bundles `entry` with esbuild and returns the output's size in bytes. */
 export async function bundle(
   options: BundleOptions,

@@ -67,7 +67,7 @@ export interface SizeReport {
     frameworkSlots: number;
     heapSlotsFree: number;
   };
-  /** Bytes of the generated route matcher's source inside the preloaded core (counted in `code`); 0 when the table is walked. */
+  /** Bytes of the generated route matcher, minified, inside the preloaded core (counted in `code`); 0 when the table is walked. */
   routeMatcher: number;
   /** Why there is no generated matcher ('' when there is one). */
   routeMatcherSkipped: string;
@@ -82,7 +82,7 @@ export function sizeReport(
   resources: FlashItem[],
   budget: Budget,
   creation: Creation,
-  routeMatcher: { source?: string; skipped?: string } = {},
+  routeMatcher: { bytes?: number; skipped?: string } = {},
 ): SizeReport {
   const s = budget.server;
   const chunk = creation.chunk.initial;
@@ -130,8 +130,8 @@ export function sizeReport(
       chunk, slotHeap, stack, keys, total, limit: budget.ramLimit, pool, staging, routeTable: 0,
       chunkFree, heapSlots: creation.heap.initial, frameworkSlots, heapSlotsFree,
     },
-    routeMatcher: routeMatcher.source?.length ?? 0,
-    routeMatcherSkipped: routeMatcher.source === undefined ? routeMatcher.skipped ?? 'no matcher given' : '',
+    routeMatcher: routeMatcher.bytes ?? 0,
+    routeMatcherSkipped: routeMatcher.bytes ? '' : routeMatcher.skipped ?? 'no matcher given',
     problems,
   };
 }
@@ -158,7 +158,7 @@ export function formatReport(r: SizeReport): string {
   row('slot heap', m.slotHeap, `${fmt(m.heapSlots)} slots; framework ~${fmt(m.frameworkSlots)}, ~${fmt(m.heapSlotsFree)} left for the app and handlers`);
   row('stack', m.stack);
   row('keys', m.keys);
-  row('route table', m.routeTable, r.routeMatcher > 0 ? `in flash; its matcher is code in the core (${fmt(r.routeMatcher)} B of source)` : `in flash; walked by the core (${r.routeMatcherSkipped})`);
+  row('route table', m.routeTable, r.routeMatcher > 0 ? `in flash; its matcher is code in the core (${fmt(r.routeMatcher)} B minified)` : `in flash; walked by the core (${r.routeMatcherSkipped})`);
   row('total', m.total, `of ${fmt(m.limit)} B (${pct}%) ${r.problems.length ? 'OVER BUDGET' : 'ok'}`);
   return lines.join('\n');
 }

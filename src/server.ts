@@ -30,7 +30,7 @@ import {
   allowedMethods, MATCH_ADD_SLASH, MATCH_METHOD_NOT_ALLOWED, MATCH_REMOVE_SLASH, matchRoute, maxParams,
   METHOD_GET, METHOD_HEAD, methodCode, methodName, standardMethodCode, tableHash,
 } from './router/index.ts';
-import type { GeneratedMatcher } from './router/index.ts';
+import type { GeneratedMatcher, RouterMode } from './router/index.ts';
 
 /** What to do when a connection arrives and every slot is taken. */
 export type OverflowPolicy = 'reject' | 'evict-idle';
@@ -122,6 +122,8 @@ export class Server implements SocketHandler, StreamSink {
   private readonly app: CompiledApp;
   private readonly table: Uint8Array;
   private readonly matcher: GeneratedMatcher | undefined;
+  /** How this server finds routes: 'code' with a `routeMatcher`, else 'table'. */
+  readonly router: RouterMode;
   private readonly limits: HeadLimits;
   private readonly connections: Connection[] = [];
   private readonly maxBody: number;
@@ -156,6 +158,7 @@ export class Server implements SocketHandler, StreamSink {
       throw new Error(`server: the route matcher was generated from another route table (matcher hash ${matcher.hash}, table hash ${tableHash(this.table)}); rebuild with 'chipweb build'`);
     }
     this.matcher = matcher;
+    this.router = matcher !== undefined ? 'code' : 'table';
     const slots = options.slots ?? 4;
     const slotSize = options.slotSize ?? 4096;
     const outputSize = options.outputSize ?? 1024;

@@ -130,7 +130,7 @@ export function startBoard(app: App, board: BoardConfig, runtime: BoardRuntime):
     // Listen first: the listener works on every interface, whichever comes up.
     const started = server.start().then(
       () => {
-        platform.log(`chipweb: serving ${routes.length} routes on port ${server.listeningPort} (${board.target}, ${board.server.slots} slots)`);
+        platform.log(`chipweb: serving ${routes.length} routes on port ${server.listeningPort} (${board.target}, ${board.server.slots} slots, --router ${server.router})`);
         return true;
       },
       (error: unknown) => {
@@ -146,11 +146,11 @@ export function startBoard(app: App, board: BoardConfig, runtime: BoardRuntime):
 }
 
 /**
- * Freezes an object and everything it holds, at build time (preload), so
- * XS keeps it in flash with no RAM alias pointers.
+ * Freezes an object (or function) and everything it holds, at build time
+ * (preload), so XS keeps it in flash with no RAM alias pointers.
  */
 export function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+  if (value && (typeof value === 'object' || typeof value === 'function') && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
   }

@@ -61,7 +61,8 @@ export async function serveOnXs(entry: string, options: SimulateOptions = {}): P
       `  if (!app || typeof app.compile !== 'function') throw new Error('the entry must export a chipweb App as its default export');`,
       `  const platform = new HostedPlatform({ sendBufferSize: ${JSON.stringify(options.sendBufferSize ?? 8192)} });`,
       // Routed by the generated matcher, as on a board built by chipweb build.
-      `  const server = new Server(app, platform, { ...${JSON.stringify(serverOptions)}, routeMatcher: loadMatcher(app.compile().table) });`,
+      `  const routeMatcher = ${options.router === 'table' ? 'undefined' : 'loadMatcher(app.compile().table)'};`,
+      `  const server = new Server(app, platform, { ...${JSON.stringify(serverOptions)}, routeMatcher });`,
       `  await server.start();`,
       `  return { platform, server };`,
       `});`,

@@ -31,11 +31,18 @@ const QUERY = 63;
 const CHAIN_MAX = 3;
 /**
  * Most nested blocks in generated code. The code nests about three blocks
- * per node on a path (the GitHub set needs 50), and parsers recurse per
+ * per node on a path (the GitHub set needs 40), and parsers recurse per
  * block: V8 overflows its stack near 1,500 plain nested ifs. A deeper tree
- * (hundreds of routes each one byte longer than the last) gets the walk.
+ * (a chain of more than 85 routes, each one byte longer than the last)
+ * gets the walk.
  */
 export const MAX_GENERATED_NESTING = 256;
+
+/**
+ * How a server finds routes: 'code', the table's generated matcher (the
+ * default of `chipweb build` and the simulators), or 'table', the table walk.
+ */
+export type RouterMode = 'code' | 'table';
 
 /** A node of a format-2 table, decoded. */
 interface DecodedNode {
@@ -247,7 +254,8 @@ export function generateMatcher(table: Uint8Array): string {
   const locals = [`n=${MATCH_NOT_FOUND}`, 'c=0'];
   for (let i = 1; i <= table[3]; i++) locals.push(`q${i}=0`);
   return [
-    `{hash:${tableHash(table)},search:function(m,b,s,e,p){`,
+    // A method, not `search: function`: no prototype object to carry.
+    `{hash:${tableHash(table)},search(m,b,s,e,p){`,
     `let ${locals.join(',')};`,
     ...lines,
     'return n;',

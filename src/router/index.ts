@@ -19,3 +19,4 @@ export {
 } from './match.ts';
 export type { GeneratedMatcher } from './match.ts';
 export { generateMatcher, MAX_GENERATED_NESTING } from './generate.ts';
+export type { RouterMode } from './generate.ts';

@@ -1,6 +1,7 @@
 /**
  * The shared conformance cases over real sockets on 127.0.0.1 (the Node
- * platform), byte for byte the same as on the in-memory platform.
+ * platform), byte for byte the same as on the in-memory platform; the
+ * simulator routes with the generated matcher, as a built board does.
  */
 import { expect } from 'chai';
 import * as net from 'node:net';
@@ -51,6 +52,16 @@ describe('conformance over real sockets (Node platform)', () => {
       expect(result.closed).to.equal(testCase.closes);
     });
   }
+
+  it('routes with the generated matcher, unless told to walk the table', async () => {
+    expect(sim.server.router).to.equal('code');
+    const walking = await simulate(conformanceApp(), { port: 0, router: 'table', log: () => {} });
+    try {
+      expect(walking.server.router).to.equal('table');
+    } finally {
+      await walking.close(100);
+    }
+  });
 
   it('frees every slot once the clients are gone', async () => {
     for (let i = 0; i < 100 && sim.stats().slotsInUse > 0; i++) await new Promise((r) => setTimeout(r, 20));

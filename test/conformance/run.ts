@@ -30,6 +30,7 @@ export async function startConformanceServer(generated = false): Promise<{ platf
   const platform = new MemoryPlatform();
   const app = conformanceApp();
   const routeMatcher = generated ? loadMatcher(app.compile().table) : undefined;
+  if (generated && routeMatcher === undefined) throw new Error('conformance: no generated matcher for the conformance app');
   const server = new Server(app, platform, { slots: 2, slotSize: 2048, outputSize: 512, routeMatcher });
   await server.start();
   return { platform, server };

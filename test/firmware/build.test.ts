@@ -176,7 +176,7 @@ describe('firmware: chipweb build', function () {
     it('preloads the route matcher generated from the same table with the core, not with the app', async () => {
       const { out, routes, manifest } = await built('esp32');
       const preload = (manifest as { preload: string[] }).preload;
-      const holding = readdirSync(out).filter((f) => f.endsWith('.js') && readFileSync(join(out, f), 'utf8').includes(`hash:${routesHash(routes)},search:function(`));
+      const holding = readdirSync(out).filter((f) => f.endsWith('.js') && readFileSync(join(out, f), 'utf8').includes(`hash:${routesHash(routes)},search(`));
       expect(holding).to.have.length(1);
       expect(preload).to.include(holding[0].replace(/\.js$/, ''));
     });
@@ -196,6 +196,9 @@ describe('firmware: chipweb build', function () {
       expect(result.routes).to.have.length(120);
       expect(result.report.routeMatcher).to.equal(0);
       expect(formatReport(result.report)).to.include('walked by the core (the route tree is too deep for generated code)');
+      const { value, err } = await captured(() => run([deep, '--target', 'esp32', '--out', join(tmp, 'deep-cli'), '--no-assets', '--quiet']));
+      expect(value).to.equal(0);
+      expect(err).to.include('warning: no generated route matcher (the route tree is too deep for generated code); the board walks the route table');
     });
 
     it('gzips assets with strong ETags, keeps incompressible ones raw, and names them so mcconfig leaves them alone', async () => {
@@ -331,7 +334,8 @@ describe('firmware: chipweb build', function () {
       const board = await boot(result);
       try {
         const stats = await board.cmd<{ log: string[]; wifi: { connects: unknown[] } }>('stats');
-        expect(stats.log.join('')).to.include('serving 4 routes on port 80 (esp32, 6 slots)');
+        // Routed by the generated matcher the build preloaded.
+        expect(stats.log.join('')).to.include('serving 4 routes on port 80 (esp32, 6 slots, --router code)');
         expect(stats.wifi.connects).to.deep.equal([{ ssid: 'home', password: 'password1' }]);
         const home = await board.exchange(80, 'GET / HTTP/1.1\r\nHost: chipweb.local\r\n\r\n');
         expect(home.response).to.match(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nfixture home$/);
@@ -340,6 +344,21 @@ describe('firmware: chipweb build', function () {
         const pins = new Map((await board.cmd<{ pins: [number, number][] }>('stats')).pins);
         expect(pins.get(2)).to.equal(1);
         expect(await board.cmd('preload')).to.deep.equal([]);
+      } finally {
+        await board.close();
+      }
+    });
+
+    it('with --router table, boots and routes by walking the table', async () => {
+      const result = await build({ entry: APP, target: 'esp32', out: join(tmp, 'xs-walk'), assets: null, env: NO_CREDENTIALS, projectDir: tmp, router: 'table' });
+      const board = await boot(result);
+      try {
+        const stats = await board.cmd<{ log: string[] }>('stats');
+        expect(stats.log.join('')).to.include('serving 4 routes on port 80 (esp32, 6 slots, --router table)');
+        const user = await board.exchange(80, 'GET /users/7 HTTP/1.1\r\nHost: d\r\n\r\n');
+        expect(user.response.endsWith('{"id":"7"}')).to.equal(true);
+        const wrong = await board.exchange(80, 'DELETE /users/7 HTTP/1.1\r\nHost: d\r\n\r\n');
+        expect(wrong.response).to.match(/^HTTP\/1\.1 405 Method Not Allowed\r\n[\s\S]*Allow: GET, HEAD\r\n/);
       } finally {
         await board.close();
       }
