@@ -86,9 +86,8 @@ function check(): { chipweb: number[]; walk: number[]; regexp: number[] } {
   return { chipweb, walk, regexp };
 }
 
-/** Looks every request up `rounds` times with chipweb's generated matcher; reply: [ms, checksum]. */
-function runChipweb(rounds: number): ArrayBuffer {
-  const using = matcher;
+/** Looks every request up `rounds` times with chipweb's router (`using`, or the walk); reply: [ms, checksum]. */
+function timeChipweb(using: GeneratedMatcher | undefined, rounds: number): ArrayBuffer {
   let sum = 0;
   const t0 = performance.now();
   for (let r = 0; r < rounds; r++) {
@@ -99,16 +98,14 @@ function runChipweb(rounds: number): ArrayBuffer {
   return out.buffer;
 }
 
-/** Like runChipweb with the table walk instead of the generated code. */
+/** timeChipweb with the generated matcher (what a built board runs). */
+function runChipweb(rounds: number): ArrayBuffer {
+  return timeChipweb(matcher, rounds);
+}
+
+/** timeChipweb with the table walk. */
 function runChipwebWalk(rounds: number): ArrayBuffer {
-  let sum = 0;
-  const t0 = performance.now();
-  for (let r = 0; r < rounds; r++) {
-    for (let i = 0; i < count; i++) sum += chipwebLookup(i, undefined);
-  }
-  out[0] = performance.now() - t0;
-  out[1] = sum;
-  return out.buffer;
+  return timeChipweb(undefined, rounds);
 }
 
 /** Looks every request up `rounds` times with the RegExp router; reply: [ms, checksum]. */

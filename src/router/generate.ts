@@ -19,12 +19,13 @@
  * expressions, no closures, only `let`, `if`, `for` and typed-array reads.
  */
 
-import { ANY_METHOD_CODE, FLAG_INDEXED, FLAG_PARAM, FLAG_ROUTES, FLAG_WILDCARD, STATIC_COUNT_MASK } from './format.ts';
+import { ANY_METHOD_CODE, FLAG_PARAM, FLAG_ROUTES, FLAG_WILDCARD } from './format.ts';
 import { METHOD_GET, METHOD_HEAD } from './methods.ts';
-import { MATCH_METHOD_NOT_ALLOWED, MATCH_NOT_FOUND, tableHash } from './match.ts';
+import {
+  childOffset, MATCH_METHOD_NOT_ALLOWED, MATCH_NOT_FOUND, pointersAt, rootNode, routeBlockAt, staticCount, staticIndex, tableHash,
+} from './match.ts';
 import { RouteError } from './compile.ts';
 
-const ROOT_OFFSET = 14;
 const SLASH = 47;
 const QUERY = 63;
 /** Static children at or below which the first byte is tested in a chain, not a binary decision tree. */
@@ -58,47 +59,24 @@ interface DecodedNode {
   routes: [number, number][];
 }
 
-function u16(table: Uint8Array, at: number): number {
-  return table[at] | (table[at + 1] << 8);
-}
-
-/** Reads the node at `node` (the layout is documented in compile.ts). */
+/** Reads the node at `node` with the matcher's own table readers (the layout is documented in compile.ts). */
 function decodeNode(table: Uint8Array, node: number): DecodedNode {
   const flags = table[node];
-  const length = table[node + 1];
-  const label = Array.from(table.subarray(node + 2, node + 2 + length));
-  let at = node + 2 + length;
-  let staticCount = flags & STATIC_COUNT_MASK;
-  if (staticCount === STATIC_COUNT_MASK) staticCount = table[at++];
-  const firsts: number[] = [];
-  if ((flags & FLAG_INDEXED) !== 0) {
-    const low = table[at];
-    const span = table[at + 1];
-    for (let i = 0; i < span; i++) if (table[at + 2 + i] !== 0) firsts[table[at + 2 + i] - 1] = low + i;
-    at += 2 + span;
-  } else {
-    for (let i = 0; i < staticCount; i++) firsts.push(table[at + i]);
-    at += staticCount;
+  const list = node + 2 + table[node + 1];
+  const statics = staticCount(table, flags, list);
+  const decoded: DecodedNode = { label: Array.from(table.subarray(node + 2, list)), statics: [], param: -1, wildcard: -1, routes: [] };
+  for (let c = 0; c < 256; c++) {
+    const i = staticIndex(table, flags, list, c);
+    if (i >= 0) decoded.statics[i] = { first: c, node: childOffset(table, flags, list, i) };
   }
-  const hasParam = (flags & FLAG_PARAM) !== 0;
-  const childCount = staticCount + (hasParam ? 1 : 0) + ((flags & FLAG_WILDCARD) !== 0 ? 1 : 0);
-  const pointers = at;
-  if (childCount > 0) at += 2 * (childCount - 1);
-  const routes: [number, number][] = [];
+  let index = statics;
+  if ((flags & FLAG_PARAM) !== 0) decoded.param = childOffset(table, flags, list, index++);
+  if ((flags & FLAG_WILDCARD) !== 0) decoded.wildcard = childOffset(table, flags, list, index);
   if ((flags & FLAG_ROUTES) !== 0) {
-    const count = table[at++];
-    for (let i = 0; i < count; i++, at += 3) routes.push([table[at], u16(table, at + 1)]);
+    const block = routeBlockAt(table, flags, list, pointersAt(table, flags, list));
+    for (let i = 0, at = block + 1; i < table[block]; i++, at += 3) decoded.routes.push([table[at], table[at + 1] | (table[at + 2] << 8)]);
   }
-  // The first child follows the node; the others are behind pointers.
-  const children: number[] = [];
-  for (let i = 0; i < childCount; i++) children.push(i === 0 ? at : u16(table, pointers + 2 * (i - 1)));
-  return {
-    label,
-    statics: firsts.map((first, i) => ({ first, node: children[i] })),
-    param: hasParam ? children[staticCount] : -1,
-    wildcard: (flags & FLAG_WILDCARD) !== 0 ? children[staticCount + (hasParam ? 1 : 0)] : -1,
-    routes,
-  };
+  return decoded;
 }
 
 /**
@@ -166,12 +144,12 @@ export function generateMatcher(table: Uint8Array): string {
   };
 
   /**
-   * Code for `node`, reached with the path matched up to `position` and `k`
-   * params captured. `cKnown`: `c` already holds the byte there (63 at the
-   * end), as after a param. Failure falls out of the block.
+   * Code for the node `decoded`, reached with the path matched up to
+   * `position` and `k` params captured. `cKnown`: `c` already holds the
+   * byte there (63 at the end), as after a param. Failure falls out of the
+   * block.
    */
-  const emitNode = (node: number, position: Position, k: number, cKnown: boolean) => {
-    const decoded = decodeNode(table, node);
+  const emitNode = (decoded: DecodedNode, position: Position, k: number, cKnown: boolean) => {
     const here = expression(position);
     const hasChildren = decoded.statics.length > 0 || decoded.param >= 0 || decoded.wildcard >= 0;
     if (decoded.routes.length > 0) {
@@ -199,11 +177,11 @@ export function generateMatcher(table: Uint8Array): string {
       const tests = decodedChild.routes.length > 0 ? [`${expression(after)}<=e`] : [];
       label.forEach((byte, i) => tests.push(`b[${expression(position, 1 + i)}]===${byte}`));
       if (tests.length === 0) {
-        emitNode(child, after, k, false);
+        emitNode(decodedChild, after, k, false);
         return;
       }
       emit(`if(${tests.join('&&')}){`);
-      emitNode(child, after, k, false);
+      emitNode(decodedChild, after, k, false);
       emit('}');
     };
     // A chain of compares for a few children, else a binary decision tree on c.
@@ -234,7 +212,7 @@ export function generateMatcher(table: Uint8Array): string {
       emit(`for(${q}=${here}+1;${q}<e;${q}++){c=b[${q}];if(c===${SLASH}||c===${QUERY})break;}`);
       emit(`if(${q}===e)c=${QUERY};`);
       emit(`p[${2 * k}]=${here};p[${2 * k + 1}]=${q};`);
-      emitNode(decoded.param, { base: q, offset: 0 }, k + 1, true);
+      emitNode(decodeNode(table, decoded.param), { base: q, offset: 0 }, k + 1, true);
       emit('}');
       current = `b[${here}]`;
     }
@@ -250,7 +228,7 @@ export function generateMatcher(table: Uint8Array): string {
     emit('}');
   };
 
-  emitNode(u16(table, ROOT_OFFSET), { base: 's', offset: 0 }, 0, false);
+  emitNode(decodeNode(table, rootNode(table)), { base: 's', offset: 0 }, 0, false);
   const locals = [`n=${MATCH_NOT_FOUND}`, 'c=0'];
   for (let i = 1; i <= table[3]; i++) locals.push(`q${i}=0`);
   return [

@@ -37,20 +37,20 @@ const QUERY = 63;
 const ROOT_OFFSET = 14;
 
 /** Where a node's child pointers start; `list` is node + 2 + its label length. */
-function pointersAt(table: Uint8Array, flags: number, list: number): number {
+export function pointersAt(table: Uint8Array, flags: number, list: number): number {
   let statics = flags & STATIC_COUNT_MASK;
   if (statics === STATIC_COUNT_MASK) statics = table[list++];
   return (flags & FLAG_INDEXED) !== 0 ? list + 2 + table[list + 1] : list + statics;
 }
 
 /** Number of static children of a node; `list` is node + 2 + its label length. */
-function staticCount(table: Uint8Array, flags: number, list: number): number {
+export function staticCount(table: Uint8Array, flags: number, list: number): number {
   const statics = flags & STATIC_COUNT_MASK;
   return statics === STATIC_COUNT_MASK ? table[list] : statics;
 }
 
 /** Position (0-based, ascending first byte) of the static child starting with byte c, or -1. */
-function staticIndex(table: Uint8Array, flags: number, list: number, c: number): number {
+export function staticIndex(table: Uint8Array, flags: number, list: number, c: number): number {
   let statics = flags & STATIC_COUNT_MASK;
   if (statics === STATIC_COUNT_MASK) statics = table[list++];
   if ((flags & FLAG_INDEXED) !== 0) {
@@ -66,7 +66,7 @@ function staticIndex(table: Uint8Array, flags: number, list: number, c: number):
  * param child, wildcard child); `list` is node + 2 + its label length. The
  * first child is not stored: it follows the node (and its route block).
  */
-function childOffset(table: Uint8Array, flags: number, list: number, index: number): number {
+export function childOffset(table: Uint8Array, flags: number, list: number, index: number): number {
   const pointers = pointersAt(table, flags, list);
   if (index > 0) {
     const pointer = pointers + 2 * index - 2;
@@ -76,7 +76,7 @@ function childOffset(table: Uint8Array, flags: number, list: number, index: numb
 }
 
 /** Where a node's route block would start (just after its pointers). */
-function routeBlockAt(table: Uint8Array, flags: number, list: number, pointers: number): number {
+export function routeBlockAt(table: Uint8Array, flags: number, list: number, pointers: number): number {
   const children = staticCount(table, flags, list) + ((flags & FLAG_PARAM) ? 1 : 0) + ((flags & FLAG_WILDCARD) ? 1 : 0);
   return children > 0 ? pointers + 2 * children - 2 : pointers;
 }
@@ -306,32 +306,41 @@ export function matchRoute(
   table: Uint8Array, method: number, bytes: Uint8Array, start: number, end: number, params: Int32Array,
   matcher?: GeneratedMatcher,
 ): number {
-  const root = table[ROOT_OFFSET] | (table[ROOT_OFFSET + 1] << 8);
   let found;
   if (matcher !== undefined) {
     found = matcher.search(method, bytes, start, end, params);
-  } else if (table[root] === 1 && start < end && bytes[start] === 47) {
-    // The root's only child is the '/' node (every path starts with '/'): start
-    // there, saving a step. Its label (often empty) is compared here.
-    const child = root + 3;
-    const stop = start + 1 + table[child + 1];
-    const label = child + 1 - start;
-    let q = start + 1;
-    if (stop <= end) while (q < stop && table[label + q] === bytes[q]) q++;
-    found = q !== stop ? MATCH_NOT_FOUND :
-      search(table, method, bytes, end, end, params, child, label + stop, stop, stop < end ? bytes[stop] : 63, 0);
   } else {
-    found = search(table, method, bytes, end, end, params, root, root + 2, start, start < end ? bytes[start] : 63, 0);
+    // The walk, inline: on XS a call costs as much as a dozen table reads.
+    const root = table[ROOT_OFFSET] | (table[ROOT_OFFSET + 1] << 8);
+    if (table[root] === 1 && start < end && bytes[start] === 47) {
+      // The root's only child is the '/' node (every path starts with '/'):
+      // start there, saving a step. Its label (often empty) is compared here.
+      const child = root + 3;
+      const stop = start + 1 + table[child + 1];
+      const label = child + 1 - start;
+      let q = start + 1;
+      if (stop <= end) while (q < stop && table[label + q] === bytes[q]) q++;
+      found = q !== stop ? MATCH_NOT_FOUND :
+        search(table, method, bytes, end, end, params, child, label + stop, stop, stop < end ? bytes[stop] : 63, 0);
+    } else {
+      found = search(table, method, bytes, end, end, params, root, root + 2, start, start < end ? bytes[start] : 63, 0);
+    }
   }
   if (found >= 0) return found;
-  return probeTrailingSlash(table, method, bytes, start, end, params, root, found);
+  return probeTrailingSlash(table, method, bytes, start, end, params, found);
+}
+
+/** Offset of the table's root node. */
+export function rootNode(table: Uint8Array): number {
+  return table[ROOT_OFFSET] | (table[ROOT_OFFSET + 1] << 8);
 }
 
 /** The not-found path of matchRoute: try the other trailing-slash variant for this method. */
 function probeTrailingSlash(
   table: Uint8Array, method: number, bytes: Uint8Array, start: number, end: number,
-  params: Int32Array, root: number, notFound: number,
+  params: Int32Array, notFound: number,
 ): number {
+  const root = rootNode(table);
   let pathEnd = start;
   while (pathEnd < end && bytes[pathEnd] !== QUERY) pathEnd++;
   if (pathEnd - start > 1 && bytes[pathEnd - 1] === SLASH) {
@@ -398,7 +407,7 @@ function collectMethods(table: Uint8Array, bytes: Uint8Array, end: number, node:
 export function allowedMethods(table: Uint8Array, bytes: Uint8Array, start: number, end: number): number {
   let pathEnd = start;
   while (pathEnd < end && bytes[pathEnd] !== QUERY) pathEnd++;
-  const root = table[ROOT_OFFSET] | (table[ROOT_OFFSET + 1] << 8);
+  const root = rootNode(table);
   return collectMethods(table, bytes, pathEnd, root, start) >>> 0;
 }
 
@@ -456,7 +465,7 @@ export function tableHash(table: Uint8Array): number {
 
 /** Number of params (a trailing wildcard included) of a route; -1 if the table has no such route. */
 export function paramCount(table: Uint8Array, route: number): number {
-  return findParamDepth(table, table[ROOT_OFFSET] | (table[ROOT_OFFSET + 1] << 8), route, 0);
+  return findParamDepth(table, rootNode(table), route, 0);
 }
 
 /** Depth-first search for the node holding `route`; returns the params passed on the way, or -1. */
