@@ -33,7 +33,7 @@ import { buildUi, hasUi } from './ui-build.ts';
 import { formatReport, fmt, sizeReport, type FlashItem, type SizeReport } from './size-report.ts';
 import { isTarget, loadTemplate, PACKAGE_ROOT, TARGETS, type Target, type Template } from './templates.ts';
 import { compileRoutes, generateMatcher, RouteError, routesHash } from '../src/router/index.ts';
-import type { RouteSpec } from '../src/router/index.ts';
+import type { RouteSpec, RouterMode } from '../src/router/index.ts';
 
 const USAGE = `usage: chipweb build ENTRY --target esp32|pico_w|moddable-sim [options]
 
@@ -102,9 +102,6 @@ export interface BuildOptions {
   /** Folder holding .env (default cwd). */
   projectDir?: string;
 }
-
-/** How the board finds routes: generated code, or the table walk alone. */
-export type RouterMode = 'code' | 'table';
 
 /** What build() produced. */
 export interface BuildResult {
