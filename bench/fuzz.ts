@@ -24,7 +24,14 @@ try {
   process.exit(1);
 }
 const seconds = (performance.now() - started) / 1000;
-const statuses = Object.keys(tally.byStatus).sort().map((k) => `${k}:${tally.byStatus[Number(k)]}`).join(' ');
-console.log(`ok: ${tally.scenarios} scenarios, ${tally.connections} connections (${tally.dropped} dropped by the client), ${tally.bytes} bytes sent, ${tally.responses} complete responses in ${seconds.toFixed(1)} s`);
+const statuses = Object.keys(tally.byStatus)
+  .sort()
+  .map((k) => `${k}:${tally.byStatus[Number(k)]}`)
+  .join(' ');
+console.log(
+  `ok: ${tally.scenarios} scenarios, ${tally.connections} connections (${tally.dropped} dropped by the client), ${tally.bytes} bytes sent, ${tally.responses} complete responses in ${seconds.toFixed(1)} s`,
+);
 console.log(`statuses: ${statuses}`);
-console.log('every connection ended closed with well-formed responses; every slot and spare context came back; the server answered afterwards');
+console.log(
+  'every connection ended closed with well-formed responses; every slot and spare context came back; the server answered afterwards',
+);

@@ -82,6 +82,9 @@ if (kind === 'chipweb') {
 /** The little of Express's API used here. */
 interface ExpressApp {
   disable(setting: string): void;
-  get(path: string, handler: (req: { params: { [k: string]: string } }, res: { type(t: string): { send(body: string): void } }) => void): void;
+  get(
+    path: string,
+    handler: (req: { params: { [k: string]: string } }, res: { type(t: string): { send(body: string): void } }) => void,
+  ): void;
   listen(port: number, host: string, callback: () => void): void;
 }

@@ -27,7 +27,10 @@ interface AutocannonResult {
   timeouts: number;
   non2xx: number;
 }
-type Autocannon = (options: { url: string; connections: number; pipelining: number; duration: number }, done: (error: Error | null, result: AutocannonResult) => void) => unknown;
+type Autocannon = (
+  options: { url: string; connections: number; pipelining: number; duration: number },
+  done: (error: Error | null, result: AutocannonResult) => void,
+) => unknown;
 const autocannonModule: string = 'autocannon';
 const autocannon = ((await import(autocannonModule)) as { default: Autocannon }).default;
 
@@ -42,7 +45,11 @@ const ROUTES = [
 
 function startServer(kind: string, port: number): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', new URL('./http-server.ts', import.meta.url).pathname, kind, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', new URL('./http-server.ts', import.meta.url).pathname, kind, String(port)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`${kind} exited with ${code}`)));
     child.stdout!.on('data', (d: Buffer) => {
@@ -77,8 +84,15 @@ function load(url: string, duration: number): Promise<Result> {
 
 const results: { [server: string]: Result[] } = {};
 let port = 18080 + (process.pid % 1000);
-console.log(`bench:http — ${connections} connections, pipelining 1, 1 s warm-up + ${seconds} s per route and server, best of ${rounds} rounds`);
-console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `bench:http — ${connections} connections, pipelining 1, 1 s warm-up + ${seconds} s per route and server, best of ${rounds} rounds`,
+);
+console.log(
+  `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}; load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 for (let round = 1; round <= rounds; round++) {
   for (const kind of SERVERS) {
     const child = await startServer(kind, ++port);
@@ -92,14 +106,21 @@ for (let round = 1; round <= rounds; round++) {
         await load(url, 1);
         const r = await load(url, seconds);
         if (results[kind][i] === undefined || r.rps > results[kind][i].rps) results[kind][i] = r;
-        console.log(`  round ${round} ${kind.padEnd(8)} ${route.path.padEnd(13)} ${Math.round(r.rps).toLocaleString('en-US').padStart(8)} req/s  p99 ${r.p99} ms${r.errors || r.non2xx ? `  (${r.errors} errors, ${r.non2xx} non-2xx)` : ''}`);
+        console.log(
+          `  round ${round} ${kind.padEnd(8)} ${route.path.padEnd(13)} ${Math.round(r.rps).toLocaleString('en-US').padStart(8)} req/s  p99 ${r.p99} ms${r.errors || r.non2xx ? `  (${r.errors} errors, ${r.non2xx} non-2xx)` : ''}`,
+        );
       }
     } finally {
       await stopServer(child);
     }
   }
 }
-console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `load average after: ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 
 console.log('');
 for (let i = 0; i < ROUTES.length; i++) {
@@ -115,4 +136,6 @@ for (let i = 0; i < ROUTES.length; i++) {
   console.log('');
 }
 const hello = results.chipweb[0].rps / results.fastify[0].rps;
-console.log(`target (keep-alive hello world at least Fastify's throughput): ${hello >= 1 ? 'met' : 'MISSED'} (${hello.toFixed(2)}x)`);
+console.log(
+  `target (keep-alive hello world at least Fastify's throughput): ${hello >= 1 ? 'met' : 'MISSED'} (${hello.toFixed(2)}x)`,
+);

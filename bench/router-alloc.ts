@@ -35,16 +35,25 @@ const generated = loadMatcher(table);
 
 const targets: [string, string][] = routes.map(([method, path]) => [method, path.replace(/:([A-Za-z0-9_]+)/g, '$1')]);
 targets.push(
-  ['HEAD', '/repos/octo/hello/issues'], ['GET', '/nope/nothing'], ['POST', '/repos/octo/hello/issues/1/labels/x'],
-  ['PUT', '/gists'], ['GET', '/user/'], ['GET', '/users/octo/repos/'], ['GET', '/repos/a/b/git/refs/heads/main?x=1'],
-  ['GET', '/authorizations/7?page=2&per_page=100'], ['BREW', '/user'], ['GET', '//'],
+  ['HEAD', '/repos/octo/hello/issues'],
+  ['GET', '/nope/nothing'],
+  ['POST', '/repos/octo/hello/issues/1/labels/x'],
+  ['PUT', '/gists'],
+  ['GET', '/user/'],
+  ['GET', '/users/octo/repos/'],
+  ['GET', '/repos/a/b/git/refs/heads/main?x=1'],
+  ['GET', '/authorizations/7?page=2&per_page=100'],
+  ['BREW', '/user'],
+  ['GET', '//'],
 );
 const lines = targets.map(([m, p]) => `${m} ${p} HTTP/1.1\r\n`).join('');
 const bytes = new TextEncoder().encode(lines);
 const spans = new Int32Array(targets.length * 3);
 let at = 0;
 targets.forEach(([m, p], i) => {
-  spans[3 * i] = at; spans[3 * i + 1] = at + m.length; spans[3 * i + 2] = at + m.length + 1 + p.length;
+  spans[3 * i] = at;
+  spans[3 * i + 1] = at + m.length;
+  spans[3 * i + 2] = at + m.length + 1 + p.length;
   at += m.length + p.length + 12;
 });
 const count = targets.length;
@@ -55,7 +64,15 @@ function lookups(passes: number, matcher?: GeneratedMatcher): number {
     for (let i = 0; i < count; i++) {
       const start = spans[3 * i];
       const methodEnd = spans[3 * i + 1];
-      sum += matchRoute(table, methodCode(table, bytes, start, methodEnd), bytes, methodEnd + 1, spans[3 * i + 2], params, matcher);
+      sum += matchRoute(
+        table,
+        methodCode(table, bytes, start, methodEnd),
+        bytes,
+        methodEnd + 1,
+        spans[3 * i + 2],
+        params,
+        matcher,
+      );
     }
   }
   return sum;
@@ -69,7 +86,14 @@ function allocatingLookups(passes: number): number {
     for (let i = 0; i < count; i++) {
       const start = spans[3 * i];
       const methodEnd = spans[3 * i + 1];
-      sum += matchRoute(table, methodCode(table, bytes, start, methodEnd), bytes, methodEnd + 1, spans[3 * i + 2], params);
+      sum += matchRoute(
+        table,
+        methodCode(table, bytes, start, methodEnd),
+        bytes,
+        methodEnd + 1,
+        spans[3 * i + 2],
+        params,
+      );
       ring[i & 63] = String.fromCharCode(bytes[methodEnd + 2], bytes[methodEnd + 3]) + i;
     }
   }
@@ -77,7 +101,9 @@ function allocatingLookups(passes: number): number {
 }
 
 let gcEvents = 0;
-const observer = new PerformanceObserver((list) => { gcEvents += list.getEntries().length; });
+const observer = new PerformanceObserver((list) => {
+  gcEvents += list.getEntries().length;
+});
 observer.observe({ entryTypes: ['gc'] });
 
 function newSpaceUsed(): number {
@@ -88,7 +114,10 @@ function newSpaceUsed(): number {
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
 /** Young-generation growth over one run, and the GC events during it. */
-async function growth(run: (passes: number) => number, passes: number): Promise<{ bytes: number; gcs: number; sum: number }> {
+async function growth(
+  run: (passes: number) => number,
+  passes: number,
+): Promise<{ bytes: number; gcs: number; sum: number }> {
   gc!();
   await settle();
   gcEvents = 0;
@@ -104,7 +133,11 @@ async function growth(run: (passes: number) => number, passes: number): Promise<
  * long: one-off costs (optimised code, feedback, the statistics objects) are
  * the same in both and cancel out; anything a lookup allocates would not.
  */
-async function measure(name: string, run: (passes: number) => number, passes: number): Promise<{ bytesPerLookup: number; gcs: number }> {
+async function measure(
+  name: string,
+  run: (passes: number) => number,
+  passes: number,
+): Promise<{ bytesPerLookup: number; gcs: number }> {
   run(passes); // warm up with the same loop: optimisation happens here, not below
   const short = await growth(run, passes);
   const long = await growth(run, 5 * passes);
@@ -112,8 +145,10 @@ async function measure(name: string, run: (passes: number) => number, passes: nu
   const lookupsLong = 5 * lookupsShort;
   const slope = (long.bytes - short.bytes) / (lookupsLong - lookupsShort);
   const gcs = short.gcs + long.gcs;
-  console.log(`  ${name.padEnd(32)} young-gen growth: ${short.bytes.toLocaleString('en-US')} B over ${lookupsShort.toLocaleString('en-US')} lookups, ` +
-    `${long.bytes.toLocaleString('en-US')} B over ${lookupsLong.toLocaleString('en-US')} -> ${slope.toFixed(4)} B/lookup; GCs during the runs: ${gcs}`);
+  console.log(
+    `  ${name.padEnd(32)} young-gen growth: ${short.bytes.toLocaleString('en-US')} B over ${lookupsShort.toLocaleString('en-US')} lookups, ` +
+      `${long.bytes.toLocaleString('en-US')} B over ${lookupsLong.toLocaleString('en-US')} -> ${slope.toFixed(4)} B/lookup; GCs during the runs: ${gcs}`,
+  );
   return { bytesPerLookup: slope, gcs };
 }
 
@@ -123,5 +158,7 @@ const code = await measure('  with the generated matcher', (n) => lookups(n, gen
 const control = await measure('control: + 1 string per lookup', allocatingLookups, Math.ceil(passes / 10));
 observer.disconnect();
 const zero = [walk, code].every((m) => m.gcs === 0 && Math.abs(m.bytesPerLookup) < 0.001);
-console.log(`  ${zero ? 'PASS' : 'FAIL'}: matchRoute ${zero ? 'allocates nothing' : 'allocates'}; control ${control.gcs > 0 || control.bytesPerLookup > 1 ? 'detected' : 'NOT detected'} its allocation`);
+console.log(
+  `  ${zero ? 'PASS' : 'FAIL'}: matchRoute ${zero ? 'allocates nothing' : 'allocates'}; control ${control.gcs > 0 || control.bytesPerLookup > 1 ? 'detected' : 'NOT detected'} its allocation`,
+);
 if (!zero) process.exitCode = 1;

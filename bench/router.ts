@@ -44,10 +44,12 @@ interface Contender {
 
 function loadSet(name: string): { routes: RouteSpec[]; requests: Request[] } {
   const routes = JSON.parse(readFileSync(new URL(`${name}.json`, ROUTES_DIR), 'utf8')) as RouteSpec[];
-  const requests = routes.map(([method, path]): Request => [
-    method,
-    path.replace(/:([A-Za-z0-9_]+)/g, '$1').replace(/\*([A-Za-z0-9_]+)/g, '$1/x.css'),
-  ]);
+  const requests = routes.map(
+    ([method, path]): Request => [
+      method,
+      path.replace(/:([A-Za-z0-9_]+)/g, '$1').replace(/\*([A-Za-z0-9_]+)/g, '$1/x.css'),
+    ],
+  );
   return { routes, requests };
 }
 
@@ -55,7 +57,11 @@ function loadSet(name: string): { routes: RouteSpec[]; requests: Request[] } {
  * chipweb: request lines in one buffer, spans in an Int32Array, params into a
  * preallocated array; with `generated`, matchRoute uses the table's generated matcher.
  */
-function chipweb(routes: RouteSpec[], requests: Request[], generated: boolean): { contender: Contender; table: Uint8Array } {
+function chipweb(
+  routes: RouteSpec[],
+  requests: Request[],
+  generated: boolean,
+): { contender: Contender; table: Uint8Array } {
   const table = compileRoutes(routes);
   const matcher: GeneratedMatcher | undefined = generated ? loadMatcher(table) : undefined;
   const params = new Int32Array(2 * Math.max(1, maxParams(table)));
@@ -90,7 +96,9 @@ function chipweb(routes: RouteSpec[], requests: Request[], generated: boolean): 
 
 function findMyWay(routes: RouteSpec[], requests: Request[]): Contender {
   const router = FindMyWay();
-  routes.forEach(([method, path], index) => router.on(method as 'GET', path.replace(/\*[A-Za-z0-9_]+$/, '*'), () => index));
+  routes.forEach(([method, path], index) =>
+    router.on(method as 'GET', path.replace(/\*[A-Za-z0-9_]+$/, '*'), () => index),
+  );
   const count = requests.length;
   const methods = requests.map((r) => r[0]);
   const paths = requests.map((r) => r[1]);
@@ -102,7 +110,8 @@ function findMyWay(routes: RouteSpec[], requests: Request[]): Contender {
     name: 'find-my-way',
     pass: () => {
       let sum = 0;
-      for (let i = 0; i < count; i++) sum += (router.find(methods[i] as 'GET', paths[i]) as { params: object } | null) ? 1 : 0;
+      for (let i = 0; i < count; i++)
+        sum += (router.find(methods[i] as 'GET', paths[i]) as { params: object } | null) ? 1 : 0;
       return sum;
     },
   };
@@ -163,11 +172,15 @@ function format(n: number): string {
 
 function main(): void {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`chipweb router benchmark — ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${cpus().length} CPUs (${cpu})`);
+  console.log(
+    `chipweb router benchmark — ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${cpus().length} CPUs (${cpu})`,
+  );
   console.log(`best of ${ROUNDS} rounds of ~${TIME_MS} ms per router and set\n`);
   const tableSizes: string[] = [];
   const githubAll: string[] = [];
-  console.log(`${pad('set', 7, true)} ${pad('router', 14, true)} ${pad('lookups/s', 13)} ${pad('vs fastest peer', 16)}`);
+  console.log(
+    `${pad('set', 7, true)} ${pad('router', 14, true)} ${pad('lookups/s', 13)} ${pad('vs fastest peer', 16)}`,
+  );
   for (const set of SETS) {
     const { routes, requests } = loadSet(set);
     const { contender, table } = chipweb(routes, requests, false);
@@ -180,17 +193,23 @@ function main(): void {
       hono('hono Pattern', new PatternRouter<number>() as unknown as HonoRouter<number>, routes, requests),
       hono('hono Linear', new LinearRouter<number>() as unknown as HonoRouter<number>, routes, requests),
     ]) {
-      if (typeof entry === 'string') skipped.push(entry); else contenders.push(entry);
+      if (typeof entry === 'string') skipped.push(entry);
+      else contenders.push(entry);
     }
     const best = new Map<string, number>();
     for (let round = 0; round < ROUNDS; round++) {
       for (const c of contenders) best.set(c.name, Math.max(best.get(c.name) ?? 0, measure(c)));
     }
     const perSecond = (name: string) => (best.get(name) as number) * requests.length;
-    const fastestPeer = Math.max(...contenders.filter((c) => !c.name.startsWith('chipweb')).map((c) => perSecond(c.name)));
+    const fastestPeer = Math.max(
+      ...contenders.filter((c) => !c.name.startsWith('chipweb')).map((c) => perSecond(c.name)),
+    );
     for (const c of contenders) {
-      console.log(`${pad(set, 7, true)} ${pad(c.name, 14, true)} ${pad(format(perSecond(c.name)), 13)} ${pad((perSecond(c.name) / fastestPeer).toFixed(2) + 'x', 16)}`);
-      if (set === 'github') githubAll.push(`  ${pad(c.name, 14, true)} ${pad(format(1e9 / (best.get(c.name) as number)), 8)} ns/op`);
+      console.log(
+        `${pad(set, 7, true)} ${pad(c.name, 14, true)} ${pad(format(perSecond(c.name)), 13)} ${pad((perSecond(c.name) / fastestPeer).toFixed(2) + 'x', 16)}`,
+      );
+      if (set === 'github')
+        githubAll.push(`  ${pad(c.name, 14, true)} ${pad(format(1e9 / (best.get(c.name) as number)), 8)} ns/op`);
     }
     for (const s of skipped) console.log(`${pad(set, 7, true)} (skipped) ${s}`);
     console.log('');
@@ -198,11 +217,15 @@ function main(): void {
   }
   console.log('route table size (chipweb, bytes of the compiled Uint8Array):');
   console.log(tableSizes.join('\n'));
-  console.log('\nGitHub all (203 routes looked up once, as in Gin\'s BENCHMARKS.md):');
+  console.log("\nGitHub all (203 routes looked up once, as in Gin's BENCHMARKS.md):");
   console.log(githubAll.join('\n'));
 
   console.log('\nallocation check (bench/router-alloc.ts under node --expose-gc):');
-  const check = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', new URL('./router-alloc.ts', import.meta.url).pathname], { encoding: 'utf8' });
+  const check = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', new URL('./router-alloc.ts', import.meta.url).pathname],
+    { encoding: 'utf8' },
+  );
   process.stdout.write(check.stdout + check.stderr);
   if (check.status !== 0) process.exitCode = 1;
 }

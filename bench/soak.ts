@@ -71,7 +71,8 @@ function client(count: number, offset: number): Promise<number> {
         const m = /content-length: (\d+)/i.exec(pending.slice(0, headEnd));
         const length = m ? Number(m[1]) : 0;
         if (pending.length < headEnd + 4 + length) return;
-        if (!pending.startsWith('HTTP/1.1 200') && !pending.startsWith('HTTP/1.1 404')) return reject(new Error('unexpected response ' + pending.slice(0, 40)));
+        if (!pending.startsWith('HTTP/1.1 200') && !pending.startsWith('HTTP/1.1 404'))
+          return reject(new Error('unexpected response ' + pending.slice(0, 40)));
         pending = pending.slice(headEnd + 4 + length);
         answered++;
         next();
@@ -84,7 +85,9 @@ function client(count: number, offset: number): Promise<number> {
 
 async function run(count: number): Promise<number> {
   const per = Math.floor(count / connections);
-  const results = await Promise.all(Array.from({ length: connections }, (_, i) => client(i === 0 ? count - per * (connections - 1) : per, i)));
+  const results = await Promise.all(
+    Array.from({ length: connections }, (_, i) => client(i === 0 ? count - per * (connections - 1) : per, i)),
+  );
   return results.reduce((a, b) => a + b, 0);
 }
 
@@ -112,12 +115,22 @@ const after = heap();
 const s = sim.stats();
 const requests = s.requests - statsBefore.requests;
 const delta = after - before;
-console.log(`soak: ${answered} responses to ${total} keep-alive requests on ${connections} connections in ${seconds.toFixed(1)} s (${Math.round(answered / seconds)} req/s)`);
+console.log(
+  `soak: ${answered} responses to ${total} keep-alive requests on ${connections} connections in ${seconds.toFixed(1)} s (${Math.round(answered / seconds)} req/s)`,
+);
 const secondHalf = after - middle;
-console.log(`heap after GC: before ${(before / 1024).toFixed(0)} KiB, after ${half} requests ${(middle / 1024).toFixed(0)} KiB, after ${total} ${(after / 1024).toFixed(0)} KiB`);
-console.log(`heap delta: whole run ${(delta / 1024).toFixed(1)} KiB (${(delta / total).toFixed(3)} B/request), second half ${(secondHalf / 1024).toFixed(1)} KiB (${(secondHalf / (total - half)).toFixed(3)} B/request)`);
-console.log(`server: requests ${requests}, 2xx ${s.responses[2] - statsBefore.responses[2]}, 4xx ${s.responses[4] - statsBefore.responses[4]}, 5xx ${s.responses[5] - statsBefore.responses[5]}, errors ${s.errors}, timeouts ${s.timeouts}, rejected ${s.rejected}, evicted ${s.evicted}`);
-console.log(`pool: slots ${s.slots}, in use ${s.slotsInUse}, high water ${s.slotsHighWater}; logger holds ${log.count} of ${log.total} requests`);
+console.log(
+  `heap after GC: before ${(before / 1024).toFixed(0)} KiB, after ${half} requests ${(middle / 1024).toFixed(0)} KiB, after ${total} ${(after / 1024).toFixed(0)} KiB`,
+);
+console.log(
+  `heap delta: whole run ${(delta / 1024).toFixed(1)} KiB (${(delta / total).toFixed(3)} B/request), second half ${(secondHalf / 1024).toFixed(1)} KiB (${(secondHalf / (total - half)).toFixed(3)} B/request)`,
+);
+console.log(
+  `server: requests ${requests}, 2xx ${s.responses[2] - statsBefore.responses[2]}, 4xx ${s.responses[4] - statsBefore.responses[4]}, 5xx ${s.responses[5] - statsBefore.responses[5]}, errors ${s.errors}, timeouts ${s.timeouts}, rejected ${s.rejected}, evicted ${s.evicted}`,
+);
+console.log(
+  `pool: slots ${s.slots}, in use ${s.slotsInUse}, high water ${s.slotsHighWater}; logger holds ${log.count} of ${log.total} requests`,
+);
 await sim.close(100);
 const failures: string[] = [];
 if (answered !== total) failures.push(`${total - answered} requests unanswered`);
@@ -126,7 +139,8 @@ if (s.slotsInUse !== 0) failures.push(`${s.slotsInUse} slots still in use`);
 if (s.errors !== 0 || s.responses[5] !== statsBefore.responses[5]) failures.push('errors or 5xx answers');
 // One-off costs (new sockets, JIT code) land in the first half; a leak of even
 // 4 bytes per request would add 200 kB in the second half. Allow noise below that.
-if (secondHalf > 128 * 1024) failures.push(`heap grew by ${(secondHalf / 1024).toFixed(0)} KiB over the second ${total - half} requests`);
+if (secondHalf > 128 * 1024)
+  failures.push(`heap grew by ${(secondHalf / 1024).toFixed(0)} KiB over the second ${total - half} requests`);
 if (failures.length > 0) {
   console.log('FAIL: ' + failures.join('; '));
   process.exit(1);

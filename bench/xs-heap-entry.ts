@@ -121,17 +121,20 @@ const UNITS: [string, () => unknown][] = [
   ['matchRoute GET /', () => matchRoute(table, 0, rootPath, 0, 1, params, matcher)],
   ['matchRoute GET / (table walk)', () => matchRoute(table, 0, rootPath, 0, 1, params)],
   ['utf8Length("hello") (res.bodyLength)', () => utf8Length(sample, 0)],
-  ['encodeHead 200 text/plain, 5-byte body', () => {
-    res.reset();
-    res.status = 200;
-    res.contentType = TYPE_TEXT;
-    res.bodyKind = BODY_STRING;
-    res.bodyString = sample;
-    return encodeHead(res, output, true, 5, STANDARD_METHOD_NAMES, null, 0, 0, false, 0);
-  }],
+  [
+    'encodeHead 200 text/plain, 5-byte body',
+    () => {
+      res.reset();
+      res.status = 200;
+      res.contentType = TYPE_TEXT;
+      res.bodyKind = BODY_STRING;
+      res.bodyString = sample;
+      return encodeHead(res, output, true, 5, STANDARD_METHOD_NAMES, null, 0, 0, false, 0);
+    },
+  ],
   ['encodeUtf8("hello") into the output', () => encodeUtf8(sample, 0, output, 0, output.length)],
   ['decodeComponent "42" (c.param)', () => decodeComponent(paramBytes, 0, 2, false)],
-  ['the JSON route handler\'s own work: object literal + JSON.stringify', () => JSON.stringify(statusObject())],
+  ["the JSON route handler's own work: object literal + JSON.stringify", () => JSON.stringify(statusObject())],
 ];
 
 /** The bytes the server wrote for the last delivery, as latin1 text. */

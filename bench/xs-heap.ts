@@ -31,7 +31,12 @@ export const HEAP_CASES: HeapCase[] = [
   { name: 'param route', requests: [get('/users/42')], status: 200, ownPath: true },
   { name: '404', requests: [get('/nope')], status: 404, ownPath: true },
   { name: '405', requests: [`POST / HTTP/1.1\r\n${HEADERS}Content-Length: 0\r\n\r\n`], status: 405, ownPath: true },
-  { name: 'keep-alive batch, 8 pipelined', requests: Array.from({ length: 8 }, () => get('/')), status: 200, ownPath: true },
+  {
+    name: 'keep-alive batch, 8 pipelined',
+    requests: Array.from({ length: 8 }, () => get('/')),
+    status: 200,
+    ownPath: true,
+  },
   { name: 'JSON route', requests: [get('/api/status')], status: 200, ownPath: false },
 ];
 
@@ -85,7 +90,9 @@ export async function benchHeapOnXs(): Promise<HeapFigures> {
       const lines = text.match(/HTTP\/1\.1 \d{3} [^\r]*/g) ?? [];
       const c = HEAP_CASES[i];
       if (lines.length !== c.requests.length || !lines.every((line) => line.startsWith(`HTTP/1.1 ${c.status} `))) {
-        throw new Error(`heap bench: case '${c.name}' answered ${JSON.stringify(lines)}, expected ${c.requests.length} x ${c.status}`);
+        throw new Error(
+          `heap bench: case '${c.name}' answered ${JSON.stringify(lines)}, expected ${c.requests.length} x ${c.status}`,
+        );
       }
       statusLines.push(lines[0] ?? '');
     }
@@ -112,7 +119,8 @@ export async function benchHeapOnXs(): Promise<HeapFigures> {
     }
 
     // Live heap after 10,000 more requests (every case in turn) against after warm-up, both after gc().
-    const many = (count: number) => worker.command(new Uint8Array([109, 0, count & 255, (count >> 8) & 255, count >> 16]));
+    const many = (count: number) =>
+      worker.command(new Uint8Array([109, 0, count & 255, (count >> 8) & 255, count >> 16]));
     const collect = async () => (await worker.command(new Uint8Array([103, 0]))).heapCount;
     await many(WARM_UP * HEAP_CASES.length);
     const warmLive = await collect();
@@ -124,7 +132,17 @@ export async function benchHeapOnXs(): Promise<HeapFigures> {
     const staticPerSecond = await worker.evaluateJson<number>('heapBench.throughput(0, 5000)');
     const bodyTimes = await worker.evaluateJson<{ chars: number; ms: number }[]>('heapBench.bodyTimes()');
     const handlerErrors = await worker.evaluateJson<number>('heapBench.logged()');
-    return { cases, units, warmLive, afterLive, afterLive2, requestsRun: stats.requests, staticPerSecond, bodyTimes, handlerErrors };
+    return {
+      cases,
+      units,
+      warmLive,
+      afterLive,
+      afterLive2,
+      requestsRun: stats.requests,
+      staticPerSecond,
+      bodyTimes,
+      handlerErrors,
+    };
   } finally {
     await worker.close();
   }

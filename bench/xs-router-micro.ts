@@ -10,6 +10,14 @@ const w = await XsWorker.start();
 await w.evaluate(code);
 const names = process.argv.slice(2);
 const best: Record<string, number> = {};
-for (let r = 0; r < 8; r++) for (const n of names) { const v = await w.evaluateJson<number>(`micro(${JSON.stringify(n)}, 300000)`); best[n] = Math.min(best[n] ?? Infinity, v); }
-console.log(Object.entries(best).map(([k, v]) => `${k} ${v.toFixed(1)}ns`).join(', '));
+for (let r = 0; r < 8; r++)
+  for (const n of names) {
+    const v = await w.evaluateJson<number>(`micro(${JSON.stringify(n)}, 300000)`);
+    best[n] = Math.min(best[n] ?? Infinity, v);
+  }
+console.log(
+  Object.entries(best)
+    .map(([k, v]) => `${k} ${v.toFixed(1)}ns`)
+    .join(', '),
+);
 await w.close();

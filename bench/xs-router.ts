@@ -90,9 +90,13 @@ export async function benchRouterOnXs(set = 'github', budgetMs = 1500): Promise<
   try {
     const matcherXsBytes = await xsBytesOf(worker, matcherSource);
     await worker.evaluate(code);
-    const tableBytes = await worker.evaluateJson<number>(`routerBench.setup(${JSON.stringify(routes)}, ${JSON.stringify(requests)})`);
+    const tableBytes = await worker.evaluateJson<number>(
+      `routerBench.setup(${JSON.stringify(routes)}, ${JSON.stringify(requests)})`,
+    );
     await worker.evaluate(`routerBench.useMatcher(${matcherSource}); 0`);
-    const found = await worker.evaluateJson<{ chipweb: number[]; walk: number[]; regexp: number[] }>('routerBench.check()');
+    const found = await worker.evaluateJson<{ chipweb: number[]; walk: number[]; regexp: number[] }>(
+      'routerBench.check()',
+    );
     const mismatches = {
       chipweb: found.chipweb.filter((index, i) => index !== i).length,
       walk: found.walk.filter((index, i) => index !== i).length,

@@ -52,21 +52,47 @@ function printHeap(heap: HeapFigures): void {
   for (const u of heap.units) console.log(`  ${pad(u.slots, 4)}  ${u.name}`);
   const growth1 = heap.afterLive - heap.warmLive;
   const growth2 = heap.afterLive2 - heap.afterLive;
-  console.log(`\nLive heap (slots, after gc()): warm ${n(heap.warmLive)}, +10,000 requests ${n(heap.afterLive)} (${growth1 >= 0 ? '+' : ''}${growth1}), ` +
-    `+10,000 more ${n(heap.afterLive2)} (${growth2 >= 0 ? '+' : ''}${growth2})   target: no growth  ${growth1 <= 0 && growth2 <= 0 ? 'met' : growth2 <= 0 ? 'met after a one-time +' + growth1 : 'MISSED'}`);
-  console.log(`Server counted ${n(heap.requestsRun)} requests, ${heap.handlerErrors} logged errors; static route on XS: ${n(heap.staticPerSecond)} requests/s (one core, no I/O)`);
+  console.log(
+    `\nLive heap (slots, after gc()): warm ${n(heap.warmLive)}, +10,000 requests ${n(heap.afterLive)} (${growth1 >= 0 ? '+' : ''}${growth1}), ` +
+      `+10,000 more ${n(heap.afterLive2)} (${growth2 >= 0 ? '+' : ''}${growth2})   target: no growth  ${growth1 <= 0 && growth2 <= 0 ? 'met' : growth2 <= 0 ? 'met after a one-time +' + growth1 : 'MISSED'}`,
+  );
+  console.log(
+    `Server counted ${n(heap.requestsRun)} requests, ${heap.handlerErrors} logged errors; static route on XS: ${n(heap.staticPerSecond)} requests/s (one core, no I/O)`,
+  );
   const [first] = heap.bodyTimes;
-  console.log('Text body (c.text) time per request on XS: ' + heap.bodyTimes.map((t) => `${n(t.chars)} chars ${t.ms.toFixed(2)} ms (${((t.ms / t.chars) / (first.ms / first.chars)).toFixed(1)}x per char)`).join(', '));
+  console.log(
+    'Text body (c.text) time per request on XS: ' +
+      heap.bodyTimes
+        .map(
+          (t) =>
+            `${n(t.chars)} chars ${t.ms.toFixed(2)} ms (${(t.ms / t.chars / (first.ms / first.chars)).toFixed(1)}x per char)`,
+        )
+        .join(', '),
+  );
 }
 
 function printRouter(router: RouterFigures): void {
-  console.log(`\nRouter on XS, ${router.set} set (${router.routes} routes, table ${n(router.tableBytes)} bytes), every route looked up in turn:`);
-  console.log(`  chipweb, generated matcher (board)  ${pad(n(router.chipwebPerSecond), 10)} lookups/s   ${router.chipwebSlotsPerPass} slots per pass`);
-  console.log(`  chipweb, table walk                 ${pad(n(router.walkPerSecond), 10)} lookups/s   ${router.walkSlotsPerPass} slots per pass`);
-  console.log(`  linear RegExp router                ${pad(n(router.regexpPerSecond), 10)} lookups/s   ${router.regexpSlotsPerPass} slots per pass`);
-  console.log(`  ratio ${router.ratio.toFixed(2)}x (table walk ${router.walkRatio.toFixed(2)}x)   target: 5x  ${router.ratio >= 5 ? 'met' : 'MISSED'}` +
-    (router.mismatches.chipweb + router.mismatches.walk + router.mismatches.regexp > 0 ? `   WRONG ROUTES: ${JSON.stringify(router.mismatches)}` : ''));
-  console.log(`  generated matcher: ${n(router.matcherSourceBytes)} bytes of source, ${n(router.matcherMinifiedBytes)} minified (as built and timed here), ${n(router.matcherXsBytes)} bytes in XS (snapshot growth)`);
+  console.log(
+    `\nRouter on XS, ${router.set} set (${router.routes} routes, table ${n(router.tableBytes)} bytes), every route looked up in turn:`,
+  );
+  console.log(
+    `  chipweb, generated matcher (board)  ${pad(n(router.chipwebPerSecond), 10)} lookups/s   ${router.chipwebSlotsPerPass} slots per pass`,
+  );
+  console.log(
+    `  chipweb, table walk                 ${pad(n(router.walkPerSecond), 10)} lookups/s   ${router.walkSlotsPerPass} slots per pass`,
+  );
+  console.log(
+    `  linear RegExp router                ${pad(n(router.regexpPerSecond), 10)} lookups/s   ${router.regexpSlotsPerPass} slots per pass`,
+  );
+  console.log(
+    `  ratio ${router.ratio.toFixed(2)}x (table walk ${router.walkRatio.toFixed(2)}x)   target: 5x  ${router.ratio >= 5 ? 'met' : 'MISSED'}` +
+      (router.mismatches.chipweb + router.mismatches.walk + router.mismatches.regexp > 0
+        ? `   WRONG ROUTES: ${JSON.stringify(router.mismatches)}`
+        : ''),
+  );
+  console.log(
+    `  generated matcher: ${n(router.matcherSourceBytes)} bytes of source, ${n(router.matcherMinifiedBytes)} minified (as built and timed here), ${n(router.matcherXsBytes)} bytes in XS (snapshot growth)`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -77,13 +103,21 @@ async function main(): Promise<void> {
   const router = await benchRouterOnXs('github');
   const size = await coreBundleSize();
   if (json) {
-    console.log(JSON.stringify({ date: new Date().toISOString(), engine: version, machine, heap, router, coreBundle: size }, null, 2));
+    console.log(
+      JSON.stringify(
+        { date: new Date().toISOString(), engine: version, machine, heap, router, coreBundle: size },
+        null,
+        2,
+      ),
+    );
     return;
   }
   console.log(`chipweb on XS: ${version}; ${machine}; ${new Date().toISOString().slice(0, 10)}\n`);
   printHeap(heap);
   printRouter(router);
-  console.log(`\nCore bundle (src/index.ts, minified ESM as for the board): ${n(size.minified)} bytes, ${n(size.gzip)} gzipped`);
+  console.log(
+    `\nCore bundle (src/index.ts, minified ESM as for the board): ${n(size.minified)} bytes, ${n(size.gzip)} gzipped`,
+  );
 }
 
 main().catch((error: unknown) => {

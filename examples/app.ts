@@ -16,24 +16,26 @@ app.get('/', (c) => c.html('<h1>Hello from the board</h1>'));
 app.get('/users/:id', (c) => c.json({ id: c.param('id'), fields: c.query('fields') ?? 'all' }));
 
 app.post('/users', (c) => {
-  const user = c.bodyJson<{ name?: string }>();        // 400 on bad JSON
+  const user = c.bodyJson<{ name?: string }>(); // 400 on bad JSON
   if (!user.name) throw new HttpError(422, 'name is required');
   c.json({ created: user.name }, 201);
 });
 
 app.get('/files/*path', (c) => c.text(`you asked for ${c.param('path')}`));
 
-const api = app.group('/api/v1', (c) => {               // groups nest and inherit middleware
+const api = app.group('/api/v1', (c) => {
+  // groups nest and inherit middleware
   if (c.header('authorization') !== 'Bearer secret') return c.text('no', 401);
   return c.next();
 });
 api.get('/led', (c) => c.json({ on: c.env.device?.led() ?? false }));
 api.put('/led', (c) => {
   c.env.device?.setLed(c.query('on') === '1');
-  c.empty();                                             // 204
+  c.empty(); // 204
 });
 
-app.get('/slow', async (c) => {                          // handlers may be async
+app.get('/slow', async (c) => {
+  // handlers may be async
   await new Promise((resolve) => c.env.platform.setTimer(() => resolve(undefined), 100, false));
   c.text('done');
 });

@@ -43,7 +43,12 @@ function targetBudget(target: string): { slots: number; slotSize: number; output
     throw new Error(`unknown --target '${target}': use esp32 or pico_w (a template in manifests/)`);
   }
   const budget = JSON.parse(fs.readFileSync(file, 'utf8')).chipweb;
-  return { slots: budget.server.slots, slotSize: budget.server.slotSize, outputSize: budget.server.outputSize, sendBuffer: budget.sendBuffer };
+  return {
+    slots: budget.server.slots,
+    slotSize: budget.server.slotSize,
+    outputSize: budget.server.outputSize,
+    sendBuffer: budget.sendBuffer,
+  };
 }
 
 function integer(name: string, value: string | undefined, fallback: number, min: number): number {
@@ -112,7 +117,9 @@ export async function run(args: string[]): Promise<number> {
 
   if (engine === 'xs') {
     const bridge = './xs/bridge.ts';
-    const { serveOnXs } = (await import(bridge)) as { serveOnXs(entry: string, options: SimulateOptions): Promise<{ url: string; close(): Promise<void> }> };
+    const { serveOnXs } = (await import(bridge)) as {
+      serveOnXs(entry: string, options: SimulateOptions): Promise<{ url: string; close(): Promise<void> }>;
+    };
     const running = await serveOnXs(entry, options);
     console.log(`chipweb sim (XS engine): serving ${entry} at ${running.url}`);
     return waitForSignal(() => running.close());
@@ -130,8 +137,12 @@ export async function run(args: string[]): Promise<number> {
   const sim = await simulate(app, options);
   const stats = sim.stats();
   console.log(`chipweb sim: serving ${entry} at ${sim.url} (${values.target ?? 'esp32'} budget)`);
-  console.log(`  pool: ${stats.slots} slots x ${stats.slotBytes} bytes = ${stats.slots * stats.slotBytes} bytes, fixed at start`);
-  console.log(`  router: ${sim.server.router === 'code' ? 'code (the generated matcher, as chipweb build ships it)' : 'table (the table walk)'}`);
+  console.log(
+    `  pool: ${stats.slots} slots x ${stats.slotBytes} bytes = ${stats.slots * stats.slotBytes} bytes, fixed at start`,
+  );
+  console.log(
+    `  router: ${sim.server.router === 'code' ? 'code (the generated matcher, as chipweb build ships it)' : 'table (the table walk)'}`,
+  );
   return waitForSignal(() => sim.close());
 }
 
@@ -141,7 +152,10 @@ function waitForSignal(stop: () => Promise<void>): Promise<number> {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       console.log('chipweb sim: stopping');
-      stop().then(() => resolve(0), () => resolve(1));
+      stop().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);

@@ -11,7 +11,15 @@
  *
  * Never: depend on real time or real sockets; never hide backpressure.
  */
-import type { Listener, ListenOptions, MemoryStats, Platform, Socket, SocketHandler, TimerHandle } from '../src/platform.ts';
+import type {
+  Listener,
+  ListenOptions,
+  MemoryStats,
+  Platform,
+  Socket,
+  SocketHandler,
+  TimerHandle,
+} from '../src/platform.ts';
 
 /** Options of the in-memory platform. */
 export interface MemoryPlatformOptions {
@@ -268,7 +276,8 @@ export class MemoryPlatform implements Platform {
     const target = this.clock + ms;
     for (;;) {
       let next: Timer | null = null;
-      for (let i = 0; i < this.timers.length; i++) if (this.timers[i].at <= target && (next === null || this.timers[i].at < next.at)) next = this.timers[i];
+      for (let i = 0; i < this.timers.length; i++)
+        if (this.timers[i].at <= target && (next === null || this.timers[i].at < next.at)) next = this.timers[i];
       if (next === null) break;
       this.clock = next.at;
       if (next.every > 0) next.at += next.every;
@@ -283,7 +292,7 @@ export class MemoryPlatform implements Platform {
   }
 
   storeGet(key: string): string | undefined {
-    return Object.prototype.hasOwnProperty.call(this.store, key) ? this.store[key] : undefined;
+    return Object.hasOwn(this.store, key) ? this.store[key] : undefined;
   }
 
   storeSet(key: string, value: string): void {

@@ -14,7 +14,15 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Listener, ListenOptions, MemoryStats, Platform, Socket, SocketHandler, TimerHandle } from '../src/platform.ts';
+import type {
+  Listener,
+  ListenOptions,
+  MemoryStats,
+  Platform,
+  Socket,
+  SocketHandler,
+  TimerHandle,
+} from '../src/platform.ts';
 
 /** Options of the Node platform. */
 export interface NodePlatformOptions {
@@ -180,7 +188,7 @@ export class NodePlatform implements Platform {
 
   storeGet(key: string): string | undefined {
     const store = this.loadStore();
-    return Object.prototype.hasOwnProperty.call(store, key) ? store[key] : undefined;
+    return Object.hasOwn(store, key) ? store[key] : undefined;
   }
 
   storeSet(key: string, value: string): void {
@@ -203,18 +211,18 @@ export class NodePlatform implements Platform {
   }
 
   private loadStore(): { [key: string]: string } {
-    if (this.store === null) {
-      this.store = {};
-      const file = this.options.storeFile;
-      if (file && fs.existsSync(file)) {
-        try {
-          this.store = JSON.parse(fs.readFileSync(file, 'utf8'));
-        } catch {
-          this.log(`chipweb: ignoring unreadable store file ${file}`);
-        }
+    if (this.store !== null) return this.store;
+    let store: { [key: string]: string } = {};
+    const file = this.options.storeFile;
+    if (file && fs.existsSync(file)) {
+      try {
+        store = JSON.parse(fs.readFileSync(file, 'utf8'));
+      } catch {
+        this.log(`chipweb: ignoring unreadable store file ${file}`);
       }
     }
-    return this.store!;
+    this.store = store;
+    return store;
   }
 
   private saveStore(): void {

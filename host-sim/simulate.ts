@@ -45,7 +45,9 @@ export async function simulate(app: App, options: SimulateOptions = {}): Promise
   const device = options.device as { attach?: (platform: NodePlatform) => unknown } | null | undefined;
   if (device && typeof device.attach === 'function') device.attach(platform);
   // Route as the board does: with the generated matcher, unless told otherwise.
-  const routeMatcher = options.routeMatcher ?? (options.router === 'table' ? undefined : loadMatcher(app.compile(options.routeTable).table));
+  const routeMatcher =
+    options.routeMatcher ??
+    (options.router === 'table' ? undefined : loadMatcher(app.compile(options.routeTable).table));
   const server = new Server(app, platform, { host: '127.0.0.1', ...options, routeMatcher });
   await server.start();
   const port = server.listeningPort;

@@ -80,7 +80,9 @@ export function packAssets(folder: string | undefined): PackedAsset[] {
   const seen = new Map<string, string>();
   for (const name of files) {
     if (!SAFE_NAME.test(name)) {
-      throw new Error(`asset "${name}" in ${folder}: rename it to letters, digits, '.', '_' and '-' (the board's resource names allow nothing else)`);
+      throw new Error(
+        `asset "${name}" in ${folder}: rename it to letters, digits, '.', '_' and '-' (the board's resource names allow nothing else)`,
+      );
     }
     const raw = new Uint8Array(readFileSync(join(root, ...name.split('/'))));
     const gz = gzipDeterministic(raw);
@@ -88,9 +90,20 @@ export function packAssets(folder: string | undefined): PackedAsset[] {
     const bytes = gzipped ? gz : raw;
     const resource = resourceName(name, gzipped);
     const other = seen.get(resource.toLowerCase());
-    if (other) throw new Error(`assets "${other}" and "${name}" in ${folder} map to the same resource "${resource}": rename one`);
+    if (other)
+      throw new Error(
+        `assets "${other}" and "${name}" in ${folder} map to the same resource "${resource}": rename one`,
+      );
     seen.set(resource.toLowerCase(), name);
-    packed.push({ name, resource, type: contentType(name), encoding: gzipped ? 'gzip' : '', etag: strongEtag(bytes), size: raw.length, bytes });
+    packed.push({
+      name,
+      resource,
+      type: contentType(name),
+      encoding: gzipped ? 'gzip' : '',
+      etag: strongEtag(bytes),
+      size: raw.length,
+      bytes,
+    });
   }
   return packed;
 }
@@ -100,7 +113,8 @@ function walk(root: string, dir: string, out: string[]): void {
     if (entry.startsWith('.')) continue; // .DS_Store, editor files
     const path = join(dir, entry);
     const stat = lstatSync(path);
-    if (stat.isSymbolicLink()) throw new Error(`asset ${path} is a symbolic link: copy the file into the asset folder instead`);
+    if (stat.isSymbolicLink())
+      throw new Error(`asset ${path} is a symbolic link: copy the file into the asset folder instead`);
     if (stat.isDirectory()) walk(root, path, out);
     else if (stat.isFile()) out.push(relative(root, path).split(sep).join('/'));
   }

@@ -54,7 +54,9 @@ export function readCredentials(projectDir: string, env: NodeJS.ProcessEnv = pro
   const file = join(projectDir, '.env');
   if (!existsSync(file)) return { ssid: '', password: '', source: '' };
   if (committable(projectDir, '.env')) {
-    throw new Error(`${file} holds Wi-Fi credentials but git would commit it: add ".env" to .gitignore (credentials never go in the repo)`);
+    throw new Error(
+      `${file} holds Wi-Fi credentials but git would commit it: add ".env" to .gitignore (credentials never go in the repo)`,
+    );
   }
   const values = parseDotenv(readFileSync(file, 'utf8'));
   if (!values.CHIPWEB_SSID) return { ssid: '', password: '', source: '' };

@@ -32,7 +32,8 @@ options:
   --release      a release build (no debugger; default: debug build with xsbug)
   --xs-dev       run the build through xs-dev instead of mcconfig`;
 
-const GETTING_STARTED = 'https://github.com/Moddable-OpenSource/moddable/blob/public/documentation/Moddable%20SDK%20-%20Getting%20Started.md';
+const GETTING_STARTED =
+  'https://github.com/Moddable-OpenSource/moddable/blob/public/documentation/Moddable%20SDK%20-%20Getting%20Started.md';
 const XS_DEV_EXPORT = '~/.local/share/xs-dev-export.sh';
 
 /** One thing the tools need that is missing, and how to get it. */
@@ -81,7 +82,14 @@ function isDir(path: string | undefined): boolean {
 /** mcconfig's path: the SDK's own build of it, else PATH. */
 export function findMcconfig(env: NodeJS.ProcessEnv): string | undefined {
   if (env.MODDABLE) {
-    const own = join(env.MODDABLE, 'build', 'bin', hostPlatform(), 'release', process.platform === 'win32' ? 'mcconfig.exe' : 'mcconfig');
+    const own = join(
+      env.MODDABLE,
+      'build',
+      'bin',
+      hostPlatform(),
+      'release',
+      process.platform === 'win32' ? 'mcconfig.exe' : 'mcconfig',
+    );
     if (existsSync(own)) return own;
   }
   return which('mcconfig', env);
@@ -92,7 +100,13 @@ export function checkEnvironment(target: Target, env: NodeJS.ProcessEnv, useXsDe
   const missing: Missing[] = [];
   if (useXsDev) {
     if (!which('xs-dev', env)) {
-      missing.push({ what: 'xs-dev is not installed', fix: 'npm install -g xs-dev   (then: xs-dev setup' + (target === 'esp32' ? ' --device esp32' : target === 'pico_w' ? ' --device pico' : '') + ')' });
+      missing.push({
+        what: 'xs-dev is not installed',
+        fix:
+          'npm install -g xs-dev   (then: xs-dev setup' +
+          (target === 'esp32' ? ' --device esp32' : target === 'pico_w' ? ' --device pico' : '') +
+          ')',
+      });
     }
     return missing;
   }
@@ -100,7 +114,10 @@ export function checkEnvironment(target: Target, env: NodeJS.ProcessEnv, useXsDe
   if (!env.MODDABLE) {
     missing.push({ what: 'MODDABLE is not set: the Moddable SDK is not installed or not in this shell', fix: setup });
   } else if (!isDir(env.MODDABLE)) {
-    missing.push({ what: `MODDABLE is ${env.MODDABLE}, which is not a folder`, fix: `point MODDABLE at your Moddable SDK checkout, or ${setup}` });
+    missing.push({
+      what: `MODDABLE is ${env.MODDABLE}, which is not a folder`,
+      fix: `point MODDABLE at your Moddable SDK checkout, or ${setup}`,
+    });
   } else if (!findMcconfig(env)) {
     missing.push({
       what: `mcconfig was not found (neither in $MODDABLE/build/bin/${hostPlatform()}/release nor on PATH)`,
@@ -109,26 +126,46 @@ export function checkEnvironment(target: Target, env: NodeJS.ProcessEnv, useXsDe
   }
   if (target === 'esp32') {
     const esp = `xs-dev setup --device esp32, then: source ${XS_DEV_EXPORT} (or install ESP-IDF v6.0 as in $MODDABLE/documentation/devices/esp32.md and run: source $IDF_PATH/export.sh)`;
-    if (!env.IDF_PATH) missing.push({ what: 'IDF_PATH is not set: ESP-IDF (the ESP32 toolchain) is not installed or not in this shell', fix: esp });
-    else if (!isDir(env.IDF_PATH)) missing.push({ what: `IDF_PATH is ${env.IDF_PATH}, which is not a folder`, fix: esp });
-    else if (!which('idf.py', env)) missing.push({ what: 'idf.py is not on PATH: the ESP-IDF environment is not active in this shell', fix: 'source $IDF_PATH/export.sh' });
+    if (!env.IDF_PATH)
+      missing.push({
+        what: 'IDF_PATH is not set: ESP-IDF (the ESP32 toolchain) is not installed or not in this shell',
+        fix: esp,
+      });
+    else if (!isDir(env.IDF_PATH))
+      missing.push({ what: `IDF_PATH is ${env.IDF_PATH}, which is not a folder`, fix: esp });
+    else if (!which('idf.py', env))
+      missing.push({
+        what: 'idf.py is not on PATH: the ESP-IDF environment is not active in this shell',
+        fix: 'source $IDF_PATH/export.sh',
+      });
   } else if (target === 'pico_w') {
     const pico = `xs-dev setup --device pico, then: source ${XS_DEV_EXPORT} (or install the Pico SDK as in $MODDABLE/documentation/devices/pico.md)`;
     const fallback = env.HOME ? join(env.HOME, 'pico', 'pico-sdk') : undefined;
     const sdk = env.PICO_SDK_DIR ?? (isDir(fallback) ? fallback : undefined);
-    if (!sdk) missing.push({ what: 'PICO_SDK_DIR is not set (and ~/pico/pico-sdk does not exist): the Pico SDK is not installed', fix: pico });
+    if (!sdk)
+      missing.push({
+        what: 'PICO_SDK_DIR is not set (and ~/pico/pico-sdk does not exist): the Pico SDK is not installed',
+        fix: pico,
+      });
     else if (!isDir(sdk)) missing.push({ what: `PICO_SDK_DIR is ${sdk}, which is not a folder`, fix: pico });
     if (!which('arm-none-eabi-gcc', env)) {
-      missing.push({ what: 'arm-none-eabi-gcc is not on PATH: the ARM compiler for the Pico is missing', fix: `${pico}; on Debian/Ubuntu: sudo apt install gcc-arm-none-eabi` });
+      missing.push({
+        what: 'arm-none-eabi-gcc is not on PATH: the ARM compiler for the Pico is missing',
+        fix: `${pico}; on Debian/Ubuntu: sudo apt install gcc-arm-none-eabi`,
+      });
     }
-    if (!which('cmake', env)) missing.push({ what: 'cmake is not on PATH', fix: 'install CMake (macOS: brew install cmake; Debian/Ubuntu: sudo apt install cmake)' });
+    if (!which('cmake', env))
+      missing.push({
+        what: 'cmake is not on PATH',
+        fix: 'install CMake (macOS: brew install cmake; Debian/Ubuntu: sudo apt install cmake)',
+      });
   }
   return missing;
 }
 
 /** The command that builds and flashes (or runs) the manifest. */
 export function flashCommand(
-  target: Target,
+  _target: Target,
   manifest: string,
   options: { port?: string; release?: boolean; xsDev?: boolean; mcPlatform: string; outDir: string },
   env: NodeJS.ProcessEnv,
@@ -174,7 +211,9 @@ export async function flash(args: string[], env: NodeJS.ProcessEnv, io: FlashIO)
   }
   const target = values.target as string | undefined;
   if (!target || !isTarget(target)) {
-    io.error(`chipweb flash: --target must be one of ${TARGETS.join(', ')}${target ? `, not '${target}'` : ''}.\n\n${USAGE}`);
+    io.error(
+      `chipweb flash: --target must be one of ${TARGETS.join(', ')}${target ? `, not '${target}'` : ''}.\n\n${USAGE}`,
+    );
     return 2;
   }
   if (values.port !== undefined && target === 'moddable-sim') {
@@ -184,13 +223,17 @@ export async function flash(args: string[], env: NodeJS.ProcessEnv, io: FlashIO)
   const out = resolve((values.out as string | undefined) ?? join('build', target));
   const manifest = join(out, 'manifest.json');
   if (!existsSync(manifest)) {
-    io.error(`chipweb flash: ${relative(process.cwd(), manifest) || manifest} does not exist: run 'chipweb build ENTRY --target ${target}' first`);
+    io.error(
+      `chipweb flash: ${relative(process.cwd(), manifest) || manifest} does not exist: run 'chipweb build ENTRY --target ${target}' first`,
+    );
     return 1;
   }
   const useXsDev = values['xs-dev'] === true;
   const missing = checkEnvironment(target, env, useXsDev);
   if (missing.length) {
-    io.error(`chipweb flash: cannot ${target === 'moddable-sim' ? 'run the simulator' : `flash the ${target}`}; missing:`);
+    io.error(
+      `chipweb flash: cannot ${target === 'moddable-sim' ? 'run the simulator' : `flash the ${target}`}; missing:`,
+    );
     for (const m of missing) io.error(`  - ${m.what}\n    fix: ${m.fix}`);
     io.error('Then open a new shell (or source the export script) and run this command again.');
     return 1;
@@ -199,7 +242,13 @@ export async function flash(args: string[], env: NodeJS.ProcessEnv, io: FlashIO)
   const cmd = flashCommand(
     target,
     manifest,
-    { port: values.port as string | undefined, release: values.release === true, xsDev: useXsDev, mcPlatform: budget.mcconfigPlatform, outDir: join(out, 'moddable') },
+    {
+      port: values.port as string | undefined,
+      release: values.release === true,
+      xsDev: useXsDev,
+      mcPlatform: budget.mcconfigPlatform,
+      outDir: join(out, 'moddable'),
+    },
     env,
   );
   // mcconfig refuses an -o folder that does not exist yet.
@@ -213,7 +262,10 @@ export async function flash(args: string[], env: NodeJS.ProcessEnv, io: FlashIO)
       resolvePromise(1);
     });
     child.on('exit', (code, signal) => {
-      if (code !== 0) io.error(`chipweb flash: ${cmd.command} ${signal ? `stopped by ${signal}` : `exited with ${code}`}: see its output above`);
+      if (code !== 0)
+        io.error(
+          `chipweb flash: ${cmd.command} ${signal ? `stopped by ${signal}` : `exited with ${code}`}: see its output above`,
+        );
       resolvePromise(code ?? 1);
     });
   });

@@ -29,10 +29,15 @@ async function main(): Promise<void> {
   try {
     d.device.configureWifi('home-net', 'correct horse battery');
     d.device.setLed(true);
-    for (const path of ['/', '/api/status', '/api/led', '/favicon.ico', '/api/about']) await fetch(d.url + path, { headers: { Connection: 'close' } });
+    for (const path of ['/', '/api/status', '/api/led', '/favicon.ico', '/api/about'])
+      await fetch(d.url + path, { headers: { Connection: 'close' } });
     await fetch(d.url + '/api/wifi', { method: 'POST', body: '{"ssid":""}', headers: { Connection: 'close' } });
     for (const shot of SHOTS) {
-      const context = await browser.newContext({ viewport: { width: shot.width, height: shot.height }, deviceScaleFactor: shot.scale, colorScheme: 'light' });
+      const context = await browser.newContext({
+        viewport: { width: shot.width, height: shot.height },
+        deviceScaleFactor: shot.scale,
+        colorScheme: 'light',
+      });
       const page = await context.newPage();
       await page.goto(d.url);
       await waitForText(page, 'conn', 'live');

@@ -117,21 +117,39 @@ export function sizeReport(
     );
   }
   if (creation.chunk.incremental !== 0 || creation.heap.incremental !== 0) {
-    problems.push(`creation.chunk.incremental and creation.heap.incremental must be 0 in ${file}: memory is fixed at boot, the budget is checked against the initial sizes`);
+    problems.push(
+      `creation.chunk.incremental and creation.heap.incremental must be 0 in ${file}: memory is fixed at boot, the budget is checked against the initial sizes`,
+    );
   }
   const resourceBytes = resources.reduce((sum, r) => sum + r.bytes, 0);
-  const files: CodeFile[] = code.map((f) => ({ name: f.name, bytes: f.bytes.length, gzip: gzipSync(f.bytes, { level: 9 }).length, preloaded: f.preloaded }));
+  const files: CodeFile[] = code.map((f) => ({
+    name: f.name,
+    bytes: f.bytes.length,
+    gzip: gzipSync(f.bytes, { level: 9 }).length,
+    preloaded: f.preloaded,
+  }));
   return {
     target,
     code: { bytes: files.reduce((n, f) => n + f.bytes, 0), gzip: files.reduce((n, f) => n + f.gzip, 0), files },
     resources,
     resourceBytes,
     ram: {
-      chunk, slotHeap, stack, keys, total, limit: budget.ramLimit, pool, staging, routeTable: 0,
-      chunkFree, heapSlots: creation.heap.initial, frameworkSlots, heapSlotsFree,
+      chunk,
+      slotHeap,
+      stack,
+      keys,
+      total,
+      limit: budget.ramLimit,
+      pool,
+      staging,
+      routeTable: 0,
+      chunkFree,
+      heapSlots: creation.heap.initial,
+      frameworkSlots,
+      heapSlotsFree,
     },
     routeMatcher: routeMatcher.bytes ?? 0,
-    routeMatcherSkipped: routeMatcher.bytes ? '' : routeMatcher.skipped ?? 'no matcher given',
+    routeMatcherSkipped: routeMatcher.bytes ? '' : (routeMatcher.skipped ?? 'no matcher given'),
     problems,
   };
 }
@@ -144,21 +162,41 @@ export function fmt(n: number): string {
 /** The report as the build prints it. */
 export function formatReport(r: SizeReport): string {
   const lines: string[] = [];
-  const row = (label: string, bytes: number, note = '') => lines.push(`  ${label.padEnd(34)} ${fmt(bytes).padStart(9)} B${note ? `  ${note}` : ''}`);
+  const row = (label: string, bytes: number, note = '') =>
+    lines.push(`  ${label.padEnd(34)} ${fmt(bytes).padStart(9)} B${note ? `  ${note}` : ''}`);
   lines.push(`size report: ${r.target}`);
   lines.push('flash');
-  for (const f of r.code.files) row(f.name, f.bytes, `gzip ${fmt(f.gzip)} B, ${f.preloaded ? 'preloaded (objects in flash)' : 'app, runs at boot (objects in RAM)'}`);
+  for (const f of r.code.files)
+    row(
+      f.name,
+      f.bytes,
+      `gzip ${fmt(f.gzip)} B, ${f.preloaded ? 'preloaded (objects in flash)' : 'app, runs at boot (objects in RAM)'}`,
+    );
   row('code total', r.code.bytes, `gzip ${fmt(r.code.gzip)} B`);
   for (const item of r.resources) row(item.name, item.bytes, item.note ?? '');
   row('resources total', r.resourceBytes);
   const m = r.ram;
   const pct = Math.round((m.total / m.limit) * 100);
   lines.push(`RAM (XS machine, fixed at boot)`);
-  row('chunk heap', m.chunk, `pool ${fmt(m.pool)} B + staging ${fmt(m.staging)} B; ${fmt(m.chunkFree)} B left for handlers`);
-  row('slot heap', m.slotHeap, `${fmt(m.heapSlots)} slots; framework ~${fmt(m.frameworkSlots)}, ~${fmt(m.heapSlotsFree)} left for the app and handlers`);
+  row(
+    'chunk heap',
+    m.chunk,
+    `pool ${fmt(m.pool)} B + staging ${fmt(m.staging)} B; ${fmt(m.chunkFree)} B left for handlers`,
+  );
+  row(
+    'slot heap',
+    m.slotHeap,
+    `${fmt(m.heapSlots)} slots; framework ~${fmt(m.frameworkSlots)}, ~${fmt(m.heapSlotsFree)} left for the app and handlers`,
+  );
   row('stack', m.stack);
   row('keys', m.keys);
-  row('route table', m.routeTable, r.routeMatcher > 0 ? `in flash; its matcher is code in the core (${fmt(r.routeMatcher)} B minified)` : `in flash; walked by the core (${r.routeMatcherSkipped})`);
+  row(
+    'route table',
+    m.routeTable,
+    r.routeMatcher > 0
+      ? `in flash; its matcher is code in the core (${fmt(r.routeMatcher)} B minified)`
+      : `in flash; walked by the core (${r.routeMatcherSkipped})`,
+  );
   row('total', m.total, `of ${fmt(m.limit)} B (${pct}%) ${r.problems.length ? 'OVER BUDGET' : 'ok'}`);
   return lines.join('\n');
 }

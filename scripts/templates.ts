@@ -100,7 +100,8 @@ export function loadTemplate(target: Target, path = templatePath(target)): Templ
 
   const c = obj(raw.chipweb, 'chipweb');
   if (c.target !== target) fail('chipweb.target', `"${target}"`);
-  if (typeof c.mcconfigPlatform !== 'string' || !c.mcconfigPlatform) fail('chipweb.mcconfigPlatform', 'a platform name');
+  if (typeof c.mcconfigPlatform !== 'string' || !c.mcconfigPlatform)
+    fail('chipweb.mcconfigPlatform', 'a platform name');
   const headroom = obj(c.headroom, 'chipweb.headroom');
   const server = obj(c.server, 'chipweb.server');
   const staging = num(c.staging, 'chipweb.staging', 16);
@@ -132,7 +133,10 @@ export function loadTemplate(target: Target, path = templatePath(target)): Templ
     ramLimit: num(c.ramLimit, 'chipweb.ramLimit', 1),
     slotBytes: num(c.slotBytes, 'chipweb.slotBytes', 1),
     keyBytes: num(c.keyBytes, 'chipweb.keyBytes', 0),
-    headroom: { chunk: num(headroom.chunk, 'chipweb.headroom.chunk'), heapSlots: num(headroom.heapSlots, 'chipweb.headroom.heapSlots') },
+    headroom: {
+      chunk: num(headroom.chunk, 'chipweb.headroom.chunk'),
+      heapSlots: num(headroom.heapSlots, 'chipweb.headroom.heapSlots'),
+    },
     staging,
     sendBuffer: num(c.sendBuffer, 'chipweb.sendBuffer', 1),
     server: {
@@ -151,8 +155,14 @@ export function loadTemplate(target: Target, path = templatePath(target)): Templ
   const keys = obj(cr.keys, 'creation.keys');
   const creation: Creation = {
     static: num(cr.static, 'creation.static'),
-    chunk: { initial: num(chunk.initial, 'creation.chunk.initial', 1), incremental: num(chunk.incremental, 'creation.chunk.incremental') },
-    heap: { initial: num(heap.initial, 'creation.heap.initial', 1), incremental: num(heap.incremental, 'creation.heap.incremental') },
+    chunk: {
+      initial: num(chunk.initial, 'creation.chunk.initial', 1),
+      incremental: num(chunk.incremental, 'creation.chunk.incremental'),
+    },
+    heap: {
+      initial: num(heap.initial, 'creation.heap.initial', 1),
+      incremental: num(heap.incremental, 'creation.heap.incremental'),
+    },
     stack: num(cr.stack, 'creation.stack', 1),
     keys: {
       initial: num(keys.initial, 'creation.keys.initial', 1),

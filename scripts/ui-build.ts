@@ -143,7 +143,13 @@ export async function buildUi(options: UiBuildOptions = {}): Promise<UiBuildResu
   const epoch = process.env.SOURCE_DATE_EPOCH;
   const built = options.built ?? (epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date());
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-  const info = { version: pkg.version, built: built.toISOString(), assets, uiBudget: budget, ...(options.target ? { target: options.target } : {}) };
+  const info = {
+    version: pkg.version,
+    built: built.toISOString(),
+    assets,
+    uiBudget: budget,
+    ...(options.target ? { target: options.target } : {}),
+  };
   writeFileSync(join(outDir, 'build.json'), JSON.stringify(info));
   const buildJson = packAssets(outDir).find((a) => a.name === 'build.json');
   if (buildJson && buildJson.encoding !== '') {
@@ -153,12 +159,17 @@ export async function buildUi(options: UiBuildOptions = {}): Promise<UiBuildResu
   const fmt = (n: number) => n.toLocaleString('en-US');
   const lines = [
     `web UI ${uiDir.slice(ROOT.length + 1) || uiDir} -> ${outDir.slice(ROOT.length + 1) || outDir}`,
-    ...parts.map((p) => `  ${p.name.padEnd(5)} ${fmt(p.raw).padStart(7)} B minified${p.gzip ? `, ${fmt(p.gzip).padStart(6)} B gzipped alone` : ''}`),
+    ...parts.map(
+      (p) =>
+        `  ${p.name.padEnd(5)} ${fmt(p.raw).padStart(7)} B minified${p.gzip ? `, ${fmt(p.gzip).padStart(6)} B gzipped alone` : ''}`,
+    ),
     `  page  ${fmt(page.raw).padStart(7)} B (HTML + CSS + JS inlined) -> ${fmt(page.gzip)} B gzipped in flash, budget ${fmt(budget)} B (${Math.round((page.gzip * 100) / budget)}%)`,
   ];
   const report = lines.join('\n');
   if (page.gzip > budget) {
-    throw new Error(`${report}\nthe gzipped web UI is ${fmt(page.gzip)} B, over its budget of ${fmt(budget)} B: make it smaller`);
+    throw new Error(
+      `${report}\nthe gzipped web UI is ${fmt(page.gzip)} B, over its budget of ${fmt(budget)} B: make it smaller`,
+    );
   }
   return { outDir, parts, page, assets, budget, report };
 }

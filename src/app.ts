@@ -12,7 +12,11 @@ import type { ErrorHandler, Handler } from './context.ts';
 import { compileRoutes, paramNames, routesHash, tableHash } from './router/index.ts';
 import type { RouteSpec } from './router/index.ts';
 
-type ParamName<Segment extends string> = Segment extends `:${infer Name}` ? Name : Segment extends `*${infer Name}` ? Name : never;
+type ParamName<Segment extends string> = Segment extends `:${infer Name}`
+  ? Name
+  : Segment extends `*${infer Name}`
+    ? Name
+    : never;
 
 /**
  * The param names of a route path: `PathParams<'/repos/:owner/:repo'>` is
@@ -51,7 +55,10 @@ export interface CompiledApp {
 }
 
 /** Methods the registration helpers cover; `all` registers "*". */
-type Registrar<Prefix extends string, Self> = <Path extends string>(path: Path, ...handlers: Handler<PathParams<`${Prefix}${Path}`>>[]) => Self;
+type Registrar<Prefix extends string, Self> = <Path extends string>(
+  path: Path,
+  ...handlers: Handler<PathParams<`${Prefix}${Path}`>>[]
+) => Self;
 
 /** A set of routes under a common prefix with its own middleware. */
 export class Group<Prefix extends string = ''> {
@@ -163,7 +170,9 @@ export class App extends Group<''> {
     if (table) {
       const expected = routesHash(this.specs);
       if (tableHash(table) !== expected) {
-        throw new Error(`app: the route table does not match the app's ${this.specs.length} routes (table hash ${tableHash(table)}, routes hash ${expected}); rebuild with 'chipweb build'`);
+        throw new Error(
+          `app: the route table does not match the app's ${this.specs.length} routes (table hash ${tableHash(table)}, routes hash ${expected}); rebuild with 'chipweb build'`,
+        );
       }
       routeTable = table;
     } else {

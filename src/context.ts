@@ -17,7 +17,16 @@ import type { Device } from './device.ts';
 import type { Platform } from './platform.ts';
 import type { ServerStats } from './server.ts';
 import { STANDARD_METHOD_NAMES } from './router/methods.ts';
-import { BODY_BYTES, BODY_STREAM, BODY_STRING, ResponseState, TYPE_BYTES, TYPE_HTML, TYPE_JSON, TYPE_TEXT } from './http/response.ts';
+import {
+  BODY_BYTES,
+  BODY_STREAM,
+  BODY_STRING,
+  ResponseState,
+  TYPE_BYTES,
+  TYPE_HTML,
+  TYPE_JSON,
+  TYPE_TEXT,
+} from './http/response.ts';
 
 /** A route handler or middleware. It may be async; middleware calls `await c.next()`. */
 export type Handler<P extends string = string> = (c: Context<P>) => unknown;
@@ -78,8 +87,6 @@ function needsDecoding(b: Uint8Array, start: number, end: number): boolean {
   for (let i = start; i < end; i++) if (b[i] === 37 || b[i] === 43) return true;
   return false;
 }
-
-
 
 /** The request and response of one slot. `P` names the route's params. */
 export class Context<P extends string = string> {
@@ -177,7 +184,8 @@ export class Context<P extends string = string> {
   param(name: P): string {
     const names = this.paramNames;
     for (let i = 0; i < names.length; i++) {
-      if (names[i] === name) return decodeComponent(this.bytes, this.paramSpans[i * 2], this.paramSpans[i * 2 + 1], false);
+      if (names[i] === name)
+        return decodeComponent(this.bytes, this.paramSpans[i * 2], this.paramSpans[i * 2 + 1], false);
     }
     return '';
   }
@@ -225,7 +233,7 @@ export class Context<P extends string = string> {
   bodyJson<T = unknown>(): T {
     try {
       return JSON.parse(this.bodyText()) as T;
-    } catch (error) {
+    } catch (_error) {
       throw new HttpError(400, 'request body is not valid JSON');
     }
   }

@@ -53,7 +53,8 @@ export function wifiCredentialsProblem(ssid: string, password: string): string {
   if (typeof ssid !== 'string' || ssid.length === 0) return 'the SSID is empty';
   if (ssid.length > 32) return 'the SSID is longer than 32 characters';
   if (typeof password !== 'string') return 'the password is not text';
-  if (password.length > 0 && password.length < 8) return 'the password must be empty (open network) or 8 to 63 characters';
+  if (password.length > 0 && password.length < 8)
+    return 'the password must be empty (open network) or 8 to 63 characters';
   if (password.length > 63) return 'the password is longer than 63 characters';
   for (let i = 0; i < password.length; i++) {
     const c = password.charCodeAt(i);

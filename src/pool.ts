@@ -40,13 +40,17 @@ export class Pool {
    * first that many bytes of `memory` (from Platform.allocate).
    */
   constructor(options: PoolOptions, memory?: ArrayBuffer) {
-    if (!(options.slots >= 1 && options.slots <= 256)) throw new RangeError(`pool: slots must be 1..256, got ${options.slots}`);
-    if (!(options.slotSize >= 256)) throw new RangeError(`pool: slotSize must be at least 256 bytes, got ${options.slotSize}`);
-    if (!(options.outputSize >= 256)) throw new RangeError(`pool: outputSize must be at least 256 bytes, got ${options.outputSize}`);
+    if (!(options.slots >= 1 && options.slots <= 256))
+      throw new RangeError(`pool: slots must be 1..256, got ${options.slots}`);
+    if (!(options.slotSize >= 256))
+      throw new RangeError(`pool: slotSize must be at least 256 bytes, got ${options.slotSize}`);
+    if (!(options.outputSize >= 256))
+      throw new RangeError(`pool: outputSize must be at least 256 bytes, got ${options.outputSize}`);
     const stride = options.slotSize + options.outputSize;
     this.slots = options.slots;
     const bytes = stride * options.slots;
-    if (memory !== undefined && memory.byteLength < bytes) throw new RangeError(`pool: the platform gave ${memory.byteLength} bytes, ${bytes} are needed`);
+    if (memory !== undefined && memory.byteLength < bytes)
+      throw new RangeError(`pool: the platform gave ${memory.byteLength} bytes, ${bytes} are needed`);
     this.memory = memory !== undefined ? memory : new ArrayBuffer(bytes);
     this.inputs = [];
     this.outputs = [];

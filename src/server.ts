@@ -21,14 +21,31 @@ import type { Device } from './device.ts';
 import { CHUNKED_DONE, writeHex, writeLastChunk } from './http/chunked.ts';
 import { CONNECTION_CLOSE, CONNECTION_KEEP_ALIVE, HEAD_INCOMPLETE, parseHead } from './http/parser.ts';
 import type { HeadLimits } from './http/parser.ts';
-import { BODY_BYTES, BODY_STREAM, BODY_STRING, CONTINUE_RESPONSE, encodeHead, preencodeResponse } from './http/response.ts';
+import {
+  BODY_BYTES,
+  BODY_STREAM,
+  BODY_STRING,
+  CONTINUE_RESPONSE,
+  encodeHead,
+  preencodeResponse,
+} from './http/response.ts';
 import { reasonPhrase, statusHasBody } from './http/status.ts';
 import { atEnd, decodeLatin1, encodeUtf8, equalsAscii, lastEncodeEnd, utf8Length } from './http/text.ts';
 import { Pool } from './pool.ts';
 import type { Listener, Platform, Socket, SocketHandler, TimerHandle } from './platform.ts';
 import {
-  allowedMethods, MATCH_ADD_SLASH, MATCH_METHOD_NOT_ALLOWED, MATCH_REMOVE_SLASH, matchRoute, maxParams,
-  METHOD_GET, METHOD_HEAD, methodCode, methodName, standardMethodCode, tableHash,
+  allowedMethods,
+  MATCH_ADD_SLASH,
+  MATCH_METHOD_NOT_ALLOWED,
+  MATCH_REMOVE_SLASH,
+  matchRoute,
+  maxParams,
+  METHOD_GET,
+  METHOD_HEAD,
+  methodCode,
+  methodName,
+  standardMethodCode,
+  tableHash,
 } from './router/index.ts';
 import type { GeneratedMatcher, RouterMode } from './router/index.ts';
 
@@ -155,7 +172,9 @@ export class Server implements SocketHandler, StreamSink {
     this.table = this.app.table;
     const matcher = options.routeMatcher;
     if (matcher !== undefined && matcher.hash !== tableHash(this.table)) {
-      throw new Error(`server: the route matcher was generated from another route table (matcher hash ${matcher.hash}, table hash ${tableHash(this.table)}); rebuild with 'chipweb build'`);
+      throw new Error(
+        `server: the route matcher was generated from another route table (matcher hash ${matcher.hash}, table hash ${tableHash(this.table)}); rebuild with 'chipweb build'`,
+      );
     }
     this.matcher = matcher;
     this.router = matcher !== undefined ? 'code' : 'table';
@@ -188,16 +207,28 @@ export class Server implements SocketHandler, StreamSink {
     const params = Math.max(maxParams(this.table), 1);
     const env: Env = { platform, device: options.device ?? null, stats: () => this.stats() };
     this.env = env;
-    for (let i = 0; i < slots; i++) this.connections.push(new Connection(this, i, this.pool, this.limits.maxHeaders, params, env));
+    for (let i = 0; i < slots; i++)
+      this.connections.push(new Connection(this, i, this.pool, this.limits.maxHeaders, params, env));
     const spares = options.spareContexts ?? slots;
-    for (let i = 0; i < spares; i++) this.spares.push(new Context(-1, this.pool.inputs[0], this.connections[0].head, params, env, this));
+    for (let i = 0; i < spares; i++)
+      this.spares.push(new Context(-1, this.pool.inputs[0], this.connections[0].head, params, env, this));
     this.spareCount = spares;
     const codes = [400, 408, 413, 414, 417, 431, 500, 501, 505];
     for (let i = 0; i < codes.length; i++) this.errors[codes[i]] = preencodeResponse(codes[i], '');
     this.overloaded = preencodeResponse(503, 'Retry-After: 1\r\n');
     this.counters = {
-      requests: 0, responses: [0, 0, 0, 0, 0, 0], connections: 0, rejected: 0, evicted: 0, timeouts: 0, errors: 0,
-      slotsInUse: 0, slotsHighWater: 0, slots, slotBytes: slotSize + (options.outputSize ?? 1024), uptime: 0,
+      requests: 0,
+      responses: [0, 0, 0, 0, 0, 0],
+      connections: 0,
+      rejected: 0,
+      evicted: 0,
+      timeouts: 0,
+      errors: 0,
+      slotsInUse: 0,
+      slotsHighWater: 0,
+      slots,
+      slotBytes: slotSize + (options.outputSize ?? 1024),
+      uptime: 0,
     };
   }
 
@@ -208,7 +239,8 @@ export class Server implements SocketHandler, StreamSink {
       this.listener = await this.platform.listen({ port: this.port, host: this.host }, this);
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code === 'EADDRINUSE') throw new Error(`port ${this.port} is already in use: stop the other server or choose another port (--port)`);
+      if (code === 'EADDRINUSE')
+        throw new Error(`port ${this.port} is already in use: stop the other server or choose another port (--port)`);
       if (code === 'EACCES') throw new Error(`not allowed to listen on port ${this.port}: choose a port above 1023`);
       throw error;
     }
@@ -257,10 +289,15 @@ export class Server implements SocketHandler, StreamSink {
         resolve();
       };
       if (this.pool.inUse === 0) return finish();
-      const deadline = this.platform.setTimer(() => {
-        for (let i = 0; i < this.connections.length; i++) if (this.connections[i].state !== FREE) this.close(this.connections[i]);
-        if (this.pool.inUse === 0) finish();
-      }, graceMs, false);
+      const deadline = this.platform.setTimer(
+        () => {
+          for (let i = 0; i < this.connections.length; i++)
+            if (this.connections[i].state !== FREE) this.close(this.connections[i]);
+          if (this.pool.inUse === 0) finish();
+        },
+        graceMs,
+        false,
+      );
       this.stopWaiter = () => {
         this.platform.clearTimer(deadline);
         finish();
@@ -274,10 +311,16 @@ export class Server implements SocketHandler, StreamSink {
   /** Platform callback: a new connection. */
   accept(socket: Socket): void {
     socket.slot = -1;
-    if (this.stopping) return this.reject(socket);
+    if (this.stopping) {
+      this.reject(socket);
+      return;
+    }
     let slot = this.pool.acquire();
     if (slot < 0 && this.overflow === 'evict-idle' && this.evictIdle()) slot = this.pool.acquire();
-    if (slot < 0) return this.reject(socket);
+    if (slot < 0) {
+      this.reject(socket);
+      return;
+    }
     this.counters.connections++;
     const conn = this.connections[slot];
     socket.slot = slot;
@@ -305,7 +348,13 @@ export class Server implements SocketHandler, StreamSink {
     let victim: Connection | null = null;
     for (let i = 0; i < this.connections.length; i++) {
       const conn = this.connections[i];
-      if (conn.state === HEAD && conn.filled === 0 && conn.served > 0 && (victim === null || conn.lastActive < victim.lastActive)) victim = conn;
+      if (
+        conn.state === HEAD &&
+        conn.filled === 0 &&
+        conn.served > 0 &&
+        (victim === null || conn.lastActive < victim.lastActive)
+      )
+        victim = conn;
     }
     if (victim === null) return this.evictSlow();
     this.counters.evicted++;
@@ -327,7 +376,8 @@ export class Server implements SocketHandler, StreamSink {
       const conn = this.connections[i];
       let started: number;
       if (conn.state === BODY) started = conn.deadline - this.bodyTimeout;
-      else if (conn.state === HEAD && (conn.filled > 0 || conn.served === 0)) started = conn.deadline - this.headerTimeout;
+      else if (conn.state === HEAD && (conn.filled > 0 || conn.served === 0))
+        started = conn.deadline - this.headerTimeout;
       else continue;
       if (now - started >= age && (victim === null || started < victimStart)) {
         victim = conn;
@@ -371,7 +421,10 @@ export class Server implements SocketHandler, StreamSink {
         }
         const result = parseHead(conn.input, conn.filled, conn.input.length, conn.head, this.limits);
         if (result === HEAD_INCOMPLETE) return;
-        if (result < 0) return this.fail(conn, -result);
+        if (result < 0) {
+          this.fail(conn, -result);
+          return;
+        }
         if (!this.beginBody(conn, result)) return;
       }
       if (conn.state === BODY) {
@@ -405,7 +458,13 @@ export class Server implements SocketHandler, StreamSink {
       }
       expectsBody = true;
     }
-    if (expectsBody && head.expectContinue && head.minorVersion === 1 && conn.filled === headEnd && conn.socket !== null) {
+    if (
+      expectsBody &&
+      head.expectContinue &&
+      head.minorVersion === 1 &&
+      conn.filled === headEnd &&
+      conn.socket !== null
+    ) {
       conn.socket.write(CONTINUE_RESPONSE, 0, CONTINUE_RESPONSE.length);
     }
     conn.state = BODY;
@@ -450,12 +509,27 @@ export class Server implements SocketHandler, StreamSink {
     ctx.isHead = ctx.methodCode === METHOD_HEAD;
     if (ctx.methodCode === 255) ctx.customMethod = decodeLatin1(conn.input, head.start, head.methodEnd);
     else if (ctx.methodCode >= 7) ctx.customMethod = this.methodNames[ctx.methodCode];
-    conn.keepAlive = !this.stopping && (head.minorVersion === 1 ? (head.connection & CONNECTION_CLOSE) === 0 : (head.connection & CONNECTION_KEEP_ALIVE) !== 0 && (head.connection & CONNECTION_CLOSE) === 0);
+    conn.keepAlive =
+      !this.stopping &&
+      (head.minorVersion === 1
+        ? (head.connection & CONNECTION_CLOSE) === 0
+        : (head.connection & CONNECTION_KEEP_ALIVE) !== 0 && (head.connection & CONNECTION_CLOSE) === 0);
     conn.state = HANDLER;
 
     let route: number;
-    if (ctx.methodCode !== 255) route = matchRoute(this.table, ctx.methodCode, conn.input, head.pathStart, head.pathEnd, ctx.paramSpans, this.matcher);
-    else route = allowedMethods(this.table, conn.input, head.pathStart, head.pathEnd) !== 0 ? MATCH_METHOD_NOT_ALLOWED : -1;
+    if (ctx.methodCode !== 255)
+      route = matchRoute(
+        this.table,
+        ctx.methodCode,
+        conn.input,
+        head.pathStart,
+        head.pathEnd,
+        ctx.paramSpans,
+        this.matcher,
+      );
+    else
+      route =
+        allowedMethods(this.table, conn.input, head.pathStart, head.pathEnd) !== 0 ? MATCH_METHOD_NOT_ALLOWED : -1;
     if (route >= 0) {
       ctx.paramNames = app.params[route];
       ctx.chain = app.chains[route];
@@ -598,13 +672,26 @@ export class Server implements SocketHandler, StreamSink {
     let headLength: number;
     if (redirect !== 0) {
       const locationEnd = redirect === MATCH_REMOVE_SLASH ? head.pathEnd - 1 : head.pathEnd;
-      headLength = encodeHead(res, conn.output, conn.keepAlive, 0, this.methodNames, conn.input, head.pathStart, locationEnd, redirect === MATCH_ADD_SLASH, head.targetEnd);
+      headLength = encodeHead(
+        res,
+        conn.output,
+        conn.keepAlive,
+        0,
+        this.methodNames,
+        conn.input,
+        head.pathStart,
+        locationEnd,
+        redirect === MATCH_ADD_SLASH,
+        head.targetEnd,
+      );
     } else {
       headLength = encodeHead(res, conn.output, conn.keepAlive, length, this.methodNames, null, 0, 0, false, 0);
     }
     if (headLength < 0) {
       // The handler's headers do not fit the output area: answer 500 rather than a truncated head.
-      this.platform.log(`chipweb: the response head for ${ctx.method} ${ctx.path} is invalid (a header name that is not a token, a control character in a value) or longer than outputSize ${conn.output.length}`);
+      this.platform.log(
+        `chipweb: the response head for ${ctx.method} ${ctx.path} is invalid (a header name that is not a token, a control character in a value) or longer than outputSize ${conn.output.length}`,
+      );
       this.counters.errors++;
       res.reset();
       res.status = 500;
@@ -813,7 +900,18 @@ export class Server implements SocketHandler, StreamSink {
     // HTTP/1.0 has no chunked encoding: the body ends when the connection does.
     conn.rawStream = conn.head.minorVersion === 0;
     if (conn.rawStream) conn.keepAlive = false;
-    const headLength = encodeHead(c.res, conn.output, conn.keepAlive, conn.rawStream ? -2 : -1, this.methodNames, null, 0, 0, false, 0);
+    const headLength = encodeHead(
+      c.res,
+      conn.output,
+      conn.keepAlive,
+      conn.rawStream ? -2 : -1,
+      this.methodNames,
+      null,
+      0,
+      0,
+      false,
+      0,
+    );
     this.counters.responses[(c.res.status / 100) | 0]++;
     conn.outPos = 0;
     conn.outLen = headLength > 0 ? headLength : 0;
@@ -825,7 +923,14 @@ export class Server implements SocketHandler, StreamSink {
   /** @internal Sends one chunk of a streamed response. */
   writeStream(c: Context, data: string | Uint8Array): boolean {
     const conn = this.connections[c.slot];
-    if (conn.socket === null || !conn.streaming || conn.streamEnding || conn.outPos < conn.outLen || conn.bodyBytes !== null) return false;
+    if (
+      conn.socket === null ||
+      !conn.streaming ||
+      conn.streamEnding ||
+      conn.outPos < conn.outLen ||
+      conn.bodyBytes !== null
+    )
+      return false;
     if (c.isHead) return true; // HEAD: the head only
     const out = conn.output;
     const length = typeof data === 'string' ? utf8Length(data, 0) : data.length;
@@ -882,7 +987,11 @@ const EMPTY: readonly string[] = [];
 
 /** Methods the server knows even without a route for them (405/404 rather than 501). */
 function isStandardMethodBytes(bytes: Uint8Array, start: number, end: number): boolean {
-  return standardMethodCode(bytes, start, end) >= 0 || equalsAscii(bytes, start, end, 'CONNECT') || equalsAscii(bytes, start, end, 'TRACE');
+  return (
+    standardMethodCode(bytes, start, end) >= 0 ||
+    equalsAscii(bytes, start, end, 'CONNECT') ||
+    equalsAscii(bytes, start, end, 'TRACE')
+  );
 }
 
 /** Creates a server for `app` on `platform` and starts it. */

@@ -24,7 +24,8 @@ function device(c: Context): Device {
 /** The JSON body as an object, or a 400. */
 function bodyObject(c: Context): { [key: string]: unknown } {
   const body = c.bodyJson<unknown>();
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'the body must be a JSON object');
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw new HttpError(400, 'the body must be a JSON object');
   return body as { [key: string]: unknown };
 }
 
@@ -59,44 +60,62 @@ export function registerApi(app: App, hub: LiveHub, log: Logger): void {
 
   api.get('/events', (c) => hub.subscribe(c));
 
-  api.get('/led', json((c) => c.json({ on: device(c).led() })));
+  api.get(
+    '/led',
+    json((c) => c.json({ on: device(c).led() })),
+  );
 
-  api.post('/led', json((c) => {
-    const d = device(c);
-    const body = bodyObject(c);
-    if (typeof body.on !== 'boolean') throw new HttpError(400, 'give {"on": true} or {"on": false}');
-    d.setLed(body.on);
-    const on = d.led();
-    hub.broadcast('led', { on });
-    c.json({ on });
-  }));
+  api.post(
+    '/led',
+    json((c) => {
+      const d = device(c);
+      const body = bodyObject(c);
+      if (typeof body.on !== 'boolean') throw new HttpError(400, 'give {"on": true} or {"on": false}');
+      d.setLed(body.on);
+      const on = d.led();
+      hub.broadcast('led', { on });
+      c.json({ on });
+    }),
+  );
 
-  api.get('/wifi', json((c) => {
-    const d = device(c);
-    const saved = c.env.platform.storeGet(WIFI_SSID_KEY);
-    c.json({ name: d.name, saved: saved === undefined ? '' : saved, ...d.wifi() });
-  }));
+  api.get(
+    '/wifi',
+    json((c) => {
+      const d = device(c);
+      const saved = c.env.platform.storeGet(WIFI_SSID_KEY);
+      c.json({ name: d.name, saved: saved === undefined ? '' : saved, ...d.wifi() });
+    }),
+  );
 
-  api.post('/wifi', json((c) => {
-    const d = device(c);
-    const body = bodyObject(c);
-    const ssid = typeof body.ssid === 'string' ? body.ssid : '';
-    const password = body.password === undefined ? '' : body.password;
-    if (typeof password !== 'string') throw new HttpError(400, 'the password is not text');
-    const problem = wifiCredentialsProblem(ssid, password);
-    if (problem !== '') throw new HttpError(400, problem);
-    try {
-      d.configureWifi(ssid, password);
-    } catch (error) {
-      if (error instanceof RangeError) throw new HttpError(400, error.message);
-      throw error;
-    }
-    c.json({ saved: true, ssid, wifi: d.wifi() });
-  }));
+  api.post(
+    '/wifi',
+    json((c) => {
+      const d = device(c);
+      const body = bodyObject(c);
+      const ssid = typeof body.ssid === 'string' ? body.ssid : '';
+      const password = body.password === undefined ? '' : body.password;
+      if (typeof password !== 'string') throw new HttpError(400, 'the password is not text');
+      const problem = wifiCredentialsProblem(ssid, password);
+      if (problem !== '') throw new HttpError(400, problem);
+      try {
+        d.configureWifi(ssid, password);
+      } catch (error) {
+        if (error instanceof RangeError) throw new HttpError(400, error.message);
+        throw error;
+      }
+      c.json({ saved: true, ssid, wifi: d.wifi() });
+    }),
+  );
 
-  api.get('/requests', json((c) => c.json(recentRequests(log, c.env, log.size))));
+  api.get(
+    '/requests',
+    json((c) => c.json(recentRequests(log, c.env, log.size))),
+  );
 
-  api.get('/about', json((c) => c.json(aboutInfo(c.env))));
+  api.get(
+    '/about',
+    json((c) => c.json(aboutInfo(c.env))),
+  );
 }
 
 /** Turns a thrown error into a JSON answer (HttpError keeps its status; anything else is a 500). */

@@ -104,11 +104,16 @@ export class LiveHub {
   broadcast(event: string, data: unknown): void {
     if (this.count === 0) return;
     const text = 'event: ' + event + '\ndata: ' + JSON.stringify(data) + '\n\n';
-    for (let i = 0; i < MAX_SUBSCRIBERS; i++) if (this.live(i)) this.contexts[i]!.write(text);
+    for (let i = 0; i < MAX_SUBSCRIBERS; i++) {
+      const c = this.contexts[i];
+      if (c !== null && this.live(i)) c.write(text);
+    }
   }
 
   private statusEvent(env: Env): string {
-    return 'event: status\ndata: ' + JSON.stringify(statusSnapshot(env, this.meter, this.count, this.limit(env))) + '\n\n';
+    return (
+      'event: status\ndata: ' + JSON.stringify(statusSnapshot(env, this.meter, this.count, this.limit(env))) + '\n\n'
+    );
   }
 
   /** The newest log entries as one event, as many as fit a slot's output area (long paths take room). */
@@ -137,7 +142,8 @@ export class LiveHub {
       const ok = this.sendTo(i, status);
       if (ok && this.sentSeq[i] !== seq) {
         if (news === '') news = this.requestsEvent(env);
-        if (this.contexts[i]!.write(news)) this.sentSeq[i] = seq;
+        const c = this.contexts[i];
+        if (c !== null && c.write(news)) this.sentSeq[i] = seq;
       }
     }
     this.prune();
@@ -146,7 +152,8 @@ export class LiveHub {
 
   /** Writes to subscriber i; counts misses and ends a subscriber that keeps failing. */
   private sendTo(i: number, text: string): boolean {
-    const c = this.contexts[i]!;
+    const c = this.contexts[i];
+    if (c === null) return false;
     if (c.write(text)) {
       this.misses[i] = 0;
       return true;

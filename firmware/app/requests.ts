@@ -29,7 +29,13 @@ export function recentRequests(log: Logger, env: Env, limit: number): RequestEnt
   const out: RequestEntry[] = [];
   for (let i = 0; i < all.length && i < limit; i++) {
     const e = all[i];
-    out.push({ method: e.method, path: e.path, status: e.status, ms: Math.round(e.duration), at: Math.max(0, Math.round(e.time - started)) });
+    out.push({
+      method: e.method,
+      path: e.path,
+      status: e.status,
+      ms: Math.round(e.duration),
+      at: Math.max(0, Math.round(e.time - started)),
+    });
   }
   return out;
 }

@@ -61,7 +61,12 @@ export class RateMeter {
 }
 
 /** Builds the status snapshot. */
-export function statusSnapshot(env: Env, meter: RateMeter, subscribers: number, maxSubscribers: number): StatusSnapshot {
+export function statusSnapshot(
+  env: Env,
+  meter: RateMeter,
+  subscribers: number,
+  maxSubscribers: number,
+): StatusSnapshot {
   const s = env.stats();
   const m = env.platform.memory();
   const r = s.responses;

@@ -152,11 +152,15 @@ export class BoardDevice implements Device {
             '(Pico W in the Moddable SDK); set CHIPWEB_SSID and CHIPWEB_PASSWORD and flash again. ' +
             `Retrying in ${Math.round(wifi.retryDelay / 1000)} s.`,
         );
-        this.timer = this.platform.setTimer(() => {
-          this.timer = undefined;
-          this.candidates = this.savedCandidates();
-          this.next();
-        }, wifi.retryDelay, false);
+        this.timer = this.platform.setTimer(
+          () => {
+            this.timer = undefined;
+            this.candidates = this.savedCandidates();
+            this.next();
+          },
+          wifi.retryDelay,
+          false,
+        );
       }
       return;
     }
@@ -173,19 +177,25 @@ export class BoardDevice implements Device {
       // Not every port lets the mode be set; connect() selects station mode itself.
     }
     try {
-      const settings = candidate.password ? { ssid: candidate.ssid, password: candidate.password } : { ssid: candidate.ssid };
+      const settings = candidate.password
+        ? { ssid: candidate.ssid, password: candidate.password }
+        : { ssid: candidate.ssid };
       this.monitor = new WiFi(settings, (message) => this.onWifi(message));
     } catch (error) {
       this.platform.log(`chipweb: Wi-Fi connect failed: ${describe(error)}`);
       this.next();
       return;
     }
-    this.timer = this.platform.setTimer(() => {
-      this.timer = undefined;
-      this.platform.log(`chipweb: Wi-Fi "${candidate.ssid}" did not answer within ${Math.round(timeout / 1000)} s`);
-      this.stopJoin();
-      this.next();
-    }, timeout, false);
+    this.timer = this.platform.setTimer(
+      () => {
+        this.timer = undefined;
+        this.platform.log(`chipweb: Wi-Fi "${candidate.ssid}" did not answer within ${Math.round(timeout / 1000)} s`);
+        this.stopJoin();
+        this.next();
+      },
+      timeout,
+      false,
+    );
   }
 
   private onWifi(message: WiFiMessage): void {

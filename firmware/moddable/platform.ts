@@ -110,7 +110,7 @@ export class ModdablePlatform implements Platform {
               return;
             }
             if (!raw) return;
-            let socket;
+            let socket: ReturnType<typeof adoptConnection>;
             try {
               socket = adoptConnection(raw, staging, handler, sink);
             } catch (error) {
@@ -209,7 +209,9 @@ export class ModdablePlatform implements Platform {
 /** Store keys must fit every board's preference store. */
 function checkKey(key: string): void {
   if (key.length === 0 || key.length > MAX_STORE_KEY) {
-    throw new RangeError(`store key "${key}" must be 1 to ${MAX_STORE_KEY} characters (the ESP32 preference store's limit)`);
+    throw new RangeError(
+      `store key "${key}" must be 1 to ${MAX_STORE_KEY} characters (the ESP32 preference store's limit)`,
+    );
   }
 }
 

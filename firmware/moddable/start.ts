@@ -91,7 +91,9 @@ export function startBoard(app: App, board: BoardConfig, runtime: BoardRuntime):
     }
     const table = platform.asset(ROUTE_TABLE_RESOURCE);
     if (!table) {
-      return stop(`the route table resource "${ROUTE_TABLE_RESOURCE}" is missing from the firmware: build with 'chipweb build' and flash the manifest it writes`);
+      return stop(
+        `the route table resource "${ROUTE_TABLE_RESOURCE}" is missing from the firmware: build with 'chipweb build' and flash the manifest it writes`,
+      );
     }
     const routes = app.routes();
     const expected = routesHash(routes);
@@ -126,11 +128,18 @@ export function startBoard(app: App, board: BoardConfig, runtime: BoardRuntime):
     const port = board.server.port ?? 80;
     const device = new BoardDevice(platform, { name, led, wifi, mdns: settings.mdns, port });
 
-    const server = new Server(app, platform, { ...board.server, routeTable: table, routeMatcher: runtime.matcher, device });
+    const server = new Server(app, platform, {
+      ...board.server,
+      routeTable: table,
+      routeMatcher: runtime.matcher,
+      device,
+    });
     // Listen first: the listener works on every interface, whichever comes up.
     const started = server.start().then(
       () => {
-        platform.log(`chipweb: serving ${routes.length} routes on port ${server.listeningPort} (${board.target}, ${board.server.slots} slots, --router ${server.router})`);
+        platform.log(
+          `chipweb: serving ${routes.length} routes on port ${server.listeningPort} (${board.target}, ${board.server.slots} slots, --router ${server.router})`,
+        );
         return true;
       },
       (error: unknown) => {

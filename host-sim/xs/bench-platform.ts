@@ -8,7 +8,15 @@
  *
  * Runs inside XS. Never: allocate in deliver, read, write or now.
  */
-import type { Listener, ListenOptions, MemoryStats, Platform, Socket, SocketHandler, TimerHandle } from '../../src/platform.ts';
+import type {
+  Listener,
+  ListenOptions,
+  MemoryStats,
+  Platform,
+  Socket,
+  SocketHandler,
+  TimerHandle,
+} from '../../src/platform.ts';
 
 /** Bytes of the response sink; responses beyond it are counted, not kept. */
 const SINK_BYTES = 65536;

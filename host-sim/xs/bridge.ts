@@ -30,8 +30,19 @@ export interface XsSimulation {
 
 /** Server options that can cross into XS (plain values). */
 const SERVER_OPTION_NAMES = [
-  'slots', 'slotSize', 'outputSize', 'maxRequestLine', 'maxHeaderBytes', 'maxHeaders', 'maxBody',
-  'headerTimeout', 'bodyTimeout', 'idleTimeout', 'writeTimeout', 'overflow', 'tick',
+  'slots',
+  'slotSize',
+  'outputSize',
+  'maxRequestLine',
+  'maxHeaderBytes',
+  'maxHeaders',
+  'maxBody',
+  'headerTimeout',
+  'bodyTimeout',
+  'idleTimeout',
+  'writeTimeout',
+  'overflow',
+  'tick',
 ] as const;
 
 /** How often the virtual clock catches up with real time when no bytes arrive. */
@@ -68,7 +79,11 @@ export async function serveOnXs(entry: string, options: SimulateOptions = {}): P
       `});`,
     ].join('\n'),
     onPrint: (line) => log(`[xs] ${line}`),
-    onCommand: (bytes) => answerHost(services, bytes, () => ({ used: (started?.heapCount ?? 0) * SLOT_BYTES, total: started?.allocated ?? 0 })),
+    onCommand: (bytes) =>
+      answerHost(services, bytes, () => ({
+        used: (started?.heapCount ?? 0) * SLOT_BYTES,
+        total: started?.allocated ?? 0,
+      })),
   });
   started = xs;
 
@@ -136,7 +151,12 @@ export async function serveOnXs(entry: string, options: SimulateOptions = {}): P
   const host = options.host ?? '127.0.0.1';
   const port = await new Promise<number>((resolvePort, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') reject(new Error(`port ${options.port ?? 8080} is already in use: stop the other server or choose another port (--port)`));
+      if (error.code === 'EADDRINUSE')
+        reject(
+          new Error(
+            `port ${options.port ?? 8080} is already in use: stop the other server or choose another port (--port)`,
+          ),
+        );
       else reject(error);
     });
     server.listen(options.port ?? 8080, host, () => resolvePort((server.address() as net.AddressInfo).port));
@@ -163,7 +183,11 @@ export async function serveOnXs(entry: string, options: SimulateOptions = {}): P
 }
 
 /** Answers one host call from hosted-platform.ts. */
-function answerHost(services: NodePlatform, bytes: Uint8Array, memory: () => { used: number; total: number }): Uint8Array {
+function answerHost(
+  services: NodePlatform,
+  bytes: Uint8Array,
+  memory: () => { used: number; total: number },
+): Uint8Array {
   const op = bytes[0];
   const text = Buffer.from(bytes.subarray(1)).toString('utf8');
   const found = (value: Uint8Array | undefined) => {

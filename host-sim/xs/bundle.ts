@@ -43,7 +43,11 @@ export async function bundleForXs(entry: string, options: { minify?: boolean } =
  * Bundles a generated entry: `source` is module text whose imports are
  * absolute paths or paths relative to the repository root (`./src/...`).
  */
-export async function bundleSourceForXs(name: string, source: string, options: { minify?: boolean } = {}): Promise<XsBundle> {
+export async function bundleSourceForXs(
+  name: string,
+  source: string,
+  options: { minify?: boolean } = {},
+): Promise<XsBundle> {
   mkdirSync(OUT_DIR, { recursive: true });
   const entry = join(REPO_ROOT, 'build', 'xs', `${name}-${process.pid}-${counter++}.ts`);
   writeFileSync(entry, source.replace(/from '\.\//g, `from '${REPO_ROOT}/`));

@@ -73,7 +73,11 @@ export function installDriver(start: () => Promise<DriverTarget>): void {
 
   const ready = (): DriverTarget => {
     if (target !== null) return target;
-    throw new Error(failure !== null ? `xs driver: the server did not start: ${String(failure)}` : 'xs driver: the server has not started');
+    throw new Error(
+      failure !== null
+        ? `xs driver: the server did not start: ${String(failure)}`
+        : 'xs driver: the server has not started',
+    );
   };
 
   /** Everything written, closed or logged since the last collection. */
@@ -116,7 +120,11 @@ export function installDriver(start: () => Promise<DriverTarget>): void {
   };
 
   /** The reply object: the worker reads `result` after the job loop has run. */
-  const later = { get result(): ArrayBuffer { return collect(); } };
+  const later = {
+    get result(): ArrayBuffer {
+      return collect();
+    },
+  };
 
   const find = (id: number): Connection | null => {
     for (let i = 0; i < connections.length; i++) if (connections[i].id === id) return connections[i];

@@ -105,8 +105,7 @@ export class XsWorker {
     const onPrint = options.onPrint ?? ((line: string) => process.stderr.write(`[xs] ${line}\n`));
     stdio[1].setEncoding('utf8').on('data', (text: string) => {
       printed += text;
-      let newline: number;
-      while ((newline = printed.indexOf('\n')) >= 0) {
+      for (let newline = printed.indexOf('\n'); newline >= 0; newline = printed.indexOf('\n')) {
         onPrint(printed.slice(0, newline));
         printed = printed.slice(newline + 1);
       }

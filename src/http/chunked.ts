@@ -83,8 +83,7 @@ export class ChunkedDecoder {
           } else if (b === 32 || b === 9) {
             this.sizeEnded = true; // BWS before an extension: no more digits
             p++;
-          }
-          else return -400;
+          } else return -400;
           break;
         }
         case EXTENSION:

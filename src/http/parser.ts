@@ -134,7 +134,13 @@ function spanIs(bytes: Uint8Array, s: number, e: number, word: string): boolean 
  * -501) when it is not. `capacity` is the slot size: a head that cannot
  * complete within it is rejected instead of waiting forever.
  */
-export function parseHead(bytes: Uint8Array, filled: number, capacity: number, head: RequestHead, limits: HeadLimits): number {
+export function parseHead(
+  bytes: Uint8Array,
+  filled: number,
+  capacity: number,
+  head: RequestHead,
+  limits: HeadLimits,
+): number {
   // Leading empty lines before a request are ignored (RFC 9112 §2.2).
   let start = head.start;
   while (start + 1 < filled && bytes[start] === CR && bytes[start + 1] === LF) start += 2;
@@ -181,7 +187,14 @@ export function parseHead(bytes: Uint8Array, filled: number, capacity: number, h
 }
 
 /** Validates the complete head and records its spans. */
-function parseComplete(bytes: Uint8Array, start: number, lineEnd: number, headEnd: number, head: RequestHead, limits: HeadLimits): number {
+function parseComplete(
+  bytes: Uint8Array,
+  start: number,
+  lineEnd: number,
+  headEnd: number,
+  head: RequestHead,
+  limits: HeadLimits,
+): number {
   if (lineEnd === start || bytes[lineEnd - 1] !== CR) return -400;
   const lineStop = lineEnd - 1;
 
@@ -267,7 +280,15 @@ function parseComplete(bytes: Uint8Array, start: number, lineEnd: number, headEn
 /** Parses "HTTP/1.1" or "HTTP/1.0"; other versions are 505, garbage 400. Returns 0 when fine. */
 function parseVersion(bytes: Uint8Array, p: number, stop: number, head: RequestHead): number {
   if (stop - p !== 8) return -400;
-  if (bytes[p] !== 72 || bytes[p + 1] !== 84 || bytes[p + 2] !== 84 || bytes[p + 3] !== 80 || bytes[p + 4] !== SLASH || bytes[p + 6] !== 46) return -400;
+  if (
+    bytes[p] !== 72 ||
+    bytes[p + 1] !== 84 ||
+    bytes[p + 2] !== 84 ||
+    bytes[p + 3] !== 80 ||
+    bytes[p + 4] !== SLASH ||
+    bytes[p + 6] !== 46
+  )
+    return -400;
   const major = bytes[p + 5] - 48;
   const minor = bytes[p + 7] - 48;
   if (major < 0 || major > 9 || minor < 0 || minor > 9) return -400;

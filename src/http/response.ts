@@ -33,7 +33,8 @@ function ascii(s: string): Uint8Array {
 const STATUS_LINES: Uint8Array[] = [];
 (function preencodeStatusLines() {
   const codes = knownStatusCodes();
-  for (let i = 0; i < codes.length; i++) STATUS_LINES[codes[i]] = ascii('HTTP/1.1 ' + codes[i] + ' ' + reasonPhrase(codes[i]) + '\r\n');
+  for (let i = 0; i < codes.length; i++)
+    STATUS_LINES[codes[i]] = ascii('HTTP/1.1 ' + codes[i] + ' ' + reasonPhrase(codes[i]) + '\r\n');
 })();
 
 const CONTENT_LENGTH = ascii('Content-Length: ');
@@ -112,7 +113,8 @@ export class ResponseState {
         return;
       }
     }
-    if (this.headerCount >= MAX_RESPONSE_HEADERS) throw new RangeError(`response: more than ${MAX_RESPONSE_HEADERS} headers`);
+    if (this.headerCount >= MAX_RESPONSE_HEADERS)
+      throw new RangeError(`response: more than ${MAX_RESPONSE_HEADERS} headers`);
     this.headerNames[this.headerCount] = name;
     this.headerValues[this.headerCount] = value;
     this.headerCount++;
@@ -167,7 +169,18 @@ function sameName(a: string, b: string): boolean {
  * [locationStart, locationEnd) plus '/' when `locationSlash`, then the bytes
  * from the end of the request path up to `queryEnd` (the query).
  */
-export function encodeHead(res: ResponseState, out: Uint8Array, keepAlive: boolean, bodyLength: number, methodNames: readonly string[], location: Uint8Array | null, locationStart: number, locationEnd: number, locationSlash: boolean, queryEnd: number): number {
+export function encodeHead(
+  res: ResponseState,
+  out: Uint8Array,
+  keepAlive: boolean,
+  bodyLength: number,
+  methodNames: readonly string[],
+  location: Uint8Array | null,
+  locationStart: number,
+  locationEnd: number,
+  locationSlash: boolean,
+  queryEnd: number,
+): number {
   const limit = out.length;
   let p = 0;
   const line = STATUS_LINES[res.status];
@@ -262,5 +275,16 @@ export function encodeHead(res: ResponseState, out: Uint8Array, keepAlive: boole
  */
 export function preencodeResponse(status: number, extraHeaders: string): Uint8Array {
   const body = status + ' ' + reasonPhrase(status) + '\n';
-  return ascii('HTTP/1.1 ' + status + ' ' + reasonPhrase(status) + '\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ' + body.length + '\r\n' + extraHeaders + 'Connection: close\r\n\r\n' + body);
+  return ascii(
+    'HTTP/1.1 ' +
+      status +
+      ' ' +
+      reasonPhrase(status) +
+      '\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ' +
+      body.length +
+      '\r\n' +
+      extraHeaders +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
 }

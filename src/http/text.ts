@@ -88,7 +88,8 @@ export function utf8Length(s: string, from: number): number {
       if (c !== c) break;
       if (c < 0x80) n += 1;
       else if (c < 0x800) n += 2;
-      else if (c >= 0xdc00 && c <= 0xdfff && high) n += 1; // completes a pair: 3 + 1 = 4 bytes
+      else if (c >= 0xdc00 && c <= 0xdfff && high)
+        n += 1; // completes a pair: 3 + 1 = 4 bytes
       else n += 3;
       high = c >= 0xd800 && c <= 0xdbff;
     }
@@ -219,11 +220,24 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
     else if (b >= 0xc2 && b < 0xe0 && i + 1 < end && (bytes[i + 1] & 0xc0) === 0x80) {
       code = ((b & 31) << 6) | (bytes[i + 1] & 63);
       used = 2;
-    } else if (b >= 0xe0 && b < 0xf0 && i + 2 < end && (bytes[i + 1] & 0xc0) === 0x80 && (bytes[i + 2] & 0xc0) === 0x80) {
+    } else if (
+      b >= 0xe0 &&
+      b < 0xf0 &&
+      i + 2 < end &&
+      (bytes[i + 1] & 0xc0) === 0x80 &&
+      (bytes[i + 2] & 0xc0) === 0x80
+    ) {
       code = ((b & 15) << 12) | ((bytes[i + 1] & 63) << 6) | (bytes[i + 2] & 63);
       used = 3;
       if (code < 0x800 || (code >= 0xd800 && code <= 0xdfff)) code = 0xfffd;
-    } else if (b >= 0xf0 && b < 0xf5 && i + 3 < end && (bytes[i + 1] & 0xc0) === 0x80 && (bytes[i + 2] & 0xc0) === 0x80 && (bytes[i + 3] & 0xc0) === 0x80) {
+    } else if (
+      b >= 0xf0 &&
+      b < 0xf5 &&
+      i + 3 < end &&
+      (bytes[i + 1] & 0xc0) === 0x80 &&
+      (bytes[i + 2] & 0xc0) === 0x80 &&
+      (bytes[i + 3] & 0xc0) === 0x80
+    ) {
       code = ((b & 7) << 18) | ((bytes[i + 1] & 63) << 12) | ((bytes[i + 2] & 63) << 6) | (bytes[i + 3] & 63);
       used = 4;
       if (code < 0x10000 || code > 0x10ffff) code = 0xfffd;

@@ -47,7 +47,8 @@ export function basicAuth(options: BasicAuthOptions): Handler {
   const names: string[] = [];
   let longest = 0;
   for (let i = 0; i < users.length; i++) {
-    if (users[i].username.indexOf(':') >= 0) throw new Error(`basicAuth: user name "${users[i].username}" contains ':'`);
+    if (users[i].username.indexOf(':') >= 0)
+      throw new Error(`basicAuth: user name "${users[i].username}" contains ':'`);
     const token = base64(utf8(users[i].username + ':' + users[i].password));
     tokens.push(token);
     names.push(users[i].username);
@@ -65,7 +66,14 @@ export function basicAuth(options: BasicAuthOptions): Handler {
       let p = h[index * 4 + 2];
       let end = h[index * 4 + 3];
       // Scheme "Basic", any case, then spaces, then the token (trailing spaces ignored).
-      const scheme = p + 5 < end && (bytes[p] | 0x20) === 98 && (bytes[p + 1] | 0x20) === 97 && (bytes[p + 2] | 0x20) === 115 && (bytes[p + 3] | 0x20) === 105 && (bytes[p + 4] | 0x20) === 99 && bytes[p + 5] === 32;
+      const scheme =
+        p + 5 < end &&
+        (bytes[p] | 0x20) === 98 &&
+        (bytes[p + 1] | 0x20) === 97 &&
+        (bytes[p + 2] | 0x20) === 115 &&
+        (bytes[p + 3] | 0x20) === 105 &&
+        (bytes[p + 4] | 0x20) === 99 &&
+        bytes[p + 5] === 32;
       if (scheme) {
         p += 6;
         while (p < end && bytes[p] === 32) p++;

@@ -43,10 +43,12 @@ export interface CorsOptions {
  */
 export function cors(options: CorsOptions = {}): Handler {
   const origin = options.origin ?? '*';
-  if (options.credentials === true && origin === '*') throw new Error("cors: credentials need explicit origins, not '*'");
+  if (options.credentials === true && origin === '*')
+    throw new Error("cors: credentials need explicit origins, not '*'");
   const methods = (options.methods ?? ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH']).join(', ');
   const allowHeaders = options.allowHeaders ? options.allowHeaders.join(', ') : null;
-  const exposeHeaders = options.exposeHeaders && options.exposeHeaders.length > 0 ? options.exposeHeaders.join(', ') : null;
+  const exposeHeaders =
+    options.exposeHeaders && options.exposeHeaders.length > 0 ? options.exposeHeaders.join(', ') : null;
   const credentials = options.credentials === true;
   const maxAge = options.maxAge !== undefined ? String(Math.floor(options.maxAge)) : null;
   const list = Array.isArray(origin) ? origin.slice() : null;
@@ -75,7 +77,8 @@ export function cors(options: CorsOptions = {}): Handler {
       return c.next();
     }
     const allow = allowed(originIndex, c);
-    const preflight = c.methodCode === METHOD_OPTIONS && c.head.findHeader(c.bytes, 'access-control-request-method') >= 0;
+    const preflight =
+      c.methodCode === METHOD_OPTIONS && c.head.findHeader(c.bytes, 'access-control-request-method') >= 0;
     if (varies) c.setHeader('Vary', 'Origin');
     if (!preflight) {
       if (allow !== null) {

@@ -77,7 +77,8 @@ export function logger(options: LoggerOptions = {}): Logger {
   const size = options.size ?? 32;
   const pathBytes = options.pathBytes ?? 64;
   if (!(size >= 1 && size <= 65536)) throw new RangeError(`logger: size must be 1..65536, got ${size}`);
-  if (!(pathBytes >= 1 && pathBytes <= 4096)) throw new RangeError(`logger: pathBytes must be 1..4096, got ${pathBytes}`);
+  if (!(pathBytes >= 1 && pathBytes <= 4096))
+    throw new RangeError(`logger: pathBytes must be 1..4096, got ${pathBytes}`);
   const print = options.print === true;
   const skip = options.skip ?? null;
 
@@ -138,7 +139,8 @@ export function logger(options: LoggerOptions = {}): Logger {
     if (seqs[i] !== seq) return;
     statuses[i] = status;
     durations[i] = c.env.platform.now() - times[i];
-    if (print) c.env.platform.log(`[chipweb] ${status} ${durations[i].toFixed(1)}ms ${addresses[i]} ${methods[i]} ${pathOf(i)}`);
+    if (print)
+      c.env.platform.log(`[chipweb] ${status} ${durations[i].toFixed(1)}ms ${addresses[i]} ${methods[i]} ${pathOf(i)}`);
   }
 
   function pathOf(i: number): string {

@@ -51,7 +51,13 @@ export function metrics(options: MetricsOptions = {}): Handler {
     if (!wantsText(c)) {
       c.json({
         requests: s.requests,
-        responses: { '1xx': s.responses[1], '2xx': s.responses[2], '3xx': s.responses[3], '4xx': s.responses[4], '5xx': s.responses[5] },
+        responses: {
+          '1xx': s.responses[1],
+          '2xx': s.responses[2],
+          '3xx': s.responses[3],
+          '4xx': s.responses[4],
+          '5xx': s.responses[5],
+        },
         connections: s.connections,
         rejected: s.rejected,
         evicted: s.evicted,
@@ -91,7 +97,8 @@ export function metrics(options: MetricsOptions = {}): Handler {
     gauge('memory_total_bytes', 'Heap available in total (0 when unknown).', memory.total);
     if (more !== null) {
       const names = Object.keys(more);
-      for (let i = 0; i < names.length; i++) gauge(sanitize(names[i]), `Published by the app: ${sanitize(names[i])}.`, more[names[i]]);
+      for (let i = 0; i < names.length; i++)
+        gauge(sanitize(names[i]), `Published by the app: ${sanitize(names[i])}.`, more[names[i]]);
     }
     c.text(out);
     c.res.contentType = PROMETHEUS_TYPE;

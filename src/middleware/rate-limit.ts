@@ -14,7 +14,7 @@
  *
  * Never: allocate for an allowed request; never grow the table.
  */
-import type { Context, Handler } from '../context.ts';
+import type { Context } from '../context.ts';
 import { codeUnitAt } from '../http/text.ts';
 
 /** Options of rateLimit(). */
@@ -50,7 +50,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimiter {
   if (!(rate > 0)) throw new RangeError(`rateLimit: rate must be > 0, got ${rate}`);
   if (!(burst >= 1)) throw new RangeError(`rateLimit: burst must be >= 1, got ${burst}`);
   const global = options.by === 'global';
-  const size = global ? 1 : options.tableSize ?? 32;
+  const size = global ? 1 : (options.tableSize ?? 32);
   if (!(size >= 1 && size <= 65536)) throw new RangeError(`rateLimit: tableSize must be 1..65536, got ${size}`);
   const body = options.body ?? '429 Too Many Requests\n';
   const skip = options.skip ?? null;

@@ -54,7 +54,8 @@ export function recovery(options: RecoveryOptions = {}): Handler {
       return;
     }
     c.env.stats().errors++;
-    if (log) c.env.platform.log(`chipweb: recovered from handler error on ${c.method} ${c.path}: ${describeError(error)}`);
+    if (log)
+      c.env.platform.log(`chipweb: recovered from handler error on ${c.method} ${c.path}: ${describeError(error)}`);
     if (answered) return;
     c.res.reset();
     if (custom !== null) {
@@ -83,4 +84,3 @@ export function recovery(options: RecoveryOptions = {}): Handler {
     return result;
   };
 }
-

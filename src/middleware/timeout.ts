@@ -34,14 +34,19 @@ export function timeout(ms: number, options: TimeoutOptions = {}): Handler {
 
   return (c: Context) => {
     const result = c.next();
-    if (result === null || typeof result !== 'object' || typeof (result as PromiseLike<unknown>).then !== 'function') return result;
+    if (result === null || typeof result !== 'object' || typeof (result as PromiseLike<unknown>).then !== 'function')
+      return result;
     if (c.res.committed) return result; // answered already; only trailing work is left
     const platform = c.env.platform;
     const generation = c.generation;
     let fired = false;
-    const timer = platform.setTimer(() => {
-      if (c.generation === generation && !c.detached && c.abandon(status, body)) fired = true;
-    }, ms, false);
+    const timer = platform.setTimer(
+      () => {
+        if (c.generation === generation && !c.detached && c.abandon(status, body)) fired = true;
+      },
+      ms,
+      false,
+    );
     return (result as Promise<unknown>).then(
       () => {
         platform.clearTimer(timer);

@@ -91,10 +91,29 @@
  *   path length    no own limit; static runs > 255 bytes take chained nodes
  */
 
-import { ANY_METHOD, MAX_METHOD_CODES, STANDARD_METHOD_COUNT, STANDARD_METHOD_NAMES, isMethodToken } from './methods.ts';
 import {
-  ANY_METHOD_CODE, FLAG_INDEXED, FLAG_PARAM, FLAG_ROUTES, INDEX_MIN_STATICS, FLAG_WILDCARD, HEADER_SIZE, MAX_BACKTRACK_DEPTH, MAX_PARAMS,
-  MAX_ROUTES, MAX_TABLE_BYTES, STATIC_COUNT_MASK, TABLE_MAGIC_0, TABLE_MAGIC_1, TABLE_VERSION,
+  ANY_METHOD,
+  MAX_METHOD_CODES,
+  STANDARD_METHOD_COUNT,
+  STANDARD_METHOD_NAMES,
+  isMethodToken,
+} from './methods.ts';
+import {
+  ANY_METHOD_CODE,
+  FLAG_INDEXED,
+  FLAG_PARAM,
+  FLAG_ROUTES,
+  INDEX_MIN_STATICS,
+  FLAG_WILDCARD,
+  HEADER_SIZE,
+  MAX_BACKTRACK_DEPTH,
+  MAX_PARAMS,
+  MAX_ROUTES,
+  MAX_TABLE_BYTES,
+  STATIC_COUNT_MASK,
+  TABLE_MAGIC_0,
+  TABLE_MAGIC_1,
+  TABLE_VERSION,
 } from './format.ts';
 
 /** A route to compile: an HTTP method (or "*" for any) and a Gin-style path. */
@@ -133,8 +152,16 @@ interface BuildNode {
 
 function newNode(label: string): BuildNode {
   return {
-    label, statics: [], param: null, paramName: '', paramRoute: -1,
-    wildcard: null, wildcardName: '', wildcardRoute: -1, routes: new Map(), offset: 0,
+    label,
+    statics: [],
+    param: null,
+    paramName: '',
+    paramRoute: -1,
+    wildcard: null,
+    wildcardName: '',
+    wildcardRoute: -1,
+    routes: new Map(),
+    offset: 0,
   };
 }
 
@@ -155,7 +182,8 @@ function parsePath(path: string, where: string): PathPiece[] {
     if (c <= 0x20 || c >= 0x7f || c === 0x3f /* ? */ || c === 0x23 /* # */) {
       throw new RouteError(
         `path may contain only printable ASCII without '?' or '#' (percent-encode the rest): ` +
-        `character ${JSON.stringify(path.charAt(i))} at ${i} in ${where}`);
+          `character ${JSON.stringify(path.charAt(i))} at ${i} in ${where}`,
+      );
     }
   }
   const segments = path.slice(1).split(SLASH);
@@ -240,7 +268,8 @@ function insertStatic(node: BuildNode, text: string): BuildNode {
     }
     let child = current.statics[index];
     let common = 1;
-    while (common < rest.length && common < child.label.length && rest.charAt(common) === child.label.charAt(common)) common++;
+    while (common < rest.length && common < child.label.length && rest.charAt(common) === child.label.charAt(common))
+      common++;
     if (common < child.label.length) {
       const middle = newNode(child.label.slice(0, common));
       child.label = child.label.slice(common);
@@ -259,12 +288,23 @@ function splitLongLabels(node: BuildNode): void {
   // The stored label omits the first byte, so a node holds at most 1 + 255 bytes.
   if (node.label.length > MAX_LABEL + 1) {
     const tail = newNode(node.label.slice(MAX_LABEL + 1));
-    tail.statics = node.statics; tail.param = node.param; tail.paramName = node.paramName;
-    tail.paramRoute = node.paramRoute; tail.wildcard = node.wildcard; tail.wildcardName = node.wildcardName;
-    tail.wildcardRoute = node.wildcardRoute; tail.routes = node.routes;
+    tail.statics = node.statics;
+    tail.param = node.param;
+    tail.paramName = node.paramName;
+    tail.paramRoute = node.paramRoute;
+    tail.wildcard = node.wildcard;
+    tail.wildcardName = node.wildcardName;
+    tail.wildcardRoute = node.wildcardRoute;
+    tail.routes = node.routes;
     node.label = node.label.slice(0, MAX_LABEL + 1);
-    node.statics = [tail]; node.param = null; node.wildcard = null; node.routes = new Map();
-    node.paramRoute = -1; node.wildcardRoute = -1; node.paramName = ''; node.wildcardName = '';
+    node.statics = [tail];
+    node.param = null;
+    node.wildcard = null;
+    node.routes = new Map();
+    node.paramRoute = -1;
+    node.wildcardRoute = -1;
+    node.paramName = '';
+    node.wildcardName = '';
   }
   for (const child of node.statics) splitLongLabels(child);
   if (node.param) splitLongLabels(node.param);
@@ -277,9 +317,14 @@ function storedLabelLength(node: BuildNode): number {
 
 function nodeSize(node: BuildNode): number {
   const n = node.statics.length;
-  return 2 + storedLabelLength(node) + (n >= STATIC_COUNT_MASK ? 1 : 0) +
-    (n >= INDEX_MIN_STATICS ? 2 + indexSpan(node) : n) + 2 * Math.max(0, childrenOf(node).length - 1) +
-    (node.routes.size > 0 ? 1 + 3 * node.routes.size : 0);
+  return (
+    2 +
+    storedLabelLength(node) +
+    (n >= STATIC_COUNT_MASK ? 1 : 0) +
+    (n >= INDEX_MIN_STATICS ? 2 + indexSpan(node) : n) +
+    2 * Math.max(0, childrenOf(node).length - 1) +
+    (node.routes.size > 0 ? 1 + 3 * node.routes.size : 0)
+  );
 }
 
 /** Span of the first-byte index of a node with sorted static children. */
@@ -312,7 +357,7 @@ function preorder(node: BuildNode, out: BuildNode[]): void {
 function backtrackDepth(node: BuildNode, depth: number): { depth: number; route: number } {
   const kinds = (node.statics.length > 0 ? 1 : 0) + (node.param ? 1 : 0) + (node.wildcard ? 1 : 0);
   const here = depth + (kinds >= 2 ? 1 : 0);
-  let best = { depth: here, route: node.routes.size > 0 ? node.routes.values().next().value as number : -1 };
+  let best = { depth: here, route: node.routes.size > 0 ? (node.routes.values().next().value as number) : -1 };
   const children = node.statics.slice();
   if (node.param) children.push(node.param);
   if (node.wildcard) children.push(node.wildcard);
@@ -358,7 +403,9 @@ export function compileRoutes(routes: ReadonlyArray<RouteSpec>): Uint8Array<Arra
         let custom = customMethods.indexOf(method);
         if (custom < 0) {
           if (STANDARD_METHOD_COUNT + customMethods.length >= MAX_METHOD_CODES) {
-            throw new RouteError(`too many methods: ${method} in ${where} would be code ${MAX_METHOD_CODES} (limit ${MAX_METHOD_CODES} codes per table)`);
+            throw new RouteError(
+              `too many methods: ${method} in ${where} would be code ${MAX_METHOD_CODES} (limit ${MAX_METHOD_CODES} codes per table)`,
+            );
           }
           custom = customMethods.length;
           customMethods.push(method);
@@ -380,7 +427,9 @@ export function compileRoutes(routes: ReadonlyArray<RouteSpec>): Uint8Array<Arra
           node.paramName = piece.text;
           node.paramRoute = index;
         } else if (node.paramName !== piece.text) {
-          throw new RouteError(`different param names at the same position: ':${node.paramName}' in ${describe(routes, node.paramRoute)} and ':${piece.text}' in ${where}`);
+          throw new RouteError(
+            `different param names at the same position: ':${node.paramName}' in ${describe(routes, node.paramRoute)} and ':${piece.text}' in ${where}`,
+          );
         }
         node = node.param;
       } else {
@@ -390,7 +439,9 @@ export function compileRoutes(routes: ReadonlyArray<RouteSpec>): Uint8Array<Arra
           node.wildcardName = piece.text;
           node.wildcardRoute = index;
         } else if (node.wildcardName !== piece.text) {
-          throw new RouteError(`different wildcard names at the same position: '*${node.wildcardName}' in ${describe(routes, node.wildcardRoute)} and '*${piece.text}' in ${where}`);
+          throw new RouteError(
+            `different wildcard names at the same position: '*${node.wildcardName}' in ${describe(routes, node.wildcardRoute)} and '*${piece.text}' in ${where}`,
+          );
         }
         node = node.wildcard;
       }
@@ -409,7 +460,9 @@ export function compileRoutes(routes: ReadonlyArray<RouteSpec>): Uint8Array<Arra
   splitLongLabels(root);
   const backtrack = backtrackDepth(root, 0);
   if (backtrack.depth > MAX_BACKTRACK_DEPTH) {
-    throw new RouteError(`too many branch points (${backtrack.depth}, limit ${MAX_BACKTRACK_DEPTH}) on the path of ${describe(routes, backtrack.route)}`);
+    throw new RouteError(
+      `too many branch points (${backtrack.depth}, limit ${MAX_BACKTRACK_DEPTH}) on the path of ${describe(routes, backtrack.route)}`,
+    );
   }
 
   const nodes: BuildNode[] = [];
@@ -422,7 +475,9 @@ export function compileRoutes(routes: ReadonlyArray<RouteSpec>): Uint8Array<Arra
     size += nodeSize(node);
   }
   if (size > MAX_TABLE_BYTES) {
-    throw new RouteError(`route table too large: ${size} bytes for ${routes.length} routes (limit ${MAX_TABLE_BYTES}); split the routes or shorten static paths`);
+    throw new RouteError(
+      `route table too large: ${size} bytes for ${routes.length} routes (limit ${MAX_TABLE_BYTES}); split the routes or shorten static paths`,
+    );
   }
 
   const table = new Uint8Array(size);
@@ -451,8 +506,12 @@ export function compileRoutes(routes: ReadonlyArray<RouteSpec>): Uint8Array<Arra
 function writeNode(table: Uint8Array, node: BuildNode): number {
   let at = node.offset;
   const n = node.statics.length;
-  table[at++] = (n >= STATIC_COUNT_MASK ? STATIC_COUNT_MASK : n) | (n >= INDEX_MIN_STATICS ? FLAG_INDEXED : 0) |
-    (node.param ? FLAG_PARAM : 0) | (node.wildcard ? FLAG_WILDCARD : 0) | (node.routes.size > 0 ? FLAG_ROUTES : 0);
+  table[at++] =
+    (n >= STATIC_COUNT_MASK ? STATIC_COUNT_MASK : n) |
+    (n >= INDEX_MIN_STATICS ? FLAG_INDEXED : 0) |
+    (node.param ? FLAG_PARAM : 0) |
+    (node.wildcard ? FLAG_WILDCARD : 0) |
+    (node.routes.size > 0 ? FLAG_ROUTES : 0);
   const labelLength = storedLabelLength(node);
   table[at++] = labelLength;
   for (let i = 1; i <= labelLength; i++) table[at++] = node.label.charCodeAt(i);
@@ -468,7 +527,10 @@ function writeNode(table: Uint8Array, node: BuildNode): number {
     for (const child of node.statics) table[at++] = child.label.charCodeAt(0);
   }
   const children = childrenOf(node);
-  for (let i = 1; i < children.length; i++) { writeU16(table, at, children[i].offset); at += 2; }
+  for (let i = 1; i < children.length; i++) {
+    writeU16(table, at, children[i].offset);
+    at += 2;
+  }
   if (node.routes.size > 0) {
     table[at++] = node.routes.size;
     const codes = Array.from(node.routes.keys()).sort((a, b) => a - b);

@@ -22,7 +22,15 @@
 import { ANY_METHOD_CODE, FLAG_PARAM, FLAG_ROUTES, FLAG_WILDCARD } from './format.ts';
 import { METHOD_GET, METHOD_HEAD } from './methods.ts';
 import {
-  childOffset, MATCH_METHOD_NOT_ALLOWED, MATCH_NOT_FOUND, pointersAt, rootNode, routeBlockAt, staticCount, staticIndex, tableHash,
+  childOffset,
+  MATCH_METHOD_NOT_ALLOWED,
+  MATCH_NOT_FOUND,
+  pointersAt,
+  rootNode,
+  routeBlockAt,
+  staticCount,
+  staticIndex,
+  tableHash,
 } from './match.ts';
 import { RouteError } from './compile.ts';
 
@@ -64,7 +72,13 @@ function decodeNode(table: Uint8Array, node: number): DecodedNode {
   const flags = table[node];
   const list = node + 2 + table[node + 1];
   const statics = staticCount(table, flags, list);
-  const decoded: DecodedNode = { label: Array.from(table.subarray(node + 2, list)), statics: [], param: -1, wildcard: -1, routes: [] };
+  const decoded: DecodedNode = {
+    label: Array.from(table.subarray(node + 2, list)),
+    statics: [],
+    param: -1,
+    wildcard: -1,
+    routes: [],
+  };
   for (let c = 0; c < 256; c++) {
     const i = staticIndex(table, flags, list, c);
     if (i >= 0) decoded.statics[i] = { first: c, node: childOffset(table, flags, list, i) };
@@ -74,7 +88,8 @@ function decodeNode(table: Uint8Array, node: number): DecodedNode {
   if ((flags & FLAG_WILDCARD) !== 0) decoded.wildcard = childOffset(table, flags, list, index);
   if ((flags & FLAG_ROUTES) !== 0) {
     const block = routeBlockAt(table, flags, list, pointersAt(table, flags, list));
-    for (let i = 0, at = block + 1; i < table[block]; i++, at += 3) decoded.routes.push([table[at], table[at + 1] | (table[at + 2] << 8)]);
+    for (let i = 0, at = block + 1; i < table[block]; i++, at += 3)
+      decoded.routes.push([table[at], table[at + 1] | (table[at + 2] << 8)]);
   }
   return decoded;
 }
@@ -175,7 +190,7 @@ export function generateMatcher(table: Uint8Array): string {
       // (a spurious match, or undefined past the buffer) fails there: the
       // bound is only needed where the child could answer at `after`.
       const tests = decodedChild.routes.length > 0 ? [`${expression(after)}<=e`] : [];
-      label.forEach((byte, i) => tests.push(`b[${expression(position, 1 + i)}]===${byte}`));
+      for (let i = 0; i < label.length; i++) tests.push(`b[${expression(position, 1 + i)}]===${label[i]}`);
       if (tests.length === 0) {
         emitNode(decodedChild, after, k, false);
         return;

@@ -21,7 +21,13 @@
  */
 
 import { ANY_METHOD_CODE, FLAG_INDEXED, FLAG_PARAM, FLAG_ROUTES, FLAG_WILDCARD, STATIC_COUNT_MASK } from './format.ts';
-import { METHOD_GET, METHOD_HEAD, STANDARD_METHOD_COUNT, STANDARD_METHOD_NAMES, standardMethodCode } from './methods.ts';
+import {
+  METHOD_GET,
+  METHOD_HEAD,
+  STANDARD_METHOD_COUNT,
+  STANDARD_METHOD_NAMES,
+  standardMethodCode,
+} from './methods.ts';
 
 /** No route for this path, whatever the method. */
 export const MATCH_NOT_FOUND = -1;
@@ -72,12 +78,15 @@ export function childOffset(table: Uint8Array, flags: number, list: number, inde
     const pointer = pointers + 2 * index - 2;
     return table[pointer] | (table[pointer + 1] << 8);
   }
-  return routeBlockAt(table, flags, list, pointers) + ((flags & FLAG_ROUTES) !== 0 ? 1 + 3 * table[routeBlockAt(table, flags, list, pointers)] : 0);
+  return (
+    routeBlockAt(table, flags, list, pointers) +
+    ((flags & FLAG_ROUTES) !== 0 ? 1 + 3 * table[routeBlockAt(table, flags, list, pointers)] : 0)
+  );
 }
 
 /** Where a node's route block would start (just after its pointers). */
 export function routeBlockAt(table: Uint8Array, flags: number, list: number, pointers: number): number {
-  const children = staticCount(table, flags, list) + ((flags & FLAG_PARAM) ? 1 : 0) + ((flags & FLAG_WILDCARD) ? 1 : 0);
+  const children = staticCount(table, flags, list) + (flags & FLAG_PARAM ? 1 : 0) + (flags & FLAG_WILDCARD ? 1 : 0);
   return children > 0 ? pointers + 2 * children - 2 : pointers;
 }
 
@@ -100,8 +109,17 @@ export function routeBlockAt(table: Uint8Array, flags: number, list: number, poi
  * flag bits (15 count, 16 indexed, 32 param, 64 wildcard, 128 routes).
  */
 function search(
-  table: Uint8Array, method: number, bytes: Uint8Array, end: number, slashEnd: number,
-  params: Int32Array, node: number, list: number, p: number, c: number, k: number,
+  table: Uint8Array,
+  method: number,
+  bytes: Uint8Array,
+  end: number,
+  slashEnd: number,
+  params: Int32Array,
+  node: number,
+  list: number,
+  p: number,
+  c: number,
+  k: number,
 ): number {
   // Every local is declared here, none in a block: XS pays for each block
   // scope a loop iteration enters (a let/const in a loop body costs about as
@@ -156,7 +174,10 @@ function search(
       next = 63;
       for (q = p + 1; q < end; q++) {
         b = bytes[q];
-        if (b === 47 || b === 63) { next = b; break; }
+        if (b === 47 || b === 63) {
+          next = b;
+          break;
+        }
       }
       if (q === end && end < slashEnd) next = 47;
       params[2 * k] = p;
@@ -223,7 +244,13 @@ function search(
       }
       if (q === stop) {
         next = stop < end ? bytes[stop] : stop < slashEnd ? 47 : 63;
-        if ((flags & 96) === 0) { node = child; list = label + stop; p = stop; c = next; continue; }
+        if ((flags & 96) === 0) {
+          node = child;
+          list = label + stop;
+          p = stop;
+          c = next;
+          continue;
+        }
         found = search(table, method, bytes, end, slashEnd, params, child, label + stop, stop, next, k);
         if (found >= 0) return found;
         if (found === MATCH_METHOD_NOT_ALLOWED) seen = found;
@@ -236,7 +263,10 @@ function search(
       next = 63;
       for (q = p + 1; q < end; q++) {
         b = bytes[q];
-        if (b === 47 || b === 63) { next = b; break; }
+        if (b === 47 || b === 63) {
+          next = b;
+          break;
+        }
       }
       if (q === end && end < slashEnd) next = 47;
       if (statics === 0) {
@@ -248,7 +278,14 @@ function search(
       }
       params[2 * k] = p;
       params[2 * k + 1] = q;
-      if ((flags & 64) === 0) { node = child; list = child + 2; p = q; c = next; k++; continue; }
+      if ((flags & 64) === 0) {
+        node = child;
+        list = child + 2;
+        p = q;
+        c = next;
+        k++;
+        continue;
+      }
       found = search(table, method, bytes, end, slashEnd, params, child, child + 2, q, next, k + 1);
       if (found >= 0) return found;
       if (found === MATCH_METHOD_NOT_ALLOWED) seen = found;
@@ -303,10 +340,15 @@ export interface GeneratedMatcher {
  * and the table only the trailing-slash probe: same answers, faster on XS.
  */
 export function matchRoute(
-  table: Uint8Array, method: number, bytes: Uint8Array, start: number, end: number, params: Int32Array,
+  table: Uint8Array,
+  method: number,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  params: Int32Array,
   matcher?: GeneratedMatcher,
 ): number {
-  let found;
+  let found: number;
   if (matcher !== undefined) {
     found = matcher.search(method, bytes, start, end, params);
   } else {
@@ -320,8 +362,10 @@ export function matchRoute(
       const label = child + 1 - start;
       let q = start + 1;
       if (stop <= end) while (q < stop && table[label + q] === bytes[q]) q++;
-      found = q !== stop ? MATCH_NOT_FOUND :
-        search(table, method, bytes, end, end, params, child, label + stop, stop, stop < end ? bytes[stop] : 63, 0);
+      found =
+        q !== stop
+          ? MATCH_NOT_FOUND
+          : search(table, method, bytes, end, end, params, child, label + stop, stop, stop < end ? bytes[stop] : 63, 0);
     } else {
       found = search(table, method, bytes, end, end, params, root, root + 2, start, start < end ? bytes[start] : 63, 0);
     }
@@ -337,15 +381,35 @@ export function rootNode(table: Uint8Array): number {
 
 /** The not-found path of matchRoute: try the other trailing-slash variant for this method. */
 function probeTrailingSlash(
-  table: Uint8Array, method: number, bytes: Uint8Array, start: number, end: number,
-  params: Int32Array, notFound: number,
+  table: Uint8Array,
+  method: number,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  params: Int32Array,
+  notFound: number,
 ): number {
   const root = rootNode(table);
   let pathEnd = start;
   while (pathEnd < end && bytes[pathEnd] !== QUERY) pathEnd++;
   if (pathEnd - start > 1 && bytes[pathEnd - 1] === SLASH) {
-    if (search(table, method, bytes, pathEnd - 1, pathEnd - 1, params, root, root + 2, start, bytes[start], 0) >= 0) return MATCH_REMOVE_SLASH;
-  } else if (search(table, method, bytes, pathEnd, pathEnd + 1, params, root, root + 2, start, start < pathEnd ? bytes[start] : 47, 0) >= 0) {
+    if (search(table, method, bytes, pathEnd - 1, pathEnd - 1, params, root, root + 2, start, bytes[start], 0) >= 0)
+      return MATCH_REMOVE_SLASH;
+  } else if (
+    search(
+      table,
+      method,
+      bytes,
+      pathEnd,
+      pathEnd + 1,
+      params,
+      root,
+      root + 2,
+      start,
+      start < pathEnd ? bytes[start] : 47,
+      0,
+    ) >= 0
+  ) {
     return MATCH_ADD_SLASH;
   }
   return notFound;
@@ -392,7 +456,7 @@ function collectMethods(table: Uint8Array, bytes: Uint8Array, end: number, node:
     if (q > p) methods |= collectMethods(table, bytes, end, childOffset(table, flags, list, index), q);
     index++;
   }
-  if ((flags & FLAG_WILDCARD) && c === SLASH) {
+  if (flags & FLAG_WILDCARD && c === SLASH) {
     methods |= collectMethods(table, bytes, end, childOffset(table, flags, list, index), end);
   }
   return methods;
@@ -428,7 +492,10 @@ export function methodCode(table: Uint8Array, bytes: Uint8Array, start: number, 
     if (nameLength === length) {
       let same = true;
       for (let i = 0; i < length; i++) {
-        if (table[at + i] !== bytes[start + i]) { same = false; break; }
+        if (table[at + i] !== bytes[start + i]) {
+          same = false;
+          break;
+        }
       }
       if (same) return code;
     }
@@ -440,7 +507,8 @@ export function methodCode(table: Uint8Array, bytes: Uint8Array, start: number, 
 /** Name of a method code, for the Allow header. Throws RangeError for a code the table does not know. */
 export function methodName(table: Uint8Array, code: number): string {
   if (code >= 0 && code < STANDARD_METHOD_COUNT) return STANDARD_METHOD_NAMES[code];
-  if (!(code >= STANDARD_METHOD_COUNT && code < table[12])) throw new RangeError(`no method code ${code} in this route table`);
+  if (!(code >= STANDARD_METHOD_COUNT && code < table[12]))
+    throw new RangeError(`no method code ${code} in this route table`);
   let at = 16;
   for (let skip = STANDARD_METHOD_COUNT; skip < code; skip++) at += 1 + table[at];
   let name = '';
@@ -473,7 +541,7 @@ function findParamDepth(table: Uint8Array, node: number, route: number, depth: n
   const flags = table[node];
   const list = node + 2 + table[node + 1];
   const statics = staticCount(table, flags, list);
-  const children = statics + ((flags & FLAG_PARAM) ? 1 : 0) + ((flags & FLAG_WILDCARD) ? 1 : 0);
+  const children = statics + (flags & FLAG_PARAM ? 1 : 0) + (flags & FLAG_WILDCARD ? 1 : 0);
   for (let i = 0; i < children; i++) {
     const found = findParamDepth(table, childOffset(table, flags, list, i), route, i < statics ? depth : depth + 1);
     if (found >= 0) return found;

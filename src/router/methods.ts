@@ -50,21 +50,41 @@ export function standardMethodCode(bytes: Uint8Array, start: number, end: number
     return -1;
   }
   if (length === 4) {
-    if (first === 72 /* H */ && bytes[start + 1] === 69 && bytes[start + 2] === 65 && bytes[start + 3] === 68) return METHOD_HEAD;
-    if (first === 80 /* P */ && bytes[start + 1] === 79 && bytes[start + 2] === 83 && bytes[start + 3] === 84) return METHOD_POST;
+    if (first === 72 /* H */ && bytes[start + 1] === 69 && bytes[start + 2] === 65 && bytes[start + 3] === 68)
+      return METHOD_HEAD;
+    if (first === 80 /* P */ && bytes[start + 1] === 79 && bytes[start + 2] === 83 && bytes[start + 3] === 84)
+      return METHOD_POST;
     return -1;
   }
   if (length === 5) {
-    return first === 80 && bytes[start + 1] === 65 && bytes[start + 2] === 84 && bytes[start + 3] === 67 &&
-      bytes[start + 4] === 72 ? METHOD_PATCH : -1;
+    return first === 80 &&
+      bytes[start + 1] === 65 &&
+      bytes[start + 2] === 84 &&
+      bytes[start + 3] === 67 &&
+      bytes[start + 4] === 72
+      ? METHOD_PATCH
+      : -1;
   }
   if (length === 6) {
-    return first === 68 && bytes[start + 1] === 69 && bytes[start + 2] === 76 && bytes[start + 3] === 69 &&
-      bytes[start + 4] === 84 && bytes[start + 5] === 69 ? METHOD_DELETE : -1;
+    return first === 68 &&
+      bytes[start + 1] === 69 &&
+      bytes[start + 2] === 76 &&
+      bytes[start + 3] === 69 &&
+      bytes[start + 4] === 84 &&
+      bytes[start + 5] === 69
+      ? METHOD_DELETE
+      : -1;
   }
   if (length === 7) {
-    return first === 79 && bytes[start + 1] === 80 && bytes[start + 2] === 84 && bytes[start + 3] === 73 &&
-      bytes[start + 4] === 79 && bytes[start + 5] === 78 && bytes[start + 6] === 83 ? METHOD_OPTIONS : -1;
+    return first === 79 &&
+      bytes[start + 1] === 80 &&
+      bytes[start + 2] === 84 &&
+      bytes[start + 3] === 73 &&
+      bytes[start + 4] === 79 &&
+      bytes[start + 5] === 78 &&
+      bytes[start + 6] === 83
+      ? METHOD_OPTIONS
+      : -1;
   }
   return -1;
 }

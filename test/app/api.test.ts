@@ -32,12 +32,19 @@ function request(url: string, method = 'GET', body?: string, headers: Record<str
 }
 
 async function json(url: string, method = 'GET', body?: unknown): Promise<{ status: number; data: any }> {
-  const a = await request(url, method, body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body));
+  const a = await request(
+    url,
+    method,
+    body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  );
   return { status: a.status, data: JSON.parse(a.body.toString('utf8')) };
 }
 
 /** Opens the event stream and collects events until `until` says enough. */
-function events(url: string, until: (names: string[], data: string[]) => boolean): Promise<{ status: number; headers: http.IncomingHttpHeaders; names: string[]; data: string[] }> {
+function events(
+  url: string,
+  until: (names: string[], data: string[]) => boolean,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; names: string[]; data: string[] }> {
   return new Promise((resolve, reject) => {
     const req = http.get(url + '/api/events', { agent: false }, (res) => {
       const names: string[] = [];
@@ -189,7 +196,8 @@ describe('dashboard API (no browser)', () => {
   it('GET /api/events streams status, requests and LED events', async () => {
     const stream = events(d.url, (names) => names.includes('led') && names.includes('requests'));
     // Let the subscription start, then make news.
-    for (let i = 0; i < 100 && (await json(d.url + '/api/status')).data.live.subscribers === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 100 && (await json(d.url + '/api/status')).data.live.subscribers === 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
     await json(d.url + '/api/led', 'POST', { on: true });
     const got = await stream;
     expect(got.status).to.equal(200);

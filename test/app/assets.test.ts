@@ -13,7 +13,11 @@ import { assetType, describeAsset, serveAsset, serveAssets } from '../../src/mid
 import { simulate } from '../../host-sim/simulate.ts';
 import type { Simulation } from '../../host-sim/simulate.ts';
 
-function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+function get(
+  url: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, agent: false, headers }, (res) => {
       const chunks: Buffer[] = [];

@@ -30,14 +30,19 @@ export async function startConformanceServer(generated = false): Promise<{ platf
   const platform = new MemoryPlatform();
   const app = conformanceApp();
   const routeMatcher = generated ? loadMatcher(app.compile().table) : undefined;
-  if (generated && routeMatcher === undefined) throw new Error('conformance: no generated matcher for the conformance app');
+  if (generated && routeMatcher === undefined)
+    throw new Error('conformance: no generated matcher for the conformance app');
   const server = new Server(app, platform, { slots: 2, slotSize: 2048, outputSize: 512, routeMatcher });
   await server.start();
   return { platform, server };
 }
 
 /** Sends the case's request and collects the answer once the server is quiet. */
-export async function runCase(platform: MemoryPlatform, server: Server, testCase: ConformanceCase): Promise<CaseResult> {
+export async function runCase(
+  platform: MemoryPlatform,
+  server: Server,
+  testCase: ConformanceCase,
+): Promise<CaseResult> {
   const client = platform.connect();
   client.send(testCase.request);
   // Async handlers settle in microtasks; let them run.

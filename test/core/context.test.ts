@@ -25,18 +25,44 @@ describe('context', () => {
   it('decodes params, queries and headers on demand', async () => {
     const app = new App();
     app.get('/repos/:owner/:repo/*rest', (c) =>
-      c.json({ owner: c.param('owner'), repo: c.param('repo'), rest: c.param('rest'), q: c.query('q'), empty: c.query('e'), missing: c.query('m') ?? null, enc: c.query('a b'), ua: c.header('USER-AGENT'), path: c.path, qs: c.queryString, method: c.method }),
+      c.json({
+        owner: c.param('owner'),
+        repo: c.param('repo'),
+        rest: c.param('rest'),
+        q: c.query('q'),
+        empty: c.query('e'),
+        missing: c.query('m') ?? null,
+        enc: c.query('a b'),
+        ua: c.header('USER-AGENT'),
+        path: c.path,
+        qs: c.queryString,
+        method: c.method,
+      }),
     );
-    const out = await call(app, 'GET /repos/j%C3%BCrgen/web/a/b%2Fc?q=1%2B1&e&a+b=%E2%9C%93 HTTP/1.1\r\nHost: h\r\nUser-Agent: test/1\r\n\r\n');
+    const out = await call(
+      app,
+      'GET /repos/j%C3%BCrgen/web/a/b%2Fc?q=1%2B1&e&a+b=%E2%9C%93 HTTP/1.1\r\nHost: h\r\nUser-Agent: test/1\r\n\r\n',
+    );
     expect(JSON.parse(bodyOf(out))).to.deep.equal({
-      owner: 'jürgen', repo: 'web', rest: '/a/b/c', q: '1+1', empty: '', missing: null, enc: '✓', ua: 'test/1',
-      path: '/repos/j%C3%BCrgen/web/a/b%2Fc', qs: 'q=1%2B1&e&a+b=%E2%9C%93', method: 'GET',
+      owner: 'jürgen',
+      repo: 'web',
+      rest: '/a/b/c',
+      q: '1+1',
+      empty: '',
+      missing: null,
+      enc: '✓',
+      ua: 'test/1',
+      path: '/repos/j%C3%BCrgen/web/a/b%2Fc',
+      qs: 'q=1%2B1&e&a+b=%E2%9C%93',
+      method: 'GET',
     });
   });
 
   it('gives the body as bytes, text and JSON; bad JSON is 400', async () => {
     const app = new App();
-    app.post('/j', (c) => c.json({ got: c.bodyJson<{ n: number }>().n + 1, bytes: c.body().length, text: c.bodyText() }));
+    app.post('/j', (c) =>
+      c.json({ got: c.bodyJson<{ n: number }>().n + 1, bytes: c.body().length, text: c.bodyText() }),
+    );
     const ok = await call(app, 'POST /j HTTP/1.1\r\nHost: h\r\nContent-Length: 7\r\n\r\n{"n":1}');
     expect(JSON.parse(bodyOf(ok))).to.deep.equal({ got: 2, bytes: 7, text: '{"n":1}' });
     const bad = await call(app, 'POST /j HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\n{x}');

@@ -1,5 +1,11 @@
 import { expect } from 'chai';
-import { HEAD_INCOMPLETE, parseHead, RequestHead, CONNECTION_CLOSE, CONNECTION_KEEP_ALIVE } from '../../src/http/parser.ts';
+import {
+  HEAD_INCOMPLETE,
+  parseHead,
+  RequestHead,
+  CONNECTION_CLOSE,
+  CONNECTION_KEEP_ALIVE,
+} from '../../src/http/parser.ts';
 import type { HeadLimits } from '../../src/http/parser.ts';
 import { ChunkedDecoder, CHUNKED_DONE, CHUNKED_INCOMPLETE } from '../../src/http/chunked.ts';
 import { CASES } from '../conformance/cases.ts';
@@ -56,7 +62,10 @@ function snapshot(parsed: { result: number; head: RequestHead; buffer: Uint8Arra
 
 describe('parser: request heads', () => {
   it('records method, target, path, version and header spans', () => {
-    const parsed = parsePieces('GET /users/42?x=1 HTTP/1.1\r\nHost: device\r\nX-Empty:\r\nAccept:  text/html \r\n\r\n', []);
+    const parsed = parsePieces(
+      'GET /users/42?x=1 HTTP/1.1\r\nHost: device\r\nX-Empty:\r\nAccept:  text/html \r\n\r\n',
+      [],
+    );
     const { head, buffer, result } = parsed;
     expect(result).to.be.greaterThan(0);
     expect(text(buffer, head.start, head.methodEnd)).to.equal('GET');
@@ -87,7 +96,10 @@ describe('parser: request heads', () => {
   });
 
   it('reads Content-Length, chunked, Connection and Expect', () => {
-    const a = parsePieces('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0012\r\nConnection: keep-alive, Close\r\nExpect: 100-Continue\r\n\r\n', []).head;
+    const a = parsePieces(
+      'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0012\r\nConnection: keep-alive, Close\r\nExpect: 100-Continue\r\n\r\n',
+      [],
+    ).head;
     expect(a.contentLength).to.equal(12);
     expect(a.connection).to.equal(CONNECTION_CLOSE | CONNECTION_KEEP_ALIVE);
     expect(a.expectContinue).to.equal(true);
@@ -114,8 +126,16 @@ describe('parser: request heads', () => {
     ['Content-Length with letters', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1a\r\n\r\n', -400],
     ['empty Content-Length', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length:\r\n\r\n', -400],
     ['repeated Content-Length', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n', -400],
-    ['Content-Length and chunked', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n', -400],
-    ['two Transfer-Encodings', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n', -400],
+    [
+      'Content-Length and chunked',
+      'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n',
+      -400,
+    ],
+    [
+      'two Transfer-Encodings',
+      'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n',
+      -400,
+    ],
     ['chunked not last', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n', -501],
     ['unknown Expect', 'GET / HTTP/1.1\r\nHost: a\r\nExpect: magic\r\n\r\n', -417],
     ['absolute-form without path', 'GET http://a HTTP/1.1\r\nHost: a\r\n\r\n', -400],
@@ -144,7 +164,9 @@ describe('parser: request heads', () => {
     const head = new RequestHead(8);
     const request = bytes('GET / HTTP/1.1\r\nHost: a\r\nX: ' + 'v'.repeat(80));
     buffer.set(request.subarray(0, 64));
-    expect(parseHead(buffer, 64, 64, head, { maxRequestLine: 256, maxHeaderBytes: 4096, maxHeaders: 8 })).to.equal(-431);
+    expect(parseHead(buffer, 64, 64, head, { maxRequestLine: 256, maxHeaderBytes: 4096, maxHeaders: 8 })).to.equal(
+      -431,
+    );
   });
 
   it('skips a leading CRLF that arrives split across reads', () => {
@@ -204,7 +226,12 @@ describe('parser: chunked bodies', () => {
   it('gives the same result for every split', () => {
     const whole = decode(body, []);
     for (let cut = 1; cut < body.length; cut++) expect(decode(body, [cut]), `cut at ${cut}`).to.deep.equal(whole);
-    expect(decode(body, Array.from({ length: body.length - 1 }, (_, i) => i + 1))).to.deep.equal(whole);
+    expect(
+      decode(
+        body,
+        Array.from({ length: body.length - 1 }, (_, i) => i + 1),
+      ),
+    ).to.deep.equal(whole);
   });
 
   it('rejects malformed framing with 400 and oversize bodies with 413', () => {

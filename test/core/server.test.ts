@@ -11,7 +11,11 @@ import { errorResponse, response } from '../conformance/cases.ts';
 
 const TEXT = 'text/plain; charset=utf-8';
 
-async function start(app: App, options: ServerOptions = {}, platformOptions = {}): Promise<{ platform: MemoryPlatform; server: Server }> {
+async function start(
+  app: App,
+  options: ServerOptions = {},
+  platformOptions = {},
+): Promise<{ platform: MemoryPlatform; server: Server }> {
   const platform = new MemoryPlatform(platformOptions);
   const server = new Server(app, platform, { slots: 2, slotSize: 1024, outputSize: 256, tick: 10, ...options });
   await server.start();
@@ -201,7 +205,7 @@ describe('server state machine', () => {
   it('abandons a slow chain: answers now, serves the next request, drops the late write', async () => {
     const app = new App();
     let finish = () => {};
-    let late: { wrote: boolean } = { wrote: false };
+    const late: { wrote: boolean } = { wrote: false };
     app.get('/slow', async (c) => {
       await new Promise<void>((resolve) => (finish = resolve));
       c.text('late');
@@ -212,7 +216,8 @@ describe('server state machine', () => {
     const client = platform.connect();
     client.send('GET /slow HTTP/1.1\r\nHost: a\r\n\r\n');
     await settle();
-    const running = (server as unknown as { connections: { ctx: { abandon(s: number, b: string): boolean } }[] }).connections[0].ctx;
+    const running = (server as unknown as { connections: { ctx: { abandon(s: number, b: string): boolean } }[] })
+      .connections[0].ctx;
     expect(running.abandon(503, 'slow')).to.equal(true);
     client.send(GET);
     expect(client.takeText()).to.equal(response(503, TEXT, 'slow') + HI);
@@ -236,7 +241,8 @@ describe('server state machine', () => {
     client.send('GET /events HTTP/1.1\r\nHost: a\r\n\r\n' + GET);
     expect(client.takeText()).to.equal(
       'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n' +
-        '9\r\ndata: 1\n\n\r\n9\r\ndata: 2\n\n\r\n0\r\n\r\n' + HI,
+        '9\r\ndata: 1\n\n\r\n9\r\ndata: 2\n\n\r\n0\r\n\r\n' +
+        HI,
     );
   });
 
@@ -338,7 +344,10 @@ describe('server state machine', () => {
     const { platform } = await start(app);
     const client = platform.connect();
     client.send('HEAD /s HTTP/1.1\r\nHost: a\r\n\r\n' + GET);
-    expect(client.takeText()).to.equal('HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n' + HI);
+    expect(client.takeText()).to.equal(
+      'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n' +
+        HI,
+    );
   });
 
   it('streams to an HTTP/1.0 client without chunked encoding and closes at the end', async () => {
@@ -352,7 +361,9 @@ describe('server state machine', () => {
     const { platform } = await start(app);
     const client = platform.connect();
     client.send('GET /s HTTP/1.0\r\n\r\n');
-    expect(client.takeText()).to.equal('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nhello world');
+    expect(client.takeText()).to.equal(
+      'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nhello world',
+    );
     expect(client.closed).to.equal(true);
   });
 
@@ -365,7 +376,9 @@ describe('server state machine', () => {
     const client = platform.connect();
     client.send('GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n' + GET);
     expect(client.takeText()).to.equal(
-      'HTTP/1.1 204 No Content\r\nConnection: keep-alive\r\n\r\n' + 'HTTP/1.1 304 Not Modified\r\nConnection: keep-alive\r\n\r\n' + HI,
+      'HTTP/1.1 204 No Content\r\nConnection: keep-alive\r\n\r\n' +
+        'HTTP/1.1 304 Not Modified\r\nConnection: keep-alive\r\n\r\n' +
+        HI,
     );
   });
 
@@ -408,7 +421,9 @@ describe('server state machine', () => {
     const app = new App();
     app.get('/users/:id', (c) => c.text(c.param('id')));
     const { platform, server } = await start(app, { slots: 1 });
-    const internals = server as unknown as { connections: { ctx: object; input: Uint8Array; output: Uint8Array; head: object }[] };
+    const internals = server as unknown as {
+      connections: { ctx: object; input: Uint8Array; output: Uint8Array; head: object }[];
+    };
     const before = internals.connections.map((c) => [c.ctx, c.input, c.output, c.head]);
     const memory = server.pool.memory;
     const client = platform.connect();

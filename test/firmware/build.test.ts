@@ -68,7 +68,14 @@ describe('firmware: chipweb build', function () {
   async function built(target: Target): Promise<BuildResult> {
     let result = results.get(target);
     if (!result) {
-      result = await build({ entry: APP, target, out: join(tmp, 'build', target), assets, env: NO_CREDENTIALS, projectDir: tmp });
+      result = await build({
+        entry: APP,
+        target,
+        out: join(tmp, 'build', target),
+        assets,
+        env: NO_CREDENTIALS,
+        projectDir: tmp,
+      });
       results.set(target, result);
     }
     return result;
@@ -84,7 +91,11 @@ describe('firmware: chipweb build', function () {
         expect(modules).to.include('./main');
         expect(modules).to.include('./chipweb');
         for (const m of modules) expect(m).to.match(/^\.\/(main|chipweb(-[A-Z0-9]+)?)$/);
-        expect(readdirSync(join(tmp, 'build', target)).filter((f) => f.endsWith('.js')).sort()).to.deep.equal(modules.map((m) => `${m.slice(2)}.js`).sort());
+        expect(
+          readdirSync(join(tmp, 'build', target))
+            .filter((f) => f.endsWith('.js'))
+            .sort(),
+        ).to.deep.equal(modules.map((m) => `${m.slice(2)}.js`).sort());
         expect(manifest.preload).to.deep.equal(modules.filter((m) => m !== './main').map((m) => m.slice(2)));
         expect(manifest.resources).to.deep.equal({ '*': ['./resources/*'] });
         const creation = manifest.creation as typeof template.creation;
@@ -120,7 +131,9 @@ describe('firmware: chipweb build', function () {
           // Moddable's generic io manifest has no sockets for "pico": the Pico W's network one does.
           expect(include).to.not.include('$(MODDABLE)/modules/io/manifest.json');
           expect(Object.keys(platforms)).to.deep.equal(['pico/pico_w', '...']);
-          expect(platforms['pico/pico_w'].include).to.deep.equal(['$(MODDABLE)/modules/io/manifests/pico/manifest_net.json']);
+          expect(platforms['pico/pico_w'].include).to.deep.equal([
+            '$(MODDABLE)/modules/io/manifests/pico/manifest_net.json',
+          ]);
           expect(platforms['pico/pico_w'].modules['~']).to.deep.equal(['$(BUILD)/devices/pico/setup/network']);
           expect(config.ledPin).to.equal(32);
         } else {
@@ -135,7 +148,14 @@ describe('firmware: chipweb build', function () {
 
     it('puts Wi-Fi credentials from CHIPWEB_SSID/CHIPWEB_PASSWORD into config, and only there', async () => {
       const out = join(tmp, 'creds');
-      const result = await build({ entry: APP, target: 'esp32', out, assets: null, env: { CHIPWEB_SSID: 'home net', CHIPWEB_PASSWORD: 'hunter22' }, projectDir: tmp });
+      const result = await build({
+        entry: APP,
+        target: 'esp32',
+        out,
+        assets: null,
+        env: { CHIPWEB_SSID: 'home net', CHIPWEB_PASSWORD: 'hunter22' },
+        projectDir: tmp,
+      });
       expect(result.credentials).to.equal('environment');
       expect((result.manifest.config as Record<string, unknown>).ssid).to.equal('home net');
       expect((result.manifest.config as Record<string, unknown>).password).to.equal('hunter22');
@@ -146,20 +166,41 @@ describe('firmware: chipweb build', function () {
       const project = join(tmp, 'project');
       mkdirSync(project);
       writeFileSync(join(project, '.env'), '# wifi\nCHIPWEB_SSID="cafe"\nexport CHIPWEB_PASSWORD=latte123 # comment\n');
-      const plain = await build({ entry: APP, target: 'pico_w', out: join(project, 'build'), assets: null, env: NO_CREDENTIALS, projectDir: project });
+      const plain = await build({
+        entry: APP,
+        target: 'pico_w',
+        out: join(project, 'build'),
+        assets: null,
+        env: NO_CREDENTIALS,
+        projectDir: project,
+      });
       expect(plain.credentials).to.equal('.env');
       expect(plain.manifest.config).to.deep.include({ ssid: 'cafe', password: 'latte123' });
 
       expect(spawnSync('git', ['init', '-q'], { cwd: project }).status).to.equal(0);
       let message = '';
       try {
-        await build({ entry: APP, target: 'pico_w', out: join(project, 'build'), assets: null, env: NO_CREDENTIALS, projectDir: project });
+        await build({
+          entry: APP,
+          target: 'pico_w',
+          out: join(project, 'build'),
+          assets: null,
+          env: NO_CREDENTIALS,
+          projectDir: project,
+        });
       } catch (error) {
         message = (error as Error).message;
       }
       expect(message).to.include('git would commit it: add ".env" to .gitignore');
       writeFileSync(join(project, '.gitignore'), '.env\nbuild/\n');
-      const ignored = await build({ entry: APP, target: 'pico_w', out: join(project, 'build'), assets: null, env: NO_CREDENTIALS, projectDir: project });
+      const ignored = await build({
+        entry: APP,
+        target: 'pico_w',
+        out: join(project, 'build'),
+        assets: null,
+        env: NO_CREDENTIALS,
+        projectDir: project,
+      });
       expect(ignored.credentials).to.equal('.env');
     });
   });
@@ -168,7 +209,12 @@ describe('firmware: chipweb build', function () {
     it('ships the route table compiled from the app, in registration order', async () => {
       const { out, routes } = await built('esp32');
       const table = new Uint8Array(readFileSync(join(out, 'resources', 'routes.bin')));
-      expect(routes).to.deep.equal([['GET', '/'], ['GET', '/users/:id'], ['POST', '/led/:state'], ['GET', '/wifi']]);
+      expect(routes).to.deep.equal([
+        ['GET', '/'],
+        ['GET', '/users/:id'],
+        ['POST', '/led/:state'],
+        ['GET', '/wifi'],
+      ]);
       expect([...table]).to.deep.equal([...compileRoutes(routes)]);
       expect(tableHash(table)).to.equal(routesHash(routes));
     });
@@ -176,14 +222,27 @@ describe('firmware: chipweb build', function () {
     it('preloads the route matcher generated from the same table with the core, not with the app', async () => {
       const { out, routes, manifest } = await built('esp32');
       const preload = (manifest as { preload: string[] }).preload;
-      const holding = readdirSync(out).filter((f) => f.endsWith('.js') && readFileSync(join(out, f), 'utf8').includes(`hash:${routesHash(routes)},search(`));
+      const holding = readdirSync(out).filter(
+        (f) => f.endsWith('.js') && readFileSync(join(out, f), 'utf8').includes(`hash:${routesHash(routes)},search(`),
+      );
       expect(holding).to.have.length(1);
       expect(preload).to.include(holding[0].replace(/\.js$/, ''));
     });
 
     it('with --router table leaves the matcher out and routes by walking the table', async () => {
-      const result = await build({ entry: APP, target: 'esp32', out: join(tmp, 'walk'), assets: null, env: NO_CREDENTIALS, projectDir: tmp, router: 'table' });
-      const code = readdirSync(result.out).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(result.out, f), 'utf8')).join('\n');
+      const result = await build({
+        entry: APP,
+        target: 'esp32',
+        out: join(tmp, 'walk'),
+        assets: null,
+        env: NO_CREDENTIALS,
+        projectDir: tmp,
+        router: 'table',
+      });
+      const code = readdirSync(result.out)
+        .filter((f) => f.endsWith('.js'))
+        .map((f) => readFileSync(join(result.out, f), 'utf8'))
+        .join('\n');
       expect(code).not.to.include(`hash:${routesHash(result.routes)}`);
       expect(result.report.routeMatcher).to.equal(0);
       expect(formatReport(result.report)).to.include('walked by the core (--router table)');
@@ -192,13 +251,26 @@ describe('firmware: chipweb build', function () {
 
     it('walks the table, and says why, when the route tree is too deep for a generated matcher', async () => {
       const deep = join(HERE, 'fixtures', 'deep-app.ts');
-      const result = await build({ entry: deep, target: 'esp32', out: join(tmp, 'deep'), assets: null, env: NO_CREDENTIALS, projectDir: tmp });
+      const result = await build({
+        entry: deep,
+        target: 'esp32',
+        out: join(tmp, 'deep'),
+        assets: null,
+        env: NO_CREDENTIALS,
+        projectDir: tmp,
+      });
       expect(result.routes).to.have.length(120);
       expect(result.report.routeMatcher).to.equal(0);
-      expect(formatReport(result.report)).to.include('walked by the core (the route tree is too deep for generated code)');
-      const { value, err } = await captured(() => run([deep, '--target', 'esp32', '--out', join(tmp, 'deep-cli'), '--no-assets', '--quiet']));
+      expect(formatReport(result.report)).to.include(
+        'walked by the core (the route tree is too deep for generated code)',
+      );
+      const { value, err } = await captured(() =>
+        run([deep, '--target', 'esp32', '--out', join(tmp, 'deep-cli'), '--no-assets', '--quiet']),
+      );
       expect(value).to.equal(0);
-      expect(err).to.include('warning: no generated route matcher (the route tree is too deep for generated code); the board walks the route table');
+      expect(err).to.include(
+        'warning: no generated route matcher (the route tree is too deep for generated code); the board walks the route table',
+      );
     });
 
     it('gzips assets with strong ETags, keeps incompressible ones raw, and names them so mcconfig leaves them alone', async () => {
@@ -208,12 +280,29 @@ describe('firmware: chipweb build', function () {
       const index = packed.find((a) => a.name === 'index.html')!;
       const stored = readFileSync(join(out, 'resources', 'index.html.gz'));
       expect(gunzipSync(stored).toString()).to.equal(INDEX);
-      expect(index).to.deep.include({ resource: 'index.html.gz', type: 'text/html; charset=utf-8', encoding: 'gzip', size: INDEX.length, etag: strongEtag(stored) });
+      expect(index).to.deep.include({
+        resource: 'index.html.gz',
+        type: 'text/html; charset=utf-8',
+        encoding: 'gzip',
+        size: INDEX.length,
+        etag: strongEtag(stored),
+      });
       expect(index.etag).to.match(/^"[A-Za-z0-9_-]{16}"$/);
-      expect(packed.find((a) => a.name === 'logo.png')).to.deep.include({ resource: 'logo.png.raw', encoding: '', type: 'image/png' });
+      expect(packed.find((a) => a.name === 'logo.png')).to.deep.include({
+        resource: 'logo.png.raw',
+        encoding: '',
+        type: 'image/png',
+      });
       expect([...readFileSync(join(out, 'resources', 'logo.png.raw'))]).to.deep.equal([...PNG]);
       // Same input, same bytes: a rebuild does not change ETags.
-      const again = await build({ entry: APP, target: 'esp32', out: join(tmp, 'again'), assets, env: NO_CREDENTIALS, projectDir: tmp });
+      const again = await build({
+        entry: APP,
+        target: 'esp32',
+        out: join(tmp, 'again'),
+        assets,
+        env: NO_CREDENTIALS,
+        projectDir: tmp,
+      });
       expect(again.assets.map((a) => a.etag)).to.deep.equal(packed.map((a) => a.etag));
     });
   });
@@ -225,14 +314,23 @@ describe('firmware: chipweb build', function () {
         const files = readdirSync(out).filter((f) => f.endsWith('.js'));
         const own = files.map((f) => f.slice(0, -3));
         const code = files.map((f) => readFileSync(join(out, f), 'utf8')).join('\n');
-        const imports = [...code.matchAll(/(?:^|[;}\n])\s*import\s*(?:[\w$*{}\s,]+from\s*)?["']([^"']+)["']/g)].map((m) => m[1]);
+        const imports = [...code.matchAll(/(?:^|[;}\n])\s*import\s*(?:[\w$*{}\s,]+from\s*)?["']([^"']+)["']/g)].map(
+          (m) => m[1],
+        );
         expect(imports.filter((s) => !own.includes(s)).length).to.be.greaterThan(5);
         // Between its own modules the bundle uses the bare names the manifest gives them.
-        for (const specifier of imports) expect(isModdableModule(specifier) || own.includes(specifier), specifier).to.equal(true);
+        for (const specifier of imports)
+          expect(isModdableModule(specifier) || own.includes(specifier), specifier).to.equal(true);
         expect(readFileSync(join(out, 'main.js'), 'utf8')).to.match(/from\s*"chipweb(-[A-Z0-9]+)?"/);
         expect(imports.filter((s) => s.startsWith('node:'))).to.deep.equal([]);
-        expect(bundleProblems(code, imports.filter((s) => !own.includes(s)))).to.deep.equal([]);
-        for (const name of ['Buffer', 'process', 'setTimeout', 'require(']) expect(code).to.not.match(new RegExp(`(^|[^.\\w$])${name.replace('(', '\\(')}`));
+        expect(
+          bundleProblems(
+            code,
+            imports.filter((s) => !own.includes(s)),
+          ),
+        ).to.deep.equal([]);
+        for (const name of ['Buffer', 'process', 'setTimeout', 'require('])
+          expect(code).to.not.match(new RegExp(`(^|[^.\\w$])${name.replace('(', '\\(')}`));
         expect(readFileSync(join(out, 'main.js'), 'utf8')).to.match(/export\s*\{\s*\w+ as default\s*\}/);
         if (target === 'moddable-sim') expect(imports).to.not.include('embedded:io/digital');
         else expect(imports).to.include('embedded:io/digital');
@@ -242,7 +340,13 @@ describe('firmware: chipweb build', function () {
     it('refuses an app that reaches setTimeout, process or Buffer, saying what to use instead', async () => {
       let message = '';
       try {
-        await build({ entry: join(HERE, 'fixtures', 'bad-globals.ts'), target: 'esp32', out: join(tmp, 'bad'), assets: null, env: NO_CREDENTIALS });
+        await build({
+          entry: join(HERE, 'fixtures', 'bad-globals.ts'),
+          target: 'esp32',
+          out: join(tmp, 'bad'),
+          assets: null,
+          env: NO_CREDENTIALS,
+        });
       } catch (error) {
         expect(error).to.be.instanceOf(BuildError);
         message = (error as Error).message;
@@ -273,14 +377,26 @@ describe('firmware: chipweb build', function () {
       const { report, template } = await built('esp32');
       const b = template.budget;
       const c = template.creation;
-      const js = readdirSync(join(tmp, 'build', 'esp32')).filter((f) => f.endsWith('.js')).sort();
+      const js = readdirSync(join(tmp, 'build', 'esp32'))
+        .filter((f) => f.endsWith('.js'))
+        .sort();
       expect(report.code.files.map((f) => f.name).sort()).to.deep.equal(js);
-      expect(report.code.bytes).to.equal(js.reduce((n, f) => n + readFileSync(join(tmp, 'build', 'esp32', f)).length, 0));
+      expect(report.code.bytes).to.equal(
+        js.reduce((n, f) => n + readFileSync(join(tmp, 'build', 'esp32', f)).length, 0),
+      );
       expect(report.code.gzip).to.be.within(1, report.code.bytes - 1);
       expect(report.code.files.find((f) => f.name === 'main.js')!.preloaded).to.equal(false);
       expect(report.code.files.find((f) => f.name === 'chipweb.js')!.preloaded).to.equal(true);
-      expect(report.resources.map((r) => r.name)).to.deep.equal(['routes.bin', 'css~site.css.gz', 'index.html.gz', 'logo.png.raw', 'tiny.txt.raw']);
-      expect(report.ram.total).to.equal(c.chunk.initial + (c.heap.initial + c.stack) * b.slotBytes + c.keys.initial * b.keyBytes);
+      expect(report.resources.map((r) => r.name)).to.deep.equal([
+        'routes.bin',
+        'css~site.css.gz',
+        'index.html.gz',
+        'logo.png.raw',
+        'tiny.txt.raw',
+      ]);
+      expect(report.ram.total).to.equal(
+        c.chunk.initial + (c.heap.initial + c.stack) * b.slotBytes + c.keys.initial * b.keyBytes,
+      );
       expect(report.ram.pool).to.equal(b.server.slots * (b.server.slotSize + b.server.outputSize));
       expect(report.ram.routeTable).to.equal(0);
       expect(report.ram.limit).to.equal(b.ramLimit);
@@ -291,7 +407,9 @@ describe('firmware: chipweb build', function () {
       expect(text).to.match(/code total\s+[\d,]+ B\s+gzip [\d,]+ B/);
       expect(text).to.match(/route table\s+0 B\s+in flash/);
       expect(text).to.match(/total\s+[\d,]+ B\s+of [\d,]+ B \(\d+%\) ok/);
-      expect(JSON.parse(readFileSync(join(tmp, 'build', 'esp32', 'size-report.json'), 'utf8')).ram.total).to.equal(report.ram.total);
+      expect(JSON.parse(readFileSync(join(tmp, 'build', 'esp32', 'size-report.json'), 'utf8')).ram.total).to.equal(
+        report.ram.total,
+      );
     });
 
     it('fails the build with a clear message when the budget is exceeded', async () => {
@@ -300,7 +418,9 @@ describe('firmware: chipweb build', function () {
       raw.chipweb.server.slots = 20;
       const file = join(tmp, 'tight.json');
       writeFileSync(file, JSON.stringify(raw));
-      const { value, out, err } = await captured(() => run([APP, '--target', 'pico_w', '--template', file, '--out', join(tmp, 'tight'), '--no-assets']));
+      const { value, out, err } = await captured(() =>
+        run([APP, '--target', 'pico_w', '--template', file, '--out', join(tmp, 'tight'), '--no-assets']),
+      );
       expect(value).to.equal(1);
       expect(out).to.include('OVER BUDGET');
       expect(err).to.include('over the pico_w budget');
@@ -321,7 +441,10 @@ describe('firmware: chipweb build', function () {
     async function boot(result: BuildResult, config: Record<string, unknown> = {}): Promise<XsBoard> {
       const board = await XsBoard.startScript(await artifactBundle(result.out));
       for (const file of readdirSync(join(result.out, 'resources'))) {
-        await board.cmd('resource', { name: file, data: readFileSync(join(result.out, 'resources', file)).toString('latin1') });
+        await board.cmd('resource', {
+          name: file,
+          data: readFileSync(join(result.out, 'resources', file)).toString('latin1'),
+        });
       }
       await board.cmd('config', { values: { ...(result.manifest.config as object), ...config } });
       expect(await board.cmd<number>('main')).to.be.greaterThan(0);
@@ -330,7 +453,14 @@ describe('firmware: chipweb build', function () {
     }
 
     it('boots from its main(), serves the app with the device, and modifies nothing preloaded', async () => {
-      const result = await build({ entry: APP, target: 'esp32', out: join(tmp, 'xs-esp32'), assets, env: { CHIPWEB_SSID: 'home', CHIPWEB_PASSWORD: 'password1' }, projectDir: tmp });
+      const result = await build({
+        entry: APP,
+        target: 'esp32',
+        out: join(tmp, 'xs-esp32'),
+        assets,
+        env: { CHIPWEB_SSID: 'home', CHIPWEB_PASSWORD: 'password1' },
+        projectDir: tmp,
+      });
       const board = await boot(result);
       try {
         const stats = await board.cmd<{ log: string[]; wifi: { connects: unknown[] } }>('stats');
@@ -350,7 +480,15 @@ describe('firmware: chipweb build', function () {
     });
 
     it('with --router table, boots and routes by walking the table', async () => {
-      const result = await build({ entry: APP, target: 'esp32', out: join(tmp, 'xs-walk'), assets: null, env: NO_CREDENTIALS, projectDir: tmp, router: 'table' });
+      const result = await build({
+        entry: APP,
+        target: 'esp32',
+        out: join(tmp, 'xs-walk'),
+        assets: null,
+        env: NO_CREDENTIALS,
+        projectDir: tmp,
+        router: 'table',
+      });
       const board = await boot(result);
       try {
         const stats = await board.cmd<{ log: string[] }>('stats');
@@ -371,11 +509,22 @@ describe('firmware: chipweb build', function () {
         raw.chipweb.server.slots = slots;
         const file = join(tmp, `slots-${slots}.json`);
         writeFileSync(file, JSON.stringify(raw));
-        const result = await build({ entry: APP, target: 'esp32', out: join(tmp, `slots-${slots}`), template: file, assets: null, env: NO_CREDENTIALS, projectDir: tmp });
+        const result = await build({
+          entry: APP,
+          target: 'esp32',
+          out: join(tmp, `slots-${slots}`),
+          template: file,
+          assets: null,
+          env: NO_CREDENTIALS,
+          projectDir: tmp,
+        });
         const board = await XsBoard.startScript(await artifactBundle(result.out));
         try {
           for (const f of readdirSync(join(result.out, 'resources'))) {
-            await board.cmd('resource', { name: f, data: readFileSync(join(result.out, 'resources', f)).toString('latin1') });
+            await board.cmd('resource', {
+              name: f,
+              data: readFileSync(join(result.out, 'resources', f)).toString('latin1'),
+            });
           }
           await board.cmd('config', { values: result.manifest.config });
           // Two collections: the first after loading a large script leaves some of its garbage.
@@ -405,7 +554,13 @@ describe('firmware: chipweb build', function () {
 
     for (const target of TARGETS) {
       it(`the default firmware app (firmware/app/main.ts) builds for ${target} within budget and answers on XS`, async () => {
-        const result = await build({ entry: join(ROOT, 'firmware', 'app', 'main.ts'), target, out: join(tmp, `default-${target}`), env: NO_CREDENTIALS, projectDir: tmp });
+        const result = await build({
+          entry: join(ROOT, 'firmware', 'app', 'main.ts'),
+          target,
+          out: join(tmp, `default-${target}`),
+          env: NO_CREDENTIALS,
+          projectDir: tmp,
+        });
         expect(result.report.problems).to.deep.equal([]);
         const board = await boot(result);
         try {

@@ -33,20 +33,40 @@ describe('firmware: chipweb flash with the SDK missing', function () {
     mkdirSync(emptyBin);
     bare = { PATH: emptyBin, HOME: tmp };
     for (const target of TARGETS) {
-      await build({ entry: APP, target, out: join(tmp, 'build', target), assets: null, env: { PATH: emptyBin }, projectDir: tmp });
+      await build({
+        entry: APP,
+        target,
+        out: join(tmp, 'build', target),
+        assets: null,
+        env: { PATH: emptyBin },
+        projectDir: tmp,
+      });
     }
   });
   after(() => rmSync(tmp, { recursive: true, force: true }));
 
-  async function flashed(args: string[], env: NodeJS.ProcessEnv = bare): Promise<{ code: number; out: string; err: string }> {
+  async function flashed(
+    args: string[],
+    env: NodeJS.ProcessEnv = bare,
+  ): Promise<{ code: number; out: string; err: string }> {
     let out = '';
     let err = '';
-    const code = await flash(args, env, { log: (line) => void (out += line + '\n'), error: (line) => void (err += line + '\n') });
+    const code = await flash(args, env, {
+      log: (line) => void (out += line + '\n'),
+      error: (line) => void (err += line + '\n'),
+    });
     return { code, out, err };
   }
 
   it('esp32: names MODDABLE and IDF_PATH, with how to install each, and exits 1', async () => {
-    const { code, out, err } = await flashed(['--target', 'esp32', '--out', join(tmp, 'build', 'esp32'), '--port', '/dev/ttyUSB0']);
+    const { code, out, err } = await flashed([
+      '--target',
+      'esp32',
+      '--out',
+      join(tmp, 'build', 'esp32'),
+      '--port',
+      '/dev/ttyUSB0',
+    ]);
     expect(code).to.equal(1);
     expect(out).to.equal(''); // nothing was run
     expect(err).to.include('chipweb flash: cannot flash the esp32; missing:');
@@ -84,7 +104,9 @@ describe('firmware: chipweb flash with the SDK missing', function () {
       },
     ]);
     const [missing] = checkEnvironment('moddable-sim', { ...bare, MODDABLE: tmp });
-    expect(missing.what).to.equal(`mcconfig was not found (neither in $MODDABLE/build/bin/${hostPlatform()}/release nor on PATH)`);
+    expect(missing.what).to.equal(
+      `mcconfig was not found (neither in $MODDABLE/build/bin/${hostPlatform()}/release nor on PATH)`,
+    );
     expect(missing.fix).to.include(`cd $MODDABLE/build/makefiles/${hostPlatform()} && make`);
     const esp = checkEnvironment('esp32', { ...bare, IDF_PATH: tmp }).map((m) => m.what);
     expect(esp).to.include('idf.py is not on PATH: the ESP-IDF environment is not active in this shell');
@@ -115,24 +137,50 @@ describe('firmware: chipweb flash with the SDK missing', function () {
 
   it('would run mcconfig -d -m -p <platform> on the manifest (UPLOAD_PORT for --port), or xs-dev', () => {
     const manifest = join(tmp, 'build', 'esp32', 'manifest.json');
-    const esp = flashCommand('esp32', manifest, { port: '/dev/ttyUSB0', mcPlatform: 'esp32', outDir: join(tmp, 'mc') }, bare);
+    const esp = flashCommand(
+      'esp32',
+      manifest,
+      { port: '/dev/ttyUSB0', mcPlatform: 'esp32', outDir: join(tmp, 'mc') },
+      bare,
+    );
     expect(esp.command).to.equal('mcconfig');
     expect(esp.args).to.deep.equal(['-d', '-m', '-p', 'esp32', '-o', join(tmp, 'mc'), manifest]);
     expect(esp.env.UPLOAD_PORT).to.equal('/dev/ttyUSB0');
-    const pico = flashCommand('pico_w', manifest, { release: true, mcPlatform: 'pico/pico_w', outDir: join(tmp, 'mc') }, bare);
+    const pico = flashCommand(
+      'pico_w',
+      manifest,
+      { release: true, mcPlatform: 'pico/pico_w', outDir: join(tmp, 'mc') },
+      bare,
+    );
     expect(pico.args).to.deep.equal(['-m', '-p', 'pico/pico_w', '-o', join(tmp, 'mc'), manifest]);
     const sim = flashCommand('moddable-sim', manifest, { mcPlatform: 'host', outDir: join(tmp, 'mc') }, bare);
     expect(sim.args.slice(0, 4)).to.deep.equal(['-d', '-m', '-p', hostPlatform()]);
-    const xsdev = flashCommand('esp32', manifest, { xsDev: true, port: '/dev/ttyUSB0', mcPlatform: 'esp32', outDir: join(tmp, 'mc') }, bare);
-    expect([xsdev.command, ...xsdev.args]).to.deep.equal(['xs-dev', 'run', '--device', 'esp32', '--port', '/dev/ttyUSB0']);
+    const xsdev = flashCommand(
+      'esp32',
+      manifest,
+      { xsDev: true, port: '/dev/ttyUSB0', mcPlatform: 'esp32', outDir: join(tmp, 'mc') },
+      bare,
+    );
+    expect([xsdev.command, ...xsdev.args]).to.deep.equal([
+      'xs-dev',
+      'run',
+      '--device',
+      'esp32',
+      '--port',
+      '/dev/ttyUSB0',
+    ]);
     expect(xsdev.cwd).to.equal(join(tmp, 'build', 'esp32'));
   });
 
   it('through the chipweb command, in a shell without the SDK', () => {
-    const result = spawnSync(process.execPath, [join(ROOT, 'scripts', 'chipweb.js'), 'flash', '--target', 'esp32', '--out', join(tmp, 'build', 'esp32')], {
-      env: { PATH: process.env.PATH, HOME: tmp },
-      encoding: 'utf8',
-    });
+    const result = spawnSync(
+      process.execPath,
+      [join(ROOT, 'scripts', 'chipweb.js'), 'flash', '--target', 'esp32', '--out', join(tmp, 'build', 'esp32')],
+      {
+        env: { PATH: process.env.PATH, HOME: tmp },
+        encoding: 'utf8',
+      },
+    );
     expect(result.status).to.equal(1);
     expect(result.stderr).to.include('MODDABLE is not set');
     expect(result.stderr).to.include('IDF_PATH is not set');

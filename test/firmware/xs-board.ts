@@ -39,8 +39,15 @@ export const fakeModdable: esbuild.Plugin = {
   setup(build) {
     build.onResolve({ filter: /.*/ }, (args) => {
       if (!(args.path in FAKE_EXPORTS)) {
-        const moddable = MODDABLE_MODULES.some((p) => (p.endsWith('*') ? args.path.startsWith(p.slice(0, -1)) : args.path === p));
-        if (moddable) return { errors: [{ text: `the ECMA-419 fake has no module "${args.path}": add it to test/support/ecma419-fake.ts` }] };
+        const moddable = MODDABLE_MODULES.some((p) =>
+          p.endsWith('*') ? args.path.startsWith(p.slice(0, -1)) : args.path === p,
+        );
+        if (moddable)
+          return {
+            errors: [
+              { text: `the ECMA-419 fake has no module "${args.path}": add it to test/support/ecma419-fake.ts` },
+            ],
+          };
         return undefined;
       }
       return { path: args.path, namespace: 'moddable-fake' };
@@ -173,7 +180,11 @@ export class XsBoard {
    * Sends `request` on a new connection and reads the whole answer, taking
    * at most `chunk` bytes per turn (a slow client: backpressure).
    */
-  async exchange(port: number, request: string, options: { chunk?: number; fin?: boolean } = {}): Promise<{ response: string; closed: boolean; reset: boolean; id: number }> {
+  async exchange(
+    port: number,
+    request: string,
+    options: { chunk?: number; fin?: boolean } = {},
+  ): Promise<{ response: string; closed: boolean; reset: boolean; id: number }> {
     const id = await this.cmd<number>('connect', { port });
     if (id < 0) throw new Error(`nothing listens on port ${port}`);
     await this.settle();
@@ -183,7 +194,10 @@ export class XsBoard {
     let idle = 0;
     for (let turn = 0; turn < 5000 && idle < 3; turn++) {
       await this.settle(5);
-      const taken = await this.cmd<{ data: string; closed: boolean; pending: number }>('take', { id, max: options.chunk });
+      const taken = await this.cmd<{ data: string; closed: boolean; pending: number }>('take', {
+        id,
+        max: options.chunk,
+      });
       response += taken.data;
       idle = taken.data.length === 0 ? idle + 1 : 0;
     }

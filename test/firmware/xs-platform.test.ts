@@ -19,7 +19,9 @@ const TABLE = Buffer.from(compileRoutes(conformanceApp().routes())).toString('la
 const PORT = 80;
 
 /** A board config like the one `chipweb build` embeds. */
-function boardConfig(overrides: { wifi?: unknown; led?: unknown; server?: Record<string, unknown>; name?: string } = {}) {
+function boardConfig(
+  overrides: { wifi?: unknown; led?: unknown; server?: Record<string, unknown>; name?: string } = {},
+) {
   return {
     target: 'test',
     server: { port: PORT, slots: 2, slotSize: 2048, outputSize: 512, ...overrides.server },
@@ -36,7 +38,14 @@ function boardConfig(overrides: { wifi?: unknown; led?: unknown; server?: Record
 }
 
 interface Stats {
-  fake: { wouldBlock: number; invalidReads: number; notReady: number; resets: number; writes: number; largestWrite: number };
+  fake: {
+    wouldBlock: number;
+    invalidReads: number;
+    notReady: number;
+    resets: number;
+    writes: number;
+    largestWrite: number;
+  };
   server: { slotsInUse: number; errors: number; requests: number; connections: number };
   foreignViews: number;
   log: string[];
@@ -46,7 +55,15 @@ interface Stats {
   prefs: Record<string, unknown>;
 }
 
-async function startedBoard(options: { config?: Record<string, unknown>; board?: unknown; sendBuffer?: number; table?: string; app?: string } = {}): Promise<XsBoard> {
+async function startedBoard(
+  options: {
+    config?: Record<string, unknown>;
+    board?: unknown;
+    sendBuffer?: number;
+    table?: string;
+    app?: string;
+  } = {},
+): Promise<XsBoard> {
   const board = await XsBoard.start();
   if (options.sendBuffer) await board.cmd('sendBuffer', { bytes: options.sendBuffer });
   if (options.table !== '') await board.cmd('resource', { name: 'routes.bin', data: options.table ?? TABLE });
@@ -83,7 +100,11 @@ describe('firmware: Moddable platform on XS with the ECMA-419 fake', function ()
         expect(stats.fake.wouldBlock, 'writes beyond the free send space').to.equal(0);
         expect(stats.fake.invalidReads, 'reads beyond what was available').to.equal(0);
         // Nothing caught at the platform's edges (handler errors are the core's to log).
-        expect(stats.log.filter((line) => /chipweb: (tcp|listener|accept|readable handler|writable handler|closed handler|timer)/.test(line))).to.deep.equal([]);
+        expect(
+          stats.log.filter((line) =>
+            /chipweb: (tcp|listener|accept|readable handler|writable handler|closed handler|timer)/.test(line),
+          ),
+        ).to.deep.equal([]);
       });
     }
 
@@ -167,7 +188,10 @@ describe('firmware: Moddable platform on XS with the ECMA-419 fake', function ()
       const id = await board.cmd<number>('connect', { port: PORT });
       await board.settle();
       const body = 'x'.repeat(3000);
-      await board.cmd('send', { id, data: `POST /echo HTTP/1.1\r\nHost: d\r\nContent-Length: ${body.length}\r\n\r\n${body}` });
+      await board.cmd('send', {
+        id,
+        data: `POST /echo HTTP/1.1\r\nHost: d\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      });
       await board.settle();
       const taken = await board.cmd<{ data: string; closed: boolean; reset: boolean }>('take', { id });
       expect(taken.data.startsWith('HTTP/1.1 413')).to.equal(true);
@@ -202,7 +226,9 @@ describe('firmware: Moddable platform on XS with the ECMA-419 fake', function ()
       const board = await startedBoard({ app: 'other' });
       try {
         const stats = await board.cmd<Stats>('stats');
-        expect(stats.log.join('')).to.match(/stopped: the app's \d+ registered routes do not match the route table compiled by 'chipweb build'.*Run 'chipweb build' again and flash it/);
+        expect(stats.log.join('')).to.match(
+          /stopped: the app's \d+ registered routes do not match the route table compiled by 'chipweb build'.*Run 'chipweb build' again and flash it/,
+        );
         expect(await board.cmd<number>('connect', { port: PORT })).to.equal(-1);
       } finally {
         await board.close();
@@ -274,7 +300,10 @@ describe('firmware: Moddable platform on XS with the ECMA-419 fake', function ()
     });
 
     it('honours an active-low LED and a pin from mc/config', async () => {
-      const other = await startedBoard({ config: { ledPin: 5 }, board: boardConfig({ led: { pin: 2, activeLow: true } }) });
+      const other = await startedBoard({
+        config: { ledPin: 5 },
+        board: boardConfig({ led: { pin: 2, activeLow: true } }),
+      });
       try {
         await other.cmd('device', { call: 'setLed', args: [true] });
         const pins = new Map((await other.cmd<Stats>('stats')).pins);
@@ -294,7 +323,12 @@ describe('firmware: Moddable platform on XS with the ECMA-419 fake', function ()
       try {
         const stats = await board.cmd<Stats>('stats');
         expect(stats.wifi.accessPoints).to.deep.equal([{ ssid: 'test-board' }]);
-        expect(await board.cmd('device', { call: 'wifi' })).to.deep.equal({ mode: 'ap', ssid: 'test-board', rssi: 0, ip: '192.168.4.1' });
+        expect(await board.cmd('device', { call: 'wifi' })).to.deep.equal({
+          mode: 'ap',
+          ssid: 'test-board',
+          rssi: 0,
+          ip: '192.168.4.1',
+        });
         expect(stats.log.join('')).to.include('open http://192.168.4.1/');
       } finally {
         await board.close();
@@ -302,13 +336,21 @@ describe('firmware: Moddable platform on XS with the ECMA-419 fake', function ()
     });
 
     it('joins the configured network, then claims <name>.local and advertises http', async () => {
-      const board = await startedBoard({ config: { ssid: 'home', password: 'secret123' }, board: boardConfig({ wifi }) });
+      const board = await startedBoard({
+        config: { ssid: 'home', password: 'secret123' },
+        board: boardConfig({ wifi }),
+      });
       try {
         let stats = await board.cmd<Stats>('stats');
         expect(stats.wifi.connects).to.deep.equal([{ ssid: 'home', password: 'secret123' }]);
         await board.cmd('wifiEvent', { message: 'connect' });
         await board.cmd('wifiEvent', { message: 'gotIP' });
-        expect(await board.cmd('device', { call: 'wifi' })).to.deep.equal({ mode: 'station', ssid: 'home', rssi: -52, ip: '192.168.1.50' });
+        expect(await board.cmd('device', { call: 'wifi' })).to.deep.equal({
+          mode: 'station',
+          ssid: 'home',
+          rssi: -52,
+          ip: '192.168.1.50',
+        });
         await board.cmd('mdnsClaimed');
         stats = await board.cmd<Stats>('stats');
         const live = stats.mdns.filter((m) => !m.closed);
@@ -322,7 +364,10 @@ describe('firmware: Moddable platform on XS with the ECMA-419 fake', function ()
     });
 
     it('falls back to the access point when the network does not answer in time', async () => {
-      const board = await startedBoard({ config: { ssid: 'home', password: 'wrongpass' }, board: boardConfig({ wifi }) });
+      const board = await startedBoard({
+        config: { ssid: 'home', password: 'wrongpass' },
+        board: boardConfig({ wifi }),
+      });
       try {
         await board.cmd('wifiEvent', { message: 'disconnect' });
         await board.cmd('advance', { ms: 20001 });
@@ -335,7 +380,10 @@ describe('firmware: Moddable platform on XS with the ECMA-419 fake', function ()
     });
 
     it('keeps retrying the station where the board has no access point (Pico W)', async () => {
-      const board = await startedBoard({ config: { ssid: 'home', password: 'wrongpass' }, board: boardConfig({ wifi: { ...wifi, accessPoint: false } }) });
+      const board = await startedBoard({
+        config: { ssid: 'home', password: 'wrongpass' },
+        board: boardConfig({ wifi: { ...wifi, accessPoint: false } }),
+      });
       try {
         await board.cmd('advance', { ms: 20001 });
         let stats = await board.cmd<Stats>('stats');

@@ -106,13 +106,26 @@ function mutate(source: Uint8Array, mutations: Mutation[]): Uint8Array {
     const pos = b.length === 0 ? 0 : m.pos % (b.length + 1);
     const byte = m.value < 256 ? m.value : INTERESTING[m.value % INTERESTING.length];
     switch (m.op) {
-      case 0: b[pos % Math.max(b.length, 1)] = byte; break; // replace
-      case 1: b.splice(pos, 0, byte); break; // insert
-      case 2: b.splice(pos, m.len); break; // delete a range
-      case 3: b.splice(pos, 0, ...b.slice(pos, pos + m.len)); break; // duplicate a range
-      case 4: b.splice(pos, 0, 13, 10); break; // insert CRLF
-      case 5: b.splice(pos, 0, ...Array.from(latin1(String(m.value * 99991)))); break; // insert a number
-      default: b = b.slice(0, pos); // truncate
+      case 0:
+        b[pos % Math.max(b.length, 1)] = byte;
+        break; // replace
+      case 1:
+        b.splice(pos, 0, byte);
+        break; // insert
+      case 2:
+        b.splice(pos, m.len);
+        break; // delete a range
+      case 3:
+        b.splice(pos, 0, ...b.slice(pos, pos + m.len));
+        break; // duplicate a range
+      case 4:
+        b.splice(pos, 0, 13, 10);
+        break; // insert CRLF
+      case 5:
+        b.splice(pos, 0, ...Array.from(latin1(String(m.value * 99991))));
+        break; // insert a number
+      default:
+        b = b.slice(0, pos); // truncate
     }
   }
   return Uint8Array.from(b.slice(0, 4096));
@@ -141,13 +154,28 @@ export interface Scenario {
 }
 
 const arbPayloadRandom = fc.uint8Array({ maxLength: 700 });
-const arbPayloadValid = fc.array(fc.integer({ min: 0, max: VALID_REQUESTS.length - 1 }), { minLength: 1, maxLength: 4 }).map((ids) => latin1(ids.map((i) => VALID_REQUESTS[i]).join('')));
-const arbMutation = fc.record({ op: fc.integer({ min: 0, max: 6 }), pos: fc.nat(4000), value: fc.nat(400), len: fc.integer({ min: 1, max: 40 }) });
-const arbPayloadMutated = fc.tuple(arbPayloadValid, fc.array(arbMutation, { minLength: 1, maxLength: 5 })).map(([b, m]) => mutate(b, m));
+const arbPayloadValid = fc
+  .array(fc.integer({ min: 0, max: VALID_REQUESTS.length - 1 }), { minLength: 1, maxLength: 4 })
+  .map((ids) => latin1(ids.map((i) => VALID_REQUESTS[i]).join('')));
+const arbMutation = fc.record({
+  op: fc.integer({ min: 0, max: 6 }),
+  pos: fc.nat(4000),
+  value: fc.nat(400),
+  len: fc.integer({ min: 1, max: 40 }),
+});
+const arbPayloadMutated = fc
+  .tuple(arbPayloadValid, fc.array(arbMutation, { minLength: 1, maxLength: 5 }))
+  .map(([b, m]) => mutate(b, m));
 
 /** Requests at and beyond the limits: long targets, many or long headers, large bodies. */
 const arbPayloadLarge = fc
-  .record({ path: fc.integer({ min: 1, max: 400 }), headers: fc.integer({ min: 0, max: 20 }), headerLength: fc.integer({ min: 1, max: 120 }), body: fc.integer({ min: 0, max: 1200 }), method: fc.constantFrom('GET', 'POST') })
+  .record({
+    path: fc.integer({ min: 1, max: 400 }),
+    headers: fc.integer({ min: 0, max: 20 }),
+    headerLength: fc.integer({ min: 1, max: 120 }),
+    body: fc.integer({ min: 0, max: 1200 }),
+    method: fc.constantFrom('GET', 'POST'),
+  })
   .map(({ path, headers, headerLength, body, method }) => {
     let s = `${method} /any/${'p'.repeat(path)} HTTP/1.1\r\nHost: d\r\n`;
     for (let i = 0; i < headers; i++) s += `X-H${i}: ${'v'.repeat(headerLength)}\r\n`;
@@ -156,14 +184,25 @@ const arbPayloadLarge = fc
   });
 
 /** The kinds of payload: random bytes, valid requests, mutated valid requests, oversized requests. */
-export const arbPayload = fc.oneof({ arbitrary: arbPayloadRandom, weight: 1 }, { arbitrary: arbPayloadValid, weight: 2 }, { arbitrary: arbPayloadMutated, weight: 4 }, { arbitrary: arbPayloadLarge, weight: 1 });
+export const arbPayload = fc.oneof(
+  { arbitrary: arbPayloadRandom, weight: 1 },
+  { arbitrary: arbPayloadValid, weight: 2 },
+  { arbitrary: arbPayloadMutated, weight: 4 },
+  { arbitrary: arbPayloadLarge, weight: 1 },
+);
 
 const arbConn = fc.record({
   payload: arbPayload,
   splits: fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 6 }),
   pauses: fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 250 })), { minLength: 1, maxLength: 4 }),
-  dropAfter: fc.oneof({ arbitrary: fc.constant(-1), weight: 3 }, { arbitrary: fc.integer({ min: 0, max: 8 }), weight: 1 }),
-  readBytes: fc.oneof({ arbitrary: fc.constant(0), weight: 4 }, { arbitrary: fc.integer({ min: 1, max: 400 }), weight: 1 }),
+  dropAfter: fc.oneof(
+    { arbitrary: fc.constant(-1), weight: 3 },
+    { arbitrary: fc.integer({ min: 0, max: 8 }), weight: 1 },
+  ),
+  readBytes: fc.oneof(
+    { arbitrary: fc.constant(0), weight: 4 },
+    { arbitrary: fc.integer({ min: 1, max: 400 }), weight: 1 },
+  ),
   address: fc.integer({ min: 1, max: 3 }),
 });
 
@@ -262,7 +301,8 @@ export async function runScenario(scenario: Scenario, tally?: FuzzTally): Promis
   };
 
   for (const k of scenario.order) await step(k % n);
-  for (let i = 0; i < n; i++) while (clients[i] === null || (!dropped[i] && sentBytes[i] < scenario.conns[i].payload.length)) await step(i);
+  for (let i = 0; i < n; i++)
+    while (clients[i] === null || (!dropped[i] && sentBytes[i] < scenario.conns[i].payload.length)) await step(i);
   // Let every timeout, stream and late handler run out; keep reading so slow readers finish.
   for (let t = 0; t < 40; t++) {
     await pass(50);
@@ -272,13 +312,16 @@ export async function runScenario(scenario: Scenario, tally?: FuzzTally): Promis
     if (dropped[i]) continue;
     const client = clients[i]!;
     received[i] += client.takeText();
-    if (!client.closed) throw new Error(`connection ${i} still open after every timeout: ${JSON.stringify(received[i].slice(-200))}`);
-    let parsed;
+    if (!client.closed)
+      throw new Error(`connection ${i} still open after every timeout: ${JSON.stringify(received[i].slice(-200))}`);
+    let parsed: ReturnType<typeof parseResponses>;
     try {
       // A write timeout may cut a response short only for a slow reader.
       parsed = parseResponses(received[i], scenario.conns[i].readBytes > 0);
     } catch (error) {
-      throw new Error(`connection ${i}: ${(error as Error).message}\nsent: ${JSON.stringify(String.fromCharCode(...scenario.conns[i].payload.subarray(0, sentBytes[i])).slice(0, 400))}\ngot: ${JSON.stringify(received[i].slice(0, 600))}`);
+      throw new Error(
+        `connection ${i}: ${(error as Error).message}\nsent: ${JSON.stringify(String.fromCharCode(...scenario.conns[i].payload.subarray(0, sentBytes[i])).slice(0, 400))}\ngot: ${JSON.stringify(received[i].slice(0, 600))}`,
+      );
     }
     if (tally) {
       tally.responses += parsed.responses.length;
@@ -297,7 +340,8 @@ export async function runScenario(scenario: Scenario, tally?: FuzzTally): Promis
   probe.send('GET / HTTP/1.1\r\nHost: d\r\n\r\n');
   await settle();
   const answer = probe.takeText();
-  if (!answer.startsWith('HTTP/1.1 200 OK\r\n') || !answer.endsWith('hello')) throw new Error(`server no longer answers: ${JSON.stringify(answer)}`);
+  if (!answer.startsWith('HTTP/1.1 200 OK\r\n') || !answer.endsWith('hello'))
+    throw new Error(`server no longer answers: ${JSON.stringify(answer)}`);
   probe.end();
   if (server.stats().slotsInUse !== 0) throw new Error('probe slot not freed');
   if (tally) {

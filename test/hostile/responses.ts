@@ -34,7 +34,8 @@ export function parseResponses(text: string, allowPartial = false, headRequests 
   while (p < text.length) {
     const headEnd = text.indexOf('\r\n\r\n', p);
     if (headEnd < 0) {
-      if (allowPartial && (text.startsWith('HTTP/1.1 ', p) || 'HTTP/1.1 '.startsWith(text.slice(p)))) return { responses, rest: text.slice(p) };
+      if (allowPartial && (text.startsWith('HTTP/1.1 ', p) || 'HTTP/1.1 '.startsWith(text.slice(p))))
+        return { responses, rest: text.slice(p) };
       throw new Error(`malformed response at ${p}: ${JSON.stringify(text.slice(p, p + 60))}`);
     }
     const lines = text.slice(p, headEnd).split('\r\n');
@@ -49,7 +50,11 @@ export function parseResponses(text: string, allowPartial = false, headRequests 
     }
     let q = headEnd + 4;
     let body = '';
-    const noBody = status === 204 || status === 304 || (status >= 100 && status < 200) || (headRequests > 0 && responses.length < headRequests);
+    const noBody =
+      status === 204 ||
+      status === 304 ||
+      (status >= 100 && status < 200) ||
+      (headRequests > 0 && responses.length < headRequests);
     if (headers['transfer-encoding'] === 'chunked') {
       for (;;) {
         const lineEnd = text.indexOf('\r\n', q);
@@ -82,7 +87,8 @@ export function parseResponses(text: string, allowPartial = false, headRequests 
     }
     responses.push({ status, headers, body });
     p = q;
-    if (status !== 100 && headers['connection'] === 'close' && p < text.length) throw new Error('bytes after Connection: close');
+    if (status !== 100 && headers.connection === 'close' && p < text.length)
+      throw new Error('bytes after Connection: close');
   }
   return { responses, rest: '' };
 }

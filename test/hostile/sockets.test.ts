@@ -54,7 +54,11 @@ interface Outcome {
  * collects what comes back until the server closes or `wait` ms of quiet
  * after the last piece. `dropAfter` destroys the socket after that many pieces.
  */
-function converse(port: number, pieces: Buffer[], options: { gap?: number; wait?: number; dropAfter?: number } = {}): Promise<Outcome> {
+function converse(
+  port: number,
+  pieces: Buffer[],
+  options: { gap?: number; wait?: number; dropAfter?: number } = {},
+): Promise<Outcome> {
   const gap = options.gap ?? 0;
   const wait = options.wait ?? 1500;
   return new Promise((resolve) => {
@@ -101,7 +105,10 @@ describe('hostile: real sockets', function () {
   it('slowloris: normal requests are answered meanwhile; the slow heads get 408; every slot comes back', async () => {
     const sim = await start({ slots: 8, headerTimeout: 600, idleTimeout: 300, tick: 50 });
     try {
-      const head = Buffer.from('GET / HTTP/1.1\r\nHost: d\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n', 'latin1');
+      const head = Buffer.from(
+        'GET / HTTP/1.1\r\nHost: d\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n',
+        'latin1',
+      );
       const bytes = Array.from(head, (b) => Buffer.from([b]));
       const attackers = Array.from({ length: 5 }, () => converse(sim.port, bytes, { gap: 25, wait: 300 }));
       await sleep(100);
@@ -126,7 +133,13 @@ describe('hostile: real sockets', function () {
   it('slowloris with more attackers than slots: the slowest heads are evicted (408) so normal requests get through', async () => {
     const sim = await start({ slots: 4, headerTimeout: 2000, idleTimeout: 300, tick: 50 });
     try {
-      const bytes = Array.from(Buffer.from('GET / HTTP/1.1\r\nHost: d\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n', 'latin1'), (b) => Buffer.from([b]));
+      const bytes = Array.from(
+        Buffer.from(
+          'GET / HTTP/1.1\r\nHost: d\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n',
+          'latin1',
+        ),
+        (b) => Buffer.from([b]),
+      );
       const attackers = Array.from({ length: 8 }, () => converse(sim.port, bytes, { gap: 30, wait: 300 }));
       // Past the eviction age (half the header timeout, at most 1 s), newcomers push the slowest heads out.
       await sleep(1200);
@@ -148,7 +161,9 @@ describe('hostile: real sockets', function () {
   it('connection storm of 300 clients on 4 slots: each gets 200 or 503 and a close, nothing hangs, the pool is whole', async () => {
     const sim = await start({ slots: 4 });
     try {
-      const outcomes = await Promise.all(Array.from({ length: 300 }, () => converse(sim.port, [GET('/', 'Connection: close\r\n')], { wait: 3000 })));
+      const outcomes = await Promise.all(
+        Array.from({ length: 300 }, () => converse(sim.port, [GET('/', 'Connection: close\r\n')], { wait: 3000 })),
+      );
       const counts: { [k: string]: number } = {};
       for (const o of outcomes) {
         const status = o.error === 'ECONNRESET' && o.text === '' ? 'reset' : o.text.slice(9, 12);
@@ -173,7 +188,9 @@ describe('hostile: real sockets', function () {
   it('keep-alive storm: 100 clients holding connections on 8 slots are answered or evicted, never stuck', async () => {
     const sim = await start({ slots: 8 });
     try {
-      const outcomes = await Promise.all(Array.from({ length: 100 }, () => converse(sim.port, [GET('/'), GET('/')], { gap: 30, wait: 400 })));
+      const outcomes = await Promise.all(
+        Array.from({ length: 100 }, () => converse(sim.port, [GET('/'), GET('/')], { gap: 30, wait: 400 })),
+      );
       let answered = 0;
       for (const o of outcomes) {
         const parsed = parseResponses(o.text, true).responses;
@@ -194,7 +211,13 @@ describe('hostile: real sockets', function () {
       const cases: Promise<Outcome>[] = [];
       for (let i = 0; i < 5; i++) {
         cases.push(converse(sim.port, [Buffer.from('GET / HTTP/1.1\r\nHo', 'latin1')], { dropAfter: 1 })); // mid-head
-        cases.push(converse(sim.port, [Buffer.from('POST /echo HTTP/1.1\r\nHost: d\r\nContent-Length: 1000\r\n\r\nabc', 'latin1')], { dropAfter: 1 })); // mid-body
+        cases.push(
+          converse(
+            sim.port,
+            [Buffer.from('POST /echo HTTP/1.1\r\nHost: d\r\nContent-Length: 1000\r\n\r\nabc', 'latin1')],
+            { dropAfter: 1 },
+          ),
+        ); // mid-body
         cases.push(converse(sim.port, [GET('/async')], { dropAfter: 1 })); // during the handler
       }
       await Promise.all(cases);
@@ -218,15 +241,32 @@ describe('hostile: real sockets', function () {
   });
 
   it('brief fuzz over real sockets: well-formed answers or a close, and the pool is whole', async () => {
-    const sim = await start({ slots: 4, slotSize: 1024, outputSize: 512, maxRequestLine: 256, maxHeaderBytes: 512, headerTimeout: 300, bodyTimeout: 300, idleTimeout: 300, tick: 50 });
+    const sim = await start({
+      slots: 4,
+      slotSize: 1024,
+      outputSize: 512,
+      maxRequestLine: 256,
+      maxHeaderBytes: 512,
+      headerTimeout: 300,
+      bodyTimeout: 300,
+      idleTimeout: 300,
+      tick: 50,
+    });
     try {
-      const samples = fc.sample(fc.tuple(arbPayload, fc.integer({ min: 1, max: 200 }), fc.boolean()), { numRuns: 40, seed: 7 });
+      const samples = fc.sample(fc.tuple(arbPayload, fc.integer({ min: 1, max: 200 }), fc.boolean()), {
+        numRuns: 40,
+        seed: 7,
+      });
       const outcomes = await Promise.all(
         samples.map(([payload, split, drop]) => {
           const pieces: Buffer[] = [];
           for (let p = 0; p < payload.length; p += split) pieces.push(Buffer.from(payload.subarray(p, p + split)));
           if (pieces.length === 0) pieces.push(Buffer.alloc(0));
-          return converse(sim.port, pieces, { gap: 5, wait: 800, dropAfter: drop ? Math.max(1, pieces.length >> 1) : undefined }).then((o) => ({ o, drop }));
+          return converse(sim.port, pieces, {
+            gap: 5,
+            wait: 800,
+            dropAfter: drop ? Math.max(1, pieces.length >> 1) : undefined,
+          }).then((o) => ({ o, drop }));
         }),
       );
       for (const { o, drop } of outcomes) {

@@ -10,7 +10,7 @@ import { App } from '../../src/index.ts';
 import { simulate } from '../../host-sim/index.ts';
 import type { Simulation } from '../../host-sim/index.ts';
 import { errorResponse } from '../conformance/cases.ts';
-import { exchange } from '../conformance/node.test.ts';
+import { exchange } from '../support/exchange.ts';
 
 function app(): App {
   const a = new App();
@@ -52,8 +52,20 @@ describe('limits over real sockets', () => {
   let sim: Simulation;
   before(async () => {
     sim = await simulate(app(), {
-      port: 0, slots: 4, slotSize: 2048, outputSize: 512, maxRequestLine: 256, maxHeaderBytes: 512, maxHeaders: 10,
-      maxBody: 1000, headerTimeout: 300, bodyTimeout: 300, idleTimeout: 300, tick: 25, overflow: 'reject', log: () => {},
+      port: 0,
+      slots: 4,
+      slotSize: 2048,
+      outputSize: 512,
+      maxRequestLine: 256,
+      maxHeaderBytes: 512,
+      maxHeaders: 10,
+      maxBody: 1000,
+      headerTimeout: 300,
+      bodyTimeout: 300,
+      idleTimeout: 300,
+      tick: 25,
+      overflow: 'reject',
+      log: () => {},
     });
   });
   after(() => sim.close(100));
@@ -64,9 +76,17 @@ describe('limits over real sockets', () => {
     ['431 for too many headers', `GET / HTTP/1.1\r\nHost: h\r\n${'X-A: 1\r\n'.repeat(12)}\r\n`, 431],
     ['431 for a large header block', `GET / HTTP/1.1\r\nHost: h\r\nX-Big: ${'b'.repeat(600)}\r\n\r\n`, 431],
     ['413 for a body over maxBody', 'POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 1001\r\n\r\n', 413],
-    ['413 for a chunked body over maxBody', `POST /upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3e9\r\n${'x'.repeat(1001)}\r\n0\r\n\r\n`, 413],
+    [
+      '413 for a chunked body over maxBody',
+      `POST /upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3e9\r\n${'x'.repeat(1001)}\r\n0\r\n\r\n`,
+      413,
+    ],
     ['400 for garbage', 'HELLO\r\n\r\n', 400],
-    ['400 for request smuggling (CL + TE)', 'POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400],
+    [
+      '400 for request smuggling (CL + TE)',
+      'POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      400,
+    ],
     ['501 for an unknown method', 'FROB / HTTP/1.1\r\nHost: h\r\n\r\n', 501],
     ['505 for HTTP/2.0', 'GET / HTTP/2.0\r\nHost: h\r\n\r\n', 505],
   ];
@@ -79,7 +99,11 @@ describe('limits over real sockets', () => {
   }
 
   it('accepts a body exactly at maxBody', async () => {
-    const result = await exchange(sim.port, `POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\n${'x'.repeat(1000)}`, 80);
+    const result = await exchange(
+      sim.port,
+      `POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\n${'x'.repeat(1000)}`,
+      80,
+    );
     expect(result.response).to.match(/\r\n\r\n1000$/);
   });
 
@@ -98,11 +122,13 @@ describe('limits over real sockets', () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     for (let i = 0; i < 5; i++) {
       const body = await new Promise<string>((resolve, reject) => {
-        http.get(sim.url + '/', { agent }, (response) => {
-          let text = '';
-          response.on('data', (chunk) => (text += chunk));
-          response.on('end', () => resolve(`${response.statusCode} ${response.headers.connection} ${text}`));
-        }).on('error', reject);
+        http
+          .get(sim.url + '/', { agent }, (response) => {
+            let text = '';
+            response.on('data', (chunk) => (text += chunk));
+            response.on('end', () => resolve(`${response.statusCode} ${response.headers.connection} ${text}`));
+          })
+          .on('error', reject);
       });
       expect(body).to.equal('200 keep-alive hi');
     }
@@ -124,7 +150,10 @@ describe('limits over real sockets', () => {
     const clients = 60;
     const results = await Promise.all(
       Array.from({ length: clients }, () =>
-        exchange(sim.port, 'GET /slow HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n', 0).then((r) => r.response, () => 'error'),
+        exchange(sim.port, 'GET /slow HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n', 0).then(
+          (r) => r.response,
+          () => 'error',
+        ),
       ),
     );
     const ok = results.filter((r) => r.startsWith('HTTP/1.1 200 OK')).length;
@@ -152,6 +181,8 @@ describe('limits over real sockets', () => {
   it('refuses a second server on the same port with a clear message', async () => {
     let message = '';
     await simulate(app(), { port: sim.port, log: () => {} }).catch((error: Error) => (message = error.message));
-    expect(message).to.equal(`port ${sim.port} is already in use: stop the other server or choose another port (--port)`);
+    expect(message).to.equal(
+      `port ${sim.port} is already in use: stop the other server or choose another port (--port)`,
+    );
   });
 });

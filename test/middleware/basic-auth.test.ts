@@ -3,13 +3,23 @@ import { App } from '../../src/index.ts';
 import { basicAuth } from '../../src/middleware/index.ts';
 import { start } from './helpers.ts';
 
-const auth = (user: string, pass: string) => 'Authorization: Basic ' + Buffer.from(`${user}:${pass}`, 'utf8').toString('base64') + '\r\n';
+const auth = (user: string, pass: string) =>
+  'Authorization: Basic ' + Buffer.from(`${user}:${pass}`, 'utf8').toString('base64') + '\r\n';
 
 describe('middleware: basicAuth', () => {
   async function bench() {
     const a = new App();
     a.get('/open', (c) => c.text('open'));
-    const admin = a.group('/admin', basicAuth({ users: [{ username: 'admin', password: 's3cret' }, { username: 'jörg', password: 'pässword✓' }], realm: 'Board' }));
+    const admin = a.group(
+      '/admin',
+      basicAuth({
+        users: [
+          { username: 'admin', password: 's3cret' },
+          { username: 'jörg', password: 'pässword✓' },
+        ],
+        realm: 'Board',
+      }),
+    );
     admin.get('/', (c) => c.text('hello ' + c.get<string>('user')));
     return start(a);
   }

@@ -11,7 +11,9 @@ describe('middleware: bodyLimit', () => {
     const b = await start(a);
     const client = b.platform.connect();
     client.send('POST /small HTTP/1.1\r\nHost: d\r\nContent-Length: 9\r\n\r\n123456789');
-    client.send('POST /small HTTP/1.1\r\nHost: d\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n12345\r\n5\r\n67890\r\n0\r\n\r\n');
+    client.send(
+      'POST /small HTTP/1.1\r\nHost: d\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n12345\r\n5\r\n67890\r\n0\r\n\r\n',
+    );
     client.send('POST /small HTTP/1.1\r\nHost: d\r\nContent-Length: 8\r\n\r\n12345678');
     await settle();
     const got = parseResponses(client.takeText()).responses;

@@ -7,7 +7,7 @@ const PREFLIGHT = (path: string, origin: string, extra = '') =>
   `OPTIONS ${path} HTTP/1.1\r\nHost: d\r\nOrigin: ${origin}\r\nAccess-Control-Request-Method: PUT\r\n${extra}\r\n`;
 
 describe('middleware: cors', () => {
-  it("adds Access-Control-Allow-Origin: * to simple requests and nothing without Origin", async () => {
+  it('adds Access-Control-Allow-Origin: * to simple requests and nothing without Origin', async () => {
     const a = new App();
     a.use(cors());
     a.get('/data', (c) => c.text('d'));
@@ -25,7 +25,9 @@ describe('middleware: cors', () => {
     a.use(cors({ maxAge: 600 }));
     a.put('/items/:id', (c) => c.text('put'));
     const b = await start(a);
-    const res = await b.request(PREFLIGHT('/items/1', 'http://x.test', 'Access-Control-Request-Headers: content-type, x-token\r\n'));
+    const res = await b.request(
+      PREFLIGHT('/items/1', 'http://x.test', 'Access-Control-Request-Headers: content-type, x-token\r\n'),
+    );
     expect(res.status).to.equal(204);
     expect(res.headers['access-control-allow-origin']).to.equal('*');
     expect(res.headers['access-control-allow-methods']).to.equal('GET, HEAD, PUT, POST, DELETE, PATCH');
@@ -36,7 +38,14 @@ describe('middleware: cors', () => {
 
   it('with an origin list: echoes an allowed origin with Vary, refuses others', async () => {
     const a = new App();
-    a.use(cors({ origin: ['http://a.test', 'http://b.test'], credentials: true, exposeHeaders: ['X-Count'], allowHeaders: ['Content-Type'] }));
+    a.use(
+      cors({
+        origin: ['http://a.test', 'http://b.test'],
+        credentials: true,
+        exposeHeaders: ['X-Count'],
+        allowHeaders: ['Content-Type'],
+      }),
+    );
     a.get('/data', (c) => c.text('d'));
     const b = await start(a);
     const ok = await b.get('/data', 'Origin: http://b.test\r\n');
@@ -59,8 +68,12 @@ describe('middleware: cors', () => {
     a.use(cors({ origin: (o) => (o.endsWith('.local') ? o : null) }));
     a.get('/data', (c) => c.text('d'));
     const b = await start(a);
-    expect((await b.get('/data', 'Origin: http://chip.local\r\n')).headers['access-control-allow-origin']).to.equal('http://chip.local');
-    expect((await b.get('/data', 'Origin: http://chip.com\r\n')).headers['access-control-allow-origin']).to.equal(undefined);
+    expect((await b.get('/data', 'Origin: http://chip.local\r\n')).headers['access-control-allow-origin']).to.equal(
+      'http://chip.local',
+    );
+    expect((await b.get('/data', 'Origin: http://chip.com\r\n')).headers['access-control-allow-origin']).to.equal(
+      undefined,
+    );
   });
 
   it('passes a plain OPTIONS request (no Access-Control-Request-Method) to the route', async () => {

@@ -17,7 +17,15 @@ describe('middleware: health', () => {
   it('answers 503 with the reason when the check fails or throws', async () => {
     let state: boolean | string = true;
     const a = new App();
-    a.get('/healthz', health({ check: () => { if (state === 'throw') throw new Error('sensor gone'); return state; } }));
+    a.get(
+      '/healthz',
+      health({
+        check: () => {
+          if (state === 'throw') throw new Error('sensor gone');
+          return state;
+        },
+      }),
+    );
     const b = await start(a);
     expect((await b.get('/healthz')).status).to.equal(200);
     state = 'wifi down';
@@ -61,14 +69,18 @@ describe('middleware: metrics', () => {
   it('answers the Prometheus text format to Prometheus (Accept) and to ?format=prometheus', async () => {
     const b = await bench();
     await b.get('/');
-    const res = await b.get('/metrics', 'Accept: application/openmetrics-text; version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1\r\n');
+    const res = await b.get(
+      '/metrics',
+      'Accept: application/openmetrics-text; version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1\r\n',
+    );
     expect(res.headers['content-type']).to.equal(PROMETHEUS_TYPE);
     expect(res.body).to.contain('# TYPE chipweb_requests_total counter\nchipweb_requests_total 2\n');
     expect(res.body).to.contain('chipweb_responses_total{class="2xx"} 1\n');
     expect(res.body).to.contain('chipweb_slots_in_use 1\n');
     expect(res.body).to.contain('chipweb_led_on 1\n');
     // Every line is a comment or `name{labels} value`.
-    for (const line of res.body.trim().split('\n')) expect(line).to.match(/^(# (HELP|TYPE) \w+ .+|\w+(\{class="\dxx"\})? -?[\d.e+]+)$/);
+    for (const line of res.body.trim().split('\n'))
+      expect(line).to.match(/^(# (HELP|TYPE) \w+ .+|\w+(\{class="\dxx"\})? -?[\d.e+]+)$/);
     const q = await b.get('/metrics?format=prometheus');
     expect(q.headers['content-type']).to.equal(PROMETHEUS_TYPE);
     const browser = await b.get('/metrics', 'Accept: text/html,*/*\r\n');

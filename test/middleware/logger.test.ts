@@ -75,7 +75,9 @@ describe('middleware: logger', () => {
     const log = logger({ skip: (c) => c.path === '/poll' });
     const a = new App();
     a.use(log);
-    a.get('/boom', () => { throw new Error('boom'); });
+    a.get('/boom', () => {
+      throw new Error('boom');
+    });
     a.get('/poll', log.handler);
     const b = await start(a);
     await b.get('/boom');

@@ -73,9 +73,21 @@ describe('middleware: recovery', () => {
   it('uses a custom handler, and falls back to 500 when it fails', async () => {
     const a = new App();
     let calls = 0;
-    a.use(recovery({ handler: (error, c) => { calls++; if (String(error).includes('bad')) throw new Error('handler bad'); c.json({ error: 'oops' }, 500); } }));
-    a.get('/x', () => { throw new Error('x'); });
-    a.get('/bad', () => { throw new Error('bad'); });
+    a.use(
+      recovery({
+        handler: (error, c) => {
+          calls++;
+          if (String(error).includes('bad')) throw new Error('handler bad');
+          c.json({ error: 'oops' }, 500);
+        },
+      }),
+    );
+    a.get('/x', () => {
+      throw new Error('x');
+    });
+    a.get('/bad', () => {
+      throw new Error('bad');
+    });
     const b = await start(a);
     const x = await b.get('/x');
     expect(x.status).to.equal(500);
@@ -88,7 +100,9 @@ describe('middleware: recovery', () => {
 
   it('without recovery, the server answers the same 500 itself', async () => {
     const a = new App();
-    a.get('/sync', () => { throw new Error('sync boom'); });
+    a.get('/sync', () => {
+      throw new Error('sync boom');
+    });
     const b = await start(a);
     const res = await b.get('/sync');
     expect(res.status).to.equal(500);

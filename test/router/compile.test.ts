@@ -5,8 +5,15 @@
  */
 import { expect } from 'chai';
 import {
-  compileRoutes, routesHash, tableHash, routeCount, paramCount, maxParams, RouteError,
-  MAX_PARAMS, MAX_BACKTRACK_DEPTH,
+  compileRoutes,
+  routesHash,
+  tableHash,
+  routeCount,
+  paramCount,
+  maxParams,
+  RouteError,
+  MAX_PARAMS,
+  MAX_BACKTRACK_DEPTH,
 } from '../../src/router/index.ts';
 import type { RouteSpec } from '../../src/router/index.ts';
 import { ROUTE_SET_NAMES, loadRouteSet, lookup } from './helpers.ts';
@@ -45,10 +52,28 @@ describe('router: compiler', () => {
   });
 
   it('hashes the route list so a changed route changes the hash', () => {
-    const routes: RouteSpec[] = [['GET', '/a'], ['POST', '/b/:id']];
-    expect(routesHash(routes)).to.equal(routesHash([['GET', '/a'], ['POST', '/b/:id']]));
-    expect(routesHash(routes)).to.not.equal(routesHash([['GET', '/a'], ['POST', '/b/:ID']]));
-    expect(routesHash(routes)).to.not.equal(routesHash([['POST', '/b/:id'], ['GET', '/a']]));
+    const routes: RouteSpec[] = [
+      ['GET', '/a'],
+      ['POST', '/b/:id'],
+    ];
+    expect(routesHash(routes)).to.equal(
+      routesHash([
+        ['GET', '/a'],
+        ['POST', '/b/:id'],
+      ]),
+    );
+    expect(routesHash(routes)).to.not.equal(
+      routesHash([
+        ['GET', '/a'],
+        ['POST', '/b/:ID'],
+      ]),
+    );
+    expect(routesHash(routes)).to.not.equal(
+      routesHash([
+        ['POST', '/b/:id'],
+        ['GET', '/a'],
+      ]),
+    );
     expect(routesHash([])).to.equal(0x811c9dc5);
   });
 
@@ -64,25 +89,55 @@ describe('router: compiler', () => {
   });
 
   it('rejects a duplicate route, naming both', () => {
-    expect(compileError([['GET', '/a'], ['GET', '/users/:id'], ['GET', '/users/:id']]))
-      .to.equal('duplicate route GET /users/:id (routes 1 and 2)');
-    expect(compileError([['*', '/a'], ['*', '/a']])).to.equal('duplicate route * /a (routes 0 and 1)');
+    expect(
+      compileError([
+        ['GET', '/a'],
+        ['GET', '/users/:id'],
+        ['GET', '/users/:id'],
+      ]),
+    ).to.equal('duplicate route GET /users/:id (routes 1 and 2)');
+    expect(
+      compileError([
+        ['*', '/a'],
+        ['*', '/a'],
+      ]),
+    ).to.equal('duplicate route * /a (routes 0 and 1)');
   });
 
   it('rejects a wildcard that is not the last segment', () => {
-    expect(compileError([['GET', '/a/*rest/b']])).to.equal("wildcard '*rest' must be the last segment in GET /a/*rest/b (route 0)");
+    expect(compileError([['GET', '/a/*rest/b']])).to.equal(
+      "wildcard '*rest' must be the last segment in GET /a/*rest/b (route 0)",
+    );
   });
 
   it('rejects different param names at the same position, naming both routes', () => {
-    expect(compileError([['GET', '/users/:id'], ['GET', '/x'], ['PUT', '/users/:name/x']]))
-      .to.equal("different param names at the same position: ':id' in GET /users/:id (route 0) and ':name' in PUT /users/:name/x (route 2)");
-    expect(compileError([['GET', '/f/*a'], ['POST', '/f/*b']]))
-      .to.equal("different wildcard names at the same position: '*a' in GET /f/*a (route 0) and '*b' in POST /f/*b (route 1)");
+    expect(
+      compileError([
+        ['GET', '/users/:id'],
+        ['GET', '/x'],
+        ['PUT', '/users/:name/x'],
+      ]),
+    ).to.equal(
+      "different param names at the same position: ':id' in GET /users/:id (route 0) and ':name' in PUT /users/:name/x (route 2)",
+    );
+    expect(
+      compileError([
+        ['GET', '/f/*a'],
+        ['POST', '/f/*b'],
+      ]),
+    ).to.equal(
+      "different wildcard names at the same position: '*a' in GET /f/*a (route 0) and '*b' in POST /f/*b (route 1)",
+    );
   });
 
   it('rejects empty param and wildcard names', () => {
     expect(compileError([['GET', '/users/:']])).to.equal('empty param name in GET /users/: (route 0)');
-    expect(compileError([['GET', '/a'], ['GET', '/files/*']])).to.equal('empty wildcard name in GET /files/* (route 1)');
+    expect(
+      compileError([
+        ['GET', '/a'],
+        ['GET', '/files/*'],
+      ]),
+    ).to.equal('empty wildcard name in GET /files/* (route 1)');
   });
 
   it('rejects malformed paths and methods', () => {
@@ -91,7 +146,9 @@ describe('router: compiler', () => {
     expect(compileError([['GET', '/a b']])).to.match(/printable ASCII.*" " at 2 in GET \/a b \(route 0\)/);
     expect(compileError([['GET', '/a?b']])).to.match(/"\?" at 2/);
     expect(compileError([['GET', '/caf\u00e9']])).to.match(/printable ASCII/);
-    expect(compileError([['GET', '/user_:id']])).to.equal("':' and '*' may only start a segment: 'user_:id' in GET /user_:id (route 0)");
+    expect(compileError([['GET', '/user_:id']])).to.equal(
+      "':' and '*' may only start a segment: 'user_:id' in GET /user_:id (route 0)",
+    );
     expect(compileError([['GET', '/:a:b']])).to.equal("one param per segment: ':a:b' in GET /:a:b (route 0)");
     expect(compileError([['G ET', '/']])).to.equal('method must be an HTTP token or "*": "G ET" in G ET / (route 0)');
     expect(compileError([['', '/']])).to.match(/method must be an HTTP token/);
@@ -99,17 +156,28 @@ describe('router: compiler', () => {
 
   it('rejects routes beyond the limits, naming the route', () => {
     const manyParams = '/' + Array.from({ length: MAX_PARAMS + 1 }, (_, i) => `:p${i}`).join('/');
-    expect(compileError([['GET', '/'], ['GET', manyParams]])).to.equal(`too many params: ${MAX_PARAMS + 1} in GET ${manyParams} (route 1) (limit ${MAX_PARAMS})`);
+    expect(
+      compileError([
+        ['GET', '/'],
+        ['GET', manyParams],
+      ]),
+    ).to.equal(`too many params: ${MAX_PARAMS + 1} in GET ${manyParams} (route 1) (limit ${MAX_PARAMS})`);
 
     const methods: RouteSpec[] = Array.from({ length: 26 }, (_, i) => [`M${i}`, '/m'] as RouteSpec);
-    expect(compileError(methods)).to.equal('too many methods: M25 in M25 /m (route 25) would be code 32 (limit 32 codes per table)');
+    expect(compileError(methods)).to.equal(
+      'too many methods: M25 in M25 /m (route 25) would be code 32 (limit 32 codes per table)',
+    );
 
     const deep: RouteSpec[] = [];
     for (let depth = 0; depth <= MAX_BACKTRACK_DEPTH; depth++) {
       deep.push(['GET', '/' + Array.from({ length: depth }, (_, i) => `:p${i}/`).join('') + 's']);
       deep.push(['GET', '/' + Array.from({ length: depth + 1 }, (_, i) => `:p${i}`).join('/')]);
     }
-    expect(compileError(deep)).to.match(new RegExp(`too many branch points \\(${MAX_BACKTRACK_DEPTH + 1}, limit ${MAX_BACKTRACK_DEPTH}\\) on the path of GET /:p0/`));
+    expect(compileError(deep)).to.match(
+      new RegExp(
+        `too many branch points \\(${MAX_BACKTRACK_DEPTH + 1}, limit ${MAX_BACKTRACK_DEPTH}\\) on the path of GET /:p0/`,
+      ),
+    );
 
     const big: RouteSpec[] = Array.from({ length: 300 }, (_, i) => ['GET', `/${i}/${'y'.repeat(250)}`] as RouteSpec);
     expect(compileError(big)).to.match(/^route table too large: \d+ bytes for 300 routes \(limit 65535\)/);

@@ -20,8 +20,15 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'PU
 function probes(pattern: string, salt: number): string[] {
   const { path } = concretePath(pattern, salt);
   return [
-    path, `${path}/`, path.slice(0, -1), `${path}x`, `${path}?a=/b/c`, `${path}/extra`,
-    path.slice(0, path.length >> 1), path.replace(/\/[^/]*$/, '/'), path.replace(/\/[^/]*\//, '//'),
+    path,
+    `${path}/`,
+    path.slice(0, -1),
+    `${path}x`,
+    `${path}?a=/b/c`,
+    `${path}/extra`,
+    path.slice(0, path.length >> 1),
+    path.replace(/\/[^/]*$/, '/'),
+    path.replace(/\/[^/]*\//, '//'),
   ];
 }
 
@@ -59,14 +66,39 @@ describe('router: generated matcher', () => {
   it('answers as the table walk does for "*" routes, explicit HEAD, custom methods, a root wildcard and chained labels', () => {
     const long = 'x'.repeat(300);
     const routes: RouteSpec[] = [
-      ['GET', '/'], ['*', '/any/:id'], ['GET', '/any/:id'], ['HEAD', '/head'], ['GET', '/head'],
-      ['PURGE', '/cache/*path'], ['GET', `/${long}/:p/${long}`], ['POST', '/a/:b/c/:d/e/:f'],
-      ['GET', '/a/:b/c/:d/e/'], ['GET', '/files/*rest'], ['GET', '/files/new'], ['GET', '/*all'],
+      ['GET', '/'],
+      ['*', '/any/:id'],
+      ['GET', '/any/:id'],
+      ['HEAD', '/head'],
+      ['GET', '/head'],
+      ['PURGE', '/cache/*path'],
+      ['GET', `/${long}/:p/${long}`],
+      ['POST', '/a/:b/c/:d/e/:f'],
+      ['GET', '/a/:b/c/:d/e/'],
+      ['GET', '/files/*rest'],
+      ['GET', '/files/new'],
+      ['GET', '/*all'],
     ];
     const paths = [
-      '/', '/any/1', '/any/', '/head', '/cache/', '/cache', '/cache/a/b?x', `/${long}/v/${long}`,
-      `/${long}/v/${long.slice(1)}`, '/a/1/c/2/e/3', '/a/1/c/2/e/', '/a/1/c/2/e', '/files/new', '/files/old',
-      '/files', '/nothing/here', '', '?', '//',
+      '/',
+      '/any/1',
+      '/any/',
+      '/head',
+      '/cache/',
+      '/cache',
+      '/cache/a/b?x',
+      `/${long}/v/${long}`,
+      `/${long}/v/${long.slice(1)}`,
+      '/a/1/c/2/e/3',
+      '/a/1/c/2/e/',
+      '/a/1/c/2/e',
+      '/files/new',
+      '/files/old',
+      '/files',
+      '/nothing/here',
+      '',
+      '?',
+      '//',
     ];
     const { differences } = compare(routes, paths);
     expect(differences).to.deep.equal([]);
@@ -88,7 +120,10 @@ describe('router: generated matcher', () => {
     const routes: RouteSpec[] = [];
     for (let i = 1; i <= 700; i++) routes.push(['GET', `/${'a'.repeat(i)}`]);
     const table = compileRoutes(routes);
-    expect(() => generateMatcher(table)).to.throw(RouteError, new RegExp(`more than ${MAX_GENERATED_NESTING} nested blocks.*--router table`));
+    expect(() => generateMatcher(table)).to.throw(
+      RouteError,
+      new RegExp(`more than ${MAX_GENERATED_NESTING} nested blocks.*--router table`),
+    );
     expect(loadMatcher(table)).to.equal(undefined);
     expect(lookup(table, 'GET', `/${'a'.repeat(700)}`).route).to.equal(699);
     expect(lookup(table, 'GET', `/${'a'.repeat(701)}`).route).to.equal(-1);
@@ -98,7 +133,9 @@ describe('router: generated matcher', () => {
     const app = new App();
     app.get('/a', (c) => c.text('a'));
     const other = loadMatcher(compileRoutes([['GET', '/b']]))!;
-    expect(() => new Server(app, new MemoryPlatform(), { routeMatcher: other })).to.throw(/generated from another route table.*chipweb build/);
+    expect(() => new Server(app, new MemoryPlatform(), { routeMatcher: other })).to.throw(
+      /generated from another route table.*chipweb build/,
+    );
     const own = loadMatcher(compileRoutes(app.routes()))!;
     expect(() => new Server(app, new MemoryPlatform(), { routeMatcher: own })).not.to.throw();
   });

@@ -33,7 +33,13 @@ export interface Lookup {
  * `matcher`, the generated code. The path is placed in the middle of a
  * larger buffer, as a request line, so offsets must be honoured.
  */
-export function lookup(table: Uint8Array, method: string, path: string, paramTotal = -1, matcher?: GeneratedMatcher): Lookup {
+export function lookup(
+  table: Uint8Array,
+  method: string,
+  path: string,
+  paramTotal = -1,
+  matcher?: GeneratedMatcher,
+): Lookup {
   const line = encoder.encode(`${method} ${path} HTTP/1.1\r\nHost: x\r\n`);
   const methodEnd = method.length;
   const start = methodEnd + 1;
@@ -61,18 +67,21 @@ export function bytesOf(text: string): Uint8Array {
  */
 export function concretePath(pattern: string, salt: number): { path: string; values: string[] } {
   const values: string[] = [];
-  const path = pattern.split('/').map((segment) => {
-    if (segment.startsWith(':')) {
-      const value = `${segment.slice(1)}-v${salt}`;
-      values.push(value);
-      return value;
-    }
-    if (segment.startsWith('*')) {
-      const value = `rest${salt}/deeper.txt`;
-      values.push(`/${value}`);
-      return value;
-    }
-    return segment;
-  }).join('/');
+  const path = pattern
+    .split('/')
+    .map((segment) => {
+      if (segment.startsWith(':')) {
+        const value = `${segment.slice(1)}-v${salt}`;
+        values.push(value);
+        return value;
+      }
+      if (segment.startsWith('*')) {
+        const value = `rest${salt}/deeper.txt`;
+        values.push(`/${value}`);
+        return value;
+      }
+      return segment;
+    })
+    .join('/');
   return { path, values };
 }

@@ -6,9 +6,22 @@
  */
 import { expect } from 'chai';
 import {
-  compileRoutes, matchRoute, allowedMethods, methodName, methodCode, paramNames,
-  MATCH_NOT_FOUND, MATCH_METHOD_NOT_ALLOWED, MATCH_ADD_SLASH, MATCH_REMOVE_SLASH,
-  METHOD_GET, METHOD_HEAD, METHOD_POST, METHOD_PUT, METHOD_DELETE, METHOD_OPTIONS,
+  compileRoutes,
+  matchRoute,
+  allowedMethods,
+  methodName,
+  methodCode,
+  paramNames,
+  MATCH_NOT_FOUND,
+  MATCH_METHOD_NOT_ALLOWED,
+  MATCH_ADD_SLASH,
+  MATCH_REMOVE_SLASH,
+  METHOD_GET,
+  METHOD_HEAD,
+  METHOD_POST,
+  METHOD_PUT,
+  METHOD_DELETE,
+  METHOD_OPTIONS,
 } from '../../src/router/index.ts';
 import type { RouteSpec } from '../../src/router/index.ts';
 import { ROUTE_SET_NAMES, bytesOf, concretePath, loadRouteSet, lookup } from './helpers.ts';
@@ -43,25 +56,25 @@ describe('router: route sets', () => {
 
 describe('router: matching', () => {
   const routes: RouteSpec[] = [
-    ['GET', '/'],                      // 0
-    ['GET', '/users/new'],             // 1
-    ['GET', '/users/:id'],             // 2
-    ['POST', '/users'],                // 3
-    ['GET', '/files/:id/raw'],         // 4
-    ['GET', '/files/*path'],           // 5
-    ['DELETE', '/users/:id'],          // 6
-    ['GET', '/static/*filepath'],      // 7
-    ['GET', '/docs/'],                 // 8
-    ['HEAD', '/users/new'],            // 9
-    ['*', '/any'],                     // 10
-    ['POST', '/any'],                  // 11
-    ['PROPFIND', '/dav/:file'],        // 12
+    ['GET', '/'], // 0
+    ['GET', '/users/new'], // 1
+    ['GET', '/users/:id'], // 2
+    ['POST', '/users'], // 3
+    ['GET', '/files/:id/raw'], // 4
+    ['GET', '/files/*path'], // 5
+    ['DELETE', '/users/:id'], // 6
+    ['GET', '/static/*filepath'], // 7
+    ['GET', '/docs/'], // 8
+    ['HEAD', '/users/new'], // 9
+    ['*', '/any'], // 10
+    ['POST', '/any'], // 11
+    ['PROPFIND', '/dav/:file'], // 12
     ['GET', '/users/:id/posts/:post'], // 13
-    ['PUT', '/users/new'],             // 14
-    ['GET', '/a/:x/c'],                // 15
-    ['GET', '/a/b/d'],                 // 16
-    ['GET', '/g/:x/:y'],               // 17
-    ['GET', '/g/*rest'],               // 18
+    ['PUT', '/users/new'], // 14
+    ['GET', '/a/:x/c'], // 15
+    ['GET', '/a/b/d'], // 16
+    ['GET', '/g/:x/:y'], // 17
+    ['GET', '/g/*rest'], // 18
   ];
   const table = compileRoutes(routes);
 
@@ -95,7 +108,7 @@ describe('router: matching', () => {
     expect(lookup(table, 'GET', '/static', 0).route).to.equal(MATCH_ADD_SLASH);
   });
 
-  it('writes absolute param offsets into the caller\'s array', () => {
+  it("writes absolute param offsets into the caller's array", () => {
     const bytes = bytesOf('GET /users/42/posts/7 HTTP/1.1');
     const params = new Int32Array(4).fill(-9);
     expect(matchRoute(table, METHOD_GET, bytes, 4, 21, params)).to.equal(13);
@@ -152,7 +165,16 @@ describe('router: matching', () => {
     expect(lookup(table, 'POST', '/any', 0).route).to.equal(11);
     expect(lookup(table, 'PROPFIND', '/any', 0).route).to.equal(10);
     expect(lookup(table, 'BREW', '/any', 0).route).to.equal(10); // unknown to the table: code -1
-    expect(allowed(table, '/any')).to.deep.equal(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'PROPFIND']);
+    expect(allowed(table, '/any')).to.deep.equal([
+      'GET',
+      'HEAD',
+      'POST',
+      'PUT',
+      'DELETE',
+      'PATCH',
+      'OPTIONS',
+      'PROPFIND',
+    ]);
   });
 
   it('suggests the other trailing-slash variant for the same method', () => {
@@ -168,14 +190,24 @@ describe('router: matching', () => {
   });
 
   it('adds a slash through a param or a wildcard', () => {
-    const t = compileRoutes([['GET', '/u/:id/'], ['GET', '/s/*rest']]);
+    const t = compileRoutes([
+      ['GET', '/u/:id/'],
+      ['GET', '/s/*rest'],
+    ]);
     expect(lookup(t, 'GET', '/u/5', 0).route).to.equal(MATCH_ADD_SLASH);
     expect(lookup(t, 'GET', '/s', 0).route).to.equal(MATCH_ADD_SLASH);
     expect(lookup(t, 'POST', '/u/5', 0).route).to.equal(MATCH_NOT_FOUND);
   });
 
   it('reads the method token from bytes', () => {
-    for (const [name, code] of [['GET', METHOD_GET], ['HEAD', METHOD_HEAD], ['POST', METHOD_POST], ['PUT', METHOD_PUT], ['DELETE', METHOD_DELETE], ['OPTIONS', METHOD_OPTIONS]] as const) {
+    for (const [name, code] of [
+      ['GET', METHOD_GET],
+      ['HEAD', METHOD_HEAD],
+      ['POST', METHOD_POST],
+      ['PUT', METHOD_PUT],
+      ['DELETE', METHOD_DELETE],
+      ['OPTIONS', METHOD_OPTIONS],
+    ] as const) {
       const bytes = bytesOf(` ${name} `);
       expect(methodCode(table, bytes, 1, bytes.length - 1)).to.equal(code);
       expect(methodName(table, code)).to.equal(name);

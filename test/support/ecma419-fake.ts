@@ -144,8 +144,22 @@ export const world = {
     monitors: [] as { callback?: (message: string) => void; closed: boolean }[],
   },
   net: { IP: '192.168.1.50', RSSI: -52, apIP: '192.168.4.1' } as { IP?: string; RSSI?: number; apIP?: string },
-  mdns: [] as { hostName: string; callback?: (message: number, value?: string) => unknown; services: unknown[]; closed: boolean }[],
-  stats: { wouldBlock: 0, invalidReads: 0, notReady: 0, resets: 0, reads: 0, writes: 0, largestWrite: 0, delivered: 0 } as FakeStats,
+  mdns: [] as {
+    hostName: string;
+    callback?: (message: number, value?: string) => unknown;
+    services: unknown[];
+    closed: boolean;
+  }[],
+  stats: {
+    wouldBlock: 0,
+    invalidReads: 0,
+    notReady: 0,
+    resets: 0,
+    reads: 0,
+    writes: 0,
+    largestWrite: 0,
+    delivered: 0,
+  } as FakeStats,
 };
 
 // Posting stores the target in a preallocated ring, so the fake adds no
@@ -218,7 +232,11 @@ export class TCP {
     if (options.format !== undefined && options.format !== 'buffer') throw new RangeError('unimplemented');
     let triggerable = 0;
     const self = this as any;
-    for (const [name, flag] of [['onReadable', READABLE], ['onWritable', WRITABLE], ['onError', ERROR]] as const) {
+    for (const [name, flag] of [
+      ['onReadable', READABLE],
+      ['onWritable', WRITABLE],
+      ['onError', ERROR],
+    ] as const) {
       const callback = options[name];
       if (callback === undefined || callback === null) continue;
       if (typeof callback !== 'function') throw new Error('not a function');
@@ -227,8 +245,8 @@ export class TCP {
     }
     if (!('from' in options)) throw new Error('fake tcp: outgoing connections are not supported');
     const from = options.from as TCP;
-    const native = from && from.__native;
-    if (!native || !native.skt) throw new Error('invalid from');
+    const native = from?.__native;
+    if (!native?.skt) throw new Error('invalid from');
     if ('target' in options) this.target = options.target;
     from.__native = null;
     native.obj = this;
@@ -339,7 +357,7 @@ export class Listener {
       if (port < 0 || port > 65535) throw new RangeError('invalid port');
     }
     if (world.listeners.has(port)) throw new Error('socket bind');
-    const onReadable = options && options.onReadable;
+    const onReadable = options?.onReadable;
     if (onReadable !== undefined && typeof onReadable !== 'function') throw new Error('not a function');
     if (options && 'target' in options) this.target = options.target;
     this.record = { obj: this, port, pending: [], triggered: false, onReadable };
@@ -384,7 +402,13 @@ function listenerDeliver(record: ListenerRecord): void {
 /** The fake `timer`. */
 export class Timer {
   static set(callback: (id: any) => void, delay = 0, repeat = 0): TimerRecord {
-    const timer: TimerRecord = { callback, at: world.now + (delay | 0), every: repeat | 0, live: true, seq: world.timerSeq++ };
+    const timer: TimerRecord = {
+      callback,
+      at: world.now + (delay | 0),
+      every: repeat | 0,
+      live: true,
+      seq: world.timerSeq++,
+    };
     world.timers.push(timer);
     return timer;
   }
@@ -429,7 +453,14 @@ Resource.exists = (path: string): boolean => world.resources.has(path);
 /** The fake `preference` (ESP32 NVS limits: names up to 15 characters). */
 export class Preference {
   private static check(domain: string, key: string): string {
-    if (typeof domain !== 'string' || typeof key !== 'string' || !domain || !key || domain.length > 15 || key.length > 15) {
+    if (
+      typeof domain !== 'string' ||
+      typeof key !== 'string' ||
+      !domain ||
+      !key ||
+      domain.length > 15 ||
+      key.length > 15
+    ) {
       throw new Error('invalid preference name');
     }
     return domain + '\u0000' + key;
@@ -439,7 +470,8 @@ export class Preference {
   }
   static set(domain: string, key: string, value: unknown): void {
     const t = typeof value;
-    if (t !== 'string' && t !== 'number' && t !== 'boolean' && !(value instanceof ArrayBuffer)) throw new Error('invalid preference value');
+    if (t !== 'string' && t !== 'number' && t !== 'boolean' && !(value instanceof ArrayBuffer))
+      throw new Error('invalid preference value');
     if (t === 'string' && (value as string).length > 4000) throw new Error('preference value too long');
     world.preferences.set(Preference.check(domain, key), value);
   }
@@ -489,7 +521,8 @@ export class Digital {
     world.pins.set(this.pin, 0);
   }
   write(value: number): void {
-    if (this.mode !== Digital.Output && this.mode !== Digital.OutputOpenDrain) throw new Error('fake digital: write on an input');
+    if (this.mode !== Digital.Output && this.mode !== Digital.OutputOpenDrain)
+      throw new Error('fake digital: write on an input');
     world.pins.set(this.pin, Number(value) ? 1 : 0);
   }
   read(): number {
@@ -528,7 +561,7 @@ export class WiFi {
   }
   static disconnect(): void {}
   static accessPoint(dictionary: any): void {
-    if (!dictionary || !dictionary.ssid) throw new Error('ssid required');
+    if (!dictionary?.ssid) throw new Error('ssid required');
     world.wifi.mode = 2;
     world.wifi.accessPoints.push({ ssid: dictionary.ssid, password: dictionary.password });
   }
@@ -545,9 +578,14 @@ export class Net {
 
 /** The fake `mdns`. */
 export class MDNS {
-  private readonly record: { hostName: string; callback?: (message: number, value?: string) => unknown; services: unknown[]; closed: boolean };
+  private readonly record: {
+    hostName: string;
+    callback?: (message: number, value?: string) => unknown;
+    services: unknown[];
+    closed: boolean;
+  };
   constructor(options: any, callback?: (message: number, value?: string) => unknown) {
-    this.record = { hostName: options && options.hostName, callback, services: [], closed: false };
+    this.record = { hostName: options?.hostName, callback, services: [], closed: false };
     world.mdns.push(this.record);
   }
   add(service: unknown): void {
@@ -669,7 +707,8 @@ export const driver = {
     let fired = 0;
     for (;;) {
       let next: TimerRecord | undefined;
-      for (const t of world.timers) if (t.live && t.at <= end && (!next || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = t;
+      for (const t of world.timers)
+        if (t.live && t.at <= end && (!next || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = t;
       if (!next) break;
       world.now = next.at;
       if (next.every > 0) next.at += next.every;

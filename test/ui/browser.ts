@@ -14,7 +14,16 @@ import type { Browser, Page } from 'playwright-core';
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 /** Flags for a quiet, sandbox-free headless Chromium in CI containers. */
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** How long a wait for a page condition may take before the test fails. */
 export const WAIT_MS = 8000;
@@ -22,7 +31,9 @@ export const WAIT_MS = 8000;
 /** Starts the browser, or fails saying how to install it. */
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`no Chromium at ${CHROMIUM}: install it with 'apt-get install -y chromium' (Debian/Ubuntu) or set CHROMIUM_PATH`);
+    throw new Error(
+      `no Chromium at ${CHROMIUM}: install it with 'apt-get install -y chromium' (Debian/Ubuntu) or set CHROMIUM_PATH`,
+    );
   }
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
 }
@@ -30,8 +41,10 @@ export async function launchBrowser(): Promise<Browser> {
 /** Waits until the element `id` has exactly `text`. */
 export async function waitForText(page: Page, id: string, text: string): Promise<void> {
   try {
-    await page.waitForFunction(([i, t]) => document.getElementById(i)?.textContent === t, [id, text] as const, { timeout: WAIT_MS });
-  } catch (error) {
+    await page.waitForFunction(([i, t]) => document.getElementById(i)?.textContent === t, [id, text] as const, {
+      timeout: WAIT_MS,
+    });
+  } catch (_error) {
     const actual = await page.evaluate((i) => document.getElementById(i)?.textContent, id);
     throw new Error(`#${id} never showed "${text}" (it shows "${actual}")`);
   }

@@ -16,7 +16,7 @@ async function openLive(context: BrowserContext, url: string): Promise<Page> {
   return page;
 }
 
-describe('dashboard in Chromium', function () {
+describe('dashboard in Chromium', () => {
   let browser: Browser;
   let d: Dashboard;
   let context: BrowserContext;
@@ -101,13 +101,21 @@ describe('dashboard in Chromium', function () {
     const button = page.getByRole('button', { name: /Turn LED/ });
     const wasOn = d.device.led();
     await button.click();
-    await page.waitForFunction((on) => document.getElementById('led-btn')!.getAttribute('aria-pressed') === String(on), !wasOn, { timeout: WAIT_MS });
+    await page.waitForFunction(
+      (on) => document.getElementById('led-btn')!.getAttribute('aria-pressed') === String(on),
+      !wasOn,
+      { timeout: WAIT_MS },
+    );
     expect(d.device.led()).to.equal(!wasOn);
     expect(await page.getAttribute('#led', 'aria-label')).to.equal(!wasOn ? 'LED on' : 'LED off');
     // And with the keyboard.
     await button.focus();
     await page.keyboard.press('Enter');
-    await page.waitForFunction((on) => document.getElementById('led-btn')!.getAttribute('aria-pressed') === String(on), wasOn, { timeout: WAIT_MS });
+    await page.waitForFunction(
+      (on) => document.getElementById('led-btn')!.getAttribute('aria-pressed') === String(on),
+      wasOn,
+      { timeout: WAIT_MS },
+    );
     expect(d.device.led()).to.equal(wasOn);
   });
 
@@ -119,7 +127,11 @@ describe('dashboard in Chromium', function () {
     });
     // A request from elsewhere shows up in Recent requests, and an LED switched elsewhere shows too.
     await fetch(d.url + '/from-elsewhere', { headers: { Connection: 'close' } });
-    await page.waitForFunction(() => [...document.querySelectorAll('#reqs td:nth-child(2)')].some((td) => td.textContent === '/from-elsewhere'), undefined, { timeout: WAIT_MS });
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('#reqs td:nth-child(2)')].some((td) => td.textContent === '/from-elsewhere'),
+      undefined,
+      { timeout: WAIT_MS },
+    );
     const on = !d.device.led();
     await fetch(d.url + '/api/led', { method: 'POST', body: JSON.stringify({ on }), headers: { Connection: 'close' } });
     await waitForText(page, 'led-btn', on ? 'Turn LED off' : 'Turn LED on');

@@ -11,7 +11,11 @@ import { serveOnXs } from '../../host-sim/xs/bridge.ts';
 import type { XsSimulation } from '../../host-sim/xs/bridge.ts';
 
 /** Sends raw bytes on one connection and collects what comes back until `until` matches or the peer closes. */
-function exchange(port: number, request: string, until: (text: string) => boolean): Promise<{ text: string; closed: boolean }> {
+function exchange(
+  port: number,
+  request: string,
+  until: (text: string) => boolean,
+): Promise<{ text: string; closed: boolean }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     let text = '';
@@ -63,7 +67,9 @@ describe('xs: chipweb sim --engine xs (serveOnXs)', () => {
   });
 
   it('keeps the connection alive across pipelined requests', async () => {
-    const { text, closed } = await exchange(sim.port, get('/') + get('/users/1') + get('/nope'), (t) => t.includes('404 Not Found\n'));
+    const { text, closed } = await exchange(sim.port, get('/') + get('/users/1') + get('/nope'), (t) =>
+      t.includes('404 Not Found\n'),
+    );
     expect(closed).to.equal(false);
     expect(count(text, 'HTTP/1.1 200 OK')).to.equal(2);
     expect(text).to.include('hello from xs');

@@ -26,7 +26,9 @@ describe('xs: worker', () => {
   });
 
   it('passes command bytes in and reply bytes out unchanged', async () => {
-    await worker.evaluate('globalThis.handleCommand = (ab) => { const u = new Uint8Array(ab); u.reverse(); return ab; }');
+    await worker.evaluate(
+      'globalThis.handleCommand = (ab) => { const u = new Uint8Array(ab); u.reverse(); return ab; }',
+    );
     const bytes = new Uint8Array(300).map((_, i) => i & 255);
     const { reply } = await worker.command(bytes);
     expect([...reply]).to.deep.equal([...bytes].reverse());
@@ -45,7 +47,9 @@ describe('xs: worker', () => {
   });
 
   it('counts the slots an object allocation leaves behind, and gc() frees them', async () => {
-    await worker.evaluate('globalThis.handleCommand = (ab) => { globalThis.junk = [{}, {}, {}]; globalThis.junk = undefined; return ab; }');
+    await worker.evaluate(
+      'globalThis.handleCommand = (ab) => { globalThis.junk = [{}, {}, {}]; globalThis.junk = undefined; return ab; }',
+    );
     await worker.gc();
     const a = await worker.command(new Uint8Array(1));
     const b = await worker.command(new Uint8Array(1));
@@ -71,7 +75,8 @@ describe('xs: worker', () => {
   it('runs a module of the core bundled as an IIFE', async () => {
     const { code } = await bundleForXs(new URL('./fixtures/methods-entry.ts', import.meta.url).pathname);
     await worker.evaluate(code);
-    const code32 = async (text: string) => new Int32Array((await worker.command(new TextEncoder().encode(text))).reply.slice().buffer)[0];
+    const code32 = async (text: string) =>
+      new Int32Array((await worker.command(new TextEncoder().encode(text))).reply.slice().buffer)[0];
     expect(await code32('GET')).to.equal(0);
     expect(await code32('DELETE')).to.equal(4);
     expect(await code32('BREW')).to.equal(-1);

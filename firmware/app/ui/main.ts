@@ -16,7 +16,8 @@ const POLL_MS = 2000;
 /** Milliseconds before trying the live stream again after the device refused it. */
 const RETRY_MS = 15000;
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: JSON from the device's own API, read field by field
+type Json = any;
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
 const set = (id: string, text: string | number) => {
@@ -36,11 +37,18 @@ function clock(seconds: number): string {
   const s = Math.floor(seconds);
   const two = (v: number) => (v < 10 ? '0' : '') + v;
   const d = Math.floor(s / 86400);
-  return (d ? d + 'd ' : '') + Math.floor((s % 86400) / 3600) + ':' + two(Math.floor((s % 3600) / 60)) + ':' + two(s % 60);
+  return (
+    (d ? d + 'd ' : '') + Math.floor((s % 86400) / 3600) + ':' + two(Math.floor((s % 3600) / 60)) + ':' + two(s % 60)
+  );
 }
 
 async function api(path: string, body?: Json): Promise<Json> {
-  const r = await fetch('/api/' + path, body === undefined ? {} : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const r = await fetch(
+    '/api/' + path,
+    body === undefined
+      ? {}
+      : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) },
+  );
   const data = await r.json();
   if (!r.ok) throw new Error(data.error || r.statusText);
   return data;
@@ -137,8 +145,10 @@ function stopPolling(): void {
 }
 
 function listen(): void {
-  const es = (source = new EventSource('/api/events'));
-  const on = (name: string, show: (data: Json) => void) => es.addEventListener(name, (e) => show(JSON.parse((e as MessageEvent).data)));
+  source = new EventSource('/api/events');
+  const es = source;
+  const on = (name: string, show: (data: Json) => void) =>
+    es.addEventListener(name, (e) => show(JSON.parse((e as MessageEvent).data)));
   es.onopen = () => {
     connState('live', 'live');
     stopPolling();
@@ -194,7 +204,12 @@ $('wifi').onsubmit = async (event) => {
 
 // One request after the other: each connection takes one of the device's slots.
 (async () => {
-  const steps: [string, (data: Json) => void][] = [['status', showStatus], ['wifi', showWifi], ['about', showAbout], ['requests', showRequests]];
+  const steps: [string, (data: Json) => void][] = [
+    ['status', showStatus],
+    ['wifi', showWifi],
+    ['about', showAbout],
+    ['requests', showRequests],
+  ];
   for (const step of steps) {
     try {
       step[1](await api(step[0]));

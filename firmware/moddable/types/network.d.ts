@@ -43,8 +43,18 @@ declare module 'wifi' {
     static connect(dictionary?: WiFiConnect): void;
     static disconnect(): void;
     static accessPoint(dictionary: WiFiAccessPoint): void;
-    static scan(options: { hidden?: boolean; channel?: number }, callback: (item: { ssid: string; rssi: number; channel: number; authentication: string; bssid: ArrayBuffer } | null) => void): void;
-    static readonly Mode: { readonly off?: number; readonly none: number; readonly station: number; readonly accessPoint: number };
+    static scan(
+      options: { hidden?: boolean; channel?: number },
+      callback: (
+        item: { ssid: string; rssi: number; channel: number; authentication: string; bssid: ArrayBuffer } | null,
+      ) => void,
+    ): void;
+    static readonly Mode: {
+      readonly off?: number;
+      readonly none: number;
+      readonly station: number;
+      readonly accessPoint: number;
+    };
     static readonly gotIP: 'gotIP';
     static readonly lostIP: 'lostIP';
     static readonly connected: 'connect';
