@@ -20,7 +20,7 @@ import type { HeadLimits } from '../src/http/parser.ts';
 import { allowedMethods, MATCH_METHOD_NOT_ALLOWED, matchRoute, methodCode } from '../src/router/index.ts';
 import { BODY_STRING, encodeHead, ResponseState, TYPE_TEXT } from '../src/http/response.ts';
 import { decodeComponent, encodeUtf8, utf8Length } from '../src/http/text.ts';
-import { BenchPlatform } from '../host-sim/xs/bench-platform.ts';
+import { BenchPlatform } from './xs-bench-platform.ts';
 import { loadMatcher } from '../host-sim/matcher.ts';
 
 declare const performance: { now(): number };

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { XsWorker } from '../host-sim/xs/worker.ts';
 import { bundleForXs, REPO_ROOT } from '../host-sim/xs/bundle.ts';
 import { slotsPerCommand } from '../host-sim/xs/measure.ts';
-import { minifyExpression } from '../scripts/bundle.ts';
+import { minifyExpression } from '../toolchain/bundle.ts';
 import { compileRoutes, generateMatcher } from '../src/router/index.ts';
 
 /** Directory of the route sets (bench/routes in the repo, or $CHIPWEB_ROUTES). */

@@ -16,7 +16,7 @@ import { cpus } from 'node:os';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { bundle } from '../scripts/bundle.ts';
+import { bundle } from '../toolchain/bundle.ts';
 import { REPO_ROOT } from '../host-sim/xs/bundle.ts';
 import { xsnapWorkerPath } from '../host-sim/xs/worker.ts';
 import { execFileSync } from 'node:child_process';

@@ -6,7 +6,8 @@
  */
 import type { App } from '../src/app.ts';
 import { Server } from '../src/server.ts';
-import type { ServerOptions, ServerStats } from '../src/server.ts';
+import type { ServerOptions } from '../src/server.ts';
+import type { ServerStats } from '../src/stats.ts';
 import type { RouterMode } from '../src/router/index.ts';
 import { NodePlatform } from './node-platform.ts';
 import { loadMatcher } from './matcher.ts';

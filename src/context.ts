@@ -15,7 +15,7 @@ import { decodeComponent, decodeLatin1, decodeUtf8, equalsAscii } from './http/t
 import type { RequestHead } from './http/parser.ts';
 import type { Device } from './device.ts';
 import type { Platform } from './platform.ts';
-import type { ServerStats } from './server.ts';
+import type { ServerStats } from './stats.ts';
 import { STANDARD_METHOD_NAMES } from './router/methods.ts';
 import {
   BODY_BYTES,

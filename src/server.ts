@@ -33,6 +33,7 @@ import { reasonPhrase, statusHasBody } from './http/status.ts';
 import { atEnd, decodeLatin1, encodeUtf8, equalsAscii, lastEncodeEnd, utf8Length } from './http/text.ts';
 import { Pool } from './pool.ts';
 import type { Listener, Platform, Socket, SocketHandler, TimerHandle } from './platform.ts';
+import type { ServerStats } from './stats.ts';
 import {
   allowedMethods,
   MATCH_ADD_SLASH,
@@ -96,34 +97,6 @@ export interface ServerOptions {
   routeMatcher?: GeneratedMatcher;
   /** The board's device (or its simulated twin), given to handlers as `c.env.device`. */
   device?: Device | null;
-}
-
-/** Counters a dashboard or /metrics reads; updated in place, never reallocated. */
-export interface ServerStats {
-  /** Requests whose head was parsed. */
-  requests: number;
-  /** Responses by status class: index 1 = 1xx … 5 = 5xx. */
-  responses: number[];
-  /** Connections accepted. */
-  connections: number;
-  /** Connections answered 503 because every slot was busy. */
-  rejected: number;
-  /** Idle keep-alive connections closed to make room. */
-  evicted: number;
-  /** 408s and idle/write timeouts. */
-  timeouts: number;
-  /** Handler errors (500s from throws and rejections). */
-  errors: number;
-  /** Slots in use now. */
-  slotsInUse: number;
-  /** Most slots in use at once since start. */
-  slotsHighWater: number;
-  /** Total slots. */
-  slots: number;
-  /** Bytes per slot (request + output). */
-  slotBytes: number;
-  /** Milliseconds since start. */
-  uptime: number;
 }
 
 /** Serves a compiled App on a Platform within a fixed memory budget. */

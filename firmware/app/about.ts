@@ -8,7 +8,7 @@
  */
 import type { Env } from 'chipweb';
 
-/** What `build.json` holds (written by scripts/ui-build.ts). */
+/** What `build.json` holds (written by toolchain/ui-build.ts). */
 export interface BuildInfo {
   /** Firmware version (package.json). */
   version: string;

@@ -9,7 +9,7 @@
  */
 import { HttpError } from 'chipweb';
 import type { App, Context, Device, Logger } from 'chipweb';
-import { WIFI_SSID_KEY, wifiCredentialsProblem } from '../../src/device.ts';
+import { WIFI_SSID_KEY, wifiCredentialsProblem } from 'chipweb';
 import type { LiveHub } from './events.ts';
 import { recentRequests } from './requests.ts';
 import { statusSnapshot } from './status.ts';

@@ -1,7 +1,7 @@
 /**
  * The default firmware app: the device dashboard. `/` serves the web UI
  * (one gzipped page from flash, built from firmware/app/ui/ by
- * scripts/ui-build.ts), `/api/` the JSON API it uses (firmware/app/api.ts),
+ * toolchain/ui-build.ts), `/api/` the JSON API it uses (firmware/app/api.ts),
  * `/api/events` its live updates (firmware/app/events.ts).
  *
  * The module default-exports one App, as `chipweb build` and `chipweb sim`
@@ -10,8 +10,7 @@
  * Never: import Node or Moddable modules (this runs on the board's XS
  * engine as it is); allocate per request beyond what the JSON handlers return.
  */
-import { App, logger } from 'chipweb';
-import { serveAsset } from '../../src/middleware/assets.ts';
+import { App, logger, serveAsset } from 'chipweb';
 import { registerApi } from './api.ts';
 import { LiveHub } from './events.ts';
 

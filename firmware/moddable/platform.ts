@@ -36,7 +36,7 @@ export const STORE_DOMAIN = 'chipweb';
 /** Longest store key every board accepts (ESP32 NVS). */
 export const MAX_STORE_KEY = 15;
 
-/** One web asset linked into the firmware as a resource (see scripts/assets.ts). */
+/** One web asset linked into the firmware as a resource (see toolchain/assets.ts). */
 export interface AssetEntry {
   /** Asset name as apps ask for it, e.g. "index.html" or "css/app.css". */
   readonly name: string;

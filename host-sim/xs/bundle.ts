@@ -1,6 +1,6 @@
 /**
  * Bundles XS-side code for the host XS engine: runs the shared esbuild step
- * (scripts/bundle.ts, host 'xs' → one IIFE script) and returns the script's
+ * (toolchain/bundle.ts, host 'xs' → one IIFE script) and returns the script's
  * text, ready for `XsWorker.evaluate`.
  *
  * Never: add XS-only transforms here; the board gets the same code through
@@ -9,7 +9,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundle } from '../../scripts/bundle.ts';
+import { bundle } from '../../toolchain/bundle.ts';
 
 /** The repository root (two levels above this file). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -31,7 +31,7 @@ export interface AssetOptions {
   type?: string;
 }
 
-/** Content types by file extension (also used by the build: scripts/assets.ts). */
+/** Content types by file extension (also used by the build: toolchain/assets.ts). */
 const TYPES: { [ext: string]: string } = {
   html: 'text/html; charset=utf-8',
   htm: 'text/html; charset=utf-8',

@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { WIFI_SSID_KEY } from '../../src/device.ts';
-import { UI_BUDGET } from '../../scripts/ui-build.ts';
+import { UI_BUDGET } from '../../toolchain/ui-build.ts';
 import { startDashboard, tempStore } from './dashboard-sim.ts';
 import type { Dashboard } from './dashboard-sim.ts';
 

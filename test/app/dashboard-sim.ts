@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simulate } from '../../host-sim/simulate.ts';
 import type { Simulation } from '../../host-sim/simulate.ts';
-import { flashAssets } from '../../scripts/ui-build.ts';
-import type { FlashAssets } from '../../scripts/ui-build.ts';
+import { flashAssets } from '../../toolchain/ui-build.ts';
+import type { FlashAssets } from '../../toolchain/ui-build.ts';
 import { createDashboard } from '../../firmware/app/main.ts';
 import { SimDevice } from '../../host-sim/device.ts';
 

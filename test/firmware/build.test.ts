@@ -16,10 +16,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { build, BuildError, bundleProblems, isModdableModule, run, type BuildResult } from '../../scripts/build.ts';
-import { strongEtag } from '../../scripts/assets.ts';
-import { FRAMEWORK_HEAP_SLOTS, formatReport } from '../../scripts/size-report.ts';
-import { loadTemplate, TARGETS, type Target } from '../../scripts/templates.ts';
+import { build, BuildError, bundleProblems, isModdableModule, type BuildResult } from '../../toolchain/build.ts';
+import { run } from '../../cli/build.ts';
+import { strongEtag } from '../../toolchain/assets.ts';
+import { FRAMEWORK_HEAP_SLOTS, formatReport } from '../../toolchain/size-report.ts';
+import { loadTemplate, TARGETS, type Target } from '../../toolchain/templates.ts';
 import { compileRoutes, routesHash, tableHash } from '../../src/router/index.ts';
 import { artifactBundle, XsBoard } from './xs-board.ts';
 

@@ -12,9 +12,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from '../../scripts/build.ts';
-import { checkEnvironment, flash, flashCommand, hostPlatform } from '../../scripts/flash.ts';
-import { TARGETS } from '../../scripts/templates.ts';
+import { build } from '../../toolchain/build.ts';
+import { checkEnvironment, flashCommand, hostPlatform } from '../../toolchain/moddable-tools.ts';
+import { flash } from '../../cli/flash.ts';
+import { TARGETS } from '../../toolchain/templates.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
@@ -175,7 +176,7 @@ describe('firmware: chipweb flash with the SDK missing', function () {
   it('through the chipweb command, in a shell without the SDK', () => {
     const result = spawnSync(
       process.execPath,
-      [join(ROOT, 'scripts', 'chipweb.js'), 'flash', '--target', 'esp32', '--out', join(tmp, 'build', 'esp32')],
+      [join(ROOT, 'cli', 'chipweb.js'), 'flash', '--target', 'esp32', '--out', join(tmp, 'build', 'esp32')],
       {
         env: { PATH: process.env.PATH, HOME: tmp },
         encoding: 'utf8',

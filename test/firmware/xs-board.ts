@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as esbuild from 'esbuild';
-import { bundle, MODDABLE_MODULES } from '../../scripts/bundle.ts';
+import { bundle, MODDABLE_MODULES } from '../../toolchain/bundle.ts';
 import { XsWorker } from '../../host-sim/xs/worker.ts';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));

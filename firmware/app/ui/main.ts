@@ -9,7 +9,7 @@
  * flash); fire several requests at once (each connection takes one of the
  * device's few slots); put the Wi-Fi password anywhere but the POST body.
  */
-import { wifiCredentialsProblem } from '../../../src/device.ts';
+import { wifiCredentialsProblem } from 'chipweb/device';
 
 /** Milliseconds between polls while the live stream is down. */
 const POLL_MS = 2000;

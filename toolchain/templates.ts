@@ -16,7 +16,7 @@ export const TARGETS = ['esp32', 'pico_w', 'moddable-sim'] as const;
 /** One of TARGETS. */
 export type Target = (typeof TARGETS)[number];
 
-/** The chipweb package root (scripts/..). */
+/** The chipweb package root (toolchain/..). */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** XS machine creation settings, as in a Moddable manifest. */

@@ -16,7 +16,7 @@ import type {
   Socket,
   SocketHandler,
   TimerHandle,
-} from '../../src/platform.ts';
+} from '../src/platform.ts';
 
 /** Bytes of the response sink; responses beyond it are counted, not kept. */
 const SINK_BYTES = 65536;

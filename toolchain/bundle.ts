@@ -82,6 +82,7 @@ export async function bundle(
     alias: {
       chipweb: path.join(ROOT, 'src/index.ts'),
       'chipweb/router': path.join(ROOT, 'src/router/index.ts'),
+      'chipweb/device': path.join(ROOT, 'src/device.ts'),
     },
     define: options.define,
     plugins: options.plugins,

@@ -18,7 +18,7 @@ commands:
 run 'chipweb <command> --help' for the options of one command`;
 
 const commands: Record<string, () => Promise<{ run(args: string[]): Promise<number> }>> = {
-  sim: () => import('../host-sim/cli.ts'),
+  sim: () => import('./sim.ts'),
   build: () => import('./build.ts'),
   flash: () => import('./flash.ts'),
 };

@@ -9,12 +9,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { bundle } from '../scripts/bundle.ts';
-import { flashAssets } from '../scripts/ui-build.ts';
+import { bundle } from '../toolchain/bundle.ts';
+import { flashAssets } from '../toolchain/ui-build.ts';
 import type { App } from '../src/app.ts';
-import { SimDevice } from './device.ts';
-import { simulate } from './simulate.ts';
-import type { SimulateOptions } from './simulate.ts';
+import { SimDevice } from '../host-sim/device.ts';
+import { simulate } from '../host-sim/simulate.ts';
+import type { SimulateOptions } from '../host-sim/simulate.ts';
 
 const HELP = `usage: chipweb sim ENTRY [options]
 
@@ -116,7 +116,7 @@ export async function run(args: string[]): Promise<number> {
   };
 
   if (engine === 'xs') {
-    const bridge = './xs/bridge.ts';
+    const bridge = '../host-sim/xs/bridge.ts';
     const { serveOnXs } = (await import(bridge)) as {
       serveOnXs(entry: string, options: SimulateOptions): Promise<{ url: string; close(): Promise<void> }>;
     };

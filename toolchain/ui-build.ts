@@ -5,12 +5,12 @@
  * few connection slots), written raw to `<ui>/dist/` next to `build.json`
  * (firmware version, build time, asset sizes) for the About panel.
  *
- * Gzip and ETags are not done here: `packAssets()` (scripts/assets.ts) does
+ * Gzip and ETags are not done here: `packAssets()` (toolchain/assets.ts) does
  * them for `chipweb build` (into flash) and for `chipweb sim` (into the
  * simulated flash) alike; this step measures with it and prints the size
  * report, and fails when the gzipped UI is over its budget.
  *
- * Run it alone with `npm run build:ui` (or `tsx scripts/ui-build.ts [UI_DIR]`).
+ * Run it alone with `npm run build:ui` (or `tsx toolchain/ui-build.ts [UI_DIR]`).
  *
  * Never: write outside `<ui>/dist/`; embed anything but the build time that
  * changes between two builds of the same sources (set SOURCE_DATE_EPOCH for
@@ -174,7 +174,7 @@ export async function buildUi(options: UiBuildOptions = {}): Promise<UiBuildResu
   return { outDir, parts, page, assets, budget, report };
 }
 
-// `tsx scripts/ui-build.ts [UI_DIR]`
+// `tsx toolchain/ui-build.ts [UI_DIR]`
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   buildUi({ uiDir: process.argv[2] }).then(
     (result) => console.log(result.report),

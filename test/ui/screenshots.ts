@@ -12,8 +12,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDashboard } from '../test/app/dashboard-sim.ts';
-import { launchBrowser, waitForText } from '../test/ui/browser.ts';
+import { startDashboard } from '../app/dashboard-sim.ts';
+import { launchBrowser, waitForText } from './browser.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -1,0 +1,130 @@
+/**
+ * `chipweb build ENTRY --target esp32|pico_w|moddable-sim`: parses the
+ * options, runs the build (toolchain/build.ts) and prints its size report.
+ *
+ * Never: do build work here; exit 2 on a usage error, 1 when the build fails
+ * or is over budget.
+ */
+import { relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BuildError, build } from '../toolchain/build.ts';
+import { formatReport } from '../toolchain/size-report.ts';
+import { isTarget, TARGETS } from '../toolchain/templates.ts';
+
+const USAGE = `usage: chipweb build ENTRY --target esp32|pico_w|moddable-sim [options]
+
+Bundles ENTRY (a module whose default export is a chipweb App) into
+build/<target>/ with a Moddable manifest, then prints the size report.
+
+options:
+  --target T        esp32, pico_w or moddable-sim (required)
+  --out DIR         output folder (default: build/<target>)
+  --assets DIR      web assets to gzip into flash (default: the web UI next to ENTRY,
+                    built first from ui/ into ui/dist, if there is one)
+  --no-assets       link no web assets
+  --template FILE   manifest template (default: chipweb's manifests/<target>.json)
+  --name NAME       device name: <name>.local and the access point's name (default: the template's)
+  --led-pin N       GPIO of the LED (default: the template's)
+  --router R        code (default): route with code generated from the route table,
+                    fastest on XS; table: walk the table alone, smallest in flash
+  --quiet           print the size report only when the budget is exceeded
+
+Wi-Fi credentials come from CHIPWEB_SSID and CHIPWEB_PASSWORD, or from a
+git-ignored .env file holding those two lines.`;
+
+/** `chipweb build`: prints the size report; exit code 0, 1 (failed or over budget) or 2 (usage). */
+export async function run(args: string[]): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        target: { type: 'string', short: 't' },
+        out: { type: 'string', short: 'o' },
+        assets: { type: 'string' },
+        'no-assets': { type: 'boolean' },
+        template: { type: 'string' },
+        name: { type: 'string' },
+        'led-pin': { type: 'string' },
+        router: { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    console.error(`chipweb build: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const entry = positionals[0];
+  const target = values.target as string | undefined;
+  if (!entry) {
+    console.error(`chipweb build: no app given: name the module that default-exports your App.\n\n${USAGE}`);
+    return 2;
+  }
+  if (!target || !isTarget(target)) {
+    console.error(
+      `chipweb build: --target must be one of ${TARGETS.join(', ')}${target ? `, not '${target}'` : ''}.\n\n${USAGE}`,
+    );
+    return 2;
+  }
+  let ledPin: number | undefined;
+  if (values['led-pin'] !== undefined) {
+    ledPin = Number(values['led-pin']);
+    if (!Number.isInteger(ledPin) || ledPin < 0) {
+      console.error(`chipweb build: --led-pin must be a GPIO number, not '${values['led-pin']}'`);
+      return 2;
+    }
+  }
+  const router = (values.router ?? 'code') as string;
+  if (router !== 'code' && router !== 'table') {
+    console.error(`chipweb build: --router must be code or table, not '${router}'`);
+    return 2;
+  }
+  try {
+    const result = await build({
+      entry,
+      router,
+      target,
+      out: values.out as string | undefined,
+      assets: values['no-assets'] ? null : (values.assets as string | undefined),
+      template: values.template as string | undefined,
+      name: values.name as string | undefined,
+      ledPin,
+    });
+    const { report } = result;
+    if (report.routeMatcherSkipped && router === 'code') {
+      console.error(
+        `chipweb build: warning: no generated route matcher (${report.routeMatcherSkipped}); the board walks the route table, which answers the same, about 2.5x slower on XS`,
+      );
+    }
+    if (result.uiReport && !values.quiet) console.log(`${result.uiReport}\n`);
+    if (!values.quiet || report.problems.length) console.log(formatReport(report));
+    if (report.problems.length) {
+      console.error(`\nchipweb build: over the ${target} budget:\n  ${report.problems.join('\n  ')}`);
+      return 1;
+    }
+    if (!values.quiet) {
+      const where = relative(process.cwd(), result.out) || '.';
+      console.log(
+        `\nwrote ${where}/ (${result.routes.length} routes, ${result.assets.length} assets)` +
+          (result.credentials
+            ? `; Wi-Fi credentials from ${result.credentials}`
+            : '; no Wi-Fi credentials (the board will start an access point where it can)'),
+      );
+      console.log(`next: chipweb flash --target ${target}${values.out ? ` --out ${values.out}` : ''}`);
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof BuildError) {
+      console.error(`chipweb build: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
