@@ -83,6 +83,29 @@ export interface MemoryStats {
   total: number;
 }
 
+/**
+ * Optional native text conversion, for an engine whose strings are byte
+ * strings with native copies between strings and bytes (Espruino). The
+ * core's text functions (src/http/text.ts) ask it first and fall back to
+ * their own code when it answers -1. One per engine: the server installs
+ * the one its platform has.
+ */
+export interface TextCodec {
+  /**
+   * Bytes `s` takes from char `from` when each char is one byte, or -1 when
+   * that is not so (the core then measures UTF-8 itself).
+   */
+  byteLength(s: string, from: number): number;
+  /**
+   * Copies the chars of `s` from `from` into out[pos..limit) one byte each
+   * and returns how many it copied, or -1 when the chars are not single
+   * bytes (the core then encodes UTF-8 itself).
+   */
+  encode(s: string, from: number, out: Uint8Array, pos: number, limit: number): number;
+  /** bytes[start..end) as a string: UTF-8 when `utf8`, else one char per byte. */
+  decode(bytes: Uint8Array, start: number, end: number, utf8: boolean): string;
+}
+
 /** The host interface. See DESIGN.md "The Platform interface". */
 export interface Platform {
   /** Short name of the host, e.g. "moddable", "node", "memory". */
@@ -121,4 +144,6 @@ export interface Platform {
    * (no view per transfer). Without it the pool makes its own ArrayBuffer.
    */
   allocate?(bytes: number): ArrayBuffer;
+  /** Optional native text conversion (see TextCodec); absent on XS and Node. */
+  readonly text?: TextCodec;
 }

@@ -30,7 +30,7 @@ import {
   preencodeResponse,
 } from './http/response.ts';
 import { reasonPhrase, statusHasBody } from './http/status.ts';
-import { atEnd, decodeLatin1, encodeUtf8, equalsAscii, lastEncodeEnd, utf8Length } from './http/text.ts';
+import { atEnd, decodeLatin1, encodeUtf8, equalsAscii, lastEncodeEnd, useTextCodec, utf8Length } from './http/text.ts';
 import { Pool } from './pool.ts';
 import type { Listener, Platform, Socket, SocketHandler, TimerHandle } from './platform.ts';
 import type { ServerStats } from './stats.ts';
@@ -141,6 +141,7 @@ export class Server implements SocketHandler, StreamSink {
   /** Sets up the pool and every per-slot object; nothing listens yet. */
   constructor(app: App, platform: Platform, options: ServerOptions = {}) {
     this.platform = platform;
+    useTextCodec(platform.text ?? null);
     this.app = app.compile(options.routeTable);
     this.table = this.app.table;
     const matcher = options.routeMatcher;

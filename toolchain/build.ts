@@ -128,7 +128,7 @@ export class BuildError extends Error {
 }
 
 /** Loads the app module in Node and returns its routes. */
-async function loadRoutes(entry: string): Promise<RouteSpec[]> {
+export async function loadRoutes(entry: string): Promise<RouteSpec[]> {
   let mod: { default?: unknown };
   try {
     mod = (await import(pathToFileURL(entry).href)) as { default?: unknown };

@@ -10,10 +10,20 @@
  * `charCodeAt.call(s, i)` does not, and answers NaN past the end. XS also
  * finds char i by scanning from the start (its strings are UTF-8), so long
  * strings are walked in slices of WINDOW chars.
+ *
+ * One source for every engine: the string methods are taken from '' (on
+ * Espruino String.prototype.charCodeAt is undefined, ''.charCodeAt is not),
+ * fromCharCode.apply gets at most APPLY_CHUNK arguments (Espruino's limit),
+ * and an engine with native byte-string copies (Espruino) installs a
+ * TextCodec that is asked first.
  */
 
-/** Chunk size for String.fromCharCode.apply, well below engine argument limits. */
+import type { TextCodec } from '../platform.ts';
+
+/** Chunk size of the decoding scratch. */
 const DECODE_CHUNK = 1024;
+/** Most arguments one String.fromCharCode.apply call gets (Espruino takes at most 256). */
+const APPLY_CHUNK = 256;
 /**
  * Scratch for decoding multi-byte text and percent-escapes; made on first
  * use, then reused. Not made at module load: on the board this module is
@@ -24,18 +34,28 @@ let scratchBytes: Uint8Array | null = null;
 
 let encodeEnd = 0;
 
-const charCodeAt = String.prototype.charCodeAt;
-const sliceString = String.prototype.slice;
+const charCodeAt = ''.charCodeAt;
+const sliceString = ''.slice;
 const fromCharCode = String.fromCharCode;
+/** The engine's native text conversion, when its platform has one (see useTextCodec). */
+let codec: TextCodec | null = null;
 /** Chars walked per slice of a long string (see the file comment). */
 const WINDOW = 64;
 /**
- * Views of lengths 1, 2, 4 … DECODE_CHUNK at the start of one scratch
+ * Views of lengths 1, 2, 4 … APPLY_CHUNK at the start of one scratch
  * (fromCharCode.apply takes the length of what it is given, so a view of an
  * exact length would otherwise be made per call); made on first use, like
  * the scratch buffers.
  */
 let ladder: Uint16Array[] | null = null;
+
+/**
+ * Makes the text functions ask `textCodec` first (null: the core's own code
+ * alone). The server calls it with its platform's codec; it is engine-wide.
+ */
+export function useTextCodec(textCodec: TextCodec | null): void {
+  codec = textCodec;
+}
 
 /** The UTF-16 code unit of `s` at `i`, or NaN past the end; never boxes `s` (see the file comment). */
 export function codeUnitAt(s: string, i: number): number {
@@ -57,9 +77,9 @@ function windowAt(s: string, base: number): string {
 /** The string of the char codes codes[start..end), built through the view ladder. */
 function codesToString(codes: Uint16Array | Uint8Array, start: number, end: number): string {
   if (ladder === null) {
-    const scratch = new Uint16Array(DECODE_CHUNK);
+    const scratch = new Uint16Array(APPLY_CHUNK);
     ladder = [];
-    for (let size = 1; size <= DECODE_CHUNK; size *= 2) ladder.push(scratch.subarray(0, size));
+    for (let size = 1; size <= APPLY_CHUNK; size *= 2) ladder.push(scratch.subarray(0, size));
   }
   const views = ladder;
   let result = '';
@@ -78,6 +98,10 @@ function codesToString(codes: Uint16Array | Uint8Array, start: number, end: numb
 
 /** Number of UTF-8 bytes needed for `s` from char index `from`. */
 export function utf8Length(s: string, from: number): number {
+  if (codec !== null) {
+    const bytes = codec.byteLength(s, from);
+    if (bytes >= 0) return bytes;
+  }
   let n = 0;
   let high = false; // the previous char was a high surrogate
   for (let base = from; ; base += WINDOW) {
@@ -104,6 +128,13 @@ export function utf8Length(s: string, from: number): number {
  * U+FFFD, as TextEncoder does.
  */
 export function encodeUtf8(s: string, from: number, out: Uint8Array, pos: number, limit: number): number {
+  if (codec !== null) {
+    const n = codec.encode(s, from, out, pos, limit);
+    if (n >= 0) {
+      encodeEnd = pos + n;
+      return from + n;
+    }
+  }
   let base = from;
   for (;;) {
     const piece = windowAt(s, base);
@@ -167,6 +198,10 @@ export function writeAscii(out: Uint8Array, pos: number, s: string): number {
 
 /** Like writeAscii, but returns -1 (having written part of it) when `s` does not fit before `limit`. */
 export function writeAsciiBounded(out: Uint8Array, pos: number, s: string, limit: number): number {
+  if (codec !== null) {
+    const n = codec.encode(s, 0, out, pos, limit);
+    if (n >= 0) return atEnd(s, n) ? pos + n : -1;
+  }
   for (let base = 0; ; base += WINDOW) {
     const piece = windowAt(s, base);
     let j = 0;
@@ -195,6 +230,7 @@ export function writeDecimal(out: Uint8Array, pos: number, value: number): numbe
 
 /** Decodes UTF-8 bytes[start..end) into a string (invalid sequences become U+FFFD). */
 export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
+  if (codec !== null) return codec.decode(bytes, start, end, true);
   let ascii = true;
   for (let i = start; i < end; i++) {
     if (bytes[i] >= 0x80) {
@@ -255,6 +291,7 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
 /** Decodes bytes as Latin-1 (each byte one char); ASCII is the common case. */
 export function decodeLatin1(bytes: Uint8Array, start: number, end: number): string {
   if (end - start <= 0) return '';
+  if (codec !== null) return codec.decode(bytes, start, end, false);
   if (end - start === 1) return fromCharCode(bytes[start]);
   return codesToString(bytes, start, end);
 }

@@ -1,0 +1,233 @@
+/**
+ * The Espruino engine driven from Node: an Espruino binary built for Linux
+ * (`BOARD=LINUX make` from Espruino's sources, given by $ESPRUINO) runs a
+ * `chipweb build --target espruino` output as a board would: the Storage
+ * files are written into the binary's flash file (espruino.flash in its
+ * working folder), then the binary boots and runs .bootcde from flash.
+ * Node talks to it over real sockets (HTTP) and over its console (stdin/
+ * stdout) to read process.memory().
+ *
+ * Never: build or fetch Espruino (the binary is the user's, named by
+ * $ESPRUINO); leave a process running after close(); parse HTTP here.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** What an Espruino build folder lists in storage.json. */
+interface StorageEntry {
+  name: string;
+  path: string;
+  bytes: number;
+}
+
+/** $ESPRUINO is not set or not a runnable binary; the message says what to do. */
+export class EspruinoMissing extends Error {
+  override name = 'EspruinoMissing';
+}
+
+/**
+ * The Espruino binary named by $ESPRUINO, checked; throws EspruinoMissing
+ * saying exactly what is missing.
+ */
+export function espruinoBinary(env: NodeJS.ProcessEnv = process.env): string {
+  const how =
+    'Build Espruino 2v29 for Linux from its sources (BOARD=LINUX make; for an ESP32-like board copy boards/LINUX.py, ' +
+    "set 'variables': 16383 and drop ESPR_UNICODE_SUPPORT, then build with that BOARD; see docs/espruino.md) " +
+    'and set ESPRUINO to the binary, e.g. ESPRUINO=/path/to/espruino/bin/espruino';
+  const binary = env.ESPRUINO;
+  if (!binary) throw new EspruinoMissing(`ESPRUINO is not set. ${how}`);
+  const path = resolve(binary);
+  if (!existsSync(path)) throw new EspruinoMissing(`ESPRUINO=${binary}: no such file. ${how}`);
+  if (!statSync(path).isFile()) throw new EspruinoMissing(`ESPRUINO=${binary} is not a file. ${how}`);
+  try {
+    accessSync(path, constants.X_OK);
+  } catch {
+    throw new EspruinoMissing(`ESPRUINO=${binary} is not executable (chmod +x it). ${how}`);
+  }
+  return path;
+}
+
+/** Espruino's console output without its escape sequences and prompt noise, as lines. */
+export function consoleLines(text: string): string[] {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: Espruino's console writes ANSI escapes.
+  const clean = text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/\r/g, '');
+  return clean
+    .split('\n')
+    .map((line) => line.replace(/^>+/, '').trimEnd())
+    .filter((line) => line.trim() !== '');
+}
+
+/** Runs the binary on a script (in `dir`) until it exits; resolves to its console lines. */
+function runScript(binary: string, dir: string, script: string, timeoutMs: number): Promise<string[]> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(binary, [script], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString('latin1');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString('latin1');
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`espruino ${script} did not finish in ${timeoutMs} ms:\n${consoleLines(output).join('\n')}`));
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolvePromise(consoleLines(output));
+    });
+    // The script ends with quit(); stdin closed keeps the console from waiting.
+    child.stdin.end();
+  });
+}
+
+/**
+ * Writes the Storage files of a build folder into a fresh flash file in
+ * `dir` (the binary's working folder), as `chipweb flash` puts them on a
+ * board; rejects with the console output when a file did not arrive whole.
+ */
+export async function installStorage(binary: string, dir: string, buildDir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const files = JSON.parse(readFileSync(join(buildDir, 'storage.json'), 'utf8')) as StorageEntry[];
+  const script = join(dir, 'install.js');
+  const lines = [
+    "var S = require('Storage');",
+    'S.eraseAll();',
+    'function put(name, path, size) {',
+    "  var f = E.openFile(path, 'r'); var at = 0;",
+    '  while (at < size) { var chunk = f.read(Math.min(2048, size - at)); S.write(name, chunk, at, size); at += chunk.length; }',
+    "  f.close(); var back = S.read(name); print('@@put ' + name + ' ' + (back ? back.length : -1));",
+    '}',
+    ...files.map(
+      (f) => `put(${JSON.stringify(f.name)}, ${JSON.stringify(resolve(buildDir, f.path))}, ${Number(f.bytes)});`,
+    ),
+    'quit();',
+    '',
+  ];
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(script, lines.join('\n'));
+  const output = await runScript(binary, dir, script, 60000);
+  for (const f of files) {
+    if (!output.includes(`@@put ${f.name} ${f.bytes}`))
+      throw new Error(`Storage file ${f.name} (${f.bytes} B) did not arrive whole:\n${output.join('\n')}`);
+  }
+}
+
+/** A running Espruino process that booted from its flash. */
+export class EspruinoProcess {
+  /** Console lines so far. */
+  readonly lines: string[] = [];
+  private readonly child: ChildProcess;
+  private partial = '';
+  private exited = false;
+  private waiters: (() => void)[] = [];
+
+  private constructor(child: ChildProcess) {
+    this.child = child;
+    const take = (chunk: Buffer) => {
+      const text = this.partial + chunk.toString('latin1');
+      const cut = text.lastIndexOf('\n');
+      if (cut < 0) {
+        this.partial = text;
+        return;
+      }
+      this.partial = text.slice(cut + 1);
+      for (const line of consoleLines(text.slice(0, cut))) this.lines.push(line);
+      this.wake();
+    };
+    child.stdout?.on('data', take);
+    child.stderr?.on('data', take);
+    child.on('exit', () => {
+      this.exited = true;
+      this.wake();
+    });
+  }
+
+  /** Boots the binary in `dir` (its flash holds the build's Storage files). */
+  static boot(binary: string, dir: string): EspruinoProcess {
+    const child = spawn(binary, [], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    return new EspruinoProcess(child);
+  }
+
+  /** The process id. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Whether the process has exited. */
+  get hasExited(): boolean {
+    return this.exited;
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Resolves with the first console line matching `pattern`; rejects after `timeoutMs` or on exit. */
+  waitFor(pattern: RegExp, timeoutMs = 15000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    return new Promise((resolvePromise, reject) => {
+      const check = () => {
+        const found = this.lines.find((line) => pattern.test(line));
+        if (found !== undefined) return resolvePromise(found);
+        if (this.exited) return reject(new Error(`espruino exited before printing ${pattern}:\n${this.tail()}`));
+        if (Date.now() >= deadline)
+          return reject(new Error(`espruino did not print ${pattern} in ${timeoutMs} ms:\n${this.tail()}`));
+        this.waiters.push(check);
+        setTimeout(() => this.wake(), Math.min(200, Math.max(1, deadline - Date.now())));
+      };
+      check();
+    });
+  }
+
+  /** The last console lines, for error messages. */
+  tail(count = 30): string {
+    return this.lines.slice(-count).join('\n');
+  }
+
+  /**
+   * Evaluates `expression` on the board's console and resolves with its
+   * value as JSON (printed behind a marker, so console noise is skipped).
+   */
+  async evaluate(expression: string, timeoutMs = 10000): Promise<unknown> {
+    const marker = `@@${Math.random().toString(36).slice(2)}`;
+    await this.type(`\x10print(${JSON.stringify(marker)}+JSON.stringify(${expression}))\n`);
+    const line = await this.waitFor(new RegExp(`^${marker}`), timeoutMs);
+    return JSON.parse(line.slice(marker.length));
+  }
+
+  /**
+   * Types `text` on the console a few bytes at a time: the Linux build reads
+   * its console on a thread that corrupts its input queue when a burst
+   * arrives while the interpreter reads the queue.
+   */
+  private async type(text: string): Promise<void> {
+    for (let i = 0; i < text.length; i += 8) {
+      this.child.stdin?.write(text.slice(i, i + 8));
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+
+  /** Used variables after a garbage collection (process.memory().usage). */
+  async usedVariables(): Promise<number> {
+    const memory = (await this.evaluate('process.memory()')) as { usage: number };
+    return memory.usage;
+  }
+
+  /** Stops the process (SIGTERM, then SIGKILL after a second) and waits for it to exit. */
+  async close(): Promise<void> {
+    if (this.exited) return;
+    const gone = new Promise<void>((r) => this.child.once('exit', () => r()));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 1000);
+    await gone;
+    clearTimeout(timer);
+  }
+}
