@@ -12,6 +12,7 @@ import { formatReport } from '../toolchain/size-report.ts';
 import { isTarget, TARGETS } from '../toolchain/templates.ts';
 
 const USAGE = `usage: chipweb build ENTRY --target esp32|pico_w|moddable-sim [options]
+       chipweb build ENTRY --target espruino [options]   (see --target espruino --help)
 
 Bundles ENTRY (a module whose default export is a chipweb App) into
 build/<target>/ with a Moddable manifest, then prints the size report.
@@ -34,6 +35,8 @@ git-ignored .env file holding those two lines.`;
 
 /** `chipweb build`: prints the size report; exit code 0, 1 (failed or over budget) or 2 (usage). */
 export async function run(args: string[]): Promise<number> {
+  const espruino = await import('./espruino.ts');
+  if (espruino.targetOf(args) === 'espruino') return espruino.build(args);
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {

@@ -19,6 +19,7 @@ import { checkEnvironment, flashCommand } from '../toolchain/moddable-tools.ts';
 import { isTarget, loadTemplate, TARGETS } from '../toolchain/templates.ts';
 
 const USAGE = `usage: chipweb flash --target esp32|pico_w|moddable-sim [options]
+       chipweb flash --target espruino --port PORT   (see --target espruino --help)
 
 Builds build/<target>/manifest.json (written by 'chipweb build') with the
 Moddable tools and flashes it to the board, or runs it in Moddable's desktop
@@ -125,5 +126,7 @@ export async function flash(args: string[], env: NodeJS.ProcessEnv, io: FlashIO)
 
 /** `chipweb flash`. */
 export async function run(args: string[]): Promise<number> {
+  const espruino = await import('./espruino.ts');
+  if (espruino.targetOf(args) === 'espruino') return espruino.flash(args, process.env);
   return flash(args, process.env, { log: (line) => console.log(line), error: (line) => console.error(line) });
 }

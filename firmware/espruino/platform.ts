@@ -241,7 +241,8 @@ export class EspruinoPlatform implements Platform {
   }
 
   memory(): MemoryStats {
-    const m = espruino.process.memory(false);
+    // After a garbage collection: what is really in use (about 0.2 ms on the Linux build).
+    const m = espruino.process.memory(true);
     return { used: m.usage * m.blocksize, total: m.total * m.blocksize };
   }
 

@@ -4,8 +4,9 @@
  * `chipweb build --target espruino` output as a board would: the Storage
  * files are written into the binary's flash file (espruino.flash in its
  * working folder), then the binary boots and runs .bootcde from flash.
- * Node talks to it over real sockets (HTTP) and over its console (stdin/
- * stdout) to read process.memory().
+ * Node talks to it over real sockets (HTTP) and reads its console output.
+ * Nothing is typed into its console: the Linux build reads its console on a
+ * thread that can corrupt its input queue (an ASSERT stops it).
  *
  * Never: build or fetch Espruino (the binary is the user's, named by
  * $ESPRUINO); leave a process running after close(); parse HTTP here.
@@ -87,9 +88,10 @@ function runScript(binary: string, dir: string, script: string, timeoutMs: numbe
 }
 
 /**
- * Writes the Storage files of a build folder into a fresh flash file in
- * `dir` (the binary's working folder), as `chipweb flash` puts them on a
- * board; rejects with the console output when a file did not arrive whole.
+ * Writes the Storage files of a build folder into the flash file in `dir`
+ * (the binary's working folder; made when missing), as `chipweb flash`
+ * puts them on a board: other files (the key-value store) stay. Rejects
+ * with the console output when a file did not arrive whole.
  */
 export async function installStorage(binary: string, dir: string, buildDir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
@@ -97,7 +99,6 @@ export async function installStorage(binary: string, dir: string, buildDir: stri
   const script = join(dir, 'install.js');
   const lines = [
     "var S = require('Storage');",
-    'S.eraseAll();',
     'function put(name, path, size) {',
     "  var f = E.openFile(path, 'r'); var at = 0;",
     '  while (at < size) { var chunk = f.read(Math.min(2048, size - at)); S.write(name, chunk, at, size); at += chunk.length; }',
@@ -123,35 +124,45 @@ export class EspruinoProcess {
   /** Console lines so far. */
   readonly lines: string[] = [];
   private readonly child: ChildProcess;
-  private partial = '';
   private exited = false;
   private waiters: (() => void)[] = [];
 
-  private constructor(child: ChildProcess) {
+  private constructor(child: ChildProcess, onLine?: (line: string) => void) {
     this.child = child;
-    const take = (chunk: Buffer) => {
-      const text = this.partial + chunk.toString('latin1');
-      const cut = text.lastIndexOf('\n');
-      if (cut < 0) {
-        this.partial = text;
-        return;
-      }
-      this.partial = text.slice(cut + 1);
-      for (const line of consoleLines(text.slice(0, cut))) this.lines.push(line);
-      this.wake();
+    // One partial line per stream: stdout and stderr chunks must not run into each other.
+    const reader = () => {
+      let partial = '';
+      return (chunk: Buffer) => {
+        const text = partial + chunk.toString('latin1');
+        const cut = text.lastIndexOf('\n');
+        if (cut < 0) {
+          partial = text;
+          return;
+        }
+        partial = text.slice(cut + 1);
+        for (const line of consoleLines(text.slice(0, cut))) {
+          this.lines.push(line);
+          if (onLine) onLine(line);
+        }
+        this.wake();
+      };
     };
-    child.stdout?.on('data', take);
-    child.stderr?.on('data', take);
+    child.stdout?.on('data', reader());
+    child.stderr?.on('data', reader());
+    // Never outlive Node: an orphaned board would keep its port.
+    const kill = () => child.kill('SIGKILL');
+    process.once('exit', kill);
     child.on('exit', () => {
+      process.off('exit', kill);
       this.exited = true;
       this.wake();
     });
   }
 
-  /** Boots the binary in `dir` (its flash holds the build's Storage files). */
-  static boot(binary: string, dir: string): EspruinoProcess {
+  /** Boots the binary in `dir` (its flash holds the build's Storage files); `onLine` sees each console line. */
+  static boot(binary: string, dir: string, onLine?: (line: string) => void): EspruinoProcess {
     const child = spawn(binary, [], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
-    return new EspruinoProcess(child);
+    return new EspruinoProcess(child, onLine);
   }
 
   /** The process id. */
@@ -190,35 +201,6 @@ export class EspruinoProcess {
   /** The last console lines, for error messages. */
   tail(count = 30): string {
     return this.lines.slice(-count).join('\n');
-  }
-
-  /**
-   * Evaluates `expression` on the board's console and resolves with its
-   * value as JSON (printed behind a marker, so console noise is skipped).
-   */
-  async evaluate(expression: string, timeoutMs = 10000): Promise<unknown> {
-    const marker = `@@${Math.random().toString(36).slice(2)}`;
-    await this.type(`\x10print(${JSON.stringify(marker)}+JSON.stringify(${expression}))\n`);
-    const line = await this.waitFor(new RegExp(`^${marker}`), timeoutMs);
-    return JSON.parse(line.slice(marker.length));
-  }
-
-  /**
-   * Types `text` on the console a few bytes at a time: the Linux build reads
-   * its console on a thread that corrupts its input queue when a burst
-   * arrives while the interpreter reads the queue.
-   */
-  private async type(text: string): Promise<void> {
-    for (let i = 0; i < text.length; i += 8) {
-      this.child.stdin?.write(text.slice(i, i + 8));
-      await new Promise((r) => setTimeout(r, 2));
-    }
-  }
-
-  /** Used variables after a garbage collection (process.memory().usage). */
-  async usedVariables(): Promise<number> {
-    const memory = (await this.evaluate('process.memory()')) as { usage: number };
-    return memory.usage;
   }
 
   /** Stops the process (SIGTERM, then SIGKILL after a second) and waits for it to exit. */

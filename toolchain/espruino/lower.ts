@@ -157,7 +157,16 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
     );
   const prelude = preludeFor(out);
   const inputs = Object.keys(bundled.metafile.inputs).map((input) => resolve(input));
-  return { code: prelude.source ? `${prelude.source}\n${out}` : out, prelude: prelude.names, inputs };
+  return { code: withPrelude(out, prelude.source), prelude: prelude.names, inputs };
+}
+
+/** `code` with `prelude` after its leading function declarations (Babel's helpers) and before the rest. */
+function withPrelude(code: string, prelude: string): string {
+  if (!prelude) return code;
+  const ast = parseSync(code, { babelrc: false, configFile: false, sourceType: 'script' });
+  const first = ast ? ast.program.body.find((s) => s.type !== 'FunctionDeclaration') : undefined;
+  const at = first && typeof first.start === 'number' ? first.start : code.length;
+  return `${code.slice(0, at)}\n${prelude}\n${code.slice(at)}`;
 }
 
 /** The problems Espruino would have with `code` (positions in `code`). */

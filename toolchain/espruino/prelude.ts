@@ -7,7 +7,8 @@
  * put in front of it: each costs Espruino variables at load.
  *
  * Never: replace a built-in the engine has (every piece checks first);
- * use syntax Espruino does not parse (this text is not lowered).
+ * use syntax Espruino does not parse (this text is not lowered); declare a
+ * function (the prelude runs after the bundle's hoisted declarations).
  */
 
 /** One stand-in: what it provides, how a bundle shows it needs it, its ES5 source. */
@@ -23,7 +24,7 @@ export interface PreludePiece {
 /** Name of the error base class `extends Error` is lowered to (see babel-espruino.ts). */
 export const ERROR_BASE = '__chipwebError';
 
-const errorBase = `function ${ERROR_BASE}(message){this.message=message===undefined?'':''+message;}
+const errorBase = `var ${ERROR_BASE}=function(message){this.message=message===undefined?'':''+message;};
 ${ERROR_BASE}.prototype=Object.create(Error.prototype);
 ${ERROR_BASE}.prototype.constructor=${ERROR_BASE};
 ${ERROR_BASE}.prototype.name='Error';
@@ -39,9 +40,16 @@ export const PRELUDE: readonly PreludePiece[] = [
 RangeError.prototype=Object.create(${ERROR_BASE}.prototype);RangeError.prototype.constructor=RangeError;RangeError.prototype.name='RangeError';}`,
   },
   {
+    name: '__chipwebIterator',
+    needed: /\b(Map|Set)\b/,
+    // An array that is also an iterator: keys(), values() and entries() give one.
+    source: `var __chipwebIterator=function(list){var i=0;list.next=function(){return i<list.length?{done:false,value:list[i++]}:{done:true,value:undefined};};return list;};`,
+  },
+  {
     name: 'Map',
     needed: /\bMap\b/,
-    // Keys compared with ===; keys(), values() and entries() give arrays (no iterators on Espruino).
+    // Keys compared with ===; keys(), values() and entries() give arrays that are also iterators;
+    // for-of and Array.from see the entries through '@@iterator', which Babel's loose helpers ask for.
     source: `if(typeof Map==='undefined'){var Map=function(entries){this.k=[];this.v=[];this.size=0;
 if(entries)for(var i=0;i<entries.length;i++)this.set(entries[i][0],entries[i][1]);};
 Map.prototype.get=function(key){var i=this.k.indexOf(key);return i<0?undefined:this.v[i];};
@@ -50,9 +58,10 @@ Map.prototype.set=function(key,value){var i=this.k.indexOf(key);if(i<0){this.k.p
 Map.prototype['delete']=function(key){var i=this.k.indexOf(key);if(i<0)return false;this.k.splice(i,1);this.v.splice(i,1);this.size--;return true;};
 Map.prototype.clear=function(){this.k=[];this.v=[];this.size=0;};
 Map.prototype.forEach=function(f,self){for(var i=0;i<this.k.length;i++)f.call(self,this.v[i],this.k[i],this);};
-Map.prototype.keys=function(){return this.k.slice();};
-Map.prototype.values=function(){return this.v.slice();};
-Map.prototype.entries=function(){var out=[];for(var i=0;i<this.k.length;i++)out.push([this.k[i],this.v[i]]);return out;};}`,
+Map.prototype.keys=function(){return __chipwebIterator(this.k.slice());};
+Map.prototype.values=function(){return __chipwebIterator(this.v.slice());};
+Map.prototype.entries=function(){var out=[];for(var i=0;i<this.k.length;i++)out.push([this.k[i],this.v[i]]);return __chipwebIterator(out);};
+Map.prototype['@@iterator']=function(){return __chipwebIterator(this.entries());};}`,
   },
   {
     name: 'Set',
@@ -63,7 +72,8 @@ Set.prototype.add=function(value){if(this.v.indexOf(value)<0){this.v.push(value)
 Set.prototype['delete']=function(value){var i=this.v.indexOf(value);if(i<0)return false;this.v.splice(i,1);this.size--;return true;};
 Set.prototype.clear=function(){this.v=[];this.size=0;};
 Set.prototype.forEach=function(f,self){for(var i=0;i<this.v.length;i++)f.call(self,this.v[i],this.v[i],this);};
-Set.prototype.values=Set.prototype.keys=function(){return this.v.slice();};}`,
+Set.prototype.values=Set.prototype.keys=function(){return __chipwebIterator(this.v.slice());};
+Set.prototype['@@iterator']=function(){return __chipwebIterator(this.v.slice());};}`,
   },
   {
     name: 'Math.imul',
@@ -98,8 +108,8 @@ Set.prototype.values=Set.prototype.keys=function(){return this.v.slice();};}`,
   {
     name: 'Array.from',
     needed: /\bArray\.from\b/,
-    // Array-likes only (arrays, typed arrays, strings, and the arrays the Map/Set stand-ins give).
-    source: `if(!Array.from)Array.from=function(a,f,self){var out=[];for(var i=0;i<a.length;i++)out.push(f?f.call(self,a[i],i):a[i]);return out;};`,
+    // Array-likes (arrays, typed arrays, strings) and the Map/Set stand-ins.
+    source: `if(!Array.from)Array.from=function(a,f,self){if(a&&a['@@iterator']){var it=a['@@iterator'](),step,list=[];while(!(step=it.next()).done)list.push(step.value);a=list;}var out=[];for(var i=0;i<a.length;i++)out.push(f?f.call(self,a[i],i):a[i]);return out;};`,
   },
   {
     name: 'Object.freeze',
