@@ -100,7 +100,7 @@ describe('espruino: lowering', function () {
         `${file}:${line} ${feature} in ${JSON.stringify(problems)}`,
       ).to.equal(true);
     expectProblem(lineOf('generator') - 1, /generator function/);
-    expectProblem(lineOf('label') + 1, /label "loop:"/);
+    expectProblem(lineOf('label') + 1, /label "rows:"/);
     expectProblem(lineOf('prototype method'), /String\.prototype\.charCodeAt read as a value/);
     expectProblem(lineOf('length'), /assigning to \.length/);
     expectProblem(lineOf('missing global'), /the global WeakMap/);
