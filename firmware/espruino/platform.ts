@@ -277,12 +277,12 @@ function listenError(port: number, error: unknown): Error {
   return result;
 }
 
-/** Short text for anything thrown (Espruino's own errors are not `instanceof Error`). */
+/** Short text for anything thrown: the message, with the kind when it is not a plain Error (Espruino's own errors are not `instanceof Error`). */
 export function describe(error: unknown): string {
   if (error !== null && typeof error === 'object' && 'message' in error) {
     const e = error as { message?: unknown; type?: unknown; name?: unknown };
     const kind = typeof e.type === 'string' ? e.type : typeof e.name === 'string' ? e.name : 'Error';
-    return `${kind}: ${String(e.message)}`;
+    return kind === 'Error' ? String(e.message) : `${kind}: ${String(e.message)}`;
   }
   return String(error);
 }
