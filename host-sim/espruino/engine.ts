@@ -12,7 +12,7 @@
  * $ESPRUINO); leave a process running after close(); parse HTTP here.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** What an Espruino build folder lists in storage.json. */
@@ -31,20 +31,20 @@ export class EspruinoMissing extends Error {
  * The Espruino binary named by $ESPRUINO, checked; throws EspruinoMissing
  * saying exactly what is missing.
  */
-export function espruinoBinary(env: NodeJS.ProcessEnv = process.env): string {
+export function espruinoBinary(env: NodeJS.ProcessEnv = process.env, variable = 'ESPRUINO'): string {
   const how =
     'Build Espruino 2v29 for Linux from its sources (BOARD=LINUX make; for an ESP32-like board copy boards/LINUX.py, ' +
     "set 'variables': 16383 and drop ESPR_UNICODE_SUPPORT, then build with that BOARD; see docs/espruino.md) " +
-    'and set ESPRUINO to the binary, e.g. ESPRUINO=/path/to/espruino/bin/espruino';
-  const binary = env.ESPRUINO;
-  if (!binary) throw new EspruinoMissing(`ESPRUINO is not set. ${how}`);
+    `and set ${variable} to the binary, e.g. ${variable}=/path/to/espruino/bin/espruino`;
+  const binary = env[variable];
+  if (!binary) throw new EspruinoMissing(`${variable} is not set. ${how}`);
   const path = resolve(binary);
-  if (!existsSync(path)) throw new EspruinoMissing(`ESPRUINO=${binary}: no such file. ${how}`);
-  if (!statSync(path).isFile()) throw new EspruinoMissing(`ESPRUINO=${binary} is not a file. ${how}`);
+  if (!existsSync(path)) throw new EspruinoMissing(`${variable}=${binary}: no such file. ${how}`);
+  if (!statSync(path).isFile()) throw new EspruinoMissing(`${variable}=${binary} is not a file. ${how}`);
   try {
     accessSync(path, constants.X_OK);
   } catch {
-    throw new EspruinoMissing(`ESPRUINO=${binary} is not executable (chmod +x it). ${how}`);
+    throw new EspruinoMissing(`${variable}=${binary} is not executable (chmod +x it). ${how}`);
   }
   return path;
 }
@@ -110,7 +110,6 @@ export async function installStorage(binary: string, dir: string, buildDir: stri
     'quit();',
     '',
   ];
-  const { writeFileSync } = await import('node:fs');
   writeFileSync(script, lines.join('\n'));
   const output = await runScript(binary, dir, script, 60000);
   for (const f of files) {
@@ -162,6 +161,30 @@ export class EspruinoProcess {
   /** Boots the binary in `dir` (its flash holds the build's Storage files); `onLine` sees each console line. */
   static boot(binary: string, dir: string, onLine?: (line: string) => void): EspruinoProcess {
     const child = spawn(binary, [], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    return new EspruinoProcess(child, onLine);
+  }
+
+  /**
+   * Boots the binary in `dir` with the build's boot code evaluated from RAM
+   * (read from `bootFile` on disk) instead of from its flash: routes and
+   * assets still come from Storage. For speed figures on the Linux build,
+   * whose flash is a file it opens for every 16 bytes it reads from
+   * Storage (an ESP32 maps its flash into memory); the code's function
+   * bodies then take variables, so this needs the build with resizable
+   * variables (BOARD=LINUX).
+   */
+  static bootFromRam(binary: string, dir: string, bootFile: string, onLine?: (line: string) => void): EspruinoProcess {
+    const script = join(dir, 'boot-ram.js');
+    writeFileSync(
+      script,
+      `E.setFlags({pretokenise: 1});\neval(require('fs').readFileSync(${JSON.stringify(bootFile)}));\n`,
+    );
+    return EspruinoProcess.bootScript(binary, dir, script, onLine);
+  }
+
+  /** Runs the binary on `script` (in `dir`), e.g. a benchmark peer. */
+  static bootScript(binary: string, dir: string, script: string, onLine?: (line: string) => void): EspruinoProcess {
+    const child = spawn(binary, [script], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
     return new EspruinoProcess(child, onLine);
   }
 

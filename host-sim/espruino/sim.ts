@@ -24,10 +24,14 @@ export interface EspruinoSimOptions {
   assets?: string | null;
   /** Budget file (default firmware/espruino/budget.json). */
   budget?: string;
+  /** The Espruino binary (default: $ESPRUINO, checked). */
+  binary?: string;
   /** Environment ($ESPRUINO; credentials). */
   env?: NodeJS.ProcessEnv;
   /** Each console line of the board (default: dropped). */
   log?: (line: string) => void;
+  /** Run the boot code from RAM instead of flash (see EspruinoProcess.bootFromRam; BOARD=LINUX builds). */
+  codeInRam?: boolean;
 }
 
 /** A running Espruino simulation. */
@@ -58,7 +62,7 @@ export function freePort(): Promise<number> {
 /** Builds, installs and boots `entry` in Espruino; rejects with the board's message when it does not serve. */
 export async function serveOnEspruino(entry: string, options: EspruinoSimOptions = {}): Promise<EspruinoSimulation> {
   const env = options.env ?? process.env;
-  const binary = espruinoBinary(env);
+  const binary = options.binary ?? espruinoBinary(env);
   const dir = resolve(options.dir ?? join('.chipweb', 'espruino'));
   const port = options.port === undefined ? 8080 : options.port === 0 ? await freePort() : options.port;
   mkdirSync(dir, { recursive: true });
@@ -74,7 +78,9 @@ export async function serveOnEspruino(entry: string, options: EspruinoSimOptions
   });
   const flashDir = join(dir, 'flash');
   await installStorage(binary, flashDir, out);
-  const board = EspruinoProcess.boot(binary, flashDir, options.log);
+  const board = options.codeInRam
+    ? EspruinoProcess.bootFromRam(binary, flashDir, join(out, 'storage', '.bootcde'), options.log)
+    : EspruinoProcess.boot(binary, flashDir, options.log);
   let line: string;
   try {
     line = await board.waitFor(/^chipweb: (serving|stopped)/, 30000);
