@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { build as buildCommand, flash as flashCommand } from '../../cli/espruino.ts';
 import { compileRoutes } from '../../src/router/index.ts';
 import { buildEspruino } from '../../toolchain/espruino/build.ts';
+import { espruinoSyntaxProblems } from '../../toolchain/espruino/lower.ts';
 import { uploadArgs } from '../../toolchain/espruino/flash.ts';
 import { createDashboard } from '../../firmware/app/main.ts';
 
@@ -50,7 +51,8 @@ describe('espruino: chipweb build --target espruino', function () {
     expect(page[1]).to.equal(0x8b);
 
     const boot = readFileSync(join(out, 'storage/.bootcde'), 'utf8');
-    expect(() => acorn.parse(boot, { ecmaVersion: 5 })).not.to.throw();
+    expect(() => acorn.parse(boot, { ecmaVersion: 2015 })).not.to.throw();
+    expect(espruinoSyntaxProblems(boot)).to.deep.equal([]);
     expect(boot).to.not.include('__chipweb_forbidden_');
     expect(boot).to.include('routes.bin');
 

@@ -3,10 +3,11 @@
  *
  * - `espruinoShape`: what preset-env leaves that Espruino still runs
  *   differently. It moves function declarations to the top of their block
- *   (Espruino defines a function only when its declaration runs), and
- *   makes classes that extend a native error extend the prelude's plain
- *   error base instead (Espruino cannot call a native constructor as
- *   `super`).
+ *   (Espruino defines a function only when its declaration runs), makes
+ *   classes that extend a native error extend the prelude's plain error
+ *   base instead (Espruino cannot call a native constructor as `super`),
+ *   and gives a derived class with fields an explicit constructor (else
+ *   the fields transform writes `super(...args)`: Espruino has no spread).
  * - `espruinoCheck`: finds what no lowering can make run on Espruino
  *   (generators, labels, #private members, globals it lacks, methods read
  *   from built-in prototypes, assigning an array's length …) and records
@@ -65,7 +66,7 @@ const BUILTIN_PROTOTYPES = new Set([
 type Types = typeof BabelTypes;
 
 /** Moves the function declarations of a statement list to its front (after nothing else moves). */
-function hoistFunctions(body: BabelTypes.Statement[], t: Types): void {
+export function hoistFunctions(body: BabelTypes.Statement[], t: Types): void {
   let sorted = true;
   let seenOther = false;
   for (const statement of body) {
@@ -79,6 +80,45 @@ function hoistFunctions(body: BabelTypes.Statement[], t: Types): void {
   body.splice(0, body.length, ...functions, ...others);
 }
 
+/** The constructor of a class node, if it declares one. */
+function constructorOf(node: BabelTypes.Class): BabelTypes.ClassMethod | undefined {
+  return node.body.body.find((m): m is BabelTypes.ClassMethod => m.type === 'ClassMethod' && m.kind === 'constructor');
+}
+
+/**
+ * The parameter names a derived class must pass on to its parent: the
+ * nearest constructor up the chain of classes in this program; [] when no
+ * class declares one; undefined when a parent is not known here or takes
+ * more than plain names.
+ */
+function inheritedParams(path: NodePath<BabelTypes.Class>, t: Types): string[] | undefined {
+  let superClass = path.node.superClass;
+  let scope = path.scope;
+  for (let depth = 0; depth < 16; depth++) {
+    if (!t.isIdentifier(superClass)) return undefined;
+    if (superClass.name === ERROR_BASE) return ['message'];
+    const binding = scope.getBinding(superClass.name);
+    if (!binding) return undefined;
+    let parent: NodePath | undefined = binding.path;
+    if (parent.isVariableDeclarator()) parent = parent.get('init') as NodePath;
+    if (!parent || !(parent.isClassDeclaration() || parent.isClassExpression())) return undefined;
+    const ctor = constructorOf(parent.node);
+    if (ctor) {
+      const names: string[] = [];
+      for (const param of ctor.params) {
+        if (t.isIdentifier(param)) names.push(param.name);
+        else if (t.isAssignmentPattern(param) && t.isIdentifier(param.left)) names.push(param.left.name);
+        else return undefined;
+      }
+      return names;
+    }
+    superClass = parent.node.superClass;
+    scope = parent.scope;
+    if (!superClass) return [];
+  }
+  return undefined;
+}
+
 /** Babel plugin: hoist function declarations, and extend the plain error base instead of native errors. */
 export function espruinoShape({ types: t }: { types: Types }): PluginObj {
   return {
@@ -88,6 +128,30 @@ export function espruinoShape({ types: t }: { types: Types }): PluginObj {
         const superClass = path.node.superClass;
         if (t.isIdentifier(superClass) && NATIVE_ERRORS.has(superClass.name) && !path.scope.getBinding(superClass.name))
           path.node.superClass = t.identifier(ERROR_BASE);
+        // A derived class with fields and no constructor would get `constructor(...args) { super(...args) }`
+        // from the class-fields transform, and Espruino has no spread: give it one that names its parameters.
+        if (
+          path.node.superClass &&
+          !constructorOf(path.node) &&
+          path.node.body.body.some((m) => m.type === 'ClassProperty')
+        ) {
+          const names = inheritedParams(path, t);
+          if (names !== undefined) {
+            const params = names.map((n) => t.identifier(n));
+            const call = t.callExpression(
+              t.super(),
+              names.map((n) => t.identifier(n)),
+            );
+            path.node.body.body.unshift(
+              t.classMethod(
+                'constructor',
+                t.identifier('constructor'),
+                params,
+                t.blockStatement([t.expressionStatement(call)]),
+              ),
+            );
+          }
+        }
       },
       Program: {
         exit(path: NodePath<BabelTypes.Program>) {

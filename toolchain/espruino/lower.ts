@@ -19,14 +19,23 @@
  * Never: emit syntax Espruino does not parse; drop a problem silently; let
  * a reported position point into generated code when a source has it.
  */
-import { parseSync, transformAsync, transformSync, traverse, type types as BabelTypes } from '@babel/core';
+import {
+  parseSync,
+  transformAsync,
+  transformFromAstSync,
+  transformSync,
+  traverse,
+  type types as BabelTypes,
+  types as babelTypes,
+} from '@babel/core';
+import blockScoping from '@babel/plugin-transform-block-scoping';
 import presetEnv from '@babel/preset-env';
 import asyncToPromises from 'babel-plugin-transform-async-to-promises';
 import * as esbuild from 'esbuild';
 import { SourceMap } from 'node:module';
 import { relative, resolve } from 'node:path';
-import { espruinoCheck, espruinoShape, type FoundProblem } from './babel-espruino.ts';
-import { preludeFor } from './prelude.ts';
+import { espruinoCheck, espruinoShape, type FoundProblem, hoistFunctions } from './babel-espruino.ts';
+import { ERROR_BASE, preludeFor } from './prelude.ts';
 
 /** A place in the sources the lowering cannot handle. */
 export interface LoweringProblem {
@@ -74,6 +83,13 @@ export interface LoweredScript {
   inputs: string[];
 }
 
+/**
+ * Babel writes non-ASCII text as it is, not as \u escapes: an ESP32 build of
+ * Espruino has no Unicode and keeps a literal's UTF-8 bytes as its string,
+ * while it cuts a \u escape to its low byte.
+ */
+const RAW_UTF8 = { jsescOption: { minimal: true } };
+
 /** Longest line of the minified script (see lowerForEspruino). */
 const LINE_LIMIT = 160;
 
@@ -85,7 +101,9 @@ const PRESET_ENV = [
     loose: true,
     modules: false,
     // Async functions go through transform-async-to-promises instead; typeof needs no Symbol helper.
-    exclude: ['transform-regenerator', 'transform-async-to-generator', 'transform-typeof-symbol'],
+    // Classes stay classes: Espruino has them (methods, getters, static, extends, super), and a
+    // lowered class wraps its methods in a closure that costs each one a variable.
+    exclude: ['transform-regenerator', 'transform-async-to-generator', 'transform-typeof-symbol', 'transform-classes'],
   },
 ];
 
@@ -140,16 +158,37 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
     comments: false,
     presets: [PRESET_ENV],
     plugins: [[asyncToPromises, { inlineHelpers: true }], espruinoShape],
+    generatorOpts: RAW_UTF8,
   });
   if (!lowered || typeof lowered.code !== 'string') throw new Error('lowering for Espruino: Babel produced no code');
-  let out = lowered.code;
+  // The async transform writes `let` after preset-env's block scoping ran; Espruino's `let` in a loop
+  // shares one binding, so block scoping runs once more over everything.
+  const scoped = transformSync(lowered.code, {
+    babelrc: false,
+    configFile: false,
+    sourceType: 'script',
+    compact: false,
+    comments: false,
+    plugins: [blockScoping],
+    generatorOpts: RAW_UTF8,
+  });
+  if (!scoped || typeof scoped.code !== 'string')
+    throw new Error('lowering for Espruino: block scoping produced no code');
+  let out = scoped.code;
   if (options.minify !== false) {
     // Short lines: Espruino copies the source line of every frame into an exception's stack,
     // so one line of 70 KB makes any throw, even a caught one, run out of memory.
     // (esbuild's lineLimit would split string literals with a line continuation, which Espruino keeps as "\n".)
-    const minified = await esbuild.transform(out, { minify: true, target: 'es5', charset: 'utf8', logLevel: 'silent' });
-    out = breakLines(minified.code, LINE_LIMIT);
-  }
+    const minified = await esbuild.transform(out, {
+      minify: true,
+      target: 'es2015',
+      charset: 'utf8',
+      logLevel: 'silent',
+    });
+    out = breakLines(unwrapBundle(minified.code), LINE_LIMIT);
+  } else out = unwrapBundle(out);
+  const left = espruinoSyntaxProblems(out);
+  if (left.length) throw new Error(`lowering for Espruino left syntax Espruino cannot parse: ${left.join('; ')}`);
   const unhoisted = unhoistedFunctions(out);
   if (unhoisted > 0)
     throw new Error(
@@ -158,6 +197,141 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
   const prelude = preludeFor(out);
   const inputs = Object.keys(bundled.metafile.inputs).map((input) => resolve(input));
   return { code: withPrelude(out, prelude.source), prelude: prelude.names, inputs };
+}
+
+/**
+ * Espruino's globals a top-level name of the boot code must not take (the
+ * bundle's names become globals once unwrapped; minified ones are short).
+ */
+const ESPRUINO_GLOBALS = new Set([
+  'E',
+  'print',
+  'require',
+  'process',
+  'console',
+  'global',
+  'globalThis',
+  'load',
+  'save',
+  'reset',
+  'dump',
+  'edit',
+  'echo',
+  'trace',
+  'getTime',
+  'setTime',
+  'setTimeout',
+  'setInterval',
+  'clearTimeout',
+  'clearInterval',
+  'changeInterval',
+  'setWatch',
+  'clearWatch',
+  'digitalWrite',
+  'digitalRead',
+  'digitalPulse',
+  'pinMode',
+  'getPinMode',
+  'analogRead',
+  'analogWrite',
+  'peek8',
+  'peek16',
+  'peek32',
+  'poke8',
+  'poke16',
+  'poke32',
+  'Pin',
+  'Modules',
+  'NaN',
+  'Infinity',
+  'USB',
+  'Serial1',
+  'Serial2',
+  'Serial3',
+  'Telnet',
+  'I2C1',
+  'SPI1',
+  'SPI2',
+  'LED',
+  'LED1',
+  'LED2',
+  'LED3',
+  'BTN',
+  'BTN1',
+  'BTN2',
+  'Map',
+  'Set',
+  'RangeError',
+  ERROR_BASE,
+  '__chipwebIterator',
+  ...Array.from({ length: 40 }, (_v, i) => `D${i}`),
+  ...Array.from({ length: 8 }, (_v, i) => `A${i}`),
+]);
+
+/**
+ * Takes the bundle's body out of esbuild's IIFE, so its functions sit in
+ * Espruino's root scope: a function made inside a closure keeps one more
+ * variable (its scope link), and the bundle has hundreds. Names the body
+ * binds that Espruino's globals use are renamed first.
+ */
+export function unwrapBundle(code: string): string {
+  const ast = parseSync(code, { babelrc: false, configFile: false, sourceType: 'script' });
+  if (!ast) throw new Error('lowering for Espruino: the minified bundle does not parse');
+  const body = ast.program.body;
+  const at = body.findIndex(
+    (s) =>
+      s.type === 'ExpressionStatement' &&
+      s.expression.type === 'CallExpression' &&
+      s.expression.arguments.length === 0 &&
+      (s.expression.callee.type === 'FunctionExpression' || s.expression.callee.type === 'ArrowFunctionExpression') &&
+      s.expression.callee.params.length === 0 &&
+      s.expression.callee.body.type === 'BlockStatement',
+  );
+  if (at < 0) throw new Error("lowering for Espruino: no bundle IIFE in esbuild's output");
+  traverse(ast, {
+    Function(path) {
+      const statement = path.parentPath.parentPath;
+      if (!statement || statement.node !== body[at]) return;
+      for (const name of Object.keys(path.scope.bindings)) if (ESPRUINO_GLOBALS.has(name)) path.scope.rename(name);
+    },
+    ClassExpression(path) {
+      // Espruino does not bind a class expression's own name inside it: `var A = class B { m() { return B } }`
+      // fails. Such a class refers to itself through the variable it is assigned to instead.
+      const id = path.node.id;
+      if (!id) return;
+      const declarator = path.parentPath;
+      const inner = path.scope.getBinding(id.name);
+      if (!inner?.referenced) {
+        path.node.id = null;
+        return;
+      }
+      if (!declarator.isVariableDeclarator() || declarator.node.id.type !== 'Identifier')
+        throw new Error(`lowering for Espruino: the class ${id.name} refers to itself by a name Espruino cannot see`);
+      const outer = declarator.node.id.name;
+      const binding = declarator.scope.getBinding(outer);
+      if (!binding?.constant)
+        throw new Error(`lowering for Espruino: the class ${id.name} refers to itself through ${outer}, which changes`);
+      path.scope.rename(id.name, outer);
+      path.node.id = null;
+    },
+  });
+  const iife = (body[at] as BabelTypes.ExpressionStatement).expression as BabelTypes.CallExpression;
+  const fn = iife.callee as BabelTypes.FunctionExpression;
+  body.splice(at, 1, ...fn.body.body);
+  // Its functions join Babel's helpers at the top; the helpers' own statements move below them.
+  hoistFunctions(body, babelTypes);
+  // esbuild's minifier may write `let` again; Espruino's `let` in a loop shares one binding.
+  const result = transformFromAstSync(ast, code, {
+    babelrc: false,
+    configFile: false,
+    compact: true,
+    minified: true,
+    comments: false,
+    plugins: [blockScoping],
+    generatorOpts: RAW_UTF8,
+  });
+  if (!result || typeof result.code !== 'string') throw new Error('lowering for Espruino: unwrapping produced no code');
+  return result.code;
 }
 
 /** `code` with `prelude` after its leading function declarations (Babel's helpers) and before the rest. */
@@ -211,6 +385,66 @@ export function breakLines(code: string, limit: number): string {
   }
   parts.push(code.slice(from));
   return parts.join('');
+}
+
+/** Syntax kinds Espruino 2v29 does not parse, by Babel node type. */
+const UNPARSED: Record<string, string> = {
+  SpreadElement: 'spread',
+  RestElement: 'rest parameter or element',
+  AssignmentPattern: 'default value',
+  ObjectPattern: 'destructuring',
+  ArrayPattern: 'destructuring',
+  OptionalMemberExpression: '?.',
+  OptionalCallExpression: '?.',
+  AwaitExpression: 'await',
+  YieldExpression: 'yield',
+  ClassProperty: 'class field',
+  ClassPrivateProperty: 'class field',
+  ClassPrivateMethod: '#private method',
+  StaticBlock: 'static block',
+  LabeledStatement: 'label',
+  MetaProperty: 'new.target or import.meta',
+  TaggedTemplateExpression: 'tagged template',
+};
+
+/** What in `code` Espruino would not parse (empty when it all parses), as short descriptions. */
+export function espruinoSyntaxProblems(code: string): string[] {
+  const ast = parseSync(code, { babelrc: false, configFile: false, sourceType: 'script' });
+  const found: string[] = [];
+  if (!ast) return ['no code'];
+  const at = (node: BabelTypes.Node, what: string) => {
+    const start = typeof node.start === 'number' ? node.start : 0;
+    found.push(
+      `${what} at ${node.loc ? `${node.loc.start.line}:${node.loc.start.column}` : '?'} (${code.slice(start, start + 60)})`,
+    );
+  };
+  traverse(ast, {
+    enter(path) {
+      const node = path.node;
+      const kind = UNPARSED[node.type];
+      if (kind) at(node, kind);
+      else if (
+        (node.type === 'ObjectProperty' || node.type === 'ObjectMethod' || node.type === 'ClassMethod') &&
+        node.computed
+      )
+        at(node, 'computed key');
+      else if (node.type === 'BinaryExpression' && node.operator === '**') at(node, '**');
+      else if (node.type === 'AssignmentExpression' && /^(\*\*|\?\?|\|\||&&)=$/.test(node.operator))
+        at(node, node.operator);
+      else if (
+        (node.type === 'FunctionDeclaration' ||
+          node.type === 'FunctionExpression' ||
+          node.type === 'ArrowFunctionExpression' ||
+          node.type === 'ClassMethod' ||
+          node.type === 'ObjectMethod') &&
+        (node.async || node.generator)
+      )
+        at(node, node.async ? 'async function' : 'generator');
+      else if (node.type === 'VariableDeclaration' && node.kind !== 'var') at(node, node.kind);
+      else if (node.type === 'ClassExpression' && node.id) at(node, 'named class expression');
+    },
+  });
+  return found;
 }
 
 /** Function declarations that follow another statement of their block (Espruino would not see them early). */
