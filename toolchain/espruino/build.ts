@@ -188,6 +188,8 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
       entry: entryFile,
       define,
       minify: options.minify,
+      // The board gets the table compiled here (routes.bin): no compiler on the board.
+      withoutRouteCompiler: true,
       alias: {
         chipweb: join(PACKAGE_ROOT, 'src/index.ts'),
         'chipweb/router': join(PACKAGE_ROOT, 'src/router/index.ts'),

@@ -33,7 +33,7 @@ import presetEnv from '@babel/preset-env';
 import asyncToPromises from 'babel-plugin-transform-async-to-promises';
 import * as esbuild from 'esbuild';
 import { SourceMap } from 'node:module';
-import { relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { espruinoCheck, espruinoShape, type FoundProblem, hoistFunctions } from './babel-espruino.ts';
 import { ERROR_BASE, preludeFor } from './prelude.ts';
 
@@ -71,7 +71,37 @@ export interface LowerOptions {
   define?: Record<string, string>;
   /** Minify the result (default true). */
   minify?: boolean;
+  /**
+   * Leave the route compiler out (default false): for a board that gets its
+   * route table from the build, where compileRoutes would only cost
+   * variables. Calling it then throws, saying so.
+   */
+  withoutRouteCompiler?: boolean;
 }
+
+/**
+ * An esbuild plugin that serves src/router/compile.ts with compileRoutes
+ * replaced by a stub that throws; everything else it exports is the real
+ * thing, and what only compileRoutes used is shaken out.
+ */
+const withoutRouteCompiler: esbuild.Plugin = {
+  name: 'chipweb-espruino-without-route-compiler',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]src[\\/]router[\\/]compile\.ts$/ }, (args) => {
+      if (args.suffix === '?real') return undefined;
+      return {
+        loader: 'ts',
+        resolveDir: dirname(args.path),
+        contents: [
+          `export * from ${JSON.stringify(`${args.path}?real`)};`,
+          'export function compileRoutes(): Uint8Array {',
+          "  throw new Error('this board has no route compiler: the route table comes from chipweb build');",
+          '}',
+        ].join('\n'),
+      };
+    });
+  },
+};
 
 /** The lowered script. */
 export interface LoweredScript {
@@ -122,6 +152,7 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
     sourcesContent: false,
     alias: options.alias,
     define: options.define,
+    plugins: options.withoutRouteCompiler ? [withoutRouteCompiler] : [],
     logLevel: 'silent',
     metafile: true,
   });
