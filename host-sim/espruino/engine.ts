@@ -158,9 +158,14 @@ export class EspruinoProcess {
     });
   }
 
-  /** Boots the binary in `dir` (its flash holds the build's Storage files); `onLine` sees each console line. */
-  static boot(binary: string, dir: string, onLine?: (line: string) => void): EspruinoProcess {
-    const child = spawn(binary, [], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  /**
+   * Boots the binary in `dir` (its flash holds the build's Storage files);
+   * `onLine` sees each console line; `args` go to the binary (e.g.
+   * `--telnet`: its console on TCP port 2323, as the espruino CLI reaches a
+   * board on the network).
+   */
+  static boot(binary: string, dir: string, onLine?: (line: string) => void, args: string[] = []): EspruinoProcess {
+    const child = spawn(binary, args, { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
     return new EspruinoProcess(child, onLine);
   }
 

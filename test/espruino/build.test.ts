@@ -144,7 +144,7 @@ describe('espruino: chipweb build --target espruino', function () {
     const out = join(tmp, 'dashboard');
     const files = JSON.parse(readFileSync(join(out, 'storage.json'), 'utf8'));
     const args = uploadArgs(out, '/dev/ttyUSB0', files);
-    expect(args.slice(0, 2)).to.deep.equal(['--port', '/dev/ttyUSB0']);
+    expect(args.slice(0, 3)).to.deep.equal(['--no-ble', '--port', '/dev/ttyUSB0']);
     const storage = args.filter((_a, i) => args[i - 1] === '--storage');
     expect(storage.map((s) => s.split(':')[0])).to.deep.equal(files.map((f: { name: string }) => f.name));
     expect(storage[storage.length - 1]).to.equal(`.bootcde:${join(out, 'storage/.bootcde')}`);

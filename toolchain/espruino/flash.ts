@@ -69,7 +69,8 @@ export function storageFiles(out: string): StorageFile[] {
 
 /** The `espruino` invocation that uploads `files` from `out` to `port` and restarts into the new code. */
 export function uploadArgs(out: string, port: string, files: StorageFile[]): string[] {
-  const args = ['--port', port];
+  // --no-ble: the port is serial or TCP; scanning for Bluetooth needs D-Bus and fails without it.
+  const args = ['--no-ble', '--port', port];
   for (const f of files) {
     const path = resolve(out, f.path);
     if (f.name.includes(':') || path.includes(':'))
