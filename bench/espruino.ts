@@ -30,6 +30,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 const DASHBOARD = join(ROOT, 'firmware/app/main.ts');
 const JSON_APP = join(ROOT, 'bench/espruino-json-app.ts');
 const HTTP_SCRIPT = join(ROOT, 'bench/espruino-http-module.js');
+const NET_PAGE_SCRIPT = join(ROOT, 'bench/espruino-net-page.js');
 const JSON_BODY = '{"ok":true,"n":1}';
 /** Variables of the fixed build. */
 const FIXED_VARIABLES = 16383;
@@ -88,6 +89,27 @@ async function httpModule(binary: string, count: number): Promise<{ rate: number
   }
 }
 
+/** Requests per second of a bare Espruino net server answering `size` body bytes on one keep-alive connection. */
+async function netPage(binary: string, size: number, count: number): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'chipweb-bench-net-'));
+  const port = await freePort();
+  const script = join(dir, 'net.js');
+  writeFileSync(
+    script,
+    readFileSync(NET_PAGE_SCRIPT, 'utf8')
+      .replace('var PORT = 0;', `var PORT = ${port};`)
+      .replace('var SIZE = 0;', `var SIZE = ${size};`),
+  );
+  const board = EspruinoProcess.bootScript(binary, dir, script);
+  try {
+    await board.waitFor(/^@@net listening/, 20000);
+    return await keepAliveRate(port, '/', count, 5, (b) => b.length === size);
+  } finally {
+    await board.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Used variables the default app reports on /api/status (process.memory() after a collection). */
 async function statusVariables(url: string): Promise<number> {
   const response = await fetch(`${url}/api/status`, { headers: { Connection: 'close' } });
@@ -104,6 +126,7 @@ interface SpeedFigures {
   dashboardJson: number;
   dashboardPage: number;
   pageBytes: number;
+  netPage: number;
   httpModule: number;
   ratio: number;
 }
@@ -132,6 +155,7 @@ async function speed(binary: string, build: string, codeInRam: boolean): Promise
       await dash.close();
     }
     const http = await httpModule(binary, 500);
+    const net = await netPage(binary, pageBytes, 30);
     return {
       build,
       code: codeInRam ? 'RAM' : 'Storage',
@@ -139,6 +163,7 @@ async function speed(binary: string, build: string, codeInRam: boolean): Promise
       dashboardJson,
       dashboardPage,
       pageBytes,
+      netPage: net,
       httpModule: http.rate,
       ratio: chipwebJson / http.rate,
     };
@@ -208,6 +233,7 @@ async function main(): Promise<void> {
     console.log(`  ratio chipweb / http module           ${s.ratio.toFixed(2)}x`);
     console.log(`  default app /api/led, keep-alive      ${n(s.dashboardJson)} req/s`);
     console.log(`  default app gzipped page (${n(s.pageBytes)} B)   ${n(s.dashboardPage)} req/s`);
+    console.log(`  bare net server, same size, keep-alive ${n(s.netPage)} req/s`);
     console.log('');
   }
   if (!linux)
