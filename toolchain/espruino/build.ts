@@ -18,13 +18,12 @@
  * browser global; emit a Storage name Espruino cannot hold.
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { packAssets, type PackedAsset } from '../assets.ts';
-import { BuildError, FORBIDDEN_GLOBALS, loadRoutes } from '../build.ts';
+import { BuildError, FORBIDDEN_GLOBALS, findAssets, loadRoutes, routeMatcher } from '../build.ts';
 import { readCredentials } from '../credentials.ts';
 import { PACKAGE_ROOT } from '../templates.ts';
-import { buildUi, hasUi } from '../ui-build.ts';
-import { compileRoutes, generateMatcher, RouteError, routesHash } from '../../src/router/index.ts';
+import { compileRoutes, routesHash } from '../../src/router/index.ts';
 import type { RouteSpec, RouterMode } from '../../src/router/index.ts';
 import { LoweringError, lowerForEspruino } from './lower.ts';
 import { BUDGET_FILE, loadBudget, type StorageFile } from './budget.ts';
@@ -108,39 +107,10 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
   } catch (error) {
     throw new BuildError(`the app's routes do not compile: ${(error as Error).message}`);
   }
-  let matcher: string | undefined;
-  let matcherSkipped = '';
-  if (options.router === 'table') matcherSkipped = '--router table';
-  else {
-    try {
-      matcher = generateMatcher(table);
-    } catch (error) {
-      if (!(error instanceof RouteError)) throw error;
-      matcherSkipped = 'the route tree is too deep for generated code';
-    }
-  }
-
-  let assetDir: string | undefined;
-  let uiReport: string | undefined;
-  if (options.assets === null) assetDir = undefined;
-  else if (options.assets !== undefined) {
-    assetDir = resolve(options.assets);
-    if (!existsSync(assetDir))
-      throw new BuildError(
-        `asset folder ${options.assets} does not exist: build the web UI first, or pass --no-assets`,
-      );
-  } else {
-    const uiDir = join(dirname(entry), 'ui');
-    if (hasUi(uiDir)) {
-      try {
-        uiReport = (await buildUi({ uiDir, target: 'espruino' })).report;
-      } catch (error) {
-        throw new BuildError(`the web UI in ${uiDir} did not build: ${(error as Error).message}`);
-      }
-    }
-    const fallback = join(uiDir, 'dist');
-    assetDir = existsSync(fallback) ? fallback : undefined;
-  }
+  const generated = routeMatcher(table, options.router ?? 'code');
+  const matcher = generated.source;
+  const matcherSkipped = generated.skipped ?? '';
+  const { assetDir, uiReport } = await findAssets(entry, options.assets, 'espruino');
   let assets: PackedAsset[];
   try {
     assets = packAssets(assetDir);
