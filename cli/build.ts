@@ -7,7 +7,7 @@
  */
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BuildError, build } from '../toolchain/build.ts';
+import { type BuildResult, BuildError, build } from '../toolchain/build.ts';
 import { formatReport } from '../toolchain/size-report.ts';
 import { isTarget, TARGETS } from '../toolchain/templates.ts';
 
@@ -111,12 +111,8 @@ export async function run(args: string[]): Promise<number> {
     }
     if (!values.quiet) {
       const where = relative(process.cwd(), result.out) || '.';
-      console.log(
-        `\nwrote ${where}/ (${result.routes.length} routes, ${result.assets.length} assets)` +
-          (result.credentials
-            ? `; Wi-Fi credentials from ${result.credentials}`
-            : '; no Wi-Fi credentials (the board will start an access point where it can)'),
-      );
+      console.log(`\nwrote ${where}/ (${result.routes.length} routes, ${result.assets.length} assets)`);
+      console.log(wifiNote(result));
       console.log(`next: chipweb flash --target ${target}${values.out ? ` --out ${values.out}` : ''}`);
     }
     return 0;
@@ -127,4 +123,16 @@ export async function run(args: string[]): Promise<number> {
     }
     throw error;
   }
+}
+
+/** What the board will do about Wi-Fi, said plainly for this target. */
+export function wifiNote(result: Pick<BuildResult, 'credentials' | 'template' | 'manifest'>): string {
+  const wifi = result.template.budget.device.wifi;
+  if (wifi === null) return 'Wi-Fi: managed by the computer the simulator runs on';
+  if (result.credentials) return `Wi-Fi: joins the network from ${result.credentials}`;
+  const name = (result.manifest.config as { deviceName?: string } | undefined)?.deviceName ?? 'the device';
+  if (wifi.accessPoint) {
+    return `Wi-Fi: no credentials, so the board starts the access point "${name}"; join it and set the network in the dashboard (or set CHIPWEB_SSID and CHIPWEB_PASSWORD and build again)`;
+  }
+  return `Wi-Fi: no credentials, and this board cannot start an access point (Moddable SDK 8.2.3 has none for the ${result.template.budget.target}): set CHIPWEB_SSID and CHIPWEB_PASSWORD (or a .env file) and build again, or it will have no network`;
 }

@@ -12,6 +12,8 @@ import { parseArgs } from 'node:util';
 import { bundle } from '../toolchain/bundle.ts';
 import { flashAssets } from '../toolchain/ui-build.ts';
 import type { App } from '../src/app.ts';
+import type { RouterMode } from '../src/router/index.ts';
+import type { ServerStats } from '../src/stats.ts';
 import { SimDevice } from '../host-sim/device.ts';
 import { simulate } from '../host-sim/simulate.ts';
 import type { SimulateOptions } from '../host-sim/simulate.ts';
@@ -115,13 +117,14 @@ export async function run(args: string[]): Promise<number> {
     device: new SimDevice({ onLed: (on) => console.log(`chipweb sim: LED ${on ? 'on' : 'off'}`) }),
   };
 
+  const budgetName = `${values.target ?? 'esp32'} budget`;
   if (engine === 'xs') {
-    const bridge = '../host-sim/xs/bridge.ts';
-    const { serveOnXs } = (await import(bridge)) as {
-      serveOnXs(entry: string, options: SimulateOptions): Promise<{ url: string; close(): Promise<void> }>;
-    };
+    // Loaded only here: the XS engine is a native worker most runs never start.
+    const { serveOnXs } = await import('../host-sim/xs/bridge.ts');
     const running = await serveOnXs(entry, options);
-    console.log(`chipweb sim (XS engine): serving ${entry} at ${running.url}`);
+    const stats = (await running.engine.stats()) as unknown as ServerStats & { router: RouterMode };
+    console.log(`chipweb sim (XS engine): serving ${entry} at ${running.url} (${budgetName})`);
+    printSetup(stats, stats.router);
     return waitForSignal(() => running.close());
   }
 
@@ -135,15 +138,19 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const sim = await simulate(app, options);
-  const stats = sim.stats();
-  console.log(`chipweb sim: serving ${entry} at ${sim.url} (${values.target ?? 'esp32'} budget)`);
+  console.log(`chipweb sim: serving ${entry} at ${sim.url} (${budgetName})`);
+  printSetup(sim.stats(), sim.server.router);
+  return waitForSignal(() => sim.close());
+}
+
+/** The pool and router lines, the same for both engines. */
+function printSetup(stats: ServerStats, router: RouterMode): void {
   console.log(
     `  pool: ${stats.slots} slots x ${stats.slotBytes} bytes = ${stats.slots * stats.slotBytes} bytes, fixed at start`,
   );
   console.log(
-    `  router: ${sim.server.router === 'code' ? 'code (the generated matcher, as chipweb build ships it)' : 'table (the table walk)'}`,
+    `  router: ${router === 'code' ? 'code (the generated matcher, as chipweb build ships it)' : 'table (the table walk)'}`,
   );
-  return waitForSignal(() => sim.close());
 }
 
 function waitForSignal(stop: () => Promise<void>): Promise<number> {

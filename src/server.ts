@@ -232,7 +232,7 @@ export class Server implements SocketHandler, StreamSink {
     const s = this.counters;
     s.slotsInUse = this.pool.inUse;
     s.slotsHighWater = this.pool.highWater;
-    s.uptime = this.startedAt ? this.platform.now() - this.startedAt : 0;
+    s.uptime = this.listener !== null ? this.platform.now() - this.startedAt : 0;
     return s;
   }
 

@@ -7,7 +7,7 @@
  */
 import * as esbuild from 'esbuild';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The package root, so apps importing 'chipweb' get this copy of the core. */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -53,6 +53,24 @@ export const MODDABLE_MODULES = [
   'mc/*',
 ];
 
+/** The package's public entry points, by import specifier. */
+export const CORE_ENTRIES: Record<string, string> = {
+  chipweb: path.join(ROOT, 'src/index.ts'),
+  'chipweb/router': path.join(ROOT, 'src/router/index.ts'),
+  'chipweb/device': path.join(ROOT, 'src/device.ts'),
+};
+
+/** Leaves the core external as the file URL of the module the host itself runs. */
+const hostCore: esbuild.Plugin = {
+  name: 'chipweb-host-core',
+  setup(build) {
+    build.onResolve({ filter: /^chipweb(\/(router|device))?$/ }, (args) => ({
+      path: pathToFileURL(CORE_ENTRIES[args.path]).href,
+      external: true,
+    }));
+  },
+};
+
 /** `expression` (JavaScript source) minified by esbuild as the board bundle minifies it. */
 export function minifyExpression(expression: string): string {
   // An assignment, so that the minifier keeps the expression.
@@ -79,13 +97,13 @@ export async function bundle(
     minify: options.minify ?? moddable,
     sourcemap: options.host === 'node' ? 'inline' : false,
     external: [...(moddable ? MODDABLE_MODULES : []), ...(options.external ?? [])],
-    alias: {
-      chipweb: path.join(ROOT, 'src/index.ts'),
-      'chipweb/router': path.join(ROOT, 'src/router/index.ts'),
-      'chipweb/device': path.join(ROOT, 'src/device.ts'),
-    },
+    // On the board and in XS the core is bundled with the app (one copy per
+    // machine). In Node the simulator's host already runs the core, so the
+    // app bundle imports that very module instead of carrying a second copy:
+    // with two, `instanceof HttpError` would fail across them.
+    alias: options.host === 'node' ? undefined : CORE_ENTRIES,
     define: options.define,
-    plugins: options.plugins,
+    plugins: options.host === 'node' ? [hostCore, ...(options.plugins ?? [])] : options.plugins,
     logLevel: 'silent',
     metafile: true,
   });

@@ -164,7 +164,7 @@ export function installDriver(start: () => Promise<DriverTarget>): void {
     }
     if (op === OP_POLL) return later;
     if (op === OP_STATS) {
-      const json = JSON.stringify(t.server.stats());
+      const json = JSON.stringify({ ...t.server.stats(), router: t.server.router });
       const out = new Uint8Array(utf8Length(json, 0));
       encodeUtf8(json, 0, out, 0, out.length);
       return out.buffer;

@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { build, BuildError, bundleProblems, isModdableModule, type BuildResult } from '../../toolchain/build.ts';
-import { run } from '../../cli/build.ts';
+import { run, wifiNote } from '../../cli/build.ts';
 import { strongEtag } from '../../toolchain/assets.ts';
 import { FRAMEWORK_HEAP_SLOTS, formatReport } from '../../toolchain/size-report.ts';
 import { loadTemplate, TARGETS, type Target } from '../../toolchain/templates.ts';
@@ -163,6 +163,24 @@ describe('firmware: chipweb build', function () {
       expect(readFileSync(join(out, 'main.js'), 'utf8')).to.not.include('hunter22');
     });
 
+    it('says what each board does without Wi-Fi credentials: the ESP32 starts an access point, the Pico W cannot', async () => {
+      const notes: Record<string, string> = {};
+      for (const target of ['esp32', 'pico_w', 'moddable-sim'] as const) {
+        const result = await build({
+          entry: APP,
+          target,
+          out: join(tmp, `wifi-${target}`),
+          assets: null,
+          env: NO_CREDENTIALS,
+          projectDir: tmp,
+        });
+        notes[target] = wifiNote(result);
+      }
+      expect(notes.esp32).to.include('starts the access point');
+      expect(notes.pico_w).to.include('cannot start an access point').and.include('CHIPWEB_SSID');
+      expect(notes['moddable-sim']).to.include('managed by the computer');
+    });
+
     it('reads credentials from a git-ignored .env, and refuses a .env git would commit', async () => {
       const project = join(tmp, 'project');
       mkdirSync(project);
@@ -247,7 +265,9 @@ describe('firmware: chipweb build', function () {
       expect(code).not.to.include(`hash:${routesHash(result.routes)}`);
       expect(result.report.routeMatcher).to.equal(0);
       expect(formatReport(result.report)).to.include('walked by the core (--router table)');
-      expect(await run([APP, '--target', 'esp32', '--router', 'fast'])).to.equal(2);
+      const fast = await captured(() => run([APP, '--target', 'esp32', '--router', 'fast']));
+      expect(fast.value).to.equal(2);
+      expect(fast.err).to.include("--router must be code or table, not 'fast'");
     });
 
     it('walks the table, and says why, when the route tree is too deep for a generated matcher', async () => {

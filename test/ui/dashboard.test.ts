@@ -22,7 +22,10 @@ describe('dashboard in Chromium', () => {
   let context: BrowserContext;
 
   before(async () => {
-    [browser, d] = await Promise.all([launchBrowser(), startDashboard()]);
+    // The browser first: without one the suite fails at once with the install
+    // hint, and no simulator is left running to keep the process alive.
+    browser = await launchBrowser();
+    d = await startDashboard();
   });
   after(async () => {
     await browser?.close();
