@@ -12,3 +12,5 @@ export { MemoryPlatform, MemoryClient } from './memory-platform.ts';
 export type { MemoryPlatformOptions } from './memory-platform.ts';
 export { SimDevice } from './device.ts';
 export type { SimDeviceOptions } from './device.ts';
+export { request } from './request.ts';
+export type { RequestInit, RequestSetup, TestResponse } from './request.ts';

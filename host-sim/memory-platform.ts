@@ -271,6 +271,13 @@ export class MemoryPlatform implements Platform {
     }
   }
 
+  /** When the earliest timer is due on the virtual clock, or -1 when none is set. */
+  nextTimerAt(): number {
+    let at = -1;
+    for (let i = 0; i < this.timers.length; i++) if (at < 0 || this.timers[i].at < at) at = this.timers[i].at;
+    return at;
+  }
+
   /** Moves the virtual clock forward, running due timers in time order. */
   advance(ms: number): void {
     const target = this.clock + ms;
