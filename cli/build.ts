@@ -132,7 +132,7 @@ export function wifiNote(result: Pick<BuildResult, 'credentials' | 'template' | 
   if (result.credentials) return `Wi-Fi: joins the network from ${result.credentials}`;
   const name = (result.manifest.config as { deviceName?: string } | undefined)?.deviceName ?? 'the device';
   if (wifi.accessPoint) {
-    return `Wi-Fi: no credentials, so the board starts the access point "${name}"; join it and set the network in the dashboard (or set CHIPWEB_SSID and CHIPWEB_PASSWORD and build again)`;
+    return `Wi-Fi: no credentials, so the board starts its own access point "${name}" and serves the app at http://192.168.4.1 (set CHIPWEB_SSID and CHIPWEB_PASSWORD and build again to join a network)`;
   }
   return `Wi-Fi: no credentials, and this board cannot start an access point (Moddable SDK 8.2.3 has none for the ${result.template.budget.target}): set CHIPWEB_SSID and CHIPWEB_PASSWORD (or a .env file) and build again, or it will have no network`;
 }

@@ -8,6 +8,8 @@
 const USAGE = `usage: chipweb <command> [options]
 
 commands:
+  init [DIR]
+        start a project: package.json, app.ts, a test, tsconfig.json, .gitignore
   sim ENTRY [--port N] [--host H] [--target esp32|pico_w] [--slots N] [--slot-size N] [--engine node|xs]
         run the app in the host simulator (default http://127.0.0.1:8080)
   build ENTRY --target esp32|pico_w|moddable-sim
@@ -18,6 +20,7 @@ commands:
 run 'chipweb <command> --help' for the options of one command`;
 
 const commands: Record<string, () => Promise<{ run(args: string[]): Promise<number> }>> = {
+  init: () => import('./init.ts'),
   sim: () => import('./sim.ts'),
   build: () => import('./build.ts'),
   flash: () => import('./flash.ts'),

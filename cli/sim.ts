@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bundle } from '../toolchain/bundle.ts';
 import { flashAssets } from '../toolchain/ui-build.ts';
+import { moduleTypeProblem } from '../toolchain/module-type.ts';
 import type { App } from '../src/app.ts';
 import type { RouterMode } from '../src/router/index.ts';
 import type { ServerStats } from '../src/stats.ts';
@@ -89,6 +90,11 @@ export async function run(args: string[]): Promise<number> {
   }
   if (!fs.existsSync(entry)) {
     console.error(`chipweb sim: ${entry} does not exist. Give the path of your app module (e.g. src/app.ts).`);
+    return 2;
+  }
+  const moduleType = moduleTypeProblem(entry);
+  if (moduleType !== null) {
+    console.error(`chipweb sim: ${moduleType}`);
     return 2;
   }
   const engine = values.engine ?? 'node';

@@ -31,6 +31,7 @@ import { readCredentials } from './credentials.ts';
 import { buildUi, hasUi } from './ui-build.ts';
 import { fmt, sizeReport, type FlashItem, type SizeReport } from './size-report.ts';
 import { loadTemplate, PACKAGE_ROOT, type Target, type Template } from './templates.ts';
+import { moduleTypeProblem } from './module-type.ts';
 import { compileRoutes, generateMatcher, RouteError, routesHash } from '../src/router/index.ts';
 import type { RouteSpec, RouterMode } from '../src/router/index.ts';
 
@@ -287,6 +288,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     throw new BuildError((error as Error).message);
   }
   const out = resolve(options.out ?? join('build', options.target));
+  const moduleType = moduleTypeProblem(entry);
+  if (moduleType !== null) throw new BuildError(moduleType);
   const routes = await loadRoutes(entry);
   let table: Uint8Array;
   try {

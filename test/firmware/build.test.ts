@@ -176,7 +176,7 @@ describe('firmware: chipweb build', function () {
         });
         notes[target] = wifiNote(result);
       }
-      expect(notes.esp32).to.include('starts the access point');
+      expect(notes.esp32).to.include('starts its own access point');
       expect(notes.pico_w).to.include('cannot start an access point').and.include('CHIPWEB_SSID');
       expect(notes['moddable-sim']).to.include('managed by the computer');
     });

@@ -18,9 +18,12 @@ export interface RunningCli {
   stop(): Promise<number | null>;
 }
 
-/** Starts `chipweb ARGS` in `cwd` and resolves once it prints "… at http://HOST:PORT". */
-export function startCli(args: string[], cwd?: string, timeoutMs = 15000): Promise<RunningCli> {
-  const child: ChildProcess = spawn(process.execPath, [CHIPWEB_BIN, ...args], { cwd, stdio: 'pipe' });
+/**
+ * Starts `chipweb ARGS` in `cwd` (this checkout's, or the `bin` given) and
+ * resolves once it prints "… at http://HOST:PORT".
+ */
+export function startCli(args: string[], cwd?: string, timeoutMs = 15000, bin = CHIPWEB_BIN): Promise<RunningCli> {
+  const child: ChildProcess = spawn(process.execPath, [bin, ...args], { cwd, stdio: 'pipe' });
   let text = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
