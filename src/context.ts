@@ -45,6 +45,11 @@ export class HttpError extends Error {
   }
 }
 
+/** True when a handler returned a promise (or any thenable) to wait for. */
+export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
 /** The text of an error for a log line: its stack when it has one. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.stack || error.message;
@@ -78,6 +83,12 @@ export interface Env {
   /** The server's live counters. */
   stats(): ServerStats;
 }
+
+/**
+ * `c.methodCode` of a request whose method the route table has no code for
+ * (a standard method no route uses, such as CONNECT): it can only be 404 or 405.
+ */
+export const UNKNOWN_METHOD = 255;
 
 /** Most values `c.set` can hold per request. */
 const MAX_VARS = 8;

@@ -12,7 +12,6 @@ export { WIFI_SSID_KEY, wifiCredentialsProblem } from './device.ts';
 export { Server, serve } from './server.ts';
 export type { OverflowPolicy, ServerOptions } from './server.ts';
 export type { ServerStats } from './stats.ts';
-export { Pool } from './pool.ts';
 export type { Listener, ListenOptions, MemoryStats, Platform, Socket, SocketHandler, TimerHandle } from './platform.ts';
 export { reasonPhrase } from './http/status.ts';
 export * from './middleware/index.ts';

@@ -1,8 +1,10 @@
 /**
  * The Platform interface: the only way the core reaches the world.
  *
- * Three hosts implement it: firmware/moddable (ECMA-419 on the board),
- * host-sim (Node), and test/support/memory-platform (in memory, virtual clock).
+ * Every host implements it: firmware/moddable (ECMA-419 on the board),
+ * host-sim/node-platform.ts (Node sockets), host-sim/memory-platform.ts (in
+ * memory, virtual clock) and host-sim/xs/hosted-platform.ts (inside XS);
+ * all pass the shared conformance cases (docs/architecture.md).
  * The shape follows ECMA-419: sockets are pulled into and written from
  * caller-owned buffers, readiness is reported by callbacks with byte counts,
  * and writes report how much was accepted so the caller can apply backpressure.
@@ -83,7 +85,7 @@ export interface MemoryStats {
   total: number;
 }
 
-/** The host interface. See DESIGN.md "The Platform interface". */
+/** The host interface (docs/architecture.md, "The Platform interface"). */
 export interface Platform {
   /** Short name of the host, e.g. "moddable", "node", "memory". */
   readonly name: string;

@@ -15,7 +15,7 @@
  */
 import type { App, CompiledApp } from './app.ts';
 import { BODY, Connection, FREE, HANDLER, HEAD, STREAM, WRITE } from './connection.ts';
-import { Context, describeError, HttpError } from './context.ts';
+import { Context, describeError, HttpError, isPromiseLike, UNKNOWN_METHOD } from './context.ts';
 import type { Env, StreamSink } from './context.ts';
 import type { Device } from './device.ts';
 import { CHUNKED_DONE, writeHex, writeLastChunk } from './http/chunked.ts';
@@ -29,7 +29,7 @@ import {
   encodeHead,
   preencodeResponse,
 } from './http/response.ts';
-import { reasonPhrase, statusHasBody } from './http/status.ts';
+import { INTERNAL_ERROR_BODY, statusHasBody } from './http/status.ts';
 import { atEnd, decodeLatin1, encodeUtf8, equalsAscii, lastEncodeEnd, utf8Length } from './http/text.ts';
 import { Pool } from './pool.ts';
 import type { Listener, Platform, Socket, SocketHandler, TimerHandle } from './platform.ts';
@@ -45,6 +45,7 @@ import {
   METHOD_HEAD,
   methodCode,
   methodName,
+  STANDARD_METHOD_COUNT,
   standardMethodCode,
   tableHash,
 } from './router/index.ts';
@@ -419,7 +420,7 @@ export class Server implements SocketHandler, StreamSink {
       this.fail(conn, 501);
       return false;
     }
-    conn.ctx.methodCode = code < 0 ? 255 : code;
+    conn.ctx.methodCode = code < 0 ? UNKNOWN_METHOD : code;
     let expectsBody = false;
     if (head.chunked) {
       conn.chunked.reset(headEnd);
@@ -480,8 +481,8 @@ export class Server implements SocketHandler, StreamSink {
     ctx.bodyStart = conn.bodyStart;
     ctx.bodyEnd = bodyEnd;
     ctx.isHead = ctx.methodCode === METHOD_HEAD;
-    if (ctx.methodCode === 255) ctx.customMethod = decodeLatin1(conn.input, head.start, head.methodEnd);
-    else if (ctx.methodCode >= 7) ctx.customMethod = this.methodNames[ctx.methodCode];
+    if (ctx.methodCode === UNKNOWN_METHOD) ctx.customMethod = decodeLatin1(conn.input, head.start, head.methodEnd);
+    else if (ctx.methodCode >= STANDARD_METHOD_COUNT) ctx.customMethod = this.methodNames[ctx.methodCode];
     conn.keepAlive =
       !this.stopping &&
       (head.minorVersion === 1
@@ -490,7 +491,7 @@ export class Server implements SocketHandler, StreamSink {
     conn.state = HANDLER;
 
     let route: number;
-    if (ctx.methodCode !== 255)
+    if (ctx.methodCode !== UNKNOWN_METHOD)
       route = matchRoute(
         this.table,
         ctx.methodCode,
@@ -528,7 +529,7 @@ export class Server implements SocketHandler, StreamSink {
       this.respond(conn, 0);
       return;
     }
-    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+    if (isPromiseLike(result)) {
       conn.awaiting = ctx.generation;
       (result as PromiseLike<unknown>).then(ctx.settled, ctx.rejected);
       return;
@@ -623,7 +624,7 @@ export class Server implements SocketHandler, StreamSink {
     }
     this.counters.errors++;
     this.platform.log(`chipweb: handler error on ${ctx.method} ${ctx.path}: ${describeError(error)}`);
-    ctx.text('500 Internal Server Error\n', 500);
+    ctx.text(INTERNAL_ERROR_BODY, 500);
   }
 
   // ---- 4. encode and write the response ----
@@ -973,6 +974,3 @@ export async function serve(app: App, platform: Platform, options: ServerOptions
   await server.start();
   return server;
 }
-
-/** The reason phrase of a status (re-exported for handlers). */
-export { reasonPhrase };

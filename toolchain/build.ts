@@ -32,11 +32,10 @@ import { buildUi, hasUi } from './ui-build.ts';
 import { fmt, sizeReport, type FlashItem, type SizeReport } from './size-report.ts';
 import { loadTemplate, PACKAGE_ROOT, type Target, type Template } from './templates.ts';
 import { moduleTypeProblem } from './module-type.ts';
+import { ROUTE_TABLE_RESOURCE } from '../firmware/moddable/resources.ts';
 import { compileRoutes, generateMatcher, RouteError, routesHash } from '../src/router/index.ts';
 import type { RouteSpec, RouterMode } from '../src/router/index.ts';
 
-/** Resource name of the route table (firmware/moddable/start.ts reads it). */
-export const ROUTE_TABLE_RESOURCE = 'routes.bin';
 /** Module name of the app bundle in the manifest (the XS `main`). */
 const MAIN_MODULE = 'main';
 /** Module name of the preloaded core bundle; its chunks are named `chipweb-<hash>`. */

@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseEnv } from 'node:util';
 
 /** Credentials and where they came from. */
 export interface WifiCredentials {
@@ -15,23 +16,6 @@ export interface WifiCredentials {
   password: string;
   /** "environment", ".env" or "" when none are set. */
   source: string;
-}
-
-/** Parses KEY=VALUE lines (# comments, optional quotes, optional `export `). */
-export function parseDotenv(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const rawLine of text.split(/\r?\n/)) {
-    const line = rawLine.trim();
-    if (!line || line.startsWith('#')) continue;
-    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
-    if (!match) continue;
-    let value = match[2];
-    const quote = value[0];
-    if ((quote === '"' || quote === "'") && value.length >= 2 && value.endsWith(quote)) value = value.slice(1, -1);
-    else value = value.replace(/\s+#.*$/, '');
-    out[match[1]] = value;
-  }
-  return out;
 }
 
 /**
@@ -58,7 +42,7 @@ export function readCredentials(projectDir: string, env: NodeJS.ProcessEnv = pro
       `${file} holds Wi-Fi credentials but git would commit it: add ".env" to .gitignore (credentials never go in the repo)`,
     );
   }
-  const values = parseDotenv(readFileSync(file, 'utf8'));
+  const values = parseEnv(readFileSync(file, 'utf8'));
   if (!values.CHIPWEB_SSID) return { ssid: '', password: '', source: '' };
   return { ssid: values.CHIPWEB_SSID, password: values.CHIPWEB_PASSWORD ?? '', source: '.env' };
 }

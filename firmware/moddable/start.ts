@@ -8,9 +8,10 @@
  * runtime calls it after setup, at run time, while everything above it was
  * preloaded at build time.
  *
- * Before serving, it checks that the app's registered routes are exactly the
- * ones the route table in flash was compiled from, and stops with a clear
- * message if not (a stale table would send requests to the wrong handlers).
+ * Before serving, the Server checks that the app's registered routes are
+ * exactly the ones the route table in flash was compiled from (App.compile),
+ * and the board stops with that message if not (a stale table would send
+ * requests to the wrong handlers).
  *
  * Never: do I/O at module load; let an exception escape (a release build only
  * prints "XS abort"); choose sizes itself (they come from the template).
@@ -18,16 +19,13 @@
 import type { App } from '../../src/app.ts';
 import { Server } from '../../src/server.ts';
 import type { ServerOptions } from '../../src/server.ts';
-import { routesHash, tableHash } from '../../src/router/index.ts';
 import type { GeneratedMatcher } from '../../src/router/index.ts';
 import { BoardDevice } from './device.ts';
 import type { BoardWifiOptions } from './device.ts';
 import type { LedDriver } from './led.ts';
 import { ModdablePlatform, describe } from './platform.ts';
 import type { AssetEntry } from './platform.ts';
-
-/** Name of the route table resource `chipweb build` links into the firmware. */
-export const ROUTE_TABLE_RESOURCE = 'routes.bin';
+import { ROUTE_TABLE_RESOURCE } from './resources.ts';
 
 /** The board's budget and settings, generated from the manifest template. */
 export interface BoardConfig {
@@ -96,14 +94,10 @@ export function startBoard(app: App, board: BoardConfig, runtime: BoardRuntime):
       );
     }
     const routes = app.routes();
-    const expected = routesHash(routes);
-    const found = tableHash(table);
-    if (found !== expected) {
-      return stop(
-        `the app's ${routes.length} registered routes do not match the route table compiled by 'chipweb build' ` +
-          `(routes hash ${expected}, table hash ${found}): the firmware was built from a different version of the app. ` +
-          "Run 'chipweb build' again and flash it.",
-      );
+    try {
+      app.compile(table); // throws when the table was compiled from other routes
+    } catch (error) {
+      return stop(error instanceof Error ? error.message : String(error));
     }
 
     const config = runtime.config;

@@ -77,7 +77,7 @@ export class ResponseState {
   bodyEnd = 0;
   /** A handler has produced the response (later writes are ignored). */
   committed = false;
-  /** Bitmap of allowed method codes for an Allow header (405), or 0. */
+  /** Bitmap of allowed method codes, sent as an Allow header when the answer is a 405; or 0. */
   allowMask = 0;
 
   constructor() {
@@ -212,7 +212,7 @@ export function encodeHead(
     out[p++] = 13;
     out[p++] = 10;
   }
-  if (res.allowMask !== 0) {
+  if (res.allowMask !== 0 && res.status === 405) {
     p = writeAscii(out, p, 'Allow: ');
     let first = true;
     for (let code = 0; code < 32; code++) {

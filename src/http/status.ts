@@ -1,3 +1,6 @@
+/** The body of a 500 answer, the same from the server and from recovery(). */
+export const INTERNAL_ERROR_BODY = '500 Internal Server Error\n';
+
 /**
  * HTTP status codes and reason phrases, the one table the encoder and the
  * App share.

@@ -19,6 +19,7 @@
 import type { Context, Handler } from '../context.ts';
 import type { Platform } from '../platform.ts';
 import { codeUnitAt } from '../http/text.ts';
+import { fnv1aBytes } from '../hash.ts';
 
 /** How assets are answered. */
 export interface AssetOptions {
@@ -93,12 +94,7 @@ export function describeAsset(name: string, bytes: Uint8Array, type?: string): A
     const size = bytes[n - 4] | (bytes[n - 3] << 8) | (bytes[n - 2] << 16) | (bytes[n - 1] << 24);
     etag = '"g' + hex(crc) + '-' + hex(size) + '-' + hex(n) + '"';
   } else {
-    let h = 0x811c9dc5;
-    for (let i = 0; i < n; i++) {
-      h ^= bytes[i];
-      h = Math.imul(h, 0x01000193);
-    }
-    etag = '"r' + hex(h) + '-' + hex(n) + '"';
+    etag = '"r' + hex(fnv1aBytes(bytes, 0, n)) + '-' + hex(n) + '"';
   }
   return { bytes, type: type === undefined ? assetType(name) : type, gzip, etag };
 }

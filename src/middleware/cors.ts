@@ -88,7 +88,6 @@ export function cors(options: CorsOptions = {}): Handler {
       }
       return c.next();
     }
-    c.res.allowMask = 0; // a 405 chain's Allow header does not belong on a preflight answer
     if (allow === null) {
       c.text('403 Forbidden: origin not allowed\n', 403);
       return undefined;

@@ -15,7 +15,7 @@
  * line); never keep a Context; never grow.
  */
 import type { Context, Handler } from '../context.ts';
-import { HttpError } from '../context.ts';
+import { HttpError, isPromiseLike } from '../context.ts';
 import { decodeLatin1 } from '../http/text.ts';
 
 /** Options of logger(). */
@@ -159,7 +159,7 @@ export function logger(options: LoggerOptions = {}): Logger {
       close(c, seq, statusOfError(error));
       throw error;
     }
-    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+    if (isPromiseLike(result)) {
       return (result as Promise<unknown>).then(
         () => close(c, seq, c.res.status),
         (error: unknown) => {

@@ -14,8 +14,9 @@
  * an error twice; never touch a response that is already streaming.
  */
 import type { Context, Handler } from '../context.ts';
-import { describeError, HttpError } from '../context.ts';
+import { describeError, HttpError, isPromiseLike } from '../context.ts';
 import { BODY_STREAM } from '../http/response.ts';
+import { INTERNAL_ERROR_BODY } from '../http/status.ts';
 
 /** Options of recovery(). */
 export interface RecoveryOptions {
@@ -30,7 +31,7 @@ export interface RecoveryOptions {
 }
 
 /** The body of the default 500, the same as the server's own. */
-export const RECOVERY_BODY = '500 Internal Server Error\n';
+export const RECOVERY_BODY = INTERNAL_ERROR_BODY;
 
 /**
  * Middleware that turns an error thrown or rejected by a later handler into
@@ -78,7 +79,7 @@ export function recovery(options: RecoveryOptions = {}): Handler {
       recover(c, error);
       return undefined;
     }
-    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+    if (isPromiseLike(result)) {
       return (result as Promise<unknown>).then(undefined, (error: unknown) => recover(c, error));
     }
     return result;

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type RunningCli, startCli } from '../support/cli.ts';
+import { until } from '../support/until.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -31,7 +32,7 @@ describe('chipweb sim (the command)', () => {
   it('serves the app from the bundle', async () => {
     const created = await fetch(`${sim.url}/users`, { method: 'POST', body: '{"name":"ada"}' });
     expect([created.status, await created.json()]).to.deep.equal([201, { created: 'ada' }]);
-    expect(sim.output()).to.include('pool: 6 slots');
+    await until(() => sim.output().includes('pool: 6 slots'), 'the pool line');
   });
 });
 
@@ -52,7 +53,8 @@ describe('chipweb sim --engine xs (the command)', () => {
     rmSync(dirname(store), { recursive: true, force: true });
   });
 
-  it('prints the pool and router lines', () => {
+  it('prints the pool and router lines', async () => {
+    await until(() => sim.output().includes('router:'), 'the router line');
     expect(sim.output()).to.match(/pool: 6 slots x 3072 bytes/);
     expect(sim.output()).to.include('router: code');
   });
@@ -70,12 +72,3 @@ describe('chipweb sim --engine xs (the command)', () => {
     await until(async () => ((await (await fetch(`${sim.url}/api/status`)).json()) as { uptime: number }).uptime > 0);
   });
 });
-
-/** Polls `condition` until it holds (every 50 ms, for at most 10 s). */
-async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('the condition never held');
-}

@@ -6,20 +6,13 @@ import { expect } from 'chai';
 import { App } from '../../src/index.ts';
 import { Server } from '../../src/server.ts';
 import type { ServerOptions } from '../../src/server.ts';
-import { MemoryPlatform } from '../../host-sim/memory-platform.ts';
 import { errorResponse, response } from '../conformance/cases.ts';
+import { settle, startOnMemory } from '../support/memory-server.ts';
 
 const TEXT = 'text/plain; charset=utf-8';
 
-async function start(
-  app: App,
-  options: ServerOptions = {},
-  platformOptions = {},
-): Promise<{ platform: MemoryPlatform; server: Server }> {
-  const platform = new MemoryPlatform(platformOptions);
-  const server = new Server(app, platform, { slots: 2, slotSize: 1024, outputSize: 256, tick: 10, ...options });
-  await server.start();
-  return { platform, server };
+function start(app: App, options: ServerOptions = {}, platformOptions = {}) {
+  return startOnMemory(app, { slots: 2, slotSize: 1024, outputSize: 256, tick: 10 }, options, platformOptions);
 }
 
 function helloApp(): App {
@@ -30,10 +23,6 @@ function helloApp(): App {
 
 const GET = 'GET / HTTP/1.1\r\nHost: a\r\n\r\n';
 const HI = response(200, TEXT, 'hi');
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-}
 
 describe('server state machine', () => {
   it('keeps a connection alive across requests and closes it after the idle timeout', async () => {

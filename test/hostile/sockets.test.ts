@@ -16,6 +16,7 @@ import { App } from '../../src/index.ts';
 import { recovery } from '../../src/middleware/index.ts';
 import { arbPayload } from './fuzz-harness.ts';
 import { parseResponses } from './responses.ts';
+import { until } from '../support/until.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -111,7 +112,7 @@ describe('hostile: real sockets', function () {
       );
       const bytes = Array.from(head, (b) => Buffer.from([b]));
       const attackers = Array.from({ length: 5 }, () => converse(sim.port, bytes, { gap: 25, wait: 300 }));
-      await sleep(100);
+      await until(() => sim.stats().slotsInUse >= 5, 'the attackers holding 5 slots');
       const normal: string[] = [];
       for (let i = 0; i < 20; i++) {
         const r = await fetch(sim.url + '/');
@@ -141,14 +142,17 @@ describe('hostile: real sockets', function () {
         (b) => Buffer.from([b]),
       );
       const attackers = Array.from({ length: 8 }, () => converse(sim.port, bytes, { gap: 30, wait: 300 }));
-      // Past the eviction age (half the header timeout, at most 1 s), newcomers push the slowest heads out.
-      await sleep(1200);
+      // Once the heads are past the eviction age (half the header timeout, at
+      // most 1 s), a newcomer pushes the slowest out: until then it gets 503.
+      await until(() => sim.stats().slotsInUse === 4, 'the attackers holding every slot');
+      const newcomer = () => converse(sim.port, [GET('/', 'Connection: close\r\n')], { wait: 500 });
+      await until(async () => (await newcomer()).text.startsWith('HTTP/1.1 200'), 'a newcomer served', 5000, 100);
       const during: string[] = [];
-      for (let i = 0; i < 6; i++) {
-        const r = await converse(sim.port, [GET('/', 'Connection: close\r\n')], { wait: 500 });
+      for (let i = 0; i < 5; i++) {
+        const r = await newcomer();
         during.push(r.text.slice(0, 12));
       }
-      expect(during).to.deep.equal(Array(6).fill('HTTP/1.1 200'));
+      expect(during).to.deep.equal(Array(5).fill('HTTP/1.1 200'));
       const results = await Promise.all(attackers);
       for (const r of results) expect(/^HTTP\/1\.1 (408|503) /.test(r.text), r.text).to.equal(true);
       expect(sim.stats().evicted).to.be.at.least(1);
@@ -232,8 +236,7 @@ describe('hostile: real sockets', function () {
           }, 50);
         });
       });
-      await sleep(200); // the async handlers finish into closed sockets
-      expect(await drained(sim)).to.equal(0);
+      expect(await drained(sim)).to.equal(0); // once the async handlers finish into closed sockets
       expect((await fetch(sim.url + '/')).status).to.equal(200);
     } finally {
       await sim.close(100);

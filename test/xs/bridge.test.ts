@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import * as net from 'node:net';
 import { serveOnXs } from '../../host-sim/xs/bridge.ts';
 import type { XsSimulation } from '../../host-sim/xs/bridge.ts';
+import { until } from '../support/until.ts';
 
 /** Sends raw bytes on one connection and collects what comes back until `until` matches or the peer closes. */
 function exchange(
@@ -95,8 +96,8 @@ describe('xs: chipweb sim --engine xs (serveOnXs)', () => {
   it('answers 503 when every slot is taken, as on the board', async () => {
     const holders = [net.connect(sim.port, '127.0.0.1'), net.connect(sim.port, '127.0.0.1')];
     holders.forEach((s) => s.write('GET / HTTP/1.1\r\nHost: t\r\n')); // heads never finish: slots stay busy
-    await new Promise((r) => setTimeout(r, 100));
     try {
+      await until(async () => (await sim.engine.stats()).slotsInUse === 2, 'both slots taken');
       const { text, closed } = await exchange(sim.port, get('/'), () => false);
       expect(text.startsWith('HTTP/1.1 503 ')).to.equal(true);
       expect(closed).to.equal(true);
