@@ -5,7 +5,7 @@
  *
  * Never: allocate after construction.
  */
-import { Context } from './context.ts';
+import { SlotContext } from './context.ts';
 import type { Env, StreamSink } from './context.ts';
 import { ChunkedDecoder } from './http/chunked.ts';
 import { RequestHead } from './http/parser.ts';
@@ -37,7 +37,7 @@ export class Connection {
   /** Decoder state of a chunked request body. */
   readonly chunked = new ChunkedDecoder();
   /** The context serving this slot; swapped for a spare when a chain is abandoned. */
-  ctx: Context;
+  ctx: SlotContext;
   /** The connection's socket; null once it is gone. */
   socket: Socket | null = null;
   /** One of the states above. */
@@ -83,6 +83,6 @@ export class Connection {
     this.input = pool.inputs[slot];
     this.output = pool.outputs[slot];
     this.head = new RequestHead(limits);
-    this.ctx = new Context(slot, this.input, this.head, params, env, sink);
+    this.ctx = new SlotContext(slot, this.input, this.head, params, env, sink);
   }
 }

@@ -5,8 +5,8 @@
  */
 export { App, Group } from './app.ts';
 export type { AppOptions, CompiledApp, PathParams } from './app.ts';
-export { Context, HttpError } from './context.ts';
-export type { Env, ErrorHandler, Handler } from './context.ts';
+export { HttpError } from './context.ts';
+export type { Context, Env, ErrorHandler, Handler, RawRequest } from './context.ts';
 export type { Device, WifiMode, WifiStatus } from './device.ts';
 export { WIFI_SSID_KEY, wifiCredentialsProblem } from './device.ts';
 export { Server, serve } from './server.ts';

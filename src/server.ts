@@ -15,7 +15,7 @@
  */
 import type { App, CompiledApp } from './app.ts';
 import { BODY, Connection, FREE, HANDLER, HEAD, STREAM, WRITE } from './connection.ts';
-import { Context, describeError, HttpError, isPromiseLike, UNKNOWN_METHOD } from './context.ts';
+import { describeError, HttpError, isPromiseLike, SlotContext, UNKNOWN_METHOD } from './context.ts';
 import type { Env, StreamSink } from './context.ts';
 import type { Device } from './device.ts';
 import { CHUNKED_DONE, writeHex, writeLastChunk } from './http/chunked.ts';
@@ -128,7 +128,7 @@ export class Server implements SocketHandler, StreamSink {
   private readonly host: string | undefined;
   private readonly errors: Uint8Array[] = [];
   private readonly overloaded: Uint8Array;
-  private readonly spares: Context[] = [];
+  private readonly spares: SlotContext[] = [];
   /** Names of the table's method codes, decoded once (custom methods). */
   private readonly methodNames: string[] = [];
   private spareCount = 0;
@@ -179,13 +179,20 @@ export class Server implements SocketHandler, StreamSink {
       }
     }
     const params = Math.max(maxParams(this.table), 1);
-    const env: Env = { platform, device: options.device ?? null, stats: () => this.stats() };
+    const env: Env = {
+      platform,
+      device: options.device ?? null,
+      stats: () => this.stats(),
+      countError: () => {
+        this.counters.errors++;
+      },
+    };
     this.env = env;
     for (let i = 0; i < slots; i++)
       this.connections.push(new Connection(this, i, this.pool, this.limits.maxHeaders, params, env));
     const spares = options.spareContexts ?? slots;
     for (let i = 0; i < spares; i++)
-      this.spares.push(new Context(-1, this.pool.inputs[0], this.connections[0].head, params, env, this));
+      this.spares.push(new SlotContext(-1, this.pool.inputs[0], this.connections[0].head, params, env, this));
     this.spareCount = spares;
     const codes = [400, 408, 413, 414, 417, 431, 500, 501, 505];
     for (let i = 0; i < codes.length; i++) this.errors[codes[i]] = preencodeResponse(codes[i], '');
@@ -538,7 +545,7 @@ export class Server implements SocketHandler, StreamSink {
   }
 
   /** @internal An async chain finished (or failed). */
-  handlerSettled(ctx: Context, error: unknown, failed: boolean): void {
+  handlerSettled(ctx: SlotContext, error: unknown, failed: boolean): void {
     if (ctx.detached) {
       // An abandoned chain ended: its context becomes a spare again.
       ctx.detached = false;
@@ -562,7 +569,7 @@ export class Server implements SocketHandler, StreamSink {
   }
 
   /** @internal Answers now for a running async chain (timeout middleware). */
-  abandon(ctx: Context, status: number, body: string): boolean {
+  abandon(ctx: SlotContext, status: number, body: string): boolean {
     if (ctx.slot < 0) return false;
     const conn = this.connections[ctx.slot];
     if (conn.ctx !== ctx || conn.state !== HANDLER || conn.awaiting !== ctx.generation) return false;
@@ -868,7 +875,7 @@ export class Server implements SocketHandler, StreamSink {
   // ---- streaming (StreamSink) ----
 
   /** @internal Sends the head of a streamed response. */
-  beginStream(c: Context): void {
+  beginStream(c: SlotContext): void {
     const conn = this.connections[c.slot];
     if (conn.socket === null) return;
     // HTTP/1.0 has no chunked encoding: the body ends when the connection does.
@@ -895,7 +902,7 @@ export class Server implements SocketHandler, StreamSink {
   }
 
   /** @internal Sends one chunk of a streamed response. */
-  writeStream(c: Context, data: string | Uint8Array): boolean {
+  writeStream(c: SlotContext, data: string | Uint8Array): boolean {
     const conn = this.connections[c.slot];
     if (
       conn.socket === null ||
@@ -935,7 +942,7 @@ export class Server implements SocketHandler, StreamSink {
   }
 
   /** @internal Ends a streamed response with the last chunk. */
-  endStream(c: Context): void {
+  endStream(c: SlotContext): void {
     const conn = this.connections[c.slot];
     if (conn.socket === null || !conn.streaming || conn.streamEnding) return;
     conn.streamEnding = true;

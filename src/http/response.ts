@@ -105,8 +105,12 @@ export class ResponseState {
     this.allowMask = 0;
   }
 
-  /** Sets a header, replacing one of the same name (ASCII case-insensitive). */
+  /** Sets a header, replacing one of the same name (ASCII case-insensitive); Content-Type sets the type. */
   setHeader(name: string, value: string): void {
+    if (sameName(name, 'content-type')) {
+      this.contentType = value;
+      return;
+    }
     for (let i = 0; i < this.headerCount; i++) {
       if (sameName(this.headerNames[i], name)) {
         this.headerValues[i] = value;

@@ -105,12 +105,12 @@ export function describeAsset(name: string, bytes: Uint8Array, type?: string): A
  * RFC 9110 prescribes for If-None-Match.
  */
 export function ifNoneMatch(c: Context, etag: string): boolean {
-  const head = c.head;
-  const i = head.findHeader(c.bytes, 'if-none-match');
+  const raw = c.raw;
+  const i = raw.headerIndex('if-none-match');
   if (i < 0) return false;
-  const b = c.bytes;
-  const start = head.headers[i * 4 + 2];
-  const end = head.headers[i * 4 + 3];
+  const b = raw.bytes;
+  const start = raw.valueStart(i);
+  const end = raw.valueEnd(i);
   for (let p = start; p < end; p++) {
     const ch = b[p];
     if (ch === 42) return true; // '*'

@@ -58,13 +58,13 @@ export function basicAuth(options: BasicAuthOptions): Handler {
   const challenge = `Basic realm="${realm}", charset="UTF-8"`;
 
   return (c: Context) => {
-    const index = c.head.findHeader(c.bytes, 'authorization');
+    const raw = c.raw;
+    const index = raw.headerIndex('authorization');
     let matched = -1;
     if (index >= 0) {
-      const h = c.head.headers;
-      const bytes = c.bytes;
-      let p = h[index * 4 + 2];
-      let end = h[index * 4 + 3];
+      const bytes = raw.bytes;
+      let p = raw.valueStart(index);
+      let end = raw.valueEnd(index);
       // Scheme "Basic", any case, then spaces, then the token (trailing spaces ignored).
       const scheme =
         p + 5 < end &&

@@ -24,7 +24,7 @@ export function bodyLimit(max: number, options: BodyLimitOptions = {}): Handler 
   if (!(max >= 0)) throw new RangeError(`bodyLimit: max must be >= 0, got ${max}`);
   const body = options.body ?? '413 Content Too Large\n';
   return (c: Context) => {
-    if (c.bodyEnd - c.bodyStart > max) {
+    if (c.raw.bodyLength > max) {
       c.text(body, 413);
       return undefined;
     }

@@ -122,13 +122,13 @@ export function logger(options: LoggerOptions = {}): Logger {
     statuses[i] = 0;
     methods[i] = c.method;
     addresses[i] = c.remoteAddress;
-    const h = c.head;
-    let n = h.pathEnd - h.pathStart;
+    const raw = c.raw;
+    let n = raw.pathEnd - raw.pathStart;
     truncated[i] = n > pathBytes ? 1 : 0;
     if (n > pathBytes) n = pathBytes;
-    const bytes = c.bytes;
+    const bytes = raw.bytes;
     const base = i * pathBytes;
-    for (let k = 0; k < n; k++) paths[base + k] = bytes[h.pathStart + k];
+    for (let k = 0; k < n; k++) paths[base + k] = bytes[raw.pathStart + k];
     pathLengths[i] = n;
     return seq;
   }
@@ -161,14 +161,14 @@ export function logger(options: LoggerOptions = {}): Logger {
     }
     if (isPromiseLike(result)) {
       return (result as Promise<unknown>).then(
-        () => close(c, seq, c.res.status),
+        () => close(c, seq, c.statusCode),
         (error: unknown) => {
           close(c, seq, statusOfError(error));
           throw error;
         },
       );
     }
-    close(c, seq, c.res.status);
+    close(c, seq, c.statusCode);
     return result;
   }) as Logger;
 

@@ -78,7 +78,7 @@ describe('context', () => {
       c.set('user', 'ada');
       await c.next();
       order.push('outer out');
-      c.setHeader('X-After', c.res.status.toString());
+      c.setHeader('X-After', c.statusCode.toString());
     });
     app.get('/', async (c) => {
       order.push('handler');
