@@ -3,23 +3,24 @@
  * key is the client's Sec-WebSocket-Key value exactly as sent (the parser
  * has trimmed the surrounding whitespace), still sitting in the slot.
  *
- * The hasher, the GUID's bytes and the digest scratch are made on first
- * use, then reused: not at module load, because on the board a preloaded
- * module's typed arrays live in flash and are read-only.
+ * The hasher and the digest scratch are made on first use, then reused:
+ * not at module load, because on the board a preloaded module's typed
+ * arrays live in flash and are read-only. The GUID's bytes are only read,
+ * so they are made at load (and cost no RAM on the board).
  *
  * Never: allocate after the first call; never copy the key out of the slot.
  */
+import { asciiBytes } from '../http/text.ts';
 import { encodeBase64 } from './base64.ts';
 import { SHA1_BYTES, Sha1 } from './sha1.ts';
 
-/** The GUID RFC 6455 appends to every key. */
-const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+/** The bytes of the GUID RFC 6455 appends to every key. */
+const GUID = asciiBytes('258EAFA5-E914-47DA-95CA-C5AB0DC85B11');
 
 /** Characters of a Sec-WebSocket-Accept value (base64 of a 20-byte digest). */
 export const ACCEPT_LENGTH = 28;
 
 let hasher: Sha1 | null = null;
-let guid: Uint8Array | null = null;
 let digestScratch: Uint8Array | null = null;
 
 /**
@@ -27,15 +28,13 @@ let digestScratch: Uint8Array | null = null;
  * bytes[keyStart..keyEnd) at out[pos..pos+28); returns pos + 28.
  */
 export function writeAccept(bytes: Uint8Array, keyStart: number, keyEnd: number, out: Uint8Array, pos: number): number {
-  if (hasher === null || guid === null || digestScratch === null) {
+  if (hasher === null || digestScratch === null) {
     hasher = new Sha1();
     digestScratch = new Uint8Array(SHA1_BYTES);
-    guid = new Uint8Array(WEBSOCKET_GUID.length);
-    for (let i = 0; i < WEBSOCKET_GUID.length; i++) guid[i] = WEBSOCKET_GUID.charCodeAt(i);
   }
   hasher.reset();
   hasher.update(bytes, keyStart, keyEnd);
-  hasher.update(guid, 0, guid.length);
+  hasher.update(GUID, 0, GUID.length);
   hasher.digest(digestScratch, 0);
   return encodeBase64(digestScratch, 0, SHA1_BYTES, out, pos);
 }

@@ -9,7 +9,7 @@
  * Never: make strings or objects; never read outside the head's spans.
  */
 import type { RequestHead } from '../http/parser.ts';
-import { equalsAscii, equalsAsciiLower, writeAscii } from '../http/text.ts';
+import { asciiBytes, equalsAscii, equalsAsciiLower, writeAscii } from '../http/text.ts';
 import { writeAccept } from './accept.ts';
 import { base64DecodedLength } from './base64.ts';
 
@@ -18,6 +18,14 @@ export const WEBSOCKET_VERSION = 13;
 
 /** Bytes the key must decode to (§4.1: a random 16-byte value, base64-encoded). */
 const KEY_BYTES = 16;
+
+/**
+ * The fixed start of every 101 answer, as bytes: made at module load (on
+ * the board, in flash with the preloaded module) and only ever read.
+ */
+const SWITCHING_PREFIX = asciiBytes(
+  'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ',
+);
 
 const SP = 32;
 const HTAB = 9;
@@ -41,18 +49,11 @@ export function hasToken(bytes: Uint8Array, start: number, end: number, lower: s
   return false;
 }
 
-/** Header index `i`'s name span compared with a lower-case name. */
-function nameIs(bytes: Uint8Array, head: RequestHead, i: number, lower: string): boolean {
-  return equalsAsciiLower(bytes, head.headers[i * 4], head.headers[i * 4 + 1], lower);
-}
-
-/** True when any field named `lower` has `token` in its list value. */
-function anyFieldHasToken(bytes: Uint8Array, head: RequestHead, lower: string, token: string): boolean {
-  const h = head.headers;
-  for (let i = 0; i < head.headerCount; i++) {
-    if (nameIs(bytes, head, i, lower) && hasToken(bytes, h[i * 4 + 2], h[i * 4 + 3], token)) return true;
-  }
-  return false;
+/** Header field i's name equals `lower` (ASCII case ignored); `length` is lower's length, compared first. */
+function nameIs(bytes: Uint8Array, head: RequestHead, i: number, lower: string, length: number): boolean {
+  const ns = head.headers[i * 4];
+  const ne = head.headers[i * 4 + 1];
+  return ne - ns === length && equalsAsciiLower(bytes, ns, ne, lower);
 }
 
 /**
@@ -64,27 +65,36 @@ function anyFieldHasToken(bytes: Uint8Array, head: RequestHead, lower: string, t
  *   -426  no `Upgrade: websocket` (a plain request to a WebSocket route),
  *         or Sec-WebSocket-Version missing or not 13. The answer must carry
  *         `Upgrade: websocket` and `Sec-WebSocket-Version: 13`.
+ * One pass over the fields; names are compared only when their length fits.
  */
 export function checkUpgrade(bytes: Uint8Array, head: RequestHead): number {
   if (head.minorVersion !== 1 || !equalsAscii(bytes, head.start, head.methodEnd, 'GET')) return -400;
-  if (!anyFieldHasToken(bytes, head, 'upgrade', 'websocket')) return -426;
-  if (!anyFieldHasToken(bytes, head, 'connection', 'upgrade')) return -400;
   const h = head.headers;
+  let upgrade = false;
+  let connection = false;
   let versions = 0;
+  let badVersion = false;
+  let keys = 0;
   let key = -1;
   for (let i = 0; i < head.headerCount; i++) {
     const vs = h[i * 4 + 2];
     const ve = h[i * 4 + 3];
-    if (nameIs(bytes, head, i, 'sec-websocket-version')) {
-      if (!equalsAscii(bytes, vs, ve, '13')) return -426;
+    if (nameIs(bytes, head, i, 'upgrade', 7)) {
+      if (hasToken(bytes, vs, ve, 'websocket')) upgrade = true;
+    } else if (nameIs(bytes, head, i, 'connection', 10)) {
+      if (hasToken(bytes, vs, ve, 'upgrade')) connection = true;
+    } else if (nameIs(bytes, head, i, 'sec-websocket-version', 21)) {
       versions++;
-    } else if (nameIs(bytes, head, i, 'sec-websocket-key')) {
-      if (key >= 0) return -400;
+      if (ve - vs !== 2 || bytes[vs] !== 49 || bytes[vs + 1] !== 51) badVersion = true; // "13"
+    } else if (nameIs(bytes, head, i, 'sec-websocket-key', 17)) {
+      keys++;
       key = i;
     }
   }
-  if (versions === 0) return -426;
-  if (key < 0 || base64DecodedLength(bytes, h[key * 4 + 2], h[key * 4 + 3]) !== KEY_BYTES) return -400;
+  if (!upgrade) return -426;
+  if (!connection) return -400;
+  if (versions === 0 || badVersion) return -426;
+  if (keys !== 1 || base64DecodedLength(bytes, h[key * 4 + 2], h[key * 4 + 3]) !== KEY_BYTES) return -400;
   return key;
 }
 
@@ -98,7 +108,7 @@ export function checkUpgrade(bytes: Uint8Array, head: RequestHead): number {
 export function chooseProtocol(bytes: Uint8Array, head: RequestHead, protocols: readonly string[]): number {
   const h = head.headers;
   for (let i = 0; i < head.headerCount; i++) {
-    if (!nameIs(bytes, head, i, 'sec-websocket-protocol')) continue;
+    if (!nameIs(bytes, head, i, 'sec-websocket-protocol', 22)) continue;
     const end = h[i * 4 + 3];
     let p = h[i * 4 + 2];
     while (p < end) {
@@ -129,10 +139,9 @@ export function writeSwitchingProtocols(
   out: Uint8Array,
   pos: number,
 ): number {
-  // Literals of at most 64 chars: writeAscii walks longer strings in slices, which XS allocates.
-  let p = writeAscii(out, pos, 'HTTP/1.1 101 Switching Protocols\r\n');
-  p = writeAscii(out, p, 'Upgrade: websocket\r\nConnection: Upgrade\r\n');
-  p = writeAscii(out, p, 'Sec-WebSocket-Accept: ');
+  const prefix = SWITCHING_PREFIX;
+  let p = pos;
+  for (let i = 0; i < prefix.length; i++) out[p++] = prefix[i];
   p = writeAccept(bytes, keyStart, keyEnd, out, p);
   if (protocol !== null) {
     p = writeAscii(out, p, '\r\nSec-WebSocket-Protocol: ');
