@@ -160,6 +160,17 @@ export function lastEncodeEnd(): number {
   return encodeEnd;
 }
 
+/**
+ * A new array of the bytes of an ASCII string: for constants made once at
+ * module load (on the board they are preloaded into flash and only read).
+ * Allocates: never call it on the request path.
+ */
+export function asciiBytes(s: string): Uint8Array {
+  const bytes = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+  return bytes;
+}
+
 /** Writes an ASCII string (no checks) at `pos`; returns the new position. */
 export function writeAscii(out: Uint8Array, pos: number, s: string): number {
   return writeAsciiBounded(out, pos, s, 0x7fffffff);
