@@ -24,6 +24,9 @@ import { writeAccept } from '../src/ws/accept.ts';
 import { CLOSE_NO_STATUS, CLOSE_NORMAL, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT } from '../src/ws/codes.ts';
 import { FrameParser, WS_MORE } from '../src/ws/frame-parser.ts';
 import { writeCloseFrame, writeControlFrame, writeFrameHead } from '../src/ws/frame-writer.ts';
+
+/** Where the encoder leaves its position (a connection's own, in the server). */
+const END = { encodeEnd: 0 };
 import { checkUpgrade, chooseProtocol, writeSwitchingProtocols } from '../src/ws/handshake.ts';
 
 declare const performance: { now(): number };
@@ -120,7 +123,13 @@ function echo(index: number): void {
       for (let i = start; i < end; i++) output[out++] = slot[i];
     } else if (event === OP_PING) out = writeControlFrame(output, out, OP_PONG, slot, start, end);
     else if (event === OP_CLOSE) {
-      out = writeCloseFrame(output, out, parser.closeCode === CLOSE_NO_STATUS ? CLOSE_NORMAL : parser.closeCode, '');
+      out = writeCloseFrame(
+        output,
+        out,
+        parser.closeCode === CLOSE_NO_STATUS ? CLOSE_NORMAL : parser.closeCode,
+        '',
+        END,
+      );
       break;
     }
   }

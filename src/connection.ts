@@ -11,6 +11,7 @@ import { ChunkedDecoder } from './http/chunked.ts';
 import { RequestHead } from './http/parser.ts';
 import type { Pool } from './pool.ts';
 import type { Socket } from './platform.ts';
+import type { EncodeEnd } from './http/text.ts';
 
 /** The slot is free. */
 export const FREE = 0;
@@ -26,7 +27,7 @@ export const WRITE = 4;
 export const STREAM = 5;
 
 /** Per-slot connection state. Made once per slot at start. */
-export class Connection {
+export class Connection implements EncodeEnd {
   /** The pool slot. */
   readonly slot: number;
   /** The slot's request bytes and response staging. */
@@ -64,6 +65,8 @@ export class Connection {
   outLen = 0;
   /** Rest of a string body still to encode. */
   bodyString = '';
+  /** Where the last encodeUtf8 into `output` stopped. */
+  encodeEnd = 0;
   bodyChar = 0;
   /** Rest of a byte body still to send, straight from its source. */
   bodyBytes: Uint8Array | null = null;

@@ -12,6 +12,7 @@
  * settles: the slot serves the next request.
  */
 import { decodeComponent, decodeLatin1, decodeUtf8, equalsAscii } from './http/text.ts';
+import type { TextScratch } from './http/text.ts';
 import type { RequestHead } from './http/parser.ts';
 import type { Device } from './device.ts';
 import type { Platform } from './platform.ts';
@@ -68,6 +69,8 @@ export interface StreamSink {
   writeStream(c: SlotContext, data: string | Uint8Array): boolean;
   /** Sends the final chunk; the connection then goes on (or closes). */
   endStream(c: SlotContext): void;
+  /** The scratch text is decoded through (shared: handlers run one at a time). */
+  readonly text: TextScratch;
 }
 
 /**
@@ -305,14 +308,14 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
 
   /** The request path without the query, as sent (not percent-decoded). */
   get path(): string {
-    return decodeLatin1(this.bytes, this.head.pathStart, this.head.pathEnd);
+    return decodeLatin1(this.bytes, this.head.pathStart, this.head.pathEnd, this.sink.text);
   }
 
   /** The raw query string after '?', or '' when there is none. */
   get queryString(): string {
     const h = this.head;
     if (h.pathEnd >= h.targetEnd || this.bytes[h.pathEnd] !== 63) return '';
-    return decodeLatin1(this.bytes, h.pathEnd + 1, h.targetEnd);
+    return decodeLatin1(this.bytes, h.pathEnd + 1, h.targetEnd, this.sink.text);
   }
 
   /** A path parameter of the route, percent-decoded. */
@@ -320,7 +323,7 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
     const names = this.paramNames;
     for (let i = 0; i < names.length; i++) {
       if (names[i] === name)
-        return decodeComponent(this.bytes, this.paramSpans[i * 2], this.paramSpans[i * 2 + 1], false);
+        return decodeComponent(this.bytes, this.paramSpans[i * 2], this.paramSpans[i * 2 + 1], false, this.sink.text);
     }
     return '';
   }
@@ -338,8 +341,9 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
       while (e < end && b[e] !== 38) e++;
       let eq = p;
       while (eq < e && b[eq] !== 61) eq++;
-      if (equalsAscii(b, p, eq, name) || (needsDecoding(b, p, eq) && decodeComponent(b, p, eq, true) === name)) {
-        return eq < e ? decodeComponent(b, eq + 1, e, true) : '';
+      const text = this.sink.text;
+      if (equalsAscii(b, p, eq, name) || (needsDecoding(b, p, eq) && decodeComponent(b, p, eq, true, text) === name)) {
+        return eq < e ? decodeComponent(b, eq + 1, e, true, text) : '';
       }
       p = e + 1;
     }
@@ -384,7 +388,7 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
     const i = this.head.findHeader(this.bytes, name);
     if (i < 0) return undefined;
     const h = this.head.headers;
-    return decodeLatin1(this.bytes, h[i * 4 + 2], h[i * 4 + 3]);
+    return decodeLatin1(this.bytes, h[i * 4 + 2], h[i * 4 + 3], this.sink.text);
   }
 
   /** The request body as a view into the slot (valid until the response is sent). */
@@ -394,7 +398,7 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
 
   /** The request body decoded as UTF-8. */
   bodyText(): string {
-    return decodeUtf8(this.bytes, this.bodyStart, this.bodyEnd);
+    return decodeUtf8(this.bytes, this.bodyStart, this.bodyEnd, this.sink.text);
   }
 
   /** The request body parsed as JSON; throws HttpError 400 when it is not JSON. */

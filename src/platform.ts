@@ -41,9 +41,15 @@ export interface Socket {
   writable(): number;
   /**
    * Closes the connection after queued bytes are sent. No callback for this
-   * socket fires after close().
+   * socket fires after close(). `linger`: the last answer said
+   * `Connection: close` and the client may still be sending (a 503 or 4xx
+   * given before the request was read to its end): keep reading and
+   * discarding until the client closes, for a bounded time, because closing
+   * with unread input makes the TCP stack reset the connection and the
+   * client loses the answer. A platform that half-closes (sends FIN, then
+   * drains) may always linger.
    */
-  close(): void;
+  close(linger?: boolean): void;
 }
 
 /** Callbacks a listening server receives. `this` is not used. */

@@ -30,7 +30,7 @@ import {
   preencodeResponse,
 } from './http/response.ts';
 import { INTERNAL_ERROR_BODY, statusHasBody } from './http/status.ts';
-import { atEnd, decodeLatin1, encodeUtf8, equalsAscii, lastEncodeEnd, utf8Length } from './http/text.ts';
+import { atEnd, decodeLatin1, encodeUtf8, equalsAscii, TextScratch, utf8Length } from './http/text.ts';
 import { Pool } from './pool.ts';
 import type { Listener, Platform, Socket, SocketHandler, TimerHandle } from './platform.ts';
 import type { ServerStats } from './stats.ts';
@@ -44,6 +44,7 @@ import {
   METHOD_GET,
   METHOD_HEAD,
   methodCode,
+  methodCount,
   methodName,
   STANDARD_METHOD_COUNT,
   standardMethodCode,
@@ -51,8 +52,20 @@ import {
 } from './router/index.ts';
 import type { GeneratedMatcher, RouterMode } from './router/index.ts';
 
-/** What to do when a connection arrives and every slot is taken. */
-export type OverflowPolicy = 'reject' | 'evict-idle';
+/**
+ * What to do when a connection arrives and every slot is taken (README,
+ * "Overload"): 'queue' waits in a bounded queue and announces closes,
+ * 'evict-idle' closes an idle keep-alive connection at once, 'reject'
+ * answers 503.
+ */
+export type OverflowPolicy = 'queue' | 'evict-idle' | 'reject';
+
+/** `socket.slot` of a socket the server holds no slot for. */
+const NO_SLOT = -1;
+/** `socket.slot` of a socket waiting in the queue for a slot. */
+const QUEUED = -2;
+/** `socket.slot` of a socket whose 503 waits for the send space to be known. */
+const REFUSING = -3;
 
 /** Server configuration; every limit has a documented default (README, "Limits"). */
 export interface ServerOptions {
@@ -82,8 +95,26 @@ export interface ServerOptions {
   idleTimeout?: number;
   /** Time a client may take to read a response, else the connection is closed (default 10000 ms). */
   writeTimeout?: number;
-  /** 'evict-idle' (default): close the least recently used idle keep-alive connection, else answer 408 to the slowest request still arriving after min(headerTimeout/2, 1 s); else, or with 'reject', answer 503 and close. */
+  /**
+   * When every slot is taken. 'queue' (default): the newcomer waits, unread,
+   * in a queue of `queueSize`; while anyone waits, every response goes out
+   * with `Connection: close` (the pool-pressure veto) and its slot passes to
+   * the oldest waiting connection; keep-alive connections idle for
+   * `pressureIdle` are closed, then the slowest request still arriving after
+   * min(headerTimeout/2, 1 s) gets 408; a connection that waited
+   * `queueTimeout`, or finds the queue full, gets 503. 'evict-idle': close
+   * the least recently used idle keep-alive connection at once, else 408 to
+   * the slowest request as above, else 503. 'reject': 503. A 503 is written
+   * once the socket reports send space, and the socket is closed lingering
+   * (Socket.close(true)), so the client reads it.
+   */
   overflow?: OverflowPolicy;
+  /** Connections that may wait for a slot with overflow 'queue' (default: slots). */
+  queueSize?: number;
+  /** Longest wait in the queue before a 503 (default 1000 ms). */
+  queueTimeout?: number;
+  /** With overflow 'queue': idle keep-alive connections this old are closed for a waiting one (default 1000 ms). */
+  pressureIdle?: number;
   /** Contexts kept spare for connections whose slow chain was abandoned (default: slots). */
   spareContexts?: number;
   /** Timer resolution for the timeouts above (default 250 ms). */
@@ -110,6 +141,8 @@ export class Server implements SocketHandler, StreamSink {
   readonly counters: ServerStats;
   /** What handlers get as `c.env`. */
   readonly env: Env;
+  /** The scratch every Context of this server decodes text through. */
+  readonly text = new TextScratch();
   private readonly app: CompiledApp;
   private readonly table: Uint8Array;
   private readonly matcher: GeneratedMatcher | undefined;
@@ -123,6 +156,12 @@ export class Server implements SocketHandler, StreamSink {
   private readonly idleTimeout: number;
   private readonly writeTimeout: number;
   private readonly overflow: OverflowPolicy;
+  /** Sockets waiting for a slot (overflow 'queue'), oldest first, and when each came. */
+  private readonly queue: (Socket | null)[] = [];
+  private readonly queuedAt: Float64Array;
+  private queueCount = 0;
+  private readonly queueTimeout: number;
+  private readonly pressureIdle: number;
   private readonly tickMs: number;
   private readonly port: number;
   private readonly host: string | undefined;
@@ -167,17 +206,17 @@ export class Server implements SocketHandler, StreamSink {
     this.bodyTimeout = options.bodyTimeout ?? 10000;
     this.idleTimeout = options.idleTimeout ?? 5000;
     this.writeTimeout = options.writeTimeout ?? 10000;
-    this.overflow = options.overflow ?? 'evict-idle';
+    this.overflow = options.overflow ?? 'queue';
+    const queueSize = this.overflow === 'queue' ? (options.queueSize ?? slots) : 0;
+    for (let i = 0; i < queueSize; i++) this.queue.push(null);
+    this.queuedAt = new Float64Array(queueSize);
+    this.queueTimeout = options.queueTimeout ?? 1000;
+    this.pressureIdle = options.pressureIdle ?? 1000;
     this.tickMs = options.tick ?? 250;
     this.port = options.port ?? 8080;
     this.host = options.host;
-    for (let code = 0; code < 32; code++) {
-      try {
-        this.methodNames.push(methodName(this.table, code));
-      } catch {
-        break; // past the table's last method code
-      }
-    }
+    const methods = methodCount(this.table);
+    for (let code = 0; code < methods; code++) this.methodNames.push(methodName(this.table, code));
     const params = Math.max(maxParams(this.table), 1);
     const env: Env = {
       platform,
@@ -202,6 +241,8 @@ export class Server implements SocketHandler, StreamSink {
       responses: [0, 0, 0, 0, 0, 0],
       connections: 0,
       rejected: 0,
+      queued: 0,
+      pressureCloses: 0,
       evicted: 0,
       timeouts: 0,
       errors: 0,
@@ -255,6 +296,7 @@ export class Server implements SocketHandler, StreamSink {
       this.listener = null;
     }
     this.stopping = true;
+    while (this.queueCount > 0) this.refuse(this.dequeue());
     for (let i = 0; i < this.connections.length; i++) {
       const conn = this.connections[i];
       if (conn.state === HEAD && conn.filled === 0) this.close(conn);
@@ -291,17 +333,23 @@ export class Server implements SocketHandler, StreamSink {
 
   /** Platform callback: a new connection. */
   accept(socket: Socket): void {
-    socket.slot = -1;
+    socket.slot = NO_SLOT;
     if (this.stopping) {
-      this.reject(socket);
+      this.refuse(socket);
       return;
     }
     let slot = this.pool.acquire();
-    if (slot < 0 && this.overflow === 'evict-idle' && this.evictIdle()) slot = this.pool.acquire();
+    // makeRoom() may hand the freed slot to a connection already waiting: the newcomer then queues behind it.
+    if (slot < 0 && this.overflow !== 'reject' && this.makeRoom()) slot = this.pool.acquire();
     if (slot < 0) {
-      this.reject(socket);
+      if (!this.enqueue(socket)) this.refuse(socket);
       return;
     }
+    this.attach(socket, slot);
+  }
+
+  /** Gives `slot` to `socket`. */
+  private attach(socket: Socket, slot: number): Connection {
     this.counters.connections++;
     const conn = this.connections[slot];
     socket.slot = slot;
@@ -315,17 +363,75 @@ export class Server implements SocketHandler, StreamSink {
     conn.ctx.remoteAddress = socket.remoteAddress;
     conn.lastActive = this.platform.now();
     conn.deadline = conn.lastActive + this.headerTimeout;
+    return conn;
   }
 
-  private reject(socket: Socket): void {
-    this.counters.rejected++;
-    this.counters.responses[5]++;
-    socket.write(this.overloaded, 0, this.overloaded.length);
-    socket.close();
+  /**
+   * Answers the preencoded 503 and closes, lingering (the request is
+   * unread). The answer waits until the socket reports send space: a write
+   * before that may be refused ("would block" on a fresh lin socket), and
+   * the client would see an empty close. Counted once written.
+   */
+  private refuse(socket: Socket): void {
+    if (socket.writable() < this.overloaded.length) {
+      socket.slot = REFUSING; // writable() answers
+      return;
+    }
+    socket.slot = NO_SLOT;
+    if (socket.write(this.overloaded, 0, this.overloaded.length) === this.overloaded.length) {
+      this.counters.rejected++;
+      this.counters.responses[5]++;
+    }
+    socket.close(true);
   }
 
-  /** Closes the least recently used idle keep-alive connection; false when none is idle. */
-  private evictIdle(): boolean {
+  /** Puts `socket` at the end of the queue (overflow 'queue'); false when the queue is full. */
+  private enqueue(socket: Socket): boolean {
+    if (this.queueCount >= this.queue.length) return false;
+    socket.slot = QUEUED;
+    this.queue[this.queueCount] = socket;
+    this.queuedAt[this.queueCount] = this.platform.now();
+    this.queueCount++;
+    this.counters.queued++;
+    return true;
+  }
+
+  /** Takes the oldest socket out of the queue (queueCount > 0). */
+  private dequeue(): Socket {
+    const socket = this.queue[0] as Socket;
+    this.unqueue(0);
+    socket.slot = NO_SLOT;
+    return socket;
+  }
+
+  /** Removes entry `i` of the queue, keeping the rest in order. */
+  private unqueue(i: number): void {
+    const last = this.queueCount - 1;
+    for (let j = i; j < last; j++) {
+      this.queue[j] = this.queue[j + 1];
+      this.queuedAt[j] = this.queuedAt[j + 1];
+    }
+    this.queue[last] = null;
+    this.queueCount = last;
+  }
+
+  /** A slot came free: the oldest waiting connection takes it and reads what it sent meanwhile. */
+  private serveQueued(): void {
+    if (this.queueCount === 0 || this.stopping) return;
+    const slot = this.pool.acquire();
+    if (slot < 0) return;
+    this.advance(this.attach(this.dequeue(), slot));
+  }
+
+  /**
+   * Frees a slot for a newcomer: an idle keep-alive connection (any with
+   * 'evict-idle'; with 'queue' only one idle for `pressureIdle`, as a
+   * client is unlikely to be sending on it right then), else a slow request
+   * (evictSlow). False when there is none.
+   */
+  private makeRoom(): boolean {
+    const minIdle = this.overflow === 'queue' ? this.pressureIdle : 0;
+    const now = this.platform.now();
     let victim: Connection | null = null;
     for (let i = 0; i < this.connections.length; i++) {
       const conn = this.connections[i];
@@ -333,6 +439,7 @@ export class Server implements SocketHandler, StreamSink {
         conn.state === HEAD &&
         conn.filled === 0 &&
         conn.served > 0 &&
+        now - conn.lastActive >= minIdle &&
         (victim === null || conn.lastActive < victim.lastActive)
       )
         victim = conn;
@@ -370,8 +477,9 @@ export class Server implements SocketHandler, StreamSink {
     this.counters.timeouts++;
     this.counters.responses[4]++;
     const response = this.errors[408];
-    if (victim.socket !== null) victim.socket.write(response, 0, response.length); // best effort: the slot is needed now
-    this.close(victim);
+    // Best effort (the slot is needed now): lingering, so a client still sending does not reset it away.
+    if (victim.socket !== null) victim.socket.write(response, 0, response.length);
+    this.close(victim, true);
     return true;
   }
 
@@ -488,7 +596,8 @@ export class Server implements SocketHandler, StreamSink {
     ctx.bodyStart = conn.bodyStart;
     ctx.bodyEnd = bodyEnd;
     ctx.isHead = ctx.methodCode === METHOD_HEAD;
-    if (ctx.methodCode === UNKNOWN_METHOD) ctx.customMethod = decodeLatin1(conn.input, head.start, head.methodEnd);
+    if (ctx.methodCode === UNKNOWN_METHOD)
+      ctx.customMethod = decodeLatin1(conn.input, head.start, head.methodEnd, this.text);
     else if (ctx.methodCode >= STANDARD_METHOD_COUNT) ctx.customMethod = this.methodNames[ctx.methodCode];
     conn.keepAlive =
       !this.stopping &&
@@ -647,7 +756,7 @@ export class Server implements SocketHandler, StreamSink {
       else conn.state = STREAM;
       return;
     }
-    if (this.stopping) conn.keepAlive = false;
+    this.veto(conn);
     const head = conn.head;
     let length = res.bodyLength();
     let headLength: number;
@@ -688,8 +797,8 @@ export class Server implements SocketHandler, StreamSink {
     conn.bodyBytes = null;
     if (!ctx.isHead && length > 0 && statusHasBody(res.status)) {
       if (res.bodyKind === BODY_STRING) {
-        const next = encodeUtf8(res.bodyString, 0, conn.output, headLength, conn.output.length);
-        conn.outLen = lastEncodeEnd();
+        const next = encodeUtf8(res.bodyString, 0, conn.output, headLength, conn.output.length, conn);
+        conn.outLen = conn.encodeEnd;
         if (!atEnd(res.bodyString, next)) {
           conn.bodyString = res.bodyString;
           conn.bodyChar = next;
@@ -714,6 +823,20 @@ export class Server implements SocketHandler, StreamSink {
   }
 
   /**
+   * The pool-pressure veto: while a connection waits for a slot, a response
+   * announces `Connection: close` (so the client does not reuse a
+   * connection the server is about to close) and its slot goes to the
+   * waiting one.
+   */
+  private veto(conn: Connection): void {
+    if (this.stopping) conn.keepAlive = false;
+    else if (conn.keepAlive && this.queueCount > 0) {
+      conn.keepAlive = false;
+      this.counters.pressureCloses++;
+    }
+  }
+
+  /**
    * Writes pending output, refilling from the body source, until done
    * (true) or the socket is full (false; `writable` resumes).
    */
@@ -726,9 +849,9 @@ export class Server implements SocketHandler, StreamSink {
         if (conn.outPos < conn.outLen) return this.waitWritable(conn);
       }
       if (conn.bodyChar > 0) {
-        conn.bodyChar = encodeUtf8(conn.bodyString, conn.bodyChar, conn.output, 0, conn.output.length);
+        conn.bodyChar = encodeUtf8(conn.bodyString, conn.bodyChar, conn.output, 0, conn.output.length, conn);
         conn.outPos = 0;
-        conn.outLen = lastEncodeEnd();
+        conn.outLen = conn.encodeEnd;
         if (atEnd(conn.bodyString, conn.bodyChar)) {
           conn.bodyChar = 0;
           conn.bodyString = '';
@@ -756,6 +879,10 @@ export class Server implements SocketHandler, StreamSink {
 
   /** Platform callback: the socket has room again. */
   writable(socket: Socket, _space: number): void {
+    if (socket.slot === REFUSING) {
+      this.refuse(socket);
+      return;
+    }
     if (socket.slot < 0) return;
     const conn = this.connections[socket.slot];
     if (conn.state !== WRITE) return;
@@ -776,7 +903,8 @@ export class Server implements SocketHandler, StreamSink {
     conn.streamEnding = false;
     conn.served++;
     if (!conn.keepAlive || conn.closeAfterWrite || this.stopping) {
-      this.close(conn);
+      // An error answer (fail) may leave part of the request unread: linger. Otherwise the request was read whole.
+      this.close(conn, conn.closeAfterWrite);
       return;
     }
     // Move any pipelined bytes to the front of the slot.
@@ -805,14 +933,19 @@ export class Server implements SocketHandler, StreamSink {
     conn.bodyEnd = response.length;
     conn.state = WRITE;
     conn.deadline = this.platform.now() + this.writeTimeout;
-    if (this.flush(conn)) this.close(conn);
+    if (this.flush(conn)) this.close(conn, true);
   }
 
-  /** Closes the socket and frees the slot (later, if an async handler still runs). */
-  private close(conn: Connection): void {
+  /**
+   * Closes the socket and frees the slot (later, if an async handler still
+   * runs). `linger`: the last response said Connection: close before the
+   * request was read to its end, so the socket lingers to discard what the
+   * client still sends (Socket.close).
+   */
+  private close(conn: Connection, linger = false): void {
     if (conn.socket !== null) {
-      conn.socket.slot = -1;
-      conn.socket.close();
+      conn.socket.slot = NO_SLOT;
+      conn.socket.close(linger);
       conn.socket = null;
     }
     if (conn.awaiting >= 0) {
@@ -829,6 +962,11 @@ export class Server implements SocketHandler, StreamSink {
 
   /** Platform callback: the peer closed or reset. */
   closed(socket: Socket): void {
+    if (socket.slot === QUEUED) {
+      for (let i = 0; i < this.queueCount; i++) if (this.queue[i] === socket) this.unqueue(i);
+      socket.slot = NO_SLOT;
+      return;
+    }
     if (socket.slot < 0) return;
     const conn = this.connections[socket.slot];
     socket.slot = -1;
@@ -852,12 +990,18 @@ export class Server implements SocketHandler, StreamSink {
     conn.ctx.res.reset();
     this.pool.release(conn.slot);
     if (this.stopWaiter !== null && this.pool.inUse === 0) this.stopWaiter();
+    this.serveQueued();
   }
 
   // ---- timeouts ----
 
   private tick(): void {
     const now = this.platform.now();
+    // Make room for waiting connections first (a slow head that reached the
+    // eviction age as a newcomer reached its queue timeout yields to it);
+    // those that still waited too long get 503.
+    while (this.queueCount > 0 && this.makeRoom()) {}
+    while (this.queueCount > 0 && now - this.queuedAt[0] >= this.queueTimeout) this.refuse(this.dequeue());
     for (let i = 0; i < this.connections.length; i++) {
       const conn = this.connections[i];
       if (conn.state === FREE || conn.state === HANDLER || conn.state === STREAM || now < conn.deadline) continue;
@@ -881,6 +1025,7 @@ export class Server implements SocketHandler, StreamSink {
     // HTTP/1.0 has no chunked encoding: the body ends when the connection does.
     conn.rawStream = conn.head.minorVersion === 0;
     if (conn.rawStream) conn.keepAlive = false;
+    this.veto(conn);
     const headLength = encodeHead(
       c.res,
       conn.output,
@@ -924,8 +1069,8 @@ export class Server implements SocketHandler, StreamSink {
       out[p++] = 10;
     }
     if (typeof data === 'string') {
-      encodeUtf8(data, 0, out, p, out.length);
-      p = lastEncodeEnd();
+      encodeUtf8(data, 0, out, p, out.length, null);
+      p += length;
     } else {
       for (let i = 0; i < length; i++) out[p + i] = data[i];
       p += length;
@@ -964,7 +1109,8 @@ export class Server implements SocketHandler, StreamSink {
   }
 }
 
-const EMPTY: readonly string[] = [];
+/** No params (frozen: it stays in flash on the board). */
+const EMPTY: readonly string[] = Object.freeze([]);
 
 /** Methods the server knows even without a route for them (405/404 rather than 501). */
 function isStandardMethodBytes(bytes: Uint8Array, start: number, end: number): boolean {

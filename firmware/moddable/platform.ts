@@ -26,6 +26,7 @@ import type {
   SocketHandler,
   TimerHandle,
 } from '../../src/platform.ts';
+import { Reaper } from './reaper.ts';
 import { Staging } from './staging.ts';
 import { adoptConnection, type ErrorSink } from './socket.ts';
 
@@ -35,6 +36,8 @@ declare const trace: (text: string) => void;
 export const STORE_DOMAIN = 'chipweb';
 /** Longest store key every board accepts (ESP32 NVS). */
 export const MAX_STORE_KEY = 15;
+/** Milliseconds between the reaper's runs while it has work (see reaper.ts). */
+export const REAPER_INTERVAL = 100;
 
 /** One web asset linked into the firmware as a resource (see toolchain/assets.ts). */
 export interface AssetEntry {
@@ -65,6 +68,7 @@ export class ModdablePlatform implements Platform {
   private readonly chunkHeapUsed: number | undefined;
   private readonly ramBudget: number;
   private readonly sink: ErrorSink;
+  private readonly reaper: Reaper;
   private pool: ArrayBuffer | undefined;
 
   constructor(options: ModdablePlatformOptions) {
@@ -77,6 +81,7 @@ export class ModdablePlatform implements Platform {
     this.slotHeapUsed = Instrumentation.map('XS Slot Heap Used');
     this.chunkHeapUsed = Instrumentation.map('XS Chunk Heap Used');
     this.sink = (where, error) => this.log(`chipweb: ${where}: ${describe(error)}`);
+    this.reaper = new Reaper(REAPER_INTERVAL, this.sink);
   }
 
   /**
@@ -96,6 +101,7 @@ export class ModdablePlatform implements Platform {
   listen(options: ListenOptions, handler: SocketHandler): Promise<CoreListener> {
     const staging = this.staging;
     const sink = this.sink;
+    const reaper = this.reaper;
     let native: Listener;
     try {
       native = new Listener({
@@ -112,7 +118,7 @@ export class ModdablePlatform implements Platform {
             if (!raw) return;
             let socket: ReturnType<typeof adoptConnection>;
             try {
-              socket = adoptConnection(raw, staging, handler, sink);
+              socket = adoptConnection(raw, staging, handler, sink, reaper);
             } catch (error) {
               // Out of sockets or memory in the runtime: the connection is dropped.
               sink('accept', error);

@@ -50,7 +50,7 @@ export interface BoardConfig {
 
 /** What the runtime provides: mc/config and the LED driver (absent in the desktop simulator). */
 export interface BoardRuntime {
-  /** The manifest's config (ssid, password, deviceName, ledPin; mcconfig key=value overrides). */
+  /** The manifest's config (ssid, password, deviceName, ledPin, port; mcconfig key=value overrides). */
   config: { readonly [key: string]: unknown };
   /** Makes the LED driver; undefined when the target has no GPIO. */
   makeLed?: (pin: number, activeLow: boolean) => LedDriver;
@@ -119,11 +119,13 @@ export function startBoard(app: App, board: BoardConfig, runtime: BoardRuntime):
           password: typeof config.password === 'string' ? config.password : '',
         }
       : undefined;
-    const port = board.server.port ?? 80;
+    const port = configPort(config.port, board.server.port ?? 80);
+    if (port < 0) return stop(`config.port must be a TCP port from 1 to 65535, got "${String(config.port)}"`);
     const device = new BoardDevice(platform, { name, led, wifi, mdns: settings.mdns, port });
 
     const server = new Server(app, platform, {
       ...board.server,
+      port,
       routeTable: table,
       routeMatcher: runtime.matcher,
       device,
@@ -146,6 +148,17 @@ export function startBoard(app: App, board: BoardConfig, runtime: BoardRuntime):
   } catch (error) {
     return stop(describe(error));
   }
+}
+
+/**
+ * The port to listen on: mc/config's `port` when given (mcconfig takes
+ * `port=8081` on its command line, as a string), else the template's;
+ * -1 when the given value is not a port.
+ */
+export function configPort(value: unknown, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = typeof value === 'number' ? value : Number(value);
+  return n >= 1 && n <= 65535 && n === Math.floor(n) ? n : -1;
 }
 
 /**

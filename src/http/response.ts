@@ -10,7 +10,7 @@
  */
 import { isTokenByte } from './parser.ts';
 import { knownStatusCodes, reasonPhrase, statusHasBody } from './status.ts';
-import { atEnd, encodeUtf8, lastEncodeEnd, utf8Length, writeAscii, writeAsciiBounded, writeDecimal } from './text.ts';
+import { encodeUtf8, utf8Length, writeAscii, writeAsciiBounded, writeDecimal } from './text.ts';
 
 /** No body. */
 export const BODY_NONE = 0;
@@ -35,6 +35,8 @@ const STATUS_LINES: Uint8Array[] = [];
   const codes = knownStatusCodes();
   for (let i = 0; i < codes.length; i++)
     STATUS_LINES[codes[i]] = ascii('HTTP/1.1 ' + codes[i] + ' ' + reasonPhrase(codes[i]) + '\r\n');
+  // Frozen: preloaded on the board, a frozen table stays in flash (0 RAM).
+  Object.freeze(STATUS_LINES);
 })();
 
 const CONTENT_LENGTH = ascii('Content-Length: ');
@@ -244,9 +246,10 @@ export function encodeHead(
     out[p++] = 58;
     out[p++] = 32;
     const valueStart = p;
-    const next = encodeUtf8(value, 0, out, p, limit - 2);
-    if (!atEnd(value, next)) return -1;
-    p = lastEncodeEnd();
+    const valueLength = utf8Length(value, 0);
+    if (p + valueLength > limit - 2) return -1;
+    encodeUtf8(value, 0, out, p, limit - 2, null);
+    p += valueLength;
     // A CR or LF from user input would start a header of the attacker's choosing.
     if (!validFieldValue(out, valueStart, p)) return -1;
     out[p++] = 13;

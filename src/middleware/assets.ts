@@ -33,7 +33,7 @@ export interface AssetOptions {
 }
 
 /** Content types by file extension (also used by the build: toolchain/assets.ts). */
-const TYPES: { [ext: string]: string } = {
+const TYPES: { readonly [ext: string]: string } = Object.freeze({
   html: 'text/html; charset=utf-8',
   htm: 'text/html; charset=utf-8',
   css: 'text/css; charset=utf-8',
@@ -54,7 +54,7 @@ const TYPES: { [ext: string]: string } = {
   webmanifest: 'application/manifest+json',
   wasm: 'application/wasm',
   gz: 'application/gzip',
-};
+});
 
 /** The Content-Type for an asset name, from its extension. */
 export function assetType(name: string): string {

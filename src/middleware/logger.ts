@@ -16,7 +16,7 @@
  */
 import type { Context, Handler } from '../context.ts';
 import { HttpError, isPromiseLike } from '../context.ts';
-import { decodeLatin1 } from '../http/text.ts';
+import { decodeLatin1, TextScratch } from '../http/text.ts';
 
 /** Options of logger(). */
 export interface LoggerOptions {
@@ -94,7 +94,9 @@ export function logger(options: LoggerOptions = {}): Logger {
   let paths = EMPTY_U8;
   let methods: string[] = [];
   let addresses: string[] = [];
+  let text: TextScratch | null = null;
   function allocate(): void {
+    text = new TextScratch();
     methods = [];
     addresses = [];
     seqs = new Float64Array(size);
@@ -145,7 +147,7 @@ export function logger(options: LoggerOptions = {}): Logger {
 
   function pathOf(i: number): string {
     const base = i * pathBytes;
-    const s = decodeLatin1(paths, base, base + pathLengths[i]);
+    const s = decodeLatin1(paths, base, base + pathLengths[i], text as TextScratch);
     return truncated[i] === 1 ? s + '…' : s;
   }
 

@@ -8,7 +8,8 @@
  * Never: allocate; never write past the frame being written (callers size
  * the room with frameHeadLength).
  */
-import { encodeUtf8, lastEncodeEnd } from '../http/text.ts';
+import { encodeUtf8 } from '../http/text.ts';
+import type { EncodeEnd } from '../http/text.ts';
 import { CLOSE_NO_STATUS, MAX_CONTROL_PAYLOAD, OP_CLOSE } from './codes.ts';
 
 /** Bytes of a server frame head for a payload of `length` bytes: 2, 4 or 10. */
@@ -69,15 +70,22 @@ export function writeControlFrame(
  * Writes a whole Close frame at out[pos..): the 2-byte `code` and `reason`
  * as UTF-8, cut at a character boundary to fit the 125-byte limit; an empty
  * body when `code` is 0 or 1005 (no code). Returns the position after it
- * (at most pos + 127). The caller checks `code` with isValidCloseCode.
+ * (at most pos + 127). The caller checks `code` with isValidCloseCode;
+ * `scratch` is where the encoder leaves its position (the connection's).
  */
-export function writeCloseFrame(out: Uint8Array, pos: number, code: number, reason: string): number {
+export function writeCloseFrame(
+  out: Uint8Array,
+  pos: number,
+  code: number,
+  reason: string,
+  scratch: EncodeEnd,
+): number {
   if (code === 0 || code === CLOSE_NO_STATUS) return writeFrameHead(out, pos, OP_CLOSE, true, 0);
   const body = pos + 2;
   out[body] = code >>> 8;
   out[body + 1] = code & 255;
-  encodeUtf8(reason, 0, out, body + 2, body + MAX_CONTROL_PAYLOAD);
-  const end = lastEncodeEnd();
+  encodeUtf8(reason, 0, out, body + 2, body + MAX_CONTROL_PAYLOAD, scratch);
+  const end = scratch.encodeEnd;
   writeFrameHead(out, pos, OP_CLOSE, true, end - body);
   return end;
 }

@@ -178,7 +178,8 @@ export class XsBoard {
 
   /**
    * Sends `request` on a new connection and reads the whole answer, taking
-   * at most `chunk` bytes per turn (a slow client: backpressure).
+   * at most `chunk` bytes per turn (a slow client: backpressure); closes its
+   * end, as HTTP clients do, when the answer says "Connection: close".
    */
   async exchange(
     port: number,
@@ -200,6 +201,11 @@ export class XsBoard {
       });
       response += taken.data;
       idle = taken.data.length === 0 ? idle + 1 : 0;
+    }
+    if (!options.fin && /\r\nConnection: close\r\n/i.test(response)) {
+      // As an HTTP client does after an answer that says "Connection: close": the server lingers until then.
+      await this.cmd('fin', { id });
+      await this.settle();
     }
     const state = await this.cmd<{ closed: boolean; reset: boolean }>('state', { id });
     return { response, closed: state.closed, reset: state.reset, id };

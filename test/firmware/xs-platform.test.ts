@@ -182,23 +182,54 @@ describe('firmware: Moddable platform on XS with the ECMA-419 fake', function ()
     }
   });
 
-  it('drains unread input before closing, so lwIP sends FIN, not RST (the 413 answer arrives)', async () => {
-    const board = await startedBoard();
+  for (const clientCloses of [true, false]) {
+    it(`lingers after an early 413: discards what still comes and closes ${clientCloses ? 'once the client does' : 'after the linger time'}, never with RST`, async () => {
+      const board = await startedBoard();
+      try {
+        const id = await board.cmd<number>('connect', { port: PORT });
+        await board.settle();
+        const body = 'x'.repeat(3000);
+        await board.cmd('send', {
+          id,
+          data: `POST /echo HTTP/1.1\r\nHost: d\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        });
+        await board.settle();
+        const taken = await board.cmd<{ data: string; closed: boolean; reset: boolean }>('take', { id });
+        expect(taken.data.startsWith('HTTP/1.1 413')).to.equal(true);
+        expect(taken.closed, 'closed before the client had the chance to stop sending').to.equal(false);
+        expect((await board.cmd<Stats>('stats')).server.slotsInUse, 'the slot is free at once').to.equal(0);
+        await board.cmd('send', { id, data: 'more body the client had in flight' });
+        await board.settle();
+        if (clientCloses) await board.cmd('fin', { id });
+        else await board.cmd('advance', { ms: 2100 });
+        await board.settle();
+        const state = await board.cmd<{ closed: boolean; reset: boolean }>('state', { id });
+        expect(state.closed).to.equal(true);
+        expect(state.reset).to.equal(false);
+        expect((await board.cmd<Stats>('stats')).fake.resets).to.equal(0);
+      } finally {
+        await board.close();
+      }
+    });
+  }
+
+  it('frees the slot of a client reset mid-response within a reaper run when no onError comes (lin)', async () => {
+    const board = await startedBoard({ sendBuffer: 2920, board: boardConfig({ server: { slots: 1 } }) });
     try {
       const id = await board.cmd<number>('connect', { port: PORT });
       await board.settle();
-      const body = 'x'.repeat(3000);
-      await board.cmd('send', {
-        id,
-        data: `POST /echo HTTP/1.1\r\nHost: d\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
-      });
+      await board.cmd('send', { id, data: 'GET /big HTTP/1.1\r\nHost: d\r\n\r\n' });
+      await board.settle(); // the answer waits for send space: the slot is busy writing
+      expect((await board.cmd<Stats>('stats')).server.slotsInUse).to.equal(1);
+      await board.cmd('linReset', { id });
+      await board.settle(); // onWritable, then the write fails; lin never calls onError
+      await board.cmd('advance', { ms: 150 });
       await board.settle();
-      const taken = await board.cmd<{ data: string; closed: boolean; reset: boolean }>('take', { id });
-      expect(taken.data.startsWith('HTTP/1.1 413')).to.equal(true);
-      expect(taken.closed).to.equal(true);
-      expect(taken.reset).to.equal(false);
       const stats = await board.cmd<Stats>('stats');
-      expect(stats.fake.resets).to.equal(0);
+      expect(stats.server.slotsInUse).to.equal(0);
+      expect(stats.log.filter((line) => /chipweb: (tcp|closed handler|reaper)/.test(line))).to.deep.equal([]);
+      const next = await board.exchange(PORT, 'GET / HTTP/1.1\r\nHost: d\r\n\r\n');
+      expect(next.response).to.equal(response(200, 'text/plain; charset=utf-8', 'hello'));
     } finally {
       await board.close();
     }

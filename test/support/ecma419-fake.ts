@@ -95,6 +95,8 @@ class NativeSocket {
   reset = false;
   /** The peer sent FIN or was reset. */
   peerDone = false;
+  /** Reset as lin's tcp.c sees it: the next write fails and onError never comes. */
+  silent = false;
   remoteAddress: string;
   remotePort: number;
 
@@ -200,7 +202,7 @@ function tcpDeliver(native: NativeSocket): void {
   if (native.available > 0 && native.error) {
     // error delivered after the receive buffers are empty (tcp.c)
   } else if (!native.error) {
-    if (triggered & native.triggerable & WRITABLE && native.skt) {
+    if (triggered & native.triggerable & WRITABLE && (native.skt || native.silent)) {
       world.stats.delivered++;
       callbacks.__onWritable.call(obj, native.sndbuf);
     }
@@ -299,6 +301,7 @@ export class TCP {
     }
     if (native.error || !native.skt) return undefined;
     const bytes = bytesOf(data);
+    if (native.silent) return undefined; // lin: "write failed", and no onError follows
     const needed = bytes.length;
     if (needed > native.sndbuf) {
       world.stats.wouldBlock++;
@@ -415,7 +418,13 @@ export class Timer {
   static repeat(callback: (id: any) => void, interval: number): TimerRecord {
     return Timer.set(callback, interval, interval);
   }
-  static schedule(id: TimerRecord, delay: number, repeat = 0): void {
+  static schedule(id: TimerRecord, delay?: number, repeat = 0): void {
+    if (delay === undefined) {
+      // modTimer.c: the id alone unschedules (the timer sleeps until rescheduled).
+      const i = world.timers.indexOf(id);
+      if (i >= 0) world.timers.splice(i, 1);
+      return;
+    }
     id.at = world.now + delay;
     id.every = repeat;
     id.live = true;
@@ -657,6 +666,20 @@ export const driver = {
     native.skt = false;
     native.txLength = 0;
     if (native.triggerable & ERROR) tcpTrigger(native, ERROR);
+  },
+  /**
+   * A reset as Moddable's lin socket (modules/io/socket/lin/tcp.c) sees it
+   * while the app waits to write: its poll still reports send space, the
+   * write then fails (returns undefined) and onError is never called.
+   */
+  linReset(id: number): void {
+    const native = world.sockets[id];
+    if (!native || native.peerDone) return;
+    native.peerDone = true;
+    native.silent = true;
+    native.txLength = 0;
+    native.sndbuf = native.tx.length;
+    if (native.triggerable & WRITABLE) tcpTrigger(native, WRITABLE);
   },
   /** State of a connection as the client sees it. */
   state(id: number): { closed: boolean; reset: boolean; pending: number; unread: number } {

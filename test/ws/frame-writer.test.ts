@@ -5,6 +5,8 @@
  */
 import { expect } from 'chai';
 import { frameHeadLength, writeCloseFrame, writeControlFrame, writeFrameHead } from '../../src/ws/frame-writer.ts';
+
+const END = { encodeEnd: 0 };
 import { OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT } from '../../src/ws/codes.ts';
 import { wsInternals } from './frames.ts';
 
@@ -75,7 +77,7 @@ describe('ws: frame writer', () => {
     p = writeFrameHead(out, p, OP_TEXT, true, 2);
     out[p++] = 0x68;
     out[p++] = 0x69;
-    p = writeCloseFrame(out, p, 1001, 'going away');
+    p = writeCloseFrame(out, p, 1001, 'going away', END);
     expect(await readBack(out.subarray(0, p))).to.deep.equal([
       `ping ${Buffer.from('payload').toString('hex')}`,
       'pong ',
@@ -86,16 +88,16 @@ describe('ws: frame writer', () => {
 
   it('writes a close without a code as an empty body, and cuts a long reason at a character boundary', async () => {
     const out = new Uint8Array(300).fill(0xee);
-    expect(hexOf(out.subarray(0, writeCloseFrame(out, 0, 1005, 'ignored')))).to.equal('8800');
-    expect(hexOf(out.subarray(0, writeCloseFrame(out, 0, 0, '')))).to.equal('8800');
-    expect(hexOf(out.subarray(0, writeCloseFrame(out, 0, 1000, '')))).to.equal('880203e8');
+    expect(hexOf(out.subarray(0, writeCloseFrame(out, 0, 1005, 'ignored', END)))).to.equal('8800');
+    expect(hexOf(out.subarray(0, writeCloseFrame(out, 0, 0, '', END)))).to.equal('8800');
+    expect(hexOf(out.subarray(0, writeCloseFrame(out, 0, 1000, '', END)))).to.equal('880203e8');
     out.fill(0xee);
-    const end = writeCloseFrame(out, 0, 4000, 'é'.repeat(100)); // 200 bytes of reason
+    const end = writeCloseFrame(out, 0, 4000, 'é'.repeat(100), END); // 200 bytes of reason
     expect(end).to.equal(2 + 2 + 122); // 61 whole characters
     expect(out[1]).to.equal(124);
     expect(out[end]).to.equal(0xee);
     expect(await readBack(out.subarray(0, end))).to.deep.equal([`close 4000 ${'é'.repeat(61)}`]);
-    const ascii = writeCloseFrame(out, 0, 1000, 'x'.repeat(200));
+    const ascii = writeCloseFrame(out, 0, 1000, 'x'.repeat(200), END);
     expect(ascii).to.equal(2 + 125);
     expect(out[1]).to.equal(125);
   });

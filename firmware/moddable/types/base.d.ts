@@ -16,8 +16,8 @@ declare module 'timer' {
     static set(callback: (id: TimerID) => void, delay?: number, repeat?: number): TimerID;
     /** Every `interval` ms. */
     static repeat(callback: (id: TimerID) => void, interval: number): TimerID;
-    /** Reschedules an existing timer. */
-    static schedule(id: TimerID, delay: number, repeat?: number): void;
+    /** Reschedules an existing timer; with the id alone, unschedules it (it sleeps until rescheduled). */
+    static schedule(id: TimerID, delay?: number, repeat?: number): void;
     /** Cancels; harmless on a one-shot timer that already fired. */
     static clear(id: TimerID | undefined): void;
     /** Busy-waits `ms` milliseconds (blocks everything: avoid). */
