@@ -141,7 +141,9 @@ describe('hostile: real sockets', function () {
         ),
         (b) => Buffer.from([b]),
       );
-      const attackers = Array.from({ length: 8 }, () => converse(sim.port, bytes, { gap: 30, wait: 300 }));
+      // Those that wait in the queue get a slot when an older head is evicted,
+      // and their own 408 later: they listen long enough to hear it.
+      const attackers = Array.from({ length: 8 }, () => converse(sim.port, bytes, { gap: 30, wait: 2500 }));
       // Once the heads are past the eviction age (half the header timeout, at
       // most 1 s), a newcomer pushes the slowest out: until then it gets 503.
       await until(() => sim.stats().slotsInUse === 4, 'the attackers holding every slot');
