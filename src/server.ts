@@ -2,9 +2,14 @@
  * The server: one connection state machine per pool slot, over the
  * Platform interface. Read it top to bottom as the data path:
  *
- *   accept -> read into the slot -> parse head -> read body -> route ->
- *   run the chain -> encode the head -> write body in pieces -> next
- *   pipelined request, idle keep-alive, or close.
+ *   1 accept -> 2 read into the slot, parse the head, read the body ->
+ *   3 route and run the chain -> 4 encode and write the response (the
+ *   writer, response-writer.ts) -> 5 next pipelined request, idle
+ *   keep-alive, or close.
+ *
+ * When every slot is taken, the overflow policy (overflow.ts) decides who
+ * waits, who is evicted and who gets 503. Options and defaults are in
+ * server-options.ts.
  *
  * Memory is fixed at start: the pool, one Connection and one Context per
  * slot, preencoded error responses. A request on the framework's own path
@@ -17,23 +22,17 @@ import type { App, CompiledApp } from './app.ts';
 import { BODY, Connection, FREE, HANDLER, HEAD, STREAM, WRITE } from './connection.ts';
 import { describeError, HttpError, isPromiseLike, SlotContext, UNKNOWN_METHOD } from './context.ts';
 import type { Env, StreamSink } from './context.ts';
-import type { Device } from './device.ts';
-import { CHUNKED_DONE, writeHex, writeLastChunk } from './http/chunked.ts';
+import { CHUNKED_DONE } from './http/chunked.ts';
 import { CONNECTION_CLOSE, CONNECTION_KEEP_ALIVE, HEAD_INCOMPLETE, parseHead } from './http/parser.ts';
 import type { HeadLimits } from './http/parser.ts';
-import {
-  BODY_BYTES,
-  BODY_STREAM,
-  BODY_STRING,
-  CONTINUE_RESPONSE,
-  encodeHead,
-  preencodeResponse,
-} from './http/response.ts';
-import { INTERNAL_ERROR_BODY, statusHasBody } from './http/status.ts';
-import { atEnd, decodeLatin1, encodeUtf8, equalsAscii, TextScratch, utf8Length } from './http/text.ts';
-import { Pool } from './pool.ts';
+import { BODY_STREAM, CONTINUE_RESPONSE, preencodeResponse } from './http/response.ts';
+import { INTERNAL_ERROR_BODY } from './http/status.ts';
+import { decodeLatin1, equalsAscii, TextScratch } from './http/text.ts';
+import { NO_SLOT, Overflow, QUEUED, REFUSING } from './overflow.ts';
+import type { OverflowHost } from './overflow.ts';
 import type { Listener, Platform, Socket, SocketHandler, TimerHandle } from './platform.ts';
-import type { ServerStats } from './stats.ts';
+import { Pool } from './pool.ts';
+import { ResponseWriter } from './response-writer.ts';
 import {
   allowedMethods,
   MATCH_ADD_SLASH,
@@ -51,122 +50,41 @@ import {
   tableHash,
 } from './router/index.ts';
 import type { GeneratedMatcher, RouterMode } from './router/index.ts';
+import { resolveOptions } from './server-options.ts';
+import type { ResolvedOptions, ServerOptions } from './server-options.ts';
+import type { ServerStats } from './stats.ts';
+
+export type { OverflowPolicy, ServerOptions } from './server-options.ts';
+
+/** Statuses the server answers on its own, preencoded at start. */
+const ERROR_STATUSES = [400, 408, 413, 414, 417, 431, 500, 501, 505];
 
 /**
- * What to do when a connection arrives and every slot is taken (README,
- * "Overload"): 'queue' waits in a bounded queue and announces closes,
- * 'evict-idle' closes an idle keep-alive connection at once, 'reject'
- * answers 503.
+ * The connection engine behind a Server: the platform's socket callbacks
+ * and the Contexts' way back (SocketHandler, StreamSink) are its methods.
+ * Internal to the core: users hold the Server, which never exposes it.
  */
-export type OverflowPolicy = 'queue' | 'evict-idle' | 'reject';
-
-/** `socket.slot` of a socket the server holds no slot for. */
-const NO_SLOT = -1;
-/** `socket.slot` of a socket waiting in the queue for a slot. */
-const QUEUED = -2;
-/** `socket.slot` of a socket whose 503 waits for the send space to be known. */
-const REFUSING = -3;
-
-/** Server configuration; every limit has a documented default (README, "Limits"). */
-export interface ServerOptions {
-  /** TCP port (default 8080; 0 = any free port on hosts). */
-  port?: number;
-  /** Interface to bind (platform default when omitted). */
-  host?: string;
-  /** Connection slots = most connections at once (default 4). */
-  slots?: number;
-  /** Request bytes per slot: head + body must fit (default 4096). */
-  slotSize?: number;
-  /** Response staging bytes per slot (default 1024). */
-  outputSize?: number;
-  /** Longest request line in bytes, else 414 (default 1024). */
-  maxRequestLine?: number;
-  /** Largest header block in bytes, else 431 (default 2048). */
-  maxHeaderBytes?: number;
-  /** Most header fields, else 431 (default 32). */
-  maxHeaders?: number;
-  /** Largest request body in bytes, else 413 (default: slotSize; it must also fit in the slot). */
-  maxBody?: number;
-  /** Time to receive a complete head once it started, else 408 (default 10000 ms). */
-  headerTimeout?: number;
-  /** Time to receive the body after the head, else 408 (default 10000 ms). */
-  bodyTimeout?: number;
-  /** Keep-alive idle time before the server closes (default 5000 ms). */
-  idleTimeout?: number;
-  /** Time a client may take to read a response, else the connection is closed (default 10000 ms). */
-  writeTimeout?: number;
-  /**
-   * When every slot is taken. 'queue' (default): the newcomer waits, unread,
-   * in a queue of `queueSize`; while anyone waits, every response goes out
-   * with `Connection: close` (the pool-pressure veto) and its slot passes to
-   * the oldest waiting connection; keep-alive connections idle for
-   * `pressureIdle` are closed, then the slowest request still arriving after
-   * min(headerTimeout/2, 1 s) gets 408; a connection that waited
-   * `queueTimeout`, or finds the queue full, gets 503. 'evict-idle': close
-   * the least recently used idle keep-alive connection at once, else 408 to
-   * the slowest request as above, else 503. 'reject': 503. A 503 is written
-   * once the socket reports send space, and the socket is closed lingering
-   * (Socket.close(true)), so the client reads it.
-   */
-  overflow?: OverflowPolicy;
-  /** Connections that may wait for a slot with overflow 'queue' (default: slots). */
-  queueSize?: number;
-  /** Longest wait in the queue before a 503 (default 1000 ms). */
-  queueTimeout?: number;
-  /** With overflow 'queue': idle keep-alive connections this old are closed for a waiting one (default 1000 ms). */
-  pressureIdle?: number;
-  /** Contexts kept spare for connections whose slow chain was abandoned (default: slots). */
-  spareContexts?: number;
-  /** Timer resolution for the timeouts above (default 250 ms). */
-  tick?: number;
-  /** A route table compiled at build time (from flash); checked against the app's routes. */
-  routeTable?: Uint8Array;
-  /**
-   * The route table's search as code (router/generate.ts), which `chipweb
-   * build` preloads into flash: the same answers as the table walk, faster
-   * on XS. Must come from the same table (checked by hash).
-   */
-  routeMatcher?: GeneratedMatcher;
-  /** The board's device (or its simulated twin), given to handlers as `c.env.device`. */
-  device?: Device | null;
-}
-
-/** Serves a compiled App on a Platform within a fixed memory budget. */
-export class Server implements SocketHandler, StreamSink {
+class Engine implements SocketHandler, StreamSink, OverflowHost {
   /** The platform this server runs on. */
   readonly platform: Platform;
   /** The buffer pool. */
   readonly pool: Pool;
-  /** Live counters. */
-  readonly counters: ServerStats;
   /** What handlers get as `c.env`. */
   readonly env: Env;
+  /** How this server finds routes: 'code' with a `routeMatcher`, else 'table'. */
+  readonly router: RouterMode;
   /** The scratch every Context of this server decodes text through. */
   readonly text = new TextScratch();
+  readonly counters: ServerStats;
+  readonly options: ResolvedOptions;
   private readonly app: CompiledApp;
   private readonly table: Uint8Array;
   private readonly matcher: GeneratedMatcher | undefined;
-  /** How this server finds routes: 'code' with a `routeMatcher`, else 'table'. */
-  readonly router: RouterMode;
   private readonly limits: HeadLimits;
   private readonly connections: Connection[] = [];
-  private readonly maxBody: number;
-  private readonly headerTimeout: number;
-  private readonly bodyTimeout: number;
-  private readonly idleTimeout: number;
-  private readonly writeTimeout: number;
-  private readonly overflow: OverflowPolicy;
-  /** Sockets waiting for a slot (overflow 'queue'), oldest first, and when each came. */
-  private readonly queue: (Socket | null)[] = [];
-  private readonly queuedAt: Float64Array;
-  private queueCount = 0;
-  private readonly queueTimeout: number;
-  private readonly pressureIdle: number;
-  private readonly tickMs: number;
-  private readonly port: number;
-  private readonly host: string | undefined;
+  private readonly overflow: Overflow;
+  private readonly writer: ResponseWriter;
   private readonly errors: Uint8Array[] = [];
-  private readonly overloaded: Uint8Array;
   private readonly spares: SlotContext[] = [];
   /** Names of the table's method codes, decoded once (custom methods). */
   private readonly methodNames: string[] = [];
@@ -191,51 +109,16 @@ export class Server implements SocketHandler, StreamSink {
     }
     this.matcher = matcher;
     this.router = matcher !== undefined ? 'code' : 'table';
-    const slots = options.slots ?? 4;
-    const slotSize = options.slotSize ?? 4096;
-    const outputSize = options.outputSize ?? 1024;
-    const poolBytes = slots * (slotSize + outputSize);
-    this.pool = new Pool({ slots, slotSize, outputSize }, platform.allocate ? platform.allocate(poolBytes) : undefined);
-    this.limits = {
-      maxRequestLine: options.maxRequestLine ?? 1024,
-      maxHeaderBytes: options.maxHeaderBytes ?? 2048,
-      maxHeaders: options.maxHeaders ?? 32,
-    };
-    this.maxBody = options.maxBody ?? slotSize;
-    this.headerTimeout = options.headerTimeout ?? 10000;
-    this.bodyTimeout = options.bodyTimeout ?? 10000;
-    this.idleTimeout = options.idleTimeout ?? 5000;
-    this.writeTimeout = options.writeTimeout ?? 10000;
-    this.overflow = options.overflow ?? 'queue';
-    const queueSize = this.overflow === 'queue' ? (options.queueSize ?? slots) : 0;
-    for (let i = 0; i < queueSize; i++) this.queue.push(null);
-    this.queuedAt = new Float64Array(queueSize);
-    this.queueTimeout = options.queueTimeout ?? 1000;
-    this.pressureIdle = options.pressureIdle ?? 1000;
-    this.tickMs = options.tick ?? 250;
-    this.port = options.port ?? 8080;
-    this.host = options.host;
+    const o = resolveOptions(options);
+    this.options = o;
+    const poolBytes = o.slots * (o.slotSize + o.outputSize);
+    this.pool = new Pool(
+      { slots: o.slots, slotSize: o.slotSize, outputSize: o.outputSize },
+      platform.allocate ? platform.allocate(poolBytes) : undefined,
+    );
+    this.limits = { maxRequestLine: o.maxRequestLine, maxHeaderBytes: o.maxHeaderBytes, maxHeaders: o.maxHeaders };
     const methods = methodCount(this.table);
     for (let code = 0; code < methods; code++) this.methodNames.push(methodName(this.table, code));
-    const params = Math.max(maxParams(this.table), 1);
-    const env: Env = {
-      platform,
-      device: options.device ?? null,
-      stats: () => this.stats(),
-      countError: () => {
-        this.counters.errors++;
-      },
-    };
-    this.env = env;
-    for (let i = 0; i < slots; i++)
-      this.connections.push(new Connection(this, i, this.pool, this.limits.maxHeaders, params, env));
-    const spares = options.spareContexts ?? slots;
-    for (let i = 0; i < spares; i++)
-      this.spares.push(new SlotContext(-1, this.pool.inputs[0], this.connections[0].head, params, env, this));
-    this.spareCount = spares;
-    const codes = [400, 408, 413, 414, 417, 431, 500, 501, 505];
-    for (let i = 0; i < codes.length; i++) this.errors[codes[i]] = preencodeResponse(codes[i], '');
-    this.overloaded = preencodeResponse(503, 'Retry-After: 1\r\n');
     this.counters = {
       requests: 0,
       responses: [0, 0, 0, 0, 0, 0],
@@ -248,27 +131,55 @@ export class Server implements SocketHandler, StreamSink {
       errors: 0,
       slotsInUse: 0,
       slotsHighWater: 0,
-      slots,
-      slotBytes: slotSize + (options.outputSize ?? 1024),
+      slots: o.slots,
+      slotBytes: o.slotSize + o.outputSize,
       uptime: 0,
     };
+    this.env = {
+      platform,
+      device: options.device ?? null,
+      stats: () => this.stats(),
+      countError: () => {
+        this.counters.errors++;
+      },
+    };
+    const params = Math.max(maxParams(this.table), 1);
+    for (let i = 0; i < o.slots; i++)
+      this.connections.push(new Connection(this, i, this.pool, o.maxHeaders, params, this.env));
+    for (let i = 0; i < o.spareContexts; i++)
+      this.spares.push(new SlotContext(-1, this.pool.inputs[0], this.connections[0].head, params, this.env, this));
+    this.spareCount = o.spareContexts;
+    for (let i = 0; i < ERROR_STATUSES.length; i++)
+      this.errors[ERROR_STATUSES[i]] = preencodeResponse(ERROR_STATUSES[i], '');
+    this.writer = new ResponseWriter(platform, this.counters, this.methodNames);
+    this.overflow = new Overflow(
+      o,
+      this.connections,
+      this.pool,
+      platform,
+      this.counters,
+      this,
+      this.errors[408],
+      preencodeResponse(503, 'Retry-After: 1\r\n'),
+    );
   }
 
   /** Starts listening; rejects with a clear message when the port is taken. */
   async start(): Promise<void> {
     if (this.listener) return;
+    const port = this.options.port;
     try {
-      this.listener = await this.platform.listen({ port: this.port, host: this.host }, this);
+      this.listener = await this.platform.listen({ port, host: this.options.host }, this);
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === 'EADDRINUSE')
-        throw new Error(`port ${this.port} is already in use: stop the other server or choose another port (--port)`);
-      if (code === 'EACCES') throw new Error(`not allowed to listen on port ${this.port}: choose a port above 1023`);
+        throw new Error(`port ${port} is already in use: stop the other server or choose another port (--port)`);
+      if (code === 'EACCES') throw new Error(`not allowed to listen on port ${port}: choose a port above 1023`);
       throw error;
     }
     this.startedAt = this.platform.now();
     this.stopping = false;
-    this.timer = this.platform.setTimer(() => this.tick(), this.tickMs, true);
+    this.timer = this.platform.setTimer(() => this.tick(), this.options.tick, true);
   }
 
   /** The port actually listened on. */
@@ -276,8 +187,8 @@ export class Server implements SocketHandler, StreamSink {
     return this.listener ? this.listener.port : 0;
   }
 
-  /** The counters, with the pool figures brought up to date. */
-  stats(): ServerStats {
+  /** The counters (read-only), with the pool figures brought up to date. */
+  stats(): Readonly<ServerStats> {
     const s = this.counters;
     s.slotsInUse = this.pool.inUse;
     s.slotsHighWater = this.pool.highWater;
@@ -296,10 +207,10 @@ export class Server implements SocketHandler, StreamSink {
       this.listener = null;
     }
     this.stopping = true;
-    while (this.queueCount > 0) this.refuse(this.dequeue());
+    this.overflow.refuseAll();
     for (let i = 0; i < this.connections.length; i++) {
       const conn = this.connections[i];
-      if (conn.state === HEAD && conn.filled === 0) this.close(conn);
+      if (conn.state === HEAD && conn.filled === 0) this.close(conn, false);
     }
     this.stopped = new Promise<void>((resolve) => {
       const finish = () => {
@@ -315,7 +226,7 @@ export class Server implements SocketHandler, StreamSink {
       const deadline = this.platform.setTimer(
         () => {
           for (let i = 0; i < this.connections.length; i++)
-            if (this.connections[i].state !== FREE) this.close(this.connections[i]);
+            if (this.connections[i].state !== FREE) this.close(this.connections[i], false);
           if (this.pool.inUse === 0) finish();
         },
         graceMs,
@@ -335,17 +246,17 @@ export class Server implements SocketHandler, StreamSink {
   accept(socket: Socket): void {
     socket.slot = NO_SLOT;
     if (this.stopping) {
-      this.refuse(socket);
+      this.overflow.refuse(socket);
       return;
     }
     let slot = this.pool.acquire();
-    // makeRoom() may hand the freed slot to a connection already waiting: the newcomer then queues behind it.
-    if (slot < 0 && this.overflow !== 'reject' && this.makeRoom()) slot = this.pool.acquire();
-    if (slot < 0) {
-      if (!this.enqueue(socket)) this.refuse(socket);
-      return;
-    }
-    this.attach(socket, slot);
+    if (slot < 0) slot = this.overflow.admitNewcomer(socket);
+    if (slot >= 0) this.attach(socket, slot);
+  }
+
+  /** A connection that waited for a slot gets one, and what it sent meanwhile is read. */
+  admit(socket: Socket, slot: number): void {
+    this.advance(this.attach(socket, slot));
   }
 
   /** Gives `slot` to `socket`. */
@@ -362,131 +273,14 @@ export class Server implements SocketHandler, StreamSink {
     conn.head.reset();
     conn.ctx.remoteAddress = socket.remoteAddress;
     conn.lastActive = this.platform.now();
-    conn.deadline = conn.lastActive + this.headerTimeout;
+    conn.deadline = conn.lastActive + this.options.headerTimeout;
     return conn;
-  }
-
-  /**
-   * Answers the preencoded 503 and closes, lingering (the request is
-   * unread). The answer waits until the socket reports send space: a write
-   * before that may be refused ("would block" on a fresh lin socket), and
-   * the client would see an empty close. Counted once written.
-   */
-  private refuse(socket: Socket): void {
-    if (socket.writable() < this.overloaded.length) {
-      socket.slot = REFUSING; // writable() answers
-      return;
-    }
-    socket.slot = NO_SLOT;
-    if (socket.write(this.overloaded, 0, this.overloaded.length) === this.overloaded.length) {
-      this.counters.rejected++;
-      this.counters.responses[5]++;
-    }
-    socket.close(true);
-  }
-
-  /** Puts `socket` at the end of the queue (overflow 'queue'); false when the queue is full. */
-  private enqueue(socket: Socket): boolean {
-    if (this.queueCount >= this.queue.length) return false;
-    socket.slot = QUEUED;
-    this.queue[this.queueCount] = socket;
-    this.queuedAt[this.queueCount] = this.platform.now();
-    this.queueCount++;
-    this.counters.queued++;
-    return true;
-  }
-
-  /** Takes the oldest socket out of the queue (queueCount > 0). */
-  private dequeue(): Socket {
-    const socket = this.queue[0] as Socket;
-    this.unqueue(0);
-    socket.slot = NO_SLOT;
-    return socket;
-  }
-
-  /** Removes entry `i` of the queue, keeping the rest in order. */
-  private unqueue(i: number): void {
-    const last = this.queueCount - 1;
-    for (let j = i; j < last; j++) {
-      this.queue[j] = this.queue[j + 1];
-      this.queuedAt[j] = this.queuedAt[j + 1];
-    }
-    this.queue[last] = null;
-    this.queueCount = last;
-  }
-
-  /** A slot came free: the oldest waiting connection takes it and reads what it sent meanwhile. */
-  private serveQueued(): void {
-    if (this.queueCount === 0 || this.stopping) return;
-    const slot = this.pool.acquire();
-    if (slot < 0) return;
-    this.advance(this.attach(this.dequeue(), slot));
-  }
-
-  /**
-   * Frees a slot for a newcomer: an idle keep-alive connection (any with
-   * 'evict-idle'; with 'queue' only one idle for `pressureIdle`, as a
-   * client is unlikely to be sending on it right then), else a slow request
-   * (evictSlow). False when there is none.
-   */
-  private makeRoom(): boolean {
-    const minIdle = this.overflow === 'queue' ? this.pressureIdle : 0;
-    const now = this.platform.now();
-    let victim: Connection | null = null;
-    for (let i = 0; i < this.connections.length; i++) {
-      const conn = this.connections[i];
-      if (
-        conn.state === HEAD &&
-        conn.filled === 0 &&
-        conn.served > 0 &&
-        now - conn.lastActive >= minIdle &&
-        (victim === null || conn.lastActive < victim.lastActive)
-      )
-        victim = conn;
-    }
-    if (victim === null) return this.evictSlow();
-    this.counters.evicted++;
-    this.close(victim);
-    return true;
-  }
-
-  /**
-   * Slowloris defence: with no idle connection to close, answers 408 to the
-   * request that has been arriving for longest, once that is more than half
-   * the header timeout (at most 1 s), and closes it; false when none is.
-   */
-  private evictSlow(): boolean {
-    const now = this.platform.now();
-    const age = this.headerTimeout < 2000 ? this.headerTimeout / 2 : 1000;
-    let victim: Connection | null = null;
-    let victimStart = 0;
-    for (let i = 0; i < this.connections.length; i++) {
-      const conn = this.connections[i];
-      let started: number;
-      if (conn.state === BODY) started = conn.deadline - this.bodyTimeout;
-      else if (conn.state === HEAD && (conn.filled > 0 || conn.served === 0))
-        started = conn.deadline - this.headerTimeout;
-      else continue;
-      if (now - started >= age && (victim === null || started < victimStart)) {
-        victim = conn;
-        victimStart = started;
-      }
-    }
-    if (victim === null) return false;
-    this.counters.evicted++;
-    this.counters.timeouts++;
-    this.counters.responses[4]++;
-    const response = this.errors[408];
-    // Best effort (the slot is needed now): lingering, so a client still sending does not reset it away.
-    if (victim.socket !== null) victim.socket.write(response, 0, response.length);
-    this.close(victim, true);
-    return true;
   }
 
   // ---- 2. read and parse ----
 
   /** Platform callback: bytes are waiting. */
-  readable(socket: Socket, _count: number): void {
+  readable(socket: Socket): void {
     if (socket.slot < 0) return;
     const conn = this.connections[socket.slot];
     if (conn.state === HEAD || conn.state === BODY) this.advance(conn);
@@ -494,7 +288,7 @@ export class Server implements SocketHandler, StreamSink {
 
   /** Reads what fits into the slot. */
   private fill(conn: Connection): void {
-    const space = this.pool.inputs[conn.slot].length - conn.filled;
+    const space = conn.input.length - conn.filled;
     if (space > 0 && conn.socket !== null) conn.filled += conn.socket.read(conn.input, conn.filled, space);
   }
 
@@ -505,9 +299,7 @@ export class Server implements SocketHandler, StreamSink {
         const before = conn.filled;
         this.fill(conn);
         if (conn.filled === 0) return;
-        if (before === 0) {
-          conn.deadline = this.platform.now() + this.headerTimeout;
-        }
+        if (before === 0) conn.deadline = this.platform.now() + this.options.headerTimeout;
         const result = parseHead(conn.input, conn.filled, conn.input.length, conn.head, this.limits);
         if (result === HEAD_INCOMPLETE) return;
         if (result < 0) {
@@ -529,7 +321,7 @@ export class Server implements SocketHandler, StreamSink {
     const head = conn.head;
     this.counters.requests++;
     conn.bodyStart = headEnd;
-    conn.deadline = this.platform.now() + this.bodyTimeout;
+    conn.deadline = this.platform.now() + this.options.bodyTimeout;
     const code = methodCode(this.table, conn.input, head.start, head.methodEnd);
     if (code < 0 && !isStandardMethodBytes(conn.input, head.start, head.methodEnd)) {
       this.fail(conn, 501);
@@ -541,19 +333,13 @@ export class Server implements SocketHandler, StreamSink {
       conn.chunked.reset(headEnd);
       expectsBody = true;
     } else if (head.contentLength > 0) {
-      if (head.contentLength > this.maxBody || headEnd + head.contentLength > conn.input.length) {
+      if (head.contentLength > this.options.maxBody || headEnd + head.contentLength > conn.input.length) {
         this.fail(conn, 413);
         return false;
       }
       expectsBody = true;
     }
-    if (
-      expectsBody &&
-      head.expectContinue &&
-      head.minorVersion === 1 &&
-      conn.filled === headEnd &&
-      conn.socket !== null
-    ) {
+    if (expectsBody && head.expectContinue && head.minorVersion === 1 && conn.filled === headEnd && conn.socket) {
       conn.socket.write(CONTINUE_RESPONSE, 0, CONTINUE_RESPONSE.length);
     }
     conn.state = BODY;
@@ -565,7 +351,7 @@ export class Server implements SocketHandler, StreamSink {
     const head = conn.head;
     let bodyEnd: number;
     if (head.chunked) {
-      const result = conn.chunked.decode(conn.input, conn.filled, this.maxBody, conn.bodyStart);
+      const result = conn.chunked.decode(conn.input, conn.filled, this.options.maxBody, conn.bodyStart);
       if (result < 0) {
         this.fail(conn, -result);
         return false;
@@ -630,7 +416,7 @@ export class Server implements SocketHandler, StreamSink {
     } else if ((route === MATCH_ADD_SLASH || route === MATCH_REMOVE_SLASH) && app.redirectTrailingSlash) {
       ctx.res.status = ctx.methodCode === METHOD_GET || ctx.methodCode === METHOD_HEAD ? 301 : 308;
       ctx.res.committed = true;
-      this.respond(conn, route);
+      this.redirect(conn, route === MATCH_ADD_SLASH);
       return;
     } else {
       ctx.paramNames = EMPTY;
@@ -642,18 +428,18 @@ export class Server implements SocketHandler, StreamSink {
       result = ctx.chain[0](ctx);
     } catch (error) {
       this.handleError(conn, error);
-      this.respond(conn, 0);
+      this.respond(conn);
       return;
     }
     if (isPromiseLike(result)) {
       conn.awaiting = ctx.generation;
-      (result as PromiseLike<unknown>).then(ctx.settled, ctx.rejected);
+      result.then(ctx.settled, ctx.rejected);
       return;
     }
-    this.respond(conn, 0);
+    this.respond(conn);
   }
 
-  /** @internal An async chain finished (or failed). */
+  /** An async chain finished (or failed). */
   handlerSettled(ctx: SlotContext, error: unknown, failed: boolean): void {
     if (ctx.detached) {
       // An abandoned chain ended: its context becomes a spare again.
@@ -673,11 +459,11 @@ export class Server implements SocketHandler, StreamSink {
     }
     if (conn.state !== HANDLER) return;
     if (failed) this.handleError(conn, error);
-    this.respond(conn, 0);
+    this.respond(conn);
     if ((conn.state as number) === HEAD) this.advance(conn);
   }
 
-  /** @internal Answers now for a running async chain (timeout middleware). */
+  /** Answers now for a running async chain (the timeout middleware, through c.abandon()). */
   abandon(ctx: SlotContext, status: number, body: string): boolean {
     if (ctx.slot < 0) return false;
     const conn = this.connections[ctx.slot];
@@ -686,7 +472,7 @@ export class Server implements SocketHandler, StreamSink {
       // No spare: answer and close; the slot is freed when the chain settles.
       ctx.text(body, status);
       conn.keepAlive = false;
-      this.respond(conn, 0);
+      this.respond(conn);
       return true;
     }
     const spare = this.spares[--this.spareCount];
@@ -703,11 +489,12 @@ export class Server implements SocketHandler, StreamSink {
     conn.ctx = spare;
     conn.awaiting = -1;
     spare.text(body, status);
-    this.respond(conn, 0);
+    this.respond(conn);
     if ((conn.state as number) === HEAD) this.advance(conn);
     return true;
   }
 
+  /** Turns what a handler threw into the answer: its HttpError, onError's, or a logged 500. */
   private handleError(conn: Connection, error: unknown): void {
     const ctx = conn.ctx;
     if (ctx.res.bodyKind === BODY_STREAM) {
@@ -745,148 +532,56 @@ export class Server implements SocketHandler, StreamSink {
 
   // ---- 4. encode and write the response ----
 
-  /** Encodes the head (and a small body) into the output area and starts writing. */
-  private respond(conn: Connection, redirect: number): void {
-    const ctx = conn.ctx;
-    const res = ctx.res;
-    if (res.bodyKind === BODY_STREAM) {
+  /** The chain has answered: encode the response and start writing it. */
+  private respond(conn: Connection): void {
+    if (conn.ctx.res.bodyKind === BODY_STREAM) {
       // The head went out in beginStream; the stream stays open until end().
-      if (conn.state !== HANDLER || !this.flush(conn)) return;
+      if (conn.state !== HANDLER || !this.write(conn)) return;
       if (conn.streamEnding) this.finish(conn);
       else conn.state = STREAM;
       return;
     }
-    this.veto(conn);
+    conn.keepAlive = this.keepAliveNow(conn.keepAlive);
+    this.writer.encode(conn, false);
+    if (this.write(conn)) this.finish(conn);
+  }
+
+  /** A trailing-slash redirect: Location is the request's own path with '/' added or removed. */
+  private redirect(conn: Connection, addSlash: boolean): void {
     const head = conn.head;
-    let length = res.bodyLength();
-    let headLength: number;
-    if (redirect !== 0) {
-      const locationEnd = redirect === MATCH_REMOVE_SLASH ? head.pathEnd - 1 : head.pathEnd;
-      headLength = encodeHead(
-        res,
-        conn.output,
-        conn.keepAlive,
-        0,
-        this.methodNames,
-        conn.input,
-        head.pathStart,
-        locationEnd,
-        redirect === MATCH_ADD_SLASH,
-        head.targetEnd,
-      );
-    } else {
-      headLength = encodeHead(res, conn.output, conn.keepAlive, length, this.methodNames, null, 0, 0, false, 0);
-    }
-    if (headLength < 0) {
-      // The handler's headers do not fit the output area: answer 500 rather than a truncated head.
-      this.platform.log(
-        `chipweb: the response head for ${ctx.method} ${ctx.path} is invalid (a header name that is not a token, a control character in a value) or longer than outputSize ${conn.output.length}`,
-      );
-      this.counters.errors++;
-      res.reset();
-      res.status = 500;
-      length = 0;
-      conn.keepAlive = false;
-      headLength = encodeHead(res, conn.output, false, 0, this.methodNames, null, 0, 0, false, 0);
-    }
-    this.counters.responses[(res.status / 100) | 0]++;
-    conn.outPos = 0;
-    conn.outLen = headLength;
-    conn.bodyString = '';
-    conn.bodyChar = 0;
-    conn.bodyBytes = null;
-    if (!ctx.isHead && length > 0 && statusHasBody(res.status)) {
-      if (res.bodyKind === BODY_STRING) {
-        const next = encodeUtf8(res.bodyString, 0, conn.output, headLength, conn.output.length, conn);
-        conn.outLen = conn.encodeEnd;
-        if (!atEnd(res.bodyString, next)) {
-          conn.bodyString = res.bodyString;
-          conn.bodyChar = next;
-        }
-      } else if (res.bodyKind === BODY_BYTES && res.bodyBytes !== null) {
-        const n = res.bodyEnd - res.bodyStart;
-        if (n <= conn.output.length - headLength) {
-          const source = res.bodyBytes;
-          const out = conn.output;
-          for (let i = 0; i < n; i++) out[headLength + i] = source[res.bodyStart + i];
-          conn.outLen += n;
-        } else {
-          conn.bodyBytes = res.bodyBytes;
-          conn.bodyPos = res.bodyStart;
-          conn.bodyEnd = res.bodyEnd;
-        }
-      }
-    }
-    res.bodyString = '';
-    res.bodyBytes = null;
-    if (this.flush(conn)) this.finish(conn);
+    conn.keepAlive = this.keepAliveNow(conn.keepAlive);
+    const pathEnd = addSlash ? head.pathEnd : head.pathEnd - 1;
+    this.writer.redirectTo(conn.keepAlive, conn.input, head.pathStart, pathEnd, addSlash, head.targetEnd);
+    this.writer.encode(conn, true);
+    if (this.write(conn)) this.finish(conn);
   }
 
-  /**
-   * The pool-pressure veto: while a connection waits for a slot, a response
-   * announces `Connection: close` (so the client does not reuse a
-   * connection the server is about to close) and its slot goes to the
-   * waiting one.
-   */
-  private veto(conn: Connection): void {
-    if (this.stopping) conn.keepAlive = false;
-    else if (conn.keepAlive && this.queueCount > 0) {
-      conn.keepAlive = false;
-      this.counters.pressureCloses++;
-    }
+  /** Keep-alive, unless the server is stopping or a connection waits for this slot (the veto). */
+  private keepAliveNow(keepAlive: boolean): boolean {
+    if (this.stopping) return false;
+    return this.overflow.veto(keepAlive);
   }
 
-  /**
-   * Writes pending output, refilling from the body source, until done
-   * (true) or the socket is full (false; `writable` resumes).
-   */
-  private flush(conn: Connection): boolean {
-    const socket = conn.socket;
-    if (socket === null) return false;
-    for (;;) {
-      if (conn.outPos < conn.outLen) {
-        conn.outPos += socket.write(conn.output, conn.outPos, conn.outLen - conn.outPos);
-        if (conn.outPos < conn.outLen) return this.waitWritable(conn);
-      }
-      if (conn.bodyChar > 0) {
-        conn.bodyChar = encodeUtf8(conn.bodyString, conn.bodyChar, conn.output, 0, conn.output.length, conn);
-        conn.outPos = 0;
-        conn.outLen = conn.encodeEnd;
-        if (atEnd(conn.bodyString, conn.bodyChar)) {
-          conn.bodyChar = 0;
-          conn.bodyString = '';
-        }
-        continue;
-      }
-      if (conn.bodyBytes !== null) {
-        conn.bodyPos += socket.write(conn.bodyBytes, conn.bodyPos, conn.bodyEnd - conn.bodyPos);
-        if (conn.bodyPos < conn.bodyEnd) return this.waitWritable(conn);
-        conn.bodyBytes = null;
-      }
-      conn.outPos = 0;
-      conn.outLen = 0;
-      return true;
-    }
-  }
-
-  private waitWritable(conn: Connection): boolean {
-    if (conn.state !== WRITE) {
+  /** Writes what the socket takes; false while some waits for room (WRITE state, with its deadline). */
+  private write(conn: Connection): boolean {
+    if (this.writer.flush(conn)) return true;
+    if (conn.socket !== null && conn.state !== WRITE) {
       conn.state = WRITE;
-      conn.deadline = this.platform.now() + this.writeTimeout;
+      conn.deadline = this.platform.now() + this.options.writeTimeout;
     }
     return false;
   }
 
   /** Platform callback: the socket has room again. */
-  writable(socket: Socket, _space: number): void {
+  writable(socket: Socket): void {
     if (socket.slot === REFUSING) {
-      this.refuse(socket);
+      this.overflow.refuse(socket);
       return;
     }
     if (socket.slot < 0) return;
     const conn = this.connections[socket.slot];
     if (conn.state !== WRITE) return;
-    if (!this.flush(conn)) return;
+    if (!this.writer.flush(conn)) return;
     if (conn.streaming && !conn.streamEnding) {
       conn.state = STREAM;
       return;
@@ -915,7 +610,7 @@ export class Server implements SocketHandler, StreamSink {
     conn.head.reset();
     conn.state = HEAD;
     conn.lastActive = this.platform.now();
-    conn.deadline = conn.lastActive + (conn.filled > 0 ? this.headerTimeout : this.idleTimeout);
+    conn.deadline = conn.lastActive + (conn.filled > 0 ? this.options.headerTimeout : this.options.idleTimeout);
   }
 
   /** Answers a preencoded error and closes after it is written. */
@@ -925,15 +620,10 @@ export class Server implements SocketHandler, StreamSink {
     if (status === 408) this.counters.timeouts++;
     conn.keepAlive = false;
     conn.closeAfterWrite = true;
-    conn.outPos = 0;
-    conn.outLen = 0;
-    conn.bodyChar = 0;
-    conn.bodyBytes = response;
-    conn.bodyPos = 0;
-    conn.bodyEnd = response.length;
+    this.writer.preencoded(conn, response);
     conn.state = WRITE;
-    conn.deadline = this.platform.now() + this.writeTimeout;
-    if (this.flush(conn)) this.close(conn, true);
+    conn.deadline = this.platform.now() + this.options.writeTimeout;
+    if (this.writer.flush(conn)) this.close(conn, true);
   }
 
   /**
@@ -942,7 +632,7 @@ export class Server implements SocketHandler, StreamSink {
    * request was read to its end, so the socket lingers to discard what the
    * client still sends (Socket.close).
    */
-  private close(conn: Connection, linger = false): void {
+  close(conn: Connection, linger: boolean): void {
     if (conn.socket !== null) {
       conn.socket.slot = NO_SLOT;
       conn.socket.close(linger);
@@ -963,17 +653,17 @@ export class Server implements SocketHandler, StreamSink {
   /** Platform callback: the peer closed or reset. */
   closed(socket: Socket): void {
     if (socket.slot === QUEUED) {
-      for (let i = 0; i < this.queueCount; i++) if (this.queue[i] === socket) this.unqueue(i);
-      socket.slot = NO_SLOT;
+      this.overflow.forget(socket);
       return;
     }
     if (socket.slot < 0) return;
     const conn = this.connections[socket.slot];
-    socket.slot = -1;
+    socket.slot = NO_SLOT;
     conn.socket = null;
-    this.close(conn);
+    this.close(conn, false);
   }
 
+  /** Frees the slot, and hands it to a connection waiting for one. */
   private release(conn: Connection): void {
     if (!this.pool.isTaken(conn.slot)) return;
     conn.state = FREE;
@@ -990,122 +680,104 @@ export class Server implements SocketHandler, StreamSink {
     conn.ctx.res.reset();
     this.pool.release(conn.slot);
     if (this.stopWaiter !== null && this.pool.inUse === 0) this.stopWaiter();
-    this.serveQueued();
+    if (!this.stopping) this.overflow.serveWaiting();
   }
 
   // ---- timeouts ----
 
   private tick(): void {
     const now = this.platform.now();
-    // Make room for waiting connections first (a slow head that reached the
-    // eviction age as a newcomer reached its queue timeout yields to it);
-    // those that still waited too long get 503.
-    while (this.queueCount > 0 && this.makeRoom()) {}
-    while (this.queueCount > 0 && now - this.queuedAt[0] >= this.queueTimeout) this.refuse(this.dequeue());
+    this.overflow.tick(now);
     for (let i = 0; i < this.connections.length; i++) {
       const conn = this.connections[i];
       if (conn.state === FREE || conn.state === HANDLER || conn.state === STREAM || now < conn.deadline) continue;
       if (conn.state === HEAD && conn.filled === 0) {
-        this.close(conn); // idle keep-alive (or a connection that never sent a byte)
+        this.close(conn, false); // idle keep-alive (or a connection that never sent a byte)
       } else if (conn.state === HEAD || conn.state === BODY) {
         this.fail(conn, 408);
       } else {
         this.counters.timeouts++;
-        this.close(conn); // WRITE: the client stopped reading
+        this.close(conn, false); // WRITE: the client stopped reading
       }
     }
   }
 
-  // ---- streaming (StreamSink) ----
+  // ---- streamed responses (through the Context) ----
 
-  /** @internal Sends the head of a streamed response. */
+  /** Sends the head of a streamed response. */
   beginStream(c: SlotContext): void {
     const conn = this.connections[c.slot];
     if (conn.socket === null) return;
-    // HTTP/1.0 has no chunked encoding: the body ends when the connection does.
-    conn.rawStream = conn.head.minorVersion === 0;
-    if (conn.rawStream) conn.keepAlive = false;
-    this.veto(conn);
-    const headLength = encodeHead(
-      c.res,
-      conn.output,
-      conn.keepAlive,
-      conn.rawStream ? -2 : -1,
-      this.methodNames,
-      null,
-      0,
-      0,
-      false,
-      0,
-    );
-    this.counters.responses[(c.res.status / 100) | 0]++;
-    conn.outPos = 0;
-    conn.outLen = headLength > 0 ? headLength : 0;
-    conn.streaming = true;
-    conn.streamEnding = false;
-    this.flush(conn);
+    conn.keepAlive = this.keepAliveNow(conn.keepAlive);
+    this.writer.openStream(conn);
+    this.write(conn);
   }
 
-  /** @internal Sends one chunk of a streamed response. */
+  /** Sends one chunk of a streamed response; false when it was not queued. */
   writeStream(c: SlotContext, data: string | Uint8Array): boolean {
     const conn = this.connections[c.slot];
-    if (
-      conn.socket === null ||
-      !conn.streaming ||
-      conn.streamEnding ||
-      conn.outPos < conn.outLen ||
-      conn.bodyBytes !== null
-    )
-      return false;
-    if (c.isHead) return true; // HEAD: the head only
-    const out = conn.output;
-    const length = typeof data === 'string' ? utf8Length(data, 0) : data.length;
-    if (length === 0) return true;
-    if (length + 16 > out.length) return false;
-    let p = 0;
-    if (!conn.rawStream) {
-      p = writeHex(out, 0, length);
-      out[p++] = 13;
-      out[p++] = 10;
-    }
-    if (typeof data === 'string') {
-      encodeUtf8(data, 0, out, p, out.length, null);
-      p += length;
-    } else {
-      for (let i = 0; i < length; i++) out[p + i] = data[i];
-      p += length;
-    }
-    if (!conn.rawStream) {
-      out[p++] = 13;
-      out[p++] = 10;
-    }
-    conn.outPos = 0;
-    conn.outLen = p;
-    if (!this.flush(conn)) return true;
-    if (conn.state === WRITE) conn.state = STREAM;
+    if (conn.socket === null || !this.writer.chunk(conn, data)) return false;
+    if (this.write(conn) && conn.state === WRITE) conn.state = STREAM;
     return true;
   }
 
-  /** @internal Ends a streamed response with the last chunk. */
+  /** Ends a streamed response with the last chunk. */
   endStream(c: SlotContext): void {
     const conn = this.connections[c.slot];
     if (conn.socket === null || !conn.streaming || conn.streamEnding) return;
-    conn.streamEnding = true;
-    const out = conn.output;
-    // No last chunk for HEAD (no body) or HTTP/1.0 (closing the connection ends the body).
-    const lastChunk = !c.isHead && !conn.rawStream;
-    if (conn.outPos < conn.outLen) {
-      // Behind what is still queued; it fits, as writeStream leaves 16 bytes of room.
-      if (lastChunk) conn.outLen = writeLastChunk(out, conn.outLen);
-      return;
-    }
-    conn.outPos = 0;
-    conn.outLen = lastChunk ? writeLastChunk(out, 0) : 0;
-    if (conn.state === HANDLER) return; // respond() runs when the chain returns
-    if (this.flush(conn)) {
+    const behind = conn.outPos < conn.outLen;
+    this.writer.endStream(conn);
+    if (behind || conn.state === HANDLER) return; // writable() or respond() sends it
+    if (this.write(conn)) {
       this.finish(conn);
       if (conn.state === HEAD) this.advance(conn);
     }
+  }
+}
+
+/** Serves a compiled App on a Platform within a fixed memory budget. */
+export class Server {
+  /** The platform this server runs on. */
+  readonly platform: Platform;
+  /** The buffer pool. */
+  readonly pool: Pool;
+  /** What handlers get as `c.env`. */
+  readonly env: Env;
+  /** How this server finds routes: 'code' with a `routeMatcher`, else 'table'. */
+  readonly router: RouterMode;
+  private readonly engine: Engine;
+
+  /** Sets up the pool and every per-slot object; nothing listens yet. */
+  constructor(app: App, platform: Platform, options: ServerOptions = {}) {
+    const engine = new Engine(app, platform, options);
+    this.engine = engine;
+    this.platform = platform;
+    this.pool = engine.pool;
+    this.env = engine.env;
+    this.router = engine.router;
+  }
+
+  /** Starts listening; rejects with a clear message when the port is taken. */
+  start(): Promise<void> {
+    return this.engine.start();
+  }
+
+  /** The port actually listened on (0 before start()). */
+  get listeningPort(): number {
+    return this.engine.listeningPort;
+  }
+
+  /** The counters (read-only), with the pool figures brought up to date. */
+  stats(): Readonly<ServerStats> {
+    return this.engine.stats();
+  }
+
+  /**
+   * Stops accepting, lets in-flight requests finish for up to `graceMs`,
+   * then closes whatever is left. Resolves when every slot is free.
+   */
+  stop(graceMs = 5000): Promise<void> {
+    return this.engine.stop(graceMs);
   }
 }
 

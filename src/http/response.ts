@@ -164,29 +164,55 @@ function sameName(a: string, b: string): boolean {
   }
 }
 
+/** The body has a Content-Length (`HeadPlan.contentLength`). */
+export const FRAMING_LENGTH = 0;
+/** The body is chunked (a streamed response). */
+export const FRAMING_CHUNKED = 1;
+/** The body ends when the connection closes (an HTTP/1.0 stream). */
+export const FRAMING_CLOSE = 2;
+
+/**
+ * What encodeHead needs besides the ResponseState: how the connection and
+ * the body are framed, the method names for an Allow header, and a
+ * trailing-slash redirect's Location taken from the request bytes. One per
+ * connection, filled before each head.
+ */
+export class HeadPlan {
+  /** `Connection: keep-alive` (else close). */
+  keepAlive = false;
+  /** One of FRAMING_*. */
+  framing = FRAMING_LENGTH;
+  /** The Content-Length to announce with FRAMING_LENGTH. */
+  contentLength = 0;
+  /** Method names by code, for Allow. */
+  methodNames: readonly string[] = [];
+  /**
+   * With a redirect: the request bytes; Location is [pathStart, pathEnd)
+   * of them, plus '/' when `addSlash`, then the query up to `queryEnd`.
+   */
+  redirect: Uint8Array | null = null;
+  pathStart = 0;
+  pathEnd = 0;
+  addSlash = false;
+  queryEnd = 0;
+
+  /** A plain head: these framing and connection settings, no redirect. */
+  plain(keepAlive: boolean, framing: number, contentLength: number): this {
+    this.keepAlive = keepAlive;
+    this.framing = framing;
+    this.contentLength = contentLength;
+    this.redirect = null;
+    return this;
+  }
+}
+
 /**
  * Encodes the status line and headers of `res` into `out` from 0 and
- * returns the head's length, or -1 when it does not fit in `out`.
- * `bodyLength` is the Content-Length to announce (-1: a chunked stream,
- * -2: a stream that ends with the connection). Returns -1 as well when a
- * header name is not a token or a value holds a control character (CR/LF
- * injection), so the server answers 500 instead.
- * `location` bytes, when given, become a Location header: the span
- * [locationStart, locationEnd) plus '/' when `locationSlash`, then the bytes
- * from the end of the request path up to `queryEnd` (the query).
+ * returns the head's length, or -1 when it does not fit in `out`, or when
+ * a header name is not a token or a value holds a control character
+ * (CR/LF injection), so the server answers 500 instead.
  */
-export function encodeHead(
-  res: ResponseState,
-  out: Uint8Array,
-  keepAlive: boolean,
-  bodyLength: number,
-  methodNames: readonly string[],
-  location: Uint8Array | null,
-  locationStart: number,
-  locationEnd: number,
-  locationSlash: boolean,
-  queryEnd: number,
-): number {
+export function encodeHead(res: ResponseState, out: Uint8Array, plan: HeadPlan): number {
   const limit = out.length;
   let p = 0;
   const line = STATUS_LINES[res.status];
@@ -207,14 +233,15 @@ export function encodeHead(
     out[p++] = 13;
     out[p++] = 10;
   }
+  const location = plan.redirect;
   if (location !== null) {
     // Location is the request's own path with a '/' added or removed, then its query.
-    const queryStart = locationSlash ? locationEnd : locationEnd + 1;
-    if (p + 13 + (queryEnd - locationStart) > limit) return -1;
+    const queryStart = plan.addSlash ? plan.pathEnd : plan.pathEnd + 1;
+    if (p + 13 + (plan.queryEnd - plan.pathStart) > limit) return -1;
     p = writeAscii(out, p, 'Location: ');
-    for (let i = locationStart; i < locationEnd; i++) out[p++] = location[i];
-    if (locationSlash) out[p++] = 47;
-    for (let i = queryStart; i < queryEnd; i++) out[p++] = location[i];
+    for (let i = plan.pathStart; i < plan.pathEnd; i++) out[p++] = location[i];
+    if (plan.addSlash) out[p++] = 47;
+    for (let i = queryStart; i < plan.queryEnd; i++) out[p++] = location[i];
     out[p++] = 13;
     out[p++] = 10;
   }
@@ -223,7 +250,7 @@ export function encodeHead(
     let first = true;
     for (let code = 0; code < 32; code++) {
       if ((res.allowMask & (1 << code)) === 0) continue;
-      const name = methodNames[code];
+      const name = plan.methodNames[code];
       if (p + 8 > limit) return -1;
       if (!first) {
         out[p++] = 44;
@@ -256,20 +283,18 @@ export function encodeHead(
     out[p++] = 10;
   }
   if (p + 64 > limit) return -1;
-  if (bodyLength >= 0) {
-    if (statusHasBody(res.status) || res.status === 304) {
-      if (res.status !== 304) {
-        out.set(CONTENT_LENGTH, p);
-        p = writeDecimal(out, p + CONTENT_LENGTH.length, bodyLength);
-        out[p++] = 13;
-        out[p++] = 10;
-      }
+  if (plan.framing === FRAMING_LENGTH) {
+    if (statusHasBody(res.status)) {
+      out.set(CONTENT_LENGTH, p);
+      p = writeDecimal(out, p + CONTENT_LENGTH.length, plan.contentLength);
+      out[p++] = 13;
+      out[p++] = 10;
     }
-  } else if (bodyLength === -1) {
+  } else if (plan.framing === FRAMING_CHUNKED) {
     out.set(CHUNKED, p);
     p += CHUNKED.length;
-  } // -2: the body ends when the connection closes (HTTP/1.0 streams)
-  const connection = keepAlive ? CONNECTION_KEEP_ALIVE : CONNECTION_CLOSE;
+  } // FRAMING_CLOSE: the body ends when the connection closes (HTTP/1.0 streams)
+  const connection = plan.keepAlive ? CONNECTION_KEEP_ALIVE : CONNECTION_CLOSE;
   out.set(connection, p);
   p += connection.length;
   out.set(CRLF, p);

@@ -205,8 +205,9 @@ describe('server state machine', () => {
     const client = platform.connect();
     client.send('GET /slow HTTP/1.1\r\nHost: a\r\n\r\n');
     await settle();
-    const running = (server as unknown as { connections: { ctx: { abandon(s: number, b: string): boolean } }[] })
-      .connections[0].ctx;
+    const running = (
+      server as unknown as { engine: { connections: { ctx: { abandon(s: number, b: string): boolean } }[] } }
+    ).engine.connections[0].ctx;
     expect(running.abandon(503, 'slow')).to.equal(true);
     client.send(GET);
     expect(client.takeText()).to.equal(response(503, TEXT, 'slow') + HI);
@@ -410,9 +411,11 @@ describe('server state machine', () => {
     const app = new App();
     app.get('/users/:id', (c) => c.text(c.param('id')));
     const { platform, server } = await start(app, { slots: 1 });
-    const internals = server as unknown as {
-      connections: { ctx: object; input: Uint8Array; output: Uint8Array; head: object }[];
-    };
+    const internals = (
+      server as unknown as {
+        engine: { connections: { ctx: object; input: Uint8Array; output: Uint8Array; head: object }[] };
+      }
+    ).engine;
     const before = internals.connections.map((c) => [c.ctx, c.input, c.output, c.head]);
     const memory = server.pool.memory;
     const client = platform.connect();
