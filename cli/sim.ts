@@ -16,6 +16,7 @@ import type { App } from '../src/app.ts';
 import type { RouterMode } from '../src/router/index.ts';
 import type { ServerStats } from '../src/stats.ts';
 import { SimDevice } from '../host-sim/device.ts';
+import { FileOtaTarget } from '../host-sim/ota-file.ts';
 import { simulate } from '../host-sim/simulate.ts';
 import type { SimulateOptions } from '../host-sim/simulate.ts';
 
@@ -39,8 +40,17 @@ options:
                    'chipweb build' packs them (default: ui/dist next to
                    ENTRY, built first from ui/ when it has an index.html)`;
 
+/** The simulated firmware image that over-the-air updates replace. */
+const OTA_IMAGE = path.join('.chipweb', 'ota', 'firmware.bin');
+
 /** The pool sizes of a board, from the `chipweb` section of its manifest template. */
-function targetBudget(target: string): { slots: number; slotSize: number; outputSize: number; sendBuffer: number } {
+function targetBudget(target: string): {
+  slots: number;
+  slotSize: number;
+  outputSize: number;
+  sendBuffer: number;
+  appSlot: number | null;
+} {
   const file = new URL(`../manifests/${target}.json`, import.meta.url);
   if (!/^[a-z0-9_-]+$/.test(target) || !fs.existsSync(file)) {
     throw new Error(`unknown --target '${target}': use esp32 or pico_w (a template in manifests/)`);
@@ -51,6 +61,7 @@ function targetBudget(target: string): { slots: number; slotSize: number; output
     slotSize: budget.server.slotSize,
     outputSize: budget.server.outputSize,
     sendBuffer: budget.sendBuffer,
+    appSlot: budget.ota ? budget.ota.appSlot : null,
   };
 }
 
@@ -121,6 +132,15 @@ export async function run(args: string[]): Promise<number> {
     assets: flash.assets,
     router,
     device: new SimDevice({ onLed: (on) => console.log(`chipweb sim: LED ${on ? 'on' : 'off'}`) }),
+    // Over-the-air updates go to a file, checked as on the board; none where the board has none (pico_w).
+    ota:
+      budget.appSlot === null
+        ? undefined
+        : new FileOtaTarget({
+            image: OTA_IMAGE,
+            capacity: budget.appSlot,
+            onRestart: () => console.log(`chipweb sim: restart into the new image (simulated): ${OTA_IMAGE}`),
+          }),
   };
 
   const budgetName = `${values.target ?? 'esp32'} budget`;

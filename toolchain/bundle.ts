@@ -49,6 +49,8 @@ export const MODDABLE_MODULES = [
   'net',
   'mdns',
   'flash',
+  'ota',
+  'system',
   'time',
   'mc/*',
 ];

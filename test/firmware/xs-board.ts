@@ -30,6 +30,8 @@ const FAKE_EXPORTS: Record<string, string> = {
   wifi: 'WiFi',
   net: 'Net',
   mdns: 'MDNS',
+  ota: 'OTA',
+  system: 'System',
   'mc/config': 'config',
 };
 

@@ -144,6 +144,20 @@ export const world = {
     monitors: [] as { callback?: (message: string) => void; closed: boolean }[],
   },
   net: { IP: '192.168.1.50', RSSI: -52, apIP: '192.168.4.1' } as { IP?: string; RSSI?: number; apIP?: string },
+  ota: {
+    /** Size of the next OTA partition (0: none, and new OTA() throws). */
+    partitionSize: 0x1f0000,
+    /** Bytes written since the last begin. */
+    staged: [] as number[],
+    /** Length of each write() call. */
+    writes: [] as number[],
+    /** The image complete() made the boot image. */
+    boot: null as number[] | null,
+    begins: 0,
+    cancels: 0,
+    completes: 0,
+    restarts: 0,
+  },
   mdns: [] as {
     hostName: string;
     callback?: (message: number, value?: string) => unknown;
@@ -597,6 +611,52 @@ export class MDNS {
     this.record.closed = true;
   }
 }
+
+/**
+ * The fake ESP32 `ota` module (build/devices/esp32/modules/ota/ota.c):
+ * new OTA() begins (throws "no update parition" without one); write() takes
+ * an ArrayBuffer or a 1-byte view (any other value is a TypeError "invalid
+ * buffer") and throws "write failed" once cancelled or completed;
+ * complete() throws "bad state" after cancel; cancel() is harmless twice.
+ */
+export class OTA {
+  private open = true;
+  constructor() {
+    if (world.ota.partitionSize === 0) throw new Error('no update parition');
+    world.ota.staged = [];
+    world.ota.writes = [];
+    world.ota.begins++;
+  }
+  write(data: any): void {
+    let bytes: Uint8Array;
+    if (data instanceof ArrayBuffer) bytes = new Uint8Array(data);
+    else if (data instanceof Uint8Array) bytes = data;
+    else throw new TypeError('invalid buffer');
+    if (!this.open) throw new Error('write failed');
+    if (world.ota.staged.length + bytes.length > world.ota.partitionSize) throw new Error('write failed');
+    world.ota.writes.push(bytes.length);
+    for (let i = 0; i < bytes.length; i++) world.ota.staged.push(bytes[i]);
+  }
+  cancel(): void {
+    if (!this.open) return;
+    this.open = false;
+    world.ota.cancels++;
+  }
+  complete(): void {
+    if (!this.open) throw new Error('bad state');
+    this.open = false;
+    world.ota.boot = world.ota.staged.slice();
+    world.ota.completes++;
+  }
+}
+
+/** The fake `system` module: importing it defines the global `System` (modules/io/system). */
+export const System = {
+  restart(): void {
+    world.ota.restarts++;
+  },
+};
+(globalThis as any).System = System;
 
 /** The fake `mc/config`: the test sets its properties before starting. */
 export const config: Record<string, unknown> = {};
