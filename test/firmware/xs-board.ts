@@ -31,6 +31,7 @@ const FAKE_EXPORTS: Record<string, string> = {
   net: 'Net',
   mdns: 'MDNS',
   ota: 'OTA',
+  'embedded:io/socket/udp': 'UDP',
   system: 'System',
   'mc/config': 'config',
 };
