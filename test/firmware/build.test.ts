@@ -625,9 +625,17 @@ describe('firmware: chipweb build', function () {
         const board = await boot(result);
         try {
           const port = result.template.budget.server.port;
-          const status = await board.exchange(port, 'GET / HTTP/1.1\r\nHost: d\r\n\r\n');
+          // The device's own name: with no Wi-Fi credentials the esp32 serves its access point,
+          // where captivePortal() redirects other hosts to the setup page.
+          const status = await board.exchange(port, 'GET / HTTP/1.1\r\nHost: chipweb.local\r\n\r\n');
           expect(status.response).to.match(/^HTTP\/1\.1 200 OK\r\n/);
-          const about = await board.exchange(port, 'GET /api/about HTTP/1.1\r\nHost: d\r\n\r\n');
+          const portal = await board.exchange(port, 'GET /generate_204 HTTP/1.1\r\nHost: d\r\n\r\n');
+          expect(portal.response).to.match(
+            target === 'esp32'
+              ? /^HTTP\/1\.1 302 Found\r\n[\s\S]*Location: http:\/\/192\.168\.4\.1\/\r\n/
+              : /^HTTP\/1\.1 404 /,
+          );
+          const about = await board.exchange(port, 'GET /api/about HTTP/1.1\r\nHost: chipweb.local\r\n\r\n');
           expect(about.response.slice(about.response.indexOf('\r\n\r\n') + 4)).to.contain(`"target":"${target}"`);
           expect(await board.cmd('preload')).to.deep.equal([]);
         } finally {
