@@ -161,6 +161,12 @@ export class MultipartParser {
   private typeStart = 0;
   private typeEnd = 0;
   private state = IDLE;
+  /** Spans of the parameter nextParam() read last. */
+  private keyStart = 0;
+  private keyEnd = 0;
+  private valueStart = 0;
+  private valueEnd = 0;
+  private quoted = false;
   /** Delimiter bytes matched at the end of the previous piece. */
   private matched = 0;
   private error = 0;
@@ -194,46 +200,15 @@ export class MultipartParser {
     if (!equalsAsciiLower(bytes, p, typeEnd, 'multipart/form-data')) return this.fail(MP_ERR_NOT_MULTIPART);
     p = typeEnd;
     let length = -1;
-    while (p < end) {
-      p = skipSpaces(bytes, p, end);
-      if (p < end && bytes[p] === 59) p = skipSpaces(bytes, p + 1, end);
-      const nameStart = p;
-      while (p < end && bytes[p] !== 61 && bytes[p] !== 59) p++;
-      let nameEnd = p;
-      while (nameEnd > nameStart && (bytes[nameEnd - 1] === 32 || bytes[nameEnd - 1] === 9)) nameEnd--;
-      if (p >= end || bytes[p] !== 61) continue; // a parameter without a value: skip it
-      p = skipSpaces(bytes, p + 1, end);
-      const isBoundary = equalsAsciiLower(bytes, nameStart, nameEnd, 'boundary');
-      let n = 0;
-      let ok = true;
-      if (p < end && bytes[p] === 34) {
-        // quoted-string: backslash escapes one char
-        p++;
-        while (p < end && bytes[p] !== 34) {
-          if (bytes[p] === 92 && p + 1 < end) p++;
-          if (isBoundary) {
-            if (n >= MAX_BOUNDARY || !isBoundaryChar(bytes[p])) ok = false;
-            else this.delimiter[4 + n++] = bytes[p];
-          }
-          p++;
-        }
-        if (p >= end) ok = false;
-        else p++;
-      } else {
-        while (p < end && bytes[p] !== 59 && bytes[p] !== 32 && bytes[p] !== 9) {
-          if (isBoundary) {
-            if (n >= MAX_BOUNDARY || !isBoundaryChar(bytes[p])) ok = false;
-            else this.delimiter[4 + n++] = bytes[p];
-          }
-          p++;
-        }
-      }
-      if (isBoundary && length < 0) {
-        // RFC 2046: 1 to 70 chars, not ending in a space.
-        if (!ok || n === 0 || this.delimiter[4 + n - 1] === 32) return this.fail(MP_ERR_NO_BOUNDARY);
-        length = n;
-      }
+    for (p = this.nextParam(bytes, p, end); p >= 0; p = this.nextParam(bytes, p, end)) {
+      if (length >= 0 || !equalsAsciiLower(bytes, this.keyStart, this.keyEnd, 'boundary')) continue;
+      // RFC 2046: 1 to 70 of its characters, not ending in a space.
+      const n = unescapeInto(bytes, this.valueStart, this.valueEnd, this.quoted, this.delimiter, 4, MAX_BOUNDARY);
+      if (n <= 0 || this.delimiter[4 + n - 1] === 32) return this.fail(MP_ERR_NO_BOUNDARY);
+      for (let i = 0; i < n; i++) if (!isBoundaryChar(this.delimiter[4 + i])) return this.fail(MP_ERR_NO_BOUNDARY);
+      length = n;
     }
+    if (p === BAD_PARAM && length < 0) return this.fail(MP_ERR_NO_BOUNDARY);
     if (length < 0) return this.fail(MP_ERR_NO_BOUNDARY);
     this.delimiterLength = 4 + length;
     this.state = PREAMBLE;
@@ -460,41 +435,55 @@ export class MultipartParser {
     let p = start;
     while (p < end && head[p] !== 59 && head[p] !== 32 && head[p] !== 9) p++;
     if (!equalsAsciiLower(head, start, p, 'form-data')) return false;
-    while (p < end) {
-      p = skipSpaces(head, p, end);
-      if (p < end && head[p] === 59) p = skipSpaces(head, p + 1, end);
-      const keyStart = p;
-      while (p < end && head[p] !== 61 && head[p] !== 59) p++;
-      let keyEnd = p;
-      while (keyEnd > keyStart && (head[keyEnd - 1] === 32 || head[keyEnd - 1] === 9)) keyEnd--;
-      if (p >= end || head[p] !== 61) continue;
-      p = skipSpaces(head, p + 1, end);
-      let valueStart = p;
-      let valueEnd = p;
-      if (p < end && head[p] === 34) {
-        // Unescape the quoted-string in place: the value shrinks, never grows.
-        valueStart = ++p;
-        let out = p;
-        while (p < end && head[p] !== 34) {
-          if (head[p] === 92 && p + 1 < end) p++;
-          head[out++] = head[p++];
-        }
-        if (p >= end) return false; // unterminated quote
-        valueEnd = out;
-        p++;
+    for (p = this.nextParam(head, p, end); p >= 0; p = this.nextParam(head, p, end)) {
+      const isName = equalsAsciiLower(head, this.keyStart, this.keyEnd, 'name');
+      if (!isName && !equalsAsciiLower(head, this.keyStart, this.keyEnd, 'filename')) continue;
+      // The value shrinks when unescaped, never grows: in place is safe.
+      const n = unescapeInto(head, this.valueStart, this.valueEnd, this.quoted, head, this.valueStart, end);
+      if (isName) {
+        this.nameStart = this.valueStart;
+        this.nameEnd = this.valueStart + n;
       } else {
-        while (p < end && head[p] !== 59 && head[p] !== 32 && head[p] !== 9) p++;
-        valueEnd = p;
-      }
-      if (equalsAsciiLower(head, keyStart, keyEnd, 'name')) {
-        this.nameStart = valueStart;
-        this.nameEnd = valueEnd;
-      } else if (equalsAsciiLower(head, keyStart, keyEnd, 'filename')) {
-        this.filenameStart = valueStart;
-        this.filenameEnd = valueEnd;
+        this.filenameStart = this.valueStart;
+        this.filenameEnd = this.valueStart + n;
       }
     }
-    return true;
+    return p !== BAD_PARAM;
+  }
+
+  /**
+   * Reads the next `; key=value` parameter of bytes[p..end) into keyStart,
+   * keyEnd, valueStart, valueEnd and quoted (a quoted value's span is inside
+   * the quotes, escapes still in). Returns the position after it; NO_PARAM
+   * when none is left, BAD_PARAM for an unterminated quoted value.
+   * Parameters without a value are skipped.
+   */
+  private nextParam(bytes: Uint8Array, p: number, end: number): number {
+    for (;;) {
+      p = skipSpaces(bytes, p, end);
+      if (p < end && bytes[p] === 59) p = skipSpaces(bytes, p + 1, end);
+      if (p >= end) return NO_PARAM;
+      const keyStart = p;
+      while (p < end && bytes[p] !== 61 && bytes[p] !== 59) p++;
+      let keyEnd = p;
+      while (keyEnd > keyStart && (bytes[keyEnd - 1] === 32 || bytes[keyEnd - 1] === 9)) keyEnd--;
+      if (p >= end || bytes[p] !== 61) continue;
+      this.keyStart = keyStart;
+      this.keyEnd = keyEnd;
+      p = skipSpaces(bytes, p + 1, end);
+      this.quoted = p < end && bytes[p] === 34;
+      if (this.quoted) {
+        this.valueStart = ++p;
+        while (p < end && bytes[p] !== 34) p += bytes[p] === 92 && p + 1 < end ? 2 : 1;
+        if (p >= end) return BAD_PARAM;
+        this.valueEnd = p;
+        return p + 1;
+      }
+      this.valueStart = p;
+      while (p < end && bytes[p] !== 59 && bytes[p] !== 32 && bytes[p] !== 9) p++;
+      this.valueEnd = p;
+      return p;
+    }
   }
 
   /** The DATA state: reports data up to the next delimiter, or the part's end. */
@@ -565,6 +554,34 @@ export class MultipartParser {
     this.state = AFTER_DELIMITER;
     return MP_PART_END;
   }
+}
+
+/** nextParam(): no parameter left. */
+const NO_PARAM = -1;
+/** nextParam(): a quoted value without its closing quote. */
+const BAD_PARAM = -2;
+
+/**
+ * Copies src[start..end) to dst[at..), dropping the backslash of each
+ * escape when `quoted`; returns the length copied, or -1 when it is longer
+ * than `max`. src and dst may be the same buffer with at <= start.
+ */
+function unescapeInto(
+  src: Uint8Array,
+  start: number,
+  end: number,
+  quoted: boolean,
+  dst: Uint8Array,
+  at: number,
+  max: number,
+): number {
+  let n = 0;
+  for (let p = start; p < end; p++) {
+    if (quoted && src[p] === 92 && p + 1 < end) p++;
+    if (n >= max) return -1;
+    dst[at + n++] = src[p];
+  }
+  return n;
 }
 
 /** The first position at or after `p` that is not a space or tab. */
