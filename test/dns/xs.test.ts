@@ -12,7 +12,7 @@ describe('DNS answerer on XS', function () {
   this.timeout(60000);
   let worker: XsWorker;
   before(async () => {
-    const { code } = await bundleForXs(join(REPO_ROOT, 'test', 'dns', 'xs-entry.ts'));
+    const { code } = await bundleForXs(join(REPO_ROOT, 'bench', 'xs-dns-entry.ts'));
     worker = await XsWorker.start();
     await worker.evaluate(code);
   });

@@ -1,12 +1,12 @@
 /**
- * XS side of test/dns/xs.test.ts: the DNS answerer over a query and a
+ * XS side of test/dns/xs.test.ts (kept in bench/ with the other XS entries): the DNS answerer over a query and a
  * reply buffer made once. Commands (first byte): 'a' answer the A query,
  * 'q' answer the AAAA query, 'n' nothing (the baseline). The reply is the
  * answer's length and bytes.
  *
  * Never: allocate in a measured command outside the code being measured.
  */
-import { answerDns, DNS_REPLY_BYTES } from '../../src/dns/answer.ts';
+import { answerDns, DNS_REPLY_BYTES } from '../src/dns/answer.ts';
 
 declare const globalThis: Record<string, unknown>;
 
