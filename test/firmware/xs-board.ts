@@ -30,6 +30,9 @@ const FAKE_EXPORTS: Record<string, string> = {
   wifi: 'WiFi',
   net: 'Net',
   mdns: 'MDNS',
+  ota: 'OTA',
+  'embedded:io/socket/udp': 'UDP',
+  system: 'System',
   'mc/config': 'config',
 };
 
