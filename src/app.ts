@@ -11,6 +11,7 @@
 import type { ErrorHandler, Handler } from './context.ts';
 import { compileRoutes, paramNames, routesHash, tableHash } from './router/index.ts';
 import type { RouteSpec } from './router/index.ts';
+import { streamsBody } from './middleware/stream-body.ts';
 
 type ParamName<Segment extends string> = Segment extends `:${infer Name}`
   ? Name
@@ -52,6 +53,8 @@ export interface CompiledApp {
   readonly redirectTrailingSlash: boolean;
   /** Most params of any route. */
   readonly maxParams: number;
+  /** Whether each route takes its body as it arrives (streamBody()), by route index. */
+  readonly streamsBody: readonly boolean[];
 }
 
 /** Methods the registration helpers cover; `all` registers "*". */
@@ -193,8 +196,10 @@ export class App extends Group<''> {
       routeTable = compileRoutes(this.specs);
     }
     const params: string[][] = [];
+    const streams: boolean[] = [];
     let maxParams = 0;
     for (let i = 0; i < this.specs.length; i++) {
+      streams.push(streamsBody(this.chainList[i]));
       const names = paramNames(this.specs[i][1]);
       params.push(names);
       if (names.length > maxParams) maxParams = names.length;
@@ -208,6 +213,7 @@ export class App extends Group<''> {
       onError: this.errorHandler,
       redirectTrailingSlash: this.appOptions.redirectTrailingSlash !== false,
       maxParams,
+      streamsBody: streams,
     };
     return this.compiled;
   }
