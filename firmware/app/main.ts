@@ -3,7 +3,9 @@
  * (one gzipped page from flash, built from firmware/app/ui/ by
  * toolchain/ui-build.ts), `/api/` the JSON API it uses (firmware/app/api.ts),
  * `/api/events` its live updates (firmware/app/events.ts), `/api/wifi/scan`
- * the first-boot setup's network list (firmware/app/setup.ts). While the
+ * the first-boot setup's network list (firmware/app/setup.ts), `/api/update`
+ * over-the-air updates and `/api/password` the admin password
+ * (firmware/app/update.ts). While the
  * device serves its own access point, captivePortal() sends every
  * connectivity check and foreign host to `/`.
  *
@@ -17,6 +19,7 @@ import { App, captivePortal, logger, serveAsset } from 'chipweb';
 import { registerApi } from './api.ts';
 import { LiveHub } from './events.ts';
 import { registerSetup } from './setup.ts';
+import { registerUpdate } from './update.ts';
 
 /** Name of the dashboard page among the assets. */
 export const PAGE_ASSET = 'index.html';
@@ -32,6 +35,7 @@ export function createDashboard(): App {
   app.get('/', serveAsset(PAGE_ASSET));
   registerApi(app, hub, log);
   registerSetup(app);
+  registerUpdate(app);
   return app;
 }
 

@@ -10,6 +10,7 @@
  * Never: touch a real board or the Moddable SDK; write outside temp folders.
  */
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -610,6 +611,42 @@ describe('firmware: chipweb build', function () {
       const fixed = two - 2 * perConnection;
       expect(perConnection, 'slots per connection').to.be.at.most(FRAMEWORK_HEAP_SLOTS.perConnection);
       expect(fixed, 'fixed slots').to.be.at.most(FRAMEWORK_HEAP_SLOTS.fixed);
+    });
+
+    it('the default app on the esp32 takes a 1 MB update through the server on XS, into the ota module', async () => {
+      const result = await build({
+        entry: join(ROOT, 'firmware', 'app', 'main.ts'),
+        target: 'esp32',
+        out: join(tmp, 'default-update'),
+        env: NO_CREDENTIALS,
+        projectDir: tmp,
+      });
+      const board = await boot(result);
+      try {
+        const image = Buffer.from(Uint8Array.from({ length: 1024 * 1024 }, (_, i) => (i * 131 + (i >> 9)) & 255));
+        const sha = createHash('sha256').update(image).digest('hex');
+        const password = '{"password":"correct horse"}';
+        const set = await board.exchange(
+          80,
+          `POST /api/password HTTP/1.1\r\nHost: chipweb.local\r\nContent-Length: ${password.length}\r\n\r\n${password}`,
+        );
+        expect(set.response).to.match(/^HTTP\/1\.1 200 /);
+        const auth = Buffer.from('admin:correct horse').toString('base64');
+        const head =
+          `POST /api/update HTTP/1.1\r\nHost: chipweb.local\r\nAuthorization: Basic ${auth}\r\n` +
+          `X-Image-SHA256: ${sha}\r\nContent-Length: ${image.length}\r\n\r\n`;
+        const update = await board.upload(80, head, image);
+        expect(update, update.slice(0, 300)).to.match(/^HTTP\/1\.1 200 /);
+        await board.cmd('advance', { ms: 1500 });
+        await board.settle();
+        const ota = (await board.cmd<{ ota: Record<string, number> }>('stats')).ota;
+        let h = 0x811c9dc5;
+        for (let i = 0; i < image.length; i++) h = Math.imul(h ^ image[i], 0x01000193);
+        expect(ota).to.deep.include({ begins: 1, completes: 1, cancels: 0, restarts: 1, bootLength: image.length });
+        expect(ota.bootFnv).to.equal(h >>> 0);
+      } finally {
+        await board.close();
+      }
     });
 
     for (const target of TARGETS) {
