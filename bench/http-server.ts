@@ -8,6 +8,7 @@
  * Never: add middleware or logging to one server that the others lack.
  */
 import * as http from 'node:http';
+import { type FastifyFactory, type HonoApp, type HonoServe, peer } from './peers.ts';
 
 const kind = process.argv[2];
 const port = Number(process.argv[3]);
@@ -44,26 +45,25 @@ if (kind === 'chipweb') {
   server.keepAliveTimeout = 30000;
   server.listen(port, '127.0.0.1', ready);
 } else if (kind === 'fastify') {
-  const { default: Fastify } = await import('fastify');
+  const { default: Fastify } = await peer<{ default: FastifyFactory }>('fastify');
   const app = Fastify({ logger: false });
   app.get('/', (_req, reply) => {
     reply.type('text/plain; charset=utf-8').send('Hello World!');
   });
-  app.get<{ Params: { id: string } }>('/users/:id', (req, reply) => {
+  app.get('/users/:id', (req, reply) => {
     reply.type('text/plain; charset=utf-8').send('User ' + req.params.id);
   });
   await app.listen({ port, host: '127.0.0.1' });
   ready();
 } else if (kind === 'hono') {
-  const { Hono } = await import('hono');
-  const { serve } = await import('@hono/node-server');
+  const { Hono } = await peer<{ Hono: new () => HonoApp }>('hono');
+  const { serve } = await peer<{ serve: HonoServe }>('@hono/node-server');
   const app = new Hono();
   app.get('/', (c) => c.text('Hello World!'));
   app.get('/users/:id', (c) => c.text('User ' + c.req.param('id')));
   serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, ready);
 } else if (kind === 'express') {
-  const expressModule: string = 'express'; // no bundled types; typed by hand below
-  const { default: express } = (await import(expressModule)) as { default: () => ExpressApp };
+  const { default: express } = await peer<{ default: () => ExpressApp }>('express');
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');

@@ -18,6 +18,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import * as os from 'node:os';
+import { peer } from './peers.ts';
 
 /** The little of autocannon's API used here (it ships no types). */
 interface AutocannonResult {
@@ -31,8 +32,7 @@ type Autocannon = (
   options: { url: string; connections: number; pipelining: number; duration: number },
   done: (error: Error | null, result: AutocannonResult) => void,
 ) => unknown;
-const autocannonModule: string = 'autocannon';
-const autocannon = ((await import(autocannonModule)) as { default: Autocannon }).default;
+const autocannon = (await peer<{ default: Autocannon }>('autocannon')).default;
 
 const seconds = Number(process.argv[2] ?? 5);
 const connections = Number(process.argv[3] ?? 32);

@@ -21,15 +21,13 @@ import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import FindMyWay from 'find-my-way';
-import { RegExpRouter } from 'hono/router/reg-exp-router';
-import { TrieRouter } from 'hono/router/trie-router';
-import { PatternRouter } from 'hono/router/pattern-router';
-import { LinearRouter } from 'hono/router/linear-router';
 import { compileRoutes, matchRoute, methodCode, maxParams } from '../src/router/index.ts';
 import type { GeneratedMatcher, RouteSpec } from '../src/router/index.ts';
 import { loadMatcher } from '../host-sim/matcher.ts';
+import { type HonoRouter, honoRouters } from './peers.ts';
 
 const SETS = ['github', 'static', 'gplus', 'parse'] as const;
+const HONO = await honoRouters();
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const TIME_MS = Number(process.env.TIME_MS ?? 250);
 const ROUTES_DIR = new URL('./routes/', import.meta.url);
@@ -117,11 +115,6 @@ function findMyWay(routes: RouteSpec[], requests: Request[]): Contender {
   };
 }
 
-interface HonoRouter<T> {
-  add(method: string, path: string, handler: T): void;
-  match(method: string, path: string): [unknown[], ...unknown[]];
-}
-
 function hono(name: string, router: HonoRouter<number>, routes: RouteSpec[], requests: Request[]): Contender | string {
   try {
     routes.forEach(([method, path], index) => router.add(method, path.replace(/\*[A-Za-z0-9_]+$/, '*'), index));
@@ -188,10 +181,10 @@ function main(): void {
     const skipped: string[] = [];
     for (const entry of [
       findMyWay(routes, requests),
-      hono('hono RegExp', new RegExpRouter<number>() as unknown as HonoRouter<number>, routes, requests),
-      hono('hono Trie', new TrieRouter<number>() as unknown as HonoRouter<number>, routes, requests),
-      hono('hono Pattern', new PatternRouter<number>() as unknown as HonoRouter<number>, routes, requests),
-      hono('hono Linear', new LinearRouter<number>() as unknown as HonoRouter<number>, routes, requests),
+      hono('hono RegExp', new HONO.RegExp(), routes, requests),
+      hono('hono Trie', new HONO.Trie(), routes, requests),
+      hono('hono Pattern', new HONO.Pattern(), routes, requests),
+      hono('hono Linear', new HONO.Linear(), routes, requests),
     ]) {
       if (typeof entry === 'string') skipped.push(entry);
       else contenders.push(entry);

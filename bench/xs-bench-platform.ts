@@ -93,6 +93,14 @@ export class BenchPlatform implements Platform {
     if (this.handler !== null) this.handler.accept(this.socket);
   }
 
+  /** The client closes the connection (the server's closed callback runs). */
+  hangUp(): void {
+    const s = this.socket;
+    if (s.closed) return;
+    s.closed = true;
+    if (this.handler !== null) this.handler.closed(s);
+  }
+
   /** Delivers bytes[0..length) as newly received data; the response lands in socket.sink. */
   deliver(bytes: Uint8Array, length: number): void {
     const s = this.socket;

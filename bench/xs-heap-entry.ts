@@ -18,8 +18,8 @@ import { Server } from '../src/server.ts';
 import { HEAD_INCOMPLETE, parseHead, RequestHead } from '../src/http/parser.ts';
 import type { HeadLimits } from '../src/http/parser.ts';
 import { allowedMethods, MATCH_METHOD_NOT_ALLOWED, matchRoute, methodCode } from '../src/router/index.ts';
-import { BODY_STRING, encodeHead, ResponseState, TYPE_TEXT } from '../src/http/response.ts';
-import { decodeComponent, encodeUtf8, utf8Length } from '../src/http/text.ts';
+import { BODY_STRING, encodeHead, FRAMING_LENGTH, HeadPlan, ResponseState, TYPE_TEXT } from '../src/http/response.ts';
+import { decodeComponent, encodeUtf8, TextScratch, utf8Length } from '../src/http/text.ts';
 import { BenchPlatform } from './xs-bench-platform.ts';
 import { loadMatcher } from '../host-sim/matcher.ts';
 
@@ -106,11 +106,14 @@ function runStage(op: number, index: number): void {
 const sample = 'hello';
 const res = new ResponseState();
 const output = new Uint8Array(1024);
+const plan = new HeadPlan();
+plan.methodNames = STANDARD_METHOD_NAMES;
 const getBytes = latin1Bytes('GET');
 const postBytes = latin1Bytes('POST');
 const deleteBytes = latin1Bytes('DELETE');
 const rootPath = latin1Bytes('/');
 const paramBytes = latin1Bytes('42');
+const scratch = new TextScratch();
 const UNITS: [string, () => unknown][] = [
   ['any property of a string primitive (here "hello".length)', () => sample.length],
   ['String.prototype.charCodeAt.call(s, i) (no boxing)', () => String.prototype.charCodeAt.call(sample, 1)],
@@ -129,11 +132,11 @@ const UNITS: [string, () => unknown][] = [
       res.contentType = TYPE_TEXT;
       res.bodyKind = BODY_STRING;
       res.bodyString = sample;
-      return encodeHead(res, output, true, 5, STANDARD_METHOD_NAMES, null, 0, 0, false, 0);
+      return encodeHead(res, output, plan.plain(true, FRAMING_LENGTH, 5));
     },
   ],
-  ['encodeUtf8("hello") into the output', () => encodeUtf8(sample, 0, output, 0, output.length)],
-  ['decodeComponent "42" (c.param)', () => decodeComponent(paramBytes, 0, 2, false)],
+  ['encodeUtf8("hello") into the output', () => encodeUtf8(sample, 0, output, 0, output.length, null)],
+  ['decodeComponent "42" (c.param)', () => decodeComponent(paramBytes, 0, 2, false, scratch)],
   ["the JSON route handler's own work: object literal + JSON.stringify", () => JSON.stringify(statusObject())],
 ];
 

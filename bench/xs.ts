@@ -7,6 +7,9 @@
  *   - live heap after 10,000 (and 20,000) requests against after warm-up;
  *   - router lookups per second on XS for the GitHub set, chipweb (generated
  *     matcher and table walk) against a linear RegExp router, in the same run;
+ *   - the WebSocket protocol layer (bench/xs-ws.ts): heap slots per
+ *     handshake and per echoed frame, live heap after 10,000 frames, and
+ *     time per handshake and per frame on XS;
  *   - the size of the core's bundle (minified ESM, as the board gets it).
  * `--json` prints the figures as JSON instead.
  *
@@ -24,6 +27,7 @@ import { benchHeapOnXs } from './xs-heap.ts';
 import type { HeapFigures } from './xs-heap.ts';
 import { benchRouterOnXs } from './xs-router.ts';
 import type { RouterFigures } from './xs-router.ts';
+import { benchWsOnXs, printWs } from './xs-ws.ts';
 
 /** Bytes of the core (src/index.ts) bundled and minified as for the board, and gzipped. */
 async function coreBundleSize(): Promise<{ minified: number; gzip: number }> {
@@ -101,11 +105,12 @@ async function main(): Promise<void> {
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs, Node ${process.version}`;
   const heap = await benchHeapOnXs();
   const router = await benchRouterOnXs('github');
+  const ws = await benchWsOnXs();
   const size = await coreBundleSize();
   if (json) {
     console.log(
       JSON.stringify(
-        { date: new Date().toISOString(), engine: version, machine, heap, router, coreBundle: size },
+        { date: new Date().toISOString(), engine: version, machine, heap, router, ws, coreBundle: size },
         null,
         2,
       ),
@@ -115,6 +120,7 @@ async function main(): Promise<void> {
   console.log(`chipweb on XS: ${version}; ${machine}; ${new Date().toISOString().slice(0, 10)}\n`);
   printHeap(heap);
   printRouter(router);
+  printWs(ws);
   console.log(
     `\nCore bundle (src/index.ts, minified ESM as for the board): ${n(size.minified)} bytes, ${n(size.gzip)} gzipped`,
   );

@@ -7,9 +7,10 @@
  */
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BuildError, build } from '../toolchain/build.ts';
+import { type BuildResult, BuildError, build } from '../toolchain/build.ts';
 import { formatReport } from '../toolchain/size-report.ts';
 import { isTarget, TARGETS } from '../toolchain/templates.ts';
+import { targetOf } from './target-of.ts';
 
 const USAGE = `usage: chipweb build ENTRY --target esp32|pico_w|moddable-sim [options]
        chipweb build ENTRY --target espruino [options]   (see --target espruino --help)
@@ -35,8 +36,7 @@ git-ignored .env file holding those two lines.`;
 
 /** `chipweb build`: prints the size report; exit code 0, 1 (failed or over budget) or 2 (usage). */
 export async function run(args: string[]): Promise<number> {
-  const espruino = await import('./espruino.ts');
-  if (espruino.targetOf(args) === 'espruino') return espruino.build(args);
+  if (targetOf(args) === 'espruino') return (await import('./espruino.ts')).build(args);
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
@@ -114,12 +114,8 @@ export async function run(args: string[]): Promise<number> {
     }
     if (!values.quiet) {
       const where = relative(process.cwd(), result.out) || '.';
-      console.log(
-        `\nwrote ${where}/ (${result.routes.length} routes, ${result.assets.length} assets)` +
-          (result.credentials
-            ? `; Wi-Fi credentials from ${result.credentials}`
-            : '; no Wi-Fi credentials (the board will start an access point where it can)'),
-      );
+      console.log(`\nwrote ${where}/ (${result.routes.length} routes, ${result.assets.length} assets)`);
+      console.log(wifiNote(result));
       console.log(`next: chipweb flash --target ${target}${values.out ? ` --out ${values.out}` : ''}`);
     }
     return 0;
@@ -130,4 +126,16 @@ export async function run(args: string[]): Promise<number> {
     }
     throw error;
   }
+}
+
+/** What the board will do about Wi-Fi, said plainly for this target. */
+export function wifiNote(result: Pick<BuildResult, 'credentials' | 'template' | 'manifest'>): string {
+  const wifi = result.template.budget.device.wifi;
+  if (wifi === null) return 'Wi-Fi: managed by the computer the simulator runs on';
+  if (result.credentials) return `Wi-Fi: joins the network from ${result.credentials}`;
+  const name = (result.manifest.config as { deviceName?: string } | undefined)?.deviceName ?? 'the device';
+  if (wifi.accessPoint) {
+    return `Wi-Fi: no credentials, so the board starts its own access point "${name}" and serves the app at http://192.168.4.1 (set CHIPWEB_SSID and CHIPWEB_PASSWORD and build again to join a network)`;
+  }
+  return `Wi-Fi: no credentials, and this board cannot start an access point (Moddable SDK 8.2.3 has none for the ${result.template.budget.target}): set CHIPWEB_SSID and CHIPWEB_PASSWORD (or a .env file) and build again, or it will have no network`;
 }

@@ -222,13 +222,3 @@ export async function runOnEspruino(
     return 1;
   }
 }
-
-/** The value of --target/-t in `args`, if any (to route a command to the Espruino side). */
-export function targetOf(args: string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--target' || a === '-t') return args[i + 1];
-    if (a.startsWith('--target=')) return a.slice('--target='.length);
-  }
-  return undefined;
-}

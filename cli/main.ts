@@ -8,19 +8,25 @@
 const USAGE = `usage: chipweb <command> [options]
 
 commands:
+  init [DIR]
+        start a project: package.json, app.ts, a test, tsconfig.json, .gitignore
   sim ENTRY [--port N] [--host H] [--target esp32|pico_w] [--slots N] [--slot-size N] [--engine node|xs|espruino]
         run the app in the host simulator (default http://127.0.0.1:8080)
   build ENTRY --target esp32|pico_w|moddable-sim|espruino
         bundle the app into build/<target>/ (a Moddable manifest, or Espruino Storage files)
   flash --target esp32|pico_w|moddable-sim|espruino [--port PORT]
         put the app on the board (Moddable tools, or the espruino CLI)
+  ota --host HOST FILE [--user U --password P]
+        update a running device over the air with a firmware image
 
 run 'chipweb <command> --help' for the options of one command`;
 
 const commands: Record<string, () => Promise<{ run(args: string[]): Promise<number> }>> = {
+  init: () => import('./init.ts'),
   sim: () => import('./sim.ts'),
   build: () => import('./build.ts'),
   flash: () => import('./flash.ts'),
+  ota: () => import('./ota.ts'),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -11,6 +11,7 @@
 import type { ErrorHandler, Handler } from './context.ts';
 import { compileRoutes, paramNames, routesHash, tableHash } from './router/index.ts';
 import type { RouteSpec } from './router/index.ts';
+import { streamsBody } from './middleware/stream-body.ts';
 
 type ParamName<Segment extends string> = Segment extends `:${infer Name}`
   ? Name
@@ -52,6 +53,8 @@ export interface CompiledApp {
   readonly redirectTrailingSlash: boolean;
   /** Most params of any route. */
   readonly maxParams: number;
+  /** Whether each route takes its body as it arrives (streamBody()), by route index. */
+  readonly streamsBody: readonly boolean[];
 }
 
 /** Methods the registration helpers cover; `all` registers "*". */
@@ -110,6 +113,7 @@ export class Group<Prefix extends string = ''> {
 }
 
 const DEFAULT_NOT_FOUND: Handler<any> = (c) => c.text('404 Not Found\n', 404);
+const DEFAULT_METHOD_NOT_ALLOWED: Handler<any> = (c) => c.text('405 Method Not Allowed\n', 405);
 
 /** The application: routes, middleware, error handling. */
 export class App extends Group<''> {
@@ -117,6 +121,7 @@ export class App extends Group<''> {
   private readonly chainList: Handler<any>[][] = [];
   private readonly globalMiddleware: Handler<any>[];
   private notFoundHandler: Handler<any> = DEFAULT_NOT_FOUND;
+  private methodNotAllowedHandler: Handler<any> = DEFAULT_METHOD_NOT_ALLOWED;
   private errorHandler: ErrorHandler | null = null;
   private readonly appOptions: AppOptions;
   private compiled: CompiledApp | null = null;
@@ -141,6 +146,16 @@ export class App extends Group<''> {
   /** Sets the handler for requests no route matches (global middleware runs first). */
   notFound(handler: Handler<any>): this {
     this.notFoundHandler = handler;
+    return this;
+  }
+
+  /**
+   * Sets the handler for requests whose path has routes, but not for their
+   * method (global middleware runs first). The server adds the `Allow`
+   * header when the answer is a 405; the default answers `405 Method Not Allowed`.
+   */
+  methodNotAllowed(handler: Handler<any>): this {
+    this.methodNotAllowedHandler = handler;
     return this;
   }
 
@@ -171,7 +186,9 @@ export class App extends Group<''> {
       const expected = routesHash(this.specs);
       if (tableHash(table) !== expected) {
         throw new Error(
-          `app: the route table does not match the app's ${this.specs.length} routes (table hash ${tableHash(table)}, routes hash ${expected}); rebuild with 'chipweb build'`,
+          `the app's ${this.specs.length} registered routes do not match the route table compiled by 'chipweb build' ` +
+            `(routes hash ${expected}, table hash ${tableHash(table)}): the firmware was built from a different version of the app. ` +
+            "Run 'chipweb build' again and flash it.",
         );
       }
       routeTable = table;
@@ -179,22 +196,24 @@ export class App extends Group<''> {
       routeTable = compileRoutes(this.specs);
     }
     const params: string[][] = [];
+    const streams: boolean[] = [];
     let maxParams = 0;
     for (let i = 0; i < this.specs.length; i++) {
+      streams.push(streamsBody(this.chainList[i]));
       const names = paramNames(this.specs[i][1]);
       params.push(names);
       if (names.length > maxParams) maxParams = names.length;
     }
-    const methodNotAllowed: Handler<any> = (c) => c.text('405 Method Not Allowed\n', 405);
     this.compiled = {
       table: routeTable,
       chains: this.chainList,
       params,
       notFound: this.globalMiddleware.concat([this.notFoundHandler]),
-      methodNotAllowed: this.globalMiddleware.concat([methodNotAllowed]),
+      methodNotAllowed: this.globalMiddleware.concat([this.methodNotAllowedHandler]),
       onError: this.errorHandler,
       redirectTrailingSlash: this.appOptions.redirectTrailingSlash !== false,
       maxParams,
+      streamsBody: streams,
     };
     return this.compiled;
   }

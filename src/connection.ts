@@ -5,12 +5,14 @@
  *
  * Never: allocate after construction.
  */
-import { Context } from './context.ts';
+import { SlotContext } from './context.ts';
 import type { Env, StreamSink } from './context.ts';
+import { BodyStream } from './body-stream.ts';
 import { ChunkedDecoder } from './http/chunked.ts';
 import { RequestHead } from './http/parser.ts';
 import type { Pool } from './pool.ts';
 import type { Socket } from './platform.ts';
+import type { EncodeEnd } from './http/text.ts';
 
 /** The slot is free. */
 export const FREE = 0;
@@ -26,7 +28,7 @@ export const WRITE = 4;
 export const STREAM = 5;
 
 /** Per-slot connection state. Made once per slot at start. */
-export class Connection {
+export class Connection implements EncodeEnd {
   /** The pool slot. */
   readonly slot: number;
   /** The slot's request bytes and response staging. */
@@ -36,8 +38,12 @@ export class Connection {
   readonly head: RequestHead;
   /** Decoder state of a chunked request body. */
   readonly chunked = new ChunkedDecoder();
+  /** A request body taken as it arrives (streamBody() routes). */
+  readonly body = new BodyStream();
+  /** The current request's route (a MATCH_* code when none), found once the head is parsed. */
+  route = -1;
   /** The context serving this slot; swapped for a spare when a chain is abandoned. */
-  ctx: Context;
+  ctx: SlotContext;
   /** The connection's socket; null once it is gone. */
   socket: Socket | null = null;
   /** One of the states above. */
@@ -64,6 +70,8 @@ export class Connection {
   outLen = 0;
   /** Rest of a string body still to encode. */
   bodyString = '';
+  /** Where the last encodeUtf8 into `output` stopped. */
+  encodeEnd = 0;
   bodyChar = 0;
   /** Rest of a byte body still to send, straight from its source. */
   bodyBytes: Uint8Array | null = null;
@@ -83,6 +91,6 @@ export class Connection {
     this.input = pool.inputs[slot];
     this.output = pool.outputs[slot];
     this.head = new RequestHead(limits);
-    this.ctx = new Context(slot, this.input, this.head, params, env, sink);
+    this.ctx = new SlotContext(slot, this.input, this.head, params, env, sink);
   }
 }

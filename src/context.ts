@@ -12,10 +12,12 @@
  * settles: the slot serves the next request.
  */
 import { decodeComponent, decodeLatin1, decodeUtf8, equalsAscii } from './http/text.ts';
+import type { TextScratch } from './http/text.ts';
 import type { RequestHead } from './http/parser.ts';
 import type { Device } from './device.ts';
 import type { Platform } from './platform.ts';
 import type { ServerStats } from './stats.ts';
+import type { PieceReader } from './body-stream.ts';
 import { STANDARD_METHOD_NAMES } from './router/methods.ts';
 import {
   BODY_BYTES,
@@ -45,6 +47,11 @@ export class HttpError extends Error {
   }
 }
 
+/** True when a handler returned a promise (or any thenable) to wait for. */
+export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
 /** The text of an error for a log line: its stack when it has one. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.stack || error.message;
@@ -54,15 +61,19 @@ export function describeError(error: unknown): string {
 /** What the server lets a Context do with its connection. */
 export interface StreamSink {
   /** An async chain finished (or failed). */
-  handlerSettled(c: Context, error: unknown, failed: boolean): void;
-  /** Answers now for a chain that is still running; see Context.abandon. */
-  abandon(c: Context, status: number, body: string): boolean;
+  handlerSettled(c: SlotContext, error: unknown, failed: boolean): void;
+  /** Answers now for a chain that is still running; see Context.abandon(). */
+  abandon(c: SlotContext, status: number, body: string): boolean;
   /** Sends the head now and switches the response to chunked streaming. */
-  beginStream(c: Context): void;
+  beginStream(c: SlotContext): void;
   /** Queues a chunk; returns false when the socket cannot take it now. */
-  writeStream(c: Context, data: string | Uint8Array): boolean;
+  writeStream(c: SlotContext, data: string | Uint8Array): boolean;
   /** Sends the final chunk; the connection then goes on (or closes). */
-  endStream(c: Context): void;
+  endStream(c: SlotContext): void;
+  /** Starts handing the body to `reader` (see Context.readBody). */
+  readBody(c: SlotContext, reader: PieceReader, resolve: () => void, reject: (error: unknown) => void): void;
+  /** The scratch text is decoded through (shared: handlers run one at a time). */
+  readonly text: TextScratch;
 }
 
 /**
@@ -75,9 +86,156 @@ export interface Env {
   readonly platform: Platform;
   /** The board's device, or its simulated twin; null when the host has none. */
   readonly device: Device | null;
-  /** The server's live counters. */
-  stats(): ServerStats;
+  /** The server's counters, read-only. */
+  stats(): Readonly<ServerStats>;
+  /** Counts a handler error that middleware answered itself (recovery() does). */
+  countError(): void;
 }
+
+/**
+ * The request as it lies in the slot, for middleware that compares bytes
+ * where they are instead of making strings (authentication, CORS, ETags).
+ * Read-only; valid until the response is sent.
+ */
+export interface RawRequest {
+  /** The slot's bytes: the request head, then the body. */
+  readonly bytes: Uint8Array;
+  /** The path's span in `bytes` (no query). */
+  readonly pathStart: number;
+  readonly pathEnd: number;
+  /**
+   * The body's length in bytes; for a streamed body (streamBody()) its
+   * Content-Length, or -1 when it is chunked.
+   */
+  readonly bodyLength: number;
+  /** Index of the first header named `name` (ASCII, case-insensitive), or -1. */
+  headerIndex(name: string): number;
+  /** Start of header `index`'s value in `bytes`. */
+  valueStart(index: number): number;
+  /** End of header `index`'s value in `bytes`. */
+  valueEnd(index: number): number;
+}
+
+/**
+ * What a handler sees of one request and how it answers. `P` names the
+ * route's params, so `c.param()` only takes those.
+ */
+export interface Context<P extends string = string> {
+  // ---- request ----
+  /** The request method, e.g. "GET". */
+  readonly method: string;
+  /** The request path without the query, as sent (not percent-decoded). */
+  readonly path: string;
+  /** The raw query string after '?', or '' when there is none. */
+  readonly queryString: string;
+  /** A path parameter of the route, percent-decoded. */
+  param(name: P): string;
+  /** The first value of a query parameter, decoded; undefined when absent. */
+  query(name: string): string | undefined;
+  /** A request header's value (first of that name, case-insensitive), or undefined. */
+  header(name: string): string | undefined;
+  /** The request body as a view into the slot (valid until the response is sent). */
+  body(): Uint8Array;
+  /** The request body decoded as UTF-8. */
+  bodyText(): string;
+  /** The request body parsed as JSON; throws HttpError 400 when it is not JSON. */
+  bodyJson<T = unknown>(): T;
+  /**
+   * Hands the body to `onPiece` piece by piece, as spans of the slot
+   * (bytes[start..end), valid until `onPiece` returns, or until the promise
+   * it returns settles: the server reads no more meanwhile). On a
+   * streamBody() route the pieces arrive as the client sends them; on any
+   * other route the whole body is one piece. Resolves once the body has
+   * ended; rejects with HttpError 400 (malformed or cut short), 408 (too
+   * slow) or 413 (over the limit), with whatever `onPiece` throws, or when
+   * the client goes away.
+   */
+  readBody(onPiece: (bytes: Uint8Array, start: number, end: number) => unknown): Promise<void>;
+  /**
+   * Caps this request's body at `max` bytes (bodyLimit() uses it). False
+   * when it is over already: a body in the slot, or a streamed body whose
+   * Content-Length says so; a streamed body that grows past it ends
+   * readBody() with 413.
+   */
+  limitBody(max: number): boolean;
+  /** The peer's address. */
+  readonly remoteAddress: string;
+  /** The request's bytes and spans, for byte-level middleware. */
+  readonly raw: RawRequest;
+  /** Host services: platform, device, the server's counters. */
+  readonly env: Env;
+  /**
+   * Changes whenever this Context moves on to another request: keep it with
+   * `c` and compare before writing later (a stream kept in a list).
+   */
+  readonly generation: number;
+
+  // ---- per-request values and the chain ----
+  /** Stores a value for later middleware and handlers of this request (up to 8). */
+  set(key: string, value: unknown): void;
+  /** A value stored with set(), or undefined. */
+  get<T = unknown>(key: string): T | undefined;
+  /** Runs the rest of the middleware chain; await it in middleware. */
+  next(): unknown;
+
+  // ---- response ----
+  /** Sets the status code of the response. */
+  status(code: number): this;
+  /** The response status so far (200 until something sets it). */
+  readonly statusCode: number;
+  /**
+   * Sets a response header, replacing one of the same name (up to 16);
+   * `Content-Type` replaces the type the answer helpers set.
+   */
+  setHeader(name: string, value: string): this;
+  /** True once a handler has produced the response; later answers are ignored. */
+  readonly responded: boolean;
+  /** True while a streamed response (stream()) is open. */
+  readonly streaming: boolean;
+  /** True once abandon() answered for this request: the chain runs on detached, and its answers are dropped. */
+  readonly abandoned: boolean;
+  /** Answers with a text body. */
+  text(body: string, status?: number): void;
+  /** Answers with `JSON.stringify(value)`. */
+  json(value: unknown, status?: number): void;
+  /** Answers with an HTML body. */
+  html(body: string, status?: number): void;
+  /** Answers with bytes (not copied: they must stay unchanged until sent). */
+  send(bytes: Uint8Array, contentType?: string, status?: number): void;
+  /** Answers with no body (204 unless a status is given). */
+  empty(status?: number): void;
+  /** Redirects to `location` (302 unless another 3xx code is given). */
+  redirect(location: string, code?: number): void;
+  /**
+   * Starts a streamed response (chunked encoding), e.g. Server-Sent Events.
+   * The slot stays with this request until end(); write() returns false
+   * when the client is not keeping up (the data was not queued).
+   */
+  stream(contentType: string, status?: number): void;
+  /** Writes a chunk of a streamed response; false when it was not queued. */
+  write(data: string | Uint8Array): boolean;
+  /** Ends a streamed response. */
+  end(): void;
+  /**
+   * Answers `status` with a text body now, while the chain is still running
+   * (the timeout middleware uses it); the late handler's answers are dropped.
+   * False when there is nothing to abandon: already answered, or the chain
+   * has not yet waited on anything (before the handler's first await it is
+   * still running and answers itself).
+   */
+  abandon(status: number, body: string): boolean;
+  /**
+   * Forgets the status, headers and body set so far, so an error handler can
+   * answer afresh. A streamed response's head is already sent: it stays.
+   */
+  resetResponse(): void;
+}
+
+/**
+ * `c.methodCode` of a request whose method the route table has no code for
+ * (a standard method no route uses, such as CONNECT): it can only be 404 or 405.
+ */
+export const UNKNOWN_METHOD = 255;
 
 /** Most values `c.set` can hold per request. */
 const MAX_VARS = 8;
@@ -88,8 +246,12 @@ function needsDecoding(b: Uint8Array, start: number, end: number): boolean {
   return false;
 }
 
-/** The request and response of one slot. `P` names the route's params. */
-export class Context<P extends string = string> {
+/**
+ * The Context of one pool slot, with the state the server moves it
+ * through. Made once per slot at start; internal to the core: handlers see
+ * it only as a Context.
+ */
+export class SlotContext<P extends string = string> implements Context<P>, RawRequest {
   /** Index of the pool slot this context serves (-1 for a spare). */
   slot: number;
   /** The slot's request bytes. */
@@ -111,9 +273,13 @@ export class Context<P extends string = string> {
   customMethod = '';
   /** Param names of the matched route, in path order. */
   paramNames: readonly string[] = [];
-  /** Body span in `bytes`. */
+  /** Body span in `bytes` (empty for a streamed body). */
   bodyStart = 0;
   bodyEnd = 0;
+  /** The body streams (streamBody()); its bytes arrive through readBody(). */
+  bodyStreamed = false;
+  /** Most body bytes this request may send (limitBody()). */
+  bodyLimit = Infinity;
   /** Peer address of the connection. */
   remoteAddress = '';
   /** True for HEAD requests: the body is computed but not sent. */
@@ -127,7 +293,7 @@ export class Context<P extends string = string> {
   /** The server's side of the connection. */
   readonly sink: StreamSink;
   /** Host services: platform, device, server counters. */
-  env: Env;
+  readonly env: Env;
   private readonly varKeys: string[] = [];
   private readonly varValues: unknown[] = [];
   private varCount = 0;
@@ -158,6 +324,8 @@ export class Context<P extends string = string> {
     }
     this.varCount = 0;
     this.index = 0;
+    this.bodyStreamed = false;
+    this.bodyLimit = Infinity;
     this.generation++;
   }
 
@@ -170,14 +338,14 @@ export class Context<P extends string = string> {
 
   /** The request path without the query, as sent (not percent-decoded). */
   get path(): string {
-    return decodeLatin1(this.bytes, this.head.pathStart, this.head.pathEnd);
+    return decodeLatin1(this.bytes, this.head.pathStart, this.head.pathEnd, this.sink.text);
   }
 
   /** The raw query string after '?', or '' when there is none. */
   get queryString(): string {
     const h = this.head;
     if (h.pathEnd >= h.targetEnd || this.bytes[h.pathEnd] !== 63) return '';
-    return decodeLatin1(this.bytes, h.pathEnd + 1, h.targetEnd);
+    return decodeLatin1(this.bytes, h.pathEnd + 1, h.targetEnd, this.sink.text);
   }
 
   /** A path parameter of the route, percent-decoded. */
@@ -185,7 +353,7 @@ export class Context<P extends string = string> {
     const names = this.paramNames;
     for (let i = 0; i < names.length; i++) {
       if (names[i] === name)
-        return decodeComponent(this.bytes, this.paramSpans[i * 2], this.paramSpans[i * 2 + 1], false);
+        return decodeComponent(this.bytes, this.paramSpans[i * 2], this.paramSpans[i * 2 + 1], false, this.sink.text);
     }
     return '';
   }
@@ -203,12 +371,47 @@ export class Context<P extends string = string> {
       while (e < end && b[e] !== 38) e++;
       let eq = p;
       while (eq < e && b[eq] !== 61) eq++;
-      if (equalsAscii(b, p, eq, name) || (needsDecoding(b, p, eq) && decodeComponent(b, p, eq, true) === name)) {
-        return eq < e ? decodeComponent(b, eq + 1, e, true) : '';
+      const text = this.sink.text;
+      if (equalsAscii(b, p, eq, name) || (needsDecoding(b, p, eq) && decodeComponent(b, p, eq, true, text) === name)) {
+        return eq < e ? decodeComponent(b, eq + 1, e, true, text) : '';
       }
       p = e + 1;
     }
     return undefined;
+  }
+
+  /** The request's bytes and spans (this context itself, seen as a RawRequest). */
+  get raw(): RawRequest {
+    return this;
+  }
+
+  /** The path's span in the slot. */
+  get pathStart(): number {
+    return this.head.pathStart;
+  }
+  get pathEnd(): number {
+    return this.head.pathEnd;
+  }
+
+  /** The body's length in bytes (a streamed body's Content-Length, or -1 when chunked). */
+  get bodyLength(): number {
+    if (!this.bodyStreamed) return this.bodyEnd - this.bodyStart;
+    return this.head.chunked ? -1 : this.head.contentLength;
+  }
+
+  /** Index of the first header named `name`, or -1. */
+  headerIndex(name: string): number {
+    return this.head.findHeader(this.bytes, name);
+  }
+
+  /** Start of header `index`'s value in the slot. */
+  valueStart(index: number): number {
+    return this.head.headers[index * 4 + 2];
+  }
+
+  /** End of header `index`'s value in the slot. */
+  valueEnd(index: number): number {
+    return this.head.headers[index * 4 + 3];
   }
 
   /** A request header's value (first of that name, case-insensitive), or undefined. */
@@ -216,7 +419,7 @@ export class Context<P extends string = string> {
     const i = this.head.findHeader(this.bytes, name);
     if (i < 0) return undefined;
     const h = this.head.headers;
-    return decodeLatin1(this.bytes, h[i * 4 + 2], h[i * 4 + 3]);
+    return decodeLatin1(this.bytes, h[i * 4 + 2], h[i * 4 + 3], this.sink.text);
   }
 
   /** The request body as a view into the slot (valid until the response is sent). */
@@ -226,7 +429,18 @@ export class Context<P extends string = string> {
 
   /** The request body decoded as UTF-8. */
   bodyText(): string {
-    return decodeUtf8(this.bytes, this.bodyStart, this.bodyEnd);
+    return decodeUtf8(this.bytes, this.bodyStart, this.bodyEnd, this.sink.text);
+  }
+
+  /** Hands the body over piece by piece (see Context.readBody). */
+  readBody(onPiece: PieceReader): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.sink.readBody(this, onPiece, resolve, reject));
+  }
+
+  /** Caps the body at `max` bytes; false when it is over already. */
+  limitBody(max: number): boolean {
+    if (max < this.bodyLimit) this.bodyLimit = max;
+    return this.bodyLength <= max;
   }
 
   /** The request body parsed as JSON; throws HttpError 400 when it is not JSON. */
@@ -285,6 +499,26 @@ export class Context<P extends string = string> {
   /** True once a handler has produced the response. */
   get responded(): boolean {
     return this.res.committed;
+  }
+
+  /** The response status so far. */
+  get statusCode(): number {
+    return this.res.status;
+  }
+
+  /** True while a streamed response is open. */
+  get streaming(): boolean {
+    return this.res.bodyKind === BODY_STREAM;
+  }
+
+  /** True once abandon() answered for this request. */
+  get abandoned(): boolean {
+    return this.detached;
+  }
+
+  /** Forgets what was set for the response so far, unless it is streaming. */
+  resetResponse(): void {
+    if (this.res.bodyKind !== BODY_STREAM) this.res.reset();
   }
 
   /** Answers with a text body. */

@@ -1,8 +1,10 @@
 /**
  * The Platform interface: the only way the core reaches the world.
  *
- * Three hosts implement it: firmware/moddable (ECMA-419 on the board),
- * host-sim (Node), and test/support/memory-platform (in memory, virtual clock).
+ * Every host implements it: firmware/moddable (ECMA-419 on the board),
+ * host-sim/node-platform.ts (Node sockets), host-sim/memory-platform.ts (in
+ * memory, virtual clock) and host-sim/xs/hosted-platform.ts (inside XS);
+ * all pass the shared conformance cases (docs/architecture.md).
  * The shape follows ECMA-419: sockets are pulled into and written from
  * caller-owned buffers, readiness is reported by callbacks with byte counts,
  * and writes report how much was accepted so the caller can apply backpressure.
@@ -39,9 +41,15 @@ export interface Socket {
   writable(): number;
   /**
    * Closes the connection after queued bytes are sent. No callback for this
-   * socket fires after close().
+   * socket fires after close(). `linger`: the last answer said
+   * `Connection: close` and the client may still be sending (a 503 or 4xx
+   * given before the request was read to its end): keep reading and
+   * discarding until the client closes, for a bounded time, because closing
+   * with unread input makes the TCP stack reset the connection and the
+   * client loses the answer. A platform that half-closes (sends FIN, then
+   * drains) may always linger.
    */
-  close(): void;
+  close(linger?: boolean): void;
 }
 
 /** Callbacks a listening server receives. `this` is not used. */
@@ -106,7 +114,39 @@ export interface TextCodec {
   decode(bytes: Uint8Array, start: number, end: number, utf8: boolean): string;
 }
 
-/** The host interface. See DESIGN.md "The Platform interface". */
+/**
+ * Where an over-the-air firmware image goes (docs/ota.md): the ESP32's next
+ * OTA partition on the board (firmware/moddable/ota.ts), a file in the
+ * simulator (host-sim/ota-file.ts). src/ota/session.ts drives it and checks
+ * the image's SHA-256 before complete().
+ *
+ * The contract every target keeps: nothing a target does before complete()
+ * changes what boots. A failed, cancelled or interrupted upload (even a
+ * power loss) leaves the running image the boot image; complete() switches
+ * the boot image in one step, and restart() boots it.
+ */
+export interface OtaTarget {
+  /** Largest image accepted, in bytes (the update partition's size). */
+  readonly capacity: number;
+  /**
+   * Starts receiving an image of `size` bytes (-1 when unknown); forgets any
+   * image begun before. Throws when it cannot (no update partition, too big).
+   */
+  begin(size: number): void;
+  /** Stores the next bytes[start..end) of the image (copied before it returns); throws when it cannot. */
+  write(bytes: Uint8Array, start: number, end: number): void;
+  /**
+   * Finishes the image and makes it the one that boots next; throws, with
+   * nothing changed, when the target rejects the image. Does not restart.
+   */
+  complete(): void;
+  /** Abandons the image being received; harmless when none is. */
+  cancel(): void;
+  /** Restarts the device (into the image complete() selected). */
+  restart(): void;
+}
+
+/** The host interface (docs/architecture.md, "The Platform interface"). */
 export interface Platform {
   /** Short name of the host, e.g. "moddable", "node", "memory". */
   readonly name: string;
@@ -144,6 +184,12 @@ export interface Platform {
    * (no view per transfer). Without it the pool makes its own ArrayBuffer.
    */
   allocate?(bytes: number): ArrayBuffer;
+  /**
+   * Optional: where over-the-air updates go (docs/ota.md). Absent where the
+   * board cannot update itself (the Pico W in Moddable SDK 8.2.3): the
+   * update route then answers 501.
+   */
+  readonly ota?: OtaTarget;
   /** Optional native text conversion (see TextCodec); absent on XS and Node. */
-  readonly text?: TextCodec;
+  readonly textCodec?: TextCodec;
 }

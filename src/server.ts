@@ -2,9 +2,14 @@
  * The server: one connection state machine per pool slot, over the
  * Platform interface. Read it top to bottom as the data path:
  *
- *   accept -> read into the slot -> parse head -> read body -> route ->
- *   run the chain -> encode the head -> write body in pieces -> next
- *   pipelined request, idle keep-alive, or close.
+ *   1 accept -> 2 read into the slot, parse the head, read the body ->
+ *   3 route and run the chain -> 4 encode and write the response (the
+ *   writer, response-writer.ts) -> 5 next pipelined request, idle
+ *   keep-alive, or close.
+ *
+ * When every slot is taken, the overflow policy (overflow.ts) decides who
+ * waits, who is evicted and who gets 503. Options and defaults are in
+ * server-options.ts.
  *
  * Memory is fixed at start: the pool, one Connection and one Context per
  * slot, preencoded error responses. A request on the framework's own path
@@ -15,25 +20,20 @@
  */
 import type { App, CompiledApp } from './app.ts';
 import { BODY, Connection, FREE, HANDLER, HEAD, STREAM, WRITE } from './connection.ts';
-import { Context, describeError, HttpError } from './context.ts';
+import { describeError, HttpError, isPromiseLike, SlotContext, UNKNOWN_METHOD } from './context.ts';
 import type { Env, StreamSink } from './context.ts';
-import type { Device } from './device.ts';
-import { CHUNKED_DONE, writeHex, writeLastChunk } from './http/chunked.ts';
+import { CHUNKED_DONE } from './http/chunked.ts';
 import { CONNECTION_CLOSE, CONNECTION_KEEP_ALIVE, HEAD_INCOMPLETE, parseHead } from './http/parser.ts';
 import type { HeadLimits } from './http/parser.ts';
-import {
-  BODY_BYTES,
-  BODY_STREAM,
-  BODY_STRING,
-  CONTINUE_RESPONSE,
-  encodeHead,
-  preencodeResponse,
-} from './http/response.ts';
-import { reasonPhrase, statusHasBody } from './http/status.ts';
-import { atEnd, decodeLatin1, encodeUtf8, equalsAscii, lastEncodeEnd, useTextCodec, utf8Length } from './http/text.ts';
-import { Pool } from './pool.ts';
+import { BODY_STREAM, CONTINUE_RESPONSE, preencodeResponse } from './http/response.ts';
+import { INTERNAL_ERROR_BODY } from './http/status.ts';
+import { decodeLatin1, equalsAscii, TextScratch, useTextCodec } from './http/text.ts';
+import type { PieceReader } from './body-stream.ts';
+import { NO_SLOT, Overflow, QUEUED, REFUSING } from './overflow.ts';
+import type { OverflowHost } from './overflow.ts';
 import type { Listener, Platform, Socket, SocketHandler, TimerHandle } from './platform.ts';
-import type { ServerStats } from './stats.ts';
+import { Pool } from './pool.ts';
+import { ResponseWriter } from './response-writer.ts';
 import {
   allowedMethods,
   MATCH_ADD_SLASH,
@@ -44,90 +44,52 @@ import {
   METHOD_GET,
   METHOD_HEAD,
   methodCode,
+  methodCount,
   methodName,
+  STANDARD_METHOD_COUNT,
   standardMethodCode,
   tableHash,
 } from './router/index.ts';
 import type { GeneratedMatcher, RouterMode } from './router/index.ts';
+import { resolveOptions } from './server-options.ts';
+import type { ResolvedOptions, ServerOptions } from './server-options.ts';
+import type { ServerStats } from './stats.ts';
 
-/** What to do when a connection arrives and every slot is taken. */
-export type OverflowPolicy = 'reject' | 'evict-idle';
+export type { OverflowPolicy, ServerOptions } from './server-options.ts';
 
-/** Server configuration; every limit has a documented default (README, "Limits"). */
-export interface ServerOptions {
-  /** TCP port (default 8080; 0 = any free port on hosts). */
-  port?: number;
-  /** Interface to bind (platform default when omitted). */
-  host?: string;
-  /** Connection slots = most connections at once (default 4). */
-  slots?: number;
-  /** Request bytes per slot: head + body must fit (default 4096). */
-  slotSize?: number;
-  /** Response staging bytes per slot (default 1024). */
-  outputSize?: number;
-  /** Longest request line in bytes, else 414 (default 1024). */
-  maxRequestLine?: number;
-  /** Largest header block in bytes, else 431 (default 2048). */
-  maxHeaderBytes?: number;
-  /** Most header fields, else 431 (default 32). */
-  maxHeaders?: number;
-  /** Largest request body in bytes, else 413 (default: slotSize; it must also fit in the slot). */
-  maxBody?: number;
-  /** Time to receive a complete head once it started, else 408 (default 10000 ms). */
-  headerTimeout?: number;
-  /** Time to receive the body after the head, else 408 (default 10000 ms). */
-  bodyTimeout?: number;
-  /** Keep-alive idle time before the server closes (default 5000 ms). */
-  idleTimeout?: number;
-  /** Time a client may take to read a response, else the connection is closed (default 10000 ms). */
-  writeTimeout?: number;
-  /** 'evict-idle' (default): close the least recently used idle keep-alive connection, else answer 408 to the slowest request still arriving after min(headerTimeout/2, 1 s); else, or with 'reject', answer 503 and close. */
-  overflow?: OverflowPolicy;
-  /** Contexts kept spare for connections whose slow chain was abandoned (default: slots). */
-  spareContexts?: number;
-  /** Timer resolution for the timeouts above (default 250 ms). */
-  tick?: number;
-  /** A route table compiled at build time (from flash); checked against the app's routes. */
-  routeTable?: Uint8Array;
-  /**
-   * The route table's search as code (router/generate.ts), which `chipweb
-   * build` preloads into flash: the same answers as the table walk, faster
-   * on XS. Must come from the same table (checked by hash).
-   */
-  routeMatcher?: GeneratedMatcher;
-  /** The board's device (or its simulated twin), given to handlers as `c.env.device`. */
-  device?: Device | null;
-}
+/** Decoded bytes a chunked streamed body may reach before its own limit applies (the decoder needs one). */
+const MAX_STREAMED_BODY = 0x7fffffff;
 
-/** Serves a compiled App on a Platform within a fixed memory budget. */
-export class Server implements SocketHandler, StreamSink {
+/** Statuses the server answers on its own, preencoded at start. */
+const ERROR_STATUSES = [400, 408, 413, 414, 417, 431, 500, 501, 505];
+
+/**
+ * The connection engine behind a Server: the platform's socket callbacks
+ * and the Contexts' way back (SocketHandler, StreamSink) are its methods.
+ * Internal to the core: users hold the Server, which never exposes it.
+ */
+class Engine implements SocketHandler, StreamSink, OverflowHost {
   /** The platform this server runs on. */
   readonly platform: Platform;
   /** The buffer pool. */
   readonly pool: Pool;
-  /** Live counters. */
-  readonly counters: ServerStats;
   /** What handlers get as `c.env`. */
   readonly env: Env;
+  /** How this server finds routes: 'code' with a `routeMatcher`, else 'table'. */
+  readonly router: RouterMode;
+  /** The scratch every Context of this server decodes text through. */
+  readonly text = new TextScratch();
+  readonly counters: ServerStats;
+  readonly options: ResolvedOptions;
   private readonly app: CompiledApp;
   private readonly table: Uint8Array;
   private readonly matcher: GeneratedMatcher | undefined;
-  /** How this server finds routes: 'code' with a `routeMatcher`, else 'table'. */
-  readonly router: RouterMode;
   private readonly limits: HeadLimits;
   private readonly connections: Connection[] = [];
-  private readonly maxBody: number;
-  private readonly headerTimeout: number;
-  private readonly bodyTimeout: number;
-  private readonly idleTimeout: number;
-  private readonly writeTimeout: number;
-  private readonly overflow: OverflowPolicy;
-  private readonly tickMs: number;
-  private readonly port: number;
-  private readonly host: string | undefined;
+  private readonly overflow: Overflow;
+  private readonly writer: ResponseWriter;
   private readonly errors: Uint8Array[] = [];
-  private readonly overloaded: Uint8Array;
-  private readonly spares: Context[] = [];
+  private readonly spares: SlotContext[] = [];
   /** Names of the table's method codes, decoded once (custom methods). */
   private readonly methodNames: string[] = [];
   private spareCount = 0;
@@ -141,7 +103,7 @@ export class Server implements SocketHandler, StreamSink {
   /** Sets up the pool and every per-slot object; nothing listens yet. */
   constructor(app: App, platform: Platform, options: ServerOptions = {}) {
     this.platform = platform;
-    useTextCodec(platform.text ?? null);
+    useTextCodec(platform.textCodec ?? null);
     this.app = app.compile(options.routeTable);
     this.table = this.app.table;
     const matcher = options.routeMatcher;
@@ -152,75 +114,77 @@ export class Server implements SocketHandler, StreamSink {
     }
     this.matcher = matcher;
     this.router = matcher !== undefined ? 'code' : 'table';
-    const slots = options.slots ?? 4;
-    const slotSize = options.slotSize ?? 4096;
-    const outputSize = options.outputSize ?? 1024;
-    const poolBytes = slots * (slotSize + outputSize);
-    this.pool = new Pool({ slots, slotSize, outputSize }, platform.allocate ? platform.allocate(poolBytes) : undefined);
-    this.limits = {
-      maxRequestLine: options.maxRequestLine ?? 1024,
-      maxHeaderBytes: options.maxHeaderBytes ?? 2048,
-      maxHeaders: options.maxHeaders ?? 32,
-    };
-    this.maxBody = options.maxBody ?? slotSize;
-    this.headerTimeout = options.headerTimeout ?? 10000;
-    this.bodyTimeout = options.bodyTimeout ?? 10000;
-    this.idleTimeout = options.idleTimeout ?? 5000;
-    this.writeTimeout = options.writeTimeout ?? 10000;
-    this.overflow = options.overflow ?? 'evict-idle';
-    this.tickMs = options.tick ?? 250;
-    this.port = options.port ?? 8080;
-    this.host = options.host;
-    for (let code = 0; code < 32; code++) {
-      try {
-        this.methodNames.push(methodName(this.table, code));
-      } catch {
-        break; // past the table's last method code
-      }
-    }
-    const params = Math.max(maxParams(this.table), 1);
-    const env: Env = { platform, device: options.device ?? null, stats: () => this.stats() };
-    this.env = env;
-    for (let i = 0; i < slots; i++)
-      this.connections.push(new Connection(this, i, this.pool, this.limits.maxHeaders, params, env));
-    const spares = options.spareContexts ?? slots;
-    for (let i = 0; i < spares; i++)
-      this.spares.push(new Context(-1, this.pool.inputs[0], this.connections[0].head, params, env, this));
-    this.spareCount = spares;
-    const codes = [400, 408, 413, 414, 417, 431, 500, 501, 505];
-    for (let i = 0; i < codes.length; i++) this.errors[codes[i]] = preencodeResponse(codes[i], '');
-    this.overloaded = preencodeResponse(503, 'Retry-After: 1\r\n');
+    const o = resolveOptions(options);
+    this.options = o;
+    const poolBytes = o.slots * (o.slotSize + o.outputSize);
+    this.pool = new Pool(
+      { slots: o.slots, slotSize: o.slotSize, outputSize: o.outputSize },
+      platform.allocate ? platform.allocate(poolBytes) : undefined,
+    );
+    this.limits = { maxRequestLine: o.maxRequestLine, maxHeaderBytes: o.maxHeaderBytes, maxHeaders: o.maxHeaders };
+    const methods = methodCount(this.table);
+    for (let code = 0; code < methods; code++) this.methodNames.push(methodName(this.table, code));
     this.counters = {
       requests: 0,
       responses: [0, 0, 0, 0, 0, 0],
       connections: 0,
       rejected: 0,
+      queued: 0,
+      pressureCloses: 0,
       evicted: 0,
       timeouts: 0,
       errors: 0,
       slotsInUse: 0,
       slotsHighWater: 0,
-      slots,
-      slotBytes: slotSize + (options.outputSize ?? 1024),
+      slots: o.slots,
+      slotBytes: o.slotSize + o.outputSize,
       uptime: 0,
     };
+    this.env = {
+      platform,
+      device: options.device ?? null,
+      stats: () => this.stats(),
+      countError: () => {
+        this.counters.errors++;
+      },
+    };
+    const params = Math.max(maxParams(this.table), 1);
+    for (let i = 0; i < o.slots; i++)
+      this.connections.push(new Connection(this, i, this.pool, o.maxHeaders, params, this.env));
+    for (let i = 0; i < o.spareContexts; i++)
+      this.spares.push(new SlotContext(-1, this.pool.inputs[0], this.connections[0].head, params, this.env, this));
+    this.spareCount = o.spareContexts;
+    for (let i = 0; i < ERROR_STATUSES.length; i++)
+      this.errors[ERROR_STATUSES[i]] = preencodeResponse(ERROR_STATUSES[i], '');
+    this.writer = new ResponseWriter(platform, this.counters, this.methodNames);
+    this.overflow = new Overflow(
+      o,
+      this.connections,
+      this.pool,
+      platform,
+      this.counters,
+      this,
+      this.errors[408],
+      preencodeResponse(503, 'Retry-After: 1\r\n'),
+    );
   }
 
   /** Starts listening; rejects with a clear message when the port is taken. */
   async start(): Promise<void> {
     if (this.listener) return;
+    const port = this.options.port;
     try {
-      this.listener = await this.platform.listen({ port: this.port, host: this.host }, this);
+      this.listener = await this.platform.listen({ port, host: this.options.host }, this);
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === 'EADDRINUSE')
-        throw new Error(`port ${this.port} is already in use: stop the other server or choose another port (--port)`);
-      if (code === 'EACCES') throw new Error(`not allowed to listen on port ${this.port}: choose a port above 1023`);
+        throw new Error(`port ${port} is already in use: stop the other server or choose another port (--port)`);
+      if (code === 'EACCES') throw new Error(`not allowed to listen on port ${port}: choose a port above 1023`);
       throw error;
     }
     this.startedAt = this.platform.now();
     this.stopping = false;
-    this.timer = this.platform.setTimer(() => this.tick(), this.tickMs, true);
+    this.timer = this.platform.setTimer(() => this.tick(), this.options.tick, true);
   }
 
   /** The port actually listened on. */
@@ -228,12 +192,12 @@ export class Server implements SocketHandler, StreamSink {
     return this.listener ? this.listener.port : 0;
   }
 
-  /** The counters, with the pool figures brought up to date. */
-  stats(): ServerStats {
+  /** The counters (read-only), with the pool figures brought up to date. */
+  stats(): Readonly<ServerStats> {
     const s = this.counters;
     s.slotsInUse = this.pool.inUse;
     s.slotsHighWater = this.pool.highWater;
-    s.uptime = this.startedAt ? this.platform.now() - this.startedAt : 0;
+    s.uptime = this.listener !== null ? this.platform.now() - this.startedAt : 0;
     return s;
   }
 
@@ -248,9 +212,10 @@ export class Server implements SocketHandler, StreamSink {
       this.listener = null;
     }
     this.stopping = true;
+    this.overflow.refuseAll();
     for (let i = 0; i < this.connections.length; i++) {
       const conn = this.connections[i];
-      if (conn.state === HEAD && conn.filled === 0) this.close(conn);
+      if (conn.state === HEAD && conn.filled === 0) this.close(conn, false);
     }
     this.stopped = new Promise<void>((resolve) => {
       const finish = () => {
@@ -266,7 +231,7 @@ export class Server implements SocketHandler, StreamSink {
       const deadline = this.platform.setTimer(
         () => {
           for (let i = 0; i < this.connections.length; i++)
-            if (this.connections[i].state !== FREE) this.close(this.connections[i]);
+            if (this.connections[i].state !== FREE) this.close(this.connections[i], false);
           if (this.pool.inUse === 0) finish();
         },
         graceMs,
@@ -284,17 +249,23 @@ export class Server implements SocketHandler, StreamSink {
 
   /** Platform callback: a new connection. */
   accept(socket: Socket): void {
-    socket.slot = -1;
+    socket.slot = NO_SLOT;
     if (this.stopping) {
-      this.reject(socket);
+      this.overflow.refuse(socket);
       return;
     }
     let slot = this.pool.acquire();
-    if (slot < 0 && this.overflow === 'evict-idle' && this.evictIdle()) slot = this.pool.acquire();
-    if (slot < 0) {
-      this.reject(socket);
-      return;
-    }
+    if (slot < 0) slot = this.overflow.admitNewcomer(socket);
+    if (slot >= 0) this.attach(socket, slot);
+  }
+
+  /** A connection that waited for a slot gets one, and what it sent meanwhile is read. */
+  admit(socket: Socket, slot: number): void {
+    this.advance(this.attach(socket, slot));
+  }
+
+  /** Gives `slot` to `socket`. */
+  private attach(socket: Socket, slot: number): Connection {
     this.counters.connections++;
     const conn = this.connections[slot];
     socket.slot = slot;
@@ -307,79 +278,23 @@ export class Server implements SocketHandler, StreamSink {
     conn.head.reset();
     conn.ctx.remoteAddress = socket.remoteAddress;
     conn.lastActive = this.platform.now();
-    conn.deadline = conn.lastActive + this.headerTimeout;
-  }
-
-  private reject(socket: Socket): void {
-    this.counters.rejected++;
-    this.counters.responses[5]++;
-    socket.write(this.overloaded, 0, this.overloaded.length);
-    socket.close();
-  }
-
-  /** Closes the least recently used idle keep-alive connection; false when none is idle. */
-  private evictIdle(): boolean {
-    let victim: Connection | null = null;
-    for (let i = 0; i < this.connections.length; i++) {
-      const conn = this.connections[i];
-      if (
-        conn.state === HEAD &&
-        conn.filled === 0 &&
-        conn.served > 0 &&
-        (victim === null || conn.lastActive < victim.lastActive)
-      )
-        victim = conn;
-    }
-    if (victim === null) return this.evictSlow();
-    this.counters.evicted++;
-    this.close(victim);
-    return true;
-  }
-
-  /**
-   * Slowloris defence: with no idle connection to close, answers 408 to the
-   * request that has been arriving for longest, once that is more than half
-   * the header timeout (at most 1 s), and closes it; false when none is.
-   */
-  private evictSlow(): boolean {
-    const now = this.platform.now();
-    const age = this.headerTimeout < 2000 ? this.headerTimeout / 2 : 1000;
-    let victim: Connection | null = null;
-    let victimStart = 0;
-    for (let i = 0; i < this.connections.length; i++) {
-      const conn = this.connections[i];
-      let started: number;
-      if (conn.state === BODY) started = conn.deadline - this.bodyTimeout;
-      else if (conn.state === HEAD && (conn.filled > 0 || conn.served === 0))
-        started = conn.deadline - this.headerTimeout;
-      else continue;
-      if (now - started >= age && (victim === null || started < victimStart)) {
-        victim = conn;
-        victimStart = started;
-      }
-    }
-    if (victim === null) return false;
-    this.counters.evicted++;
-    this.counters.timeouts++;
-    this.counters.responses[4]++;
-    const response = this.errors[408];
-    if (victim.socket !== null) victim.socket.write(response, 0, response.length); // best effort: the slot is needed now
-    this.close(victim);
-    return true;
+    conn.deadline = conn.lastActive + this.options.headerTimeout;
+    return conn;
   }
 
   // ---- 2. read and parse ----
 
   /** Platform callback: bytes are waiting. */
-  readable(socket: Socket, _count: number): void {
+  readable(socket: Socket): void {
     if (socket.slot < 0) return;
     const conn = this.connections[socket.slot];
     if (conn.state === HEAD || conn.state === BODY) this.advance(conn);
+    else if (conn.body.reader !== null && !conn.body.paused) this.pumpBody(conn);
   }
 
   /** Reads what fits into the slot. */
   private fill(conn: Connection): void {
-    const space = this.pool.inputs[conn.slot].length - conn.filled;
+    const space = conn.input.length - conn.filled;
     if (space > 0 && conn.socket !== null) conn.filled += conn.socket.read(conn.input, conn.filled, space);
   }
 
@@ -390,9 +305,7 @@ export class Server implements SocketHandler, StreamSink {
         const before = conn.filled;
         this.fill(conn);
         if (conn.filled === 0) return;
-        if (before === 0) {
-          conn.deadline = this.platform.now() + this.headerTimeout;
-        }
+        if (before === 0) conn.deadline = this.platform.now() + this.options.headerTimeout;
         const result = parseHead(conn.input, conn.filled, conn.input.length, conn.head, this.limits);
         if (result === HEAD_INCOMPLETE) return;
         if (result < 0) {
@@ -414,31 +327,36 @@ export class Server implements SocketHandler, StreamSink {
     const head = conn.head;
     this.counters.requests++;
     conn.bodyStart = headEnd;
-    conn.deadline = this.platform.now() + this.bodyTimeout;
+    conn.deadline = this.platform.now() + this.options.bodyTimeout;
     const code = methodCode(this.table, conn.input, head.start, head.methodEnd);
     if (code < 0 && !isStandardMethodBytes(conn.input, head.start, head.methodEnd)) {
       this.fail(conn, 501);
       return false;
     }
-    conn.ctx.methodCode = code < 0 ? 255 : code;
+    conn.ctx.methodCode = code < 0 ? UNKNOWN_METHOD : code;
+    conn.route = this.route(conn);
+    conn.body.reset();
+    if (head.chunked) conn.chunked.reset(headEnd);
+    if (conn.route >= 0 && this.app.streamsBody[conn.route] && (head.chunked || head.contentLength > 0)) {
+      // The handler takes the body as it arrives (2b): run the chain now.
+      const body = conn.body;
+      body.active = true;
+      body.remaining = head.chunked ? -1 : head.contentLength;
+      conn.requestEnd = headEnd;
+      this.dispatch(conn, headEnd);
+      return true;
+    }
     let expectsBody = false;
     if (head.chunked) {
-      conn.chunked.reset(headEnd);
       expectsBody = true;
     } else if (head.contentLength > 0) {
-      if (head.contentLength > this.maxBody || headEnd + head.contentLength > conn.input.length) {
+      if (head.contentLength > this.options.maxBody || headEnd + head.contentLength > conn.input.length) {
         this.fail(conn, 413);
         return false;
       }
       expectsBody = true;
     }
-    if (
-      expectsBody &&
-      head.expectContinue &&
-      head.minorVersion === 1 &&
-      conn.filled === headEnd &&
-      conn.socket !== null
-    ) {
+    if (expectsBody && head.expectContinue && head.minorVersion === 1 && conn.filled === headEnd && conn.socket) {
       conn.socket.write(CONTINUE_RESPONSE, 0, CONTINUE_RESPONSE.length);
     }
     conn.state = BODY;
@@ -450,7 +368,7 @@ export class Server implements SocketHandler, StreamSink {
     const head = conn.head;
     let bodyEnd: number;
     if (head.chunked) {
-      const result = conn.chunked.decode(conn.input, conn.filled, this.maxBody, conn.bodyStart);
+      const result = conn.chunked.decode(conn.input, conn.filled, this.options.maxBody, conn.bodyStart);
       if (result < 0) {
         this.fail(conn, -result);
         return false;
@@ -471,7 +389,183 @@ export class Server implements SocketHandler, StreamSink {
     return true;
   }
 
+  // ---- 2b. streamed bodies (streamBody() routes) ----
+
+  /** The handler asked for the body (c.readBody): hand over what is here, then read on. */
+  readBody(ctx: SlotContext, reader: PieceReader, resolve: () => void, reject: (error: unknown) => void): void {
+    const conn = ctx.slot >= 0 ? this.connections[ctx.slot] : null;
+    if (conn === null || conn.ctx !== ctx || ctx.detached || conn.state !== HANDLER) {
+      reject(new Error('readBody: this request is over (read the body before answering, and only once)'));
+      return;
+    }
+    const body = conn.body;
+    if (!body.active) {
+      // The body is in the slot already: one piece.
+      let result: unknown;
+      try {
+        result = ctx.bodyEnd > ctx.bodyStart ? reader(conn.input, ctx.bodyStart, ctx.bodyEnd) : undefined;
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      if (isPromiseLike(result)) result.then(() => resolve(), reject);
+      else resolve();
+      return;
+    }
+    if (body.reader !== null || body.done) {
+      reject(new Error('readBody: the body is being read, or was read, already'));
+      return;
+    }
+    if (ctx.bodyLength > ctx.bodyLimit) {
+      reject(new HttpError(413, 'the request body is larger than this route takes'));
+      return;
+    }
+    if (body.resume === null) {
+      // Bound once per connection, at its first streamed body: the continuations after a piece's promise.
+      body.resume = () => this.resumeBody(conn);
+      body.fail = (error: unknown) => this.failBody(conn, error);
+    }
+    body.reader = reader;
+    body.resolve = resolve;
+    body.reject = reject;
+    const head = conn.head;
+    if (head.expectContinue && head.minorVersion === 1 && conn.filled === conn.bodyStart && conn.socket !== null) {
+      // Asked only now: a route that refuses (401, 409) answers before the client sends the body.
+      conn.socket.write(CONTINUE_RESPONSE, 0, CONTINUE_RESPONSE.length);
+    }
+    conn.deadline = this.platform.now() + this.options.bodyTimeout;
+    this.pumpBody(conn);
+  }
+
+  /**
+   * Hands over the pieces at hand and reads more, until the body ends, the
+   * socket has nothing more now, or the handler asks to wait (a promise).
+   */
+  private pumpBody(conn: Connection): void {
+    const body = conn.body;
+    const start = conn.bodyStart;
+    for (;;) {
+      if (body.reader === null || body.paused) return;
+      if (body.pieceEnd > 0) this.reclaimPiece(conn); // the last piece's room is free now
+      this.fill(conn);
+      if (conn.filled === start) return; // nothing at hand: readable() calls again
+      let end: number;
+      let complete: boolean;
+      if (body.remaining < 0) {
+        const result = conn.chunked.decode(conn.input, conn.filled, MAX_STREAMED_BODY, start);
+        if (result < 0) {
+          this.failBody(conn, new HttpError(-result, 'the chunked request body is malformed'));
+          return;
+        }
+        end = conn.chunked.bodyEnd;
+        complete = result === CHUNKED_DONE;
+        if (complete) conn.requestEnd = conn.chunked.readPos;
+      } else {
+        const here = conn.filled - start;
+        const n = here < body.remaining ? here : body.remaining;
+        end = start + n;
+        body.remaining -= n;
+        complete = body.remaining === 0;
+        if (complete) conn.requestEnd = end; // what follows is the next request
+      }
+      body.pieceEnd = end;
+      body.done = complete;
+      if (end > start) {
+        body.delivered += end - start;
+        if (body.delivered > conn.ctx.bodyLimit) {
+          this.failBody(conn, new HttpError(413, 'the request body is larger than this route takes'));
+          return;
+        }
+        conn.deadline = this.platform.now() + this.options.bodyTimeout;
+        let result: unknown;
+        try {
+          result = body.reader(conn.input, start, end);
+        } catch (error) {
+          this.failBody(conn, error);
+          return;
+        }
+        if (isPromiseLike(result)) {
+          body.paused = true;
+          result.then(body.resume as () => void, body.fail as (error: unknown) => void);
+          return;
+        }
+      }
+      if (complete) {
+        this.endBody(conn);
+        return;
+      }
+    }
+  }
+
+  /** The room of the piece handed over is free again: raw bytes not yet decoded move down to it. */
+  private reclaimPiece(conn: Connection): void {
+    const body = conn.body;
+    const start = conn.bodyStart;
+    if (body.remaining < 0) {
+      const raw = conn.chunked.readPos;
+      if (raw < conn.filled) conn.input.copyWithin(start, raw, conn.filled);
+      conn.filled = start + (conn.filled - raw);
+      conn.chunked.rebase(start);
+    } else {
+      conn.filled = start; // a Content-Length body: everything read so far was body
+    }
+    body.pieceEnd = 0;
+  }
+
+  /**
+   * The handler answers before its streamed body ended: the rest is never
+   * read, so the connection closes after the answer (lingering, so the
+   * client reads it), and a readBody() still waiting rejects.
+   */
+  private bodyUnread(conn: Connection): void {
+    if (conn.body.done && conn.body.reader === null) return;
+    this.failBody(conn, new Error('readBody: the response was sent before the request body ended'));
+    conn.body.active = false;
+  }
+
+  /** The promise of the last piece settled: go on. */
+  private resumeBody(conn: Connection): void {
+    const body = conn.body;
+    if (!body.paused || body.reader === null) return;
+    body.paused = false;
+    if (body.done) this.endBody(conn);
+    else this.pumpBody(conn);
+  }
+
+  /** The whole body was handed over: readBody() resolves. */
+  private endBody(conn: Connection): void {
+    const body = conn.body;
+    const resolve = body.resolve;
+    body.reader = null;
+    body.resolve = null;
+    body.reject = null;
+    body.active = false;
+    if (resolve !== null) resolve();
+  }
+
+  /** The body cannot go on: readBody() rejects, and the connection closes after its answer (the rest is unread). */
+  private failBody(conn: Connection, error: unknown): void {
+    const body = conn.body;
+    const reject = body.reject;
+    body.reader = null;
+    body.resolve = null;
+    body.reject = null;
+    body.paused = false;
+    conn.keepAlive = false;
+    conn.closeAfterWrite = true;
+    if (reject !== null) reject(error);
+  }
+
   // ---- 3. route and run the chain ----
+
+  /** The route of the request whose head was just parsed: its index, or a MATCH_* code. */
+  private route(conn: Connection): number {
+    const head = conn.head;
+    const code = conn.ctx.methodCode;
+    if (code !== UNKNOWN_METHOD)
+      return matchRoute(this.table, code, conn.input, head.pathStart, head.pathEnd, conn.ctx.paramSpans, this.matcher);
+    return allowedMethods(this.table, conn.input, head.pathStart, head.pathEnd) !== 0 ? MATCH_METHOD_NOT_ALLOWED : -1;
+  }
 
   private dispatch(conn: Connection, bodyEnd: number): void {
     const head = conn.head;
@@ -481,29 +575,18 @@ export class Server implements SocketHandler, StreamSink {
     ctx.bodyStart = conn.bodyStart;
     ctx.bodyEnd = bodyEnd;
     ctx.isHead = ctx.methodCode === METHOD_HEAD;
-    if (ctx.methodCode === 255) ctx.customMethod = decodeLatin1(conn.input, head.start, head.methodEnd);
-    else if (ctx.methodCode >= 7) ctx.customMethod = this.methodNames[ctx.methodCode];
+    if (ctx.methodCode === UNKNOWN_METHOD)
+      ctx.customMethod = decodeLatin1(conn.input, head.start, head.methodEnd, this.text);
+    else if (ctx.methodCode >= STANDARD_METHOD_COUNT) ctx.customMethod = this.methodNames[ctx.methodCode];
     conn.keepAlive =
       !this.stopping &&
       (head.minorVersion === 1
         ? (head.connection & CONNECTION_CLOSE) === 0
         : (head.connection & CONNECTION_KEEP_ALIVE) !== 0 && (head.connection & CONNECTION_CLOSE) === 0);
     conn.state = HANDLER;
+    ctx.bodyStreamed = conn.body.active;
 
-    let route: number;
-    if (ctx.methodCode !== 255)
-      route = matchRoute(
-        this.table,
-        ctx.methodCode,
-        conn.input,
-        head.pathStart,
-        head.pathEnd,
-        ctx.paramSpans,
-        this.matcher,
-      );
-    else
-      route =
-        allowedMethods(this.table, conn.input, head.pathStart, head.pathEnd) !== 0 ? MATCH_METHOD_NOT_ALLOWED : -1;
+    const route = conn.route;
     if (route >= 0) {
       ctx.paramNames = app.params[route];
       ctx.chain = app.chains[route];
@@ -514,7 +597,7 @@ export class Server implements SocketHandler, StreamSink {
     } else if ((route === MATCH_ADD_SLASH || route === MATCH_REMOVE_SLASH) && app.redirectTrailingSlash) {
       ctx.res.status = ctx.methodCode === METHOD_GET || ctx.methodCode === METHOD_HEAD ? 301 : 308;
       ctx.res.committed = true;
-      this.respond(conn, route);
+      this.redirect(conn, route === MATCH_ADD_SLASH);
       return;
     } else {
       ctx.paramNames = EMPTY;
@@ -526,19 +609,19 @@ export class Server implements SocketHandler, StreamSink {
       result = ctx.chain[0](ctx);
     } catch (error) {
       this.handleError(conn, error);
-      this.respond(conn, 0);
+      this.respond(conn);
       return;
     }
-    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+    if (isPromiseLike(result)) {
       conn.awaiting = ctx.generation;
-      (result as PromiseLike<unknown>).then(ctx.settled, ctx.rejected);
+      result.then(ctx.settled, ctx.rejected);
       return;
     }
-    this.respond(conn, 0);
+    this.respond(conn);
   }
 
-  /** @internal An async chain finished (or failed). */
-  handlerSettled(ctx: Context, error: unknown, failed: boolean): void {
+  /** An async chain finished (or failed). */
+  handlerSettled(ctx: SlotContext, error: unknown, failed: boolean): void {
     if (ctx.detached) {
       // An abandoned chain ended: its context becomes a spare again.
       ctx.detached = false;
@@ -557,12 +640,12 @@ export class Server implements SocketHandler, StreamSink {
     }
     if (conn.state !== HANDLER) return;
     if (failed) this.handleError(conn, error);
-    this.respond(conn, 0);
+    this.respond(conn);
     if ((conn.state as number) === HEAD) this.advance(conn);
   }
 
-  /** @internal Answers now for a running async chain (timeout middleware). */
-  abandon(ctx: Context, status: number, body: string): boolean {
+  /** Answers now for a running async chain (the timeout middleware, through c.abandon()). */
+  abandon(ctx: SlotContext, status: number, body: string): boolean {
     if (ctx.slot < 0) return false;
     const conn = this.connections[ctx.slot];
     if (conn.ctx !== ctx || conn.state !== HANDLER || conn.awaiting !== ctx.generation) return false;
@@ -570,7 +653,7 @@ export class Server implements SocketHandler, StreamSink {
       // No spare: answer and close; the slot is freed when the chain settles.
       ctx.text(body, status);
       conn.keepAlive = false;
-      this.respond(conn, 0);
+      this.respond(conn);
       return true;
     }
     const spare = this.spares[--this.spareCount];
@@ -587,11 +670,12 @@ export class Server implements SocketHandler, StreamSink {
     conn.ctx = spare;
     conn.awaiting = -1;
     spare.text(body, status);
-    this.respond(conn, 0);
+    this.respond(conn);
     if ((conn.state as number) === HEAD) this.advance(conn);
     return true;
   }
 
+  /** Turns what a handler threw into the answer: its HttpError, onError's, or a logged 500. */
   private handleError(conn: Connection, error: unknown): void {
     const ctx = conn.ctx;
     if (ctx.res.bodyKind === BODY_STREAM) {
@@ -624,135 +708,62 @@ export class Server implements SocketHandler, StreamSink {
     }
     this.counters.errors++;
     this.platform.log(`chipweb: handler error on ${ctx.method} ${ctx.path}: ${describeError(error)}`);
-    ctx.text('500 Internal Server Error\n', 500);
+    ctx.text(INTERNAL_ERROR_BODY, 500);
   }
 
   // ---- 4. encode and write the response ----
 
-  /** Encodes the head (and a small body) into the output area and starts writing. */
-  private respond(conn: Connection, redirect: number): void {
-    const ctx = conn.ctx;
-    const res = ctx.res;
-    if (res.bodyKind === BODY_STREAM) {
+  /** The chain has answered: encode the response and start writing it. */
+  private respond(conn: Connection): void {
+    if (conn.body.active) this.bodyUnread(conn);
+    if (conn.ctx.res.bodyKind === BODY_STREAM) {
       // The head went out in beginStream; the stream stays open until end().
-      if (conn.state !== HANDLER || !this.flush(conn)) return;
+      if (conn.state !== HANDLER || !this.write(conn)) return;
       if (conn.streamEnding) this.finish(conn);
       else conn.state = STREAM;
       return;
     }
-    if (this.stopping) conn.keepAlive = false;
+    conn.keepAlive = this.keepAliveNow(conn.keepAlive);
+    this.writer.encode(conn, false);
+    if (this.write(conn)) this.finish(conn);
+  }
+
+  /** A trailing-slash redirect: Location is the request's own path with '/' added or removed. */
+  private redirect(conn: Connection, addSlash: boolean): void {
     const head = conn.head;
-    let length = res.bodyLength();
-    let headLength: number;
-    if (redirect !== 0) {
-      const locationEnd = redirect === MATCH_REMOVE_SLASH ? head.pathEnd - 1 : head.pathEnd;
-      headLength = encodeHead(
-        res,
-        conn.output,
-        conn.keepAlive,
-        0,
-        this.methodNames,
-        conn.input,
-        head.pathStart,
-        locationEnd,
-        redirect === MATCH_ADD_SLASH,
-        head.targetEnd,
-      );
-    } else {
-      headLength = encodeHead(res, conn.output, conn.keepAlive, length, this.methodNames, null, 0, 0, false, 0);
-    }
-    if (headLength < 0) {
-      // The handler's headers do not fit the output area: answer 500 rather than a truncated head.
-      this.platform.log(
-        `chipweb: the response head for ${ctx.method} ${ctx.path} is invalid (a header name that is not a token, a control character in a value) or longer than outputSize ${conn.output.length}`,
-      );
-      this.counters.errors++;
-      res.reset();
-      res.status = 500;
-      length = 0;
-      conn.keepAlive = false;
-      headLength = encodeHead(res, conn.output, false, 0, this.methodNames, null, 0, 0, false, 0);
-    }
-    this.counters.responses[(res.status / 100) | 0]++;
-    conn.outPos = 0;
-    conn.outLen = headLength;
-    conn.bodyString = '';
-    conn.bodyChar = 0;
-    conn.bodyBytes = null;
-    if (!ctx.isHead && length > 0 && statusHasBody(res.status)) {
-      if (res.bodyKind === BODY_STRING) {
-        const next = encodeUtf8(res.bodyString, 0, conn.output, headLength, conn.output.length);
-        conn.outLen = lastEncodeEnd();
-        if (!atEnd(res.bodyString, next)) {
-          conn.bodyString = res.bodyString;
-          conn.bodyChar = next;
-        }
-      } else if (res.bodyKind === BODY_BYTES && res.bodyBytes !== null) {
-        const n = res.bodyEnd - res.bodyStart;
-        if (n <= conn.output.length - headLength) {
-          const source = res.bodyBytes;
-          const out = conn.output;
-          for (let i = 0; i < n; i++) out[headLength + i] = source[res.bodyStart + i];
-          conn.outLen += n;
-        } else {
-          conn.bodyBytes = res.bodyBytes;
-          conn.bodyPos = res.bodyStart;
-          conn.bodyEnd = res.bodyEnd;
-        }
-      }
-    }
-    res.bodyString = '';
-    res.bodyBytes = null;
-    if (this.flush(conn)) this.finish(conn);
+    conn.keepAlive = this.keepAliveNow(conn.keepAlive);
+    const pathEnd = addSlash ? head.pathEnd : head.pathEnd - 1;
+    this.writer.redirectTo(conn.keepAlive, conn.input, head.pathStart, pathEnd, addSlash, head.targetEnd);
+    this.writer.encode(conn, true);
+    if (this.write(conn)) this.finish(conn);
   }
 
-  /**
-   * Writes pending output, refilling from the body source, until done
-   * (true) or the socket is full (false; `writable` resumes).
-   */
-  private flush(conn: Connection): boolean {
-    const socket = conn.socket;
-    if (socket === null) return false;
-    for (;;) {
-      if (conn.outPos < conn.outLen) {
-        conn.outPos += socket.write(conn.output, conn.outPos, conn.outLen - conn.outPos);
-        if (conn.outPos < conn.outLen) return this.waitWritable(conn);
-      }
-      if (conn.bodyChar > 0) {
-        conn.bodyChar = encodeUtf8(conn.bodyString, conn.bodyChar, conn.output, 0, conn.output.length);
-        conn.outPos = 0;
-        conn.outLen = lastEncodeEnd();
-        if (atEnd(conn.bodyString, conn.bodyChar)) {
-          conn.bodyChar = 0;
-          conn.bodyString = '';
-        }
-        continue;
-      }
-      if (conn.bodyBytes !== null) {
-        conn.bodyPos += socket.write(conn.bodyBytes, conn.bodyPos, conn.bodyEnd - conn.bodyPos);
-        if (conn.bodyPos < conn.bodyEnd) return this.waitWritable(conn);
-        conn.bodyBytes = null;
-      }
-      conn.outPos = 0;
-      conn.outLen = 0;
-      return true;
-    }
+  /** Keep-alive, unless the server is stopping or a connection waits for this slot (the veto). */
+  private keepAliveNow(keepAlive: boolean): boolean {
+    if (this.stopping) return false;
+    return this.overflow.veto(keepAlive);
   }
 
-  private waitWritable(conn: Connection): boolean {
-    if (conn.state !== WRITE) {
+  /** Writes what the socket takes; false while some waits for room (WRITE state, with its deadline). */
+  private write(conn: Connection): boolean {
+    if (this.writer.flush(conn)) return true;
+    if (conn.socket !== null && conn.state !== WRITE) {
       conn.state = WRITE;
-      conn.deadline = this.platform.now() + this.writeTimeout;
+      conn.deadline = this.platform.now() + this.options.writeTimeout;
     }
     return false;
   }
 
   /** Platform callback: the socket has room again. */
-  writable(socket: Socket, _space: number): void {
+  writable(socket: Socket): void {
+    if (socket.slot === REFUSING) {
+      this.overflow.refuse(socket);
+      return;
+    }
     if (socket.slot < 0) return;
     const conn = this.connections[socket.slot];
     if (conn.state !== WRITE) return;
-    if (!this.flush(conn)) return;
+    if (!this.writer.flush(conn)) return;
     if (conn.streaming && !conn.streamEnding) {
       conn.state = STREAM;
       return;
@@ -769,7 +780,8 @@ export class Server implements SocketHandler, StreamSink {
     conn.streamEnding = false;
     conn.served++;
     if (!conn.keepAlive || conn.closeAfterWrite || this.stopping) {
-      this.close(conn);
+      // An error answer (fail) may leave part of the request unread: linger. Otherwise the request was read whole.
+      this.close(conn, conn.closeAfterWrite);
       return;
     }
     // Move any pipelined bytes to the front of the slot.
@@ -780,7 +792,7 @@ export class Server implements SocketHandler, StreamSink {
     conn.head.reset();
     conn.state = HEAD;
     conn.lastActive = this.platform.now();
-    conn.deadline = conn.lastActive + (conn.filled > 0 ? this.headerTimeout : this.idleTimeout);
+    conn.deadline = conn.lastActive + (conn.filled > 0 ? this.options.headerTimeout : this.options.idleTimeout);
   }
 
   /** Answers a preencoded error and closes after it is written. */
@@ -790,22 +802,24 @@ export class Server implements SocketHandler, StreamSink {
     if (status === 408) this.counters.timeouts++;
     conn.keepAlive = false;
     conn.closeAfterWrite = true;
-    conn.outPos = 0;
-    conn.outLen = 0;
-    conn.bodyChar = 0;
-    conn.bodyBytes = response;
-    conn.bodyPos = 0;
-    conn.bodyEnd = response.length;
+    this.writer.preencoded(conn, response);
     conn.state = WRITE;
-    conn.deadline = this.platform.now() + this.writeTimeout;
-    if (this.flush(conn)) this.close(conn);
+    conn.deadline = this.platform.now() + this.options.writeTimeout;
+    if (this.writer.flush(conn)) this.close(conn, true);
   }
 
-  /** Closes the socket and frees the slot (later, if an async handler still runs). */
-  private close(conn: Connection): void {
+  /**
+   * Closes the socket and frees the slot (later, if an async handler still
+   * runs). `linger`: the last response said Connection: close before the
+   * request was read to its end, so the socket lingers to discard what the
+   * client still sends (Socket.close).
+   */
+  close(conn: Connection, linger: boolean): void {
+    if (conn.body.reader !== null)
+      this.failBody(conn, new HttpError(400, 'the client went away before the request body ended'));
     if (conn.socket !== null) {
-      conn.socket.slot = -1;
-      conn.socket.close();
+      conn.socket.slot = NO_SLOT;
+      conn.socket.close(linger);
       conn.socket = null;
     }
     if (conn.awaiting >= 0) {
@@ -822,13 +836,18 @@ export class Server implements SocketHandler, StreamSink {
 
   /** Platform callback: the peer closed or reset. */
   closed(socket: Socket): void {
+    if (socket.slot === QUEUED) {
+      this.overflow.forget(socket);
+      return;
+    }
     if (socket.slot < 0) return;
     const conn = this.connections[socket.slot];
-    socket.slot = -1;
+    socket.slot = NO_SLOT;
     conn.socket = null;
-    this.close(conn);
+    this.close(conn, false);
   }
 
+  /** Frees the slot, and hands it to a connection waiting for one. */
   private release(conn: Connection): void {
     if (!this.pool.isTaken(conn.slot)) return;
     conn.state = FREE;
@@ -845,119 +864,115 @@ export class Server implements SocketHandler, StreamSink {
     conn.ctx.res.reset();
     this.pool.release(conn.slot);
     if (this.stopWaiter !== null && this.pool.inUse === 0) this.stopWaiter();
+    if (!this.stopping) this.overflow.serveWaiting();
   }
 
   // ---- timeouts ----
 
   private tick(): void {
     const now = this.platform.now();
+    this.overflow.tick(now);
     for (let i = 0; i < this.connections.length; i++) {
       const conn = this.connections[i];
+      if (conn.state === HANDLER && conn.body.reader !== null && !conn.body.paused && now >= conn.deadline) {
+        this.counters.timeouts++;
+        this.failBody(conn, new HttpError(408, 'the request body arrived too slowly'));
+        continue;
+      }
       if (conn.state === FREE || conn.state === HANDLER || conn.state === STREAM || now < conn.deadline) continue;
       if (conn.state === HEAD && conn.filled === 0) {
-        this.close(conn); // idle keep-alive (or a connection that never sent a byte)
+        this.close(conn, false); // idle keep-alive (or a connection that never sent a byte)
       } else if (conn.state === HEAD || conn.state === BODY) {
         this.fail(conn, 408);
       } else {
         this.counters.timeouts++;
-        this.close(conn); // WRITE: the client stopped reading
+        this.close(conn, false); // WRITE: the client stopped reading
       }
     }
   }
 
-  // ---- streaming (StreamSink) ----
+  // ---- streamed responses (through the Context) ----
 
-  /** @internal Sends the head of a streamed response. */
-  beginStream(c: Context): void {
+  /** Sends the head of a streamed response. */
+  beginStream(c: SlotContext): void {
     const conn = this.connections[c.slot];
     if (conn.socket === null) return;
-    // HTTP/1.0 has no chunked encoding: the body ends when the connection does.
-    conn.rawStream = conn.head.minorVersion === 0;
-    if (conn.rawStream) conn.keepAlive = false;
-    const headLength = encodeHead(
-      c.res,
-      conn.output,
-      conn.keepAlive,
-      conn.rawStream ? -2 : -1,
-      this.methodNames,
-      null,
-      0,
-      0,
-      false,
-      0,
-    );
-    this.counters.responses[(c.res.status / 100) | 0]++;
-    conn.outPos = 0;
-    conn.outLen = headLength > 0 ? headLength : 0;
-    conn.streaming = true;
-    conn.streamEnding = false;
-    this.flush(conn);
+    if (conn.body.active) this.bodyUnread(conn);
+    conn.keepAlive = this.keepAliveNow(conn.keepAlive);
+    this.writer.openStream(conn);
+    this.write(conn);
   }
 
-  /** @internal Sends one chunk of a streamed response. */
-  writeStream(c: Context, data: string | Uint8Array): boolean {
+  /** Sends one chunk of a streamed response; false when it was not queued. */
+  writeStream(c: SlotContext, data: string | Uint8Array): boolean {
     const conn = this.connections[c.slot];
-    if (
-      conn.socket === null ||
-      !conn.streaming ||
-      conn.streamEnding ||
-      conn.outPos < conn.outLen ||
-      conn.bodyBytes !== null
-    )
-      return false;
-    if (c.isHead) return true; // HEAD: the head only
-    const out = conn.output;
-    const length = typeof data === 'string' ? utf8Length(data, 0) : data.length;
-    if (length === 0) return true;
-    if (length + 16 > out.length) return false;
-    let p = 0;
-    if (!conn.rawStream) {
-      p = writeHex(out, 0, length);
-      out[p++] = 13;
-      out[p++] = 10;
-    }
-    if (typeof data === 'string') {
-      encodeUtf8(data, 0, out, p, out.length);
-      p = lastEncodeEnd();
-    } else {
-      for (let i = 0; i < length; i++) out[p + i] = data[i];
-      p += length;
-    }
-    if (!conn.rawStream) {
-      out[p++] = 13;
-      out[p++] = 10;
-    }
-    conn.outPos = 0;
-    conn.outLen = p;
-    if (!this.flush(conn)) return true;
-    if (conn.state === WRITE) conn.state = STREAM;
+    if (conn.socket === null || !this.writer.chunk(conn, data)) return false;
+    if (this.write(conn) && conn.state === WRITE) conn.state = STREAM;
     return true;
   }
 
-  /** @internal Ends a streamed response with the last chunk. */
-  endStream(c: Context): void {
+  /** Ends a streamed response with the last chunk. */
+  endStream(c: SlotContext): void {
     const conn = this.connections[c.slot];
     if (conn.socket === null || !conn.streaming || conn.streamEnding) return;
-    conn.streamEnding = true;
-    const out = conn.output;
-    // No last chunk for HEAD (no body) or HTTP/1.0 (closing the connection ends the body).
-    const lastChunk = !c.isHead && !conn.rawStream;
-    if (conn.outPos < conn.outLen) {
-      // Behind what is still queued; it fits, as writeStream leaves 16 bytes of room.
-      if (lastChunk) conn.outLen = writeLastChunk(out, conn.outLen);
-      return;
-    }
-    conn.outPos = 0;
-    conn.outLen = lastChunk ? writeLastChunk(out, 0) : 0;
-    if (conn.state === HANDLER) return; // respond() runs when the chain returns
-    if (this.flush(conn)) {
+    const behind = conn.outPos < conn.outLen;
+    this.writer.endStream(conn);
+    if (behind || conn.state === HANDLER) return; // writable() or respond() sends it
+    if (this.write(conn)) {
       this.finish(conn);
       if (conn.state === HEAD) this.advance(conn);
     }
   }
 }
 
-const EMPTY: readonly string[] = [];
+/** Serves a compiled App on a Platform within a fixed memory budget. */
+export class Server {
+  /** The platform this server runs on. */
+  readonly platform: Platform;
+  /** The buffer pool. */
+  readonly pool: Pool;
+  /** What handlers get as `c.env`. */
+  readonly env: Env;
+  /** How this server finds routes: 'code' with a `routeMatcher`, else 'table'. */
+  readonly router: RouterMode;
+  private readonly engine: Engine;
+
+  /** Sets up the pool and every per-slot object; nothing listens yet. */
+  constructor(app: App, platform: Platform, options: ServerOptions = {}) {
+    const engine = new Engine(app, platform, options);
+    this.engine = engine;
+    this.platform = platform;
+    this.pool = engine.pool;
+    this.env = engine.env;
+    this.router = engine.router;
+  }
+
+  /** Starts listening; rejects with a clear message when the port is taken. */
+  start(): Promise<void> {
+    return this.engine.start();
+  }
+
+  /** The port actually listened on (0 before start()). */
+  get listeningPort(): number {
+    return this.engine.listeningPort;
+  }
+
+  /** The counters (read-only), with the pool figures brought up to date. */
+  stats(): Readonly<ServerStats> {
+    return this.engine.stats();
+  }
+
+  /**
+   * Stops accepting, lets in-flight requests finish for up to `graceMs`,
+   * then closes whatever is left. Resolves when every slot is free.
+   */
+  stop(graceMs = 5000): Promise<void> {
+    return this.engine.stop(graceMs);
+  }
+}
+
+/** No params (frozen: it stays in flash on the board). */
+const EMPTY: readonly string[] = Object.freeze([]);
 
 /** Methods the server knows even without a route for them (405/404 rather than 501). */
 function isStandardMethodBytes(bytes: Uint8Array, start: number, end: number): boolean {
@@ -974,6 +989,3 @@ export async function serve(app: App, platform: Platform, options: ServerOptions
   await server.start();
   return server;
 }
-
-/** The reason phrase of a status (re-exported for handlers). */
-export { reasonPhrase };

@@ -13,8 +13,12 @@ export interface ServerStats {
   responses: number[];
   /** Connections accepted. */
   connections: number;
-  /** Connections answered 503 because every slot was busy. */
+  /** Connections answered 503 because every slot was busy (counted once the 503 was written). */
   rejected: number;
+  /** Connections that waited in the queue for a slot (overflow 'queue'). */
+  queued: number;
+  /** Keep-alive responses turned into `Connection: close` because a connection was waiting (the pool-pressure veto). */
+  pressureCloses: number;
   /** Idle keep-alive connections closed to make room. */
   evicted: number;
   /** 408s and idle/write timeouts. */

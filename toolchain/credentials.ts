@@ -1,13 +1,15 @@
 /**
- * Wi-Fi credentials for the firmware: CHIPWEB_SSID and CHIPWEB_PASSWORD from
- * the environment, else from a `.env` file in the project folder. They go
- * into build/<target>/manifest.json (git-ignored) and nowhere else.
+ * Wi-Fi credentials for the firmware (CHIPWEB_SSID and CHIPWEB_PASSWORD) and
+ * the admin password for its first boot (CHIPWEB_ADMIN_PASSWORD), from the
+ * environment, else from a `.env` file in the project folder. They go into
+ * build/<target>/manifest.json (git-ignored) and nowhere else.
  *
  * Never: read credentials from a file git would commit; print a password.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseEnv } from 'node:util';
 
 /** Credentials and where they came from. */
 export interface WifiCredentials {
@@ -15,23 +17,8 @@ export interface WifiCredentials {
   password: string;
   /** "environment", ".env" or "" when none are set. */
   source: string;
-}
-
-/** Parses KEY=VALUE lines (# comments, optional quotes, optional `export `). */
-export function parseDotenv(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const rawLine of text.split(/\r?\n/)) {
-    const line = rawLine.trim();
-    if (!line || line.startsWith('#')) continue;
-    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
-    if (!match) continue;
-    let value = match[2];
-    const quote = value[0];
-    if ((quote === '"' || quote === "'") && value.length >= 2 && value.endsWith(quote)) value = value.slice(1, -1);
-    else value = value.replace(/\s+#.*$/, '');
-    out[match[1]] = value;
-  }
-  return out;
+  /** The admin password for the first boot ('' when none; readAdminPassword()). */
+  adminPassword?: string;
 }
 
 /**
@@ -58,7 +45,24 @@ export function readCredentials(projectDir: string, env: NodeJS.ProcessEnv = pro
       `${file} holds Wi-Fi credentials but git would commit it: add ".env" to .gitignore (credentials never go in the repo)`,
     );
   }
-  const values = parseDotenv(readFileSync(file, 'utf8'));
+  const values = parseEnv(readFileSync(file, 'utf8'));
   if (!values.CHIPWEB_SSID) return { ssid: '', password: '', source: '' };
   return { ssid: values.CHIPWEB_SSID, password: values.CHIPWEB_PASSWORD ?? '', source: '.env' };
+}
+
+/**
+ * The device's admin password for its first boot (CHIPWEB_ADMIN_PASSWORD,
+ * from the environment, else from `.env`), or '' when none is set. Refuses
+ * a `.env` git would commit, as readCredentials() does.
+ */
+export function readAdminPassword(projectDir: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CHIPWEB_ADMIN_PASSWORD) return env.CHIPWEB_ADMIN_PASSWORD;
+  const file = join(projectDir, '.env');
+  if (!existsSync(file)) return '';
+  const values = parseEnv(readFileSync(file, 'utf8'));
+  if (!values.CHIPWEB_ADMIN_PASSWORD) return '';
+  if (committable(projectDir, '.env')) {
+    throw new Error(`${file} holds the admin password but git would commit it: add ".env" to .gitignore`);
+  }
+  return values.CHIPWEB_ADMIN_PASSWORD;
 }

@@ -106,7 +106,7 @@ class EspruinoConnection implements Socket {
 export class EspruinoPlatform implements Platform {
   readonly name = 'espruino';
   /** Native text conversion (undefined where the engine's strings are not byte strings). */
-  readonly text: TextCodec | undefined;
+  readonly textCodec: TextCodec | undefined;
   private readonly inFlight: number;
   private readonly assetNames: string[] = [];
   private readonly assetFiles: string[] = [];
@@ -121,7 +121,7 @@ export class EspruinoPlatform implements Platform {
       this.assetFiles.push(asset.file);
       this.assetBytes.push(null);
     }
-    this.text = espruinoCodec();
+    this.textCodec = espruinoCodec();
   }
 
   listen(options: ListenOptions, handler: SocketHandler): Promise<Listener> {

@@ -22,10 +22,12 @@ import type {
   Listener as CoreListener,
   ListenOptions,
   MemoryStats,
+  OtaTarget,
   Platform,
   SocketHandler,
   TimerHandle,
 } from '../../src/platform.ts';
+import { Reaper } from './reaper.ts';
 import { Staging } from './staging.ts';
 import { adoptConnection, type ErrorSink } from './socket.ts';
 
@@ -35,6 +37,8 @@ declare const trace: (text: string) => void;
 export const STORE_DOMAIN = 'chipweb';
 /** Longest store key every board accepts (ESP32 NVS). */
 export const MAX_STORE_KEY = 15;
+/** Milliseconds between the reaper's runs while it has work (see reaper.ts). */
+export const REAPER_INTERVAL = 100;
 
 /** One web asset linked into the firmware as a resource (see toolchain/assets.ts). */
 export interface AssetEntry {
@@ -57,6 +61,8 @@ export interface ModdablePlatformOptions {
 /** The Platform on Moddable's XS runtime. */
 export class ModdablePlatform implements Platform {
   readonly name = 'moddable';
+  /** Where over-the-air updates go: set by startBoard() on boards that have one (esp32). */
+  ota: OtaTarget | undefined = undefined;
   /** The socket staging area (shared by every connection: callbacks never overlap). */
   readonly staging: Staging;
   private readonly assets: Map<string, Uint8Array | null>;
@@ -65,6 +71,7 @@ export class ModdablePlatform implements Platform {
   private readonly chunkHeapUsed: number | undefined;
   private readonly ramBudget: number;
   private readonly sink: ErrorSink;
+  private readonly reaper: Reaper;
   private pool: ArrayBuffer | undefined;
 
   constructor(options: ModdablePlatformOptions) {
@@ -77,6 +84,7 @@ export class ModdablePlatform implements Platform {
     this.slotHeapUsed = Instrumentation.map('XS Slot Heap Used');
     this.chunkHeapUsed = Instrumentation.map('XS Chunk Heap Used');
     this.sink = (where, error) => this.log(`chipweb: ${where}: ${describe(error)}`);
+    this.reaper = new Reaper(REAPER_INTERVAL, this.sink);
   }
 
   /**
@@ -96,6 +104,7 @@ export class ModdablePlatform implements Platform {
   listen(options: ListenOptions, handler: SocketHandler): Promise<CoreListener> {
     const staging = this.staging;
     const sink = this.sink;
+    const reaper = this.reaper;
     let native: Listener;
     try {
       native = new Listener({
@@ -112,7 +121,7 @@ export class ModdablePlatform implements Platform {
             if (!raw) return;
             let socket: ReturnType<typeof adoptConnection>;
             try {
-              socket = adoptConnection(raw, staging, handler, sink);
+              socket = adoptConnection(raw, staging, handler, sink, reaper);
             } catch (error) {
               // Out of sockets or memory in the runtime: the connection is dropped.
               sink('accept', error);

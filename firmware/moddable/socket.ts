@@ -17,9 +17,19 @@
  *   same turn; onError follows once everything received has been read. The
  *   adapter then stops writing, and on onError reports closed() and calls
  *   close() to release the native record (lwIP only frees it on close).
- * - close() is graceful, but lwIP answers with RST when received bytes are
- *   still unread, which can destroy the response in flight; close() drains
- *   them first.
+ * - On lin (modules/io/socket/lin/tcp.c) a failed write returns undefined
+ *   and the socket is never polled again, so onError never comes: the
+ *   adapter reports closed() itself, from the platform's Reaper, within one
+ *   reaper interval (a client that resets frees its slot at once).
+ * - close() is graceful, but lwIP (and the kernel under lin) answers with
+ *   RST when received bytes are still unread, which destroys the response
+ *   in flight; close() drains what is known first. close(true), after an
+ *   answer that said "Connection: close" before the request was read to its
+ *   end (a 503, a 4xx), lingers instead: the socket stays open, discarding
+ *   what arrives, until the client closes (onError), nothing has arrived
+ *   for QUIET_MS, or LINGER_MS pass. An ECMA-419 socket cannot half-close
+ *   (send FIN and keep reading), so this is how the client gets to read the
+ *   answer.
  *
  * Never: allocate per read or write (transfers go through the shared
  * Staging's ladder of views); let an exception escape into the Moddable
@@ -27,20 +37,29 @@
  */
 import TCP from 'embedded:io/socket/tcp';
 import type { Socket, SocketHandler } from '../../src/platform.ts';
+import Time from 'time';
+import type { Reapable, Reaper } from './reaper.ts';
 import type { Staging } from './staging.ts';
 
 /** Lifecycle of an adapter. */
 const OPEN = 0;
-/** The connection failed (write threw or returned undefined); waiting for onError. */
+/** The connection failed (write threw or returned undefined); waiting for onError or the reaper. */
 const FAILED = 1;
-/** close() was called or onError was reported: nothing more happens. */
-const DONE = 2;
+/** close(true): discarding input until the client closes or the linger time passes. */
+const LINGER = 2;
+/** Closed, or onError was reported: nothing more happens. */
+const DONE = 3;
+
+/** Longest lingering close, in milliseconds (as the Node simulator's). */
+export const LINGER_MS = 2000;
+/** A lingering close ends once nothing has arrived for this long, in milliseconds. */
+export const QUIET_MS = 200;
 
 /** Receives errors the adapter caught at its edges. */
 export type ErrorSink = (where: string, error: unknown) => void;
 
 /** One accepted connection. */
-export class ModdableSocket implements Socket {
+export class ModdableSocket implements Socket, Reapable {
   slot = -1;
   /** Bytes received and not yet read, as last reported by onReadable minus our reads. */
   available = 0;
@@ -57,11 +76,19 @@ export class ModdableSocket implements Socket {
   private port = -1;
   /** The native socket; set right after construction (the TCP needs us as its target first). */
   tcp: TCP | undefined;
+  /** The Reaper's list (see reaper.ts). */
+  reapNext: Reapable | null = null;
+  reapListed = false;
+  /** When a lingering close ends at the latest (Time.ticks). */
+  private lingerUntil = 0;
+  /** When input last arrived during a lingering close (Time.ticks). */
+  private lingerHeard = 0;
 
   constructor(
     private readonly staging: Staging,
     private readonly handler: SocketHandler,
     private readonly sink: ErrorSink,
+    private readonly reaper: Reaper,
   ) {}
 
   get remoteAddress(): string {
@@ -131,12 +158,12 @@ export class ModdableSocket implements Socket {
           break;
         }
         // "not ready": the peer closed or reset in this turn; onError follows.
-        this.state = FAILED;
+        this.fail();
         break;
       }
       if (left === undefined) {
-        // The connection already failed; lwIP dropped the bytes and onError follows.
-        this.state = FAILED;
+        // The connection already failed: lwIP dropped the bytes and onError follows; lin never calls it.
+        this.fail();
         break;
       }
       this.space = left;
@@ -148,31 +175,49 @@ export class ModdableSocket implements Socket {
 
   writable(): number {
     if (this.state !== OPEN) return 0;
-    if (this.space < 0) {
-      // Not known yet: report none, and report the real figure when it comes.
-      this.wantWritable = true;
-      return 0;
-    }
-    return this.space;
+    // The caller may need more than there is: report the next figure too.
+    this.wantWritable = true;
+    // Not known yet (a fresh socket): report none.
+    return this.space < 0 ? 0 : this.space;
   }
 
-  close(): void {
-    if (this.state === DONE) return;
-    this.state = DONE;
+  close(linger?: boolean): void {
+    if (this.state === DONE || this.state === LINGER) return;
     const tcp = this.tcp;
-    if (!tcp) return;
-    this.drain(tcp);
-    try {
-      tcp.close();
-    } catch (error) {
-      this.sink('tcp close', error);
+    if (tcp) this.drain(tcp);
+    if (linger && tcp && this.state === OPEN) {
+      this.state = LINGER;
+      this.lingerHeard = this.now();
+      this.lingerUntil = this.lingerHeard + LINGER_MS;
+      this.reaper.add(this);
+      return;
     }
+    this.finish();
+  }
+
+  /** The reaper's call: reports a failed connection, ends a lingering close at its deadline. */
+  reap(now: number): boolean {
+    if (this.state === FAILED) {
+      this.onError();
+      return true;
+    }
+    if (this.state === LINGER) {
+      if (now < this.lingerUntil && now - this.lingerHeard < QUIET_MS) return false;
+      this.finish();
+      return true;
+    }
+    return true;
   }
 
   /** onReadable from the native socket. */
   onReadable(count: number): void {
     if (this.state === DONE) return;
     this.available = count;
+    if (this.state === LINGER) {
+      this.lingerHeard = this.now();
+      if (this.tcp) this.drain(this.tcp);
+      return;
+    }
     try {
       this.handler.readable(this, count);
     } catch (error) {
@@ -193,21 +238,41 @@ export class ModdableSocket implements Socket {
     }
   }
 
-  /** onError from the native socket: the peer closed or reset; everything received was read. */
+  /** onError from the native socket (or the reaper after a failed write): the peer closed or reset. */
   onError(): void {
     if (this.state === DONE) return;
-    this.state = DONE;
-    this.available = 0;
-    try {
-      this.tcp?.close();
-    } catch (error) {
-      this.sink('tcp close', error);
-    }
+    const report = this.state !== LINGER; // after close() no callback reaches the handler
+    this.finish();
+    if (!report) return;
     try {
       this.handler.closed(this);
     } catch (error) {
       this.sink('closed handler', error);
     }
+  }
+
+  /** A write failed: the reaper reports the close if onError does not come first. */
+  private fail(): void {
+    this.state = FAILED;
+    this.reaper.add(this);
+  }
+
+  /** Releases the native socket (lwIP frees its record only on close). */
+  private finish(): void {
+    this.state = DONE;
+    this.available = 0;
+    this.reaper.remove(this);
+    const tcp = this.tcp;
+    if (!tcp) return;
+    try {
+      tcp.close();
+    } catch (error) {
+      this.sink('tcp close', error);
+    }
+  }
+
+  private now(): number {
+    return Time.ticks;
   }
 
   /** Reads and discards unread input so lwIP closes with FIN, not RST. */
@@ -249,8 +314,14 @@ function sharedOnError(this: TCP): void {
  * with our callbacks and returns the adapter. Nagle is off: a response's last
  * small segment must not wait for the client's delayed ACK.
  */
-export function adoptConnection(raw: TCP, staging: Staging, handler: SocketHandler, sink: ErrorSink): ModdableSocket {
-  const socket = new ModdableSocket(staging, handler, sink);
+export function adoptConnection(
+  raw: TCP,
+  staging: Staging,
+  handler: SocketHandler,
+  sink: ErrorSink,
+  reaper: Reaper,
+): ModdableSocket {
+  const socket = new ModdableSocket(staging, handler, sink, reaper);
   socket.tcp = new TCP({
     from: raw,
     nodelay: true,

@@ -68,12 +68,17 @@ export async function serveOnXs(entry: string, options: SimulateOptions = {}): P
       `import { Server } from './src/server.ts';`,
       `import { HostedPlatform } from './host-sim/xs/hosted-platform.ts';`,
       `import { loadMatcher } from './host-sim/matcher.ts';`,
+      `import { SimDevice } from './host-sim/device.ts';`,
       `installDriver(async () => {`,
       `  if (!app || typeof app.compile !== 'function') throw new Error('the entry must export a chipweb App as its default export');`,
       `  const platform = new HostedPlatform({ sendBufferSize: ${JSON.stringify(options.sendBufferSize ?? 8192)} });`,
+      // The simulated device runs in XS too; its LED changes reach the host's log.
+      options.device === undefined || options.device === null
+        ? `  const device = null;`
+        : `  const device = new SimDevice({ name: ${JSON.stringify(options.device.name)}, onLed: (on) => platform.log('chipweb sim: LED ' + (on ? 'on' : 'off')) }, platform);`,
       // Routed by the generated matcher, as on a board built by chipweb build.
       `  const routeMatcher = ${options.router === 'table' ? 'undefined' : 'loadMatcher(app.compile().table)'};`,
-      `  const server = new Server(app, platform, { ...${JSON.stringify(serverOptions)}, routeMatcher });`,
+      `  const server = new Server(app, platform, { ...${JSON.stringify(serverOptions)}, routeMatcher, device });`,
       `  await server.start();`,
       `  return { platform, server };`,
       `});`,

@@ -106,7 +106,7 @@ export function installDriver(start: () => Promise<DriverTarget>): void {
     const logs = t.platform.logs;
     for (let i = 0; i < logs.length; i++) {
       const line = new Uint8Array(utf8Length(logs[i], 0));
-      encodeUtf8(logs[i], 0, line, 0, line.length);
+      encodeUtf8(logs[i], 0, line, 0, line.length, null);
       record(76, 0, line);
     }
     logs.length = 0;
@@ -164,9 +164,9 @@ export function installDriver(start: () => Promise<DriverTarget>): void {
     }
     if (op === OP_POLL) return later;
     if (op === OP_STATS) {
-      const json = JSON.stringify(t.server.stats());
+      const json = JSON.stringify({ ...t.server.stats(), router: t.server.router });
       const out = new Uint8Array(utf8Length(json, 0));
-      encodeUtf8(json, 0, out, 0, out.length);
+      encodeUtf8(json, 0, out, 0, out.length, null);
       return out.buffer;
     }
     throw new Error(`xs driver: unknown command ${op}`);

@@ -15,7 +15,7 @@
  */
 import { MemoryPlatform } from '../memory-platform.ts';
 import type { MemoryStats } from '../../src/platform.ts';
-import { decodeUtf8, encodeUtf8, utf8Length } from '../../src/http/text.ts';
+import { decodeUtf8, encodeUtf8, TextScratch, utf8Length } from '../../src/http/text.ts';
 
 declare function issueCommand(message: ArrayBuffer): ArrayBuffer;
 
@@ -24,14 +24,17 @@ function hostCall(op: number, text: string, extra?: string): Uint8Array {
   const b = extra === undefined ? 0 : 1 + utf8Length(extra, 0);
   const message = new Uint8Array(1 + a + b);
   message[0] = op;
-  encodeUtf8(text, 0, message, 1, 1 + a);
-  if (extra !== undefined) encodeUtf8(extra, 0, message, 2 + a, message.length);
+  encodeUtf8(text, 0, message, 1, 1 + a, null);
+  if (extra !== undefined) encodeUtf8(extra, 0, message, 2 + a, message.length, null);
   return new Uint8Array(issueCommand(message.buffer));
 }
 
 /** MemoryPlatform whose assets, store and memory figures are the Node host's. */
 export class HostedPlatform extends MemoryPlatform {
   private readonly assetCache: { [name: string]: Uint8Array | null } = {};
+
+  /** Decoding scratch for the host's replies. */
+  private readonly text = new TextScratch();
 
   override asset(name: string): Uint8Array | undefined {
     let cached = this.assetCache[name];
@@ -45,7 +48,7 @@ export class HostedPlatform extends MemoryPlatform {
 
   override storeGet(key: string): string | undefined {
     const reply = hostCall(0x67, key);
-    return reply[0] === 1 ? decodeUtf8(reply, 1, reply.length) : undefined;
+    return reply[0] === 1 ? decodeUtf8(reply, 1, reply.length, this.text) : undefined;
   }
 
   override storeSet(key: string, value: string): void {
@@ -58,6 +61,6 @@ export class HostedPlatform extends MemoryPlatform {
 
   override memory(): MemoryStats {
     const reply = hostCall(0x6d, '');
-    return JSON.parse(decodeUtf8(reply, 0, reply.length)) as MemoryStats;
+    return JSON.parse(decodeUtf8(reply, 0, reply.length, this.text)) as MemoryStats;
   }
 }

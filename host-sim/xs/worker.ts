@@ -57,7 +57,9 @@ export function xsnapWorkerPath(debug = false): string {
   try {
     root = dirname(require.resolve('@agoric/xsnap/package.json'));
   } catch {
-    throw new Error('@agoric/xsnap is not installed: run `npm ci` (it builds the XS worker in its postinstall)');
+    throw new Error(
+      '@agoric/xsnap is not installed: run `npm install --save-dev @agoric/xsnap` (it builds the XS engine in its postinstall; allow its install script)',
+    );
   }
   const os = process.platform === 'linux' ? 'lin' : process.platform === 'darwin' ? 'mac' : undefined;
   if (!os) throw new Error(`@agoric/xsnap builds XS only for Linux and macOS, not ${process.platform}`);

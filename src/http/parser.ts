@@ -44,6 +44,43 @@ const TOKEN = new Uint8Array(128);
   for (let i = 0; i < extra.length; i++) TOKEN[extra.charCodeAt(i)] = 1;
 })();
 
+/** 1 for the bytes of an RFC 3986 reg-name or IPv4 address: unreserved, sub-delims and '%'. */
+const HOST_NAME = new Uint8Array(128);
+(function initHostTable() {
+  // - . _ ~ % ! $ & ' ( ) * + , ; =
+  const extra = [45, 46, 95, 126, 37, 33, 36, 38, 39, 40, 41, 42, 43, 44, 59, 61];
+  for (let c = 48; c <= 57; c++) HOST_NAME[c] = 1;
+  for (let c = 65; c <= 90; c++) HOST_NAME[c] = 1;
+  for (let c = 97; c <= 122; c++) HOST_NAME[c] = 1;
+  for (let i = 0; i < extra.length; i++) HOST_NAME[extra[i]] = 1;
+})();
+
+/**
+ * True when bytes [start, end) are a valid Host value (RFC 9112 3.2):
+ * `uri-host [":" port]`, where uri-host is a reg-name, an IPv4 address or a
+ * bracketed IP literal. An empty value is valid (no authority).
+ */
+export function isValidHost(bytes: Uint8Array, start: number, end: number): boolean {
+  let p = start;
+  if (p < end && bytes[p] === 91) {
+    // "[" IPv6address / IPvFuture "]": hex digits, ':', '.', 'v' and sub-delims.
+    p++;
+    while (p < end && bytes[p] !== 93) {
+      const b = bytes[p];
+      if (b >= 128 || (HOST_NAME[b] !== 1 && b !== COLON) || b === 37) return false;
+      p++;
+    }
+    if (p >= end || p === start + 1) return false;
+    p++;
+  } else {
+    while (p < end && bytes[p] < 128 && HOST_NAME[bytes[p]] === 1) p++;
+  }
+  if (p === end) return true;
+  if (bytes[p] !== COLON) return false;
+  for (p++; p < end; p++) if (bytes[p] < 48 || bytes[p] > 57) return false;
+  return true;
+}
+
 /** True for a byte that may appear in a token (method, header name). */
 export function isTokenByte(b: number): boolean {
   return b < 128 && TOKEN[b] === 1;
@@ -257,7 +294,7 @@ function parseComplete(
     count++;
     const status2 = interpretHeader(bytes, nameStart, nameEnd, valueStart, valueEnd, head);
     if (status2 === 1) {
-      if (hostSeen) return -400;
+      if (hostSeen || !isValidHost(bytes, valueStart, valueEnd)) return -400;
       hostSeen = true;
     } else if (status2 === 2) {
       if (transferEncodingSeen) return -400;

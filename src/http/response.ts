@@ -10,7 +10,7 @@
  */
 import { isTokenByte } from './parser.ts';
 import { knownStatusCodes, reasonPhrase, statusHasBody } from './status.ts';
-import { atEnd, encodeUtf8, lastEncodeEnd, utf8Length, writeAscii, writeAsciiBounded, writeDecimal } from './text.ts';
+import { encodeUtf8, utf8Length, writeAscii, writeAsciiBounded, writeDecimal } from './text.ts';
 
 /** No body. */
 export const BODY_NONE = 0;
@@ -35,6 +35,8 @@ const STATUS_LINES: Uint8Array[] = [];
   const codes = knownStatusCodes();
   for (let i = 0; i < codes.length; i++)
     STATUS_LINES[codes[i]] = ascii('HTTP/1.1 ' + codes[i] + ' ' + reasonPhrase(codes[i]) + '\r\n');
+  // Frozen: preloaded on the board, a frozen table stays in flash (0 RAM).
+  Object.freeze(STATUS_LINES);
 })();
 
 const CONTENT_LENGTH = ascii('Content-Length: ');
@@ -77,7 +79,7 @@ export class ResponseState {
   bodyEnd = 0;
   /** A handler has produced the response (later writes are ignored). */
   committed = false;
-  /** Bitmap of allowed method codes for an Allow header (405), or 0. */
+  /** Bitmap of allowed method codes, sent as an Allow header when the answer is a 405; or 0. */
   allowMask = 0;
 
   constructor() {
@@ -105,8 +107,12 @@ export class ResponseState {
     this.allowMask = 0;
   }
 
-  /** Sets a header, replacing one of the same name (ASCII case-insensitive). */
+  /** Sets a header, replacing one of the same name (ASCII case-insensitive); Content-Type sets the type. */
   setHeader(name: string, value: string): void {
+    if (sameName(name, 'content-type')) {
+      this.contentType = value;
+      return;
+    }
     for (let i = 0; i < this.headerCount; i++) {
       if (sameName(this.headerNames[i], name)) {
         this.headerValues[i] = value;
@@ -158,29 +164,55 @@ function sameName(a: string, b: string): boolean {
   }
 }
 
+/** The body has a Content-Length (`HeadPlan.contentLength`). */
+export const FRAMING_LENGTH = 0;
+/** The body is chunked (a streamed response). */
+export const FRAMING_CHUNKED = 1;
+/** The body ends when the connection closes (an HTTP/1.0 stream). */
+export const FRAMING_CLOSE = 2;
+
+/**
+ * What encodeHead needs besides the ResponseState: how the connection and
+ * the body are framed, the method names for an Allow header, and a
+ * trailing-slash redirect's Location taken from the request bytes. One per
+ * connection, filled before each head.
+ */
+export class HeadPlan {
+  /** `Connection: keep-alive` (else close). */
+  keepAlive = false;
+  /** One of FRAMING_*. */
+  framing = FRAMING_LENGTH;
+  /** The Content-Length to announce with FRAMING_LENGTH. */
+  contentLength = 0;
+  /** Method names by code, for Allow. */
+  methodNames: readonly string[] = [];
+  /**
+   * With a redirect: the request bytes; Location is [pathStart, pathEnd)
+   * of them, plus '/' when `addSlash`, then the query up to `queryEnd`.
+   */
+  redirect: Uint8Array | null = null;
+  pathStart = 0;
+  pathEnd = 0;
+  addSlash = false;
+  queryEnd = 0;
+
+  /** A plain head: these framing and connection settings, no redirect. */
+  plain(keepAlive: boolean, framing: number, contentLength: number): this {
+    this.keepAlive = keepAlive;
+    this.framing = framing;
+    this.contentLength = contentLength;
+    this.redirect = null;
+    return this;
+  }
+}
+
 /**
  * Encodes the status line and headers of `res` into `out` from 0 and
- * returns the head's length, or -1 when it does not fit in `out`.
- * `bodyLength` is the Content-Length to announce (-1: a chunked stream,
- * -2: a stream that ends with the connection). Returns -1 as well when a
- * header name is not a token or a value holds a control character (CR/LF
- * injection), so the server answers 500 instead.
- * `location` bytes, when given, become a Location header: the span
- * [locationStart, locationEnd) plus '/' when `locationSlash`, then the bytes
- * from the end of the request path up to `queryEnd` (the query).
+ * returns the head's length, or -1 when it does not fit in `out`, or when
+ * a header name is not a token or a value holds a control character
+ * (CR/LF injection), so the server answers 500 instead.
  */
-export function encodeHead(
-  res: ResponseState,
-  out: Uint8Array,
-  keepAlive: boolean,
-  bodyLength: number,
-  methodNames: readonly string[],
-  location: Uint8Array | null,
-  locationStart: number,
-  locationEnd: number,
-  locationSlash: boolean,
-  queryEnd: number,
-): number {
+export function encodeHead(res: ResponseState, out: Uint8Array, plan: HeadPlan): number {
   const limit = out.length;
   let p = 0;
   const line = STATUS_LINES[res.status];
@@ -201,23 +233,24 @@ export function encodeHead(
     out[p++] = 13;
     out[p++] = 10;
   }
+  const location = plan.redirect;
   if (location !== null) {
     // Location is the request's own path with a '/' added or removed, then its query.
-    const queryStart = locationSlash ? locationEnd : locationEnd + 1;
-    if (p + 13 + (queryEnd - locationStart) > limit) return -1;
+    const queryStart = plan.addSlash ? plan.pathEnd : plan.pathEnd + 1;
+    if (p + 13 + (plan.queryEnd - plan.pathStart) > limit) return -1;
     p = writeAscii(out, p, 'Location: ');
-    for (let i = locationStart; i < locationEnd; i++) out[p++] = location[i];
-    if (locationSlash) out[p++] = 47;
-    for (let i = queryStart; i < queryEnd; i++) out[p++] = location[i];
+    for (let i = plan.pathStart; i < plan.pathEnd; i++) out[p++] = location[i];
+    if (plan.addSlash) out[p++] = 47;
+    for (let i = queryStart; i < plan.queryEnd; i++) out[p++] = location[i];
     out[p++] = 13;
     out[p++] = 10;
   }
-  if (res.allowMask !== 0) {
+  if (res.allowMask !== 0 && res.status === 405) {
     p = writeAscii(out, p, 'Allow: ');
     let first = true;
     for (let code = 0; code < 32; code++) {
       if ((res.allowMask & (1 << code)) === 0) continue;
-      const name = methodNames[code];
+      const name = plan.methodNames[code];
       if (p + 8 > limit) return -1;
       if (!first) {
         out[p++] = 44;
@@ -240,29 +273,28 @@ export function encodeHead(
     out[p++] = 58;
     out[p++] = 32;
     const valueStart = p;
-    const next = encodeUtf8(value, 0, out, p, limit - 2);
-    if (!atEnd(value, next)) return -1;
-    p = lastEncodeEnd();
+    const valueLength = utf8Length(value, 0);
+    if (p + valueLength > limit - 2) return -1;
+    encodeUtf8(value, 0, out, p, limit - 2, null);
+    p += valueLength;
     // A CR or LF from user input would start a header of the attacker's choosing.
     if (!validFieldValue(out, valueStart, p)) return -1;
     out[p++] = 13;
     out[p++] = 10;
   }
   if (p + 64 > limit) return -1;
-  if (bodyLength >= 0) {
-    if (statusHasBody(res.status) || res.status === 304) {
-      if (res.status !== 304) {
-        out.set(CONTENT_LENGTH, p);
-        p = writeDecimal(out, p + CONTENT_LENGTH.length, bodyLength);
-        out[p++] = 13;
-        out[p++] = 10;
-      }
+  if (plan.framing === FRAMING_LENGTH) {
+    if (statusHasBody(res.status)) {
+      out.set(CONTENT_LENGTH, p);
+      p = writeDecimal(out, p + CONTENT_LENGTH.length, plan.contentLength);
+      out[p++] = 13;
+      out[p++] = 10;
     }
-  } else if (bodyLength === -1) {
+  } else if (plan.framing === FRAMING_CHUNKED) {
     out.set(CHUNKED, p);
     p += CHUNKED.length;
-  } // -2: the body ends when the connection closes (HTTP/1.0 streams)
-  const connection = keepAlive ? CONNECTION_KEEP_ALIVE : CONNECTION_CLOSE;
+  } // FRAMING_CLOSE: the body ends when the connection closes (HTTP/1.0 streams)
+  const connection = plan.keepAlive ? CONNECTION_KEEP_ALIVE : CONNECTION_CLOSE;
   out.set(connection, p);
   p += connection.length;
   out.set(CRLF, p);

@@ -1,3 +1,6 @@
+/** The body of a 500 answer, the same from the server and from recovery(). */
+export const INTERNAL_ERROR_BODY = '500 Internal Server Error\n';
+
 /**
  * HTTP status codes and reason phrases, the one table the encoder and the
  * App share.
@@ -5,7 +8,8 @@
  * Never: build status strings per request; callers look up constants.
  */
 
-const REASONS: { [code: number]: string } = {
+// Frozen: the core is preloaded on the board, where only frozen objects stay in flash (0 RAM).
+const REASONS: { readonly [code: number]: string } = Object.freeze({
   100: 'Continue',
   101: 'Switching Protocols',
   200: 'OK',
@@ -45,7 +49,7 @@ const REASONS: { [code: number]: string } = {
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
   505: 'HTTP Version Not Supported',
-};
+});
 
 /** The reason phrase for `code`, or "Unknown" for codes not in the table. */
 export function reasonPhrase(code: number): string {

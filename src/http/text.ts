@@ -4,7 +4,9 @@
  * caller's buffer, decoding spans, percent-decoding, ASCII comparisons.
  *
  * Never: allocate when comparing or encoding. Decoding makes exactly the
- * string the caller asked for. Never read a property of a string primitive
+ * string the caller asked for, through the caller's TextScratch. Hold no
+ * state at module level: on the board this module is preloaded into flash,
+ * where a binding other than `const` costs RAM (xsl warns "no const"). Never read a property of a string primitive
  * (s.length, s.charCodeAt(i), s[i]) on the request path: XS boxes the
  * primitive into a new String object for every such read (2 heap slots);
  * `charCodeAt.call(s, i)` does not, and answers NaN past the end. XS also
@@ -13,49 +15,68 @@
  *
  * One source for every engine: the string methods are taken from '' (on
  * Espruino String.prototype.charCodeAt is undefined, ''.charCodeAt is not),
- * fromCharCode.apply gets at most APPLY_CHUNK arguments (Espruino's limit),
- * and an engine with native byte-string copies (Espruino) installs a
- * TextCodec that is asked first.
+ * fromCharCode.apply gets at most DECODE_CHUNK arguments (Espruino takes at
+ * most 256), and an engine with native byte-string copies (Espruino)
+ * installs a TextCodec that is asked first.
  */
 
 import type { TextCodec } from '../platform.ts';
 
-/** Chunk size of the decoding scratch. */
-const DECODE_CHUNK = 1024;
-/** Most arguments one String.fromCharCode.apply call gets (Espruino takes at most 256). */
-const APPLY_CHUNK = 256;
-/**
- * Scratch for decoding multi-byte text and percent-escapes; made on first
- * use, then reused. Not made at module load: on the board this module is
- * preloaded into flash, where a typed array made at load is read-only.
- */
-let scratchCodes: Uint16Array | null = null;
-let scratchBytes: Uint8Array | null = null;
+/** Chunk size for String.fromCharCode.apply, well below engine argument limits. */
+export const DECODE_CHUNK = 256;
 
-let encodeEnd = 0;
+/**
+ * The scratch decoding goes through, made once by its owner (the server,
+ * the logger) at run time: on the board a typed array made at module load
+ * would be preloaded into flash, where it is read-only.
+ */
+export class TextScratch {
+  /** Char codes being decoded; also the buffer of the ladder's views. */
+  readonly codes: Uint16Array;
+  /**
+   * Views of lengths 1, 2, 4 … DECODE_CHUNK at the start of `codes`
+   * (fromCharCode.apply takes the length of what it is given, so a view of
+   * an exact length would otherwise be made per call).
+   */
+  readonly ladder: Uint16Array[];
+  /** Percent-decoded bytes. */
+  readonly bytes: Uint8Array;
+
+  constructor() {
+    this.codes = new Uint16Array(DECODE_CHUNK);
+    this.ladder = [];
+    for (let size = 1; size <= DECODE_CHUNK; size *= 2) this.ladder.push(this.codes.subarray(0, size));
+    this.bytes = new Uint8Array(DECODE_CHUNK);
+  }
+}
+
+/** Where encodeUtf8 stopped, for a caller that needs the byte position too. */
+export interface EncodeEnd {
+  /** The byte position the last encodeUtf8 call reached. */
+  encodeEnd: number;
+}
 
 const charCodeAt = ''.charCodeAt;
 const sliceString = ''.slice;
-const fromCharCode = String.fromCharCode;
-/** The engine's native text conversion, when its platform has one (see useTextCodec). */
-let codec: TextCodec | null = null;
-/** Chars walked per slice of a long string (see the file comment). */
-const WINDOW = 64;
 /**
- * Views of lengths 1, 2, 4 … APPLY_CHUNK at the start of one scratch
- * (fromCharCode.apply takes the length of what it is given, so a view of an
- * exact length would otherwise be made per call); made on first use, like
- * the scratch buffers.
+ * The engine's native text conversion, when its platform has one (see
+ * useTextCodec). A const holder, not a module-level `let`: the preloaded
+ * core has no binding assigned at run time.
  */
-let ladder: Uint16Array[] | null = null;
+const engineText: { codec: TextCodec | null } = { codec: null };
 
 /**
  * Makes the text functions ask `textCodec` first (null: the core's own code
  * alone). The server calls it with its platform's codec; it is engine-wide.
+ * Writes only on a change, so a board without a codec never touches the
+ * preloaded holder.
  */
 export function useTextCodec(textCodec: TextCodec | null): void {
-  codec = textCodec;
+  if (engineText.codec !== textCodec) engineText.codec = textCodec;
 }
+const fromCharCode = String.fromCharCode;
+/** Chars walked per slice of a long string (see the file comment). */
+const WINDOW = 64;
 
 /** The UTF-16 code unit of `s` at `i`, or NaN past the end; never boxes `s` (see the file comment). */
 export function codeUnitAt(s: string, i: number): number {
@@ -74,14 +95,13 @@ function windowAt(s: string, base: number): string {
   return sliceString.call(s, base, base + WINDOW);
 }
 
-/** The string of the char codes codes[start..end), built through the view ladder. */
-function codesToString(codes: Uint16Array | Uint8Array, start: number, end: number): string {
-  if (ladder === null) {
-    const scratch = new Uint16Array(APPLY_CHUNK);
-    ladder = [];
-    for (let size = 1; size <= APPLY_CHUNK; size *= 2) ladder.push(scratch.subarray(0, size));
-  }
-  const views = ladder;
+/**
+ * The string of the char codes codes[start..end), built through the view
+ * ladder. `codes` may be the scratch's own `codes`: each piece is copied
+ * down to the start, reading ahead of what it writes.
+ */
+function codesToString(codes: Uint16Array | Uint8Array, start: number, end: number, scratch: TextScratch): string {
+  const views = scratch.ladder;
   let result = '';
   let p = start;
   for (let k = views.length - 1; k >= 0; k--) {
@@ -98,6 +118,7 @@ function codesToString(codes: Uint16Array | Uint8Array, start: number, end: numb
 
 /** Number of UTF-8 bytes needed for `s` from char index `from`. */
 export function utf8Length(s: string, from: number): number {
+  const codec = engineText.codec;
   if (codec !== null) {
     const bytes = codec.byteLength(s, from);
     if (bytes >= 0) return bytes;
@@ -124,14 +145,22 @@ export function utf8Length(s: string, from: number): number {
 /**
  * Encodes `s` from char `from` into `out[pos..limit)`, stopping before a
  * character that does not fit whole. Returns the next char index to encode;
- * `lastEncodeEnd()` gives the byte position reached. Lone surrogates become
+ * `end.encodeEnd` gets the byte position reached. Lone surrogates become
  * U+FFFD, as TextEncoder does.
  */
-export function encodeUtf8(s: string, from: number, out: Uint8Array, pos: number, limit: number): number {
+export function encodeUtf8(
+  s: string,
+  from: number,
+  out: Uint8Array,
+  pos: number,
+  limit: number,
+  end: EncodeEnd | null,
+): number {
+  const codec = engineText.codec;
   if (codec !== null) {
     const n = codec.encode(s, from, out, pos, limit);
     if (n >= 0) {
-      encodeEnd = pos + n;
+      if (end !== null) end.encodeEnd = pos + n;
       return from + n;
     }
   }
@@ -144,7 +173,7 @@ export function encodeUtf8(s: string, from: number, out: Uint8Array, pos: number
       if (c !== c) break;
       if (c < 0x80) {
         if (pos >= limit) {
-          encodeEnd = pos;
+          if (end !== null) end.encodeEnd = pos;
           return base + j;
         }
         out[pos++] = c;
@@ -161,7 +190,7 @@ export function encodeUtf8(s: string, from: number, out: Uint8Array, pos: number
       }
       const need = c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
       if (pos + need > limit) {
-        encodeEnd = pos;
+        if (end !== null) end.encodeEnd = pos;
         return base + j;
       }
       if (need === 2) {
@@ -182,13 +211,19 @@ export function encodeUtf8(s: string, from: number, out: Uint8Array, pos: number
     if (j === 0) break;
     base += j;
   }
-  encodeEnd = pos;
+  if (end !== null) end.encodeEnd = pos;
   return base;
 }
 
-/** The byte position reached by the last encodeUtf8 call. */
-export function lastEncodeEnd(): number {
-  return encodeEnd;
+/**
+ * A new array of the bytes of an ASCII string: for constants made once at
+ * module load (on the board they are preloaded into flash and only read).
+ * Allocates: never call it on the request path.
+ */
+export function asciiBytes(s: string): Uint8Array {
+  const bytes = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+  return bytes;
 }
 
 /** Writes an ASCII string (no checks) at `pos`; returns the new position. */
@@ -198,6 +233,7 @@ export function writeAscii(out: Uint8Array, pos: number, s: string): number {
 
 /** Like writeAscii, but returns -1 (having written part of it) when `s` does not fit before `limit`. */
 export function writeAsciiBounded(out: Uint8Array, pos: number, s: string, limit: number): number {
+  const codec = engineText.codec;
   if (codec !== null) {
     const n = codec.encode(s, 0, out, pos, limit);
     if (n >= 0) return atEnd(s, n) ? pos + n : -1;
@@ -229,7 +265,8 @@ export function writeDecimal(out: Uint8Array, pos: number, value: number): numbe
 }
 
 /** Decodes UTF-8 bytes[start..end) into a string (invalid sequences become U+FFFD). */
-export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
+export function decodeUtf8(bytes: Uint8Array, start: number, end: number, scratch: TextScratch): string {
+  const codec = engineText.codec;
   if (codec !== null) return codec.decode(bytes, start, end, true);
   let ascii = true;
   for (let i = start; i < end; i++) {
@@ -238,15 +275,14 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
       break;
     }
   }
-  if (ascii) return decodeLatin1(bytes, start, end);
-  if (scratchCodes === null) scratchCodes = new Uint16Array(DECODE_CHUNK);
-  const codes = scratchCodes;
+  if (ascii) return decodeLatin1(bytes, start, end, scratch);
+  const codes = scratch.codes;
   let result = '';
   let n = 0;
   let i = start;
   while (i < end) {
     if (n > DECODE_CHUNK - 2) {
-      result += codesToString(codes, 0, n);
+      result += codesToString(codes, 0, n, scratch);
       n = 0;
     }
     const b = bytes[i];
@@ -285,15 +321,16 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
     } else codes[n++] = code;
     i += used;
   }
-  return result + codesToString(codes, 0, n);
+  return result + codesToString(codes, 0, n, scratch);
 }
 
 /** Decodes bytes as Latin-1 (each byte one char); ASCII is the common case. */
-export function decodeLatin1(bytes: Uint8Array, start: number, end: number): string {
+export function decodeLatin1(bytes: Uint8Array, start: number, end: number, scratch: TextScratch): string {
   if (end - start <= 0) return '';
+  const codec = engineText.codec;
   if (codec !== null) return codec.decode(bytes, start, end, false);
   if (end - start === 1) return fromCharCode(bytes[start]);
-  return codesToString(bytes, start, end);
+  return codesToString(bytes, start, end, scratch);
 }
 
 /** The value of a hex digit byte, or -1. */
@@ -309,7 +346,13 @@ export function hexValue(b: number): number {
  * With `plusIsSpace` (query strings, forms) '+' becomes ' '. Malformed
  * escapes are kept as they are, as browsers do.
  */
-export function decodeComponent(bytes: Uint8Array, start: number, end: number, plusIsSpace: boolean): string {
+export function decodeComponent(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  plusIsSpace: boolean,
+  scratch: TextScratch,
+): string {
   let needed = false;
   for (let i = start; i < end; i++) {
     const b = bytes[i];
@@ -318,9 +361,8 @@ export function decodeComponent(bytes: Uint8Array, start: number, end: number, p
       break;
     }
   }
-  if (!needed) return decodeUtf8(bytes, start, end);
-  if (scratchBytes === null) scratchBytes = new Uint8Array(DECODE_CHUNK);
-  const out = end - start <= scratchBytes.length ? scratchBytes : new Uint8Array(end - start);
+  if (!needed) return decodeUtf8(bytes, start, end, scratch);
+  const out = end - start <= scratch.bytes.length ? scratch.bytes : new Uint8Array(end - start);
   let n = 0;
   for (let i = start; i < end; i++) {
     const b = bytes[i];
@@ -335,7 +377,7 @@ export function decodeComponent(bytes: Uint8Array, start: number, end: number, p
     }
     out[n++] = plusIsSpace && b === 43 ? 32 : b;
   }
-  return decodeUtf8(out, 0, n);
+  return decodeUtf8(out, 0, n, scratch);
 }
 
 /** True when bytes[start..end) equal the ASCII string `s` exactly. */

@@ -19,6 +19,7 @@
 import type { Context, Handler } from '../context.ts';
 import type { Platform } from '../platform.ts';
 import { codeUnitAt } from '../http/text.ts';
+import { fnv1aBytes } from '../hash.ts';
 
 /** How assets are answered. */
 export interface AssetOptions {
@@ -32,7 +33,7 @@ export interface AssetOptions {
 }
 
 /** Content types by file extension (also used by the build: toolchain/assets.ts). */
-const TYPES: { [ext: string]: string } = {
+const TYPES: { readonly [ext: string]: string } = Object.freeze({
   html: 'text/html; charset=utf-8',
   htm: 'text/html; charset=utf-8',
   css: 'text/css; charset=utf-8',
@@ -53,7 +54,7 @@ const TYPES: { [ext: string]: string } = {
   webmanifest: 'application/manifest+json',
   wasm: 'application/wasm',
   gz: 'application/gzip',
-};
+});
 
 /** The Content-Type for an asset name, from its extension. */
 export function assetType(name: string): string {
@@ -93,12 +94,7 @@ export function describeAsset(name: string, bytes: Uint8Array, type?: string): A
     const size = bytes[n - 4] | (bytes[n - 3] << 8) | (bytes[n - 2] << 16) | (bytes[n - 1] << 24);
     etag = '"g' + hex(crc) + '-' + hex(size) + '-' + hex(n) + '"';
   } else {
-    let h = 0x811c9dc5;
-    for (let i = 0; i < n; i++) {
-      h ^= bytes[i];
-      h = Math.imul(h, 0x01000193);
-    }
-    etag = '"r' + hex(h) + '-' + hex(n) + '"';
+    etag = '"r' + hex(fnv1aBytes(bytes, 0, n)) + '-' + hex(n) + '"';
   }
   return { bytes, type: type === undefined ? assetType(name) : type, gzip, etag };
 }
@@ -109,12 +105,12 @@ export function describeAsset(name: string, bytes: Uint8Array, type?: string): A
  * RFC 9110 prescribes for If-None-Match.
  */
 export function ifNoneMatch(c: Context, etag: string): boolean {
-  const head = c.head;
-  const i = head.findHeader(c.bytes, 'if-none-match');
+  const raw = c.raw;
+  const i = raw.headerIndex('if-none-match');
   if (i < 0) return false;
-  const b = c.bytes;
-  const start = head.headers[i * 4 + 2];
-  const end = head.headers[i * 4 + 3];
+  const b = raw.bytes;
+  const start = raw.valueStart(i);
+  const end = raw.valueEnd(i);
   for (let p = start; p < end; p++) {
     const ch = b[p];
     if (ch === 42) return true; // '*'

@@ -14,7 +14,6 @@
  */
 import type { Context, Handler } from '../context.ts';
 import { equalsAscii } from '../http/text.ts';
-import { METHOD_OPTIONS } from '../router/index.ts';
 
 /** Options of cors(). */
 export interface CorsOptions {
@@ -60,25 +59,24 @@ export function cors(options: CorsOptions = {}): Handler {
   /** The Allow-Origin value for the Origin header `index`, or null when refused. Compares bytes in the slot. */
   function allowed(index: number, c: Context): string | null {
     if (single !== null) return single;
-    const h = c.head.headers;
-    const start = h[index * 4 + 2];
-    const end = h[index * 4 + 3];
+    const raw = c.raw;
+    const start = raw.valueStart(index);
+    const end = raw.valueEnd(index);
     if (list !== null) {
-      for (let i = 0; i < list.length; i++) if (equalsAscii(c.bytes, start, end, list[i])) return list[i];
+      for (let i = 0; i < list.length; i++) if (equalsAscii(raw.bytes, start, end, list[i])) return list[i];
       return null;
     }
     return decide !== null ? decide(c.header('origin') as string, c) : null;
   }
 
   return (c: Context) => {
-    const originIndex = c.head.findHeader(c.bytes, 'origin');
+    const originIndex = c.raw.headerIndex('origin');
     if (originIndex < 0) {
       if (varies) c.setHeader('Vary', 'Origin');
       return c.next();
     }
     const allow = allowed(originIndex, c);
-    const preflight =
-      c.methodCode === METHOD_OPTIONS && c.head.findHeader(c.bytes, 'access-control-request-method') >= 0;
+    const preflight = c.method === 'OPTIONS' && c.raw.headerIndex('access-control-request-method') >= 0;
     if (varies) c.setHeader('Vary', 'Origin');
     if (!preflight) {
       if (allow !== null) {
@@ -88,7 +86,6 @@ export function cors(options: CorsOptions = {}): Handler {
       }
       return c.next();
     }
-    c.res.allowMask = 0; // a 405 chain's Allow header does not belong on a preflight answer
     if (allow === null) {
       c.text('403 Forbidden: origin not allowed\n', 403);
       return undefined;

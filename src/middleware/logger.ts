@@ -15,8 +15,8 @@
  * line); never keep a Context; never grow.
  */
 import type { Context, Handler } from '../context.ts';
-import { HttpError } from '../context.ts';
-import { decodeLatin1 } from '../http/text.ts';
+import { HttpError, isPromiseLike } from '../context.ts';
+import { decodeLatin1, TextScratch } from '../http/text.ts';
 
 /** Options of logger(). */
 export interface LoggerOptions {
@@ -94,7 +94,9 @@ export function logger(options: LoggerOptions = {}): Logger {
   let paths = EMPTY_U8;
   let methods: string[] = [];
   let addresses: string[] = [];
+  let text: TextScratch | null = null;
   function allocate(): void {
+    text = new TextScratch();
     methods = [];
     addresses = [];
     seqs = new Float64Array(size);
@@ -122,13 +124,13 @@ export function logger(options: LoggerOptions = {}): Logger {
     statuses[i] = 0;
     methods[i] = c.method;
     addresses[i] = c.remoteAddress;
-    const h = c.head;
-    let n = h.pathEnd - h.pathStart;
+    const raw = c.raw;
+    let n = raw.pathEnd - raw.pathStart;
     truncated[i] = n > pathBytes ? 1 : 0;
     if (n > pathBytes) n = pathBytes;
-    const bytes = c.bytes;
+    const bytes = raw.bytes;
     const base = i * pathBytes;
-    for (let k = 0; k < n; k++) paths[base + k] = bytes[h.pathStart + k];
+    for (let k = 0; k < n; k++) paths[base + k] = bytes[raw.pathStart + k];
     pathLengths[i] = n;
     return seq;
   }
@@ -145,7 +147,7 @@ export function logger(options: LoggerOptions = {}): Logger {
 
   function pathOf(i: number): string {
     const base = i * pathBytes;
-    const s = decodeLatin1(paths, base, base + pathLengths[i]);
+    const s = decodeLatin1(paths, base, base + pathLengths[i], text as TextScratch);
     return truncated[i] === 1 ? s + '…' : s;
   }
 
@@ -159,16 +161,16 @@ export function logger(options: LoggerOptions = {}): Logger {
       close(c, seq, statusOfError(error));
       throw error;
     }
-    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+    if (isPromiseLike(result)) {
       return (result as Promise<unknown>).then(
-        () => close(c, seq, c.res.status),
+        () => close(c, seq, c.statusCode),
         (error: unknown) => {
           close(c, seq, statusOfError(error));
           throw error;
         },
       );
     }
-    close(c, seq, c.res.status);
+    close(c, seq, c.statusCode);
     return result;
   }) as Logger;
 

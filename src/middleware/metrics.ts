@@ -101,7 +101,7 @@ export function metrics(options: MetricsOptions = {}): Handler {
         gauge(sanitize(names[i]), `Published by the app: ${sanitize(names[i])}.`, more[names[i]]);
     }
     c.text(out);
-    c.res.contentType = PROMETHEUS_TYPE;
+    c.setHeader('Content-Type', PROMETHEUS_TYPE);
     return undefined;
   };
 }

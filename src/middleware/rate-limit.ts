@@ -15,7 +15,7 @@
  * Never: allocate for an allowed request; never grow the table.
  */
 import type { Context } from '../context.ts';
-import { codeUnitAt } from '../http/text.ts';
+import { fnv1aString } from '../hash.ts';
 
 /** Options of rateLimit(). */
 export interface RateLimitOptions {
@@ -87,7 +87,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimiter {
       }
       return 0;
     }
-    const hash = hashOf(key);
+    const hash = fnv1aString(key);
     let victim = 0;
     let oldest = Infinity;
     for (let i = 0; i < size; i++) {
@@ -144,22 +144,9 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimiter {
     if (used.length === 0) return burst;
     if (global) return used[0] === 0 ? burst : tokens[0];
     const key = address ?? '';
-    const hash = hashOf(key);
+    const hash = fnv1aString(key);
     for (let i = 0; i < size; i++) if (used[i] === 1 && hashes[i] === hash && keys[i] === key) return tokens[i];
     return burst;
   };
   return middleware;
-}
-
-/** FNV-1a over the UTF-16 code units of `s`. */
-function hashOf(s: string): number {
-  let h = 0x811c9dc5;
-  // codeUnitAt, not s.charCodeAt / s.length: on XS those box the string (2 heap slots a read).
-  for (let i = 0; ; i++) {
-    const c = codeUnitAt(s, i);
-    if (c !== c) break;
-    h ^= c;
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }

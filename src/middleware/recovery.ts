@@ -7,15 +7,15 @@
  * difference is where the error stops. Without recovery, outer middleware
  * see the error fly past them; with it, they see a finished 500 response.
  * Either way the error is logged exactly once and counted in
- * `stats().errors`, and the body is the same short text.
+ * `stats().errors` (through `c.env.countError()`), and the body is the same short text.
  *
  * Never: allocate for a request that does not fail (a sync chain costs one
  * call, an async one the promise it already had plus one `then`); never log
  * an error twice; never touch a response that is already streaming.
  */
 import type { Context, Handler } from '../context.ts';
-import { describeError, HttpError } from '../context.ts';
-import { BODY_STREAM } from '../http/response.ts';
+import { describeError, HttpError, isPromiseLike } from '../context.ts';
+import { INTERNAL_ERROR_BODY } from '../http/status.ts';
 
 /** Options of recovery(). */
 export interface RecoveryOptions {
@@ -30,7 +30,7 @@ export interface RecoveryOptions {
 }
 
 /** The body of the default 500, the same as the server's own. */
-export const RECOVERY_BODY = '500 Internal Server Error\n';
+export const RECOVERY_BODY = INTERNAL_ERROR_BODY;
 
 /**
  * Middleware that turns an error thrown or rejected by a later handler into
@@ -44,28 +44,28 @@ export function recovery(options: RecoveryOptions = {}): Handler {
   function recover(c: Context, error: unknown): void {
     // A streamed response has its head on the wire already: only the server
     // can end it (it closes the connection), so let the error through.
-    if (c.res.bodyKind === BODY_STREAM) throw error;
+    if (c.streaming) throw error;
     // A timed-out request was already answered (see timeout()); just log.
-    const answered = c.detached;
+    const answered = c.abandoned;
     if (error instanceof HttpError) {
       if (answered) return;
-      c.res.reset();
+      c.resetResponse();
       c.text(error.message + '\n', error.status);
       return;
     }
-    c.env.stats().errors++;
+    c.env.countError();
     if (log)
       c.env.platform.log(`chipweb: recovered from handler error on ${c.method} ${c.path}: ${describeError(error)}`);
     if (answered) return;
-    c.res.reset();
+    c.resetResponse();
     if (custom !== null) {
       try {
         custom(error, c);
       } catch (nested) {
         if (log) c.env.platform.log(`chipweb: recovery handler failed: ${describeError(nested)}`);
-        c.res.reset();
+        c.resetResponse();
       }
-      if (c.res.committed) return;
+      if (c.responded) return;
     }
     c.text(RECOVERY_BODY, 500);
   }
@@ -78,7 +78,7 @@ export function recovery(options: RecoveryOptions = {}): Handler {
       recover(c, error);
       return undefined;
     }
-    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+    if (isPromiseLike(result)) {
       return (result as Promise<unknown>).then(undefined, (error: unknown) => recover(c, error));
     }
     return result;

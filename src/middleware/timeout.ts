@@ -12,6 +12,7 @@
  * only then); never keep a timer after the chain ends.
  */
 import type { Context, Handler } from '../context.ts';
+import { isPromiseLike } from '../context.ts';
 
 /** Options of timeout(). */
 export interface TimeoutOptions {
@@ -34,15 +35,14 @@ export function timeout(ms: number, options: TimeoutOptions = {}): Handler {
 
   return (c: Context) => {
     const result = c.next();
-    if (result === null || typeof result !== 'object' || typeof (result as PromiseLike<unknown>).then !== 'function')
-      return result;
-    if (c.res.committed) return result; // answered already; only trailing work is left
+    if (!isPromiseLike(result)) return result;
+    if (c.responded) return result; // answered already; only trailing work is left
     const platform = c.env.platform;
     const generation = c.generation;
     let fired = false;
     const timer = platform.setTimer(
       () => {
-        if (c.generation === generation && !c.detached && c.abandon(status, body)) fired = true;
+        if (c.generation === generation && !c.abandoned && c.abandon(status, body)) fired = true;
       },
       ms,
       false,
@@ -50,11 +50,11 @@ export function timeout(ms: number, options: TimeoutOptions = {}): Handler {
     return (result as Promise<unknown>).then(
       () => {
         platform.clearTimer(timer);
-        if (fired) c.res.status = status;
+        if (fired) c.status(status);
       },
       (error: unknown) => {
         platform.clearTimer(timer);
-        if (fired) c.res.status = status;
+        if (fired) c.status(status);
         throw error;
       },
     );

@@ -32,6 +32,7 @@ export {
   allowedMethods,
   methodCode,
   methodName,
+  methodCount,
   routeCount,
   paramCount,
   maxParams,

@@ -516,6 +516,11 @@ export function methodName(table: Uint8Array, code: number): string {
   return name;
 }
 
+/** Number of method codes in the table: the standard ones, then the table's custom methods. */
+export function methodCount(table: Uint8Array): number {
+  return table[12];
+}
+
 /** Number of routes compiled into the table. */
 export function routeCount(table: Uint8Array): number {
   return table[8] | (table[9] << 8);

@@ -33,7 +33,15 @@ export const MAX_METHOD_CODES = 32;
 export const ANY_METHOD = '*';
 
 /** Names of the standard codes, indexed by code. */
-export const STANDARD_METHOD_NAMES: readonly string[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
+export const STANDARD_METHOD_NAMES: readonly string[] = Object.freeze([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'PATCH',
+  'OPTIONS',
+]);
 
 /**
  * Code of a standard method whose token is bytes[start..end), or -1.

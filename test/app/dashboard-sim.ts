@@ -7,7 +7,7 @@
  * Never: share a store file between tests that do not mean to (a restart
  * test reuses one on purpose).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,9 +43,17 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
-/** A fresh temporary store file path. */
+/** Temporary folders made by tempStore(), removed when the test process exits. */
+const tempDirs: string[] = [];
+process.on('exit', () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary store file path (its folder is removed when the process exits). */
 export function tempStore(): string {
-  return join(mkdtempSync(join(tmpdir(), 'chipweb-ui-')), 'store.json');
+  const dir = mkdtempSync(join(tmpdir(), 'chipweb-ui-'));
+  tempDirs.push(dir);
+  return join(dir, 'store.json');
 }
 
 /** Starts the dashboard on a free port with `storeFile` (a new temporary one by default). */

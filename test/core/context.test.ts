@@ -78,7 +78,7 @@ describe('context', () => {
       c.set('user', 'ada');
       await c.next();
       order.push('outer out');
-      c.setHeader('X-After', c.res.status.toString());
+      c.setHeader('X-After', c.statusCode.toString());
     });
     app.get('/', async (c) => {
       order.push('handler');
@@ -132,6 +132,28 @@ describe('context', () => {
     expect(bodyOf(out)).to.equal('nothing at /x');
   });
 
+  it('uses a custom methodNotAllowed behind the global middleware, with Allow on its 405', async () => {
+    const app = new App();
+    app.use((c) => {
+      c.setHeader('X-Seen', '1');
+      return c.next();
+    });
+    app.get('/x', (c) => c.text('x'));
+    app.post('/x', (c) => c.text('x'));
+    app.methodNotAllowed((c) => c.json({ error: `${c.method} is not allowed here` }, 405));
+    const out = await call(app, 'DELETE /x HTTP/1.1\r\nHost: h\r\n\r\n');
+    expect(out).to.match(/^HTTP\/1.1 405 /);
+    expect(out).to.contain('Allow: GET, HEAD, POST\r\n').and.contain('X-Seen: 1\r\n');
+    expect(bodyOf(out)).to.equal('{"error":"DELETE is not allowed here"}');
+    // A handler that answers something else gets no Allow header.
+    const other = new App();
+    other.get('/x', (c) => c.text('x'));
+    other.methodNotAllowed((c) => c.text('fine', 200));
+    const ok = await call(other, 'PUT /x HTTP/1.1\r\nHost: h\r\n\r\n');
+    expect(ok).to.match(/^HTTP\/1.1 200 /);
+    expect(ok).to.not.contain('Allow:');
+  });
+
   it('nests groups: prefixes concatenate, middleware is inherited', async () => {
     const app = new App();
     const tag = (name: string) => (c: Context) => {
@@ -162,6 +184,8 @@ describe('context', () => {
     const b = new App();
     b.get('/b', (c) => c.text('b'));
     const table = b.compile().table;
-    expect(() => a.compile(table)).to.throw(/route table does not match/);
+    expect(() => a.compile(table)).to.throw(
+      /registered routes do not match the route table compiled by 'chipweb build'/,
+    );
   });
 });

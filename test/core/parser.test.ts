@@ -78,6 +78,13 @@ describe('parser: request heads', () => {
     expect(head.findHeader(buffer, 'missing')).to.equal(-1);
   });
 
+  it('accepts every form of Host RFC 9112 allows', () => {
+    for (const host of ['device', 'device:8080', '192.168.4.1', '[::1]:80', 'a-b.c_d~e', '']) {
+      const parsed = parsePieces(`GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`, []);
+      expect(parsed.result, host).to.be.greaterThan(0);
+    }
+  });
+
   it('returns the offset just past the blank line', () => {
     const request = 'GET / HTTP/1.1\r\nHost: a\r\n\r\nNEXT';
     expect(parsePieces(request, []).result).to.equal(request.length - 4);
@@ -117,6 +124,13 @@ describe('parser: request heads', () => {
     ['HTTP/3.0', 'GET / HTTP/3.0\r\nHost: a\r\n\r\n', -505],
     ['missing Host (1.1)', 'GET / HTTP/1.1\r\n\r\n', -400],
     ['two Host headers', 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', -400],
+    ['space inside Host', 'GET / HTTP/1.1\r\nHost: local host\r\n\r\n', -400],
+    ['Host with a path', 'GET / HTTP/1.1\r\nHost: a/b\r\n\r\n', -400],
+    ['Host with userinfo', 'GET / HTTP/1.1\r\nHost: u@a\r\n\r\n', -400],
+    ['Host port not a number', 'GET / HTTP/1.1\r\nHost: a:8o\r\n\r\n', -400],
+    ['Host with two ports', 'GET / HTTP/1.1\r\nHost: a:1:2\r\n\r\n', -400],
+    ['unclosed IP literal', 'GET / HTTP/1.1\r\nHost: [::1\r\n\r\n', -400],
+    ['Host with a non-ASCII byte', 'GET / HTTP/1.1\r\nHost: caf\xe9\r\n\r\n', -400],
     ['header without colon', 'GET / HTTP/1.1\r\nHost: a\r\nBroken\r\n\r\n', -400],
     ['space before colon', 'GET / HTTP/1.1\r\nHost : a\r\n\r\n', -400],
     ['obs-fold', 'GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n\t2\r\n\r\n', -400],

@@ -6,20 +6,13 @@ import { expect } from 'chai';
 import { App } from '../../src/index.ts';
 import { Server } from '../../src/server.ts';
 import type { ServerOptions } from '../../src/server.ts';
-import { MemoryPlatform } from '../../host-sim/memory-platform.ts';
 import { errorResponse, response } from '../conformance/cases.ts';
+import { settle, startOnMemory } from '../support/memory-server.ts';
 
 const TEXT = 'text/plain; charset=utf-8';
 
-async function start(
-  app: App,
-  options: ServerOptions = {},
-  platformOptions = {},
-): Promise<{ platform: MemoryPlatform; server: Server }> {
-  const platform = new MemoryPlatform(platformOptions);
-  const server = new Server(app, platform, { slots: 2, slotSize: 1024, outputSize: 256, tick: 10, ...options });
-  await server.start();
-  return { platform, server };
+function start(app: App, options: ServerOptions = {}, platformOptions = {}) {
+  return startOnMemory(app, { slots: 2, slotSize: 1024, outputSize: 256, tick: 10 }, options, platformOptions);
 }
 
 function helloApp(): App {
@@ -30,10 +23,6 @@ function helloApp(): App {
 
 const GET = 'GET / HTTP/1.1\r\nHost: a\r\n\r\n';
 const HI = response(200, TEXT, 'hi');
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-}
 
 describe('server state machine', () => {
   it('keeps a connection alive across requests and closes it after the idle timeout', async () => {
@@ -216,8 +205,9 @@ describe('server state machine', () => {
     const client = platform.connect();
     client.send('GET /slow HTTP/1.1\r\nHost: a\r\n\r\n');
     await settle();
-    const running = (server as unknown as { connections: { ctx: { abandon(s: number, b: string): boolean } }[] })
-      .connections[0].ctx;
+    const running = (
+      server as unknown as { engine: { connections: { ctx: { abandon(s: number, b: string): boolean } }[] } }
+    ).engine.connections[0].ctx;
     expect(running.abandon(503, 'slow')).to.equal(true);
     client.send(GET);
     expect(client.takeText()).to.equal(response(503, TEXT, 'slow') + HI);
@@ -421,9 +411,11 @@ describe('server state machine', () => {
     const app = new App();
     app.get('/users/:id', (c) => c.text(c.param('id')));
     const { platform, server } = await start(app, { slots: 1 });
-    const internals = server as unknown as {
-      connections: { ctx: object; input: Uint8Array; output: Uint8Array; head: object }[];
-    };
+    const internals = (
+      server as unknown as {
+        engine: { connections: { ctx: object; input: Uint8Array; output: Uint8Array; head: object }[] };
+      }
+    ).engine;
     const before = internals.connections.map((c) => [c.ctx, c.input, c.output, c.head]);
     const memory = server.pool.memory;
     const client = platform.connect();

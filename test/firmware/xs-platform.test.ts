@@ -182,23 +182,54 @@ describe('firmware: Moddable platform on XS with the ECMA-419 fake', function ()
     }
   });
 
-  it('drains unread input before closing, so lwIP sends FIN, not RST (the 413 answer arrives)', async () => {
-    const board = await startedBoard();
+  for (const clientCloses of [true, false]) {
+    it(`lingers after an early 413: discards what still comes and closes ${clientCloses ? 'once the client does' : 'after the linger time'}, never with RST`, async () => {
+      const board = await startedBoard();
+      try {
+        const id = await board.cmd<number>('connect', { port: PORT });
+        await board.settle();
+        const body = 'x'.repeat(3000);
+        await board.cmd('send', {
+          id,
+          data: `POST /echo HTTP/1.1\r\nHost: d\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        });
+        await board.settle();
+        const taken = await board.cmd<{ data: string; closed: boolean; reset: boolean }>('take', { id });
+        expect(taken.data.startsWith('HTTP/1.1 413')).to.equal(true);
+        expect(taken.closed, 'closed before the client had the chance to stop sending').to.equal(false);
+        expect((await board.cmd<Stats>('stats')).server.slotsInUse, 'the slot is free at once').to.equal(0);
+        await board.cmd('send', { id, data: 'more body the client had in flight' });
+        await board.settle();
+        if (clientCloses) await board.cmd('fin', { id });
+        else await board.cmd('advance', { ms: 2100 });
+        await board.settle();
+        const state = await board.cmd<{ closed: boolean; reset: boolean }>('state', { id });
+        expect(state.closed).to.equal(true);
+        expect(state.reset).to.equal(false);
+        expect((await board.cmd<Stats>('stats')).fake.resets).to.equal(0);
+      } finally {
+        await board.close();
+      }
+    });
+  }
+
+  it('frees the slot of a client reset mid-response within a reaper run when no onError comes (lin)', async () => {
+    const board = await startedBoard({ sendBuffer: 2920, board: boardConfig({ server: { slots: 1 } }) });
     try {
       const id = await board.cmd<number>('connect', { port: PORT });
       await board.settle();
-      const body = 'x'.repeat(3000);
-      await board.cmd('send', {
-        id,
-        data: `POST /echo HTTP/1.1\r\nHost: d\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
-      });
+      await board.cmd('send', { id, data: 'GET /big HTTP/1.1\r\nHost: d\r\n\r\n' });
+      await board.settle(); // the answer waits for send space: the slot is busy writing
+      expect((await board.cmd<Stats>('stats')).server.slotsInUse).to.equal(1);
+      await board.cmd('linReset', { id });
+      await board.settle(); // onWritable, then the write fails; lin never calls onError
+      await board.cmd('advance', { ms: 150 });
       await board.settle();
-      const taken = await board.cmd<{ data: string; closed: boolean; reset: boolean }>('take', { id });
-      expect(taken.data.startsWith('HTTP/1.1 413')).to.equal(true);
-      expect(taken.closed).to.equal(true);
-      expect(taken.reset).to.equal(false);
       const stats = await board.cmd<Stats>('stats');
-      expect(stats.fake.resets).to.equal(0);
+      expect(stats.server.slotsInUse).to.equal(0);
+      expect(stats.log.filter((line) => /chipweb: (tcp|closed handler|reaper)/.test(line))).to.deep.equal([]);
+      const next = await board.exchange(PORT, 'GET / HTTP/1.1\r\nHost: d\r\n\r\n');
+      expect(next.response).to.equal(response(200, 'text/plain; charset=utf-8', 'hello'));
     } finally {
       await board.close();
     }
@@ -330,6 +361,60 @@ describe('firmware: Moddable platform on XS with the ECMA-419 fake', function ()
           ip: '192.168.4.1',
         });
         expect(stats.log.join('')).to.include('open http://192.168.4.1/');
+      } finally {
+        await board.close();
+      }
+    });
+
+    it('answers every DNS name with the access point’s address while it serves, and stops when a network is joined', async () => {
+      const board = await startedBoard({ board: boardConfig({ wifi }) });
+      try {
+        let stats = await board.cmd<Stats & { udp: { bound: number[] } }>('stats');
+        expect(stats.udp.bound).to.deep.equal([53]);
+        // An A query for captive.apple.com from a phone on the access point.
+        const name = 'captive.apple.com'.split('.').flatMap((l) => [l.length, ...Buffer.from(l)]);
+        const query = [0xab, 0xcd, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, ...name, 0, 0, 1, 0, 1];
+        expect(await board.cmd('udpSend', { port: 53, bytes: query, address: '192.168.4.2', fromPort: 5353 })).to.equal(
+          true,
+        );
+        await board.cmd('pump');
+        const sent = (await board.cmd<{ udp: { sent: { address: string; port: number; bytes: number[] }[] } }>('stats'))
+          .udp.sent;
+        expect(sent.length).to.equal(1);
+        expect(sent[0].address).to.equal('192.168.4.2');
+        expect(sent[0].port).to.equal(5353);
+        expect(sent[0].bytes.slice(0, 2)).to.deep.equal([0xab, 0xcd]);
+        expect(sent[0].bytes.slice(-4)).to.deep.equal([192, 168, 4, 1]);
+        // Saving credentials leaves the access point: the DNS server stops.
+        await board.cmd('device', { call: 'configureWifi', args: ['home', 'secret123'] });
+        stats = await board.cmd<Stats & { udp: { bound: number[] } }>('stats');
+        expect(stats.udp.bound).to.deep.equal([]);
+      } finally {
+        await board.close();
+      }
+    });
+
+    it('scans for networks: each name once, strongest first, hidden ones left out', async () => {
+      const board = await startedBoard({ board: boardConfig({ wifi }) });
+      try {
+        await board.cmd('scanItems', {
+          items: [
+            { ssid: 'HomeNet', rssi: -70, channel: 1, authentication: 'wpa2_psk' },
+            { ssid: 'Cafe', rssi: -60, channel: 6, authentication: 'none' },
+            { ssid: 'HomeNet', rssi: -40, channel: 11, authentication: 'wpa2_psk' },
+            { ssid: '', rssi: -30, channel: 3, authentication: 'wpa2_psk' },
+          ],
+        });
+        expect(await board.cmd('device', { call: 'scan' })).to.deep.equal({ promise: true });
+        expect(await board.cmd('settled')).to.deep.equal({ state: 'pending' });
+        expect(await board.cmd('scanDone')).to.equal(true);
+        expect(await board.cmd('settled')).to.deep.equal({
+          state: 'fulfilled',
+          value: [
+            { ssid: 'HomeNet', rssi: -40, channel: 11, secure: true },
+            { ssid: 'Cafe', rssi: -60, channel: 6, secure: false },
+          ],
+        });
       } finally {
         await board.close();
       }

@@ -239,7 +239,7 @@ export async function runScenario(scenario: Scenario, tally?: FuzzTally): Promis
   const platform = new MemoryPlatform({ sendBufferSize: 1024 });
   const server = new Server(fuzzApp(), platform, FUZZ_SERVER);
   await server.start();
-  const spares = (server as unknown as { spareCount: number }).spareCount;
+  const spares = (server as unknown as { engine: { spareCount: number } }).engine.spareCount;
   const n = scenario.conns.length;
   const clients: (MemoryClient | null)[] = new Array(n).fill(null);
   const sentPieces = new Array(n).fill(0);
@@ -333,7 +333,7 @@ export async function runScenario(scenario: Scenario, tally?: FuzzTally): Promis
   await settle();
   const stats = server.stats();
   if (stats.slotsInUse !== 0) throw new Error(`${stats.slotsInUse} slots still in use after every client left`);
-  const sparesNow = (server as unknown as { spareCount: number }).spareCount;
+  const sparesNow = (server as unknown as { engine: { spareCount: number } }).engine.spareCount;
   if (sparesNow !== spares) throw new Error(`${spares - sparesNow} spare contexts not returned`);
   // Still serving.
   const probe = platform.connect();

@@ -4,12 +4,13 @@
  *
  * Never: use real sockets or real time (the platform's clock is virtual).
  */
-import { MemoryPlatform } from '../../host-sim/memory-platform.ts';
+import type { MemoryPlatform } from '../../host-sim/memory-platform.ts';
 import type { MemoryClient } from '../../host-sim/memory-platform.ts';
 import type { App } from '../../src/app.ts';
-import { Server } from '../../src/server.ts';
+import type { Server } from '../../src/server.ts';
 import type { ServerOptions } from '../../src/server.ts';
 import { parseResponses } from '../hostile/responses.ts';
+import { settle, startOnMemory } from '../support/memory-server.ts';
 import type { ParsedResponse } from '../hostile/responses.ts';
 
 /** A started server on a memory platform. */
@@ -22,16 +23,11 @@ export interface Bench {
   get(path: string, headers?: string, address?: string): Promise<ParsedResponse>;
 }
 
-/** Lets pending promise callbacks run (async chains settle in microtasks). */
-export async function settle(rounds = 20): Promise<void> {
-  for (let i = 0; i < rounds; i++) await Promise.resolve();
-}
+export { settle };
 
 /** Starts `app` on a new memory platform. */
 export async function start(app: App, options: ServerOptions = {}): Promise<Bench> {
-  const platform = new MemoryPlatform();
-  const server = new Server(app, platform, { slots: 4, slotSize: 2048, outputSize: 1024, ...options });
-  await server.start();
+  const { platform, server } = await startOnMemory(app, { slots: 4, slotSize: 2048, outputSize: 1024 }, options);
   const request = async (raw: string, address?: string) => {
     const client = platform.connect(address);
     client.send(raw);

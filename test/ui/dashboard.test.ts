@@ -22,7 +22,10 @@ describe('dashboard in Chromium', () => {
   let context: BrowserContext;
 
   before(async () => {
-    [browser, d] = await Promise.all([launchBrowser(), startDashboard()]);
+    // The browser first: without one the suite fails at once with the install
+    // hint, and no simulator is left running to keep the process alive.
+    browser = await launchBrowser();
+    d = await startDashboard();
   });
   after(async () => {
     await browser?.close();
@@ -136,6 +139,51 @@ describe('dashboard in Chromium', () => {
     await fetch(d.url + '/api/led', { method: 'POST', body: JSON.stringify({ on }), headers: { Connection: 'close' } });
     await waitForText(page, 'led-btn', on ? 'Turn LED off' : 'Turn LED on');
     expect(polled).to.deep.equal([]);
+  });
+
+  it('plots heap, slots and requests per second, and the plots move with each update', async () => {
+    const page = await openLive(context, d.url);
+    const points = (id: string) =>
+      page.evaluate(
+        (i) => document.querySelector(`#${i} polyline`)?.getAttribute('points')?.trim().split(' ').length ?? 0,
+        id,
+      );
+    await page.waitForFunction(
+      () => (document.querySelector('#t-rps polyline')?.getAttribute('points') ?? '').trim().split(' ').length >= 2,
+      undefined,
+      { timeout: WAIT_MS },
+    );
+    const before = await points('t-rps');
+    // Load the device: the requests/s plot must show it on a later update.
+    for (let i = 0; i < 20; i++) await fetch(d.url + '/api/led', { headers: { Connection: 'close' } });
+    await page.waitForFunction(
+      (n) => (document.querySelector('#t-rps polyline')?.getAttribute('points') ?? '').trim().split(' ').length > n,
+      before,
+      { timeout: WAIT_MS },
+    );
+    await page.waitForFunction(
+      () => Number(document.querySelector('#t-rps .peak')?.textContent?.replace('peak ', '')) > 0,
+      undefined,
+      {
+        timeout: WAIT_MS,
+      },
+    );
+    for (const id of ['t-mem', 't-pool', 't-rps']) expect(await points(id), id).to.be.greaterThan(before - 1);
+    // Every point lies inside the drawing, and the current values are labelled.
+    const inside = await page.evaluate(() =>
+      [...document.querySelectorAll('.trend polyline')].every((line) =>
+        (line.getAttribute('points') ?? '')
+          .trim()
+          .split(' ')
+          .every((p) => {
+            const [x, y] = p.split(',').map(Number);
+            return x >= 0 && x <= 180 && y >= 0 && y <= 40;
+          }),
+      ),
+    );
+    expect(inside).to.equal(true);
+    expect(await textOf(page, 't-pool')).to.match(/^Slots in use \d+ ?peak \d+$/);
+    expect((await page.textContent('#t-mem .now')) ?? '').to.match(/^\d+(\.\d)? (B|KB|MB)$/);
   });
 
   it('works in two tabs at once', async () => {

@@ -5,9 +5,11 @@
  * from the simulator, after a few requests, the LED switched on and a
  * Wi-Fi network saved, so every panel has something to show.
  *
- * Run: `npm run screenshots`.
+ * Run: `npm run screenshots` writes them to build/screenshots/ to look at;
+ * `npm run screenshots -- --update` replaces the tracked ones in docs/.
  *
- * Never: touch the user's store (.chipweb/store.json): it uses a temporary one.
+ * Never: touch the user's store (.chipweb/store.json): it uses a temporary
+ * one; rewrite tracked files unless asked with --update.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -15,7 +17,10 @@ import { fileURLToPath } from 'node:url';
 import { startDashboard } from '../app/dashboard-sim.ts';
 import { launchBrowser, waitForText } from './browser.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** docs/ with --update, else a scratch folder git ignores. */
+const OUT = process.argv.includes('--update') ? ROOT : join(ROOT, 'build', 'screenshots');
 
 /** Where the screenshots go and how wide each is. */
 export const SHOTS = [
@@ -43,10 +48,10 @@ async function main(): Promise<void> {
       await waitForText(page, 'conn', 'live');
       await waitForText(page, 'w-ssid', 'home-net');
       await page.waitForSelector('#reqs tr:nth-child(5)');
-      const file = join(ROOT, shot.file);
+      const file = join(OUT, shot.file);
       mkdirSync(dirname(file), { recursive: true });
       await page.screenshot({ path: file, fullPage: true });
-      console.log(`wrote ${shot.file} (${shot.width} px wide)`);
+      console.log(`wrote ${file} (${shot.width} px wide)`);
       await context.close();
     }
   } finally {

@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import * as net from 'node:net';
 import { serveOnXs } from '../../host-sim/xs/bridge.ts';
 import type { XsSimulation } from '../../host-sim/xs/bridge.ts';
+import { until } from '../support/until.ts';
 
 /** Sends raw bytes on one connection and collects what comes back until `until` matches or the peer closes. */
 function exchange(
@@ -92,14 +93,21 @@ describe('xs: chipweb sim --engine xs (serveOnXs)', () => {
     expect(Date.now() - started).to.be.lessThan(3000);
   });
 
-  it('answers 503 when every slot is taken, as on the board', async () => {
+  it('queues a connection while every slot is taken, and serves it once the slowest head is evicted (408), as on the board', async () => {
     const holders = [net.connect(sim.port, '127.0.0.1'), net.connect(sim.port, '127.0.0.1')];
-    holders.forEach((s) => s.write('GET / HTTP/1.1\r\nHost: t\r\n')); // heads never finish: slots stay busy
-    await new Promise((r) => setTimeout(r, 100));
+    const heard = ['', ''];
+    holders.forEach((s, i) => {
+      s.on('data', (chunk) => {
+        heard[i] += chunk.toString('latin1');
+      });
+      s.on('error', () => {});
+      s.write('GET / HTTP/1.1\r\nHost: t\r\n'); // heads never finish: slots stay busy
+    });
     try {
-      const { text, closed } = await exchange(sim.port, get('/'), () => false);
-      expect(text.startsWith('HTTP/1.1 503 ')).to.equal(true);
-      expect(closed).to.equal(true);
+      await until(async () => (await sim.engine.stats()).slotsInUse === 2, 'both slots taken');
+      const { text } = await exchange(sim.port, get('/'), (t) => t.includes('hello from xs'));
+      expect(text.startsWith('HTTP/1.1 200 ')).to.equal(true);
+      await until(() => heard.some((h) => h.startsWith('HTTP/1.1 408 ')), 'a 408 to the slowest head');
     } finally {
       holders.forEach((s) => s.destroy());
     }

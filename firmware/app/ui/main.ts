@@ -10,6 +10,7 @@
  * device's few slots); put the Wi-Fi password anywhere but the POST body.
  */
 import { wifiCredentialsProblem } from 'chipweb/device';
+import { Trend } from './trend.ts';
 
 /** Milliseconds between polls while the live stream is down. */
 const POLL_MS = 2000;
@@ -23,6 +24,9 @@ const $ = (id: string) => document.getElementById(id) as HTMLElement;
 const set = (id: string, text: string | number) => {
   $(id).textContent = String(text);
 };
+
+/** Samples the trend plots keep: 3 minutes of one-second status updates. */
+const TREND_SAMPLES = 180;
 
 let ledOn = false;
 let source: EventSource | null = null;
@@ -60,7 +64,16 @@ function connState(state: string, label: string): void {
   el.textContent = label;
 }
 
+const trends = {
+  mem: new Trend('t-mem', TREND_SAMPLES, (n) => bytes(n)),
+  pool: new Trend('t-pool', TREND_SAMPLES, String),
+  rps: new Trend('t-rps', TREND_SAMPLES, String),
+};
+
 function showStatus(s: Json): void {
+  trends.mem.push(s.memory.used);
+  trends.pool.push(s.pool.inUse);
+  trends.rps.push(s.rps);
   const r = s.responses;
   set('s-uptime', clock(s.uptime));
   set('s-memkind', s.memory.kind === 'xs' ? 'XS heap' : s.memory.kind === 'node' ? 'Memory (simulator)' : 'Memory');

@@ -16,8 +16,8 @@ declare module 'timer' {
     static set(callback: (id: TimerID) => void, delay?: number, repeat?: number): TimerID;
     /** Every `interval` ms. */
     static repeat(callback: (id: TimerID) => void, interval: number): TimerID;
-    /** Reschedules an existing timer. */
-    static schedule(id: TimerID, delay: number, repeat?: number): void;
+    /** Reschedules an existing timer; with the id alone, unschedules it (it sleeps until rescheduled). */
+    static schedule(id: TimerID, delay?: number, repeat?: number): void;
     /** Cancels; harmless on a one-shot timer that already fired. */
     static clear(id: TimerID | undefined): void;
     /** Busy-waits `ms` milliseconds (blocks everything: avoid). */
@@ -96,4 +96,26 @@ declare module 'mc/config' {
     readonly [key: string]: unknown;
   };
   export default config;
+}
+
+declare module 'ota' {
+  /**
+   * ESP32 over-the-air update (build/devices/esp32/modules/ota, SDK 8.2.3;
+   * ESP32 only). The constructor opens the next OTA partition for
+   * sequential writes (esp_ota_begin), or throws "no update parition" /
+   * "begin failed"; write() takes an ArrayBuffer or a Uint8Array (any other
+   * view is a TypeError); complete() validates the image (esp_ota_end) and
+   * makes its partition the boot partition; cancel() abandons it (harmless
+   * twice). Neither write() nor cancel() touches otadata.
+   */
+  export default class OTA {
+    constructor();
+    write(data: ArrayBuffer | Uint8Array): void;
+    cancel(): void;
+    complete(): void;
+  }
+}
+
+declare module 'system' {
+  // modules/io/system: importing it defines the global `System` (restart(), deepSleep(), …).
 }

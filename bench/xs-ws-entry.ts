@@ -1,0 +1,174 @@
+/**
+ * XS side of the WebSocket benchmark (bundled into one IIFE and evaluated in
+ * an xsnap worker by bench/xs-ws.ts and test/ws/xs.test.ts): the protocol
+ * layer of src/ws/ on a slot and an output buffer made once, so the host
+ * can count the heap slots each operation leaves behind and time it in XS:
+ *   'a'  Sec-WebSocket-Accept alone (SHA-1 + base64) for the key in the slot
+ *   'p'  copy the upgrade request into the slot and parseHead it (the
+ *        part of 'h' every HTTP request pays anyway)
+ *   'h'  the whole handshake as the server will do it: parseHead of the
+ *        upgrade request, checkUpgrade, chooseProtocol, the 101 head
+ *   'c'  copy frame case `index` into the slot (the baseline of 'e')
+ *   'e'  copy frame case `index` into the slot, parse every frame, and
+ *        write the echo the server will send (data echoed, ping -> pong,
+ *        close -> close) into the output
+ *   'm'  `count` echoes cycling through the cases
+ *   'g'  a full garbage collection
+ *
+ * Never: allocate in a measured command outside the code being measured
+ * (every command answers with the same preallocated buffer).
+ */
+import { HEAD_INCOMPLETE, parseHead, RequestHead } from '../src/http/parser.ts';
+import type { HeadLimits } from '../src/http/parser.ts';
+import { writeAccept } from '../src/ws/accept.ts';
+import { CLOSE_NO_STATUS, CLOSE_NORMAL, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT } from '../src/ws/codes.ts';
+import { FrameParser, WS_MORE } from '../src/ws/frame-parser.ts';
+import { writeCloseFrame, writeControlFrame, writeFrameHead } from '../src/ws/frame-writer.ts';
+
+/** Where the encoder leaves its position (a connection's own, in the server). */
+const END = { encodeEnd: 0 };
+import { checkUpgrade, chooseProtocol, writeSwitchingProtocols } from '../src/ws/handshake.ts';
+
+declare const performance: { now(): number };
+declare function gc(): void;
+declare const globalThis: Record<string, unknown>;
+
+/** Slot size of the benchmark (a board's typical 4 KiB). */
+const SLOT_SIZE = 4096;
+const slot = new Uint8Array(SLOT_SIZE);
+const output = new Uint8Array(SLOT_SIZE + 16);
+const limits: HeadLimits = { maxRequestLine: 1024, maxHeaderBytes: 2048, maxHeaders: 32 };
+const head = new RequestHead(limits.maxHeaders);
+const parser = new FrameParser(SLOT_SIZE);
+const PROTOCOLS = ['chat', 'superchat'];
+/** Reply of every command: [result, output bytes, events, 0]. */
+const reply = new Int32Array(4);
+
+/** The upgrade request (parsed in place in a region of the slot that frames do not use during 'h'). */
+let upgrade = new Uint8Array(0);
+let keyStart = 0;
+let keyEnd = 0;
+/** Each frame case: the raw client bytes of one or more frames. */
+let cases: Uint8Array[] = [];
+
+/** Stores the upgrade request and the frame cases (bytes as arrays of numbers). */
+function setup(request: number[], frameCases: number[][]): number {
+  upgrade = new Uint8Array(request);
+  cases = frameCases.map((c) => new Uint8Array(c));
+  const parsed = parseUpgrade();
+  if (parsed < 0) return parsed;
+  keyStart = head.headers[parsed * 4 + 2];
+  keyEnd = head.headers[parsed * 4 + 3];
+  return parsed;
+}
+
+/** Copies the upgrade request into the slot and parses its head; parseHead's result. */
+function parseRequest(): number {
+  const n = upgrade.length;
+  for (let i = 0; i < n; i++) slot[i] = upgrade[i];
+  head.reset();
+  return parseHead(slot, n, SLOT_SIZE, head, limits);
+}
+
+/** parseRequest, then checkUpgrade: the key's header index or a negative status. */
+function parseUpgrade(): number {
+  const end = parseRequest();
+  if (end === HEAD_INCOMPLETE || end < 0) return end === HEAD_INCOMPLETE ? -1 : end;
+  return checkUpgrade(slot, head);
+}
+
+/** The handshake as the server will run it; the length of the 101 head written. */
+function handshake(): number {
+  const key = parseUpgrade();
+  if (key < 0) return key;
+  const chosen = chooseProtocol(slot, head, PROTOCOLS);
+  const h = head.headers;
+  return writeSwitchingProtocols(
+    slot,
+    h[key * 4 + 2],
+    h[key * 4 + 3],
+    chosen >= 0 ? PROTOCOLS[chosen] : null,
+    output,
+    0,
+  );
+}
+
+/** Copies case `index` into the slot; its length. */
+function load(index: number): number {
+  const src = cases[index];
+  const n = src.length;
+  for (let i = 0; i < n; i++) slot[i] = src[i];
+  return n;
+}
+
+/** Parses case `index` and writes the server's echo; fills `reply`. */
+function echo(index: number): void {
+  const filled = load(index);
+  parser.reset(0, 0);
+  let out = 0;
+  let events = 0;
+  let result = 0;
+  for (;;) {
+    const event = parser.parse(slot, filled);
+    if (event === WS_MORE) break;
+    if (event < 0) {
+      result = event;
+      break;
+    }
+    events++;
+    const start = parser.start;
+    const end = parser.end;
+    if (event === OP_TEXT || event === OP_BINARY) {
+      out = writeFrameHead(output, out, event, true, end - start);
+      for (let i = start; i < end; i++) output[out++] = slot[i];
+    } else if (event === OP_PING) out = writeControlFrame(output, out, OP_PONG, slot, start, end);
+    else if (event === OP_CLOSE) {
+      out = writeCloseFrame(
+        output,
+        out,
+        parser.closeCode === CLOSE_NO_STATUS ? CLOSE_NORMAL : parser.closeCode,
+        '',
+        END,
+      );
+      break;
+    }
+  }
+  reply[0] = result;
+  reply[1] = out;
+  reply[2] = events;
+}
+
+/** Runs command `op` on case `index` once. */
+function run(op: number, index: number): void {
+  if (op === 97) reply[0] = writeAccept(upgrade, keyStart, keyEnd, output, 0);
+  else if (op === 112) reply[0] = parseRequest();
+  else if (op === 104) reply[0] = handshake();
+  else if (op === 99) reply[0] = load(index);
+  else if (op === 101) echo(index);
+}
+
+globalThis.wsBench = {
+  setup,
+  /** Output bytes [0, n) as an array (for checking; allocates, never measured). */
+  output: (n: number) => Array.from(output.subarray(0, n)),
+  reply: () => Array.from(reply),
+  /** Milliseconds for `count` runs of command `op` on case `index`, timed in XS. */
+  time: (op: number, index: number, count: number) => {
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) run(op, index);
+    return performance.now() - t0;
+  },
+};
+
+/** Commands: [op, index, count (u24, for 'm')]; see the file comment. */
+globalThis.handleCommand = (command: ArrayBuffer): ArrayBuffer => {
+  const bytes = new Uint8Array(command);
+  const op = bytes[0];
+  const index = bytes[1];
+  if (op === 103) gc();
+  else if (op === 109) {
+    const count = bytes[2] | (bytes[3] << 8) | (bytes[4] << 16);
+    for (let i = 0; i < count; i++) echo(i % cases.length);
+  } else run(op, index);
+  return reply.buffer;
+};

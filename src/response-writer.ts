@@ -1,0 +1,240 @@
+/**
+ * The response writer: turns what a handler answered (the Context's
+ * ResponseState) into bytes in the slot's output area, and moves them to
+ * the socket as fast as it takes them. Small bodies go out with the head;
+ * long string bodies are encoded piece by piece into the output area; byte
+ * bodies (a flash asset) are written straight from their source. Streamed
+ * responses (c.stream) are framed here too: chunked for HTTP/1.1, raw for
+ * HTTP/1.0, head only for HEAD.
+ *
+ * It only writes: the server (server.ts) decides what state the connection
+ * is in and what comes next.
+ *
+ * Never: allocate; write more than the socket accepts; send a head that is
+ * invalid or does not fit (that becomes a 500).
+ */
+import type { Connection } from './connection.ts';
+import { writeHex, writeLastChunk } from './http/chunked.ts';
+import {
+  BODY_BYTES,
+  BODY_STRING,
+  encodeHead,
+  FRAMING_CHUNKED,
+  FRAMING_CLOSE,
+  FRAMING_LENGTH,
+  HeadPlan,
+} from './http/response.ts';
+import { statusHasBody } from './http/status.ts';
+import { atEnd, encodeUtf8, utf8Length } from './http/text.ts';
+import type { Platform } from './platform.ts';
+import type { ServerStats } from './stats.ts';
+
+/** Room a chunk's framing takes in the output area: hex size, two CRLFs, and the last chunk after it. */
+export const CHUNK_OVERHEAD = 16;
+
+/** Writes the responses of one server's connections. */
+export class ResponseWriter {
+  /**
+   * How the next head is framed: one for the whole server, since heads are
+   * encoded one at a time (filled right before each).
+   */
+  readonly plan = new HeadPlan();
+
+  /** Made once by the server; `methodNames` by code, for Allow headers. */
+  constructor(
+    private readonly platform: Platform,
+    private readonly counters: ServerStats,
+    methodNames: readonly string[],
+  ) {
+    this.plan.methodNames = methodNames;
+  }
+
+  /**
+   * Encodes the head of `conn`'s answer (and as much of a small body as
+   * fits) into its output area. `redirect`: a trailing-slash redirect
+   * whose Location comes from the request path (redirectTo() set the plan).
+   */
+  encode(conn: Connection, redirect: boolean): void {
+    const ctx = conn.ctx;
+    const res = ctx.res;
+    const plan = this.plan;
+    let length = redirect ? 0 : res.bodyLength();
+    if (!redirect) plan.plain(conn.keepAlive, FRAMING_LENGTH, length);
+    let headLength = encodeHead(res, conn.output, plan);
+    if (headLength < 0) {
+      // The handler's headers do not fit the output area: answer 500 rather than a truncated head.
+      this.platform.log(
+        `chipweb: the response head for ${ctx.method} ${ctx.path} is invalid (a header name that is not a token, a control character in a value) or longer than outputSize ${conn.output.length}`,
+      );
+      this.counters.errors++;
+      res.reset();
+      res.status = 500;
+      length = 0;
+      conn.keepAlive = false;
+      headLength = encodeHead(res, conn.output, plan.plain(false, FRAMING_LENGTH, 0));
+    }
+    this.counters.responses[(res.status / 100) | 0]++;
+    conn.outPos = 0;
+    conn.outLen = headLength;
+    conn.bodyString = '';
+    conn.bodyChar = 0;
+    conn.bodyBytes = null;
+    if (!ctx.isHead && length > 0 && statusHasBody(res.status)) {
+      if (res.bodyKind === BODY_STRING) {
+        const next = encodeUtf8(res.bodyString, 0, conn.output, headLength, conn.output.length, conn);
+        conn.outLen = conn.encodeEnd;
+        if (!atEnd(res.bodyString, next)) {
+          conn.bodyString = res.bodyString;
+          conn.bodyChar = next;
+        }
+      } else if (res.bodyKind === BODY_BYTES && res.bodyBytes !== null) {
+        const n = res.bodyEnd - res.bodyStart;
+        if (n <= conn.output.length - headLength) {
+          const source = res.bodyBytes;
+          const out = conn.output;
+          for (let i = 0; i < n; i++) out[headLength + i] = source[res.bodyStart + i];
+          conn.outLen += n;
+        } else {
+          conn.bodyBytes = res.bodyBytes;
+          conn.bodyPos = res.bodyStart;
+          conn.bodyEnd = res.bodyEnd;
+        }
+      }
+    }
+    res.bodyString = '';
+    res.bodyBytes = null;
+    plan.redirect = null;
+  }
+
+  /**
+   * Sets up a trailing-slash redirect for the next encode(conn, true):
+   * Location is [pathStart, pathEnd) of `request` plus '/' when `addSlash`,
+   * then the query up to `queryEnd`; no body.
+   */
+  redirectTo(
+    keepAlive: boolean,
+    request: Uint8Array,
+    pathStart: number,
+    pathEnd: number,
+    addSlash: boolean,
+    queryEnd: number,
+  ): void {
+    const plan = this.plan.plain(keepAlive, FRAMING_LENGTH, 0);
+    plan.redirect = request;
+    plan.pathStart = pathStart;
+    plan.pathEnd = pathEnd;
+    plan.addSlash = addSlash;
+    plan.queryEnd = queryEnd;
+  }
+
+  /** Queues a preencoded answer (an error, a 101) as the whole response. */
+  preencoded(conn: Connection, bytes: Uint8Array): void {
+    conn.outPos = 0;
+    conn.outLen = 0;
+    conn.bodyChar = 0;
+    conn.bodyString = '';
+    conn.bodyBytes = bytes;
+    conn.bodyPos = 0;
+    conn.bodyEnd = bytes.length;
+  }
+
+  /**
+   * Writes pending output, refilling from the body source, until done
+   * (true) or the socket is full (false: its writable callback resumes).
+   */
+  flush(conn: Connection): boolean {
+    const socket = conn.socket;
+    if (socket === null) return false;
+    for (;;) {
+      if (conn.outPos < conn.outLen) {
+        conn.outPos += socket.write(conn.output, conn.outPos, conn.outLen - conn.outPos);
+        if (conn.outPos < conn.outLen) return false;
+      }
+      if (conn.bodyChar > 0) {
+        conn.bodyChar = encodeUtf8(conn.bodyString, conn.bodyChar, conn.output, 0, conn.output.length, conn);
+        conn.outPos = 0;
+        conn.outLen = conn.encodeEnd;
+        if (atEnd(conn.bodyString, conn.bodyChar)) {
+          conn.bodyChar = 0;
+          conn.bodyString = '';
+        }
+        continue;
+      }
+      if (conn.bodyBytes !== null) {
+        conn.bodyPos += socket.write(conn.bodyBytes, conn.bodyPos, conn.bodyEnd - conn.bodyPos);
+        if (conn.bodyPos < conn.bodyEnd) return false;
+        conn.bodyBytes = null;
+      }
+      conn.outPos = 0;
+      conn.outLen = 0;
+      return true;
+    }
+  }
+
+  /** True while `conn` has output the socket has not taken yet. */
+  pending(conn: Connection): boolean {
+    return conn.outPos < conn.outLen || conn.bodyBytes !== null || conn.bodyChar > 0;
+  }
+
+  // ---- streamed responses ----
+
+  /** Encodes a stream's head: chunked for HTTP/1.1, closed by the connection's end for HTTP/1.0. */
+  openStream(conn: Connection): void {
+    const res = conn.ctx.res;
+    // HTTP/1.0 has no chunked encoding: the body ends when the connection does.
+    conn.rawStream = conn.head.minorVersion === 0;
+    if (conn.rawStream) conn.keepAlive = false;
+    const plan = this.plan.plain(conn.keepAlive, conn.rawStream ? FRAMING_CLOSE : FRAMING_CHUNKED, 0);
+    const headLength = encodeHead(res, conn.output, plan);
+    this.counters.responses[(res.status / 100) | 0]++;
+    conn.outPos = 0;
+    conn.outLen = headLength > 0 ? headLength : 0;
+    conn.streaming = true;
+    conn.streamEnding = false;
+  }
+
+  /**
+   * Frames one chunk of a stream into the output area; false when it cannot
+   * be queued now (the previous chunk is still going out, or it does not fit).
+   */
+  chunk(conn: Connection, data: string | Uint8Array): boolean {
+    if (!conn.streaming || conn.streamEnding || this.pending(conn)) return false;
+    if (conn.ctx.isHead) return true; // HEAD: the head only
+    const out = conn.output;
+    const length = typeof data === 'string' ? utf8Length(data, 0) : data.length;
+    if (length === 0) return true;
+    if (length + CHUNK_OVERHEAD > out.length) return false;
+    let p = 0;
+    if (!conn.rawStream) {
+      p = writeHex(out, 0, length);
+      out[p++] = 13;
+      out[p++] = 10;
+    }
+    if (typeof data === 'string') encodeUtf8(data, 0, out, p, out.length, null);
+    else for (let i = 0; i < length; i++) out[p + i] = data[i];
+    p += length;
+    if (!conn.rawStream) {
+      out[p++] = 13;
+      out[p++] = 10;
+    }
+    conn.outPos = 0;
+    conn.outLen = p;
+    return true;
+  }
+
+  /**
+   * Queues the end of a stream: the last chunk (none for HEAD, or for
+   * HTTP/1.0, where the close ends the body), behind what is still queued.
+   */
+  endStream(conn: Connection): void {
+    conn.streamEnding = true;
+    const lastChunk = !conn.ctx.isHead && !conn.rawStream;
+    if (conn.outPos < conn.outLen) {
+      // Behind what is still queued; it fits, as chunk() leaves CHUNK_OVERHEAD bytes of room.
+      if (lastChunk) conn.outLen = writeLastChunk(conn.output, conn.outLen);
+      return;
+    }
+    conn.outPos = 0;
+    conn.outLen = lastChunk ? writeLastChunk(conn.output, 0) : 0;
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Moddable's desktop simulator (mcsim) as the harness runs it: under
+ * `xvfb-run -a` (mcsim is a GTK program), with its output line-buffered
+ * (stdbuf), in a process group of its own that stop() ends by its id. The
+ * log is kept; `instruments:` lines (an instrumented build prints one a
+ * second) become samples: chunk and slot heap in use, sockets, timers.
+ *
+ * Never: run `mcconfig -d` or `pkill` (other simulators may be running);
+ * leave the simulator or its X server behind.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+
+/** One `instruments:` line, by the names of the `instruments key:` line. */
+export interface Sample {
+  /** Milliseconds since the simulator started. */
+  at: number;
+  /** Chunk heap bytes in use ("Chunk used"). */
+  chunk: number;
+  /** Slot heap bytes in use ("Slot used"). */
+  slotBytes: number;
+  /** Native sockets open ("Network sockets"). */
+  sockets: number;
+  /** Timers ("Timers"). */
+  timers: number;
+  /** Garbage collections in this interval. */
+  gcs: number;
+  /** Every value by its name. */
+  values: Record<string, number>;
+}
+
+/** A running mcsim. */
+export class Mcsim {
+  /** Everything it printed, line by line. */
+  readonly lines: string[] = [];
+  /** Every instruments sample so far. */
+  readonly samples: Sample[] = [];
+  private keys: string[] = [];
+  private readonly child: ChildProcess;
+  private readonly started = Date.now();
+  private exitCode: number | null = null;
+  private exitWaiters: (() => void)[] = [];
+  private partial = '';
+
+  private constructor(so: string, env: NodeJS.ProcessEnv) {
+    this.child = spawn('xvfb-run', ['-a', 'stdbuf', '-oL', '-eL', 'mcsim', so], {
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const take = (chunk: Buffer) => this.take(chunk.toString());
+    this.child.stdout?.on('data', take);
+    this.child.stderr?.on('data', take);
+    this.child.on('exit', (code) => {
+      this.exitCode = code ?? -1;
+      for (const waiter of this.exitWaiters) waiter();
+      this.exitWaiters = [];
+    });
+  }
+
+  /** Starts mcsim on a built mc.so. */
+  static start(so: string, env: NodeJS.ProcessEnv): Mcsim {
+    return new Mcsim(so, env);
+  }
+
+  /** The process group id (the xvfb-run process). */
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  /** Whether the simulator has exited. */
+  get exited(): boolean {
+    return this.exitCode !== null;
+  }
+
+  /** The log so far, as one text. */
+  get log(): string {
+    return this.lines.join('\n');
+  }
+
+  private take(text: string): void {
+    const parts = (this.partial + text).split('\n');
+    this.partial = parts.pop() ?? '';
+    for (const line of parts) {
+      this.lines.push(line);
+      if (line.startsWith('instruments key: ')) this.keys = line.slice(17).split(',');
+      else if (line.startsWith('instruments: ')) this.samples.push(this.sample(line.slice(13).split(',').map(Number)));
+    }
+  }
+
+  private sample(numbers: number[]): Sample {
+    const values: Record<string, number> = {};
+    this.keys.forEach((key, i) => (values[key] = numbers[i]));
+    return {
+      at: Date.now() - this.started,
+      chunk: values['Chunk used'] ?? Number.NaN,
+      slotBytes: values['Slot used'] ?? Number.NaN,
+      sockets: values['Network sockets'] ?? Number.NaN,
+      timers: values.Timers ?? Number.NaN,
+      gcs: values['Garbage collections'] ?? Number.NaN,
+      values,
+    };
+  }
+
+  /** Waits for a log line matching `pattern` (from the first line on); rejects on timeout or exit. */
+  async waitForLine(pattern: RegExp, timeoutMs = 15000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = this.lines.find((l) => pattern.test(l));
+      if (line !== undefined) return line;
+      if (this.exited) throw new Error(`mcsim exited (${this.exitCode}) before printing ${pattern}:\n${this.tail()}`);
+      if (Date.now() > deadline) throw new Error(`mcsim did not print ${pattern} in ${timeoutMs} ms:\n${this.tail()}`);
+      await sleepPoll();
+    }
+  }
+
+  /** Waits for `count` samples after the ones seen so far and returns them. */
+  async nextSamples(count: number, timeoutMs = 10000 + count * 1500): Promise<Sample[]> {
+    const from = this.samples.length;
+    const deadline = Date.now() + timeoutMs;
+    while (this.samples.length < from + count) {
+      if (this.exited) throw new Error(`mcsim exited (${this.exitCode}):\n${this.tail()}`);
+      if (Date.now() > deadline) throw new Error(`mcsim printed no instruments line for ${timeoutMs} ms`);
+      await sleepPoll();
+    }
+    return this.samples.slice(from, from + count);
+  }
+
+  /** The last lines of the log, for error messages. */
+  tail(lines = 25): string {
+    return this.lines.slice(-lines).join('\n');
+  }
+
+  /** Stops the simulator and its X server (SIGTERM to its process group, SIGKILL after 3 s). */
+  async stop(): Promise<void> {
+    if (this.exited || this.pid < 0) return;
+    const gone = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
+    try {
+      process.kill(-this.pid, 'SIGTERM');
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-this.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, 3000);
+    await gone;
+    clearTimeout(timer);
+  }
+}
+
+/** One poll interval of the harness's waits. */
+function sleepPoll(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 50));
+}

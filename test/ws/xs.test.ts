@@ -1,0 +1,88 @@
+/**
+ * The WebSocket protocol layer on the real XS engine (xsnap): the handshake
+ * and the echo of every frame case give the same bytes as on Node (and as
+ * the `ws` package frames them), and none of them leaves a heap slot
+ * behind after warm-up: 0 slots per handshake and per frame. The timings
+ * are in `npm run bench:xs-ws`, not here.
+ */
+import { createHash } from 'node:crypto';
+import { expect } from 'chai';
+import type { XsWorker } from '../../host-sim/xs/worker.ts';
+import { slotsPerCommand } from '../../host-sim/xs/measure.ts';
+import { startWsBench, UPGRADE_REQUEST, WS_FRAME_CASES } from '../../bench/xs-ws.ts';
+import { runParser, wsInternals } from './frames.ts';
+import { OP_BINARY, OP_CLOSE, OP_PONG, OP_TEXT } from '../../src/ws/codes.ts';
+
+const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+
+/** What the server must send back for a frame case: data echoed, pong for ping, close 1000 (or the peer's code). */
+function expectedEcho(bytes: Uint8Array): string {
+  const { Sender } = wsInternals;
+  const run = runParser(bytes, [], 4096);
+  const out: Buffer[] = [];
+  for (const event of run.events) {
+    const data = Buffer.from(event.hex, 'hex');
+    if (event.kind === 'text' || event.kind === 'binary')
+      out.push(...Sender.frame(data, { fin: true, opcode: event.kind === 'text' ? OP_TEXT : OP_BINARY, mask: false }));
+    else if (event.kind === 'ping') out.push(...Sender.frame(data, { fin: true, opcode: OP_PONG, mask: false }));
+    else if (event.kind === 'close') {
+      const code = event.code === 1005 ? 1000 : (event.code ?? 1000);
+      out.push(...Sender.frame(Buffer.of(code >> 8, code & 255), { fin: true, opcode: OP_CLOSE, mask: false }));
+    }
+  }
+  return Buffer.concat(out).toString('hex');
+}
+
+describe('ws: on XS', function () {
+  this.timeout(60000);
+  let worker: XsWorker;
+  const noop = Uint8Array.of(110, 0);
+  const reply = async () => worker.evaluateJson<number[]>('wsBench.reply()');
+  const output = async (n: number) => Buffer.from(await worker.evaluateJson<number[]>(`wsBench.output(${n})`));
+
+  before(async () => {
+    worker = await startWsBench();
+  });
+  after(async () => {
+    await worker.close();
+  });
+
+  it('computes Sec-WebSocket-Accept and the 101 head as node:crypto does', async () => {
+    await worker.command(Uint8Array.of(97, 0));
+    const [end] = await reply();
+    const accept = createHash('sha1').update(`dGhlIHNhbXBsZSBub25jZQ==${GUID}`).digest('base64');
+    expect(accept).to.equal('s3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
+    expect((await output(end)).toString('latin1')).to.equal(accept);
+    expect(UPGRADE_REQUEST).to.contain('chat, superchat');
+    await worker.command(Uint8Array.of(104, 0));
+    const [length] = await reply();
+    expect((await output(length)).toString('latin1')).to.equal(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: chat\r\n\r\n`,
+    );
+  });
+
+  it('echoes every frame case with the bytes `ws` would send', async () => {
+    for (let i = 0; i < WS_FRAME_CASES.length; i++) {
+      await worker.command(Uint8Array.of(101, i));
+      const [result, length, events] = await reply();
+      expect(result, WS_FRAME_CASES[i].name).to.equal(0);
+      expect(events, WS_FRAME_CASES[i].name).to.be.greaterThan(0);
+      expect((await output(length)).toString('hex'), WS_FRAME_CASES[i].name).to.equal(
+        expectedEcho(WS_FRAME_CASES[i].bytes),
+      );
+    }
+  });
+
+  it('leaves 0 heap slots per handshake and per echoed frame', async () => {
+    const ops: [string, Uint8Array][] = [
+      ['Sec-WebSocket-Accept', Uint8Array.of(97, 0)],
+      ['handshake', Uint8Array.of(104, 0)],
+      ...WS_FRAME_CASES.map((c, i): [string, Uint8Array] => [c.name, Uint8Array.of(101, i)]),
+    ];
+    for (const [name, op] of ops) {
+      for (let k = 0; k < 5; k++) await worker.command(op);
+      const count = await slotsPerCommand(worker, op, noop, { times: 10 });
+      expect(count.slots, name).to.equal(0);
+    }
+  });
+});
