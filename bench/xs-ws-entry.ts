@@ -20,7 +20,7 @@
  */
 import { HEAD_INCOMPLETE, parseHead, RequestHead } from '../src/http/parser.ts';
 import type { HeadLimits } from '../src/http/parser.ts';
-import { writeAccept } from '../src/ws/accept.ts';
+import { AcceptHasher } from '../src/ws/accept.ts';
 import { CLOSE_NO_STATUS, CLOSE_NORMAL, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT } from '../src/ws/codes.ts';
 import { FrameParser, WS_MORE } from '../src/ws/frame-parser.ts';
 import { writeCloseFrame, writeControlFrame, writeFrameHead } from '../src/ws/frame-writer.ts';
@@ -41,6 +41,8 @@ const limits: HeadLimits = { maxRequestLine: 1024, maxHeaderBytes: 2048, maxHead
 const head = new RequestHead(limits.maxHeaders);
 const parser = new FrameParser(SLOT_SIZE);
 const PROTOCOLS = ['chat', 'superchat'];
+/** Computes Sec-WebSocket-Accept (the server makes one at start). */
+const accept = new AcceptHasher();
 /** Reply of every command: [result, output bytes, events, 0]. */
 const reply = new Int32Array(4);
 
@@ -84,6 +86,7 @@ function handshake(): number {
   const chosen = chooseProtocol(slot, head, PROTOCOLS);
   const h = head.headers;
   return writeSwitchingProtocols(
+    accept,
     slot,
     h[key * 4 + 2],
     h[key * 4 + 3],
@@ -140,7 +143,7 @@ function echo(index: number): void {
 
 /** Runs command `op` on case `index` once. */
 function run(op: number, index: number): void {
-  if (op === 97) reply[0] = writeAccept(upgrade, keyStart, keyEnd, output, 0);
+  if (op === 97) reply[0] = accept.write(upgrade, keyStart, keyEnd, output, 0);
   else if (op === 112) reply[0] = parseRequest();
   else if (op === 104) reply[0] = handshake();
   else if (op === 99) reply[0] = load(index);

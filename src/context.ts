@@ -262,6 +262,13 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
   chain: readonly Handler<any>[] = [];
   /** Position in `chain`. */
   index = 0;
+  /**
+   * WebSocket (src/ws/route.ts): the index of the WebSocket route whose
+   * handshake this request passed, or -1; and the Sec-WebSocket-Key
+   * field's index in `head`. The server upgrades once the chain finishes.
+   */
+  upgradeRoute = -1;
+  upgradeKey = -1;
   /** The server's side of the connection. */
   readonly sink: StreamSink;
   /** Host services: platform, device, server counters. */
@@ -296,6 +303,7 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
     }
     this.varCount = 0;
     this.index = 0;
+    this.upgradeRoute = -1;
     this.generation++;
   }
 

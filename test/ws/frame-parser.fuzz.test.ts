@@ -103,6 +103,8 @@ const FAULTS = [
 
 const scenarioArb = fc.record({
   capacity: fc.constantFrom(300, 512, 1024, 4096),
+  /** Bytes the caller keeps before the messages (the server: a route's params), 0 most of the time. */
+  base: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 38 })),
   limit: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 5000 })),
   items: fc.array(itemArb, { maxLength: 6 }),
   close: fc.option(
@@ -171,7 +173,7 @@ function validSteps(s: Scenario, limit: number): { steps: Step[]; textSizes: num
 
 /** The stream with its fault injected, the events expected, and the failure expected. */
 function build(s: Scenario): { stream: Uint8Array; events: WsEvent[]; failure: number; fault: string } {
-  const most = largestMessage(s.capacity);
+  const most = largestMessage(s.capacity - s.base);
   const limit = s.limit > 0 && s.limit < most ? s.limit : most;
   const { steps, textSizes } = validSteps(s, limit);
   const frames = steps.map((step) => step.frame);
@@ -306,9 +308,9 @@ describe('ws: frame stream fuzz (fast-check, `ws` as the oracle)', () => {
       fc.asyncProperty(scenarioArb, async (s) => {
         const expected = build(s);
         seen.set(expected.fault, (seen.get(expected.fault) ?? 0) + 1);
-        const most = largestMessage(s.capacity);
+        const most = largestMessage(s.capacity - s.base);
         const limit = s.limit > 0 && s.limit < most ? s.limit : most;
-        const run = runParser(expected.stream, s.pieces, s.capacity, s.limit);
+        const run = runParser(expected.stream, s.pieces, s.capacity, s.limit, s.base, s.base);
         expect(run.failure, `fault ${expected.fault}`).to.equal(expected.failure);
         expect(run.events, `fault ${expected.fault}`).to.deep.equal(expected.events);
 
