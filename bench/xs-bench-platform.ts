@@ -93,6 +93,13 @@ export class BenchPlatform implements Platform {
     if (this.handler !== null) this.handler.accept(this.socket);
   }
 
+  /** The client goes away (the server hears it as a closed socket); the next deliver() connects anew. */
+  hangUp(): void {
+    const s = this.socket;
+    if (!s.closed && this.handler !== null) this.handler.closed(s);
+    s.closed = true;
+  }
+
   /** Delivers bytes[0..length) as newly received data; the response lands in socket.sink. */
   deliver(bytes: Uint8Array, length: number): void {
     const s = this.socket;
