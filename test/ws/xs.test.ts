@@ -93,7 +93,7 @@ describe('ws: on XS', function () {
     await worker.command(Uint8Array.of(117, 0));
     const sink = async () => Buffer.from(await worker.evaluateJson<number[]>('wsBench.sink()'));
     const head = (await sink()).toString('latin1');
-    expect(head).to.match(/^HTTP\/1\.1 101 Switching Protocols\r\n[^]*Sec-WebSocket-Protocol: chat\r\n\r\n$/);
+    expect(head).to.match(/^HTTP\/1\.1 101 Switching Protocols\r\n[\s\S]*Sec-WebSocket-Protocol: chat\r\n\r\n$/);
     for (const c of WS_SERVER_CASES) {
       await worker.command(Uint8Array.of(115, c.index));
       expect((await sink()).toString('hex'), c.name).to.equal(expectedEcho(c.bytes));
