@@ -93,11 +93,12 @@ export class BenchPlatform implements Platform {
     if (this.handler !== null) this.handler.accept(this.socket);
   }
 
-  /** The client goes away (the server hears it as a closed socket); the next deliver() connects anew. */
+  /** The client closes the connection (the server's closed callback runs). */
   hangUp(): void {
     const s = this.socket;
-    if (!s.closed && this.handler !== null) this.handler.closed(s);
+    if (s.closed) return;
     s.closed = true;
+    if (this.handler !== null) this.handler.closed(s);
   }
 
   /** Delivers bytes[0..length) as newly received data; the response lands in socket.sink. */

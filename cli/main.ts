@@ -16,6 +16,8 @@ commands:
         bundle the app into build/<target>/ with a Moddable manifest
   flash --target esp32|pico_w|moddable-sim [--port PORT]
         build with the Moddable tools and put the app on the board
+  ota --host HOST FILE [--user U --password P]
+        update a running device over the air with a firmware image
 
 run 'chipweb <command> --help' for the options of one command`;
 
@@ -24,6 +26,7 @@ const commands: Record<string, () => Promise<{ run(args: string[]): Promise<numb
   sim: () => import('./sim.ts'),
   build: () => import('./build.ts'),
   flash: () => import('./flash.ts'),
+  ota: () => import('./ota.ts'),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -16,6 +16,8 @@ import type { App } from '../src/app.ts';
 import type { RouterMode } from '../src/router/index.ts';
 import type { ServerStats } from '../src/stats.ts';
 import { SimDevice } from '../host-sim/device.ts';
+import { FileOtaTarget } from '../host-sim/ota-file.ts';
+import { startDnsServer, type DnsServer } from '../host-sim/dns.ts';
 import { simulate } from '../host-sim/simulate.ts';
 import type { SimulateOptions } from '../host-sim/simulate.ts';
 
@@ -37,10 +39,27 @@ options:
   --store FILE     key-value store file (default .chipweb/store.json)
   --assets DIR     folder of web assets served from "flash", gzipped as
                    'chipweb build' packs them (default: ui/dist next to
-                   ENTRY, built first from ui/ when it has an index.html)`;
+                   ENTRY, built first from ui/ when it has an index.html)
+  --first-boot     start as a new board does: an empty store (no Wi-Fi
+                   credentials; .chipweb/first-boot-store.json, emptied at
+                   start, unless --store names one, which is emptied too),
+                   so the device serves its access point with
+                   the captive portal, and a DNS server that answers every
+                   name with the simulator's address
+  --dns-port N     UDP port of that DNS server (default 8053; 53 needs root;
+                   0 picks a free port)`;
+
+/** The simulated firmware image that over-the-air updates replace. */
+const OTA_IMAGE = path.join('.chipweb', 'ota', 'firmware.bin');
 
 /** The pool sizes of a board, from the `chipweb` section of its manifest template. */
-function targetBudget(target: string): { slots: number; slotSize: number; outputSize: number; sendBuffer: number } {
+function targetBudget(target: string): {
+  slots: number;
+  slotSize: number;
+  outputSize: number;
+  sendBuffer: number;
+  appSlot: number | null;
+} {
   const file = new URL(`../manifests/${target}.json`, import.meta.url);
   if (!/^[a-z0-9_-]+$/.test(target) || !fs.existsSync(file)) {
     throw new Error(`unknown --target '${target}': use esp32 or pico_w (a template in manifests/)`);
@@ -51,6 +70,7 @@ function targetBudget(target: string): { slots: number; slotSize: number; output
     slotSize: budget.server.slotSize,
     outputSize: budget.server.outputSize,
     sendBuffer: budget.sendBuffer,
+    appSlot: budget.ota ? budget.ota.appSlot : null,
   };
 }
 
@@ -76,6 +96,8 @@ export async function run(args: string[]): Promise<number> {
       router: { type: 'string' },
       store: { type: 'string' },
       assets: { type: 'string' },
+      'first-boot': { type: 'boolean' },
+      'dns-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -107,20 +129,51 @@ export async function run(args: string[]): Promise<number> {
     console.error(`chipweb sim: --router must be 'code' or 'table', got '${router}'`);
     return 2;
   }
+  const firstBoot = values['first-boot'] === true;
+  if (values['dns-port'] !== undefined && !firstBoot) {
+    console.error('chipweb sim: --dns-port goes with --first-boot');
+    return 2;
+  }
+  if (firstBoot && engine === 'xs') {
+    console.error('chipweb sim: --first-boot runs on the node engine for now; leave out --engine xs');
+    return 2;
+  }
+  const dnsPort = integer('dns-port', values['dns-port'], 8053, 0);
+  const host = values.host ?? '127.0.0.1';
+  let storeFile = values.store ?? path.join('.chipweb', 'store.json');
+  if (firstBoot) {
+    // A new board: nothing stored. Its own store file, emptied, so the user's settings are kept.
+    storeFile = values.store ?? path.join('.chipweb', 'first-boot-store.json');
+    fs.mkdirSync(path.dirname(storeFile), { recursive: true });
+    fs.rmSync(storeFile, { force: true });
+  }
   const budget = targetBudget(values.target ?? 'esp32');
   const flash = await flashAssets(entry, values.assets);
   if (flash.report) console.log(flash.report);
   const options: SimulateOptions = {
     port: integer('port', values.port, 8080, 0),
-    host: values.host ?? '127.0.0.1',
+    host,
     slots: integer('slots', values.slots, budget.slots, 1),
     slotSize: integer('slot-size', values['slot-size'], budget.slotSize, 256),
     outputSize: budget.outputSize,
     sendBufferSize: budget.sendBuffer,
-    storeFile: values.store ?? path.join('.chipweb', 'store.json'),
+    storeFile,
     assets: flash.assets,
     router,
-    device: new SimDevice({ onLed: (on) => console.log(`chipweb sim: LED ${on ? 'on' : 'off'}`) }),
+    device: new SimDevice({
+      onLed: (on) => console.log(`chipweb sim: LED ${on ? 'on' : 'off'}`),
+      // On first boot the access point is where the simulator listens, so the portal's redirects reach it.
+      apIp: firstBoot ? host : undefined,
+    }),
+    // Over-the-air updates go to a file, checked as on the board; none where the board has none (pico_w).
+    ota:
+      budget.appSlot === null
+        ? undefined
+        : new FileOtaTarget({
+            image: OTA_IMAGE,
+            capacity: budget.appSlot,
+            onRestart: () => console.log(`chipweb sim: restart into the new image (simulated): ${OTA_IMAGE}`),
+          }),
   };
 
   const budgetName = `${values.target ?? 'esp32'} budget`;
@@ -144,9 +197,38 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const sim = await simulate(app, options);
+  let dns: DnsServer | undefined;
+  if (firstBoot) {
+    try {
+      dns = await startDnsServer({ port: dnsPort, host, address: host });
+    } catch (error) {
+      await sim.close();
+      console.error(
+        `chipweb sim: the first-boot DNS server cannot use UDP port ${dnsPort} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): pick another with --dns-port`,
+      );
+      return 1;
+    }
+  }
   console.log(`chipweb sim: serving ${entry} at ${sim.url} (${budgetName})`);
   printSetup(sim.stats(), sim.server.router);
-  return waitForSignal(() => sim.close());
+  if (dns) printFirstBoot(options.device as SimDevice, host, dns.port);
+  return waitForSignal(async () => {
+    await dns?.close();
+    await sim.close();
+  });
+}
+
+/** What --first-boot set up, and how to try it. */
+function printFirstBoot(device: SimDevice, host: string, dnsPort: number): void {
+  console.log(
+    `  first boot: no Wi-Fi credentials, so "${device.name}" serves its access point with the captive portal`,
+  );
+  console.log(
+    `  DNS: udp://${host}:${dnsPort} answers every name with ${host} (try: dig @${host} -p ${dnsPort} captive.apple.com)`,
+  );
+  console.log(
+    '  connectivity checks (e.g. /generate_204, /hotspot-detect.html) and other hosts are sent to the setup page',
+  );
 }
 
 /** The pool and router lines, the same for both engines. */

@@ -13,7 +13,9 @@ import {
   WIFI_SSID_KEY,
   deviceName,
   wifiCredentialsProblem,
+  strongestNetworks,
   type Device,
+  type WifiNetwork,
   type WifiStatus,
 } from '../src/device.ts';
 import type { Platform } from '../src/platform.ts';
@@ -28,7 +30,26 @@ export interface SimDeviceOptions {
   rssi?: number;
   /** Called after every LED change (the simulator's log, a test). */
   onLed?: (on: boolean) => void;
+  /**
+   * The access point's address while no network is stored (default
+   * 192.168.4.1, as on the board; `chipweb sim --first-boot` gives the
+   * address it serves on, so the captive portal's redirects reach it).
+   */
+  apIp?: string;
+  /** What a scan finds (default: a few made-up neighbours, one of them open). */
+  networks?: WifiNetwork[];
+  /** How long a scan takes, in ms (default 0; the board takes about two seconds). */
+  scanMs?: number;
 }
+
+/** What the simulated radio hears by default. */
+export const SIMULATED_NETWORKS: readonly WifiNetwork[] = Object.freeze([
+  { ssid: 'HomeNet', rssi: -48, channel: 6, secure: true },
+  { ssid: 'HomeNet', rssi: -71, channel: 11, secure: true },
+  { ssid: 'Workshop 2.4G', rssi: -63, channel: 1, secure: true },
+  { ssid: 'CoffeeShop Guest', rssi: -80, channel: 11, secure: false },
+  { ssid: '', rssi: -66, channel: 3, secure: true },
+]);
 
 /** The simulated device. */
 export class SimDevice implements Device {
@@ -63,7 +84,7 @@ export class SimDevice implements Device {
     const ssid = this.store().storeGet(WIFI_SSID_KEY);
     if (ssid) return { mode: 'station', ssid, rssi: this.options.rssi ?? -52, ip: this.options.ip ?? '127.0.0.1' };
     // What a board with no credentials does: its own access point.
-    return { mode: 'ap', ssid: this.name, rssi: 0, ip: '192.168.4.1' };
+    return { mode: 'ap', ssid: this.name, rssi: 0, ip: this.options.apIp ?? '192.168.4.1' };
   }
 
   configureWifi(ssid: string, password: string): void {
@@ -71,6 +92,13 @@ export class SimDevice implements Device {
     if (problem) throw new RangeError(`Wi-Fi settings rejected: ${problem}`);
     this.store().storeSet(WIFI_SSID_KEY, ssid);
     this.store().storeSet(WIFI_PASSWORD_KEY, password);
+  }
+
+  /** The simulated neighbours, as the board reports them: each name once, strongest first. */
+  scan(): Promise<WifiNetwork[]> {
+    const found = strongestNetworks((this.options.networks ?? SIMULATED_NETWORKS).map((n) => ({ ...n })));
+    const ms = this.options.scanMs ?? 0;
+    return new Promise((resolve) => (ms > 0 ? setTimeout(() => resolve(found), ms) : resolve(found)));
   }
 
   private store(): Platform {

@@ -14,3 +14,7 @@ export { SimDevice } from './device.ts';
 export type { SimDeviceOptions } from './device.ts';
 export { request } from './request.ts';
 export type { RequestInit, RequestSetup, TestResponse } from './request.ts';
+export { MemoryOtaTarget } from './ota-memory.ts';
+export type { MemoryOtaOptions } from './ota-memory.ts';
+export { FileOtaTarget } from './ota-file.ts';
+export type { FileOtaOptions } from './ota-file.ts';

@@ -15,6 +15,7 @@ import type {
   Listener,
   ListenOptions,
   MemoryStats,
+  OtaTarget,
   Platform,
   Socket,
   SocketHandler,
@@ -27,6 +28,8 @@ export interface MemoryPlatformOptions {
   sendBufferSize?: number;
   /** Assets by name. */
   assets?: { [name: string]: Uint8Array };
+  /** Where over-the-air updates go (e.g. a MemoryOtaTarget); none when omitted, as on the Pico W. */
+  ota?: OtaTarget;
 }
 
 interface Timer {
@@ -204,6 +207,8 @@ function latin1Bytes(s: string): Uint8Array {
 /** Platform entirely in memory, driven by the test. */
 export class MemoryPlatform implements Platform {
   readonly name = 'memory';
+  /** Where over-the-air updates go, from the options. */
+  readonly ota: OtaTarget | undefined;
   /** The server's callbacks once it listens. */
   handler: SocketHandler | null = null;
   /** Lines logged by the server. */
@@ -220,6 +225,7 @@ export class MemoryPlatform implements Platform {
   constructor(options: MemoryPlatformOptions = {}) {
     this.sendBufferSize = options.sendBufferSize ?? 8192;
     this.assets = options.assets ?? {};
+    this.ota = options.ota;
   }
 
   listen(options: ListenOptions, handler: SocketHandler): Promise<Listener> {

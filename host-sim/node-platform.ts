@@ -18,6 +18,7 @@ import type {
   Listener,
   ListenOptions,
   MemoryStats,
+  OtaTarget,
   Platform,
   Socket,
   SocketHandler,
@@ -36,6 +37,8 @@ export interface NodePlatformOptions {
   storeFile?: string;
   /** Log sink (default: console.log). */
   log?: (message: string) => void;
+  /** Where over-the-air updates go (`chipweb sim`: a FileOtaTarget); none when omitted, as on the Pico W. */
+  ota?: OtaTarget;
 }
 
 /** Receive queue length at which the socket is paused. */
@@ -135,6 +138,8 @@ class NodeSocket implements Socket {
 /** Node host for the simulator and integration tests. */
 export class NodePlatform implements Platform {
   readonly name = 'node';
+  /** Where over-the-air updates go, from the options. */
+  readonly ota: OtaTarget | undefined;
   private readonly options: NodePlatformOptions;
   private readonly sendBufferSize: number;
   private readonly assetCache = new Map<string, Uint8Array | undefined>();
@@ -144,6 +149,7 @@ export class NodePlatform implements Platform {
   constructor(options: NodePlatformOptions = {}) {
     this.options = options;
     this.sendBufferSize = options.sendBufferSize ?? 8192;
+    this.ota = options.ota;
   }
 
   listen(options: ListenOptions, handler: SocketHandler): Promise<Listener> {

@@ -13,6 +13,7 @@ import { compileRoutes, paramNames, routesHash, tableHash } from './router/index
 import type { RouteSpec } from './router/index.ts';
 import { upgradeHandler, WsRoute } from './ws/route.ts';
 import type { WsHandlers } from './ws/socket.ts';
+import { streamsBody } from './middleware/stream-body.ts';
 
 type ParamName<Segment extends string> = Segment extends `:${infer Name}`
   ? Name
@@ -54,8 +55,10 @@ export interface CompiledApp {
   readonly redirectTrailingSlash: boolean;
   /** Most params of any route. */
   readonly maxParams: number;
-  /** WebSocket routes (app.ws), by index; the upgrade handler marks the Context with one. */
-  readonly wsRoutes: readonly WsRoute[];
+  /** The WebSocket route (app.ws) of each route index, or null; null for all when the app has none. */
+  readonly wsRoutes: readonly (WsRoute | null)[];
+  /** Whether each route takes its body as it arrives (streamBody()), by route index. */
+  readonly streamsBody: readonly boolean[];
 }
 
 /** Methods the registration helpers cover; `all` registers "*". */
@@ -162,8 +165,8 @@ export class App extends Group<''> {
 
   /** @internal Registers a WebSocket route; used by groups. */
   addWsRoute(path: string, middleware: Handler<any>[], handlers: WsHandlers<any>): void {
-    const route = new WsRoute(this.wsRouteList.length, path, handlers);
-    this.addRoute('GET', path, middleware.concat([upgradeHandler(route)]));
+    const route = new WsRoute(this.specs.length, path, handlers);
+    this.addRoute('GET', path, middleware.concat([upgradeHandler()]));
     this.wsRouteList.push(route);
   }
 
@@ -220,8 +223,10 @@ export class App extends Group<''> {
       routeTable = compileRoutes(this.specs);
     }
     const params: string[][] = [];
+    const streams: boolean[] = [];
     let maxParams = 0;
     for (let i = 0; i < this.specs.length; i++) {
+      streams.push(streamsBody(this.chainList[i]));
       const names = paramNames(this.specs[i][1]);
       params.push(names);
       if (names.length > maxParams) maxParams = names.length;
@@ -235,7 +240,8 @@ export class App extends Group<''> {
       onError: this.errorHandler,
       redirectTrailingSlash: this.appOptions.redirectTrailingSlash !== false,
       maxParams,
-      wsRoutes: this.wsRouteList,
+      wsRoutes: this.specs.map((_, i) => this.wsRouteList.find((r) => r.index === i) ?? null),
+      streamsBody: streams,
     };
     return this.compiled;
   }

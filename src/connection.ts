@@ -7,6 +7,7 @@
  */
 import { SlotContext } from './context.ts';
 import type { Env, StreamSink } from './context.ts';
+import { BodyStream } from './body-stream.ts';
 import { ChunkedDecoder } from './http/chunked.ts';
 import { RequestHead } from './http/parser.ts';
 import type { Pool } from './pool.ts';
@@ -39,6 +40,10 @@ export class Connection implements EncodeEnd {
   readonly head: RequestHead;
   /** Decoder state of a chunked request body. */
   readonly chunked = new ChunkedDecoder();
+  /** A request body taken as it arrives (streamBody() routes). */
+  readonly body = new BodyStream();
+  /** The current request's route (a MATCH_* code when none), found once the head is parsed. */
+  route = -1;
   /** The context serving this slot; swapped for a spare when a chain is abandoned. */
   ctx: SlotContext;
   /** The connection's socket; null once it is gone. */

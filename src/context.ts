@@ -17,6 +17,7 @@ import type { RequestHead } from './http/parser.ts';
 import type { Device } from './device.ts';
 import type { Platform } from './platform.ts';
 import type { ServerStats } from './stats.ts';
+import type { PieceReader } from './body-stream.ts';
 import { STANDARD_METHOD_NAMES } from './router/methods.ts';
 import {
   BODY_BYTES,
@@ -69,6 +70,8 @@ export interface StreamSink {
   writeStream(c: SlotContext, data: string | Uint8Array): boolean;
   /** Sends the final chunk; the connection then goes on (or closes). */
   endStream(c: SlotContext): void;
+  /** Starts handing the body to `reader` (see Context.readBody). */
+  readBody(c: SlotContext, reader: PieceReader, resolve: () => void, reject: (error: unknown) => void): void;
   /** The scratch text is decoded through (shared: handlers run one at a time). */
   readonly text: TextScratch;
 }
@@ -100,7 +103,10 @@ export interface RawRequest {
   /** The path's span in `bytes` (no query). */
   readonly pathStart: number;
   readonly pathEnd: number;
-  /** The body's length in bytes. */
+  /**
+   * The body's length in bytes; for a streamed body (streamBody()) its
+   * Content-Length, or -1 when it is chunked.
+   */
   readonly bodyLength: number;
   /** Index of the first header named `name` (ASCII, case-insensitive), or -1. */
   headerIndex(name: string): number;
@@ -134,6 +140,24 @@ export interface Context<P extends string = string> {
   bodyText(): string;
   /** The request body parsed as JSON; throws HttpError 400 when it is not JSON. */
   bodyJson<T = unknown>(): T;
+  /**
+   * Hands the body to `onPiece` piece by piece, as spans of the slot
+   * (bytes[start..end), valid until `onPiece` returns, or until the promise
+   * it returns settles: the server reads no more meanwhile). On a
+   * streamBody() route the pieces arrive as the client sends them; on any
+   * other route the whole body is one piece. Resolves once the body has
+   * ended; rejects with HttpError 400 (malformed or cut short), 408 (too
+   * slow) or 413 (over the limit), with whatever `onPiece` throws, or when
+   * the client goes away.
+   */
+  readBody(onPiece: (bytes: Uint8Array, start: number, end: number) => unknown): Promise<void>;
+  /**
+   * Caps this request's body at `max` bytes (bodyLimit() uses it). False
+   * when it is over already: a body in the slot, or a streamed body whose
+   * Content-Length says so; a streamed body that grows past it ends
+   * readBody() with 413.
+   */
+  limitBody(max: number): boolean;
   /** The peer's address. */
   readonly remoteAddress: string;
   /** The request's bytes and spans, for byte-level middleware. */
@@ -249,9 +273,13 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
   customMethod = '';
   /** Param names of the matched route, in path order. */
   paramNames: readonly string[] = [];
-  /** Body span in `bytes`. */
+  /** Body span in `bytes` (empty for a streamed body). */
   bodyStart = 0;
   bodyEnd = 0;
+  /** The body streams (streamBody()); its bytes arrive through readBody(). */
+  bodyStreamed = false;
+  /** Most body bytes this request may send (limitBody()). */
+  bodyLimit = Infinity;
   /** Peer address of the connection. */
   remoteAddress = '';
   /** True for HEAD requests: the body is computed but not sent. */
@@ -262,13 +290,6 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
   chain: readonly Handler<any>[] = [];
   /** Position in `chain`. */
   index = 0;
-  /**
-   * WebSocket (src/ws/route.ts): the index of the WebSocket route whose
-   * handshake this request passed, or -1; and the Sec-WebSocket-Key
-   * field's index in `head`. The server upgrades once the chain finishes.
-   */
-  upgradeRoute = -1;
-  upgradeKey = -1;
   /** The server's side of the connection. */
   readonly sink: StreamSink;
   /** Host services: platform, device, server counters. */
@@ -303,7 +324,8 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
     }
     this.varCount = 0;
     this.index = 0;
-    this.upgradeRoute = -1;
+    this.bodyStreamed = false;
+    this.bodyLimit = Infinity;
     this.generation++;
   }
 
@@ -371,9 +393,10 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
     return this.head.pathEnd;
   }
 
-  /** The body's length in bytes. */
+  /** The body's length in bytes (a streamed body's Content-Length, or -1 when chunked). */
   get bodyLength(): number {
-    return this.bodyEnd - this.bodyStart;
+    if (!this.bodyStreamed) return this.bodyEnd - this.bodyStart;
+    return this.head.chunked ? -1 : this.head.contentLength;
   }
 
   /** Index of the first header named `name`, or -1. */
@@ -407,6 +430,17 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
   /** The request body decoded as UTF-8. */
   bodyText(): string {
     return decodeUtf8(this.bytes, this.bodyStart, this.bodyEnd, this.sink.text);
+  }
+
+  /** Hands the body over piece by piece (see Context.readBody). */
+  readBody(onPiece: PieceReader): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.sink.readBody(this, onPiece, resolve, reject));
+  }
+
+  /** Caps the body at `max` bytes; false when it is over already. */
+  limitBody(max: number): boolean {
+    if (max < this.bodyLimit) this.bodyLimit = max;
+    return this.bodyLength <= max;
   }
 
   /** The request body parsed as JSON; throws HttpError 400 when it is not JSON. */

@@ -22,6 +22,18 @@ export interface WifiStatus {
   ip: string;
 }
 
+/** A Wi-Fi network found by a scan. */
+export interface WifiNetwork {
+  /** Its name. */
+  ssid: string;
+  /** Signal strength in dBm (closer to 0 is stronger). */
+  rssi: number;
+  /** Radio channel. */
+  channel: number;
+  /** Whether it needs a password. */
+  secure: boolean;
+}
+
 /** The device as apps and the web UI see it. */
 export interface Device {
   /** The device's name; also its mDNS host name (`<name>.local`) and access-point name. */
@@ -37,6 +49,24 @@ export interface Device {
    * joins that network; throws a RangeError when they are not acceptable.
    */
   configureWifi(ssid: string, password: string): void;
+  /**
+   * Optional: scans for Wi-Fi networks (a few seconds on a board), each
+   * name once with its strongest signal, strongest first. Rejects when the
+   * radio cannot scan now. Absent where the host manages the network.
+   */
+  scan?(): Promise<WifiNetwork[]>;
+}
+
+/**
+ * Sorts scan results strongest first and keeps each SSID once (its
+ * strongest entry); hidden networks (empty SSID) are left out. Returns a
+ * new array.
+ */
+export function strongestNetworks(found: WifiNetwork[]): WifiNetwork[] {
+  const sorted = found.filter((n) => n.ssid.length > 0).sort((a, b) => b.rssi - a.rssi);
+  const out: WifiNetwork[] = [];
+  for (const n of sorted) if (!out.some((o) => o.ssid === n.ssid)) out.push(n);
+  return out;
 }
 
 /** Store keys for persisted Wi-Fi credentials (short: ESP32's NVS allows 15 characters). */

@@ -91,6 +91,38 @@ export interface MemoryStats {
   total: number;
 }
 
+/**
+ * Where an over-the-air firmware image goes (docs/ota.md): the ESP32's next
+ * OTA partition on the board (firmware/moddable/ota.ts), a file in the
+ * simulator (host-sim/ota-file.ts). src/ota/session.ts drives it and checks
+ * the image's SHA-256 before complete().
+ *
+ * The contract every target keeps: nothing a target does before complete()
+ * changes what boots. A failed, cancelled or interrupted upload (even a
+ * power loss) leaves the running image the boot image; complete() switches
+ * the boot image in one step, and restart() boots it.
+ */
+export interface OtaTarget {
+  /** Largest image accepted, in bytes (the update partition's size). */
+  readonly capacity: number;
+  /**
+   * Starts receiving an image of `size` bytes (-1 when unknown); forgets any
+   * image begun before. Throws when it cannot (no update partition, too big).
+   */
+  begin(size: number): void;
+  /** Stores the next bytes[start..end) of the image (copied before it returns); throws when it cannot. */
+  write(bytes: Uint8Array, start: number, end: number): void;
+  /**
+   * Finishes the image and makes it the one that boots next; throws, with
+   * nothing changed, when the target rejects the image. Does not restart.
+   */
+  complete(): void;
+  /** Abandons the image being received; harmless when none is. */
+  cancel(): void;
+  /** Restarts the device (into the image complete() selected). */
+  restart(): void;
+}
+
 /** The host interface (docs/architecture.md, "The Platform interface"). */
 export interface Platform {
   /** Short name of the host, e.g. "moddable", "node", "memory". */
@@ -129,4 +161,10 @@ export interface Platform {
    * (no view per transfer). Without it the pool makes its own ArrayBuffer.
    */
   allocate?(bytes: number): ArrayBuffer;
+  /**
+   * Optional: where over-the-air updates go (docs/ota.md). Absent where the
+   * board cannot update itself (the Pico W in Moddable SDK 8.2.3): the
+   * update route then answers 501.
+   */
+  readonly ota?: OtaTarget;
 }

@@ -30,6 +30,7 @@ import type { HeadLimits } from './http/parser.ts';
 import { BODY_STREAM, CONTINUE_RESPONSE, preencodeResponse } from './http/response.ts';
 import { INTERNAL_ERROR_BODY } from './http/status.ts';
 import { decodeLatin1, equalsAscii, TextScratch } from './http/text.ts';
+import type { PieceReader } from './body-stream.ts';
 import { NO_SLOT, Overflow, QUEUED, REFUSING } from './overflow.ts';
 import type { OverflowHost } from './overflow.ts';
 import type { Listener, Platform, Socket, SocketHandler, TimerHandle } from './platform.ts';
@@ -58,8 +59,12 @@ import type { ServerStats } from './stats.ts';
 import { AcceptHasher } from './ws/accept.ts';
 import { WsSession } from './ws/session.ts';
 import type { SessionHost } from './ws/session.ts';
+import type { WsRoute } from './ws/route.ts';
 
 export type { OverflowPolicy, ServerOptions } from './server-options.ts';
+
+/** Decoded bytes a chunked streamed body may reach before its own limit applies (the decoder needs one). */
+const MAX_STREAMED_BODY = 0x7fffffff;
 
 /** Statuses the server answers on its own, preencoded at start. */
 const ERROR_STATUSES = [400, 408, 413, 414, 417, 431, 500, 501, 505];
@@ -160,7 +165,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     for (let i = 0; i < ERROR_STATUSES.length; i++)
       this.errors[ERROR_STATUSES[i]] = preencodeResponse(ERROR_STATUSES[i], '');
     this.writer = new ResponseWriter(platform, this.counters, this.methodNames);
-    if (this.app.wsRoutes.length > 0) {
+    if (this.app.wsRoutes.some((route) => route !== null)) {
       const accept = new AcceptHasher(); // shared: handshakes are answered one at a time
       for (let i = 0; i < o.slots; i++) this.sessions.push(new WsSession(this.connections[i], this, accept));
     }
@@ -297,7 +302,9 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     if (socket.slot < 0) return;
     const conn = this.connections[socket.slot];
     if (conn.state === HEAD || conn.state === BODY) this.advance(conn);
-    else if (conn.state === WS) this.sessions[socket.slot].readable(); // WebSocket: its frame pump reads
+    else if (conn.state === WS)
+      this.sessions[socket.slot].readable(); // WebSocket: its frame pump reads
+    else if (conn.body.reader !== null && !conn.body.paused) this.pumpBody(conn);
   }
 
   /** Reads what fits into the slot. */
@@ -342,9 +349,20 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       return false;
     }
     conn.ctx.methodCode = code < 0 ? UNKNOWN_METHOD : code;
+    conn.route = this.route(conn);
+    conn.body.reset();
+    if (head.chunked) conn.chunked.reset(headEnd);
+    if (conn.route >= 0 && this.app.streamsBody[conn.route] && (head.chunked || head.contentLength > 0)) {
+      // The handler takes the body as it arrives (2b): run the chain now.
+      const body = conn.body;
+      body.active = true;
+      body.remaining = head.chunked ? -1 : head.contentLength;
+      conn.requestEnd = headEnd;
+      this.dispatch(conn, headEnd);
+      return true;
+    }
     let expectsBody = false;
     if (head.chunked) {
-      conn.chunked.reset(headEnd);
       expectsBody = true;
     } else if (head.contentLength > 0) {
       if (head.contentLength > this.options.maxBody || headEnd + head.contentLength > conn.input.length) {
@@ -386,7 +404,183 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     return true;
   }
 
+  // ---- 2b. streamed bodies (streamBody() routes) ----
+
+  /** The handler asked for the body (c.readBody): hand over what is here, then read on. */
+  readBody(ctx: SlotContext, reader: PieceReader, resolve: () => void, reject: (error: unknown) => void): void {
+    const conn = ctx.slot >= 0 ? this.connections[ctx.slot] : null;
+    if (conn === null || conn.ctx !== ctx || ctx.detached || conn.state !== HANDLER) {
+      reject(new Error('readBody: this request is over (read the body before answering, and only once)'));
+      return;
+    }
+    const body = conn.body;
+    if (!body.active) {
+      // The body is in the slot already: one piece.
+      let result: unknown;
+      try {
+        result = ctx.bodyEnd > ctx.bodyStart ? reader(conn.input, ctx.bodyStart, ctx.bodyEnd) : undefined;
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      if (isPromiseLike(result)) result.then(() => resolve(), reject);
+      else resolve();
+      return;
+    }
+    if (body.reader !== null || body.done) {
+      reject(new Error('readBody: the body is being read, or was read, already'));
+      return;
+    }
+    if (ctx.bodyLength > ctx.bodyLimit) {
+      reject(new HttpError(413, 'the request body is larger than this route takes'));
+      return;
+    }
+    if (body.resume === null) {
+      // Bound once per connection, at its first streamed body: the continuations after a piece's promise.
+      body.resume = () => this.resumeBody(conn);
+      body.fail = (error: unknown) => this.failBody(conn, error);
+    }
+    body.reader = reader;
+    body.resolve = resolve;
+    body.reject = reject;
+    const head = conn.head;
+    if (head.expectContinue && head.minorVersion === 1 && conn.filled === conn.bodyStart && conn.socket !== null) {
+      // Asked only now: a route that refuses (401, 409) answers before the client sends the body.
+      conn.socket.write(CONTINUE_RESPONSE, 0, CONTINUE_RESPONSE.length);
+    }
+    conn.deadline = this.platform.now() + this.options.bodyTimeout;
+    this.pumpBody(conn);
+  }
+
+  /**
+   * Hands over the pieces at hand and reads more, until the body ends, the
+   * socket has nothing more now, or the handler asks to wait (a promise).
+   */
+  private pumpBody(conn: Connection): void {
+    const body = conn.body;
+    const start = conn.bodyStart;
+    for (;;) {
+      if (body.reader === null || body.paused) return;
+      if (body.pieceEnd > 0) this.reclaimPiece(conn); // the last piece's room is free now
+      this.fill(conn);
+      if (conn.filled === start) return; // nothing at hand: readable() calls again
+      let end: number;
+      let complete: boolean;
+      if (body.remaining < 0) {
+        const result = conn.chunked.decode(conn.input, conn.filled, MAX_STREAMED_BODY, start);
+        if (result < 0) {
+          this.failBody(conn, new HttpError(-result, 'the chunked request body is malformed'));
+          return;
+        }
+        end = conn.chunked.bodyEnd;
+        complete = result === CHUNKED_DONE;
+        if (complete) conn.requestEnd = conn.chunked.readPos;
+      } else {
+        const here = conn.filled - start;
+        const n = here < body.remaining ? here : body.remaining;
+        end = start + n;
+        body.remaining -= n;
+        complete = body.remaining === 0;
+        if (complete) conn.requestEnd = end; // what follows is the next request
+      }
+      body.pieceEnd = end;
+      body.done = complete;
+      if (end > start) {
+        body.delivered += end - start;
+        if (body.delivered > conn.ctx.bodyLimit) {
+          this.failBody(conn, new HttpError(413, 'the request body is larger than this route takes'));
+          return;
+        }
+        conn.deadline = this.platform.now() + this.options.bodyTimeout;
+        let result: unknown;
+        try {
+          result = body.reader(conn.input, start, end);
+        } catch (error) {
+          this.failBody(conn, error);
+          return;
+        }
+        if (isPromiseLike(result)) {
+          body.paused = true;
+          result.then(body.resume as () => void, body.fail as (error: unknown) => void);
+          return;
+        }
+      }
+      if (complete) {
+        this.endBody(conn);
+        return;
+      }
+    }
+  }
+
+  /** The room of the piece handed over is free again: raw bytes not yet decoded move down to it. */
+  private reclaimPiece(conn: Connection): void {
+    const body = conn.body;
+    const start = conn.bodyStart;
+    if (body.remaining < 0) {
+      const raw = conn.chunked.readPos;
+      if (raw < conn.filled) conn.input.copyWithin(start, raw, conn.filled);
+      conn.filled = start + (conn.filled - raw);
+      conn.chunked.rebase(start);
+    } else {
+      conn.filled = start; // a Content-Length body: everything read so far was body
+    }
+    body.pieceEnd = 0;
+  }
+
+  /**
+   * The handler answers before its streamed body ended: the rest is never
+   * read, so the connection closes after the answer (lingering, so the
+   * client reads it), and a readBody() still waiting rejects.
+   */
+  private bodyUnread(conn: Connection): void {
+    if (conn.body.done && conn.body.reader === null) return;
+    this.failBody(conn, new Error('readBody: the response was sent before the request body ended'));
+    conn.body.active = false;
+  }
+
+  /** The promise of the last piece settled: go on. */
+  private resumeBody(conn: Connection): void {
+    const body = conn.body;
+    if (!body.paused || body.reader === null) return;
+    body.paused = false;
+    if (body.done) this.endBody(conn);
+    else this.pumpBody(conn);
+  }
+
+  /** The whole body was handed over: readBody() resolves. */
+  private endBody(conn: Connection): void {
+    const body = conn.body;
+    const resolve = body.resolve;
+    body.reader = null;
+    body.resolve = null;
+    body.reject = null;
+    body.active = false;
+    if (resolve !== null) resolve();
+  }
+
+  /** The body cannot go on: readBody() rejects, and the connection closes after its answer (the rest is unread). */
+  private failBody(conn: Connection, error: unknown): void {
+    const body = conn.body;
+    const reject = body.reject;
+    body.reader = null;
+    body.resolve = null;
+    body.reject = null;
+    body.paused = false;
+    conn.keepAlive = false;
+    conn.closeAfterWrite = true;
+    if (reject !== null) reject(error);
+  }
+
   // ---- 3. route and run the chain ----
+
+  /** The route of the request whose head was just parsed: its index, or a MATCH_* code. */
+  private route(conn: Connection): number {
+    const head = conn.head;
+    const code = conn.ctx.methodCode;
+    if (code !== UNKNOWN_METHOD)
+      return matchRoute(this.table, code, conn.input, head.pathStart, head.pathEnd, conn.ctx.paramSpans, this.matcher);
+    return allowedMethods(this.table, conn.input, head.pathStart, head.pathEnd) !== 0 ? MATCH_METHOD_NOT_ALLOWED : -1;
+  }
 
   private dispatch(conn: Connection, bodyEnd: number): void {
     const head = conn.head;
@@ -405,21 +599,9 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
         ? (head.connection & CONNECTION_CLOSE) === 0
         : (head.connection & CONNECTION_KEEP_ALIVE) !== 0 && (head.connection & CONNECTION_CLOSE) === 0);
     conn.state = HANDLER;
+    ctx.bodyStreamed = conn.body.active;
 
-    let route: number;
-    if (ctx.methodCode !== UNKNOWN_METHOD)
-      route = matchRoute(
-        this.table,
-        ctx.methodCode,
-        conn.input,
-        head.pathStart,
-        head.pathEnd,
-        ctx.paramSpans,
-        this.matcher,
-      );
-    else
-      route =
-        allowedMethods(this.table, conn.input, head.pathStart, head.pathEnd) !== 0 ? MATCH_METHOD_NOT_ALLOWED : -1;
+    const route = conn.route;
     if (route >= 0) {
       ctx.paramNames = app.params[route];
       ctx.chain = app.chains[route];
@@ -548,10 +730,11 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
 
   /** The chain has answered: encode the response and start writing it. */
   private respond(conn: Connection): void {
+    if (conn.body.active) this.bodyUnread(conn);
     const ctx = conn.ctx;
-    if (ctx.upgradeRoute >= 0 && ctx.res.status === 101) {
-      // WebSocket: the chain passed the handshake; the session answers 101 and takes the slot.
-      this.sessions[conn.slot].begin(this.app.wsRoutes[ctx.upgradeRoute], ctx.upgradeKey);
+    if (ctx.res.status === 101 && conn.route >= 0 && this.app.wsRoutes[conn.route] !== null) {
+      // WebSocket: the chain passed the handshake (upgradeHandler); the session answers 101 and takes the slot.
+      this.sessions[conn.slot].begin(this.app.wsRoutes[conn.route] as WsRoute);
       return;
     }
     if (ctx.res.bodyKind === BODY_STREAM) {
@@ -638,7 +821,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
   }
 
   /** Answers a preencoded error and closes after it is written. */
-  private fail(conn: Connection, status: number): void {
+  fail(conn: Connection, status: number): void {
     const response = this.errors[status] || this.errors[400];
     this.counters.responses[(status / 100) | 0]++;
     if (status === 408) this.counters.timeouts++;
@@ -657,6 +840,8 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
    * client still sends (Socket.close).
    */
   close(conn: Connection, linger: boolean): void {
+    if (conn.body.reader !== null)
+      this.failBody(conn, new HttpError(400, 'the client went away before the request body ended'));
     if (conn.socket !== null) {
       conn.socket.slot = NO_SLOT;
       conn.socket.close(linger);
@@ -719,6 +904,11 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
         this.sessions[i].tick(now); // WebSocket: ping when idle, drop when silent
         continue;
       }
+      if (conn.state === HANDLER && conn.body.reader !== null && !conn.body.paused && now >= conn.deadline) {
+        this.counters.timeouts++;
+        this.failBody(conn, new HttpError(408, 'the request body arrived too slowly'));
+        continue;
+      }
       if (conn.state === FREE || conn.state === HANDLER || conn.state === STREAM || now < conn.deadline) continue;
       if (conn.state === HEAD && conn.filled === 0) {
         this.close(conn, false); // idle keep-alive (or a connection that never sent a byte)
@@ -737,6 +927,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
   beginStream(c: SlotContext): void {
     const conn = this.connections[c.slot];
     if (conn.socket === null) return;
+    if (conn.body.active) this.bodyUnread(conn);
     conn.keepAlive = this.keepAliveNow(conn.keepAlive);
     this.writer.openStream(conn);
     this.write(conn);

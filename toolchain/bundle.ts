@@ -55,6 +55,8 @@ export const MODDABLE_MODULES = [
   'net',
   'mdns',
   'flash',
+  'ota',
+  'system',
   'time',
   'mc/*',
 ];

@@ -55,6 +55,12 @@ export interface Budget {
     mdns: boolean;
     wifi: { joinTimeout: number; accessPoint: boolean; apPassword: string; retryDelay: number } | null;
   };
+  /**
+   * Over-the-air updates (docs/ota.md), or null where the board has none:
+   * the partition table (a file beside the template) with two app slots
+   * and otadata, and the size of one app slot in bytes.
+   */
+  ota: { partitions: string; appSlot: number } | null;
 }
 
 /** A loaded template: its budget and the Moddable manifest around it. */
@@ -127,6 +133,16 @@ export function loadTemplate(target: Target, path = templatePath(target)): Templ
     };
   }
   if (typeof device.name !== 'string' || !device.name) fail('chipweb.device.name', 'a name');
+  let ota: Budget['ota'] = null;
+  if (c.ota !== undefined && c.ota !== null) {
+    const o = obj(c.ota, 'chipweb.ota');
+    // Beside the template, or one of the shipped tables in manifests/.
+    let partitions = typeof o.partitions === 'string' ? join(dirname(path), o.partitions) : '';
+    if (partitions && !existsSync(partitions)) partitions = join(PACKAGE_ROOT, 'manifests', o.partitions as string);
+    if (!partitions || !existsSync(partitions))
+      fail('chipweb.ota.partitions', 'a partition table file beside the template or in manifests/');
+    ota = { partitions, appSlot: num(o.appSlot, 'chipweb.ota.appSlot', 65536) };
+  }
   const budget: Budget = {
     target,
     mcconfigPlatform: c.mcconfigPlatform as string,
@@ -147,6 +163,7 @@ export function loadTemplate(target: Target, path = templatePath(target)): Templ
       outputSize: num(server.outputSize, 'chipweb.server.outputSize', 256),
     },
     device: { name: device.name as string, led, mdns: device.mdns === true, wifi },
+    ota,
   };
 
   const cr = obj(raw.creation, 'creation');

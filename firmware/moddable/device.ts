@@ -13,6 +13,12 @@
  * mDNS: once the network is up it claims `<name>.local` and advertises
  * `_http._tcp` on the server's port.
  *
+ * Captive portal (docs/captive-portal.md): with the access point up, a DNS
+ * server (dns.ts) answers every name with the access point's address, so a
+ * phone's connectivity check lands on the device and the captivePortal()
+ * middleware sends it to the setup page. The access point runs with the
+ * station interface on (AP+STA) so that scan() works while it serves.
+ *
  * Never: run at module load (preloaded at build time); block; throw out of
  * a Wi-Fi or mDNS callback.
  */
@@ -25,10 +31,13 @@ import {
   WIFI_PASSWORD_KEY,
   WIFI_SSID_KEY,
   deviceName,
+  strongestNetworks,
   wifiCredentialsProblem,
   type Device,
+  type WifiNetwork,
   type WifiStatus,
 } from '../../src/device.ts';
+import { CaptiveDns } from './dns.ts';
 import type { LedDriver } from './led.ts';
 import { describe } from './platform.ts';
 
@@ -78,12 +87,15 @@ export class BoardDevice implements Device {
   private candidates: Credentials[] = [];
   private current: Credentials | undefined;
   private mdns: MDNS | undefined;
+  private readonly dns: CaptiveDns;
+  private scanning: Promise<WifiNetwork[]> | undefined;
 
   constructor(
     private readonly platform: Platform,
     private readonly options: BoardDeviceOptions,
   ) {
     this.name = deviceName(options.name);
+    this.dns = new CaptiveDns((message) => platform.log(message));
   }
 
   /** Starts Wi-Fi (or reads the host's network) and mDNS. Call once, from main. */
@@ -129,6 +141,34 @@ export class BoardDevice implements Device {
     this.next();
   }
 
+  scan(): Promise<WifiNetwork[]> {
+    if (!this.options.wifi) return Promise.reject(new Error('the host manages the network; there is no radio to scan'));
+    if (this.scanning) return this.scanning; // one scan at a time (the SDK throws on a second)
+    const found: WifiNetwork[] = [];
+    const scanning = new Promise<WifiNetwork[]>((resolve, reject) => {
+      try {
+        WiFi.scan({}, (item) => {
+          if (item) {
+            found.push({
+              ssid: item.ssid,
+              rssi: item.rssi,
+              channel: item.channel,
+              secure: item.authentication !== 'none',
+            });
+          } else {
+            this.scanning = undefined;
+            resolve(strongestNetworks(found));
+          }
+        });
+      } catch (error) {
+        this.scanning = undefined;
+        reject(new Error(`Wi-Fi scan failed: ${describe(error)}`));
+      }
+    });
+    this.scanning = scanning;
+    return scanning;
+  }
+
   /** Stored credentials first (set from the web UI), then the built-in ones. */
   private savedCandidates(): Credentials[] {
     const list: Credentials[] = [];
@@ -168,6 +208,7 @@ export class BoardDevice implements Device {
   }
 
   private join(candidate: Credentials, timeout: number): void {
+    this.dns.stop(); // leaving the access point, if it ran
     this.current = candidate;
     this.status = { mode: 'off', ssid: '', rssi: 0, ip: '' };
     this.platform.log(`chipweb: joining Wi-Fi "${candidate.ssid}"`);
@@ -230,7 +271,10 @@ export class BoardDevice implements Device {
   private startAccessPoint(): void {
     const wifi = this.options.wifi as BoardWifiOptions;
     try {
-      const settings = wifi.apPassword ? { ssid: this.name, password: wifi.apPassword } : { ssid: this.name };
+      // station: true keeps the station interface on (AP+STA), so scan() works for the setup page.
+      const settings = wifi.apPassword
+        ? { ssid: this.name, password: wifi.apPassword, station: true }
+        : { ssid: this.name, station: true };
       WiFi.accessPoint(settings);
     } catch (error) {
       this.platform.log(`chipweb: could not start the access point: ${describe(error)}`);
@@ -241,6 +285,8 @@ export class BoardDevice implements Device {
     this.platform.log(
       `chipweb: access point "${this.name}" started: join it and open http://${this.status.ip}/ to set up Wi-Fi`,
     );
+    // Every name resolves to the device, so phones show their "sign in to network" page.
+    this.dns.start(this.status.ip);
     this.startMdns();
   }
 

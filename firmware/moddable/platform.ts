@@ -22,6 +22,7 @@ import type {
   Listener as CoreListener,
   ListenOptions,
   MemoryStats,
+  OtaTarget,
   Platform,
   SocketHandler,
   TimerHandle,
@@ -60,6 +61,8 @@ export interface ModdablePlatformOptions {
 /** The Platform on Moddable's XS runtime. */
 export class ModdablePlatform implements Platform {
   readonly name = 'moddable';
+  /** Where over-the-air updates go: set by startBoard() on boards that have one (esp32). */
+  ota: OtaTarget | undefined = undefined;
   /** The socket staging area (shared by every connection: callbacks never overlap). */
   readonly staging: Staging;
   private readonly assets: Map<string, Uint8Array | null>;

@@ -56,6 +56,16 @@ export class ChunkedDecoder {
   }
 
   /**
+   * The caller moved the raw bytes not yet consumed to `at` and discarded
+   * the decoded ones (a streamed body): decoding goes on from there, in
+   * whatever chunk it was.
+   */
+  rebase(at: number): void {
+    this.bodyEnd = at;
+    this.readPos = at;
+  }
+
+  /**
    * Consumes raw bytes up to `filled`. Returns CHUNKED_INCOMPLETE,
    * CHUNKED_DONE, -400 for malformed framing, or -413 when the decoded
    * body would exceed `maxBody`.

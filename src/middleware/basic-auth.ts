@@ -1,7 +1,7 @@
 /**
- * basicAuth(): HTTP Basic authentication against a fixed list of users,
- * answering 401 with `WWW-Authenticate` when the credentials are missing
- * or wrong.
+ * basicAuth(): HTTP Basic authentication against a list of users (fixed,
+ * or given by a function, for a password that can change), answering 401
+ * with `WWW-Authenticate` when the credentials are missing or wrong.
  *
  * The expected `user:password` tokens are base64-encoded once, at
  * construction. A request's Authorization header is compared byte by byte
@@ -29,8 +29,12 @@ export interface BasicAuthOptions {
   username?: string;
   /** The only user's password. */
   password?: string;
-  /** Several users. */
-  users?: BasicAuthUser[];
+  /**
+   * Several users; or a function giving the current ones for a request (a
+   * password kept in the platform's store that can change): the tokens are
+   * made again only when the list's names or passwords change.
+   */
+  users?: BasicAuthUser[] | ((c: Context) => readonly BasicAuthUser[]);
   /** Realm shown by the browser's login prompt (default "chipweb"). */
   realm?: string;
 }
@@ -40,24 +44,43 @@ export interface BasicAuthOptions {
  * matches a configured user; the user name is then `c.get('user')`.
  */
 export function basicAuth(options: BasicAuthOptions): Handler {
-  const users: BasicAuthUser[] = options.users ? options.users.slice() : [];
-  if (options.username !== undefined) users.push({ username: options.username, password: options.password ?? '' });
-  if (users.length === 0) throw new Error('basicAuth: give username and password, or users');
+  const current = typeof options.users === 'function' ? options.users : null;
+  const fixed: BasicAuthUser[] = Array.isArray(options.users) ? options.users.slice() : [];
+  if (options.username !== undefined) fixed.push({ username: options.username, password: options.password ?? '' });
+  if (fixed.length === 0 && current === null) throw new Error('basicAuth: give username and password, or users');
   const tokens: Uint8Array[] = [];
   const names: string[] = [];
+  const passwords: string[] = [];
   let longest = 0;
-  for (let i = 0; i < users.length; i++) {
-    if (users[i].username.indexOf(':') >= 0)
-      throw new Error(`basicAuth: user name "${users[i].username}" contains ':'`);
-    const token = base64(utf8(users[i].username + ':' + users[i].password));
-    tokens.push(token);
-    names.push(users[i].username);
-    if (token.length > longest) longest = token.length;
+  /** Makes the tokens of `users` (at construction, and when a `users()` list changed). */
+  function encode(users: readonly BasicAuthUser[]): void {
+    tokens.splice(0, tokens.length);
+    names.splice(0, names.length);
+    passwords.splice(0, passwords.length);
+    longest = 0;
+    for (let i = 0; i < users.length; i++) {
+      if (users[i].username.indexOf(':') >= 0)
+        throw new Error(`basicAuth: user name "${users[i].username}" contains ':'`);
+      const token = base64(utf8(users[i].username + ':' + users[i].password));
+      tokens.push(token);
+      names.push(users[i].username);
+      passwords.push(users[i].password);
+      if (token.length > longest) longest = token.length;
+    }
   }
+  /** Brings the tokens up to date with `users()`; no allocation while it is unchanged. */
+  function refresh(users: readonly BasicAuthUser[]): void {
+    let same = users.length === names.length;
+    for (let i = 0; same && i < users.length; i++)
+      same = users[i].username === names[i] && users[i].password === passwords[i];
+    if (!same) encode(users);
+  }
+  encode(fixed);
   const realm = (options.realm ?? 'chipweb').replace(/["\\\\]/g, '');
   const challenge = `Basic realm="${realm}", charset="UTF-8"`;
 
   return (c: Context) => {
+    if (current !== null) refresh(current(c));
     const raw = c.raw;
     const index = raw.headerIndex('authorization');
     let matched = -1;

@@ -7,7 +7,9 @@
  * be drained). By the time a middleware runs the whole body is already in
  * the slot, so bodyLimit only decides whether the handler sees it: the
  * connection stays open, and the slot has not grown either way. Use it to
- * give one route a tighter limit than the server's.
+ * give one route a tighter limit than the server's. On a streamBody()
+ * route the body has not arrived yet: a Content-Length over `max` is a 413
+ * at once, and a body that grows past it ends c.readBody() with 413.
  *
  * Never: allocate; never read the body.
  */
@@ -24,7 +26,7 @@ export function bodyLimit(max: number, options: BodyLimitOptions = {}): Handler 
   if (!(max >= 0)) throw new RangeError(`bodyLimit: max must be >= 0, got ${max}`);
   const body = options.body ?? '413 Content Too Large\n';
   return (c: Context) => {
-    if (c.raw.bodyLength > max) {
+    if (!c.limitBody(max)) {
       c.text(body, 413);
       return undefined;
     }

@@ -23,3 +23,6 @@ export { metrics, PROMETHEUS_TYPE } from './metrics.ts';
 export type { MetricsOptions } from './metrics.ts';
 export { serveAsset, serveAssets, assetType } from './assets.ts';
 export type { AssetOptions, AssetsOptions } from './assets.ts';
+export { captivePortal, PROBE_PATHS } from './captive-portal.ts';
+export type { CaptivePortalOptions } from './captive-portal.ts';
+export { streamBody } from './stream-body.ts';

@@ -3,9 +3,9 @@
  * checked once at registration, and the handler that ends its middleware
  * chain. That handler checks the upgrade request (RFC 6455 §4.2.1) where
  * it lies in the slot and either answers it (426 for a plain request, 400
- * for a bad handshake) or marks the Context for the upgrade, which the
- * server performs once the chain has finished (so middleware such as auth
- * runs first, and one that answers stops it).
+ * for a bad handshake) or answers 101, which the server turns into the
+ * upgrade once the chain has finished (so middleware such as auth runs
+ * first, and one that answers stops it).
  *
  * Never: run per request beyond the handshake check; allocate per request.
  */
@@ -24,7 +24,7 @@ const BAD_HANDSHAKE_BODY = '400 Bad Request\n';
 
 /** A WebSocket route, fixed at registration. */
 export class WsRoute {
-  /** Index among the app's WebSocket routes (what the Context is marked with). */
+  /** The index of its GET route in the route table. */
   readonly index: number;
   /** The route's path, for log lines. */
   readonly path: string;
@@ -75,17 +75,16 @@ function isToken(s: unknown): boolean {
 /**
  * The handler that ends a WebSocket route's chain: answers 426 (with
  * `Upgrade: websocket` and `Sec-WebSocket-Version: 13`) when the request
- * is not an upgrade, 400 when the handshake is bad, and otherwise marks
- * the Context: status 101, the route, and where the key is.
+ * is not an upgrade, 400 when the handshake is bad, and otherwise 101 with
+ * nothing more: the server sees a 101 on a WebSocket route and hands the
+ * connection to its session, which writes the real 101 head.
  */
-export function upgradeHandler(route: WsRoute): Handler {
+export function upgradeHandler(): Handler {
   return (c: Context) => {
     const ctx = c as SlotContext;
     if (ctx.res.committed) return;
     const key = ctx.isHead ? -426 : checkUpgrade(ctx.bytes, ctx.head);
     if (key >= 0) {
-      ctx.upgradeRoute = route.index;
-      ctx.upgradeKey = key;
       ctx.res.status = 101;
       ctx.res.committed = true;
     } else if (key === -426) {

@@ -53,7 +53,7 @@ import {
 import type { AcceptHasher } from './accept.ts';
 import { CONTROL_ROOM, FrameParser, WS_MORE } from './frame-parser.ts';
 import { frameHeadLength, writeCloseFrame, writeControlFrame, writeFrameHead } from './frame-writer.ts';
-import { chooseProtocol, writeSwitchingProtocols } from './handshake.ts';
+import { checkUpgrade, chooseProtocol, writeSwitchingProtocols } from './handshake.ts';
 import type { WsRoute } from './route.ts';
 import type { WebSocket, WsMessage } from './socket.ts';
 
@@ -81,6 +81,8 @@ export interface SessionHost {
   readonly options: ResolvedOptions;
   /** Closes the socket and frees the slot (`linger`: discard what the client still sends first). */
   close(conn: Connection, linger: boolean): void;
+  /** Answers a preencoded error status and closes after it. */
+  fail(conn: Connection, status: number): void;
 }
 
 /** The received message handlers see; one per slot, pointed at the slot's bytes for each message. */
@@ -183,13 +185,20 @@ export class WsSession implements WebSocket {
   // ---- the server's side ----
 
   /**
-   * The upgrade request passed the route's chain (`key`: index of its
-   * Sec-WebSocket-Key field): answer 101, run open, and start reading frames.
+   * The upgrade request passed the route's chain (its last handler checked
+   * the handshake and answered 101): answer 101, run open, and read frames.
+   * A handler of the chain that answered 101 itself, with a handshake that
+   * does not pass, gets 400 and the connection closes.
    */
-  begin(route: WsRoute, key: number): void {
+  begin(route: WsRoute): void {
     const conn = this.conn;
     const head = conn.head;
     const input = conn.input;
+    const key = checkUpgrade(input, head);
+    if (key < 0) {
+      this.host.fail(conn, 400);
+      return;
+    }
     const pick = route.protocols.length > 0 ? chooseProtocol(input, head, route.protocols) : -1;
     this.chosen = pick >= 0 ? route.protocols[pick] : '';
     conn.outPos = 0;

@@ -10,6 +10,7 @@
  * Never: touch a real board or the Moddable SDK; write outside temp folders.
  */
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -146,6 +147,45 @@ describe('firmware: chipweb build', function () {
         expect(JSON.parse(readFileSync(join(tmp, 'build', target, 'manifest.json'), 'utf8'))).to.deep.equal(manifest);
       });
     }
+
+    it('esp32: writes a partition table with two app slots and otadata, names it in the manifest, and builds in the OTA target; pico_w has none', async () => {
+      const esp32 = await built('esp32');
+      const platforms = esp32.manifest.platforms as Record<string, Record<string, any>>;
+      expect(platforms.esp32.build).to.deep.equal({ PARTITIONS_FILE: './partitions.csv' });
+      expect(platforms.esp32.include).to.deep.equal(['$(BUILD)/devices/esp32/modules/ota/manifest.json']);
+      const rows = readFileSync(join(tmp, 'build', 'esp32', 'partitions.csv'), 'utf8')
+        .split('\n')
+        .filter((line) => line.trim() && !line.startsWith('#'))
+        .map((line) => line.split(',').map((cell) => cell.trim()));
+      const byName = new Map(rows.map((r) => [r[0], r]));
+      expect([...byName.keys()]).to.include.members(['nvs', 'otadata', 'ota_0', 'ota_1']);
+      expect(byName.has('factory')).to.equal(false);
+      expect(byName.get('otadata')?.slice(1, 3)).to.deep.equal(['data', 'ota']);
+      let end = 0;
+      for (const slot of ['ota_0', 'ota_1']) {
+        const [, type, subtype, offset, size] = byName.get(slot) as string[];
+        expect([type, subtype]).to.deep.equal(['app', slot]);
+        expect(Number(offset) % 0x10000, `${slot} on a 64 KB boundary`).to.equal(0);
+        expect(Number(size)).to.equal(esp32.template.budget.ota?.appSlot);
+        end = Math.max(end, Number(offset) + Number(size));
+      }
+      expect(end).to.be.at.most(4 * 1024 * 1024);
+      const core = readdirSync(join(tmp, 'build', 'esp32'))
+        .filter((f) => f.startsWith('chipweb'))
+        .map((f) => readFileSync(join(tmp, 'build', 'esp32', f), 'utf8'))
+        .join('\n');
+      expect(core).to.match(/from\s*"ota"/);
+      expect(core).to.contain('appSlot');
+
+      const pico = await built('pico_w');
+      expect(pico.template.budget.ota).to.equal(null);
+      expect(readdirSync(join(tmp, 'build', 'pico_w'))).to.not.include('partitions.csv');
+      const picoCore = readdirSync(join(tmp, 'build', 'pico_w'))
+        .filter((f) => f.startsWith('chipweb'))
+        .map((f) => readFileSync(join(tmp, 'build', 'pico_w', f), 'utf8'))
+        .join('\n');
+      expect(picoCore).to.not.match(/from\s*"ota"/);
+    });
 
     it('puts Wi-Fi credentials from CHIPWEB_SSID/CHIPWEB_PASSWORD into config, and only there', async () => {
       const out = join(tmp, 'creds');
@@ -573,6 +613,42 @@ describe('firmware: chipweb build', function () {
       expect(fixed, 'fixed slots').to.be.at.most(FRAMEWORK_HEAP_SLOTS.fixed);
     });
 
+    it('the default app on the esp32 takes a 1 MB update through the server on XS, into the ota module', async () => {
+      const result = await build({
+        entry: join(ROOT, 'firmware', 'app', 'main.ts'),
+        target: 'esp32',
+        out: join(tmp, 'default-update'),
+        env: NO_CREDENTIALS,
+        projectDir: tmp,
+      });
+      const board = await boot(result);
+      try {
+        const image = Buffer.from(Uint8Array.from({ length: 1024 * 1024 }, (_, i) => (i * 131 + (i >> 9)) & 255));
+        const sha = createHash('sha256').update(image).digest('hex');
+        const password = '{"password":"correct horse"}';
+        const set = await board.exchange(
+          80,
+          `POST /api/password HTTP/1.1\r\nHost: chipweb.local\r\nContent-Length: ${password.length}\r\n\r\n${password}`,
+        );
+        expect(set.response).to.match(/^HTTP\/1\.1 200 /);
+        const auth = Buffer.from('admin:correct horse').toString('base64');
+        const head =
+          `POST /api/update HTTP/1.1\r\nHost: chipweb.local\r\nAuthorization: Basic ${auth}\r\n` +
+          `X-Image-SHA256: ${sha}\r\nContent-Length: ${image.length}\r\n\r\n`;
+        const update = await board.upload(80, head, image);
+        expect(update, update.slice(0, 300)).to.match(/^HTTP\/1\.1 200 /);
+        await board.cmd('advance', { ms: 1500 });
+        await board.settle();
+        const ota = (await board.cmd<{ ota: Record<string, number> }>('stats')).ota;
+        let h = 0x811c9dc5;
+        for (let i = 0; i < image.length; i++) h = Math.imul(h ^ image[i], 0x01000193);
+        expect(ota).to.deep.include({ begins: 1, completes: 1, cancels: 0, restarts: 1, bootLength: image.length });
+        expect(ota.bootFnv).to.equal(h >>> 0);
+      } finally {
+        await board.close();
+      }
+    });
+
     for (const target of TARGETS) {
       it(`the default firmware app (firmware/app/main.ts) builds for ${target} within budget and answers on XS`, async () => {
         const result = await build({
@@ -586,9 +662,17 @@ describe('firmware: chipweb build', function () {
         const board = await boot(result);
         try {
           const port = result.template.budget.server.port;
-          const status = await board.exchange(port, 'GET / HTTP/1.1\r\nHost: d\r\n\r\n');
+          // The device's own name: with no Wi-Fi credentials the esp32 serves its access point,
+          // where captivePortal() redirects other hosts to the setup page.
+          const status = await board.exchange(port, 'GET / HTTP/1.1\r\nHost: chipweb.local\r\n\r\n');
           expect(status.response).to.match(/^HTTP\/1\.1 200 OK\r\n/);
-          const about = await board.exchange(port, 'GET /api/about HTTP/1.1\r\nHost: d\r\n\r\n');
+          const portal = await board.exchange(port, 'GET /generate_204 HTTP/1.1\r\nHost: d\r\n\r\n');
+          expect(portal.response).to.match(
+            target === 'esp32'
+              ? /^HTTP\/1\.1 302 Found\r\n[\s\S]*Location: http:\/\/192\.168\.4\.1\/\r\n/
+              : /^HTTP\/1\.1 404 /,
+          );
+          const about = await board.exchange(port, 'GET /api/about HTTP/1.1\r\nHost: chipweb.local\r\n\r\n');
           expect(about.response.slice(about.response.indexOf('\r\n\r\n') + 4)).to.contain(`"target":"${target}"`);
           expect(await board.cmd('preload')).to.deep.equal([]);
         } finally {

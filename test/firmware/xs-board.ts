@@ -30,6 +30,9 @@ const FAKE_EXPORTS: Record<string, string> = {
   wifi: 'WiFi',
   net: 'Net',
   mdns: 'MDNS',
+  ota: 'OTA',
+  'embedded:io/socket/udp': 'UDP',
+  system: 'System',
   'mc/config': 'config',
 };
 
@@ -159,6 +162,18 @@ export class XsBoard {
     return { value: reply.value, heapCount: result.heapCount };
   }
 
+  /** The client sends raw bytes on connection `id` (a binary command: no JSON string to walk on XS). */
+  async sendBytes(id: number, bytes: Uint8Array): Promise<boolean> {
+    const message = Buffer.alloc(5 + bytes.length);
+    message[0] = 1;
+    message.writeUInt32LE(id, 1);
+    message.set(bytes, 5);
+    const result = await this.worker.command(message);
+    const reply = JSON.parse(Buffer.from(result.reply).toString('latin1')) as Reply;
+    if (!reply.ok) throw new Error(`XS: sendBytes: ${reply.error}`);
+    return reply.value as boolean;
+  }
+
   /** Sends one command and resolves with its value. */
   async cmd<T = unknown>(op: string, args: Record<string, unknown> = {}): Promise<T> {
     return (await this.raw({ op, ...args })).value as T;
@@ -209,6 +224,39 @@ export class XsBoard {
     }
     const state = await this.cmd<{ closed: boolean; reset: boolean }>('state', { id });
     return { response, closed: state.closed, reset: state.reset, id };
+  }
+
+  /**
+   * Sends `head` then `body` on a new connection in pieces the fake's
+   * receive window takes (as a TCP client would, waiting when it is full),
+   * letting the board run between pieces, and reads the whole answer.
+   */
+  async upload(port: number, head: string, body: Buffer, piece = 49152): Promise<string> {
+    const id = await this.cmd<number>('connect', { port });
+    if (id < 0) throw new Error(`nothing listens on port ${port}`);
+    await this.settle();
+    await this.cmd('send', { id, data: head });
+    let response = '';
+    for (let sent = 0; sent < body.length; ) {
+      const data = body.subarray(sent, sent + piece);
+      try {
+        await this.sendBytes(id, data);
+        sent += piece;
+      } catch (error) {
+        if (!String(error).includes('receive window full')) throw error;
+      }
+      await this.settle(50);
+      const taken = await this.cmd<{ data: string; closed: boolean }>('take', { id });
+      response += taken.data;
+      if (taken.closed) break; // answered early (an error): the rest is never read
+    }
+    for (let idle = 0, turn = 0; turn < 1000 && idle < 3; turn++) {
+      await this.settle(5);
+      const taken = await this.cmd<{ data: string }>('take', { id });
+      response += taken.data;
+      idle = taken.data.length === 0 ? idle + 1 : 0;
+    }
+    return response;
   }
 
   /** Ends the worker. */

@@ -373,6 +373,60 @@ describe('firmware: Moddable platform on XS with the ECMA-419 fake', function ()
       }
     });
 
+    it('answers every DNS name with the access point’s address while it serves, and stops when a network is joined', async () => {
+      const board = await startedBoard({ board: boardConfig({ wifi }) });
+      try {
+        let stats = await board.cmd<Stats & { udp: { bound: number[] } }>('stats');
+        expect(stats.udp.bound).to.deep.equal([53]);
+        // An A query for captive.apple.com from a phone on the access point.
+        const name = 'captive.apple.com'.split('.').flatMap((l) => [l.length, ...Buffer.from(l)]);
+        const query = [0xab, 0xcd, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, ...name, 0, 0, 1, 0, 1];
+        expect(await board.cmd('udpSend', { port: 53, bytes: query, address: '192.168.4.2', fromPort: 5353 })).to.equal(
+          true,
+        );
+        await board.cmd('pump');
+        const sent = (await board.cmd<{ udp: { sent: { address: string; port: number; bytes: number[] }[] } }>('stats'))
+          .udp.sent;
+        expect(sent.length).to.equal(1);
+        expect(sent[0].address).to.equal('192.168.4.2');
+        expect(sent[0].port).to.equal(5353);
+        expect(sent[0].bytes.slice(0, 2)).to.deep.equal([0xab, 0xcd]);
+        expect(sent[0].bytes.slice(-4)).to.deep.equal([192, 168, 4, 1]);
+        // Saving credentials leaves the access point: the DNS server stops.
+        await board.cmd('device', { call: 'configureWifi', args: ['home', 'secret123'] });
+        stats = await board.cmd<Stats & { udp: { bound: number[] } }>('stats');
+        expect(stats.udp.bound).to.deep.equal([]);
+      } finally {
+        await board.close();
+      }
+    });
+
+    it('scans for networks: each name once, strongest first, hidden ones left out', async () => {
+      const board = await startedBoard({ board: boardConfig({ wifi }) });
+      try {
+        await board.cmd('scanItems', {
+          items: [
+            { ssid: 'HomeNet', rssi: -70, channel: 1, authentication: 'wpa2_psk' },
+            { ssid: 'Cafe', rssi: -60, channel: 6, authentication: 'none' },
+            { ssid: 'HomeNet', rssi: -40, channel: 11, authentication: 'wpa2_psk' },
+            { ssid: '', rssi: -30, channel: 3, authentication: 'wpa2_psk' },
+          ],
+        });
+        expect(await board.cmd('device', { call: 'scan' })).to.deep.equal({ promise: true });
+        expect(await board.cmd('settled')).to.deep.equal({ state: 'pending' });
+        expect(await board.cmd('scanDone')).to.equal(true);
+        expect(await board.cmd('settled')).to.deep.equal({
+          state: 'fulfilled',
+          value: [
+            { ssid: 'HomeNet', rssi: -40, channel: 11, secure: true },
+            { ssid: 'Cafe', rssi: -60, channel: 6, secure: false },
+          ],
+        });
+      } finally {
+        await board.close();
+      }
+    });
+
     it('joins the configured network, then claims <name>.local and advertises http', async () => {
       const board = await startedBoard({
         config: { ssid: 'home', password: 'secret123' },

@@ -60,6 +60,30 @@ describe('middleware: basicAuth', () => {
     expect((await b.get('/admin/', `Authorization: BASIC ${token}\r\n`)).status).to.equal(200);
   });
 
+  it('takes users from a function: a changed password applies at once, none admits nobody', async () => {
+    let users: { username: string; password: string }[] = [];
+    let calls = 0;
+    const a = new App();
+    a.get(
+      '/p',
+      basicAuth({
+        users: () => {
+          calls++;
+          return users;
+        },
+      }),
+      (c) => c.text('in'),
+    );
+    const b = await start(a);
+    expect((await b.get('/p', auth('admin', 'one'))).status).to.equal(401);
+    users = [{ username: 'admin', password: 'one' }];
+    expect((await b.get('/p', auth('admin', 'one'))).status).to.equal(200);
+    users = [{ username: 'admin', password: 'two' }];
+    expect((await b.get('/p', auth('admin', 'one'))).status).to.equal(401);
+    expect((await b.get('/p', auth('admin', 'two'))).status).to.equal(200);
+    expect(calls).to.equal(4); // once per request
+  });
+
   it('refuses bad configuration', () => {
     expect(() => basicAuth({})).to.throw(/username/);
     expect(() => basicAuth({ username: 'a:b', password: 'x' })).to.throw(/':'/);

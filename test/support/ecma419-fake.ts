@@ -146,6 +146,32 @@ export const world = {
     monitors: [] as { callback?: (message: string) => void; closed: boolean }[],
   },
   net: { IP: '192.168.1.50', RSSI: -52, apIP: '192.168.4.1' } as { IP?: string; RSSI?: number; apIP?: string },
+  udp: {
+    /** Bound sockets by port. */
+    sockets: new Map<number, UdpRecord>(),
+    /** Datagrams the code sent: to whom, and the bytes as numbers. */
+    sent: [] as { address: string; port: number; bytes: number[] }[],
+  },
+  /** What WiFi.scan reports (one callback per item, then null), and scans started. */
+  scan: {
+    items: [] as { ssid: string; rssi: number; channel: number; authentication: string }[],
+    started: 0,
+    active: null as ((item: unknown) => void) | null,
+  },
+  ota: {
+    /** Size of the next OTA partition (0: none, and new OTA() throws). */
+    partitionSize: 0x1f0000,
+    /** Bytes written since the last begin. */
+    staged: [] as number[],
+    /** Length of each write() call. */
+    writes: [] as number[],
+    /** The image complete() made the boot image. */
+    boot: null as number[] | null,
+    begins: 0,
+    cancels: 0,
+    completes: 0,
+    restarts: 0,
+  },
   mdns: [] as {
     hostName: string;
     callback?: (message: number, value?: string) => unknown;
@@ -173,9 +199,66 @@ function post(target: NativeSocket | ListenerRecord): void {
   world.queueLength++;
 }
 
-function deliver(target: NativeSocket | ListenerRecord): void {
+function deliver(target: NativeSocket | ListenerRecord | UdpRecord): void {
   if (target instanceof NativeSocket) tcpDeliver(target);
+  else if (target instanceof UdpRecord) udpDeliver(target);
   else listenerDeliver(target);
+}
+
+/** A bound fake UDP socket: received datagrams wait in `packets` until read(). */
+class UdpRecord {
+  packets: ArrayBuffer[] = [];
+  triggered = false;
+  closed = false;
+  constructor(
+    readonly port: number,
+    readonly obj: unknown,
+    readonly onReadable: ((count: number) => void) | undefined,
+  ) {}
+}
+
+function udpDeliver(record: UdpRecord): void {
+  record.triggered = false;
+  if (record.closed || !record.onReadable || record.packets.length === 0) return;
+  world.stats.delivered++;
+  record.onReadable.call(record.obj, record.packets.length);
+}
+
+/**
+ * The fake `embedded:io/socket/udp` (modules/io/socket/lwip/udp.c): binds
+ * its port ("bind failed" when taken); read() returns the next datagram as
+ * a new ArrayBuffer carrying `address` and `port`, or undefined; write()
+ * takes an ArrayBuffer or a 1-byte view and a dotted address ("invalid IP
+ * address" otherwise); onReadable(count) is posted, never called from inside a method.
+ */
+export class UDP {
+  private readonly record: UdpRecord;
+  constructor(options: any) {
+    const port = options?.port ?? 0;
+    if (port < 0 || port > 65535) throw new RangeError('invalid port');
+    const taken = world.udp.sockets.get(port);
+    if (port !== 0 && taken && !taken.closed) throw new Error('bind failed');
+    this.record = new UdpRecord(port, this, options?.onReadable);
+    world.udp.sockets.set(port, this.record);
+  }
+  read(): ArrayBuffer | undefined {
+    return this.record.packets.shift();
+  }
+  write(data: any, address: string, port: number): void {
+    let bytes: Uint8Array;
+    if (data instanceof ArrayBuffer) bytes = new Uint8Array(data);
+    else if (data instanceof Uint8Array) bytes = data;
+    else throw new TypeError('invalid buffer');
+    if (typeof address !== 'string' || !/^\d+\.\d+\.\d+\.\d+$/.test(address))
+      throw new RangeError('invalid IP address');
+    world.udp.sent.push({ address, port, bytes: Array.from(bytes) });
+  }
+  close(): void {
+    this.record.closed = true;
+  }
+  get format(): string {
+    return 'buffer';
+  }
 }
 
 function tcpTrigger(native: NativeSocket, flag: number): void {
@@ -569,6 +652,12 @@ export class WiFi {
     world.wifi.connects.push({ ssid: dictionary.ssid, password: dictionary.password });
   }
   static disconnect(): void {}
+  static scan(options: any, callback: (item: unknown) => void): void {
+    if (world.scan.active) throw new Error('already scanning');
+    if (!options || typeof callback !== 'function') throw new Error('invalid');
+    world.scan.started++;
+    world.scan.active = callback; // the driver finishes it (scanDone), as the radio does after ~2 s
+  }
   static accessPoint(dictionary: any): void {
     if (!dictionary?.ssid) throw new Error('ssid required');
     world.wifi.mode = 2;
@@ -607,6 +696,52 @@ export class MDNS {
   }
 }
 
+/**
+ * The fake ESP32 `ota` module (build/devices/esp32/modules/ota/ota.c):
+ * new OTA() begins (throws "no update parition" without one); write() takes
+ * an ArrayBuffer or a 1-byte view (any other value is a TypeError "invalid
+ * buffer") and throws "write failed" once cancelled or completed;
+ * complete() throws "bad state" after cancel; cancel() is harmless twice.
+ */
+export class OTA {
+  private open = true;
+  constructor() {
+    if (world.ota.partitionSize === 0) throw new Error('no update parition');
+    world.ota.staged = [];
+    world.ota.writes = [];
+    world.ota.begins++;
+  }
+  write(data: any): void {
+    let bytes: Uint8Array;
+    if (data instanceof ArrayBuffer) bytes = new Uint8Array(data);
+    else if (data instanceof Uint8Array) bytes = data;
+    else throw new TypeError('invalid buffer');
+    if (!this.open) throw new Error('write failed');
+    if (world.ota.staged.length + bytes.length > world.ota.partitionSize) throw new Error('write failed');
+    world.ota.writes.push(bytes.length);
+    for (let i = 0; i < bytes.length; i++) world.ota.staged.push(bytes[i]);
+  }
+  cancel(): void {
+    if (!this.open) return;
+    this.open = false;
+    world.ota.cancels++;
+  }
+  complete(): void {
+    if (!this.open) throw new Error('bad state');
+    this.open = false;
+    world.ota.boot = world.ota.staged.slice();
+    world.ota.completes++;
+  }
+}
+
+/** The fake `system` module: importing it defines the global `System` (modules/io/system). */
+export const System = {
+  restart(): void {
+    world.ota.restarts++;
+  },
+};
+(globalThis as any).System = System;
+
 /** The fake `mc/config`: the test sets its properties before starting. */
 export const config: Record<string, unknown> = {};
 
@@ -631,8 +766,29 @@ export const driver = {
       native.rxEnd -= native.rxStart;
       native.rxStart = 0;
     }
-    if (native.rxEnd + text.length > native.rx.length) throw new Error('fake tcp: receive window full');
-    for (let i = 0; i < text.length; i++) native.rx[native.rxEnd++] = text.charCodeAt(i) & 0xff;
+    const length = text.length; // once: XS measures a string by walking it
+    if (native.rxEnd + length > native.rx.length) throw new Error('fake tcp: receive window full');
+    // In slices: XS finds char i by walking from the start, so charCodeAt(i) over a long string is quadratic.
+    for (let base = 0; base < length; base += 64) {
+      const piece = text.slice(base, base + 64);
+      const n = piece.length;
+      for (let i = 0; i < n; i++) native.rx[native.rxEnd++] = piece.charCodeAt(i) & 0xff;
+    }
+    if (native.triggerable & READABLE) tcpTrigger(native, READABLE);
+    return true;
+  },
+  /** The client sends bytes; false when the connection is gone (throws when the receive window is full). */
+  sendWindow(id: number, bytes: Uint8Array): boolean {
+    const native = world.sockets[id];
+    if (!native || native.closedByApp || native.peerDone || !native.skt) return false;
+    if (native.rxStart > 0 && native.rxEnd + bytes.length > native.rx.length) {
+      native.rx.copyWithin(0, native.rxStart, native.rxEnd);
+      native.rxEnd -= native.rxStart;
+      native.rxStart = 0;
+    }
+    if (native.rxEnd + bytes.length > native.rx.length) throw new Error('fake tcp: receive window full');
+    native.rx.set(bytes, native.rxEnd);
+    native.rxEnd += bytes.length;
     if (native.triggerable & READABLE) tcpTrigger(native, READABLE);
     return true;
   },
@@ -685,6 +841,29 @@ export const driver = {
   state(id: number): { closed: boolean; reset: boolean; pending: number; unread: number } {
     const native = world.sockets[id];
     return { closed: native.closedByApp, reset: native.reset, pending: native.txLength, unread: native.available };
+  },
+  /** A client at address:fromPort sends a datagram (bytes as numbers) to UDP `port`; false when nothing is bound there. */
+  udpSend(port: number, bytes: number[], address: string, fromPort: number): boolean {
+    const record = world.udp.sockets.get(port);
+    if (!record || record.closed) return false;
+    const packet = new Uint8Array(bytes).buffer as ArrayBuffer & { address?: string; port?: number };
+    packet.address = address;
+    packet.port = fromPort;
+    record.packets.push(packet);
+    if (!record.triggered) {
+      record.triggered = true;
+      post(record as unknown as NativeSocket);
+    }
+    return true;
+  },
+  /** The running scan reports world.scan.items, then null. */
+  scanDone(): boolean {
+    const callback = world.scan.active;
+    if (!callback) return false;
+    world.scan.active = null;
+    for (const item of world.scan.items) callback({ ...item, bssid: new ArrayBuffer(6) });
+    callback(null);
+    return true;
   },
   /** Delivers the messages posted so far (one turn of the runtime's loop); returns how many. */
   pump(): number {

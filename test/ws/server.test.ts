@@ -8,7 +8,7 @@ import { App, HttpError } from '../../src/index.ts';
 import type { WebSocket, WsHandlers } from '../../src/index.ts';
 import type { ServerOptions } from '../../src/server.ts';
 import type { MemoryClient, MemoryPlatform } from '../../host-sim/memory-platform.ts';
-import { response } from '../conformance/cases.ts';
+import { errorResponse, response } from '../conformance/cases.ts';
 import { settle, startOnMemory } from '../support/memory-server.ts';
 import { clientFrame, closePayload, concat, serverFrames, switchingProtocols, upgradeRequest, utf8 } from './frames.ts';
 import type { ServerFrame } from './frames.ts';
@@ -188,6 +188,22 @@ describe('ws: WebSocket routes in the server (memory platform)', () => {
       await settle();
       expect(framesOf(client, switchingProtocols())).to.deep.equal([frame(OP_TEXT, 'welcome')]);
       expect(opened).to.deep.equal(['ada']);
+    });
+
+    it('answers 400 and closes when a middleware answers 101 itself on a request that is no upgrade', async () => {
+      const app = new App();
+      const opened: string[] = [];
+      app.ws('/ws', (c) => (c.header('x-shortcut') ? c.empty(101) : c.next()), {
+        open: () => void opened.push('open'),
+        message: () => {},
+      });
+      const { platform, server } = await start(app);
+      const client = platform.connect();
+      client.send('GET /ws HTTP/1.1\r\nHost: a\r\nX-Shortcut: 1\r\n\r\n');
+      expect(client.takeText()).to.equal(errorResponse(400));
+      expect(client.closed).to.equal(true);
+      expect(opened).to.deep.equal([]);
+      expect(server.stats().slotsInUse).to.equal(0);
     });
 
     it('checks the handlers at registration', () => {

@@ -97,3 +97,25 @@ declare module 'mc/config' {
   };
   export default config;
 }
+
+declare module 'ota' {
+  /**
+   * ESP32 over-the-air update (build/devices/esp32/modules/ota, SDK 8.2.3;
+   * ESP32 only). The constructor opens the next OTA partition for
+   * sequential writes (esp_ota_begin), or throws "no update parition" /
+   * "begin failed"; write() takes an ArrayBuffer or a Uint8Array (any other
+   * view is a TypeError); complete() validates the image (esp_ota_end) and
+   * makes its partition the boot partition; cancel() abandons it (harmless
+   * twice). Neither write() nor cancel() touches otadata.
+   */
+  export default class OTA {
+    constructor();
+    write(data: ArrayBuffer | Uint8Array): void;
+    cancel(): void;
+    complete(): void;
+  }
+}
+
+declare module 'system' {
+  // modules/io/system: importing it defines the global `System` (restart(), deepSleep(), …).
+}

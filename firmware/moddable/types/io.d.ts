@@ -131,3 +131,26 @@ declare module 'embedded:io/digital' {
     static readonly Falling: number;
   }
 }
+
+declare module 'embedded:io/socket/udp' {
+  /** Options of `new UDP(...)` (modules/io/socket/lwip/udp.c). */
+  export interface UDPOptions {
+    /** Local port to bind on every interface (0 or absent: any). */
+    port?: number;
+    /** `count` datagrams are waiting; take each with read(). */
+    onReadable?: (this: UDP, count: number) => void;
+    onError?: (this: UDP) => void;
+  }
+  /** One received datagram: its bytes, with the sender's address and port as properties. */
+  export type UDPPacket = ArrayBuffer & { readonly address: string; readonly port: number };
+  /** An ECMA-419 UDP socket. Throws "bind failed" when the port is taken. */
+  export default class UDP {
+    constructor(options: UDPOptions);
+    /** The next datagram as a new ArrayBuffer, or undefined when none is waiting. */
+    read(): UDPPacket | undefined;
+    /** Sends `data` (an ArrayBuffer or a Uint8Array, whole) to address:port; throws "UDP send failed". */
+    write(data: ArrayBuffer | Uint8Array, address: string, port: number): void;
+    close(): void;
+    format: 'buffer';
+  }
+}
