@@ -14,7 +14,7 @@ app.get('/', (c) =>
   c.html(
     '<!doctype html><meta charset="utf-8"><title>echo</title>' +
       '<input id="m" value="hello" autofocus> <button id="b">send</button><pre id="log"></pre><script>' +
-      'const ws = new WebSocket(`ws://${location.host}/echo`), log = document.getElementById("log");' +
+      'const ws = new WebSocket("ws://" + location.host + "/echo"), log = document.getElementById("log");' +
       'ws.onmessage = (e) => { log.textContent += "< " + e.data + "\\n"; };' +
       'document.getElementById("b").onclick = () => ws.send(document.getElementById("m").value);' +
       '</script>',

@@ -18,7 +18,7 @@ describe('examples/echo.ts', () => {
   it('serves its page, and answers a plain GET on the socket route with 426', async () => {
     const page = await request(echo, '/');
     expect(page.status).to.equal(200);
-    expect(page.text()).to.contain('new WebSocket(`ws://${location.host}/echo`)');
+    expect(page.text()).to.contain('new WebSocket("ws://" + location.host + "/echo")');
     const plain = await request(echo, '/echo');
     expect([plain.status, plain.headers.upgrade]).to.deep.equal([426, 'websocket']);
   });
