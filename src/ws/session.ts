@@ -161,6 +161,8 @@ export class WsSession implements WebSocket {
   private linger = false;
   /** Output is waiting for the socket (conn.deadline is when the client must have read it). */
   private blocked = false;
+  /** The frame pump is running (flush() leaves small frames for it to write when it stops). */
+  private pumping = false;
   /** A Close waiting for room in the output area (0: none), and its reason. */
   private queuedClose = 0;
   private queuedReason = '';
@@ -245,6 +247,7 @@ export class WsSession implements WebSocket {
   /** Platform callback (through the server): the socket has room again. */
   writable(): void {
     if (!this.host.writer.flush(this.conn)) return;
+    this.compact();
     this.blocked = false;
     this.pump();
   }
@@ -385,15 +388,42 @@ export class WsSession implements WebSocket {
 
   // ---- the frame pump ----
 
-  /** Parses and answers what is in the slot and the socket, until it needs output room or bytes. */
+  /**
+   * Parses and answers what is in the slot and the socket, until it needs
+   * output room or bytes. Frames its handlers queue in the output area go
+   * out together when it stops (one socket write for a burst of messages,
+   * not one per frame).
+   */
   private pump(): void {
+    if (this.pumping) return; // called again from within (a handler's doing): the running pump goes on
+    this.pumping = true;
+    try {
+      this.pumpFrames();
+    } finally {
+      this.pumping = false;
+    }
+    if (this.state !== NONE) this.flushNow();
+  }
+
+  private pumpFrames(): void {
     const conn = this.conn;
     const parser = this.parser;
     for (;;) {
       const socket = conn.socket;
       if (this.state === NONE || socket === null) return;
       if (this.queuedClose !== 0 && !this.writeQueuedClose()) return;
-      if (this.host.writer.pending(conn)) return; // writable() resumes
+      if (
+        conn.bodyBytes !== null ||
+        conn.bodyChar > 0 ||
+        this.state === CLOSED ||
+        (conn.outLen - conn.outPos) * 2 > conn.output.length
+      ) {
+        // A long payload (perhaps from this slot), the last frames, or an output area more than half
+        // full: out before the next frame, whose answer (a Pong, a Close, an echo) then finds room.
+        this.flushNow();
+        if (this.host.writer.pending(conn)) return; // writable() resumes
+      }
+      if (this.blocked) return; // the socket is full: writable() resumes
       if (this.state === CLOSED) {
         this.host.close(conn, this.linger);
         return;
@@ -515,16 +545,32 @@ export class WsSession implements WebSocket {
   private room(n: number): number {
     const conn = this.conn;
     if (conn.bodyBytes !== null || conn.bodyChar > 0) return -1;
-    if (conn.outPos > 0) {
-      if (conn.outPos < conn.outLen) conn.output.copyWithin(0, conn.outPos, conn.outLen);
-      conn.outLen -= conn.outPos;
-      conn.outPos = 0;
+    this.compact();
+    if (conn.outLen + n > conn.output.length && conn.outLen > 0 && !this.blocked) {
+      this.flushNow(); // frames the pump held back: out now, to make room
+      this.compact();
     }
     return conn.outLen + n <= conn.output.length ? conn.outLen : -1;
   }
 
-  /** Writes what the socket takes; notes when the client must have read the rest by. */
+  /** Moves what is still to be written to the front of the output area. */
+  private compact(): void {
+    const conn = this.conn;
+    if (conn.outPos === 0) return;
+    if (conn.outPos < conn.outLen) conn.output.copyWithin(0, conn.outPos, conn.outLen);
+    conn.outLen -= conn.outPos;
+    conn.outPos = 0;
+  }
+
+  /** Writes the output now, or when the pump stops if it is running and the frames are all in the output area. */
   private flush(): void {
+    const conn = this.conn;
+    if (this.pumping && !this.blocked && conn.bodyBytes === null && conn.bodyChar === 0) return;
+    this.flushNow();
+  }
+
+  /** Writes what the socket takes; notes when the client must have read the rest by. */
+  private flushNow(): void {
     const conn = this.conn;
     if (this.host.writer.flush(conn)) {
       this.blocked = false;
