@@ -8,7 +8,8 @@
  * output areas, 8,192-byte send buffers per socket) with slots above the
  * benchmark's socket count; `ws` is the package's own WebSocketServer;
  * fastify is Fastify with @fastify/websocket (which uses `ws` inside).
- * Prints "ready" on stdout once listening.
+ * Prints "ready" on stdout once listening; answers the message 'cpu' (over
+ * the IPC channel) with its CPU time so far in µs.
  *
  * Never: give one server work or options the others lack.
  */
@@ -21,6 +22,13 @@ const port = Number(process.argv[3]);
 const ready = () => process.stdout.write('ready\n');
 process.on('SIGTERM', () => process.exit(0));
 process.on('SIGINT', () => process.exit(0));
+// The bench asks for this process's CPU time (user + system, µs) around each measured window.
+process.on('message', (m) => {
+  if (m === 'cpu' && process.send) {
+    const { user, system } = process.cpuUsage();
+    process.send(user + system);
+  }
+});
 
 /** The `ws` echo: what both peers run per connection. */
 function echo(socket: WsSocket): void {
