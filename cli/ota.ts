@@ -27,8 +27,8 @@ to it and restarts; on any error it keeps its current firmware.
 options:
   --host HOST      the device: name or address, optionally :port
                    (e.g. chipweb.local, 192.168.4.1, 127.0.0.1:8080)
-  --user U         user name for the device's basic auth
-  --password P     its password (or set CHIPWEB_OTA_PASSWORD)
+  --user U         user name for the device's basic auth (default: admin, with a password)
+  --password P     its password (or set CHIPWEB_ADMIN_PASSWORD)
   --path P         the update route (default /api/update)
   --timeout S      give up after S seconds without progress (default 30)`;
 
@@ -125,11 +125,9 @@ export async function ota(args: string[], env: NodeJS.ProcessEnv, io: OtaIO): Pr
     io.error(`chipweb ota: --timeout must be a number of seconds, got '${values.timeout}'`);
     return 2;
   }
-  const password = (values.password as string | undefined) ?? env.CHIPWEB_OTA_PASSWORD;
-  if (values.user === undefined && password !== undefined) {
-    io.error('chipweb ota: --password needs --user');
-    return 2;
-  }
+  const password = (values.password as string | undefined) ?? env.CHIPWEB_ADMIN_PASSWORD;
+  // The default app's admin account (firmware/app/update.ts) unless another is named.
+  const user = (values.user as string | undefined) ?? (password !== undefined ? 'admin' : undefined);
   const image = readFileSync(file);
   if (image.length === 0) {
     io.error(`chipweb ota: ${file} is empty`);
@@ -142,7 +140,7 @@ export async function ota(args: string[], env: NodeJS.ProcessEnv, io: OtaIO): Pr
 
   let answer: Answer;
   try {
-    answer = await upload(image, sha256, target, path, values.user as string | undefined, password, timeout * 1000, io);
+    answer = await upload(image, sha256, target, path, user, password, timeout * 1000, io);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason =
@@ -165,7 +163,7 @@ export async function ota(args: string[], env: NodeJS.ProcessEnv, io: OtaIO): Pr
     return 0;
   }
   const hints: Record<number, string> = {
-    401: values.user
+    401: user
       ? 'the device refused these credentials (401): check --user and --password'
       : 'the device wants credentials (401): give --user and --password',
     403: 'the device refused the update (403)',

@@ -12,6 +12,8 @@ import { parseArgs } from 'node:util';
 import { bundle } from '../toolchain/bundle.ts';
 import { flashAssets } from '../toolchain/ui-build.ts';
 import { moduleTypeProblem } from '../toolchain/module-type.ts';
+import { readAdminPassword } from '../toolchain/credentials.ts';
+import { ADMIN_PASSWORD_KEY } from '../src/device.ts';
 import type { App } from '../src/app.ts';
 import type { RouterMode } from '../src/router/index.ts';
 import type { ServerStats } from '../src/stats.ts';
@@ -197,6 +199,10 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const sim = await simulate(app, options);
+  // As a board's first boot: the build-time admin password, unless one is stored already.
+  const adminPassword = readAdminPassword(process.cwd(), process.env);
+  if (adminPassword && !sim.platform.storeGet(ADMIN_PASSWORD_KEY))
+    sim.platform.storeSet(ADMIN_PASSWORD_KEY, adminPassword);
   let dns: DnsServer | undefined;
   if (firstBoot) {
     try {

@@ -73,6 +73,12 @@ export function strongestNetworks(found: WifiNetwork[]): WifiNetwork[] {
 export const WIFI_SSID_KEY = 'wifi.ssid';
 /** Store key for the persisted Wi-Fi password. */
 export const WIFI_PASSWORD_KEY = 'wifi.pass';
+/**
+ * Store key of the device's admin password (updates, settings): set from
+ * the dashboard, or seeded at first boot from the build's
+ * CHIPWEB_ADMIN_PASSWORD.
+ */
+export const ADMIN_PASSWORD_KEY = 'adminPw';
 
 /**
  * Checks Wi-Fi credentials as 802.11 and WPA2 define them: an SSID of 1 to

@@ -8,7 +8,7 @@ export type { AppOptions, CompiledApp, PathParams } from './app.ts';
 export { HttpError } from './context.ts';
 export type { Context, Env, ErrorHandler, Handler, RawRequest } from './context.ts';
 export type { Device, WifiMode, WifiNetwork, WifiStatus } from './device.ts';
-export { WIFI_SSID_KEY, strongestNetworks, wifiCredentialsProblem } from './device.ts';
+export { ADMIN_PASSWORD_KEY, WIFI_SSID_KEY, strongestNetworks, wifiCredentialsProblem } from './device.ts';
 export { Server, serve } from './server.ts';
 export type { WebSocket, WsHandlers, WsMessage } from './ws/socket.ts';
 export type { OverflowPolicy, ServerOptions } from './server.ts';

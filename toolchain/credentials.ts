@@ -1,7 +1,8 @@
 /**
- * Wi-Fi credentials for the firmware: CHIPWEB_SSID and CHIPWEB_PASSWORD from
- * the environment, else from a `.env` file in the project folder. They go
- * into build/<target>/manifest.json (git-ignored) and nowhere else.
+ * Wi-Fi credentials for the firmware (CHIPWEB_SSID and CHIPWEB_PASSWORD) and
+ * the admin password for its first boot (CHIPWEB_ADMIN_PASSWORD), from the
+ * environment, else from a `.env` file in the project folder. They go into
+ * build/<target>/manifest.json (git-ignored) and nowhere else.
  *
  * Never: read credentials from a file git would commit; print a password.
  */
@@ -16,6 +17,8 @@ export interface WifiCredentials {
   password: string;
   /** "environment", ".env" or "" when none are set. */
   source: string;
+  /** The admin password for the first boot ('' when none; readAdminPassword()). */
+  adminPassword?: string;
 }
 
 /**
@@ -45,4 +48,21 @@ export function readCredentials(projectDir: string, env: NodeJS.ProcessEnv = pro
   const values = parseEnv(readFileSync(file, 'utf8'));
   if (!values.CHIPWEB_SSID) return { ssid: '', password: '', source: '' };
   return { ssid: values.CHIPWEB_SSID, password: values.CHIPWEB_PASSWORD ?? '', source: '.env' };
+}
+
+/**
+ * The device's admin password for its first boot (CHIPWEB_ADMIN_PASSWORD,
+ * from the environment, else from `.env`), or '' when none is set. Refuses
+ * a `.env` git would commit, as readCredentials() does.
+ */
+export function readAdminPassword(projectDir: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CHIPWEB_ADMIN_PASSWORD) return env.CHIPWEB_ADMIN_PASSWORD;
+  const file = join(projectDir, '.env');
+  if (!existsSync(file)) return '';
+  const values = parseEnv(readFileSync(file, 'utf8'));
+  if (!values.CHIPWEB_ADMIN_PASSWORD) return '';
+  if (committable(projectDir, '.env')) {
+    throw new Error(`${file} holds the admin password but git would commit it: add ".env" to .gitignore`);
+  }
+  return values.CHIPWEB_ADMIN_PASSWORD;
 }

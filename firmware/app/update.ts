@@ -18,14 +18,14 @@
  * Never: take an image without the password; answer before the image was
  * checked; log or return the password.
  */
-import { basicAuth, bodyLimit, HttpError, OtaSession, SHA256_HEADER, streamBody } from 'chipweb';
+import { ADMIN_PASSWORD_KEY, basicAuth, bodyLimit, HttpError, OtaSession, SHA256_HEADER, streamBody } from 'chipweb';
 import type { App, Context, Handler } from 'chipweb';
 import { answerError, jsonError } from './api.ts';
 
 /** The user name of the admin account. */
 export const ADMIN_USER = 'admin';
-/** Store key of the admin password (ESP32 NVS keys are at most 15 characters). */
-export const ADMIN_PASSWORD_KEY = 'adminPw';
+/** Store key of the admin password (from 'chipweb'; the board seeds it from the build's CHIPWEB_ADMIN_PASSWORD). */
+export { ADMIN_PASSWORD_KEY };
 /** Shortest admin password accepted. */
 export const MIN_PASSWORD = 8;
 /** Largest image the route reads (the update partition is smaller on every board). */

@@ -21,6 +21,7 @@ import { Server } from '../../src/server.ts';
 import type { ServerOptions } from '../../src/server.ts';
 import type { GeneratedMatcher } from '../../src/router/index.ts';
 import type { OtaTarget } from '../../src/platform.ts';
+import { ADMIN_PASSWORD_KEY } from '../../src/device.ts';
 import { BoardDevice } from './device.ts';
 import type { BoardWifiOptions } from './device.ts';
 import type { LedDriver } from './led.ts';
@@ -107,6 +108,9 @@ export function startBoard(app: App, board: BoardConfig, runtime: BoardRuntime):
 
     const config = runtime.config;
     const settings = board.device;
+    // First boot: the build's CHIPWEB_ADMIN_PASSWORD becomes the admin password, until the dashboard changes it.
+    if (typeof config.adminPassword === 'string' && config.adminPassword && !platform.storeGet(ADMIN_PASSWORD_KEY))
+      platform.storeSet(ADMIN_PASSWORD_KEY, config.adminPassword);
     let led: LedDriver | undefined;
     if (settings.led && runtime.makeLed) {
       const pin = typeof config.ledPin === 'number' ? config.ledPin : settings.led.pin;

@@ -119,13 +119,13 @@ describe('cli: chipweb ota', function () {
     expect(c.out.join('\n') + c.progress.join('\n')).to.not.contain('s3cret');
   });
 
-  it('takes the password from CHIPWEB_OTA_PASSWORD and a custom --path', async () => {
+  it('takes the password from CHIPWEB_ADMIN_PASSWORD and a custom --path', async () => {
     const d = await device(() => ({ status: 200, body: '{}', readBody: true }));
     const c = capture();
     try {
       const code = await ota(
         ['--host', `http://127.0.0.1:${d.port}/`, '--user', 'u', '--path', '/update', file],
-        { CHIPWEB_OTA_PASSWORD: 'pw' },
+        { CHIPWEB_ADMIN_PASSWORD: 'pw' },
         c.io,
       );
       expect(code).to.equal(0);
@@ -134,6 +134,17 @@ describe('cli: chipweb ota', function () {
     }
     expect(d.seen.url).to.equal('/update');
     expect(d.seen.headers?.authorization).to.equal(`Basic ${Buffer.from('u:pw').toString('base64')}`);
+  });
+
+  it("logs in as the default app's admin when only a password is given", async () => {
+    const d = await device(() => ({ status: 200, body: '{}', readBody: true }));
+    const c = capture();
+    try {
+      expect(await ota(['--host', `127.0.0.1:${d.port}`, '--password', 'pw', file], {}, c.io)).to.equal(0);
+    } finally {
+      await d.close();
+    }
+    expect(d.seen.headers?.authorization).to.equal(`Basic ${Buffer.from('admin:pw').toString('base64')}`);
   });
 
   const refusals: [number, string, RegExp][] = [
@@ -211,7 +222,6 @@ describe('cli: chipweb ota', function () {
       [['--host', 'x'], /give --host and one image file/],
       [['--host', 'x:99999', file], /invalid port/],
       [['--host', 'https://x', file], /plain HTTP/],
-      [['--host', 'x', '--password', 'p', file], /--password needs --user/],
       [['--host', 'x', '--timeout', 'soon', file], /--timeout must be a number/],
       [['--frobnicate'], /Unknown option/],
     ];

@@ -631,19 +631,21 @@ describe('firmware: chipweb build', function () {
         entry: join(ROOT, 'firmware', 'app', 'main.ts'),
         target: 'esp32',
         out: join(tmp, 'default-update'),
-        env: NO_CREDENTIALS,
+        env: { ...NO_CREDENTIALS, CHIPWEB_ADMIN_PASSWORD: 'correct horse' },
         projectDir: tmp,
       });
+      expect((result.manifest.config as Record<string, unknown>).adminPassword).to.equal('correct horse');
       const board = await boot(result);
       try {
         const image = Buffer.from(Uint8Array.from({ length: 1024 * 1024 }, (_, i) => (i * 131 + (i >> 9)) & 255));
         const sha = createHash('sha256').update(image).digest('hex');
-        const password = '{"password":"correct horse"}';
+        // Seeded at boot from the build: changing it now needs the current one.
+        const password = '{"password":"another one"}';
         const set = await board.exchange(
           80,
           `POST /api/password HTTP/1.1\r\nHost: chipweb.local\r\nContent-Length: ${password.length}\r\n\r\n${password}`,
         );
-        expect(set.response).to.match(/^HTTP\/1\.1 200 /);
+        expect(set.response).to.match(/^HTTP\/1\.1 401 /);
         const auth = Buffer.from('admin:correct horse').toString('base64');
         const head =
           `POST /api/update HTTP/1.1\r\nHost: chipweb.local\r\nAuthorization: Basic ${auth}\r\n` +
