@@ -27,8 +27,8 @@
  *
  * Never: load two servers at once; compare figures from different runs.
  */
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { startServer, stopServer } from './child-server.ts';
 import * as net from 'node:net';
 import * as os from 'node:os';
 
@@ -55,29 +55,6 @@ const ECHO = Buffer.concat([Buffer.from([0x81, PAYLOAD.length]), PAYLOAD]);
 const ECHOES = Buffer.concat(Array.from({ length: Math.ceil(70000 / ECHO.length) + 1 }, () => ECHO));
 /** `window` frames back to back, for the first burst. */
 const burst = (n: number) => Buffer.concat(Array.from({ length: n }, () => FRAME));
-
-function startServer(kind: string, port: number): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', new URL('./ws-server.ts', import.meta.url).pathname, kind, String(port)],
-      { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
-    );
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`${kind} exited with ${code}`)));
-    child.stdout!.on('data', (d: Buffer) => {
-      if (d.toString().includes('ready')) resolve(child);
-    });
-  });
-}
-
-function stopServer(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.removeAllListeners('exit');
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
 
 /** A raw WebSocket client: the handshake, then `onEchoes(n)` for each n whole echoes received. */
 function open(port: number, onEchoes: (socket: net.Socket, n: number) => void): Promise<net.Socket> {
@@ -192,7 +169,7 @@ console.log(
 const servers: { [server: string]: { child: ChildProcess; port: number } } = {};
 try {
   for (const kind of SERVERS) {
-    servers[kind] = { child: await startServer(kind, ++port), port };
+    servers[kind] = { child: await startServer('ws-server.ts', kind, ++port), port };
     best[kind] = [];
   }
   for (let round = 1; round <= rounds; round++) {

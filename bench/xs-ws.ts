@@ -174,16 +174,24 @@ export async function benchWsOnXs(): Promise<WsFigures> {
     const handshakeNs = await timeOnXs(worker, 104, 0);
     const parseNs = await timeOnXs(worker, 112, 0);
 
-    const framesPerPass = WS_FRAME_CASES.reduce((n, c) => n + c.frames, 0);
-    const echoes = Math.ceil(10000 / framesPerPass) * WS_FRAME_CASES.length;
-    const many = () => worker.command(Uint8Array.of(109, 0, echoes & 255, (echoes >> 8) & 255, echoes >> 16));
-    const collect = async () => (await worker.command(Uint8Array.of(103, 0))).heapCount;
-    await many();
-    const warmLive = await collect();
-    await many();
-    const afterLive = await collect();
-    await many();
-    const afterLive2 = await collect();
+    /**
+     * Live heap after gc(): after a warm-up run of `op` echoing ~10,000 frames
+     * cycling through `cases`, and after two more such runs.
+     */
+    const growth = async (op: number, cases: WsFrameCase[]) => {
+      const framesPerPass = cases.reduce((n, c) => n + c.frames, 0);
+      const echoes = Math.ceil(10000 / framesPerPass) * cases.length;
+      const many = () => worker.command(Uint8Array.of(op, 0, echoes & 255, (echoes >> 8) & 255, echoes >> 16));
+      const collect = async () => (await worker.command(Uint8Array.of(103, 0))).heapCount;
+      const live: number[] = [];
+      for (let run = 0; run < 3; run++) {
+        await many();
+        live.push(await collect());
+      }
+      return { live, framesPerRun: (echoes / cases.length) * framesPerPass };
+    };
+    const layer = await growth(109, WS_FRAME_CASES);
+    const [warmLive, afterLive, afterLive2] = layer.live;
 
     // Through the real server: a whole connection first (it leaves the socket closed), then frames on an open one.
     for (let k = 0; k < 20; k++) await worker.command(Uint8Array.of(119, 0));
@@ -197,16 +205,8 @@ export async function benchWsOnXs(): Promise<WsFigures> {
       const ns = await timeOnXs(worker, 115, c.index);
       serverCases.push({ name: c.name, frames: c.frames, bytes: c.bytes.length, slots, ns });
     }
-    const serverFramesPerPass = WS_SERVER_CASES.reduce((n, c) => n + c.frames, 0);
-    const serverEchoes = Math.ceil(10000 / serverFramesPerPass) * WS_SERVER_CASES.length;
-    const serverMany = () =>
-      worker.command(Uint8Array.of(77, 0, serverEchoes & 255, (serverEchoes >> 8) & 255, serverEchoes >> 16));
-    await serverMany();
-    const serverWarm = await collect();
-    await serverMany();
-    const serverAfter = await collect();
-    await serverMany();
-    const serverAfter2 = await collect();
+    const server = await growth(77, WS_SERVER_CASES);
+    const [serverWarm, serverAfter, serverAfter2] = server.live;
 
     // Node's native SHA-1 + base64 of the same input, for scale.
     const input = Buffer.from('dGhlIHNhbXBsZSBub25jZQ==258EAFA5-E914-47DA-95CA-C5AB0DC85B11', 'latin1');
@@ -228,7 +228,7 @@ export async function benchWsOnXs(): Promise<WsFigures> {
       warmLive,
       afterLive,
       afterLive2,
-      framesPerRun: (echoes / WS_FRAME_CASES.length) * framesPerPass,
+      framesPerRun: layer.framesPerRun,
       server: {
         cases: serverCases,
         connectionSlots,
@@ -236,7 +236,7 @@ export async function benchWsOnXs(): Promise<WsFigures> {
         warmLive: serverWarm,
         afterLive: serverAfter,
         afterLive2: serverAfter2,
-        framesPerRun: (serverEchoes / WS_SERVER_CASES.length) * serverFramesPerPass,
+        framesPerRun: server.framesPerRun,
       },
     };
   } finally {

@@ -254,20 +254,9 @@ export function closePayload(code: number, reason = ''): Uint8Array {
   return concat([Uint8Array.of(code >> 8, code & 255), utf8(reason)]);
 }
 
-/** The upgrade request for `path` with the RFC 6455 example key (answered with s3pPLMBiTxaQ9kYGzzhZRbK+xOo=). */
-export function upgradeRequest(path: string, extra = ''): string {
-  return (
-    `GET ${path} HTTP/1.1\r\nHost: device\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-    `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`
-  );
-}
-
-/** The 101 answer to upgradeRequest(), naming `protocol` when one was chosen. */
-export function switchingProtocols(protocol = ''): string {
-  return (
-    'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-    'Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n' +
-    (protocol ? `Sec-WebSocket-Protocol: ${protocol}\r\n` : '') +
-    '\r\n'
-  );
-}
+/**
+ * The upgrade request for `path` with the RFC 6455 example key, and the
+ * 101 that answers it (naming a protocol when one was chosen): the
+ * conformance cases' own (plain code, so that they run inside XS too).
+ */
+export { switching as switchingProtocols, upgrade as upgradeRequest } from '../conformance/cases.ts';
