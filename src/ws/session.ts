@@ -153,6 +153,8 @@ export class WsSession implements WebSocket {
   private chosen = '';
   /** When the peer last sent bytes, when the server's ping went out (-1: none out), when its Close did. */
   private lastHeard = 0;
+  /** Bytes came from the peer since the timer's last turn. */
+  private heard = false;
   private pingSentAt = -1;
   private closeSentAt = 0;
   /** The close handler has run (or had nothing to run). */
@@ -223,6 +225,7 @@ export class WsSession implements WebSocket {
     this.blocked = false;
     this.queuedClose = 0;
     this.pingSentAt = -1;
+    this.heard = false;
     this.lastHeard = this.host.platform.now();
     if (route.open !== null) {
       try {
@@ -255,6 +258,11 @@ export class WsSession implements WebSocket {
   /** The server's timer: pings an idle peer, drops one that does not answer, or does not read. */
   tick(now: number): void {
     if (this.state === NONE) return;
+    if (this.heard) {
+      this.heard = false;
+      this.lastHeard = now;
+      this.pingSentAt = -1;
+    }
     const o = this.host.options;
     if (this.blocked) {
       if (now >= this.conn.deadline) this.drop(); // the client stopped reading
@@ -435,8 +443,7 @@ export class WsSession implements WebSocket {
         const n = space > 0 ? socket.read(conn.input, conn.filled, space) : 0;
         if (n <= 0) return;
         conn.filled += n;
-        this.lastHeard = this.host.platform.now();
-        this.pingSentAt = -1;
+        this.heard = true; // the timer notes when (a clock read per tick, not per read)
         continue;
       }
       if (event < 0) this.fail(-event);
