@@ -13,6 +13,7 @@
  * device's few slots); put the Wi-Fi password anywhere but the POST body.
  */
 import { wifiCredentialsProblem } from 'chipweb/device';
+import { setUpAdmin } from './admin.ts';
 import { Trend } from './trend.ts';
 
 /** Milliseconds between polls while the live stream is down. */
@@ -275,4 +276,5 @@ $('wifi').onsubmit = async (event) => {
     }
   }
   connect();
+  await setUpAdmin();
 })();
