@@ -15,8 +15,7 @@
  *
  * Never: run two servers at once; never compare figures from different runs.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { startServer, stopServer } from './child-server.ts';
 import * as os from 'node:os';
 import { peer } from './peers.ts';
 
@@ -42,29 +41,6 @@ const ROUTES = [
   { name: 'hello world (GET /)', path: '/', expect: 'Hello World!' },
   { name: 'param (GET /users/:id)', path: '/users/12345', expect: 'User 12345' },
 ];
-
-function startServer(kind: string, port: number): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', new URL('./http-server.ts', import.meta.url).pathname, kind, String(port)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`${kind} exited with ${code}`)));
-    child.stdout!.on('data', (d: Buffer) => {
-      if (d.toString().includes('ready')) resolve(child);
-    });
-  });
-}
-
-function stopServer(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.removeAllListeners('exit');
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
 
 interface Result {
   rps: number;
@@ -95,7 +71,7 @@ console.log(
 );
 for (let round = 1; round <= rounds; round++) {
   for (const kind of SERVERS) {
-    const child = await startServer(kind, ++port);
+    const child = await startServer('http-server.ts', kind, ++port);
     try {
       if (!results[kind]) results[kind] = [];
       for (let i = 0; i < ROUTES.length; i++) {

@@ -14,13 +14,23 @@
  *        close -> close) into the output
  *   'm'  `count` echoes cycling through the cases
  *   'g'  a full garbage collection
+ * and the same echo through the real server (a chipweb Server with one
+ * WebSocket route, `message: (ws, msg) => ws.send(msg)`, on the
+ * allocation-free bench platform), so the whole path is counted: the
+ * socket read, the frame pump, the handler call, the send and the write:
+ *   'u'  a new connection: the upgrade request delivered (101, open)
+ *   's'  frame case `index` delivered to the open WebSocket (data and
+ *        ping cases only: the socket stays open)
+ *   'w'  a whole connection: the upgrade with a Close frame after it
+ *        (101, open, Close echoed, socket closed, slot released)
+ *   'M'  `count` server echoes cycling through the data and ping cases
  *
  * Never: allocate in a measured command outside the code being measured
  * (every command answers with the same preallocated buffer).
  */
 import { HEAD_INCOMPLETE, parseHead, RequestHead } from '../src/http/parser.ts';
 import type { HeadLimits } from '../src/http/parser.ts';
-import { writeAccept } from '../src/ws/accept.ts';
+import { AcceptHasher } from '../src/ws/accept.ts';
 import { CLOSE_NO_STATUS, CLOSE_NORMAL, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT } from '../src/ws/codes.ts';
 import { FrameParser, WS_MORE } from '../src/ws/frame-parser.ts';
 import { writeCloseFrame, writeControlFrame, writeFrameHead } from '../src/ws/frame-writer.ts';
@@ -28,6 +38,9 @@ import { writeCloseFrame, writeControlFrame, writeFrameHead } from '../src/ws/fr
 /** Where the encoder leaves its position (a connection's own, in the server). */
 const END = { encodeEnd: 0 };
 import { checkUpgrade, chooseProtocol, writeSwitchingProtocols } from '../src/ws/handshake.ts';
+import { App } from '../src/app.ts';
+import { Server } from '../src/server.ts';
+import { BenchPlatform } from './xs-bench-platform.ts';
 
 declare const performance: { now(): number };
 declare function gc(): void;
@@ -41,6 +54,8 @@ const limits: HeadLimits = { maxRequestLine: 1024, maxHeaderBytes: 2048, maxHead
 const head = new RequestHead(limits.maxHeaders);
 const parser = new FrameParser(SLOT_SIZE);
 const PROTOCOLS = ['chat', 'superchat'];
+/** Computes Sec-WebSocket-Accept (the server makes one at start). */
+const accept = new AcceptHasher();
 /** Reply of every command: [result, output bytes, events, 0]. */
 const reply = new Int32Array(4);
 
@@ -84,6 +99,7 @@ function handshake(): number {
   const chosen = chooseProtocol(slot, head, PROTOCOLS);
   const h = head.headers;
   return writeSwitchingProtocols(
+    accept,
     slot,
     h[key * 4 + 2],
     h[key * 4 + 3],
@@ -138,13 +154,58 @@ function echo(index: number): void {
   reply[2] = events;
 }
 
+// ---- the same through the real server ----
+
+const app = new App();
+app.ws('/ws', {
+  message: (ws, msg) => {
+    ws.send(msg);
+  },
+  protocols: PROTOCOLS,
+});
+const platform = new BenchPlatform();
+const server = new Server(app, platform, { slots: 2, slotSize: SLOT_SIZE, outputSize: 1024 });
+void server.start().then(() => platform.connect());
+/** Indexes of the frame cases that leave the socket open (all but the Close). */
+let serverCases: number[] = [];
+/** The upgrade request followed by a Close frame: a whole connection. */
+let connection = new Uint8Array(0);
+
+/** Opens a new WebSocket on the bench platform's connection; the 101 is in the sink. */
+function open(): void {
+  platform.hangUp(); // the previous WebSocket's client leaves; the next delivery connects anew
+  platform.deliver(upgrade, upgrade.length);
+}
+
+/** Delivers frame case `index` to the open WebSocket (the echo is in the sink). */
+function serverEcho(index: number): void {
+  const bytes = cases[index];
+  platform.deliver(bytes, bytes.length);
+}
+
+/** The server side's setup: which cases keep the socket open, and a whole connection's bytes. */
+function setupServer(closeCase: number): void {
+  serverCases = [];
+  for (let i = 0; i < cases.length; i++) if (i !== closeCase) serverCases.push(i);
+  const close = cases[closeCase];
+  connection = new Uint8Array(upgrade.length + close.length);
+  connection.set(upgrade, 0);
+  connection.set(close, upgrade.length);
+}
+
 /** Runs command `op` on case `index` once. */
 function run(op: number, index: number): void {
-  if (op === 97) reply[0] = writeAccept(upgrade, keyStart, keyEnd, output, 0);
+  if (op === 97) reply[0] = accept.write(upgrade, keyStart, keyEnd, output, 0);
   else if (op === 112) reply[0] = parseRequest();
   else if (op === 104) reply[0] = handshake();
   else if (op === 99) reply[0] = load(index);
   else if (op === 101) echo(index);
+  else if (op === 117) open();
+  else if (op === 115) serverEcho(index);
+  else if (op === 119) {
+    platform.hangUp();
+    platform.deliver(connection, connection.length);
+  }
 }
 
 globalThis.wsBench = {
@@ -152,6 +213,14 @@ globalThis.wsBench = {
   /** Output bytes [0, n) as an array (for checking; allocates, never measured). */
   output: (n: number) => Array.from(output.subarray(0, n)),
   reply: () => Array.from(reply),
+  setupServer,
+  /** What the server wrote for the last delivery (allocates; never measured). */
+  sink: () => Array.from(platform.socket.sink.subarray(0, platform.socket.sinkLength)),
+  /** The server's counters and log (allocates; never measured). */
+  stats: () => server.stats(),
+  logged: () => platform.logged,
+  /** True when the bench connection is closed. */
+  closed: () => platform.socket.closed,
   /** Milliseconds for `count` runs of command `op` on case `index`, timed in XS. */
   time: (op: number, index: number, count: number) => {
     const t0 = performance.now();
@@ -169,6 +238,9 @@ globalThis.handleCommand = (command: ArrayBuffer): ArrayBuffer => {
   else if (op === 109) {
     const count = bytes[2] | (bytes[3] << 8) | (bytes[4] << 16);
     for (let i = 0; i < count; i++) echo(i % cases.length);
+  } else if (op === 77) {
+    const count = bytes[2] | (bytes[3] << 8) | (bytes[4] << 16);
+    for (let i = 0; i < count; i++) serverEcho(serverCases[i % serverCases.length]);
   } else run(op, index);
   return reply.buffer;
 };

@@ -2,7 +2,10 @@
  * The WebSocket protocol layer (src/ws/) on the real XS engine: heap slots
  * per handshake and per echoed frame (target 0), live heap after 10,000
  * and 20,000 echoed frames against after warm-up (target: no growth), and
- * time per handshake and per frame, measured inside XS. XS side:
+ * time per handshake and per frame, measured inside XS; then the same
+ * echo through the real server (a WebSocket route whose handler sends
+ * each message back, on the allocation-free bench platform): heap slots
+ * per frame and per whole connection, and live heap after 10,000 frames. XS side:
  * bench/xs-ws-entry.ts. Part of `npm run bench:xs`; alone:
  * `npm run bench:xs-ws` (`--json` for JSON).
  *
@@ -91,7 +94,25 @@ export interface WsFigures {
   afterLive2: number;
   /** Frames echoed by each of the two runs. */
   framesPerRun: number;
+  /** The echo through the real server (app.ws, the frame pump, ws.send, the socket write). */
+  server: {
+    /** Per frame case (the socket stays open): heap slots and time per case. */
+    cases: { name: string; frames: number; bytes: number; slots: number; ns: number }[];
+    /** Heap slots one whole connection leaves (upgrade, 101, Close echoed, slot released). */
+    connectionSlots: number;
+    /** Time per whole connection, ns. */
+    connectionNs: number;
+    warmLive: number;
+    afterLive: number;
+    afterLive2: number;
+    framesPerRun: number;
+  };
 }
+
+/** Index of the frame case that closes the socket (the server cases are the others). */
+const CLOSE_CASE = WS_FRAME_CASES.findIndex((c) => c.name.startsWith('close'));
+/** The frame cases the server echoes with the socket kept open. */
+export const WS_SERVER_CASES = WS_FRAME_CASES.map((c, i) => ({ ...c, index: i })).filter((c) => c.index !== CLOSE_CASE);
 
 /** Best time per run of `op` on `index`, in ns, over a few batches of ~100 ms each, timed in XS. */
 async function timeOnXs(worker: XsWorker, op: number, index: number): Promise<number> {
@@ -120,6 +141,7 @@ export async function startWsBench(): Promise<XsWorker> {
       `wsBench.setup(${JSON.stringify([...latin1(UPGRADE_REQUEST)])}, ${JSON.stringify(WS_FRAME_CASES.map((c) => [...c.bytes]))})`,
     );
     if (key < 0) throw new Error(`ws bench: the upgrade request was refused (${key})`);
+    await worker.evaluate(`wsBench.setupServer(${CLOSE_CASE})`);
     return worker;
   } catch (error) {
     worker.terminate();
@@ -152,16 +174,39 @@ export async function benchWsOnXs(): Promise<WsFigures> {
     const handshakeNs = await timeOnXs(worker, 104, 0);
     const parseNs = await timeOnXs(worker, 112, 0);
 
-    const framesPerPass = WS_FRAME_CASES.reduce((n, c) => n + c.frames, 0);
-    const echoes = Math.ceil(10000 / framesPerPass) * WS_FRAME_CASES.length;
-    const many = () => worker.command(Uint8Array.of(109, 0, echoes & 255, (echoes >> 8) & 255, echoes >> 16));
-    const collect = async () => (await worker.command(Uint8Array.of(103, 0))).heapCount;
-    await many();
-    const warmLive = await collect();
-    await many();
-    const afterLive = await collect();
-    await many();
-    const afterLive2 = await collect();
+    /**
+     * Live heap after gc(): after a warm-up run of `op` echoing ~10,000 frames
+     * cycling through `cases`, and after two more such runs.
+     */
+    const growth = async (op: number, cases: WsFrameCase[]) => {
+      const framesPerPass = cases.reduce((n, c) => n + c.frames, 0);
+      const echoes = Math.ceil(10000 / framesPerPass) * cases.length;
+      const many = () => worker.command(Uint8Array.of(op, 0, echoes & 255, (echoes >> 8) & 255, echoes >> 16));
+      const collect = async () => (await worker.command(Uint8Array.of(103, 0))).heapCount;
+      const live: number[] = [];
+      for (let run = 0; run < 3; run++) {
+        await many();
+        live.push(await collect());
+      }
+      return { live, framesPerRun: (echoes / cases.length) * framesPerPass };
+    };
+    const layer = await growth(109, WS_FRAME_CASES);
+    const [warmLive, afterLive, afterLive2] = layer.live;
+
+    // Through the real server: a whole connection first (it leaves the socket closed), then frames on an open one.
+    for (let k = 0; k < 20; k++) await worker.command(Uint8Array.of(119, 0));
+    const connectionSlots = (await slotsPerCommand(worker, Uint8Array.of(119, 0), noop, { times: 10 })).slots;
+    const connectionNs = await timeOnXs(worker, 119, 0);
+    await worker.command(Uint8Array.of(117, 0));
+    const serverCases: WsFigures['server']['cases'] = [];
+    for (const c of WS_SERVER_CASES) {
+      await warm(115, c.index);
+      const slots = (await slotsPerCommand(worker, Uint8Array.of(115, c.index), noop, { times: 10 })).slots;
+      const ns = await timeOnXs(worker, 115, c.index);
+      serverCases.push({ name: c.name, frames: c.frames, bytes: c.bytes.length, slots, ns });
+    }
+    const server = await growth(77, WS_SERVER_CASES);
+    const [serverWarm, serverAfter, serverAfter2] = server.live;
 
     // Node's native SHA-1 + base64 of the same input, for scale.
     const input = Buffer.from('dGhlIHNhbXBsZSBub25jZQ==258EAFA5-E914-47DA-95CA-C5AB0DC85B11', 'latin1');
@@ -183,7 +228,16 @@ export async function benchWsOnXs(): Promise<WsFigures> {
       warmLive,
       afterLive,
       afterLive2,
-      framesPerRun: (echoes / WS_FRAME_CASES.length) * framesPerPass,
+      framesPerRun: layer.framesPerRun,
+      server: {
+        cases: serverCases,
+        connectionSlots,
+        connectionNs,
+        warmLive: serverWarm,
+        afterLive: serverAfter,
+        afterLive2: serverAfter2,
+        framesPerRun: server.framesPerRun,
+      },
     };
   } finally {
     await worker.close();
@@ -224,6 +278,25 @@ export function printWs(ws: WsFigures): void {
   console.log(
     `  live heap (slots, after gc()): warm ${n(ws.warmLive)}, +${n(ws.framesPerRun)} frames ${n(ws.afterLive)} (${growth1 >= 0 ? '+' : ''}${growth1}), ` +
       `+${n(ws.framesPerRun)} more ${n(ws.afterLive2)} (${growth2 >= 0 ? '+' : ''}${growth2})   target: no growth  ${met(growth1 <= 0 && growth2 <= 0)}`,
+  );
+  const s = ws.server;
+  console.log(
+    '\nWebSocket echo through the real server on XS (app.ws, message: (ws, msg) => ws.send(msg); slot 4,096, output 1,024):',
+  );
+  console.log('    case                                   frames   bytes   ns/case   slots  target');
+  for (const c of s.cases) {
+    console.log(
+      `    ${c.name.padEnd(38)} ${pad(c.frames, 6)} ${pad(n(c.bytes), 7)} ${pad(n(c.ns), 9)}   ${pad(c.slots, 5)}  0 ${met(c.slots === 0)}`,
+    );
+  }
+  console.log(
+    `  a whole connection (upgrade, 101, Close echoed, slot released): ${n(s.connectionNs)} ns, ${s.connectionSlots} slots   target 0  ${met(s.connectionSlots === 0)}`,
+  );
+  const g1 = s.afterLive - s.warmLive;
+  const g2 = s.afterLive2 - s.afterLive;
+  console.log(
+    `  live heap (slots, after gc()): warm ${n(s.warmLive)}, +${n(s.framesPerRun)} frames ${n(s.afterLive)} (${g1 >= 0 ? '+' : ''}${g1}), ` +
+      `+${n(s.framesPerRun)} more ${n(s.afterLive2)} (${g2 >= 0 ? '+' : ''}${g2})   target: no growth  ${met(g1 <= 0 && g2 <= 0)}`,
   );
 }
 

@@ -9,7 +9,9 @@
  *     matcher and table walk) against a linear RegExp router, in the same run;
  *   - the WebSocket protocol layer (bench/xs-ws.ts): heap slots per
  *     handshake and per echoed frame, live heap after 10,000 frames, and
- *     time per handshake and per frame on XS;
+ *     time per handshake and per frame on XS; then the echo through the
+ *     real server (app.ws): slots per frame and per connection, live heap
+ *     after 10,000 frames;
  *   - the size of the core's bundle (minified ESM, as the board gets it).
  * `--json` prints the figures as JSON instead.
  *

@@ -53,6 +53,8 @@ class MemorySocket implements Socket {
   outLength = 0;
   /** The server was refused space and waits for `writable`. */
   blocked = false;
+  /** The callbacks of the server that accepted it (they outlive the listener, as sockets do). */
+  handler: SocketHandler | null = null;
   closedByServer = false;
   closedByClient = false;
 
@@ -97,14 +99,12 @@ class MemorySocket implements Socket {
 /** The client end of an in-memory connection. */
 export class MemoryClient {
   private readonly socket: MemorySocket;
-  private readonly platform: MemoryPlatform;
   private received: Uint8Array = new Uint8Array(0);
   private receivedLength = 0;
   private readonly autoDrain: boolean;
 
   /** Use platform.connect(). */
-  constructor(platform: MemoryPlatform, socket: MemorySocket, autoDrain: boolean) {
-    this.platform = platform;
+  constructor(socket: MemorySocket, autoDrain: boolean) {
     this.socket = socket;
     this.autoDrain = autoDrain;
   }
@@ -131,7 +131,7 @@ export class MemoryClient {
     }
     s.inbound.set(bytes, s.inEnd);
     s.inEnd += bytes.length;
-    this.platform.handler?.readable(s, s.inEnd - s.inStart);
+    s.handler?.readable(s, s.inEnd - s.inStart);
     if (this.autoDrain) this.collect();
   }
 
@@ -154,7 +154,7 @@ export class MemoryClient {
       s.outLength = 0;
       if (s.blocked && !s.closedByServer && !s.closedByClient) {
         s.blocked = false;
-        this.platform.handler?.writable(s, s.outbound.length);
+        s.handler?.writable(s, s.outbound.length);
       }
     }
   }
@@ -184,7 +184,7 @@ export class MemoryClient {
     s.outLength -= count;
     if (count > 0 && s.blocked && !s.closedByServer && !s.closedByClient) {
       s.blocked = false;
-      this.platform.handler?.writable(s, s.outbound.length - s.outLength);
+      s.handler?.writable(s, s.outbound.length - s.outLength);
     }
     return out;
   }
@@ -194,7 +194,7 @@ export class MemoryClient {
     const s = this.socket;
     if (s.closedByClient) return;
     s.closedByClient = true;
-    if (!s.closedByServer) this.platform.handler?.closed(s);
+    if (!s.closedByServer) s.handler?.closed(s);
   }
 }
 
@@ -252,7 +252,8 @@ export class MemoryPlatform implements Platform {
   connect(remoteAddress = '127.0.0.1', autoDrain = true): MemoryClient {
     if (this.handler === null) throw new Error('memory platform: nothing is listening');
     const socket = new MemorySocket(remoteAddress, this.nextPort++, this.sendBufferSize);
-    const client = new MemoryClient(this, socket, autoDrain);
+    const client = new MemoryClient(socket, autoDrain);
+    socket.handler = this.handler;
     this.handler.accept(socket);
     if (autoDrain) client.collect();
     return client;

@@ -108,7 +108,7 @@ class NodeSocket implements Socket {
   write(from: Uint8Array, offset: number, length: number): number {
     if (this.closedByServer || this.gone) return 0;
     const n = Math.min(length, this.writable());
-    if (n > 0) this.socket.write(Buffer.from(from.subarray(offset, offset + n))); // copied: the caller reuses its buffer
+    if (n > 0) this.socket.write(Buffer.copyBytesFrom(from, offset, n)); // copied: the caller reuses its buffer
     if (n < length) {
       this.blocked = true;
       if (this.socket.writableLength === 0) {

@@ -11,6 +11,8 @@
 import type { ErrorHandler, Handler } from './context.ts';
 import { compileRoutes, paramNames, routesHash, tableHash } from './router/index.ts';
 import type { RouteSpec } from './router/index.ts';
+import { upgradeHandler, WsRoute } from './ws/route.ts';
+import type { WsHandlers } from './ws/socket.ts';
 import { streamsBody } from './middleware/stream-body.ts';
 
 type ParamName<Segment extends string> = Segment extends `:${infer Name}`
@@ -53,6 +55,8 @@ export interface CompiledApp {
   readonly redirectTrailingSlash: boolean;
   /** Most params of any route. */
   readonly maxParams: number;
+  /** The WebSocket route (app.ws) of each route index, or null; null for all when the app has none. */
+  readonly wsRoutes: readonly (WsRoute | null)[];
   /** Whether each route takes its body as it arrives (streamBody()), by route index. */
   readonly streamsBody: readonly boolean[];
 }
@@ -110,6 +114,21 @@ export class Group<Prefix extends string = ''> {
   head: Registrar<Prefix, this> = (path, ...handlers) => this.on('HEAD', path, ...handlers);
   /** Every method. */
   all: Registrar<Prefix, this> = (path, ...handlers) => this.on('*', path, ...handlers);
+
+  /**
+   * A WebSocket route (docs/websocket.md): a GET route whose chain (this
+   * group's middleware, then any given here) runs before the upgrade; a
+   * middleware that answers (401) stops it. A plain GET gets 426, a bad
+   * handshake 400. The last argument holds the handlers.
+   */
+  ws<Path extends string>(
+    path: Path,
+    ...args: [...Handler<PathParams<`${Prefix}${Path}`>>[], WsHandlers<PathParams<`${Prefix}${Path}`>>]
+  ): this {
+    const middleware = args.slice(0, -1) as Handler<any>[];
+    this.owner.addWsRoute(this.prefix + path, this.middleware.concat(middleware), args[args.length - 1] as WsHandlers);
+    return this;
+  }
 }
 
 const DEFAULT_NOT_FOUND: Handler<any> = (c) => c.text('404 Not Found\n', 404);
@@ -119,6 +138,7 @@ const DEFAULT_METHOD_NOT_ALLOWED: Handler<any> = (c) => c.text('405 Method Not A
 export class App extends Group<''> {
   private readonly specs: RouteSpec[] = [];
   private readonly chainList: Handler<any>[][] = [];
+  private readonly wsRouteList: WsRoute[] = [];
   private readonly globalMiddleware: Handler<any>[];
   private notFoundHandler: Handler<any> = DEFAULT_NOT_FOUND;
   private methodNotAllowedHandler: Handler<any> = DEFAULT_METHOD_NOT_ALLOWED;
@@ -141,6 +161,13 @@ export class App extends Group<''> {
     if (chain.length === 0) throw new Error(`app: route ${method} ${path} has no handler`);
     this.specs.push([method, path]);
     this.chainList.push(chain);
+  }
+
+  /** @internal Registers a WebSocket route; used by groups. */
+  addWsRoute(path: string, middleware: Handler<any>[], handlers: WsHandlers<any>): void {
+    const route = new WsRoute(this.specs.length, path, handlers);
+    this.addRoute('GET', path, middleware.concat([upgradeHandler()]));
+    this.wsRouteList.push(route);
   }
 
   /** Sets the handler for requests no route matches (global middleware runs first). */
@@ -213,6 +240,7 @@ export class App extends Group<''> {
       onError: this.errorHandler,
       redirectTrailingSlash: this.appOptions.redirectTrailingSlash !== false,
       maxParams,
+      wsRoutes: this.specs.map((_, i) => this.wsRouteList.find((r) => r.index === i) ?? null),
       streamsBody: streams,
     };
     return this.compiled;

@@ -26,6 +26,8 @@ export const HANDLER = 3;
 export const WRITE = 4;
 /** A streamed response is open between writes. */
 export const STREAM = 5;
+/** A WebSocket: the slot belongs to its session (src/ws/session.ts) until it closes. */
+export const WS = 6;
 
 /** Per-slot connection state. Made once per slot at start. */
 export class Connection implements EncodeEnd {

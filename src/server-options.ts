@@ -65,6 +65,16 @@ export interface ServerOptions {
   pressureIdle?: number;
   /** Contexts kept spare for connections whose slow chain was abandoned (default: slots). */
   spareContexts?: number;
+  /**
+   * A WebSocket the peer has sent nothing on for this long gets a Ping
+   * (default 30000 ms; 0: never ping).
+   */
+  wsIdleTimeout?: number;
+  /**
+   * A WebSocket whose peer answers neither the Ping nor a Close within this
+   * is closed (its close handler hears 1006) (default 10000 ms).
+   */
+  wsPingTimeout?: number;
   /** Timer resolution for the timeouts above (default 250 ms). */
   tick?: number;
   /** A route table compiled at build time (from flash); checked against the app's routes. */
@@ -99,6 +109,8 @@ export interface ResolvedOptions {
   readonly queueTimeout: number;
   readonly pressureIdle: number;
   readonly spareContexts: number;
+  readonly wsIdleTimeout: number;
+  readonly wsPingTimeout: number;
   readonly tick: number;
 }
 
@@ -126,6 +138,8 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     queueTimeout: options.queueTimeout ?? 1000,
     pressureIdle: options.pressureIdle ?? 1000,
     spareContexts: options.spareContexts ?? slots,
+    wsIdleTimeout: options.wsIdleTimeout ?? 30000,
+    wsPingTimeout: options.wsPingTimeout ?? 10000,
     tick: options.tick ?? 250,
   };
 }

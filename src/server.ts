@@ -9,7 +9,9 @@
  *
  * When every slot is taken, the overflow policy (overflow.ts) decides who
  * waits, who is evicted and who gets 503. Options and defaults are in
- * server-options.ts.
+ * server-options.ts. A request that passes a WebSocket route's chain is
+ * upgraded in step 4: its slot then belongs to the session of that slot
+ * (ws/session.ts) until the socket closes; the hooks are marked "WebSocket".
  *
  * Memory is fixed at start: the pool, one Connection and one Context per
  * slot, preencoded error responses. A request on the framework's own path
@@ -19,7 +21,7 @@
  * callback, or let one connection's failure touch another.
  */
 import type { App, CompiledApp } from './app.ts';
-import { BODY, Connection, FREE, HANDLER, HEAD, STREAM, WRITE } from './connection.ts';
+import { BODY, Connection, FREE, HANDLER, HEAD, STREAM, WRITE, WS } from './connection.ts';
 import { describeError, HttpError, isPromiseLike, SlotContext, UNKNOWN_METHOD } from './context.ts';
 import type { Env, StreamSink } from './context.ts';
 import { CHUNKED_DONE } from './http/chunked.ts';
@@ -54,6 +56,10 @@ import type { GeneratedMatcher, RouterMode } from './router/index.ts';
 import { resolveOptions } from './server-options.ts';
 import type { ResolvedOptions, ServerOptions } from './server-options.ts';
 import type { ServerStats } from './stats.ts';
+import { AcceptHasher } from './ws/accept.ts';
+import { WsSession } from './ws/session.ts';
+import type { SessionHost } from './ws/session.ts';
+import type { WsRoute } from './ws/route.ts';
 
 export type { OverflowPolicy, ServerOptions } from './server-options.ts';
 
@@ -68,7 +74,7 @@ const ERROR_STATUSES = [400, 408, 413, 414, 417, 431, 500, 501, 505];
  * and the Contexts' way back (SocketHandler, StreamSink) are its methods.
  * Internal to the core: users hold the Server, which never exposes it.
  */
-class Engine implements SocketHandler, StreamSink, OverflowHost {
+class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
   /** The platform this server runs on. */
   readonly platform: Platform;
   /** The buffer pool. */
@@ -87,7 +93,9 @@ class Engine implements SocketHandler, StreamSink, OverflowHost {
   private readonly limits: HeadLimits;
   private readonly connections: Connection[] = [];
   private readonly overflow: Overflow;
-  private readonly writer: ResponseWriter;
+  readonly writer: ResponseWriter;
+  /** WebSocket: one session per slot when the app has WebSocket routes (else none). */
+  private readonly sessions: WsSession[] = [];
   private readonly errors: Uint8Array[] = [];
   private readonly spares: SlotContext[] = [];
   /** Names of the table's method codes, decoded once (custom methods). */
@@ -134,6 +142,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost {
       evicted: 0,
       timeouts: 0,
       errors: 0,
+      webSockets: 0,
       slotsInUse: 0,
       slotsHighWater: 0,
       slots: o.slots,
@@ -157,6 +166,10 @@ class Engine implements SocketHandler, StreamSink, OverflowHost {
     for (let i = 0; i < ERROR_STATUSES.length; i++)
       this.errors[ERROR_STATUSES[i]] = preencodeResponse(ERROR_STATUSES[i], '');
     this.writer = new ResponseWriter(platform, this.counters, this.methodNames);
+    if (this.app.wsRoutes.some((route) => route !== null)) {
+      const accept = new AcceptHasher(); // shared: handshakes are answered one at a time
+      for (let i = 0; i < o.slots; i++) this.sessions.push(new WsSession(this.connections[i], this, accept));
+    }
     this.overflow = new Overflow(
       o,
       this.connections,
@@ -216,6 +229,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost {
     for (let i = 0; i < this.connections.length; i++) {
       const conn = this.connections[i];
       if (conn.state === HEAD && conn.filled === 0) this.close(conn, false);
+      else if (conn.state === WS) this.sessions[i].goingAway(); // WebSocket: Close 1001
     }
     this.stopped = new Promise<void>((resolve) => {
       const finish = () => {
@@ -289,6 +303,8 @@ class Engine implements SocketHandler, StreamSink, OverflowHost {
     if (socket.slot < 0) return;
     const conn = this.connections[socket.slot];
     if (conn.state === HEAD || conn.state === BODY) this.advance(conn);
+    else if (conn.state === WS)
+      this.sessions[socket.slot].readable(); // WebSocket: its frame pump reads
     else if (conn.body.reader !== null && !conn.body.paused) this.pumpBody(conn);
   }
 
@@ -716,7 +732,13 @@ class Engine implements SocketHandler, StreamSink, OverflowHost {
   /** The chain has answered: encode the response and start writing it. */
   private respond(conn: Connection): void {
     if (conn.body.active) this.bodyUnread(conn);
-    if (conn.ctx.res.bodyKind === BODY_STREAM) {
+    const ctx = conn.ctx;
+    if (ctx.res.status === 101 && conn.route >= 0 && this.app.wsRoutes[conn.route] !== null) {
+      // WebSocket: the chain passed the handshake (upgradeHandler); the session answers 101 and takes the slot.
+      this.sessions[conn.slot].begin(this.app.wsRoutes[conn.route] as WsRoute);
+      return;
+    }
+    if (ctx.res.bodyKind === BODY_STREAM) {
       // The head went out in beginStream; the stream stays open until end().
       if (conn.state !== HANDLER || !this.write(conn)) return;
       if (conn.streamEnding) this.finish(conn);
@@ -762,6 +784,10 @@ class Engine implements SocketHandler, StreamSink, OverflowHost {
     }
     if (socket.slot < 0) return;
     const conn = this.connections[socket.slot];
+    if (conn.state === WS) {
+      this.sessions[socket.slot].writable(); // WebSocket: frames waiting
+      return;
+    }
     if (conn.state !== WRITE) return;
     if (!this.writer.flush(conn)) return;
     if (conn.streaming && !conn.streamEnding) {
@@ -796,7 +822,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost {
   }
 
   /** Answers a preencoded error and closes after it is written. */
-  private fail(conn: Connection, status: number): void {
+  fail(conn: Connection, status: number): void {
     const response = this.errors[status] || this.errors[400];
     this.counters.responses[(status / 100) | 0]++;
     if (status === 408) this.counters.timeouts++;
@@ -850,6 +876,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost {
   /** Frees the slot, and hands it to a connection waiting for one. */
   private release(conn: Connection): void {
     if (!this.pool.isTaken(conn.slot)) return;
+    if (conn.state === WS) this.sessions[conn.slot].end(); // WebSocket: its close handler hears 1006 if nothing was said
     conn.state = FREE;
     conn.filled = 0;
     conn.outPos = 0;
@@ -874,6 +901,10 @@ class Engine implements SocketHandler, StreamSink, OverflowHost {
     this.overflow.tick(now);
     for (let i = 0; i < this.connections.length; i++) {
       const conn = this.connections[i];
+      if (conn.state === WS) {
+        this.sessions[i].tick(now); // WebSocket: ping when idle, drop when silent
+        continue;
+      }
       if (conn.state === HANDLER && conn.body.reader !== null && !conn.body.paused && now >= conn.deadline) {
         this.counters.timeouts++;
         this.failBody(conn, new HttpError(408, 'the request body arrived too slowly'));

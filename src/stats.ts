@@ -25,6 +25,8 @@ export interface ServerStats {
   timeouts: number;
   /** Handler errors (500s from throws and rejections). */
   errors: number;
+  /** WebSockets open now (each holds a slot, counted in slotsInUse too). */
+  webSockets: number;
   /** Slots in use now. */
   slotsInUse: number;
   /** Most slots in use at once since start. */

@@ -130,8 +130,8 @@ export class BuildError extends Error {
   override name = 'BuildError';
 }
 
-/** Loads the app module in Node and returns its routes. */
-export async function loadRoutes(entry: string): Promise<RouteSpec[]> {
+/** Loads the app module in Node and returns its routes, and whether it has WebSocket routes (app.ws). */
+export async function loadRoutes(entry: string): Promise<{ routes: RouteSpec[]; webSockets: boolean }> {
   let mod: { default?: unknown };
   try {
     mod = (await import(pathToFileURL(entry).href)) as { default?: unknown };
@@ -142,11 +142,15 @@ export async function loadRoutes(entry: string): Promise<RouteSpec[]> {
         '(embedded:*, timer, …) only from code that runs on the board.',
     );
   }
-  const app = mod.default as { routes?: () => RouteSpec[] } | undefined;
+  const app = mod.default as
+    | { routes?: () => RouteSpec[]; compile?: () => { wsRoutes?: readonly unknown[] } }
+    | undefined;
   if (!app || typeof app.routes !== 'function') {
     throw new BuildError(`${entry} must default-export a chipweb App (const app = new App(); … export default app)`);
   }
-  return app.routes();
+  const compiled = typeof app.compile === 'function' ? app.compile() : null;
+  const webSockets = compiled !== null && (compiled.wsRoutes ?? []).some((route) => route !== null);
+  return { routes: app.routes(), webSockets };
 }
 
 /** Absolute module path as an import specifier. */
@@ -334,7 +338,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const out = resolve(options.out ?? join('build', options.target));
   const moduleType = moduleTypeProblem(entry);
   if (moduleType !== null) throw new BuildError(moduleType);
-  const routes = await loadRoutes(entry);
+  const { routes, webSockets } = await loadRoutes(entry);
   let table: Uint8Array;
   try {
     table = compileRoutes(routes);
@@ -436,11 +440,19 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const manifestPath = join(out, 'manifest.json');
   writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
 
-  const report = sizeReport(options.target, code, flash, template.budget, template.creation, {
-    // What ships: the matcher minified with the core.
-    bytes: matcher.source === undefined ? 0 : minifyExpression(matcher.source).length,
-    skipped: matcher.skipped,
-  });
+  const report = sizeReport(
+    options.target,
+    code,
+    flash,
+    template.budget,
+    template.creation,
+    {
+      // What ships: the matcher minified with the core.
+      bytes: matcher.source === undefined ? 0 : minifyExpression(matcher.source).length,
+      skipped: matcher.skipped,
+    },
+    webSockets,
+  );
   writeFileSync(
     join(out, 'size-report.json'),
     `${JSON.stringify({ ...report, routesHash: routesHash(routes) }, null, 2)}\n`,

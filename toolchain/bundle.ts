@@ -66,13 +66,14 @@ export const CORE_ENTRIES: Record<string, string> = {
   chipweb: path.join(ROOT, 'src/index.ts'),
   'chipweb/router': path.join(ROOT, 'src/router/index.ts'),
   'chipweb/device': path.join(ROOT, 'src/device.ts'),
+  'chipweb/sha256': path.join(ROOT, 'src/crypto/sha256.ts'),
 };
 
 /** Leaves the core external as the file URL of the module the host itself runs. */
 const hostCore: esbuild.Plugin = {
   name: 'chipweb-host-core',
   setup(build) {
-    build.onResolve({ filter: /^chipweb(\/(router|device))?$/ }, (args) => ({
+    build.onResolve({ filter: /^chipweb(\/(router|device|sha256))?$/ }, (args) => ({
       path: pathToFileURL(CORE_ENTRIES[args.path]).href,
       external: true,
     }));

@@ -23,7 +23,18 @@ import type { Budget, Creation } from './templates.ts';
  * past these. The app module's own objects (it runs at boot, in RAM; ~950
  * slots for the default dashboard app) come out of the headroom.
  */
-export const FRAMEWORK_HEAP_SLOTS = { fixed: 700, perConnection: 240 };
+export const FRAMEWORK_HEAP_SLOTS = {
+  fixed: 700,
+  perConnection: 240,
+  /**
+   * More when the app has WebSocket routes (app.ws): one session per slot
+   * (the socket, its frame parser, UTF-8 state and message view) and the
+   * routes and SHA-1 state; measured 2026-11-30 on XS: +67 per connection,
+   * +72 fixed.
+   */
+  webSocketFixed: 80,
+  perWebSocketConnection: 70,
+};
 
 /** One line of flash content. */
 export interface FlashItem {
@@ -66,6 +77,8 @@ export interface SizeReport {
     heapSlots: number;
     frameworkSlots: number;
     heapSlotsFree: number;
+    /** The app has WebSocket routes: their sessions are in frameworkSlots. */
+    webSockets: boolean;
   };
   /** Bytes of the generated route matcher, minified, inside the preloaded core (counted in `code`); 0 when the table is walked. */
   routeMatcher: number;
@@ -83,6 +96,7 @@ export function sizeReport(
   budget: Budget,
   creation: Creation,
   routeMatcher: { bytes?: number; skipped?: string } = {},
+  webSockets = false,
 ): SizeReport {
   const s = budget.server;
   const chunk = creation.chunk.initial;
@@ -93,7 +107,9 @@ export function sizeReport(
   const pool = s.slots * (s.slotSize + s.outputSize);
   const staging = budget.staging;
   const chunkFree = chunk - pool - staging;
-  const frameworkSlots = FRAMEWORK_HEAP_SLOTS.fixed + FRAMEWORK_HEAP_SLOTS.perConnection * s.slots;
+  const h = FRAMEWORK_HEAP_SLOTS;
+  const frameworkSlots =
+    h.fixed + h.perConnection * s.slots + (webSockets ? h.webSocketFixed + h.perWebSocketConnection * s.slots : 0);
   const heapSlotsFree = creation.heap.initial - frameworkSlots;
   const file = `manifests/${target}.json`;
   const problems: string[] = [];
@@ -147,6 +163,7 @@ export function sizeReport(
       heapSlots: creation.heap.initial,
       frameworkSlots,
       heapSlotsFree,
+      webSockets,
     },
     routeMatcher: routeMatcher.bytes ?? 0,
     routeMatcherSkipped: routeMatcher.bytes ? '' : (routeMatcher.skipped ?? 'no matcher given'),
@@ -186,7 +203,7 @@ export function formatReport(r: SizeReport): string {
   row(
     'slot heap',
     m.slotHeap,
-    `${fmt(m.heapSlots)} slots; framework ~${fmt(m.frameworkSlots)}, ~${fmt(m.heapSlotsFree)} left for the app and handlers`,
+    `${fmt(m.heapSlots)} slots; framework ~${fmt(m.frameworkSlots)}${m.webSockets ? ' (WebSocket sessions included)' : ''}, ~${fmt(m.heapSlotsFree)} left for the app and handlers`,
   );
   row('stack', m.stack);
   row('keys', m.keys);

@@ -1,7 +1,8 @@
 /**
- * The dashboard's JSON API under /api/ (documented in the README, "JSON
- * API"): status, LED, Wi-Fi, recent requests, about, and the live event
- * stream. The page uses nothing else; everything works with curl too.
+ * The dashboard's JSON API under /api/ (documented in docs/dashboard.md):
+ * status, LED, Wi-Fi, recent requests, about, and the live updates (a
+ * WebSocket at /api/ws, an event stream at /api/events). The page uses
+ * nothing else; everything but the WebSocket works with curl too.
  *
  * Never: send the Wi-Fi password back; accept credentials that
  * wifiCredentialsProblem() rejects; let a bad body reach the device (it gets
@@ -59,6 +60,13 @@ export function registerApi(app: App, hub: LiveHub, log: Logger): void {
   api.get('/status', (c: Context) => c.json(statusSnapshot(c.env, hub.meter, hub.subscribers(), hub.limit(c.env))));
 
   api.get('/events', (c) => hub.subscribe(c));
+
+  // The same live updates over a WebSocket, which also takes LED commands; 503 before the upgrade when full.
+  api.ws('/ws', (c) => hub.admit(c), {
+    open: (ws) => hub.join(ws),
+    message: (ws, msg) => hub.command(ws, msg),
+    close: (ws) => hub.leave(ws),
+  });
 
   api.get(
     '/led',

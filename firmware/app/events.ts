@@ -1,24 +1,29 @@
 /**
- * Live updates over Server-Sent Events on one route (`GET /api/events`).
+ * Live updates for the dashboard, over a WebSocket (`/api/ws`) or, where
+ * that is refused, Server-Sent Events (`GET /api/events`).
  *
- * Each subscriber is a streamed response that holds its connection slot
- * until it leaves, so their number is bounded: half the pool's slots, at
+ * Each subscriber holds its connection slot until it leaves, so their
+ * number is bounded, whatever the transport: half the pool's slots, at
  * least 1 and at most MAX_SUBSCRIBERS. One more gets `503` with
- * `Retry-After`, and the page polls instead. While anyone is subscribed, a
- * one-second timer pushes a `status` event (the /api/status snapshot) and,
- * when new requests were logged, a `requests` event (the newest entries);
- * an LED change is pushed at once as an `led` event.
+ * `Retry-After` (the WebSocket before its upgrade), and the page falls
+ * back: from the WebSocket to the event stream, from that to polling.
+ * While anyone is subscribed, a one-second timer pushes a `status` event
+ * (the /api/status snapshot) and, when new requests were logged, a
+ * `requests` event (the newest entries); an LED change is pushed at once
+ * as an `led` event. On the WebSocket an event is one text message,
+ * `{"type":"status","data":{…}}`, and the page switches the LED by sending
+ * `{"led":true}` on it (POST /api/led does the same over HTTP).
  *
  * Backpressure: a write the socket cannot take is dropped (the next tick
  * sends a fresh snapshot anyway). A subscriber whose writes fail for
  * MAX_MISSES ticks in a row (it left, or it stopped reading) is ended and
- * forgotten. Contexts are reused per slot, so each subscriber is kept as
- * (context, generation) and touched only while the generation still matches.
+ * forgotten. Contexts and sockets are reused per slot, so each subscriber
+ * is kept with its generation and touched only while that still matches.
  *
- * Never: write to a context whose generation moved on; run the timer while
- * nobody listens; queue events without bound.
+ * Never: write to a context or socket whose generation moved on; run the
+ * timer while nobody listens; queue events without bound.
  */
-import type { Context, Env, Logger, TimerHandle } from 'chipweb';
+import type { Context, Env, Logger, TimerHandle, WebSocket, WsMessage } from 'chipweb';
 import { recentRequests } from './requests.ts';
 import { RateMeter, statusSnapshot } from './status.ts';
 
@@ -32,12 +37,16 @@ export const EVENT_REQUESTS = 6;
 export const EVENT_BYTES = 900;
 /** Milliseconds between status events. */
 export const TICK_MS = 1000;
+/** Close code for a WebSocket subscriber that stopped reading (1013: try again later). */
+const CLOSE_SLOW = 1013;
 
 /** The live-update hub of one dashboard app. */
 export class LiveHub {
   /** Measures requests per second for every status snapshot. */
   readonly meter = new RateMeter();
+  /** Subscriber i is an event stream (contexts[i]) or a WebSocket (sockets[i]), or free. */
   private readonly contexts: (Context | null)[] = [];
+  private readonly sockets: (WebSocket | null)[] = [];
   private readonly generations: number[] = [];
   private readonly misses: number[] = [];
   private readonly sentSeq: number[] = [];
@@ -51,6 +60,7 @@ export class LiveHub {
     this.log = log;
     for (let i = 0; i < MAX_SUBSCRIBERS; i++) {
       this.contexts.push(null);
+      this.sockets.push(null);
       this.generations.push(0);
       this.misses.push(0);
       this.sentSeq.push(0);
@@ -69,62 +79,86 @@ export class LiveHub {
     return this.count;
   }
 
-  /** The route handler: starts an event stream, or answers 503 when the subscribers are all taken. */
+  /** The event-stream route's handler: starts a stream, or answers 503 when the subscribers are all taken. */
   subscribe(c: Context): void {
-    this.prune();
-    const env = c.env;
-    const max = this.limit(env);
-    let free = -1;
-    for (let i = 0; i < max; i++) {
-      if (this.contexts[i] === null) {
-        free = i;
-        break;
-      }
-    }
+    const free = this.freeIndex(c.env);
     if (free < 0) {
-      c.setHeader('Retry-After', '10');
-      c.json({ error: `at most ${max} live subscribers: poll /api/status instead` }, 503);
+      this.refuse(c);
       return;
     }
     c.setHeader('Cache-Control', 'no-store');
     c.stream('text/event-stream; charset=utf-8');
     this.contexts[free] = c;
-    this.generations[free] = c.generation;
-    this.misses[free] = 0;
-    this.sentSeq[free] = -1;
-    this.count++;
-    this.env = env;
+    this.added(free, c.generation, c.env);
     // Tell the browser how soon to reconnect, then send the current state at once.
     c.write('retry: 3000\n\n');
-    this.sendTo(free, this.statusEvent(env));
-    if (this.timer === null) this.timer = env.platform.setTimer(() => this.tick(), TICK_MS, true);
+    this.sendTo(free, 'status', this.statusJson(c.env));
+  }
+
+  /** Middleware of the WebSocket route: 503 before the upgrade when the subscribers are all taken. */
+  admit(c: Context): unknown {
+    if (this.freeIndex(c.env) < 0) {
+      this.refuse(c);
+      return undefined;
+    }
+    return c.next();
+  }
+
+  /** The WebSocket route's open handler: a new subscriber, sent the current state at once. */
+  join(ws: WebSocket): void {
+    const free = this.freeIndex(ws.env);
+    if (free < 0) {
+      ws.close(CLOSE_SLOW, 'too many live subscribers');
+      return;
+    }
+    this.sockets[free] = ws;
+    this.added(free, ws.generation, ws.env);
+    this.sendTo(free, 'status', this.statusJson(ws.env));
+  }
+
+  /** The WebSocket route's message handler: `{"led": true|false}` switches the LED. */
+  command(ws: WebSocket, msg: WsMessage): void {
+    let body: unknown = null;
+    try {
+      body = JSON.parse(msg.text());
+    } catch (_error) {
+      /* answered below */
+    }
+    const led = body !== null && typeof body === 'object' ? (body as { led?: unknown }).led : undefined;
+    const device = ws.env.device;
+    if (typeof led !== 'boolean') ws.send(JSON.stringify({ type: 'error', data: { error: 'send {"led": true}' } }));
+    else if (device === null) ws.send(JSON.stringify({ type: 'error', data: { error: 'this host has no LED' } }));
+    else {
+      device.setLed(led);
+      this.broadcast('led', { on: device.led() });
+    }
+  }
+
+  /** The WebSocket route's close handler. */
+  leave(ws: WebSocket): void {
+    for (let i = 0; i < MAX_SUBSCRIBERS; i++) if (this.sockets[i] === ws) this.forget(i);
   }
 
   /** Pushes one event to every subscriber now (dropped where the socket is full). */
   broadcast(event: string, data: unknown): void {
     if (this.count === 0) return;
-    const text = 'event: ' + event + '\ndata: ' + JSON.stringify(data) + '\n\n';
-    for (let i = 0; i < MAX_SUBSCRIBERS; i++) {
-      const c = this.contexts[i];
-      if (c !== null && this.live(i)) c.write(text);
-    }
+    const json = JSON.stringify(data);
+    for (let i = 0; i < MAX_SUBSCRIBERS; i++) if (this.live(i)) this.write(i, event, json);
   }
 
-  private statusEvent(env: Env): string {
-    return (
-      'event: status\ndata: ' + JSON.stringify(statusSnapshot(env, this.meter, this.count, this.limit(env))) + '\n\n'
-    );
+  private statusJson(env: Env): string {
+    return JSON.stringify(statusSnapshot(env, this.meter, this.count, this.limit(env)));
   }
 
-  /** The newest log entries as one event, as many as fit a slot's output area (long paths take room). */
-  private requestsEvent(env: Env): string {
+  /** The newest log entries as one event's JSON, as many as fit a slot's output area (long paths take room). */
+  private requestsJson(env: Env): string {
     const entries = recentRequests(this.log, env, EVENT_REQUESTS);
-    let text = '';
+    let json = '';
     for (let n = entries.length; n >= 0; n--) {
-      text = 'event: requests\ndata: ' + JSON.stringify(entries.slice(0, n)) + '\n\n';
-      if (text.length <= EVENT_BYTES) break;
+      json = JSON.stringify(entries.slice(0, n));
+      if (json.length + 40 <= EVENT_BYTES) break;
     }
-    return text;
+    return json;
   }
 
   private tick(): void {
@@ -134,48 +168,85 @@ export class LiveHub {
       this.stop();
       return;
     }
-    const status = this.statusEvent(env);
+    const status = this.statusJson(env);
     const seq = this.log.total;
     let news = '';
     for (let i = 0; i < MAX_SUBSCRIBERS; i++) {
       if (!this.live(i)) continue;
-      const ok = this.sendTo(i, status);
+      const ok = this.sendTo(i, 'status', status);
       if (ok && this.sentSeq[i] !== seq) {
-        if (news === '') news = this.requestsEvent(env);
-        const c = this.contexts[i];
-        if (c !== null && c.write(news)) this.sentSeq[i] = seq;
+        if (news === '') news = this.requestsJson(env);
+        if (this.write(i, 'requests', news)) this.sentSeq[i] = seq;
       }
     }
     this.prune();
     if (this.count === 0) this.stop();
   }
 
-  /** Writes to subscriber i; counts misses and ends a subscriber that keeps failing. */
-  private sendTo(i: number, text: string): boolean {
+  /** Writes one event to subscriber i in its transport's framing; false when it was not queued. */
+  private write(i: number, event: string, json: string): boolean {
     const c = this.contexts[i];
-    if (c === null) return false;
-    if (c.write(text)) {
+    if (c !== null) return c.write('event: ' + event + '\ndata: ' + json + '\n\n');
+    const ws = this.sockets[i];
+    return ws !== null && ws.send('{"type":"' + event + '","data":' + json + '}');
+  }
+
+  /** Writes to subscriber i; counts misses and ends a subscriber that keeps failing. */
+  private sendTo(i: number, event: string, json: string): boolean {
+    if (this.write(i, event, json)) {
       this.misses[i] = 0;
       return true;
     }
     if (++this.misses[i] >= MAX_MISSES) {
-      c.end(); // harmless when the client already left: the slot is no longer streaming
+      // Harmless when the client already left: the slot is no longer streaming, the socket no longer open.
+      const c = this.contexts[i];
+      const ws = this.sockets[i];
+      if (c !== null) c.end();
+      else if (ws !== null) ws.close(CLOSE_SLOW, 'not reading');
       this.forget(i);
     }
     return false;
   }
 
+  /** A free subscriber index within this server's limit, or -1. */
+  private freeIndex(env: Env): number {
+    this.prune();
+    const max = this.limit(env);
+    for (let i = 0; i < max; i++) if (this.contexts[i] === null && this.sockets[i] === null) return i;
+    return -1;
+  }
+
+  /** 503 with Retry-After: every live subscriber is taken. */
+  private refuse(c: Context): void {
+    c.setHeader('Retry-After', '10');
+    c.json({ error: `at most ${this.limit(c.env)} live subscribers: poll /api/status instead` }, 503);
+  }
+
+  /** Subscriber `i` was just set: note its generation and start the timer. */
+  private added(i: number, generation: number, env: Env): void {
+    this.generations[i] = generation;
+    this.misses[i] = 0;
+    this.sentSeq[i] = -1;
+    this.count++;
+    this.env = env;
+    if (this.timer === null) this.timer = env.platform.setTimer(() => this.tick(), TICK_MS, true);
+  }
+
   private live(i: number): boolean {
     const c = this.contexts[i];
-    return c !== null && c.generation === this.generations[i];
+    if (c !== null) return c.generation === this.generations[i];
+    const ws = this.sockets[i];
+    return ws !== null && ws.generation === this.generations[i];
   }
 
   private prune(): void {
-    for (let i = 0; i < MAX_SUBSCRIBERS; i++) if (this.contexts[i] !== null && !this.live(i)) this.forget(i);
+    for (let i = 0; i < MAX_SUBSCRIBERS; i++)
+      if ((this.contexts[i] !== null || this.sockets[i] !== null) && !this.live(i)) this.forget(i);
   }
 
   private forget(i: number): void {
     this.contexts[i] = null;
+    this.sockets[i] = null;
     this.count--;
   }
 

@@ -2,7 +2,7 @@
  * The default firmware app: the device dashboard. `/` serves the web UI
  * (one gzipped page from flash, built from firmware/app/ui/ by
  * toolchain/ui-build.ts), `/api/` the JSON API it uses (firmware/app/api.ts),
- * `/api/events` its live updates (firmware/app/events.ts), `/api/wifi/scan`
+ * `/api/ws` and `/api/events` its live updates (firmware/app/events.ts), `/api/wifi/scan`
  * the first-boot setup's network list (firmware/app/setup.ts), `/api/update`
  * over-the-air updates and `/api/password` the admin password
  * (firmware/app/update.ts). While the

@@ -40,6 +40,7 @@ const REASONS: { readonly [code: number]: string } = Object.freeze({
   416: 'Range Not Satisfiable',
   417: 'Expectation Failed',
   422: 'Unprocessable Content',
+  426: 'Upgrade Required',
   428: 'Precondition Required',
   429: 'Too Many Requests',
   431: 'Request Header Fields Too Large',

@@ -1,7 +1,9 @@
 /**
  * basicAuth(): HTTP Basic authentication against a list of users (fixed,
  * or given by a function, for a password that can change), answering 401
- * with `WWW-Authenticate` when the credentials are missing or wrong.
+ * with `WWW-Authenticate` when the credentials are missing or wrong (not to
+ * a request with `X-Requested-With`: a page's script that asks for the
+ * password itself, where the challenge would pop up the browser's dialog).
  *
  * The expected `user:password` tokens are base64-encoded once, at
  * construction. A request's Authorization header is compared byte by byte
@@ -110,7 +112,9 @@ export function basicAuth(options: BasicAuthOptions): Handler {
       c.set('user', names[matched]);
       return c.next();
     }
-    c.setHeader('WWW-Authenticate', challenge);
+    // A page's own script (X-Requested-With, as Spring Security does) asks with its own
+    // password field: without the Basic challenge, the browser does not pop up a login dialog.
+    if (raw.headerIndex('x-requested-with') < 0) c.setHeader('WWW-Authenticate', challenge);
     c.text('401 Unauthorized\n', 401);
     return undefined;
   };

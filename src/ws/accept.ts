@@ -3,12 +3,14 @@
  * key is the client's Sec-WebSocket-Key value exactly as sent (the parser
  * has trimmed the surrounding whitespace), still sitting in the slot.
  *
- * The hasher and the digest scratch are made on first use, then reused:
+ * An AcceptHasher holds the SHA-1 state and the digest scratch; its owner
+ * (the server: handshakes are answered one at a time) makes it at start,
  * not at module load, because on the board a preloaded module's typed
- * arrays live in flash and are read-only. The GUID's bytes are only read,
- * so they are made at load (and cost no RAM on the board).
+ * arrays live in flash and are read-only, and module-level state that is
+ * assigned later costs RAM. The GUID's bytes are only read, so they are
+ * made at load (and cost no RAM on the board).
  *
- * Never: allocate after the first call; never copy the key out of the slot.
+ * Never: allocate per call; never copy the key out of the slot.
  */
 import { asciiBytes } from '../http/text.ts';
 import { encodeBase64 } from './base64.ts';
@@ -20,21 +22,21 @@ const GUID = asciiBytes('258EAFA5-E914-47DA-95CA-C5AB0DC85B11');
 /** Characters of a Sec-WebSocket-Accept value (base64 of a 20-byte digest). */
 export const ACCEPT_LENGTH = 28;
 
-let hasher: Sha1 | null = null;
-let digestScratch: Uint8Array | null = null;
+/** Computes Sec-WebSocket-Accept values; made once by its owner, reused for every handshake. */
+export class AcceptHasher {
+  private readonly sha1 = new Sha1();
+  private readonly digest = new Uint8Array(SHA1_BYTES);
 
-/**
- * Writes the 28-character Sec-WebSocket-Accept value for the key
- * bytes[keyStart..keyEnd) at out[pos..pos+28); returns pos + 28.
- */
-export function writeAccept(bytes: Uint8Array, keyStart: number, keyEnd: number, out: Uint8Array, pos: number): number {
-  if (hasher === null || digestScratch === null) {
-    hasher = new Sha1();
-    digestScratch = new Uint8Array(SHA1_BYTES);
+  /**
+   * Writes the 28-character Sec-WebSocket-Accept value for the key
+   * bytes[keyStart..keyEnd) at out[pos..pos+28); returns pos + 28.
+   */
+  write(bytes: Uint8Array, keyStart: number, keyEnd: number, out: Uint8Array, pos: number): number {
+    const sha1 = this.sha1;
+    sha1.reset();
+    sha1.update(bytes, keyStart, keyEnd);
+    sha1.update(GUID, 0, GUID.length);
+    sha1.digest(this.digest, 0);
+    return encodeBase64(this.digest, 0, SHA1_BYTES, out, pos);
   }
-  hasher.reset();
-  hasher.update(bytes, keyStart, keyEnd);
-  hasher.update(GUID, 0, GUID.length);
-  hasher.digest(digestScratch, 0);
-  return encodeBase64(digestScratch, 0, SHA1_BYTES, out, pos);
 }

@@ -6,7 +6,7 @@
  * one event at a time as a code, with offsets in the parser's fields:
  *   WS_MORE      more bytes are needed; read on at `filled`
  *   OP_TEXT, OP_BINARY
- *                a whole message at bytes[start..end) (always from 0)
+ *                a whole message at bytes[start..end) (start = `base`)
  *   OP_PING, OP_PONG
  *                a control frame's payload at bytes[start..end)
  *   OP_CLOSE     the peer's Close: `closeCode` (1005 when it sent none),
@@ -18,8 +18,10 @@
  *
  * In place: payloads are unmasked where they lie, and every data frame's
  * payload is moved down to follow the previous one, so a fragmented message
- * ends up whole at the start of the slot; control frames that arrive between
- * fragments are unmasked where they lie, after it. When more bytes are
+ * ends up whole at `base` (the start of the slot, unless the caller keeps
+ * a few bytes of its own before it: the server keeps a WebSocket route's
+ * params there); control frames that arrive between fragments are
+ * unmasked where they lie, after it. When more bytes are
  * needed, the few unread bytes (a partial frame head, or a partial control
  * frame) move down behind the message too, so the rest of the slot is free
  * to read into. A message may therefore take the whole slot except room
@@ -77,12 +79,14 @@ export class FrameParser {
   filled = 0;
   /** Largest message accepted, in bytes (more: 1009); set by reset(). */
   limit = 0;
+  /** Where messages are assembled (bytes before it are the caller's); set by reset(). */
+  base = 0;
   /** The slot size this parser was made for. */
   readonly capacity: number;
   private state = HEADER;
   /** Next raw byte to read. */
   private readPos = 0;
-  /** End of the message assembled so far (it starts at 0). */
+  /** End of the message assembled so far (it starts at `base`). */
   private messageEnd = 0;
   /** Opcode of the message being assembled (text or binary), 0 when none is. */
   private messageOpcode = 0;
@@ -109,22 +113,25 @@ export class FrameParser {
    * Starts a connection whose first frame byte is at `start` (just after
    * the upgrade request, where a client may already have sent frames).
    * `limit` is the largest message to accept; 0 or more than the slot can
-   * assemble means largestMessage(capacity).
+   * assemble means largestMessage(capacity - base). `base` (default 0,
+   * at most `start`): bytes [0, base) belong to the caller and are never
+   * touched; messages are assembled from `base` on.
    */
-  reset(start: number, limit: number): void {
-    const most = largestMessage(this.capacity);
+  reset(start: number, limit: number, base = 0): void {
+    const most = largestMessage(this.capacity - base);
     this.limit = limit > 0 && limit < most ? limit : most;
+    this.base = base;
     this.state = HEADER;
     this.readPos = start;
     this.filled = start;
-    this.messageEnd = 0;
+    this.messageEnd = base;
     this.messageOpcode = 0;
     this.fin = false;
     this.remaining = 0;
     this.phase = 0;
     this.error = 0;
-    this.start = 0;
-    this.end = 0;
+    this.start = base;
+    this.end = base;
     this.closeCode = 0;
   }
 
@@ -132,8 +139,8 @@ export class FrameParser {
   parse(bytes: Uint8Array, filled: number): number {
     if (this.state === FAILED) return -this.error;
     if (this.state === CLOSED) {
-      this.readPos = 0;
-      this.filled = 0;
+      this.readPos = this.base;
+      this.filled = this.base;
       return WS_MORE;
     }
     let p = this.readPos;
@@ -154,9 +161,9 @@ export class FrameParser {
         if (!this.fin) continue;
         const opcode = this.messageOpcode;
         if (opcode === OP_TEXT && !this.utf8.complete()) return this.fail(CLOSE_INVALID_DATA);
-        this.start = 0;
+        this.start = this.base;
         this.end = this.messageEnd;
-        this.messageEnd = 0;
+        this.messageEnd = this.base;
         this.messageOpcode = 0;
         this.readPos = p;
         return opcode;
@@ -208,7 +215,7 @@ export class FrameParser {
         return opcode;
       }
 
-      if (this.messageEnd + length > this.limit) return this.fail(CLOSE_TOO_BIG);
+      if (this.messageEnd - this.base + length > this.limit) return this.fail(CLOSE_TOO_BIG);
       if (opcode !== OP_CONTINUATION) {
         this.messageOpcode = opcode;
         if (opcode === OP_TEXT) this.utf8.reset();

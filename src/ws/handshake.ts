@@ -10,7 +10,7 @@
  */
 import type { RequestHead } from '../http/parser.ts';
 import { asciiBytes, equalsAscii, equalsAsciiLower, writeAscii } from '../http/text.ts';
-import { writeAccept } from './accept.ts';
+import type { AcceptHasher } from './accept.ts';
 import { base64DecodedLength } from './base64.ts';
 
 /** The only protocol version this server speaks (and names in a 426 answer's Sec-WebSocket-Version). */
@@ -127,11 +127,12 @@ export function chooseProtocol(bytes: Uint8Array, head: RequestHead, protocols: 
 /**
  * Writes the whole 101 response head at out[pos..) for the key
  * bytes[keyStart..keyEnd): status line, Upgrade, Connection,
- * Sec-WebSocket-Accept, Sec-WebSocket-Protocol when `protocol` is not
- * null, and the blank line. Returns the new position. It takes 129 bytes
- * plus 26 and the protocol's length when one is named.
+ * Sec-WebSocket-Accept (computed by `accept`), Sec-WebSocket-Protocol when
+ * `protocol` is not null, and the blank line. Returns the new position. It
+ * takes 129 bytes plus 26 and the protocol's length when one is named.
  */
 export function writeSwitchingProtocols(
+  accept: AcceptHasher,
   bytes: Uint8Array,
   keyStart: number,
   keyEnd: number,
@@ -142,7 +143,7 @@ export function writeSwitchingProtocols(
   const prefix = SWITCHING_PREFIX;
   let p = pos;
   for (let i = 0; i < prefix.length; i++) out[p++] = prefix[i];
-  p = writeAccept(bytes, keyStart, keyEnd, out, p);
+  p = accept.write(bytes, keyStart, keyEnd, out, p);
   if (protocol !== null) {
     p = writeAscii(out, p, '\r\nSec-WebSocket-Protocol: ');
     p = writeAscii(out, p, protocol);

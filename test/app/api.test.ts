@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { WIFI_SSID_KEY } from '../../src/device.ts';
 import { UI_BUDGET } from '../../toolchain/ui-build.ts';
+import WebSocket from 'ws';
 import { startDashboard, tempStore } from './dashboard-sim.ts';
+import { until } from '../support/until.ts';
 import type { Dashboard } from './dashboard-sim.ts';
 
 interface Answer {
@@ -234,6 +236,67 @@ describe('dashboard API (no browser)', () => {
     }
     expect(again.status).to.equal(200);
     for (const req of held) req.destroy();
+  });
+});
+
+describe('dashboard live updates over the WebSocket (/api/ws)', () => {
+  let d: Dashboard;
+  before(async () => {
+    d = await startDashboard();
+  });
+  after(async () => {
+    await d.close();
+  });
+
+  /** A `ws` client on /api/ws and the messages it received, parsed. */
+  async function socket(): Promise<{ ws: WebSocket; got: { type: string; data: any }[] }> {
+    const ws = new WebSocket(d.url.replace('http:', 'ws:') + '/api/ws');
+    const got: { type: string; data: any }[] = [];
+    ws.on('message', (data: Buffer) => got.push(JSON.parse(data.toString())));
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('unexpected-response', (_q, res) => reject(new Error(`refused: ${res.statusCode}`)));
+    });
+    return { ws, got };
+  }
+
+  it('sends the status at once, switches the LED on {"led": …} for every page, and answers a bad command', async () => {
+    const a = await socket();
+    const b = await socket();
+    const sse = events(d.url, (names) => names.includes('led'));
+    await until(() => a.got.length > 0 && b.got.length > 0, 'the first status');
+    expect(a.got[0].type).to.equal('status');
+    expect(a.got[0].data.pool.slots).to.equal(6);
+    await until(async () => (await json(d.url + '/api/status')).data.live.subscribers === 3, 'three subscribers');
+    const on = !d.device.led();
+    a.ws.send(JSON.stringify({ led: on }));
+    await until(() => b.got.some((m) => m.type === 'led'), 'the LED event on the other socket');
+    expect(d.device.led()).to.equal(on);
+    expect(b.got.find((m) => m.type === 'led')!.data).to.deep.equal({ on });
+    expect(a.got.find((m) => m.type === 'led')!.data).to.deep.equal({ on });
+    expect(JSON.parse((await sse).data[(await sse).names.indexOf('led')])).to.deep.equal({ on });
+    a.ws.send('switch it');
+    await until(() => a.got.some((m) => m.type === 'error'), 'the error answer');
+    expect(a.got.find((m) => m.type === 'error')!.data).to.deep.equal({ error: 'send {"led": true}' });
+    expect(d.device.led()).to.equal(on);
+    a.ws.close();
+    b.ws.close();
+    await until(async () => (await json(d.url + '/api/status')).data.live.subscribers === 0, 'nobody subscribed');
+  });
+
+  it('counts WebSockets and event streams together: one more gets 503 before the upgrade', async () => {
+    const sockets = [await socket(), await socket()];
+    const held = http.get(d.url + '/api/events', { agent: false });
+    await until(async () => (await json(d.url + '/api/status')).data.live.subscribers === 3, 'three subscribers');
+    const refused = await socket().catch((error: Error) => error.message);
+    expect(refused).to.equal('refused: 503');
+    expect((await events(d.url, () => true)).status).to.equal(503);
+    sockets[0].ws.close();
+    await until(async () => (await json(d.url + '/api/status')).data.live.subscribers === 2, 'a place free');
+    const again = await socket();
+    again.ws.close();
+    sockets[1].ws.close();
+    held.destroy();
   });
 });
 

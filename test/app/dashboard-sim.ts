@@ -17,6 +17,7 @@ import { flashAssets } from '../../toolchain/ui-build.ts';
 import type { FlashAssets } from '../../toolchain/ui-build.ts';
 import { createDashboard } from '../../firmware/app/main.ts';
 import { SimDevice } from '../../host-sim/device.ts';
+import type { OtaTarget } from '../../src/platform.ts';
 
 /** The default firmware's entry module. */
 export const ENTRY = fileURLToPath(new URL('../../firmware/app/main.ts', import.meta.url));
@@ -56,8 +57,11 @@ export function tempStore(): string {
   return join(dir, 'store.json');
 }
 
-/** Starts the dashboard on a free port with `storeFile` (a new temporary one by default). */
-export async function startDashboard(storeFile = tempStore()): Promise<Dashboard> {
+/**
+ * Starts the dashboard on a free port with `storeFile` (a new temporary one
+ * by default) and, when given, an OTA target (none: a board without OTA).
+ */
+export async function startDashboard(storeFile = tempStore(), ota?: OtaTarget): Promise<Dashboard> {
   const { assets } = await dashboardAssets();
   const device = new SimDevice();
   const sim = await simulate(createDashboard(), {
@@ -68,6 +72,7 @@ export async function startDashboard(storeFile = tempStore()): Promise<Dashboard
     storeFile,
     assets,
     device,
+    ota,
     log: () => {},
   });
   return { sim, url: sim.url, device, storeFile, close: () => sim.close(200) };

@@ -49,5 +49,17 @@ export function conformanceApp(): App {
     return c.next();
   });
   api.get('/ping', (c) => c.json({ pong: true }));
+  // WebSocket routes: an echo (with a subprotocol), params kept for the whole connection, a server-side
+  // close, and a group whose middleware must pass before the upgrade.
+  app.ws('/ws', { message: (ws, msg) => ws.send(msg), protocols: ['chat'] });
+  app.ws('/ws/rooms/:room', {
+    open: (ws) => ws.send('room ' + ws.param('room')),
+    message: (ws, msg) => ws.send(ws.param('room') + ': ' + msg.text()),
+  });
+  app.ws('/ws/bye', { message: (ws) => ws.close(4000, 'bye') });
+  const locked = app.group('/locked', (c) =>
+    c.header('authorization') === 'Bearer ok' ? c.next() : c.text('no\n', 401),
+  );
+  locked.ws('/ws', { message: (ws, msg) => ws.send(msg) });
   return app;
 }

@@ -58,6 +58,7 @@ const REASONS: { [code: number]: string } = {
   302: 'Found',
   308: 'Permanent Redirect',
   400: 'Bad Request',
+  401: 'Unauthorized',
   404: 'Not Found',
   405: 'Method Not Allowed',
   408: 'Request Timeout',
@@ -66,6 +67,7 @@ const REASONS: { [code: number]: string } = {
   413: 'Content Too Large',
   414: 'URI Too Long',
   418: 'Unknown',
+  426: 'Upgrade Required',
   431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   501: 'Not Implemented',
@@ -99,6 +101,203 @@ function get(path: string, extra = ''): string {
 
 let big = '';
 for (let i = 0; i < 2000; i++) big += '0123456789';
+
+// ---- WebSocket (RFC 6455): frames as latin1 strings ----
+
+/** The client's masking key in every case (the RFC 6455 §5.7 example's). */
+const MASK = [0x37, 0xfa, 0x21, 0x3d];
+
+/** A frame head's length field (7, 16 or 64 bits); `maskBit` 0x80 for a client frame. */
+function lengthField(length: number, maskBit: number): string {
+  if (length < 126) return String.fromCharCode(maskBit | length);
+  if (length < 0x10000) return String.fromCharCode(maskBit | 126, length >> 8, length & 255);
+  let s = String.fromCharCode(maskBit | 127, 0, 0, 0);
+  for (let shift = 32; shift >= 0; shift -= 8) s += String.fromCharCode(Math.floor(length / 2 ** shift) & 255);
+  return s;
+}
+
+/** A masked client frame; `payload` in latin1 (UTF-8 already encoded); `masked` false for the faulty kind. */
+export function clientFrame(opcode: number, payload: string, fin = true, masked = true): string {
+  let s = String.fromCharCode((fin ? 0x80 : 0) | opcode) + lengthField(payload.length, masked ? 0x80 : 0);
+  if (!masked) return s + payload;
+  for (let i = 0; i < 4; i++) s += String.fromCharCode(MASK[i]);
+  for (let i = 0; i < payload.length; i++) s += String.fromCharCode(payload.charCodeAt(i) ^ MASK[i & 3]);
+  return s;
+}
+
+/** An (unmasked) server frame. */
+export function serverFrame(opcode: number, payload: string): string {
+  return String.fromCharCode(0x80 | opcode) + lengthField(payload.length, 0) + payload;
+}
+
+/** A Close frame's payload: the code and the reason (ASCII here). */
+export function closeBody(code: number, reason = ''): string {
+  return String.fromCharCode(code >> 8, code & 255) + reason;
+}
+
+/** The upgrade request (the RFC 6455 §1.3 key) for `path`. */
+export function upgrade(path: string, extra = ''): string {
+  return (
+    `GET ${path} HTTP/1.1\r\nHost: device\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`
+  );
+}
+
+/** The 101 answer to upgrade(). */
+export function switching(protocol = ''): string {
+  return (
+    'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+    'Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n' +
+    (protocol ? `Sec-WebSocket-Protocol: ${protocol}\r\n` : '') +
+    '\r\n'
+  );
+}
+
+/**
+ * True when `response` is a 101 followed by server frames, the last a
+ * Close: the server closes the socket then (lingering, when it failed the
+ * connection, while the client may still send).
+ */
+export function endsWithServerClose(response: string): boolean {
+  if (!response.startsWith('HTTP/1.1 101 ')) return false;
+  let p = response.indexOf('\r\n\r\n') + 4;
+  let last = -1;
+  while (p + 2 <= response.length) {
+    last = response.charCodeAt(p) & 15;
+    let length = response.charCodeAt(p + 1) & 127;
+    p += 2;
+    if (length === 126) {
+      length = (response.charCodeAt(p) << 8) | response.charCodeAt(p + 1);
+      p += 2;
+    } else if (length === 127) {
+      length = 0;
+      for (let i = 0; i < 8; i++) length = length * 256 + response.charCodeAt(p + i);
+      p += 8;
+    }
+    p += length;
+  }
+  return last === CLOSE_FRAME;
+}
+
+const TEXT_FRAME = 1;
+const BINARY_FRAME = 2;
+const CLOSE_FRAME = 8;
+const PING_FRAME = 9;
+const PONG_FRAME = 10;
+let binary = '';
+for (let i = 0; i < 300; i++) binary += String.fromCharCode(i & 255);
+
+/** WebSocket cases: exact frames in, exact frames out. */
+const WS_CASES: ConformanceCase[] = [
+  {
+    name: 'ws: handshake, and the RFC 6455 masked "Hello" echoed',
+    request: upgrade('/ws') + '\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58',
+    expect: switching() + '\x81\x05Hello',
+    closes: false,
+  },
+  {
+    name: 'ws: binary (16-bit length), fragments with a ping between them, the pong first',
+    request:
+      upgrade('/ws', 'Sec-WebSocket-Protocol: superchat, chat\r\n') +
+      clientFrame(BINARY_FRAME, binary) +
+      clientFrame(TEXT_FRAME, 'gr', false) +
+      clientFrame(PING_FRAME, 'ping?') +
+      clientFrame(0, utf8AsLatin1('üße ✓')),
+    expect:
+      switching('chat') +
+      serverFrame(BINARY_FRAME, binary) +
+      serverFrame(PONG_FRAME, 'ping?') +
+      serverFrame(TEXT_FRAME, utf8AsLatin1('grüße ✓')),
+    closes: false,
+  },
+  {
+    name: 'ws: the route params stay readable after frames overwrite the request',
+    request: upgrade('/ws/rooms/k%C3%BCche') + clientFrame(TEXT_FRAME, 'hi'),
+    expect:
+      switching() +
+      serverFrame(TEXT_FRAME, utf8AsLatin1('room küche')) +
+      serverFrame(TEXT_FRAME, utf8AsLatin1('küche: hi')),
+    closes: false,
+  },
+  {
+    name: 'ws: the close handshake echoes the code, and the server closes',
+    request: upgrade('/ws') + clientFrame(CLOSE_FRAME, closeBody(1000, 'bye')),
+    expect: switching() + serverFrame(CLOSE_FRAME, closeBody(1000)),
+    closes: true,
+  },
+  {
+    name: 'ws: a Close without a code is answered with an empty one',
+    request: upgrade('/ws') + clientFrame(CLOSE_FRAME, ''),
+    expect: switching() + serverFrame(CLOSE_FRAME, ''),
+    closes: true,
+  },
+  {
+    name: 'ws: the server closes with a code and a reason (ws.close) and waits for the peer',
+    request: upgrade('/ws/bye') + clientFrame(TEXT_FRAME, 'x'),
+    expect: switching() + serverFrame(CLOSE_FRAME, closeBody(4000, 'bye')),
+    closes: false,
+  },
+  {
+    name: 'ws: a plain GET on a WebSocket route is 426',
+    request: get('/ws'),
+    expect: response(426, TEXT, '426 Upgrade Required\n', 'Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n'),
+    closes: false,
+  },
+  {
+    name: 'ws: a key that is not 16 bytes of base64 is 400',
+    request: upgrade('/ws').replace('dGhlIHNhbXBsZSBub25jZQ==', 'dG9vIHNob3J0'),
+    expect: response(400, TEXT, '400 Bad Request\n'),
+    closes: false,
+  },
+  {
+    name: 'ws: group middleware runs before the upgrade and may refuse it',
+    request: upgrade('/locked/ws'),
+    expect: response(401, TEXT, 'no\n'),
+    closes: false,
+  },
+  {
+    name: 'ws: group middleware lets the upgrade through',
+    request: upgrade('/locked/ws', 'Authorization: Bearer ok\r\n') + clientFrame(TEXT_FRAME, 'in'),
+    expect: switching() + serverFrame(TEXT_FRAME, 'in'),
+    closes: false,
+  },
+  {
+    name: 'ws: an unmasked client frame closes with 1002',
+    request: upgrade('/ws') + clientFrame(TEXT_FRAME, 'ok') + clientFrame(TEXT_FRAME, 'bare', true, false),
+    expect: switching() + serverFrame(TEXT_FRAME, 'ok') + serverFrame(CLOSE_FRAME, closeBody(1002)),
+    closes: true,
+  },
+  {
+    name: 'ws: a continuation without a start closes with 1002',
+    request: upgrade('/ws') + clientFrame(0, 'lost'),
+    expect: switching() + serverFrame(CLOSE_FRAME, closeBody(1002)),
+    closes: true,
+  },
+  {
+    name: 'ws: a ping over 125 bytes closes with 1002',
+    request: upgrade('/ws') + clientFrame(PING_FRAME, binary.slice(0, 126)),
+    expect: switching() + serverFrame(CLOSE_FRAME, closeBody(1002)),
+    closes: true,
+  },
+  {
+    name: 'ws: RSV1 without an extension closes with 1002',
+    request: upgrade('/ws') + '\xc1' + clientFrame(TEXT_FRAME, 'x').slice(1),
+    expect: switching() + serverFrame(CLOSE_FRAME, closeBody(1002)),
+    closes: true,
+  },
+  {
+    name: 'ws: invalid UTF-8 in a text message closes with 1007',
+    request: upgrade('/ws') + clientFrame(TEXT_FRAME, 'ok\xc3\x28'),
+    expect: switching() + serverFrame(CLOSE_FRAME, closeBody(1007)),
+    closes: true,
+  },
+  {
+    name: 'ws: a message over the limit closes with 1009 at its head',
+    request: upgrade('/ws') + '\x82\xff\x00\x00\x00\x00\x00\x01\x86\xa0\x37\xfa\x21\x3d',
+    expect: switching() + serverFrame(CLOSE_FRAME, closeBody(1009)),
+    closes: true,
+  },
+];
 
 /** The cases. */
 export const CASES: ConformanceCase[] = [
@@ -321,4 +520,5 @@ export const CASES: ConformanceCase[] = [
     expect: errorResponse(413),
     closes: true,
   },
+  ...WS_CASES,
 ];

@@ -29,4 +29,31 @@ describe('typed params', () => {
     });
     expect(app.routes().length).to.equal(2);
   });
+
+  it('types a WebSocket route’s params the same way, on the socket and in open’s Context', () => {
+    const app = new App();
+    const rooms = app.group('/rooms/:room');
+    rooms.ws(
+      '/users/:user',
+      (c) => {
+        c.param('room');
+        // @ts-expect-error 'id' is not a param of /rooms/:room/users/:user
+        c.param('id');
+        return c.next();
+      },
+      {
+        open: (ws, c) => {
+          ws.send(c.param('user') + ws.param('room'));
+          // @ts-expect-error 'id' is not a param of /rooms/:room/users/:user
+          ws.param('id');
+        },
+        message: (ws, msg) => {
+          ws.send(ws.param('user') + msg.length);
+          // @ts-expect-error 'name' is not a param of /rooms/:room/users/:user
+          ws.param('name');
+        },
+      },
+    );
+    expect(app.routes()).to.deep.equal([['GET', '/rooms/:room/users/:user']]);
+  });
 });

@@ -563,17 +563,17 @@ describe('firmware: chipweb build', function () {
       }
     });
 
-    it("uses no more slot heap at boot than the size report's estimate (fixed + per connection)", async () => {
-      /** Live slots the firmware holds after boot and a few requests, with `slots` connection slots. */
-      async function footprint(slots: number): Promise<number> {
+    it("uses no more slot heap at boot than the size report's estimate (fixed + per connection), with WebSocket routes too", async () => {
+      /** Live slots the firmware of `entry` holds after boot and a few requests, with `slots` connection slots. */
+      async function footprint(slots: number, entry = APP): Promise<number> {
         const raw = JSON.parse(readFileSync(join(ROOT, 'manifests', 'esp32.json'), 'utf8'));
         raw.chipweb.server.slots = slots;
         const file = join(tmp, `slots-${slots}.json`);
         writeFileSync(file, JSON.stringify(raw));
         const result = await build({
-          entry: APP,
+          entry,
           target: 'esp32',
-          out: join(tmp, `slots-${slots}`),
+          out: join(tmp, `slots-${slots}-${entry === APP ? 'http' : 'ws'}`),
           template: file,
           assets: null,
           env: NO_CREDENTIALS,
@@ -611,6 +611,19 @@ describe('firmware: chipweb build', function () {
       const fixed = two - 2 * perConnection;
       expect(perConnection, 'slots per connection').to.be.at.most(FRAMEWORK_HEAP_SLOTS.perConnection);
       expect(fixed, 'fixed slots').to.be.at.most(FRAMEWORK_HEAP_SLOTS.fixed);
+      // An app with app.ws holds a WebSocket session per slot: the report's estimate counts it.
+      const WS_APP = join(HERE, 'fixtures', 'ws-app.ts');
+      const wsTwo = await footprint(2, WS_APP);
+      const wsSix = await footprint(6, WS_APP);
+      const wsPerConnection = (wsSix - wsTwo) / 4;
+      const h = FRAMEWORK_HEAP_SLOTS;
+      expect(wsPerConnection, 'slots per connection with WebSocket routes').to.be.at.most(
+        h.perConnection + h.perWebSocketConnection,
+      );
+      expect(wsPerConnection - perConnection, 'what a WebSocket session adds per slot').to.be.greaterThan(0);
+      expect(wsTwo - 2 * wsPerConnection, 'fixed slots with WebSocket routes').to.be.at.most(
+        h.fixed + h.webSocketFixed,
+      );
     });
 
     it('the default app on the esp32 takes a 1 MB update through the server on XS, into the ota module', async () => {

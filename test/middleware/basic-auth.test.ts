@@ -84,6 +84,13 @@ describe('middleware: basicAuth', () => {
     expect(calls).to.equal(4); // once per request
   });
 
+  it("leaves out the Basic challenge for a page's own script (X-Requested-With): no login dialog", async () => {
+    const b = await bench();
+    const res = await b.get('/admin/', 'X-Requested-With: XMLHttpRequest\r\n');
+    expect(res.status).to.equal(401);
+    expect(res.headers['www-authenticate']).to.equal(undefined);
+  });
+
   it('refuses bad configuration', () => {
     expect(() => basicAuth({})).to.throw(/username/);
     expect(() => basicAuth({ username: 'a:b', password: 'x' })).to.throw(/':'/);

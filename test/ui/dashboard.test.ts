@@ -8,12 +8,27 @@ import { startDashboard, tempStore } from '../app/dashboard-sim.ts';
 import type { Dashboard } from '../app/dashboard-sim.ts';
 import { collectErrors, launchBrowser, textOf, waitForText, WAIT_MS } from './browser.ts';
 
-/** Opens the dashboard in a new page and waits until it is live on the event stream. */
-async function openLive(context: BrowserContext, url: string): Promise<Page> {
+/** Opens the dashboard in a new page and waits until it is live (on the WebSocket unless `via` says otherwise). */
+async function openLive(context: BrowserContext, url: string, via = 'ws'): Promise<Page> {
   const page = await context.newPage();
+  if (via === 'sse') await refuseWebSocket(page);
   await page.goto(url);
   await waitForText(page, 'conn', 'live');
+  expect(await page.getAttribute('#conn', 'data-via'), 'the live link').to.equal(via);
   return page;
+}
+
+/** Makes the page's WebSocket to /api/ws close before a word, as a proxy that refuses WebSockets does. */
+async function refuseWebSocket(page: Page): Promise<void> {
+  await page.routeWebSocket('**/api/ws', (ws) => ws.close());
+}
+
+/** The number of points of a trend plot. */
+function points(page: Page, id: string): Promise<number> {
+  return page.evaluate(
+    (i) => document.querySelector(`#${i} polyline`)?.getAttribute('points')?.trim().split(' ').length ?? 0,
+    id,
+  );
 }
 
 describe('dashboard in Chromium', () => {
@@ -44,6 +59,7 @@ describe('dashboard in Chromium', () => {
     const response = await page.goto(d.url);
     expect(response!.headers()['content-encoding']).to.equal('gzip');
     await waitForText(page, 'conn', 'live');
+    expect(await page.getAttribute('#conn', 'data-via')).to.equal('ws');
     await waitForText(page, 'name', 'chipweb-sim');
     await waitForText(page, 'a-ver', '0.1.0');
     await waitForText(page, 'a-target', 'simulator');
@@ -56,6 +72,7 @@ describe('dashboard in Chromium', () => {
 
   it('shows the very figures /api/status gives (polling, with the stream blocked)', async () => {
     const page = await context.newPage();
+    await refuseWebSocket(page);
     await page.route('**/api/events', (route) => route.abort());
     // Serve the page's polls through the test, so the body it renders is known exactly;
     // once one has been served, hold the next ones so the figures stop moving.
@@ -99,8 +116,12 @@ describe('dashboard in Chromium', () => {
     for (const route of held.splice(0)) await route.continue().catch(() => {});
   });
 
-  it('toggles the LED: the simulated LED and the page follow', async () => {
+  it('toggles the LED over the WebSocket: the simulated LED and the page follow, no HTTP request made', async () => {
     const page = await openLive(context, d.url);
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST') posts.push(r.url());
+    });
     const button = page.getByRole('button', { name: /Turn LED/ });
     const wasOn = d.device.led();
     await button.click();
@@ -120,9 +141,10 @@ describe('dashboard in Chromium', () => {
       { timeout: WAIT_MS },
     );
     expect(d.device.led()).to.equal(wasOn);
+    expect(posts).to.deep.equal([]);
   });
 
-  it('delivers live updates over SSE without polling', async () => {
+  it('delivers live updates over the WebSocket without polling', async () => {
     const page = await openLive(context, d.url);
     const polled: string[] = [];
     page.on('request', (r) => {
@@ -143,17 +165,12 @@ describe('dashboard in Chromium', () => {
 
   it('plots heap, slots and requests per second, and the plots move with each update', async () => {
     const page = await openLive(context, d.url);
-    const points = (id: string) =>
-      page.evaluate(
-        (i) => document.querySelector(`#${i} polyline`)?.getAttribute('points')?.trim().split(' ').length ?? 0,
-        id,
-      );
     await page.waitForFunction(
       () => (document.querySelector('#t-rps polyline')?.getAttribute('points') ?? '').trim().split(' ').length >= 2,
       undefined,
       { timeout: WAIT_MS },
     );
-    const before = await points('t-rps');
+    const before = await points(page, 't-rps');
     // Load the device: the requests/s plot must show it on a later update.
     for (let i = 0; i < 20; i++) await fetch(d.url + '/api/led', { headers: { Connection: 'close' } });
     await page.waitForFunction(
@@ -168,7 +185,7 @@ describe('dashboard in Chromium', () => {
         timeout: WAIT_MS,
       },
     );
-    for (const id of ['t-mem', 't-pool', 't-rps']) expect(await points(id), id).to.be.greaterThan(before - 1);
+    for (const id of ['t-mem', 't-pool', 't-rps']) expect(await points(page, id), id).to.be.greaterThan(before - 1);
     // Every point lies inside the drawing, and the current values are labelled.
     const inside = await page.evaluate(() =>
       [...document.querySelectorAll('.trend polyline')].every((line) =>
@@ -184,6 +201,47 @@ describe('dashboard in Chromium', () => {
     expect(inside).to.equal(true);
     expect(await textOf(page, 't-pool')).to.match(/^Slots in use \d+ ?peak \d+$/);
     expect((await page.textContent('#t-mem .now')) ?? '').to.match(/^\d+(\.\d)? (B|KB|MB)$/);
+  });
+
+  it('falls back to Server-Sent Events when the WebSocket is refused: live updates, the LED, the plots', async () => {
+    const page = await openLive(context, d.url, 'sse');
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST') posts.push(new URL(r.url()).pathname);
+    });
+    await fetch(d.url + '/from-elsewhere-sse', { headers: { Connection: 'close' } });
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('#reqs td:nth-child(2)')].some((td) => td.textContent === '/from-elsewhere-sse'),
+      undefined,
+      { timeout: WAIT_MS },
+    );
+    const on = !d.device.led();
+    await page.getByRole('button', { name: /Turn LED/ }).click();
+    await waitForText(page, 'led-btn', on ? 'Turn LED off' : 'Turn LED on');
+    expect(d.device.led()).to.equal(on);
+    expect(posts).to.deep.equal(['/api/led']);
+    const before = await points(page, 't-mem');
+    await page.waitForFunction(
+      (n) => (document.querySelector('#t-mem polyline')?.getAttribute('points') ?? '').trim().split(' ').length > n,
+      before,
+      { timeout: WAIT_MS },
+    );
+    expect(await textOf(page, 'conn')).to.equal('live');
+  });
+
+  it('falls back to polling when the device refuses both live links (every live slot taken)', async () => {
+    const pages = [await openLive(context, d.url), await openLive(context, d.url), await openLive(context, d.url)];
+    const fourth = await context.newPage();
+    await fourth.goto(d.url);
+    await waitForText(fourth, 'conn', 'polling');
+    await waitForText(fourth, 's-live', '3 of 3');
+    // Still a working page: the LED over HTTP, and the other pages hear it live.
+    const on = !d.device.led();
+    await fourth.getByRole('button', { name: /Turn LED/ }).click();
+    await waitForText(fourth, 'led-btn', on ? 'Turn LED off' : 'Turn LED on');
+    await waitForText(pages[0], 'led-btn', on ? 'Turn LED off' : 'Turn LED on');
+    expect(d.device.led()).to.equal(on);
   });
 
   it('works in two tabs at once', async () => {

@@ -4,7 +4,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { ACCEPT_LENGTH, writeAccept } from '../../src/ws/accept.ts';
+import { ACCEPT_LENGTH, AcceptHasher } from '../../src/ws/accept.ts';
+
+const accept = new AcceptHasher();
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -12,7 +14,7 @@ const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 function acceptOf(key: string): string {
   const slot = Buffer.from(`Sec-WebSocket-Key: ${key}\r\n`, 'latin1');
   const out = new Uint8Array(ACCEPT_LENGTH + 6).fill(0xee);
-  const end = writeAccept(slot, 19, 19 + key.length, out, 3);
+  const end = accept.write(slot, 19, 19 + key.length, out, 3);
   expect(end).to.equal(3 + ACCEPT_LENGTH);
   expect([out[2], out[end]]).to.deep.equal([0xee, 0xee]);
   return Buffer.from(out.subarray(3, end)).toString('latin1');

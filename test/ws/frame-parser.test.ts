@@ -116,6 +116,31 @@ describe('ws: frame parser', () => {
     expect(run.events).to.deep.equal([{ kind: 'text', hex: text('Hello') }]);
   });
 
+  it('keeps the bytes before `base` (the route params) and assembles messages after them, with the limit shrunk', () => {
+    const head = Buffer.from('GET /ws/kitchen HTTP/1.1\r\nHost: x\r\n\r\n', 'latin1');
+    const fragments = concat([
+      clientFrame({ opcode: OP_TEXT, fin: false, payload: utf8('Hel') }),
+      clientFrame({ opcode: OP_PING, payload: utf8('p') }),
+      clientFrame({ opcode: OP_CONTINUATION, payload: utf8('lo') }),
+    ]);
+    for (const pieces of [[], [1], [5, 2]]) {
+      const run = runParser(concat([fragments, MASKED_HELLO]), pieces, 512, 0, head.length, 7);
+      expect(run.events, String(pieces)).to.deep.equal([
+        { kind: 'ping', hex: text('p') },
+        { kind: 'text', hex: text('Hello') },
+        { kind: 'text', hex: text('Hello') },
+      ]);
+    }
+    const parser = new FrameParser(512);
+    parser.reset(head.length, 0, 7);
+    expect(parser.limit).to.equal(largestMessage(512 - 7));
+    const most = largestMessage(512 - 7);
+    const exact = clientFrame({ opcode: OP_BINARY, payload: new Uint8Array(most) });
+    expect(runParser(exact, [64], 512, 0, 7, 7).events).to.have.length(1);
+    const over = clientFrame({ opcode: OP_BINARY, payload: new Uint8Array(most + 1) });
+    expect(runParser(over, [64], 512, 0, 7, 7).failure).to.equal(1009);
+  });
+
   it('fails with 1002 on unmasked frames, reserved bits, reserved opcodes and bad fragmentation', () => {
     const cases: [string, Uint8Array][] = [
       ['the RFC’s unmasked "Hello"', bytes(0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f)],

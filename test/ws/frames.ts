@@ -118,12 +118,26 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
  * cycled; the rest of the stream when empty) but never more than the slot's
  * free end holds; after each read, parse until WS_MORE. Stops at a failure
  * or a Close. Throws if the parser ever asks for more bytes while the slot
- * is full (it would deadlock), or breaks the rules on offsets.
+ * is full (it would deadlock), breaks the rules on offsets, or touches the
+ * bytes before `base` (which start at `start`, as the server's do).
  */
-export function runParser(stream: Uint8Array, pieces: number[], capacity: number, limit = 0, start = 0): WsRun {
+export function runParser(
+  stream: Uint8Array,
+  pieces: number[],
+  capacity: number,
+  limit = 0,
+  start = 0,
+  base = 0,
+): WsRun {
   const slot = new Uint8Array(capacity);
   const parser = new FrameParser(capacity);
-  parser.reset(start, limit);
+  // The caller's bytes before `base` (the server keeps a route's params there): the parser must never touch them.
+  for (let i = 0; i < base; i++) slot[i] = (i * 7 + 1) & 255;
+  const untouched = () => {
+    for (let i = 0; i < base; i++)
+      if (slot[i] !== ((i * 7 + 1) & 255)) throw new Error(`the parser wrote at ${i}, before base ${base}`);
+  };
+  parser.reset(start, limit, base);
   const events: WsEvent[] = [];
   let filled = start;
   let read = 0;
@@ -131,9 +145,10 @@ export function runParser(stream: Uint8Array, pieces: number[], capacity: number
   for (;;) {
     for (;;) {
       const event = parser.parse(slot, filled);
+      untouched();
       if (event < 0) return { events, failure: -event };
       if (event === WS_MORE) break;
-      if (parser.start < 0 || parser.end < parser.start || parser.end > filled)
+      if (parser.start < base || parser.end < parser.start || parser.end > filled)
         throw new Error(`bad span ${parser.start}..${parser.end} (filled ${filled})`);
       const payload = slot.slice(parser.start, parser.end);
       if (event === OP_CLOSE) {
@@ -194,3 +209,54 @@ export async function runWsReceiver(stream: Uint8Array, pieces: number[], limit:
   await new Promise((resolve) => setImmediate(resolve));
   return { events, failure };
 }
+
+/** A frame the server sent, as a client reads it. */
+export interface ServerFrame {
+  fin: boolean;
+  opcode: number;
+  payload: Uint8Array;
+  /** The frame was masked (servers must not mask). */
+  masked: boolean;
+}
+
+/**
+ * Splits the bytes a server sent into its frames; throws on a frame that
+ * is cut short (a test sees every byte the server wrote).
+ */
+export function serverFrames(bytes: Uint8Array): ServerFrame[] {
+  const frames: ServerFrame[] = [];
+  let p = 0;
+  while (p < bytes.length) {
+    if (bytes.length - p < 2) throw new Error(`a frame head cut short at ${p}`);
+    const b0 = bytes[p];
+    const b1 = bytes[p + 1];
+    let length = b1 & 127;
+    let q = p + 2;
+    if (length === 126) {
+      length = (bytes[q] << 8) | bytes[q + 1];
+      q += 2;
+    } else if (length === 127) {
+      length = 0;
+      for (let i = 0; i < 8; i++) length = length * 256 + bytes[q + i];
+      q += 8;
+    }
+    const masked = (b1 & 0x80) !== 0;
+    if (masked) q += 4;
+    if (q + length > bytes.length) throw new Error(`a frame at ${p} cut short: ${length} bytes announced`);
+    frames.push({ fin: (b0 & 0x80) !== 0, opcode: b0 & 15, payload: bytes.slice(q, q + length), masked });
+    p = q + length;
+  }
+  return frames;
+}
+
+/** The payload of a Close frame with `code` and a UTF-8 `reason`. */
+export function closePayload(code: number, reason = ''): Uint8Array {
+  return concat([Uint8Array.of(code >> 8, code & 255), utf8(reason)]);
+}
+
+/**
+ * The upgrade request for `path` with the RFC 6455 example key, and the
+ * 101 that answers it (naming a protocol when one was chosen): the
+ * conformance cases' own (plain code, so that they run inside XS too).
+ */
+export { switching as switchingProtocols, upgrade as upgradeRequest } from '../conformance/cases.ts';

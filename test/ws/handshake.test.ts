@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import { HEAD_INCOMPLETE, parseHead, RequestHead } from '../../src/http/parser.ts';
 import type { HeadLimits } from '../../src/http/parser.ts';
+import { AcceptHasher } from '../../src/ws/accept.ts';
 import { checkUpgrade, chooseProtocol, hasToken, writeSwitchingProtocols } from '../../src/ws/handshake.ts';
 
 const LIMITS: HeadLimits = { maxRequestLine: 256, maxHeaderBytes: 1024, maxHeaders: 16 };
@@ -117,13 +118,13 @@ describe('ws: handshake', () => {
     const ks = head.headers[key * 4 + 2];
     const ke = head.headers[key * 4 + 3];
     const out = new Uint8Array(300);
-    const end = writeSwitchingProtocols(bytes, ks, ke, null, out, 5);
+    const end = writeSwitchingProtocols(new AcceptHasher(), bytes, ks, ke, null, out, 5);
     expect(end - 5).to.equal(129);
     expect(Buffer.from(out.subarray(5, end)).toString('latin1')).to.equal(
       'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
         'Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n',
     );
-    const end2 = writeSwitchingProtocols(bytes, ks, ke, 'chat', out, 0);
+    const end2 = writeSwitchingProtocols(new AcceptHasher(), bytes, ks, ke, 'chat', out, 0);
     expect(end2).to.equal(129 + 26 + 4);
     expect(Buffer.from(out.subarray(0, end2)).toString('latin1')).to.equal(
       'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +

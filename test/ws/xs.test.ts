@@ -2,14 +2,17 @@
  * The WebSocket protocol layer on the real XS engine (xsnap): the handshake
  * and the echo of every frame case give the same bytes as on Node (and as
  * the `ws` package frames them), and none of them leaves a heap slot
- * behind after warm-up: 0 slots per handshake and per frame. The timings
- * are in `npm run bench:xs-ws`, not here.
+ * behind after warm-up: 0 slots per handshake and per frame. The same echo
+ * through the real server (app.ws on the bench platform): the same bytes
+ * after the 101, 0 slots per frame and per whole connection, and no live
+ * heap growth over thousands of frames. The timings are in
+ * `npm run bench:xs-ws`, not here.
  */
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import type { XsWorker } from '../../host-sim/xs/worker.ts';
 import { slotsPerCommand } from '../../host-sim/xs/measure.ts';
-import { startWsBench, UPGRADE_REQUEST, WS_FRAME_CASES } from '../../bench/xs-ws.ts';
+import { startWsBench, UPGRADE_REQUEST, WS_FRAME_CASES, WS_SERVER_CASES } from '../../bench/xs-ws.ts';
 import { runParser, wsInternals } from './frames.ts';
 import { OP_BINARY, OP_CLOSE, OP_PONG, OP_TEXT } from '../../src/ws/codes.ts';
 
@@ -84,5 +87,44 @@ describe('ws: on XS', function () {
       const count = await slotsPerCommand(worker, op, noop, { times: 10 });
       expect(count.slots, name).to.equal(0);
     }
+  });
+
+  it('echoes every frame case through the real server with the same bytes, the 101 first', async () => {
+    await worker.command(Uint8Array.of(117, 0));
+    const sink = async () => Buffer.from(await worker.evaluateJson<number[]>('wsBench.sink()'));
+    const head = (await sink()).toString('latin1');
+    expect(head).to.match(/^HTTP\/1\.1 101 Switching Protocols\r\n[\s\S]*Sec-WebSocket-Protocol: chat\r\n\r\n$/);
+    for (const c of WS_SERVER_CASES) {
+      await worker.command(Uint8Array.of(115, c.index));
+      expect((await sink()).toString('hex'), c.name).to.equal(expectedEcho(c.bytes));
+    }
+    await worker.command(Uint8Array.of(119, 0));
+    const whole = (await sink()).toString('latin1');
+    expect(whole.startsWith('HTTP/1.1 101 ')).to.equal(true);
+    expect(Buffer.from(whole.slice(whole.indexOf('\r\n\r\n') + 4), 'latin1').toString('hex')).to.equal('880203e8');
+    expect(await worker.evaluateJson<boolean>('wsBench.closed()')).to.equal(true);
+    const stats = await worker.evaluateJson<{ slotsInUse: number; webSockets: number; errors: number }>(
+      'wsBench.stats()',
+    );
+    expect([stats.slotsInUse, stats.webSockets, stats.errors]).to.deep.equal([0, 0, 0]);
+  });
+
+  it('leaves 0 heap slots per frame and per connection through the server, and the live heap does not grow', async () => {
+    for (let k = 0; k < 5; k++) await worker.command(Uint8Array.of(119, 0));
+    expect((await slotsPerCommand(worker, Uint8Array.of(119, 0), noop, { times: 10 })).slots, 'connection').to.equal(0);
+    await worker.command(Uint8Array.of(117, 0));
+    for (const c of WS_SERVER_CASES) {
+      const op = Uint8Array.of(115, c.index);
+      for (let k = 0; k < 5; k++) await worker.command(op);
+      expect((await slotsPerCommand(worker, op, noop, { times: 10 })).slots, c.name).to.equal(0);
+    }
+    const many = Uint8Array.of(77, 0, 0xd0, 0x07, 0); // 2,000 echoes
+    const collect = async () => (await worker.command(Uint8Array.of(103, 0))).heapCount; // gc() from a command
+    await worker.command(many);
+    const warm = await collect();
+    await worker.command(many);
+    expect(await collect()).to.equal(warm);
+    const stats = await worker.evaluateJson<{ webSockets: number; errors: number }>('wsBench.stats()');
+    expect([stats.webSockets, stats.errors]).to.deep.equal([1, 0]);
   });
 });

@@ -100,7 +100,7 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
     throw new BuildError(`${options.entry} does not exist: give the app module, e.g. firmware/app/main.ts`);
   const budget = loadBudget(options.budget ? resolve(options.budget) : BUDGET_FILE);
   const out = resolve(options.out ?? join('build', 'espruino'));
-  const routes = await loadRoutes(entry);
+  const { routes } = await loadRoutes(entry);
   let table: Uint8Array;
   try {
     table = compileRoutes(routes);

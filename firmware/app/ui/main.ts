@@ -1,15 +1,19 @@
 /**
  * The dashboard page's script (browser code): fills the panels from the
- * JSON API, keeps them live over Server-Sent Events (`/api/events`) and
- * falls back to polling `/api/status` every POLL_MS while the stream is
- * down, drives the LED, and validates the Wi-Fi form with the very function
- * the device uses (src/device.ts), before the device checks it again.
+ * JSON API and keeps them live, the trend plots too, over a WebSocket
+ * (`/api/ws`, which also switches the LED); when the device refuses it,
+ * over Server-Sent Events (`/api/events`, the LED through POST /api/led);
+ * when that is refused too, or while a live link is down, by polling
+ * `/api/status` every POLL_MS. It validates the Wi-Fi form with the very
+ * function the device uses (src/device.ts), before the device checks it
+ * again.
  *
  * Never: use a framework or a library (every byte ships gzipped from
  * flash); fire several requests at once (each connection takes one of the
  * device's few slots); put the Wi-Fi password anywhere but the POST body.
  */
 import { wifiCredentialsProblem } from 'chipweb/device';
+import { setUpAdmin } from './admin.ts';
 import { Trend } from './trend.ts';
 
 /** Milliseconds between polls while the live stream is down. */
@@ -29,7 +33,9 @@ const set = (id: string, text: string | number) => {
 const TREND_SAMPLES = 180;
 
 let ledOn = false;
-let source: EventSource | null = null;
+/** The live link in use: 'ws', 'sse', or '' (polling). */
+let via = '';
+let socket: WebSocket | null = null;
 let pollTimer = 0;
 
 /** `n` bytes in the unit that suits `scale` (default: `n` itself), e.g. "3.7 KB". */
@@ -62,6 +68,8 @@ function connState(state: string, label: string): void {
   const el = $('conn');
   el.className = state;
   el.textContent = label;
+  el.dataset.via = via;
+  el.title = via === 'ws' ? 'WebSocket' : via === 'sse' ? 'Server-Sent Events' : '';
 }
 
 const trends = {
@@ -140,7 +148,7 @@ async function poll(): Promise<void> {
   try {
     showStatus(await api('status'));
     showRequests(await api('requests'));
-    if (!source || source.readyState !== 1) connState('', 'polling');
+    if (!via) connState('', 'polling');
   } catch {
     connState('off', 'offline');
   }
@@ -157,30 +165,67 @@ function stopPolling(): void {
   pollTimer = 0;
 }
 
-function listen(): void {
-  source = new EventSource('/api/events');
-  const es = source;
-  const on = (name: string, show: (data: Json) => void) =>
-    es.addEventListener(name, (e) => show(JSON.parse((e as MessageEvent).data)));
-  es.onopen = () => {
-    connState('live', 'live');
-    stopPolling();
+/** What each live event shows, whichever link brought it. */
+const shows: { [event: string]: (data: Json) => void } = {
+  status: showStatus,
+  requests: showRequests,
+  led: (d) => showLed(d.on),
+};
+
+function online(link: string): void {
+  via = link;
+  connState('live', 'live');
+  stopPolling();
+}
+
+/** Live over the WebSocket; refused (or closed before a word), over Server-Sent Events instead. */
+function connect(): void {
+  const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/ws');
+  let heard = false;
+  ws.onmessage = (e) => {
+    if (!heard) {
+      heard = true;
+      socket = ws;
+      online('ws');
+    }
+    const m = JSON.parse(e.data);
+    if (shows[m.type]) shows[m.type](m.data);
   };
-  on('status', showStatus);
-  on('requests', showRequests);
-  on('led', (d) => showLed(d.on));
+  ws.onclose = () => {
+    if (socket === ws) {
+      socket = null;
+      via = '';
+    }
+    if (!heard) listen();
+    else {
+      // Dropped: poll until it is back.
+      startPolling();
+      setTimeout(connect, 3000);
+    }
+  };
+}
+
+function listen(): void {
+  const es = new EventSource('/api/events');
+  for (const name in shows) es.addEventListener(name, (e) => shows[name](JSON.parse((e as MessageEvent).data)));
+  es.onopen = () => online('sse');
   es.onerror = () => {
+    via = '';
     startPolling();
     if (es.readyState === 2) {
-      // Refused (e.g. 503: every live slot taken): poll, and try again later.
+      // Refused (e.g. 503: every live slot taken): poll, and try the WebSocket again later.
       es.close();
-      source = null;
-      setTimeout(listen, RETRY_MS);
+      setTimeout(connect, RETRY_MS);
     }
   };
 }
 
 $('led-btn').onclick = async () => {
+  if (socket !== null) {
+    // The device answers with an `led` event to every page, this one too.
+    socket.send(JSON.stringify({ led: !ledOn }));
+    return;
+  }
   try {
     showLed((await api('led', { on: !ledOn })).on);
   } catch {
@@ -230,5 +275,6 @@ $('wifi').onsubmit = async (event) => {
       /* a host without a device has no Wi-Fi panel data; the rest still shows */
     }
   }
-  listen();
+  connect();
+  await setUpAdmin();
 })();
