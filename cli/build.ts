@@ -10,8 +10,10 @@ import { parseArgs } from 'node:util';
 import { type BuildResult, BuildError, build } from '../toolchain/build.ts';
 import { formatReport } from '../toolchain/size-report.ts';
 import { isTarget, TARGETS } from '../toolchain/templates.ts';
+import { targetOf } from './target-of.ts';
 
 const USAGE = `usage: chipweb build ENTRY --target esp32|pico_w|moddable-sim [options]
+       chipweb build ENTRY --target espruino [options]   (see --target espruino --help)
 
 Bundles ENTRY (a module whose default export is a chipweb App) into
 build/<target>/ with a Moddable manifest, then prints the size report.
@@ -34,6 +36,7 @@ git-ignored .env file holding those two lines.`;
 
 /** `chipweb build`: prints the size report; exit code 0, 1 (failed or over budget) or 2 (usage). */
 export async function run(args: string[]): Promise<number> {
+  if (targetOf(args) === 'espruino') return (await import('./espruino.ts')).build(args);
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {

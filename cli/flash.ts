@@ -17,8 +17,10 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkEnvironment, flashCommand } from '../toolchain/moddable-tools.ts';
 import { isTarget, loadTemplate, TARGETS } from '../toolchain/templates.ts';
+import { targetOf } from './target-of.ts';
 
 const USAGE = `usage: chipweb flash --target esp32|pico_w|moddable-sim [options]
+       chipweb flash --target espruino --port PORT   (see --target espruino --help)
 
 Builds build/<target>/manifest.json (written by 'chipweb build') with the
 Moddable tools and flashes it to the board, or runs it in Moddable's desktop
@@ -125,5 +127,6 @@ export async function flash(args: string[], env: NodeJS.ProcessEnv, io: FlashIO)
 
 /** `chipweb flash`. */
 export async function run(args: string[]): Promise<number> {
+  if (targetOf(args) === 'espruino') return (await import('./espruino.ts')).flash(args, process.env);
   return flash(args, process.env, { log: (line) => console.log(line), error: (line) => console.error(line) });
 }

@@ -10,12 +10,12 @@ const USAGE = `usage: chipweb <command> [options]
 commands:
   init [DIR]
         start a project: package.json, app.ts, a test, tsconfig.json, .gitignore
-  sim ENTRY [--port N] [--host H] [--target esp32|pico_w] [--slots N] [--slot-size N] [--engine node|xs]
+  sim ENTRY [--port N] [--host H] [--target esp32|pico_w] [--slots N] [--slot-size N] [--engine node|xs|espruino]
         run the app in the host simulator (default http://127.0.0.1:8080)
-  build ENTRY --target esp32|pico_w|moddable-sim
-        bundle the app into build/<target>/ with a Moddable manifest
-  flash --target esp32|pico_w|moddable-sim [--port PORT]
-        build with the Moddable tools and put the app on the board
+  build ENTRY --target esp32|pico_w|moddable-sim|espruino
+        bundle the app into build/<target>/ (a Moddable manifest, or Espruino Storage files)
+  flash --target esp32|pico_w|moddable-sim|espruino [--port PORT]
+        put the app on the board (Moddable tools, or the espruino CLI)
   ota --host HOST FILE [--user U --password P]
         update a running device over the air with a firmware image
 

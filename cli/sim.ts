@@ -35,7 +35,9 @@ options:
                    (pool sizes and send buffer from manifests/<target>.json)
   --slots N        connection slots (default: the target's)
   --slot-size N    request bytes per slot (default: the target's)
-  --engine E       node (default) or xs (the app runs inside the XS engine)
+  --engine E       node (default), xs (the app runs inside the XS engine) or
+                   espruino (built as for an Espruino board and run by the
+                   Espruino Linux binary $ESPRUINO; --port and --assets apply)
   --router R       code (default: the generated matcher, as 'chipweb build'
                    ships it) or table (the table walk, as --router table)
   --store FILE     key-value store file (default .chipweb/store.json)
@@ -122,9 +124,13 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const engine = values.engine ?? 'node';
-  if (engine !== 'node' && engine !== 'xs') {
-    console.error(`chipweb sim: --engine must be 'node' or 'xs', got '${engine}'`);
+  if (engine !== 'node' && engine !== 'xs' && engine !== 'espruino') {
+    console.error(`chipweb sim: --engine must be 'node', 'xs' or 'espruino', got '${engine}'`);
     return 2;
+  }
+  if (engine === 'espruino') {
+    const { runOnEspruino } = await import('./espruino.ts');
+    return runOnEspruino(entry, { port: integer('port', values.port, 8080, 0), assets: values.assets }, waitForSignal);
   }
   const router = values.router ?? 'code';
   if (router !== 'code' && router !== 'table') {

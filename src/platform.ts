@@ -92,6 +92,29 @@ export interface MemoryStats {
 }
 
 /**
+ * Optional native text conversion, for an engine whose strings are byte
+ * strings with native copies between strings and bytes (Espruino). The
+ * core's text functions (src/http/text.ts) ask it first and fall back to
+ * their own code when it answers -1. One per engine: the server installs
+ * the one its platform has.
+ */
+export interface TextCodec {
+  /**
+   * Bytes `s` takes from char `from` when each char is one byte, or -1 when
+   * that is not so (the core then measures UTF-8 itself).
+   */
+  byteLength(s: string, from: number): number;
+  /**
+   * Copies the chars of `s` from `from` into out[pos..limit) one byte each
+   * and returns how many it copied, or -1 when the chars are not single
+   * bytes (the core then encodes UTF-8 itself).
+   */
+  encode(s: string, from: number, out: Uint8Array, pos: number, limit: number): number;
+  /** bytes[start..end) as a string: UTF-8 when `utf8`, else one char per byte. */
+  decode(bytes: Uint8Array, start: number, end: number, utf8: boolean): string;
+}
+
+/**
  * Where an over-the-air firmware image goes (docs/ota.md): the ESP32's next
  * OTA partition on the board (firmware/moddable/ota.ts), a file in the
  * simulator (host-sim/ota-file.ts). src/ota/session.ts drives it and checks
@@ -167,4 +190,6 @@ export interface Platform {
    * update route then answers 501.
    */
   readonly ota?: OtaTarget;
+  /** Optional native text conversion (see TextCodec); absent on XS and Node. */
+  readonly textCodec?: TextCodec;
 }

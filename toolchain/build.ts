@@ -131,7 +131,7 @@ export class BuildError extends Error {
 }
 
 /** Loads the app module in Node and returns its routes, and whether it has WebSocket routes (app.ws). */
-async function loadRoutes(entry: string): Promise<{ routes: RouteSpec[]; webSockets: boolean }> {
+export async function loadRoutes(entry: string): Promise<{ routes: RouteSpec[]; webSockets: boolean }> {
   let mod: { default?: unknown };
   try {
     mod = (await import(pathToFileURL(entry).href)) as { default?: unknown };
@@ -237,7 +237,7 @@ function mainSource(entry: string, coreFile: string): string {
 }
 
 /** The generated matcher's source for `--router code`, or why the board walks the table instead. */
-function routeMatcher(table: Uint8Array, mode: RouterMode): { source?: string; skipped?: string } {
+export function routeMatcher(table: Uint8Array, mode: RouterMode): { source?: string; skipped?: string } {
   if (mode === 'table') return { skipped: '--router table' };
   try {
     return { source: generateMatcher(table) };
@@ -290,6 +290,40 @@ export function bundleProblems(code: string, externals: string[]): string[] {
   return problems;
 }
 
+/**
+ * The web assets of a build: `assets` when given (null: none), else the UI
+ * next to the entry (`<dir>/ui/`), built first for `target` when it has
+ * sources, so the firmware carries the page its sources describe.
+ */
+export async function findAssets(
+  entry: string,
+  assets: string | null | undefined,
+  target: string,
+): Promise<{ assetDir: string | undefined; uiReport: string | undefined }> {
+  let assetDir: string | undefined;
+  let uiReport: string | undefined;
+  if (assets === null) assetDir = undefined;
+  else if (assets !== undefined) {
+    assetDir = resolve(assets);
+    if (!existsSync(assetDir))
+      throw new BuildError(`asset folder ${assets} does not exist: build the web UI first, or pass --no-assets`);
+  } else {
+    // As `chipweb sim` does: a UI next to the entry is built first, so the
+    // firmware carries the page its sources describe (ui/dist is not in git).
+    const uiDir = join(dirname(entry), 'ui');
+    if (hasUi(uiDir)) {
+      try {
+        uiReport = (await buildUi({ uiDir, target })).report;
+      } catch (error) {
+        throw new BuildError(`the web UI in ${uiDir} did not build: ${(error as Error).message}`);
+      }
+    }
+    const fallback = join(uiDir, 'dist');
+    assetDir = existsSync(fallback) ? fallback : undefined;
+  }
+  return { assetDir, uiReport };
+}
+
 /** Runs the whole build; throws BuildError when it cannot be done. Does not print. */
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const entry = resolve(options.entry);
@@ -314,29 +348,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
   const matcher = routeMatcher(table, options.router ?? 'code');
 
-  let assetDir: string | undefined;
-  let uiReport: string | undefined;
-  if (options.assets === null) assetDir = undefined;
-  else if (options.assets !== undefined) {
-    assetDir = resolve(options.assets);
-    if (!existsSync(assetDir))
-      throw new BuildError(
-        `asset folder ${options.assets} does not exist: build the web UI first, or pass --no-assets`,
-      );
-  } else {
-    // As `chipweb sim` does: a UI next to the entry is built first, so the
-    // firmware carries the page its sources describe (ui/dist is not in git).
-    const uiDir = join(dirname(entry), 'ui');
-    if (hasUi(uiDir)) {
-      try {
-        uiReport = (await buildUi({ uiDir, target: options.target })).report;
-      } catch (error) {
-        throw new BuildError(`the web UI in ${uiDir} did not build: ${(error as Error).message}`);
-      }
-    }
-    const fallback = join(uiDir, 'dist');
-    assetDir = existsSync(fallback) ? fallback : undefined;
-  }
+  const { assetDir, uiReport } = await findAssets(entry, options.assets, options.target);
   let assets: PackedAsset[];
   try {
     assets = packAssets(assetDir);

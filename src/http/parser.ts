@@ -186,15 +186,12 @@ export function parseHead(
   if (head.scanFrom < start) head.scanFrom = start;
 
   // Find the end of the request line first, so an overlong URI gets 414.
-  let lineEnd = -1;
+  // Line ends are found with indexOf: native on every engine (and far cheaper
+  // than a loop on Espruino's interpreter); bytes past `filled` are stale.
   const lineLimit = start + limits.maxRequestLine;
-  for (let i = head.methodEnd > start ? head.methodEnd : start; i < filled; i++) {
-    if (bytes[i] === LF) {
-      lineEnd = i;
-      break;
-    }
-    if (i >= lineLimit) return -414;
-  }
+  let lineEnd = bytes.indexOf(LF, head.methodEnd > start ? head.methodEnd : start);
+  if (lineEnd >= filled) lineEnd = -1;
+  if ((lineEnd < 0 || lineEnd > lineLimit) && filled > lineLimit) return -414;
   if (lineEnd < 0) {
     // methodEnd doubles as "request line scanned up to here" until the head is parsed.
     head.methodEnd = filled;
@@ -205,14 +202,13 @@ export function parseHead(
 
   // Then the blank line that ends the head.
   let headEnd = -1;
-  let i = head.scanFrom > lineEnd ? head.scanFrom : lineEnd;
-  for (; i < filled; i++) {
-    if (bytes[i] !== LF) continue;
+  for (let i = bytes.indexOf(LF, head.scanFrom > lineEnd ? head.scanFrom : lineEnd); i >= 0 && i < filled; ) {
     if (i + 1 < filled && bytes[i + 1] === LF) return -400; // bare LF line end
     if (i + 2 < filled && bytes[i + 1] === CR && bytes[i + 2] === LF) {
       headEnd = i + 3;
       break;
     }
+    i = bytes.indexOf(LF, i + 1);
   }
   if (headEnd < 0) {
     head.scanFrom = filled > lineEnd + 2 ? filled - 2 : lineEnd;
@@ -273,8 +269,7 @@ function parseComplete(
   p = lineEnd + 1;
   const blank = headEnd - 2;
   while (p < blank) {
-    let eol = p;
-    while (bytes[eol] !== LF) eol++;
+    const eol = bytes.indexOf(LF, p);
     if (bytes[eol - 1] !== CR) return -400;
     const c0 = bytes[p];
     if (c0 === SP || c0 === HTAB) return -400; // obs-fold

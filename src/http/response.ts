@@ -141,7 +141,7 @@ export class ResponseState {
   }
 }
 
-const charCodeAt = String.prototype.charCodeAt;
+const charCodeAt = ''.charCodeAt;
 
 /** Header names equal ignoring ASCII case (strings read with charCodeAt.call: see text.ts). */
 /** True when out[start..end) has no control character but HTAB (RFC 9110 field-value). */

@@ -200,8 +200,9 @@ export function serveAssets(options: AssetsOptions = {}): Handler {
     const p = c.env.platform;
     if (p !== platform) {
       platform = p;
-      names.length = 0;
-      infos.length = 0;
+      // splice, not `length = 0`: Espruino cannot assign an array's length.
+      names.splice(0, names.length);
+      infos.splice(0, infos.length);
     }
     let name = c.param(param);
     if (name.charCodeAt(0) === 47) name = name.slice(1); // wildcard values keep their leading '/'

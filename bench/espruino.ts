@@ -1,0 +1,248 @@
+/**
+ * `npm run bench:espruino`: chipweb on Espruino against Espruino's own
+ * `http` module, side by side on the same binary in one run.
+ *
+ *   ESPRUINO        the fixed 16,383-variable Linux build without Unicode
+ *                   (an ESP32's memory): memory in variables with the boot
+ *                   code in Storage, as on a board (after start, after 1,000
+ *                   keep-alive requests), and speed with the code in Storage
+ *   ESPRUINO_LINUX  optional: the BOARD=LINUX build (resizable variables):
+ *                   speed with the boot code in RAM (the Linux build reads
+ *                   Storage from a file it opens for every 16 bytes; an
+ *                   ESP32 maps its flash into memory, so RAM is the nearer
+ *                   stand-in for a board's speed)
+ *
+ * chipweb keeps one connection alive; the http module closes after every
+ * response (it sends Connection: close), so it gets a new connection per
+ * request. Prints a table; `--json` prints the figures as JSON.
+ *
+ * Never: assert (tests do that); report a figure it did not measure.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { EspruinoProcess, espruinoBinary, EspruinoMissing } from '../host-sim/espruino/engine.ts';
+import { freePort, serveOnEspruino } from '../host-sim/espruino/sim.ts';
+import { keepAliveGet } from '../test/espruino/engine/keep-alive.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const DASHBOARD = join(ROOT, 'firmware/app/main.ts');
+const JSON_APP = join(ROOT, 'bench/espruino-json-app.ts');
+const HTTP_SCRIPT = join(ROOT, 'bench/espruino-http-module.js');
+const NET_PAGE_SCRIPT = join(ROOT, 'bench/espruino-net-page.js');
+const JSON_BODY = '{"ok":true,"n":1}';
+/** Variables of the fixed build. */
+const FIXED_VARIABLES = 16383;
+
+/** Requests per second of `count` keep-alive GETs (after `warm` unmeasured ones); checks each body with `check`. */
+async function keepAliveRate(
+  port: number,
+  path: string,
+  count: number,
+  warm: number,
+  check: (body: string) => boolean,
+) {
+  await keepAliveGet(port, path, warm);
+  const start = performance.now();
+  const bodies = await keepAliveGet(port, path, count);
+  const seconds = (performance.now() - start) / 1000;
+  if (!bodies.every(check)) throw new Error(`unexpected body from ${path}: ${bodies.find((b) => !check(b))}`);
+  return count / seconds;
+}
+
+/** One GET on a new connection, read until the server closes; resolves to the response. */
+function getClosing(port: number, path: string): Promise<string> {
+  return new Promise((done, fail) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('end', () => {
+      socket.destroy();
+      done(Buffer.concat(chunks).toString('latin1'));
+    });
+    socket.on('error', fail);
+  });
+}
+
+/** Requests per second of Espruino's http module on `binary` (a new connection per request), and its variables after start. */
+async function httpModule(binary: string, count: number): Promise<{ rate: number; variables: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'chipweb-bench-http-'));
+  const port = await freePort();
+  const script = join(dir, 'http.js');
+  writeFileSync(script, readFileSync(HTTP_SCRIPT, 'utf8').replace('var PORT = 0;', `var PORT = ${port};`));
+  const board = EspruinoProcess.bootScript(binary, dir, script);
+  try {
+    const line = await board.waitFor(/^@@http listening/, 20000);
+    const variables = Number(/usage (\d+)/.exec(line)?.[1]);
+    for (let i = 0; i < 20; i++) await getClosing(port, '/');
+    const start = performance.now();
+    for (let i = 0; i < count; i++) {
+      const response = await getClosing(port, '/');
+      if (!response.endsWith(JSON_BODY)) throw new Error(`unexpected http module response: ${response}`);
+    }
+    return { rate: count / ((performance.now() - start) / 1000), variables };
+  } finally {
+    await board.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Requests per second of a bare Espruino net server answering `size` body bytes on one keep-alive connection. */
+async function netPage(binary: string, size: number, count: number): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'chipweb-bench-net-'));
+  const port = await freePort();
+  const script = join(dir, 'net.js');
+  writeFileSync(
+    script,
+    readFileSync(NET_PAGE_SCRIPT, 'utf8')
+      .replace('var PORT = 0;', `var PORT = ${port};`)
+      .replace('var SIZE = 0;', `var SIZE = ${size};`),
+  );
+  const board = EspruinoProcess.bootScript(binary, dir, script);
+  try {
+    await board.waitFor(/^@@net listening/, 20000);
+    return await keepAliveRate(port, '/', count, 5, (b) => b.length === size);
+  } finally {
+    await board.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Used variables the default app reports on /api/status (process.memory() after a collection). */
+async function statusVariables(url: string): Promise<number> {
+  const response = await fetch(`${url}/api/status`, { headers: { Connection: 'close' } });
+  const memory = ((await response.json()) as { memory: { used: number; total: number } }).memory;
+  const blockBytes = memory.total / FIXED_VARIABLES;
+  if (!Number.isInteger(blockBytes)) throw new Error('ESPRUINO must be the fixed 16,383-variable build');
+  return memory.used / blockBytes;
+}
+
+interface SpeedFigures {
+  build: string;
+  code: string;
+  chipwebJson: number;
+  dashboardJson: number;
+  dashboardPage: number;
+  pageBytes: number;
+  netPage: number;
+  httpModule: number;
+  ratio: number;
+}
+
+/** The speed figures on one binary: chipweb (keep-alive) against the http module (new connection per request). */
+async function speed(binary: string, build: string, codeInRam: boolean): Promise<SpeedFigures> {
+  const dir = mkdtempSync(join(tmpdir(), 'chipweb-bench-speed-'));
+  try {
+    const json = await serveOnEspruino(JSON_APP, { port: 0, dir: join(dir, 'json'), assets: null, binary, codeInRam });
+    let chipwebJson: number;
+    try {
+      chipwebJson = await keepAliveRate(json.port, '/json', 500, 50, (b) => b === JSON_BODY);
+    } finally {
+      await json.close();
+    }
+    const dash = await serveOnEspruino(DASHBOARD, { port: 0, dir: join(dir, 'dashboard'), binary, codeInRam });
+    let dashboardJson: number;
+    let dashboardPage: number;
+    let pageBytes = 0;
+    try {
+      dashboardJson = await keepAliveRate(dash.port, '/api/led', 300, 30, (b) => b.startsWith('{"on":'));
+      const page = dash.build.assets.find((a) => a.name === 'index.html');
+      pageBytes = page ? page.bytes.length : 0;
+      dashboardPage = await keepAliveRate(dash.port, '/', 30, 5, (b) => b.length === pageBytes);
+    } finally {
+      await dash.close();
+    }
+    const http = await httpModule(binary, 500);
+    const net = await netPage(binary, pageBytes, 30);
+    return {
+      build,
+      code: codeInRam ? 'RAM' : 'Storage',
+      chipwebJson,
+      dashboardJson,
+      dashboardPage,
+      pageBytes,
+      netPage: net,
+      httpModule: http.rate,
+      ratio: chipwebJson / http.rate,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  let fixed: string;
+  try {
+    fixed = espruinoBinary(process.env);
+  } catch (error) {
+    if (!(error instanceof EspruinoMissing)) throw error;
+    console.error(`bench:espruino: ${error.message}`);
+    process.exitCode = 1;
+    return;
+  }
+  const linux = process.env.ESPRUINO_LINUX ? espruinoBinary(process.env, 'ESPRUINO_LINUX') : undefined;
+  const json = process.argv.includes('--json');
+
+  // Memory: the default app on the fixed build, code in Storage as on a board.
+  const dir = mkdtempSync(join(tmpdir(), 'chipweb-bench-memory-'));
+  let memory: { estimate: number; afterStart: number; after1000: number; httpModule: number };
+  try {
+    const sim = await serveOnEspruino(DASHBOARD, { port: 0, dir, binary: fixed });
+    try {
+      const afterStart = await statusVariables(sim.url);
+      await keepAliveGet(sim.port, '/api/led', 1000);
+      let after1000 = await statusVariables(sim.url);
+      // The closed connection's socket takes a moment to go.
+      for (let i = 0; i < 20 && after1000 > afterStart + 20; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        after1000 = await statusVariables(sim.url);
+      }
+      memory = { estimate: sim.build.report.startVariables, afterStart, after1000, httpModule: 0 };
+    } finally {
+      await sim.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const speeds: SpeedFigures[] = [await speed(fixed, 'ESPRUINO (16,383 variables)', false)];
+  if (linux) speeds.push(await speed(linux, 'ESPRUINO_LINUX (resizable)', true));
+  memory.httpModule = (await httpModule(fixed, 1)).variables;
+
+  if (json) {
+    console.log(JSON.stringify({ memory, speeds }, null, 2));
+    return;
+  }
+  const n = (v: number) => Math.round(v).toLocaleString('en-US');
+  console.log('chipweb on Espruino 2v29 (npm run bench:espruino)\n');
+  console.log('Memory, default app (firmware/app), fixed 16,383-variable build, boot code in Storage:');
+  console.log(
+    `  variables used after start()          ${n(memory.afterStart)}   (size report estimate ${n(memory.estimate)})`,
+  );
+  console.log(
+    `  after 1,000 keep-alive requests       ${n(memory.after1000)}   (${memory.after1000 - memory.afterStart >= 0 ? '+' : ''}${n(memory.after1000 - memory.afterStart)})`,
+  );
+  console.log(`  Espruino http module after listen()   ${n(memory.httpModule)}`);
+  console.log('');
+  for (const s of speeds) {
+    console.log(`Speed, ${s.build}, chipweb code in ${s.code}:`);
+    console.log(`  chipweb, small JSON, keep-alive       ${n(s.chipwebJson)} req/s`);
+    console.log(`  http module, same JSON, new conn.     ${n(s.httpModule)} req/s`);
+    console.log(`  ratio chipweb / http module           ${s.ratio.toFixed(2)}x`);
+    console.log(`  default app /api/led, keep-alive      ${n(s.dashboardJson)} req/s`);
+    console.log(`  default app gzipped page (${n(s.pageBytes)} B)   ${n(s.dashboardPage)} req/s`);
+    console.log(`  bare net server, same size, keep-alive ${n(s.netPage)} req/s`);
+    console.log('');
+  }
+  if (!linux)
+    console.log(
+      "(set ESPRUINO_LINUX to a BOARD=LINUX build to add speed with the code in RAM, as on a board's mapped flash)",
+    );
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench:espruino: ${error instanceof Error ? error.stack : String(error)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,224 @@
+/**
+ * The Espruino side of `chipweb build` and `chipweb flash` (cli/build.ts and
+ * cli/flash.ts hand over here for `--target espruino`): parses the options,
+ * runs toolchain/espruino/build.ts or the upload, and prints.
+ *
+ * Never: do build work here; exit 2 on a usage error, 1 when the build
+ * fails, is over budget, or the upload cannot run.
+ */
+import { spawn } from 'node:child_process';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BuildError } from '../toolchain/build.ts';
+import { buildEspruino } from '../toolchain/espruino/build.ts';
+import { checkUpload, findEspruinoTool, storageFiles, uploadArgs } from '../toolchain/espruino/flash.ts';
+import { formatEspruinoReport } from '../toolchain/espruino/size.ts';
+import { EspruinoMissing } from '../host-sim/espruino/engine.ts';
+
+/** Where console output goes (tests capture it). */
+export interface EspruinoIO {
+  log(line: string): void;
+  error(line: string): void;
+}
+
+const CONSOLE: EspruinoIO = { log: (line) => console.log(line), error: (line) => console.error(line) };
+
+const BUILD_USAGE = `usage: chipweb build ENTRY --target espruino [options]
+
+Lowers ENTRY (a module whose default export is a chipweb App), the core and
+the Espruino platform into one script for Espruino 2v29 and writes
+build/espruino/: the Storage files (.bootcde, routes.bin, the gzipped web
+assets), storage.json and the size report in Espruino variables.
+
+options:
+  --out DIR         output folder (default: build/espruino)
+  --assets DIR      web assets to gzip into Storage (default: the web UI next to ENTRY)
+  --no-assets       no web assets
+  --budget FILE     Espruino budget (default: chipweb's firmware/espruino/budget.json)
+  --name NAME       device name (access point name; default: the budget's)
+  --led-pin N       GPIO of the LED (default: the budget's)
+  --router R        code (default) or table, as for Moddable
+  --no-minify       keep the script readable (for debugging on the board)
+  --quiet           print the size report only when over budget
+
+Wi-Fi credentials come from CHIPWEB_SSID and CHIPWEB_PASSWORD, or a
+git-ignored .env file holding those two lines.`;
+
+/** `chipweb build --target espruino`. */
+export async function build(args: string[], io: EspruinoIO = CONSOLE): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        target: { type: 'string', short: 't' },
+        out: { type: 'string', short: 'o' },
+        assets: { type: 'string' },
+        'no-assets': { type: 'boolean' },
+        budget: { type: 'string' },
+        name: { type: 'string' },
+        'led-pin': { type: 'string' },
+        router: { type: 'string' },
+        'no-minify': { type: 'boolean' },
+        quiet: { type: 'boolean', short: 'q' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    io.error(`chipweb build: ${(error as Error).message}\n\n${BUILD_USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    io.log(BUILD_USAGE);
+    return 0;
+  }
+  const entry = positionals[0];
+  if (!entry) {
+    io.error(`chipweb build: no app given: name the module that default-exports your App.\n\n${BUILD_USAGE}`);
+    return 2;
+  }
+  let ledPin: number | undefined;
+  if (values['led-pin'] !== undefined) {
+    ledPin = Number(values['led-pin']);
+    if (!Number.isInteger(ledPin) || ledPin < 0) {
+      io.error(`chipweb build: --led-pin must be a GPIO number, not '${values['led-pin']}'`);
+      return 2;
+    }
+  }
+  const router = (values.router ?? 'code') as string;
+  if (router !== 'code' && router !== 'table') {
+    io.error(`chipweb build: --router must be code or table, not '${router}'`);
+    return 2;
+  }
+  try {
+    const result = await buildEspruino({
+      entry,
+      out: values.out as string | undefined,
+      assets: values['no-assets'] ? null : (values.assets as string | undefined),
+      budget: values.budget as string | undefined,
+      name: values.name as string | undefined,
+      ledPin,
+      router,
+      minify: values['no-minify'] !== true,
+    });
+    const report = result.report;
+    if (result.uiReport && !values.quiet) io.log(`${result.uiReport}\n`);
+    if (!values.quiet || report.problems.length) io.log(formatEspruinoReport(report));
+    if (report.problems.length) {
+      io.error(`\nchipweb build: over the espruino budget:\n  ${report.problems.join('\n  ')}`);
+      return 1;
+    }
+    if (!values.quiet) {
+      const where = relative(process.cwd(), result.out) || '.';
+      io.log(
+        `\nwrote ${where}/ (${result.routes.length} routes, ${result.assets.length} assets, ${result.files.length} Storage files)` +
+          (result.credentials
+            ? `; Wi-Fi credentials from ${result.credentials}`
+            : '; no Wi-Fi credentials (the board will start an access point)'),
+      );
+      io.log(`next: chipweb flash --target espruino --port PORT${values.out ? ` --out ${values.out}` : ''}`);
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof BuildError) {
+      io.error(`chipweb build: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+const FLASH_USAGE = `usage: chipweb flash --target espruino --port PORT [options]
+
+Uploads build/espruino/ (written by 'chipweb build --target espruino') to a
+board running Espruino with the 'espruino' command-line tool: every Storage
+file, the boot code last, then load() restarts the board into it. Flash
+Espruino itself first with esptool (see docs/espruino.md).
+
+options:
+  --port PORT    the board's serial port (/dev/ttyUSB0, COM3) or tcp://HOST[:PORT]
+  --out DIR      the folder 'chipweb build' wrote (default: build/espruino)`;
+
+/** `chipweb flash --target espruino`. */
+export async function flash(args: string[], env: NodeJS.ProcessEnv, io: EspruinoIO = CONSOLE): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args,
+      allowPositionals: false,
+      options: {
+        target: { type: 'string', short: 't' },
+        port: { type: 'string', short: 'p' },
+        out: { type: 'string', short: 'o' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    io.error(`chipweb flash: ${(error as Error).message}\n\n${FLASH_USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    io.log(FLASH_USAGE);
+    return 0;
+  }
+  const out = resolve((values.out as string | undefined) ?? join('build', 'espruino'));
+  const port = values.port as string | undefined;
+  const missing = checkUpload(out, port, env);
+  if (missing.length) {
+    io.error('chipweb flash: cannot upload to the Espruino board; missing:');
+    for (const m of missing) io.error(`  - ${m.what}\n    fix: ${m.fix}`);
+    return 1;
+  }
+  const tool = findEspruinoTool(env) as string;
+  const command = uploadArgs(out, port as string, storageFiles(out));
+  io.log(`${tool} ${command.join(' ')}`);
+  return new Promise<number>((done) => {
+    const child = spawn(tool, command, { env, stdio: 'inherit' });
+    child.on('error', (error) => {
+      io.error(`chipweb flash: could not run ${tool}: ${error.message}`);
+      done(1);
+    });
+    child.on('exit', (code, signal) => {
+      if (code !== 0)
+        io.error(
+          `chipweb flash: espruino ${signal ? `stopped by ${signal}` : `exited with ${code}`}: see its output above`,
+        );
+      done(code ?? 1);
+    });
+  });
+}
+
+/**
+ * `chipweb sim --engine espruino`: builds, boots $ESPRUINO and serves until
+ * `wait` (Ctrl-C) stops it; exit 1 with what is missing when $ESPRUINO is not usable.
+ */
+export async function runOnEspruino(
+  entry: string,
+  options: { port: number; assets?: string },
+  wait: (stop: () => Promise<void>) => Promise<number>,
+  io: EspruinoIO = CONSOLE,
+): Promise<number> {
+  const { serveOnEspruino } = await import('../host-sim/espruino/sim.ts');
+  try {
+    const sim = await serveOnEspruino(entry, {
+      port: options.port,
+      assets: options.assets,
+      log: (line) => {
+        if (!line.startsWith('espruino:')) io.log(`[espruino] ${line}`);
+      },
+    });
+    io.log(
+      `chipweb sim (Espruino engine): serving ${entry} at ${sim.url} (about ${sim.build.report.startVariables} variables at start, estimated)`,
+    );
+    return wait(() => sim.close());
+  } catch (error) {
+    if (error instanceof EspruinoMissing || error instanceof BuildError) {
+      io.error(`chipweb sim: ${error.message}`);
+      return 1;
+    }
+    io.error(`chipweb sim: ${(error as Error).message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * `chipweb build --target espruino` and `chipweb flash --target espruino`
+ * without an Espruino binary or a board: the files the build writes, the
+ * route table compiled in Node, the size report in variables (and the
+ * build failing on a board with too few), refusals with file:line, and the
+ * upload refusing clearly when the tool, the port or the build is missing.
+ */
+import * as acorn from 'acorn';
+import { expect } from 'chai';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build as buildCommand, flash as flashCommand } from '../../cli/espruino.ts';
+import { compileRoutes } from '../../src/router/index.ts';
+import { buildEspruino } from '../../toolchain/espruino/build.ts';
+import { espruinoSyntaxProblems } from '../../toolchain/espruino/lower.ts';
+import { uploadArgs } from '../../toolchain/espruino/flash.ts';
+import { createDashboard } from '../../firmware/app/main.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const ENTRY = join(ROOT, 'firmware/app/main.ts');
+
+/** Runs a CLI function, capturing what it prints. */
+async function captured(run: (io: { log(l: string): void; error(l: string): void }) => Promise<number>) {
+  let out = '';
+  let err = '';
+  const code = await run({ log: (l) => void (out += `${l}\n`), error: (l) => void (err += `${l}\n`) });
+  return { code, out, err };
+}
+
+describe('espruino: chipweb build --target espruino', function () {
+  this.timeout(60000);
+  let tmp: string;
+  before(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'chipweb-espruino-build-'));
+  });
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('writes the Storage files, the route table compiled in Node and the size report', async () => {
+    const out = join(tmp, 'dashboard');
+    const result = await buildEspruino({ entry: ENTRY, out, env: {}, projectDir: tmp });
+    const listed = JSON.parse(readFileSync(join(out, 'storage.json'), 'utf8')) as { name: string; path: string }[];
+    expect(listed.map((f) => f.name)).to.include.members(['routes.bin', 'index.html.gz', '.bootcde']);
+    expect(listed[listed.length - 1].name, 'boot code last').to.equal('.bootcde');
+    for (const f of listed) expect(existsSync(join(out, f.path)), f.path).to.equal(true);
+
+    const table = readFileSync(join(out, 'storage/routes.bin'));
+    expect(Buffer.compare(table, Buffer.from(compileRoutes(createDashboard().routes())))).to.equal(0);
+    const page = readFileSync(join(out, 'storage/index.html.gz'));
+    expect(page[0]).to.equal(0x1f); // gzip
+    expect(page[1]).to.equal(0x8b);
+
+    const boot = readFileSync(join(out, 'storage/.bootcde'), 'utf8');
+    expect(() => acorn.parse(boot, { ecmaVersion: 2015 })).not.to.throw();
+    expect(espruinoSyntaxProblems(boot)).to.deep.equal([]);
+    expect(boot).to.not.include('__chipweb_forbidden_');
+    expect(boot).to.include('routes.bin');
+
+    const report = JSON.parse(readFileSync(join(out, 'size-report.json'), 'utf8'));
+    expect(report.target).to.equal('espruino');
+    expect(report.problems).to.deep.equal([]);
+    expect(report.startVariables).to.be.greaterThan(report.loadVariables);
+    expect(report.loadVariables).to.be.greaterThan(1000);
+    expect(report.variables).to.equal(16383);
+    expect(result.report.storageBytes).to.equal(listed.reduce((n, f) => n + readFileSync(join(out, f.path)).length, 0));
+  });
+
+  it('fails the build on a board with too few variables, saying what to change', async () => {
+    const budget = JSON.parse(readFileSync(join(ROOT, 'firmware/espruino/budget.json'), 'utf8'));
+    budget.variables = 4095;
+    const file = join(tmp, 'small-board.json');
+    writeFileSync(file, JSON.stringify(budget));
+    const { code, out, err } = await captured((io) =>
+      buildCommand([ENTRY, '--target', 'espruino', '--out', join(tmp, 'small'), '--budget', file], io),
+    );
+    expect(code).to.equal(1);
+    expect(out).to.match(/Variables: ~\d+ after load/);
+    expect(err).to.match(/over the espruino budget/);
+    expect(err).to.match(/variables: about \d+ after start plus \d+ headroom is more than the board's 4095/);
+  });
+
+  it('refuses an app the lowering cannot handle, naming file:line', async () => {
+    const app = join(tmp, 'labelled-app.ts');
+    writeFileSync(
+      app,
+      [
+        `import { App } from ${JSON.stringify(join(ROOT, 'src/index.ts'))};`,
+        'const app = new App();',
+        "app.get('/', (c) => {",
+        '  outer: for (let i = 0; i < 2; i++) { if (i) break outer; }',
+        "  c.text('x');",
+        '});',
+        'export default app;',
+        '',
+      ].join('\n'),
+    );
+    const { code, err } = await captured((io) =>
+      buildCommand([app, '--target', 'espruino', '--out', join(tmp, 'labelled'), '--no-assets'], io),
+    );
+    expect(code).to.equal(1);
+    expect(err).to.include('labelled-app.ts:4: label "outer:"');
+  });
+
+  it('refuses an app that reaches a host global', async () => {
+    const { code, err } = await captured((io) =>
+      buildCommand(
+        [
+          join(ROOT, 'test/firmware/fixtures/bad-globals.ts'),
+          '--target',
+          'espruino',
+          '--out',
+          join(tmp, 'bad'),
+          '--no-assets',
+        ],
+        io,
+      ),
+    );
+    expect(code).to.equal(1);
+    expect(err).to.match(/the global "setTimeout"/);
+  });
+
+  it('flash: says what is missing (build, port, tool) and runs nothing', async () => {
+    const bare = { PATH: join(tmp, 'empty-bin') };
+    mkdirSync(bare.PATH, { recursive: true });
+    const none = await captured((io) =>
+      flashCommand(['--target', 'espruino', '--out', join(tmp, 'nothing')], bare, io),
+    );
+    expect(none.code).to.equal(1);
+    expect(none.err).to.include("run 'chipweb build ENTRY --target espruino' first");
+    expect(none.err).to.include('no --port given');
+    const noDevice = await captured((io) =>
+      flashCommand(
+        ['--target', 'espruino', '--out', join(tmp, 'dashboard'), '--port', '/dev/chipweb-no-such-port'],
+        bare,
+        io,
+      ),
+    );
+    expect(noDevice.code).to.equal(1);
+    expect(noDevice.err).to.include('the serial port /dev/chipweb-no-such-port (no such device)');
+    expect(noDevice.err).to.not.include('storage.json');
+  });
+
+  it('flash: uploads every Storage file, the boot code last, then restarts into it', () => {
+    const out = join(tmp, 'dashboard');
+    const files = JSON.parse(readFileSync(join(out, 'storage.json'), 'utf8'));
+    const args = uploadArgs(out, '/dev/ttyUSB0', files);
+    expect(args.slice(0, 3)).to.deep.equal(['--no-ble', '--port', '/dev/ttyUSB0']);
+    const storage = args.filter((_a, i) => args[i - 1] === '--storage');
+    expect(storage.map((s) => s.split(':')[0])).to.deep.equal(files.map((f: { name: string }) => f.name));
+    expect(storage[storage.length - 1]).to.equal(`.bootcde:${join(out, 'storage/.bootcde')}`);
+    expect(args.slice(-2)).to.deep.equal(['-e', 'load()']);
+  });
+});

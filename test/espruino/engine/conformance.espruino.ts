@@ -1,0 +1,105 @@
+/**
+ * The shared conformance cases on Espruino ($ESPRUINO, the 16,383-variable
+ * Linux build without Unicode, as an ESP32 has): the conformance app built
+ * with `chipweb build --target espruino`, its Storage files in the binary's
+ * flash, every case over a real socket, byte for byte as on Node and XS;
+ * every slot is free again after each client leaves. Also: a taken port
+ * stops the board with the Node simulator's message, and 1,000 keep-alive
+ * requests leave process.memory() flat.
+ */
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type EspruinoSimulation, serveOnEspruino } from '../../../host-sim/espruino/sim.ts';
+import { CASES } from '../../conformance/cases.ts';
+import { exchange } from '../../support/exchange.ts';
+import { keepAliveGet } from './keep-alive.ts';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const ENTRY = join(ROOT, 'test/espruino/fixtures/conformance-entry.ts');
+const BUDGET = join(ROOT, 'test/espruino/fixtures/conformance-budget.json');
+
+/** GET `path` with Connection: close and its JSON body. */
+async function getJson<T>(port: number, path: string): Promise<T> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { Connection: 'close' } });
+  return (await response.json()) as T;
+}
+
+describe('espruino engine: conformance cases, byte for byte', () => {
+  let dir: string;
+  let sim: EspruinoSimulation;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'chipweb-espruino-conf-'));
+    sim = await serveOnEspruino(ENTRY, { port: 0, dir, assets: null, budget: BUDGET });
+    const memory = await getJson<{ total: number; usage: number }>(sim.port, '/__espruino/memory');
+    expect(memory.total, 'ESPRUINO must be the fixed 16,383-variable build').to.equal(16383);
+    // The size report's estimate stays near what the board uses (its pool counted in this build's 18-byte variables).
+    const r = sim.build.report;
+    const estimate = r.startVariables - r.poolVariables + Math.ceil(r.poolBytes / 18) + 2;
+    expect(Math.abs(estimate - memory.usage) / memory.usage, `estimate ${estimate}, used ${memory.usage}`).to.be.below(
+      0.1,
+    );
+  });
+  after(async () => {
+    await sim?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const testCase of CASES) {
+    it(testCase.name, async () => {
+      const result = await exchange(sim.port, testCase.request, testCase.expect.length);
+      expect(result.response).to.equal(testCase.expect);
+      expect(result.closed).to.equal(testCase.closes);
+      // The stats request holds one slot itself; wait for the case's slot to be freed.
+      let inUse = -1;
+      for (let i = 0; i < 50; i++) {
+        inUse = (await getJson<{ slotsInUse: number }>(sim.port, '/__espruino/stats')).slotsInUse;
+        if (inUse === 1) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(inUse, 'slots in use besides the stats request').to.equal(1);
+    });
+  }
+
+  it('keeps process.memory() flat over 1,000 keep-alive requests', async () => {
+    const usage = async () => (await getJson<{ usage: number }>(sim.port, '/__espruino/memory')).usage;
+    await keepAliveGet(sim.port, '/users/42', 100);
+    const before = await usage();
+    const bodies = await keepAliveGet(sim.port, '/users/42', 1000);
+    expect(bodies.every((b) => b === '{"id":"42"}')).to.equal(true);
+    // The closed connection's socket takes a moment to go: wait (up to 5 s) for the usage to settle.
+    let after = await usage();
+    for (let i = 0; i < 50 && after - before > 20; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await usage();
+    }
+    // A few variables of slack: the request reading the figure and timer bookkeeping.
+    expect(after - before, `usage ${before} -> ${after}`).to.be.at.most(20);
+  });
+});
+
+describe('espruino engine: a taken port', () => {
+  it('stops the board with the same message as the Node simulator', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '0.0.0.0', () => r()));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const dir = mkdtempSync(join(tmpdir(), 'chipweb-espruino-port-'));
+    try {
+      let error: unknown;
+      try {
+        const sim = await serveOnEspruino(ENTRY, { port, dir, assets: null, budget: BUDGET });
+        await sim.close();
+      } catch (e) {
+        error = e;
+      }
+      expect((error as Error).message).to.equal(
+        `port ${port} is already in use: stop the other server or choose another port (--port)`,
+      );
+    } finally {
+      blocker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,50 @@
+/**
+ * One keep-alive connection that sends GET requests one after another and
+ * collects each response body (framed by Content-Length), for the Espruino
+ * tests and the Espruino benchmark.
+ *
+ * Never: pipeline (each request waits for the previous response); accept a
+ * response without a Content-Length or one that closes the connection.
+ */
+import * as net from 'node:net';
+
+/** Sends `count` GETs of `path` on one connection; resolves to the bodies (latin1), in order. */
+export function keepAliveGet(port: number, path: string, count: number): Promise<string[]> {
+  const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`, 'latin1');
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.setNoDelay(true);
+    const bodies: string[] = [];
+    let buffer: Buffer = Buffer.alloc(0);
+    const fail = (error: Error) => {
+      socket.destroy();
+      reject(error);
+    };
+    socket.on('connect', () => socket.write(request));
+    socket.on('data', (chunk: Buffer) => {
+      buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+      for (;;) {
+        const headEnd = buffer.indexOf('\r\n\r\n');
+        if (headEnd < 0) return;
+        const head = buffer.subarray(0, headEnd).toString('latin1');
+        const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+        if (!length) return fail(new Error(`response ${bodies.length + 1} has no Content-Length:\n${head}`));
+        if (!/\r\nconnection: keep-alive/i.test(head))
+          return fail(new Error(`response ${bodies.length + 1} does not keep the connection:\n${head}`));
+        const end = headEnd + 4 + Number(length[1]);
+        if (buffer.length < end) return;
+        bodies.push(buffer.subarray(headEnd + 4, end).toString('latin1'));
+        buffer = buffer.subarray(end);
+        if (bodies.length === count) {
+          socket.end();
+          return resolve(bodies);
+        }
+        socket.write(request);
+      }
+    });
+    socket.on('error', fail);
+    socket.on('close', () => {
+      if (bodies.length < count) fail(new Error(`the connection closed after ${bodies.length} of ${count} responses`));
+    });
+  });
+}

@@ -1,0 +1,162 @@
+/**
+ * The Espruino lowering without an Espruino binary: every core, firmware
+ * and app file lowers to what Espruino parses (ES2015 at most, checked with
+ * acorn, with none of the syntax Espruino lacks, function declarations
+ * first in every block); what cannot
+ * be lowered fails naming file:line and the feature; and the lowered code
+ * means what the source means: it runs in V8 with the built-ins Espruino
+ * lacks removed (so the prelude stands in) and gives the same results,
+ * the shared conformance cases byte for byte included.
+ */
+import * as acorn from 'acorn';
+import { expect } from 'chai';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import * as vm from 'node:vm';
+import {
+  breakLines,
+  espruinoSyntaxProblems,
+  LoweringError,
+  lowerForEspruino,
+  unhoistedFunctions,
+} from '../../toolchain/espruino/lower.ts';
+import { CASES } from '../conformance/cases.ts';
+import { run as runAsWritten } from './fixtures/lowerable.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const ALIAS = { chipweb: join(ROOT, 'src/index.ts'), 'chipweb/device': join(ROOT, 'src/device.ts') };
+
+/** Every .ts file under `dir` (declaration files left out). */
+function tsFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...tsFiles(path));
+    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(path);
+  }
+  return out.sort();
+}
+
+/** Built-ins Espruino 2v29 does not have: removed from a V8 context before lowered code runs there. */
+const MISSING = `
+  delete globalThis.Map; delete globalThis.Set; delete globalThis.WeakMap; delete globalThis.RangeError;
+  Math.imul = undefined; Math.clz32 = undefined; Number.isInteger = undefined; Array.from = undefined;
+  Object.freeze = undefined; Uint8Array.prototype.copyWithin = undefined;
+  Promise.race = undefined; Promise.prototype.finally = undefined;
+`;
+
+/** A fresh V8 context without Espruino's missing built-ins. */
+function espruinoLikeContext(): vm.Context {
+  const context = vm.createContext({});
+  vm.runInContext(MISSING, context);
+  expect(vm.runInContext('typeof Map', context)).to.equal('undefined');
+  return context;
+}
+
+describe('espruino: lowering', function () {
+  this.timeout(60000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'chipweb-lower-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('lowers every core, Espruino firmware and app file to what Espruino parses, functions hoisted', async () => {
+    const files = [
+      ...tsFiles(join(ROOT, 'src')),
+      ...tsFiles(join(ROOT, 'firmware/espruino')),
+      ...tsFiles(join(ROOT, 'firmware/app')).filter((f) => !f.includes('/ui/')),
+    ];
+    expect(files.length).to.be.greaterThan(40);
+    // One entry keeps every module whole: each is imported as a namespace and kept alive.
+    const entry = join(dir, 'every-file.ts');
+    writeFileSync(
+      entry,
+      `${files.map((f, i) => `import * as m${i} from ${JSON.stringify(f)};`).join('\n')}\n` +
+        `(globalThis as any).modules = [${files.map((_f, i) => `m${i}`).join(', ')}];\n`,
+    );
+    const lowered = await lowerForEspruino({ entry, alias: ALIAS });
+    const inputs = lowered.inputs.map((f) => relative(ROOT, f));
+    for (const f of files) expect(inputs, 'bundled').to.include(relative(ROOT, f));
+    // ES2015 at most (Espruino has classes, arrows, getters), and none of the syntax it lacks.
+    expect(() => acorn.parse(lowered.code, { ecmaVersion: 2015 })).not.to.throw();
+    expect(espruinoSyntaxProblems(lowered.code)).to.deep.equal([]);
+    expect(unhoistedFunctions(lowered.code)).to.equal(0);
+    // Short lines: Espruino copies a frame's source line into every exception's stack.
+    expect(Math.max(...lowered.code.split('\n').map((l) => l.length))).to.be.lessThan(2000);
+    expect(lowered.prelude).to.include.members(['Map', 'Math.imul', 'copyWithin', '__chipwebError']);
+  });
+
+  it('refuses what cannot be lowered, naming file:line and the feature', async () => {
+    const fixture = join(ROOT, 'test/espruino/fixtures/unlowerable.ts');
+    const entry = join(dir, 'unlowerable-entry.ts');
+    writeFileSync(entry, `import * as m from ${JSON.stringify(fixture)};\n(globalThis as any).m = m;\n`);
+    let error: unknown;
+    try {
+      await lowerForEspruino({ entry });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(LoweringError);
+    const problems = (error as LoweringError).problems;
+    const file = relative(process.cwd(), fixture);
+    const lines = (await import('node:fs')).readFileSync(fixture, 'utf8').split('\n');
+    const lineOf = (marker: string) => lines.findIndex((l) => l.includes(`feature: ${marker}`)) + 1;
+    const expectProblem = (line: number, feature: RegExp) =>
+      expect(
+        problems.some((p) => p.file === file && p.line === line && feature.test(p.feature)),
+        `${file}:${line} ${feature} in ${JSON.stringify(problems)}`,
+      ).to.equal(true);
+    expectProblem(lineOf('generator') - 1, /generator function/);
+    expectProblem(lineOf('label') + 1, /label "rows:"/);
+    expectProblem(lineOf('prototype method'), /String\.prototype\.charCodeAt read as a value/);
+    expectProblem(lineOf('length'), /assigning to \.length/);
+    expectProblem(lineOf('missing global'), /the global WeakMap/);
+    expect((error as Error).message).to.include(`${file}:${lineOf('length')}: assigning to .length`);
+  });
+
+  it('means what the source means: V8 without Espruino’s missing built-ins gives the same results', async () => {
+    const entry = join(ROOT, 'test/espruino/fixtures/lowerable.ts');
+    const lowered = await lowerForEspruino({ entry });
+    expect(espruinoSyntaxProblems(lowered.code)).to.deep.equal([]);
+    const context = espruinoLikeContext();
+    vm.runInContext(lowered.code, context);
+    const results = await (vm.runInContext('lowerable()', context) as Promise<unknown[]>);
+    const expected = await runAsWritten();
+    // Compare as JSON: the values come from another realm.
+    expect(JSON.stringify(results)).to.equal(JSON.stringify(expected));
+    expect(expected[5]).to.equal('caught 7 no'); // an awaited rejection is caught, not resumed with undefined
+  });
+
+  it('runs the shared conformance cases byte for byte when lowered', async () => {
+    const lowered = await lowerForEspruino({
+      entry: join(ROOT, 'test/espruino/fixtures/conformance-v8.ts'),
+      alias: ALIAS,
+    });
+    // Text stays UTF-8, not \u escapes: an ESP32 build has no Unicode and keeps a literal's bytes.
+    expect(lowered.code).to.include('grüße ✓ 😀');
+    const context = espruinoLikeContext();
+    vm.runInContext(lowered.code, context);
+    const results = await (vm.runInContext('conformanceResults()', context) as Promise<
+      { response: string; closed: boolean; slotsInUse: number }[]
+    >);
+    expect(results.length).to.equal(CASES.length);
+    for (let i = 0; i < CASES.length; i++) {
+      expect(results[i].response, CASES[i].name).to.equal(CASES[i].expect);
+      expect(results[i].closed, CASES[i].name).to.equal(CASES[i].closes);
+      expect(results[i].slotsInUse, CASES[i].name).to.equal(0);
+    }
+  });
+
+  it('breaks lines only where no semicolon can be inserted', () => {
+    const code = 'var s="' + 'x'.repeat(300) + '";function f(a,b){return a+b}var o={a:1,b:[1,2,3]};g(s,o)';
+    const broken = breakLines(code, 40);
+    expect(broken.split('\n').length).to.be.greaterThan(1);
+    for (const line of broken.split('\n')) expect(line).to.not.match(/^\s*$/);
+    let seen: unknown[] = [];
+    vm.runInNewContext(broken, { g: (...args: unknown[]) => (seen = args) });
+    expect((seen[0] as string).length).to.equal(300);
+    expect(seen[1]).to.deep.include({ a: 1 });
+  });
+});

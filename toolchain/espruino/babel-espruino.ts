@@ -1,0 +1,250 @@
+/**
+ * The two Babel plugins of the Espruino lowering (toolchain/espruino/lower.ts):
+ *
+ * - `espruinoShape`: what preset-env leaves that Espruino still runs
+ *   differently. It moves function declarations to the top of their block
+ *   (Espruino defines a function only when its declaration runs), makes
+ *   classes that extend a native error extend the prelude's plain error
+ *   base instead (Espruino cannot call a native constructor as `super`),
+ *   and gives a derived class with fields an explicit constructor (else
+ *   the fields transform writes `super(...args)`: Espruino has no spread).
+ * - `espruinoCheck`: finds what no lowering can make run on Espruino
+ *   (generators, labels, #private members, globals it lacks, methods read
+ *   from built-in prototypes, assigning an array's length …) and records
+ *   each with its position, for a build error naming file:line.
+ *
+ * Never: change what a program means on an engine that runs it as written;
+ * report a problem without its position.
+ */
+import type { NodePath, PluginObj, types as BabelTypes } from '@babel/core';
+import { ERROR_BASE } from './prelude.ts';
+
+/** Something the lowering cannot handle, at a position in the code given to Babel. */
+export interface FoundProblem {
+  /** 1-based line. */
+  line: number;
+  /** 0-based column. */
+  column: number;
+  /** What it is, e.g. "generator function". */
+  feature: string;
+}
+
+/** Native errors Espruino has but cannot extend. */
+const NATIVE_ERRORS = new Set(['Error', 'TypeError', 'SyntaxError', 'ReferenceError', 'RangeError', 'InternalError']);
+
+/** Globals Espruino does not have and the prelude cannot stand in for. */
+const MISSING_GLOBALS = new Set([
+  'Symbol',
+  'WeakMap',
+  'WeakSet',
+  'WeakRef',
+  'FinalizationRegistry',
+  'Proxy',
+  'Reflect',
+  'BigInt',
+  'Intl',
+  'SharedArrayBuffer',
+  'Atomics',
+  'TextEncoder',
+  'TextDecoder',
+]);
+
+/** Constructors whose prototype methods are not readable as values on Espruino. */
+const BUILTIN_PROTOTYPES = new Set([
+  'String',
+  'Array',
+  'Function',
+  'Number',
+  'Object',
+  'Uint8Array',
+  'Int32Array',
+  'Uint16Array',
+  'ArrayBuffer',
+  'Promise',
+]);
+
+type Types = typeof BabelTypes;
+
+/** Moves the function declarations of a statement list to its front (after nothing else moves). */
+export function hoistFunctions(body: BabelTypes.Statement[], t: Types): void {
+  let sorted = true;
+  let seenOther = false;
+  for (const statement of body) {
+    if (t.isFunctionDeclaration(statement)) {
+      if (seenOther) sorted = false;
+    } else seenOther = true;
+  }
+  if (sorted) return;
+  const functions = body.filter((s) => t.isFunctionDeclaration(s));
+  const others = body.filter((s) => !t.isFunctionDeclaration(s));
+  body.splice(0, body.length, ...functions, ...others);
+}
+
+/** The constructor of a class node, if it declares one. */
+function constructorOf(node: BabelTypes.Class): BabelTypes.ClassMethod | undefined {
+  return node.body.body.find((m): m is BabelTypes.ClassMethod => m.type === 'ClassMethod' && m.kind === 'constructor');
+}
+
+/**
+ * The parameter names a derived class must pass on to its parent: the
+ * nearest constructor up the chain of classes in this program; [] when no
+ * class declares one; undefined when a parent is not known here or takes
+ * more than plain names.
+ */
+function inheritedParams(path: NodePath<BabelTypes.Class>, t: Types): string[] | undefined {
+  let superClass = path.node.superClass;
+  let scope = path.scope;
+  for (let depth = 0; depth < 16; depth++) {
+    if (!t.isIdentifier(superClass)) return undefined;
+    if (superClass.name === ERROR_BASE) return ['message'];
+    const binding = scope.getBinding(superClass.name);
+    if (!binding) return undefined;
+    let parent: NodePath | undefined = binding.path;
+    if (parent.isVariableDeclarator()) parent = parent.get('init') as NodePath;
+    if (!parent || !(parent.isClassDeclaration() || parent.isClassExpression())) return undefined;
+    const ctor = constructorOf(parent.node);
+    if (ctor) {
+      const names: string[] = [];
+      for (const param of ctor.params) {
+        if (t.isIdentifier(param)) names.push(param.name);
+        else if (t.isAssignmentPattern(param) && t.isIdentifier(param.left)) names.push(param.left.name);
+        else return undefined;
+      }
+      return names;
+    }
+    superClass = parent.node.superClass;
+    scope = parent.scope;
+    if (!superClass) return [];
+  }
+  return undefined;
+}
+
+/** Babel plugin: hoist function declarations, and extend the plain error base instead of native errors. */
+export function espruinoShape({ types: t }: { types: Types }): PluginObj {
+  return {
+    name: 'chipweb-espruino-shape',
+    visitor: {
+      Class(path: NodePath<BabelTypes.Class>) {
+        const superClass = path.node.superClass;
+        if (t.isIdentifier(superClass) && NATIVE_ERRORS.has(superClass.name) && !path.scope.getBinding(superClass.name))
+          path.node.superClass = t.identifier(ERROR_BASE);
+        // A derived class with fields and no constructor would get `constructor(...args) { super(...args) }`
+        // from the class-fields transform, and Espruino has no spread: give it one that names its parameters.
+        if (
+          path.node.superClass &&
+          !constructorOf(path.node) &&
+          path.node.body.body.some((m) => m.type === 'ClassProperty')
+        ) {
+          const names = inheritedParams(path, t);
+          if (names !== undefined) {
+            const params = names.map((n) => t.identifier(n));
+            const call = t.callExpression(
+              t.super(),
+              names.map((n) => t.identifier(n)),
+            );
+            path.node.body.body.unshift(
+              t.classMethod(
+                'constructor',
+                t.identifier('constructor'),
+                params,
+                t.blockStatement([t.expressionStatement(call)]),
+              ),
+            );
+          }
+        }
+      },
+      Program: {
+        exit(path: NodePath<BabelTypes.Program>) {
+          // After every other transform: theirs may add declarations anywhere.
+          path.traverse({
+            BlockStatement(block: NodePath<BabelTypes.BlockStatement>) {
+              hoistFunctions(block.node.body, t);
+            },
+          });
+          hoistFunctions(path.node.body, t);
+        },
+      },
+    },
+  };
+}
+
+/** Babel plugin factory: records what cannot run on Espruino into `found`. */
+export function espruinoCheck(found: FoundProblem[]): (api: { types: Types }) => PluginObj {
+  return ({ types: t }) => {
+    const report = (node: BabelTypes.Node, feature: string) => {
+      const at = node.loc ? node.loc.start : { line: 0, column: 0 };
+      found.push({ line: at.line, column: at.column, feature });
+    };
+    return {
+      name: 'chipweb-espruino-check',
+      visitor: {
+        Function(path: NodePath<BabelTypes.Function>) {
+          if (path.node.generator)
+            report(path.node, path.node.async ? 'async generator function' : 'generator function (function*)');
+        },
+        ForOfStatement(path: NodePath<BabelTypes.ForOfStatement>) {
+          if (path.node.await) report(path.node, 'for await');
+        },
+        LabeledStatement(path: NodePath<BabelTypes.LabeledStatement>) {
+          report(path.node, `label "${path.node.label.name}:" (Espruino has no labels)`);
+        },
+        PrivateName(path: NodePath<BabelTypes.PrivateName>) {
+          report(path.node, `#private class member #${path.node.id.name} (use a plain property)`);
+        },
+        BigIntLiteral(path: NodePath<BabelTypes.BigIntLiteral>) {
+          report(path.node, 'BigInt literal');
+        },
+        MetaProperty(path: NodePath<BabelTypes.MetaProperty>) {
+          report(path.node, `${path.node.meta.name}.${path.node.property.name}`);
+        },
+        Import(path: NodePath<BabelTypes.Import>) {
+          report(path.node, 'dynamic import()');
+        },
+        WithStatement(path: NodePath<BabelTypes.WithStatement>) {
+          report(path.node, 'with statement');
+        },
+        RegExpLiteral(path: NodePath<BabelTypes.RegExpLiteral>) {
+          const { pattern, flags } = path.node;
+          const flag = flags.replace(/[gim]/g, '');
+          if (flag) report(path.node, `regular expression flag "${flag}"`);
+          if (/\(\?<[=!]/.test(pattern)) report(path.node, 'regular expression lookbehind');
+          else if (/\(\?</.test(pattern)) report(path.node, 'regular expression named group');
+        },
+        Identifier(path: NodePath<BabelTypes.Identifier>) {
+          const name = path.node.name;
+          if (!MISSING_GLOBALS.has(name) || !path.isReferencedIdentifier() || path.scope.getBinding(name)) return;
+          // `typeof Symbol` guards are how portable code asks; they are fine.
+          if (path.parentPath.isUnaryExpression({ operator: 'typeof' })) return;
+          report(path.node, `the global ${name} (Espruino has none)`);
+        },
+        MemberExpression(path: NodePath<BabelTypes.MemberExpression>) {
+          const { object, property } = path.node;
+          // String.prototype.x read as a value: undefined on Espruino (''.x works).
+          if (
+            t.isMemberExpression(object) &&
+            t.isIdentifier(object.object) &&
+            BUILTIN_PROTOTYPES.has(object.object.name) &&
+            !path.scope.getBinding(object.object.name) &&
+            t.isIdentifier(object.property, { name: 'prototype' }) &&
+            !object.computed &&
+            !path.node.computed &&
+            t.isIdentifier(property) &&
+            !(path.parentPath.isAssignmentExpression() && path.parentPath.node.left === path.node)
+          ) {
+            const owner = object.object.name;
+            const example = owner === 'String' ? "''" : owner === 'Array' ? '[]' : `a ${owner} value`;
+            report(
+              path.node,
+              `${owner}.prototype.${property.name} read as a value (undefined on Espruino: take it from ${example})`,
+            );
+          }
+        },
+        AssignmentExpression(path: NodePath<BabelTypes.AssignmentExpression>) {
+          const left = path.node.left;
+          if (t.isMemberExpression(left) && !left.computed && t.isIdentifier(left.property, { name: 'length' }))
+            report(path.node, 'assigning to .length (throws on Espruino: use splice, or keep a count)');
+        },
+      },
+    };
+  };
+}

@@ -1,0 +1,501 @@
+/**
+ * Lowering for Espruino: turns an entry module (the generated board entry,
+ * the core, the app) into one script Espruino 2v29 runs.
+ *
+ *   1. esbuild bundles it: one IIFE, es2022, UTF-8 kept as UTF-8 (an
+ *      ESP32 build has no Unicode: a literal's bytes are its string).
+ *   2. Babel checks it for what cannot be lowered (babel-espruino.ts) and
+ *      reports each with the original file:line, through esbuild's map.
+ *   3. Babel lowers it: preset-env for IE 11, loose (Espruino's parser
+ *      lacks rest, spread, defaults, destructuring, `?.`, class fields),
+ *      async functions as promise chains (babel-plugin-transform-async-to-
+ *      promises: Babel's regenerator resumes an awaited rejection with
+ *      undefined there), function declarations hoisted, native error
+ *      bases replaced.
+ *   4. esbuild minifies it for ES5; the hoisting runs once more on the
+ *      minified code; the prelude (prelude.ts) for the built-ins the code
+ *      uses goes in front.
+ *
+ * Never: emit syntax Espruino does not parse; drop a problem silently; let
+ * a reported position point into generated code when a source has it.
+ */
+import {
+  parseSync,
+  transformAsync,
+  transformFromAstSync,
+  transformSync,
+  traverse,
+  type types as BabelTypes,
+  types as babelTypes,
+} from '@babel/core';
+import blockScoping from '@babel/plugin-transform-block-scoping';
+import presetEnv from '@babel/preset-env';
+import asyncToPromises from 'babel-plugin-transform-async-to-promises';
+import * as esbuild from 'esbuild';
+import { SourceMap } from 'node:module';
+import { dirname, relative, resolve } from 'node:path';
+import { espruinoCheck, espruinoShape, type FoundProblem, hoistFunctions } from './babel-espruino.ts';
+import { ERROR_BASE, preludeFor } from './prelude.ts';
+
+/** A place in the sources the lowering cannot handle. */
+export interface LoweringProblem {
+  /** Source file, relative to the working directory when inside it. */
+  file: string;
+  /** 1-based line. */
+  line: number;
+  /** What cannot be lowered. */
+  feature: string;
+}
+
+/** Thrown when the sources use what Espruino cannot run; the message lists every place. */
+export class LoweringError extends Error {
+  /** Each place, in source order. */
+  readonly problems: LoweringProblem[];
+  constructor(problems: LoweringProblem[]) {
+    super(
+      `cannot run on Espruino:\n  ${problems.map((p) => `${p.file}:${p.line}: ${p.feature}`).join('\n  ')}\n` +
+        'Rewrite these places without the feature (see docs/espruino.md, "What differs").',
+    );
+    this.name = 'LoweringError';
+    this.problems = problems;
+  }
+}
+
+/** What to lower. */
+export interface LowerOptions {
+  /** Entry module (TypeScript or JavaScript). */
+  entry: string;
+  /** Module aliases (e.g. 'chipweb' -> src/index.ts). */
+  alias?: Record<string, string>;
+  /** esbuild `define`. */
+  define?: Record<string, string>;
+  /** Minify the result (default true). */
+  minify?: boolean;
+  /**
+   * Leave the route compiler out (default false): for a board that gets its
+   * route table from the build, where compileRoutes would only cost
+   * variables. Calling it then throws, saying so.
+   */
+  withoutRouteCompiler?: boolean;
+}
+
+/**
+ * An esbuild plugin that serves src/router/compile.ts with compileRoutes
+ * replaced by a stub that throws; everything else it exports is the real
+ * thing, and what only compileRoutes used is shaken out.
+ */
+const withoutRouteCompiler: esbuild.Plugin = {
+  name: 'chipweb-espruino-without-route-compiler',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]src[\\/]router[\\/]compile\.ts$/ }, (args) => {
+      if (args.suffix === '?real') return undefined;
+      return {
+        loader: 'ts',
+        resolveDir: dirname(args.path),
+        contents: [
+          `export * from ${JSON.stringify(`${args.path}?real`)};`,
+          'export function compileRoutes(): Uint8Array {',
+          "  throw new Error('this board has no route compiler: the route table comes from chipweb build');",
+          '}',
+        ].join('\n'),
+      };
+    });
+  },
+};
+
+/** The lowered script. */
+export interface LoweredScript {
+  /** The script: prelude, then the bundle. */
+  code: string;
+  /** Built-ins the prelude provides. */
+  prelude: string[];
+  /** Bundled input files (absolute). */
+  inputs: string[];
+}
+
+/**
+ * Babel writes non-ASCII text as it is, not as \u escapes: an ESP32 build of
+ * Espruino has no Unicode and keeps a literal's UTF-8 bytes as its string,
+ * while it cuts a \u escape to its low byte.
+ */
+const RAW_UTF8 = { jsescOption: { minimal: true } };
+
+/** Longest line of the minified script (see lowerForEspruino). */
+const LINE_LIMIT = 160;
+
+/** Babel's preset-env, set up for Espruino. */
+const PRESET_ENV = [
+  presetEnv,
+  {
+    targets: { ie: '11' },
+    loose: true,
+    modules: false,
+    // Async functions go through transform-async-to-promises instead; typeof needs no Symbol helper.
+    // Classes stay classes: Espruino has them (methods, getters, static, extends, super), and a
+    // lowered class wraps its methods in a closure that costs each one a variable.
+    exclude: ['transform-regenerator', 'transform-async-to-generator', 'transform-typeof-symbol', 'transform-classes'],
+  },
+];
+
+/** Bundles, checks, lowers and minifies `options.entry`; throws LoweringError listing what cannot run. */
+export async function lowerForEspruino(options: LowerOptions): Promise<LoweredScript> {
+  const bundled = await esbuild.build({
+    entryPoints: [options.entry],
+    bundle: true,
+    write: false,
+    outfile: 'bundle.js',
+    format: 'iife',
+    platform: 'neutral',
+    target: 'es2022',
+    charset: 'utf8',
+    sourcemap: 'external',
+    sourcesContent: false,
+    alias: options.alias,
+    define: options.define,
+    plugins: options.withoutRouteCompiler ? [withoutRouteCompiler] : [],
+    logLevel: 'silent',
+    metafile: true,
+  });
+  let code = '';
+  let map = '';
+  for (const file of bundled.outputFiles) {
+    if (file.path.endsWith('.map')) map = file.text;
+    else code = file.text;
+  }
+  const sourceMap = new SourceMap(JSON.parse(map));
+  const mapDir = process.cwd();
+  const problems = checkSource(code).map((p): LoweringProblem => {
+    const entry = sourceMap.findEntry(p.line - 1, p.column) as {
+      originalSource?: string;
+      originalLine?: number;
+    };
+    if (!entry || entry.originalSource === undefined || entry.originalLine === undefined)
+      return { file: '(generated code)', line: p.line, feature: p.feature };
+    const source = resolve(mapDir, entry.originalSource.replace(/^file:\/\//, ''));
+    const rel = relative(process.cwd(), source);
+    return { file: rel.startsWith('..') ? source : rel, line: entry.originalLine + 1, feature: p.feature };
+  });
+  if (problems.length) {
+    const unique = new Map<string, LoweringProblem>();
+    for (const p of problems) unique.set(`${p.file}:${p.line}:${p.feature}`, p);
+    throw new LoweringError([...unique.values()]);
+  }
+
+  const lowered = await transformAsync(code, {
+    babelrc: false,
+    configFile: false,
+    sourceType: 'script',
+    compact: false,
+    comments: false,
+    presets: [PRESET_ENV],
+    plugins: [[asyncToPromises, { inlineHelpers: true }], espruinoShape],
+    generatorOpts: RAW_UTF8,
+  });
+  if (!lowered || typeof lowered.code !== 'string') throw new Error('lowering for Espruino: Babel produced no code');
+  // The async transform writes `let` after preset-env's block scoping ran; Espruino's `let` in a loop
+  // shares one binding, so block scoping runs once more over everything.
+  const scoped = transformSync(lowered.code, {
+    babelrc: false,
+    configFile: false,
+    sourceType: 'script',
+    compact: false,
+    comments: false,
+    plugins: [blockScoping],
+    generatorOpts: RAW_UTF8,
+  });
+  if (!scoped || typeof scoped.code !== 'string')
+    throw new Error('lowering for Espruino: block scoping produced no code');
+  let out = scoped.code;
+  if (options.minify !== false) {
+    // Short lines: Espruino copies the source line of every frame into an exception's stack,
+    // so one line of 70 KB makes any throw, even a caught one, run out of memory.
+    // (esbuild's lineLimit would split string literals with a line continuation, which Espruino keeps as "\n".)
+    const minified = await esbuild.transform(out, {
+      minify: true,
+      target: 'es2015',
+      charset: 'utf8',
+      logLevel: 'silent',
+    });
+    out = breakLines(unwrapBundle(minified.code), LINE_LIMIT);
+  } else out = unwrapBundle(out);
+  const left = espruinoSyntaxProblems(out);
+  if (left.length) throw new Error(`lowering for Espruino left syntax Espruino cannot parse: ${left.join('; ')}`);
+  const unhoisted = unhoistedFunctions(out);
+  if (unhoisted > 0)
+    throw new Error(
+      `lowering for Espruino: ${unhoisted} function declarations follow other statements after minifying`,
+    );
+  const prelude = preludeFor(out);
+  const inputs = Object.keys(bundled.metafile.inputs).map((input) => resolve(input));
+  return { code: withPrelude(out, prelude.source), prelude: prelude.names, inputs };
+}
+
+/**
+ * Espruino's globals a top-level name of the boot code must not take (the
+ * bundle's names become globals once unwrapped; minified ones are short).
+ */
+const ESPRUINO_GLOBALS = new Set([
+  'E',
+  'print',
+  'require',
+  'process',
+  'console',
+  'global',
+  'globalThis',
+  'load',
+  'save',
+  'reset',
+  'dump',
+  'edit',
+  'echo',
+  'trace',
+  'getTime',
+  'setTime',
+  'setTimeout',
+  'setInterval',
+  'clearTimeout',
+  'clearInterval',
+  'changeInterval',
+  'setWatch',
+  'clearWatch',
+  'digitalWrite',
+  'digitalRead',
+  'digitalPulse',
+  'pinMode',
+  'getPinMode',
+  'analogRead',
+  'analogWrite',
+  'peek8',
+  'peek16',
+  'peek32',
+  'poke8',
+  'poke16',
+  'poke32',
+  'Pin',
+  'Modules',
+  'NaN',
+  'Infinity',
+  'USB',
+  'Serial1',
+  'Serial2',
+  'Serial3',
+  'Telnet',
+  'I2C1',
+  'SPI1',
+  'SPI2',
+  'LED',
+  'LED1',
+  'LED2',
+  'LED3',
+  'BTN',
+  'BTN1',
+  'BTN2',
+  'Map',
+  'Set',
+  'RangeError',
+  ERROR_BASE,
+  '__chipwebIterator',
+  ...Array.from({ length: 40 }, (_v, i) => `D${i}`),
+  ...Array.from({ length: 8 }, (_v, i) => `A${i}`),
+]);
+
+/**
+ * Takes the bundle's body out of esbuild's IIFE, so its functions sit in
+ * Espruino's root scope: a function made inside a closure keeps one more
+ * variable (its scope link), and the bundle has hundreds. Names the body
+ * binds that Espruino's globals use are renamed first.
+ */
+export function unwrapBundle(code: string): string {
+  const ast = parseSync(code, { babelrc: false, configFile: false, sourceType: 'script' });
+  if (!ast) throw new Error('lowering for Espruino: the minified bundle does not parse');
+  const body = ast.program.body;
+  const at = body.findIndex(
+    (s) =>
+      s.type === 'ExpressionStatement' &&
+      s.expression.type === 'CallExpression' &&
+      s.expression.arguments.length === 0 &&
+      (s.expression.callee.type === 'FunctionExpression' || s.expression.callee.type === 'ArrowFunctionExpression') &&
+      s.expression.callee.params.length === 0 &&
+      s.expression.callee.body.type === 'BlockStatement',
+  );
+  if (at < 0) throw new Error("lowering for Espruino: no bundle IIFE in esbuild's output");
+  traverse(ast, {
+    Function(path) {
+      const statement = path.parentPath.parentPath;
+      if (!statement || statement.node !== body[at]) return;
+      for (const name of Object.keys(path.scope.bindings)) if (ESPRUINO_GLOBALS.has(name)) path.scope.rename(name);
+    },
+    ClassExpression(path) {
+      // Espruino does not bind a class expression's own name inside it: `var A = class B { m() { return B } }`
+      // fails. Such a class refers to itself through the variable it is assigned to instead.
+      const id = path.node.id;
+      if (!id) return;
+      const declarator = path.parentPath;
+      const inner = path.scope.getBinding(id.name);
+      if (!inner?.referenced) {
+        path.node.id = null;
+        return;
+      }
+      if (!declarator.isVariableDeclarator() || declarator.node.id.type !== 'Identifier')
+        throw new Error(`lowering for Espruino: the class ${id.name} refers to itself by a name Espruino cannot see`);
+      const outer = declarator.node.id.name;
+      const binding = declarator.scope.getBinding(outer);
+      if (!binding?.constant)
+        throw new Error(`lowering for Espruino: the class ${id.name} refers to itself through ${outer}, which changes`);
+      path.scope.rename(id.name, outer);
+      path.node.id = null;
+    },
+  });
+  const iife = (body[at] as BabelTypes.ExpressionStatement).expression as BabelTypes.CallExpression;
+  const fn = iife.callee as BabelTypes.FunctionExpression;
+  body.splice(at, 1, ...fn.body.body);
+  // Its functions join Babel's helpers at the top; the helpers' own statements move below them.
+  hoistFunctions(body, babelTypes);
+  // esbuild's minifier may write `let` again; Espruino's `let` in a loop shares one binding.
+  const result = transformFromAstSync(ast, code, {
+    babelrc: false,
+    configFile: false,
+    compact: true,
+    minified: true,
+    comments: false,
+    plugins: [blockScoping],
+    generatorOpts: RAW_UTF8,
+  });
+  if (!result || typeof result.code !== 'string') throw new Error('lowering for Espruino: unwrapping produced no code');
+  return result.code;
+}
+
+/** `code` with `prelude` after its leading function declarations (Babel's helpers) and before the rest. */
+function withPrelude(code: string, prelude: string): string {
+  if (!prelude) return code;
+  const ast = parseSync(code, { babelrc: false, configFile: false, sourceType: 'script' });
+  const first = ast ? ast.program.body.find((s) => s.type !== 'FunctionDeclaration') : undefined;
+  const at = first && typeof first.start === 'number' ? first.start : code.length;
+  return `${code.slice(0, at)}\n${prelude}\n${code.slice(at)}`;
+}
+
+/** The problems Espruino would have with `code` (positions in `code`). */
+export function checkSource(code: string): FoundProblem[] {
+  const found: FoundProblem[] = [];
+  transformSync(code, {
+    babelrc: false,
+    configFile: false,
+    sourceType: 'script',
+    code: false,
+    plugins: [espruinoCheck(found)],
+  });
+  return found.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/**
+ * Breaks `code` into lines of about `limit` characters, after a `;`, `,`,
+ * `{` or `}` token only: a line break there never changes what the code
+ * means (no automatic semicolon follows those), and never falls inside a
+ * string or a regular expression.
+ */
+export function breakLines(code: string, limit: number): string {
+  const ast = parseSync(code, {
+    babelrc: false,
+    configFile: false,
+    sourceType: 'script',
+    parserOpts: { tokens: true },
+  });
+  const tokens = (ast as unknown as { tokens?: { start: number; end: number; type: { label: string } | string }[] })
+    .tokens;
+  if (!tokens) throw new Error('lowering for Espruino: the parser gave no tokens');
+  const parts: string[] = [];
+  let from = 0;
+  let lineStart = 0;
+  for (const token of tokens) {
+    const label = typeof token.type === 'string' ? token.type : token.type.label;
+    if (token.end - lineStart < limit) continue;
+    if (label !== ';' && label !== ',' && label !== '{' && label !== '}') continue;
+    parts.push(code.slice(from, token.end), '\n');
+    from = token.end;
+    lineStart = token.end;
+  }
+  parts.push(code.slice(from));
+  return parts.join('');
+}
+
+/** Syntax kinds Espruino 2v29 does not parse, by Babel node type. */
+const UNPARSED: Record<string, string> = {
+  SpreadElement: 'spread',
+  RestElement: 'rest parameter or element',
+  AssignmentPattern: 'default value',
+  ObjectPattern: 'destructuring',
+  ArrayPattern: 'destructuring',
+  OptionalMemberExpression: '?.',
+  OptionalCallExpression: '?.',
+  AwaitExpression: 'await',
+  YieldExpression: 'yield',
+  ClassProperty: 'class field',
+  ClassPrivateProperty: 'class field',
+  ClassPrivateMethod: '#private method',
+  StaticBlock: 'static block',
+  LabeledStatement: 'label',
+  MetaProperty: 'new.target or import.meta',
+  TaggedTemplateExpression: 'tagged template',
+};
+
+/** What in `code` Espruino would not parse (empty when it all parses), as short descriptions. */
+export function espruinoSyntaxProblems(code: string): string[] {
+  const ast = parseSync(code, { babelrc: false, configFile: false, sourceType: 'script' });
+  const found: string[] = [];
+  if (!ast) return ['no code'];
+  const at = (node: BabelTypes.Node, what: string) => {
+    const start = typeof node.start === 'number' ? node.start : 0;
+    found.push(
+      `${what} at ${node.loc ? `${node.loc.start.line}:${node.loc.start.column}` : '?'} (${code.slice(start, start + 60)})`,
+    );
+  };
+  traverse(ast, {
+    enter(path) {
+      const node = path.node;
+      const kind = UNPARSED[node.type];
+      if (kind) at(node, kind);
+      else if (
+        (node.type === 'ObjectProperty' || node.type === 'ObjectMethod' || node.type === 'ClassMethod') &&
+        node.computed
+      )
+        at(node, 'computed key');
+      else if (node.type === 'BinaryExpression' && node.operator === '**') at(node, '**');
+      else if (node.type === 'AssignmentExpression' && /^(\*\*|\?\?|\|\||&&)=$/.test(node.operator))
+        at(node, node.operator);
+      else if (
+        (node.type === 'FunctionDeclaration' ||
+          node.type === 'FunctionExpression' ||
+          node.type === 'ArrowFunctionExpression' ||
+          node.type === 'ClassMethod' ||
+          node.type === 'ObjectMethod') &&
+        (node.async || node.generator)
+      )
+        at(node, node.async ? 'async function' : 'generator');
+      else if (node.type === 'VariableDeclaration' && node.kind !== 'var') at(node, node.kind);
+      else if (node.type === 'ClassExpression' && node.id) at(node, 'named class expression');
+    },
+  });
+  return found;
+}
+
+/** Function declarations that follow another statement of their block (Espruino would not see them early). */
+export function unhoistedFunctions(code: string): number {
+  const ast = parseSync(code, { babelrc: false, configFile: false, sourceType: 'script' });
+  let late = 0;
+  const scan = (body: BabelTypes.Statement[]) => {
+    let other = false;
+    for (const statement of body) {
+      if (statement.type === 'FunctionDeclaration') {
+        if (other) late++;
+      } else other = true;
+    }
+  };
+  if (!ast) return 0;
+  scan(ast.program.body);
+  traverse(ast, {
+    BlockStatement(path) {
+      scan(path.node.body);
+    },
+  });
+  return late;
+}

@@ -1,0 +1,147 @@
+/**
+ * The size report of an Espruino build, in Espruino variables (the unit
+ * Espruino's RAM comes in: 16,383 of 14 bytes on an ESP32).
+ *
+ * Loading the boot code from Storage keeps function bodies in flash, but
+ * every function still takes variables (the function, its parameters, a
+ * reference to its code), as do the objects the code builds. The estimate
+ * counts those in the lowered code and adds what start() makes: the pool
+ * (one flat string of bytes) and the objects of each slot. The constants
+ * were measured on Espruino 2v29 and are checked against the real engine by
+ * `npm run test:espruino`, which fails when the estimate drifts.
+ *
+ * Never: pass a build whose estimate plus headroom exceeds the board's
+ * variables; present an estimate as a measurement.
+ */
+import { parseSync, traverse } from '@babel/core';
+import type { EspruinoBudget, StorageFile } from './budget.ts';
+
+/** Variables per function: the function, its code reference and its scope link. */
+export const VARS_PER_FUNCTION = 3;
+/** Variables per object-literal property or assignment to a member at load (name + value). */
+export const VARS_PER_PROPERTY = 1.5;
+/** Variables each slot's objects take at start (Connection, Context, request head, response state …). */
+export const VARS_PER_SLOT = 330;
+/** Variables a spare Context takes. */
+export const VARS_PER_SPARE = 190;
+/**
+ * Variables start() and the app's module-level objects take beyond the
+ * slots and the code's own count (server, platform, device, preencoded
+ * responses, the app's routes and chains). Fitted, with the constants
+ * above, to the default app and the conformance app on Espruino 2v29.
+ */
+export const VARS_AT_START = 830;
+
+/** What the lowered code costs, counted. */
+export interface CodeCounts {
+  functions: number;
+  parameters: number;
+  properties: number;
+}
+
+/** The report. */
+export interface EspruinoSizeReport {
+  target: 'espruino';
+  /** Storage files and their sizes. */
+  files: { name: string; bytes: number; note: string }[];
+  /** Bytes of Storage used. */
+  storageBytes: number;
+  /** What the code was counted to have. */
+  counts: CodeCounts;
+  /** Estimated variables after the boot code loaded. */
+  loadVariables: number;
+  /** Bytes of the pool (slots x (slotSize + outputSize)). */
+  poolBytes: number;
+  /** Estimated variables of the pool on the board (poolBytes / blockBytes). */
+  poolVariables: number;
+  /** Estimated variables after start(). */
+  startVariables: number;
+  /** The board's variables. */
+  variables: number;
+  /** Variables to keep free for handlers. */
+  headroom: number;
+  /** Why the generated route matcher is not in the build ('' when it is). */
+  routeMatcherSkipped: string;
+  /** Over-budget findings; the build fails when there is any. */
+  problems: string[];
+}
+
+/** Counts functions, parameters and load-time properties in lowered code. */
+export function countCode(code: string): CodeCounts {
+  const ast = parseSync(code, { babelrc: false, configFile: false, sourceType: 'script' });
+  const counts: CodeCounts = { functions: 0, parameters: 0, properties: 0 };
+  if (!ast) return counts;
+  traverse(ast, {
+    Function(path) {
+      counts.functions++;
+      counts.parameters += path.node.params.length;
+    },
+    ObjectProperty() {
+      counts.properties++;
+    },
+    ObjectMethod() {
+      counts.properties++;
+    },
+    AssignmentExpression(path) {
+      if (path.node.left.type === 'MemberExpression') counts.properties++;
+    },
+  });
+  return counts;
+}
+
+/** The size report for `code` and `files` under `budget`. */
+export function sizeReportEspruino(
+  code: string,
+  files: StorageFile[],
+  budget: EspruinoBudget,
+  routeMatcherSkipped: string,
+): EspruinoSizeReport {
+  const counts = countCode(code);
+  const loadVariables = Math.round(
+    counts.functions * VARS_PER_FUNCTION + counts.parameters + counts.properties * VARS_PER_PROPERTY,
+  );
+  const s = budget.server;
+  const poolBytes = s.slots * (s.slotSize + s.outputSize);
+  const poolVariables = Math.ceil(poolBytes / budget.blockBytes) + 2;
+  const spares = typeof s.spareContexts === 'number' ? s.spareContexts : s.slots;
+  const startVariables =
+    loadVariables + poolVariables + s.slots * VARS_PER_SLOT + spares * VARS_PER_SPARE + VARS_AT_START;
+  const storageBytes = files.reduce((sum, f) => sum + f.bytes, 0);
+  const problems: string[] = [];
+  if (startVariables + budget.headroom > budget.variables)
+    problems.push(
+      `variables: about ${startVariables} after start plus ${budget.headroom} headroom is more than the board's ${budget.variables}: ` +
+        'use fewer slots or smaller slots (server in firmware/espruino/budget.json), or less code',
+    );
+  if (storageBytes > budget.storageBytes)
+    problems.push(`Storage: ${storageBytes} bytes is more than the board's ${budget.storageBytes}`);
+  return {
+    target: 'espruino',
+    files: files.map((f) => ({ name: f.name, bytes: f.bytes, note: f.note })),
+    storageBytes,
+    counts,
+    loadVariables,
+    poolBytes,
+    poolVariables,
+    startVariables,
+    variables: budget.variables,
+    headroom: budget.headroom,
+    routeMatcherSkipped,
+    problems,
+  };
+}
+
+/** The report as text for the terminal. */
+export function formatEspruinoReport(report: EspruinoSizeReport): string {
+  const lines = ['Espruino size report (variables are estimates; see toolchain/espruino/size.ts)', ''];
+  lines.push('Storage files:');
+  for (const f of report.files) lines.push(`  ${f.name.padEnd(24)} ${String(f.bytes).padStart(8)} B  ${f.note}`);
+  lines.push(`  ${'total'.padEnd(24)} ${String(report.storageBytes).padStart(8)} B`);
+  lines.push('');
+  lines.push(
+    `Variables: ~${report.loadVariables} after load (${report.counts.functions} functions), ~${report.poolVariables} pool, ` +
+      `~${report.startVariables} after start, ${report.headroom} headroom, of ${report.variables}`,
+  );
+  if (report.routeMatcherSkipped) lines.push(`Route matcher: not generated (${report.routeMatcherSkipped})`);
+  return lines.join('\n');
+}
