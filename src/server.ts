@@ -59,6 +59,11 @@ import type { GeneratedMatcher, RouterMode } from './router/index.ts';
  */
 export type OverflowPolicy = 'queue' | 'evict-idle' | 'reject';
 
+/** Statuses with a preencoded answer (400 first: the fallback); see Server.answers. */
+const ANSWER_CODES: readonly number[] = Object.freeze([400, 408, 413, 414, 417, 431, 500, 501, 505, 503]);
+/** Index of 503 in ANSWER_CODES. */
+const ANSWER_503 = 9;
+
 /** `socket.slot` of a socket the server holds no slot for. */
 const NO_SLOT = -1;
 /** `socket.slot` of a socket waiting in the queue for a slot. */
@@ -114,7 +119,7 @@ export interface ServerOptions {
   queueTimeout?: number;
   /** With overflow 'queue': idle keep-alive connections this old are closed for a waiting one (default 1000 ms). */
   pressureIdle?: number;
-  /** Contexts kept spare for connections whose slow chain was abandoned (default: slots). */
+  /** Contexts kept spare for connections whose slow chain was abandoned (default 1; each costs about 2.6 KB on a board). */
   spareContexts?: number;
   /** Timer resolution for the timeouts above (default 250 ms). */
   tick?: number;
@@ -164,8 +169,10 @@ export class Server implements SocketHandler, StreamSink {
   private readonly tickMs: number;
   private readonly port: number;
   private readonly host: string | undefined;
-  private readonly errors: Uint8Array[] = [];
-  private readonly overloaded: Uint8Array;
+  /** Every preencoded error answer, back to back in one buffer (one allocation, not one per answer). */
+  private readonly answers: Uint8Array;
+  /** answers[answerAt[i], answerAt[i + 1]) is the answer for ANSWER_CODES[i]. */
+  private readonly answerAt: Uint16Array;
   private readonly spares: Context[] = [];
   /** Names of the table's method codes, decoded once (custom methods). */
   private readonly methodNames: string[] = [];
@@ -194,7 +201,22 @@ export class Server implements SocketHandler, StreamSink {
     const slotSize = options.slotSize ?? 4096;
     const outputSize = options.outputSize ?? 1024;
     const poolBytes = slots * (slotSize + outputSize);
-    this.pool = new Pool({ slots, slotSize, outputSize }, platform.allocate ? platform.allocate(poolBytes) : undefined);
+    // The preencoded answers follow the pool in the platform's buffer, so the platform copies them without a view.
+    const encoded: Uint8Array[] = [];
+    let total = 0;
+    for (let i = 0; i < ANSWER_CODES.length; i++) {
+      const code = ANSWER_CODES[i];
+      encoded.push(preencodeResponse(code, code === 503 ? 'Retry-After: 1\r\n' : ''));
+      total += encoded[i].length;
+    }
+    const memory = platform.allocate ? platform.allocate(poolBytes + total) : undefined;
+    this.pool = new Pool({ slots, slotSize, outputSize }, memory);
+    this.answers = memory ? new Uint8Array(memory, poolBytes, total) : new Uint8Array(total);
+    this.answerAt = new Uint16Array(ANSWER_CODES.length + 1);
+    for (let i = 0, at = 0; i < encoded.length; at += encoded[i].length, i++) {
+      this.answers.set(encoded[i], at);
+      this.answerAt[i + 1] = at + encoded[i].length;
+    }
     this.limits = {
       maxRequestLine: options.maxRequestLine ?? 1024,
       maxHeaderBytes: options.maxHeaderBytes ?? 2048,
@@ -221,13 +243,10 @@ export class Server implements SocketHandler, StreamSink {
     this.env = env;
     for (let i = 0; i < slots; i++)
       this.connections.push(new Connection(this, i, this.pool, this.limits.maxHeaders, params, env));
-    const spares = options.spareContexts ?? slots;
+    const spares = options.spareContexts ?? 1;
     for (let i = 0; i < spares; i++)
       this.spares.push(new Context(-1, this.pool.inputs[0], this.connections[0].head, params, env, this));
     this.spareCount = spares;
-    const codes = [400, 408, 413, 414, 417, 431, 500, 501, 505];
-    for (let i = 0; i < codes.length; i++) this.errors[codes[i]] = preencodeResponse(codes[i], '');
-    this.overloaded = preencodeResponse(503, 'Retry-After: 1\r\n');
     this.counters = {
       requests: 0,
       responses: [0, 0, 0, 0, 0, 0],
@@ -365,16 +384,24 @@ export class Server implements SocketHandler, StreamSink {
    * the client would see an empty close. Counted once written.
    */
   private refuse(socket: Socket): void {
-    if (socket.writable() < this.overloaded.length) {
+    const start = this.answerAt[ANSWER_503];
+    const length = this.answerAt[ANSWER_503 + 1] - start;
+    if (socket.writable() < length) {
       socket.slot = REFUSING; // writable() answers
       return;
     }
     socket.slot = NO_SLOT;
-    if (socket.write(this.overloaded, 0, this.overloaded.length) === this.overloaded.length) {
+    if (socket.write(this.answers, start, length) === length) {
       this.counters.rejected++;
       this.counters.responses[5]++;
     }
     socket.close(true);
+  }
+
+  /** Index in ANSWER_CODES of the preencoded answer for `status` (400's when there is none). */
+  private answerIndex(status: number): number {
+    for (let i = 0; i < ANSWER_CODES.length; i++) if (ANSWER_CODES[i] === status) return i;
+    return 0;
   }
 
   /** Puts `socket` at the end of the queue (overflow 'queue'); false when the queue is full. */
@@ -468,9 +495,10 @@ export class Server implements SocketHandler, StreamSink {
     this.counters.evicted++;
     this.counters.timeouts++;
     this.counters.responses[4]++;
-    const response = this.errors[408];
+    const i = this.answerIndex(408);
     // Best effort (the slot is needed now): lingering, so a client still sending does not reset it away.
-    if (victim.socket !== null) victim.socket.write(response, 0, response.length);
+    if (victim.socket !== null)
+      victim.socket.write(this.answers, this.answerAt[i], this.answerAt[i + 1] - this.answerAt[i]);
     this.close(victim, true);
     return true;
   }
@@ -911,7 +939,7 @@ export class Server implements SocketHandler, StreamSink {
 
   /** Answers a preencoded error and closes after it is written. */
   private fail(conn: Connection, status: number): void {
-    const response = this.errors[status] || this.errors[400];
+    const i = this.answerIndex(status);
     this.counters.responses[(status / 100) | 0]++;
     if (status === 408) this.counters.timeouts++;
     conn.keepAlive = false;
@@ -919,9 +947,9 @@ export class Server implements SocketHandler, StreamSink {
     conn.outPos = 0;
     conn.outLen = 0;
     conn.bodyChar = 0;
-    conn.bodyBytes = response;
-    conn.bodyPos = 0;
-    conn.bodyEnd = response.length;
+    conn.bodyBytes = this.answers;
+    conn.bodyPos = this.answerAt[i];
+    conn.bodyEnd = this.answerAt[i + 1];
     conn.state = WRITE;
     conn.deadline = this.platform.now() + this.writeTimeout;
     if (this.flush(conn)) this.close(conn, true);

@@ -145,7 +145,8 @@ export function startBoard(app: App, board: BoardConfig, runtime: BoardRuntime):
         return true;
       },
       (error: unknown) => {
-        platform.log(`chipweb: stopped: ${describe(error)}`);
+        // The message alone, as the Node simulator prints it (e.g. "port 80 is already in use: …").
+        platform.log(`chipweb: stopped: ${error instanceof Error ? error.message : describe(error)}`);
         return false;
       },
     );

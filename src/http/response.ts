@@ -67,8 +67,9 @@ export class ResponseState {
   /** Number of extra headers set. */
   headerCount = 0;
   /** Extra header names and values (strings owned by the handler). */
-  readonly headerNames: string[] = [];
-  readonly headerValues: string[] = [];
+  // Made at their full size (push would leave XS's growth slack in each).
+  readonly headerNames: string[] = new Array<string>(MAX_RESPONSE_HEADERS).fill('');
+  readonly headerValues: string[] = new Array<string>(MAX_RESPONSE_HEADERS).fill('');
   /** One of BODY_*. */
   bodyKind = BODY_NONE;
   /** String body. */
@@ -81,13 +82,6 @@ export class ResponseState {
   committed = false;
   /** Bitmap of allowed method codes for an Allow header (405), or 0. */
   allowMask = 0;
-
-  constructor() {
-    for (let i = 0; i < MAX_RESPONSE_HEADERS; i++) {
-      this.headerNames.push('');
-      this.headerValues.push('');
-    }
-  }
 
   /** Back to a fresh 200 with nothing set. */
   reset(): void {

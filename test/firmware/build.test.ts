@@ -19,7 +19,15 @@ import { gunzipSync } from 'node:zlib';
 import { build, BuildError, bundleProblems, isModdableModule, type BuildResult } from '../../toolchain/build.ts';
 import { run } from '../../cli/build.ts';
 import { strongEtag } from '../../toolchain/assets.ts';
-import { FRAMEWORK_HEAP_SLOTS, formatReport } from '../../toolchain/size-report.ts';
+import { formatReport } from '../../toolchain/size-report.ts';
+
+/**
+ * Slot-heap slots the board code holds on xsnap with the ECMA-419 fake: a
+ * fixed part plus a part per connection slot. A regression bound for the
+ * objects the core makes; the size report uses the figures measured on the
+ * real engine (manifests/measured/, npm run measure:xs32).
+ */
+const XSNAP_SLOT_BOUNDS = { fixed: 600, perConnection: 240 };
 import { loadTemplate, TARGETS, type Target } from '../../toolchain/templates.ts';
 import { compileRoutes, routesHash, tableHash } from '../../src/router/index.ts';
 import { artifactBundle, XsBoard } from './xs-board.ts';
@@ -426,7 +434,7 @@ describe('firmware: chipweb build', function () {
       expect(out).to.include('OVER BUDGET');
       expect(err).to.include('over the pico_w budget');
       expect(err).to.match(/needs [\d,]+ B of RAM .* but pico_w allows 65,536 B: lower creation\.chunk\.initial/);
-      expect(err).to.match(/the pool \(20 slots x/);
+      expect(err).to.match(/the pool, 20 slots x/);
     });
 
     it('checks the templates themselves: a broken field is named', async () => {
@@ -503,7 +511,7 @@ describe('firmware: chipweb build', function () {
       }
     });
 
-    it("uses no more slot heap at boot than the size report's estimate (fixed + per connection)", async () => {
+    it('uses no more slot heap at boot than its bound on xsnap (fixed + per connection)', async () => {
       /** Live slots the firmware holds after boot and a few requests, with `slots` connection slots. */
       async function footprint(slots: number): Promise<number> {
         const raw = JSON.parse(readFileSync(join(ROOT, 'manifests', 'esp32.json'), 'utf8'));
@@ -549,8 +557,8 @@ describe('firmware: chipweb build', function () {
       const six = await footprint(6);
       const perConnection = (six - two) / 4;
       const fixed = two - 2 * perConnection;
-      expect(perConnection, 'slots per connection').to.be.at.most(FRAMEWORK_HEAP_SLOTS.perConnection);
-      expect(fixed, 'fixed slots').to.be.at.most(FRAMEWORK_HEAP_SLOTS.fixed);
+      expect(perConnection, 'slots per connection').to.be.at.most(XSNAP_SLOT_BOUNDS.perConnection);
+      expect(fixed, 'fixed slots').to.be.at.most(XSNAP_SLOT_BOUNDS.fixed);
     });
 
     for (const target of TARGETS) {

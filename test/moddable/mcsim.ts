@@ -4,6 +4,8 @@
  * (stdbuf), in a process group of its own that stop() ends by its id. The
  * log is kept; `instruments:` lines (an instrumented build prints one a
  * second) become samples: chunk and slot heap in use, sockets, timers.
+ * The same class runs a 32-bit build under qemu-i386 with the headless
+ * driver of bench/moddable/xs32-driver.c (start32).
  *
  * Never: run `mcconfig -d` or `pkill` (other simulators may be running);
  * leave the simulator or its X server behind.
@@ -41,8 +43,8 @@ export class Mcsim {
   private exitWaiters: (() => void)[] = [];
   private partial = '';
 
-  private constructor(so: string, env: NodeJS.ProcessEnv) {
-    this.child = spawn('xvfb-run', ['-a', 'stdbuf', '-oL', '-eL', 'mcsim', so], {
+  private constructor(command: string, args: string[], env: NodeJS.ProcessEnv) {
+    this.child = spawn(command, args, {
       env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,8 +52,9 @@ export class Mcsim {
     const take = (chunk: Buffer) => this.take(chunk.toString());
     this.child.stdout?.on('data', take);
     this.child.stderr?.on('data', take);
-    this.child.on('exit', (code) => {
+    this.child.on('exit', (code, signal) => {
       this.exitCode = code ?? -1;
+      if (signal) this.lines.push(`(exited on ${signal})`);
       for (const waiter of this.exitWaiters) waiter();
       this.exitWaiters = [];
     });
@@ -59,7 +62,12 @@ export class Mcsim {
 
   /** Starts mcsim on a built mc.so. */
   static start(so: string, env: NodeJS.ProcessEnv): Mcsim {
-    return new Mcsim(so, env);
+    return new Mcsim('xvfb-run', ['-a', 'stdbuf', '-oL', '-eL', 'mcsim', so], env);
+  }
+
+  /** Starts a 32-bit mc.so with the headless driver under qemu-i386. */
+  static start32(driver: string, so: string, env: NodeJS.ProcessEnv): Mcsim {
+    return new Mcsim('qemu-i386', [driver, so], env);
   }
 
   /** The process group id (the xvfb-run process). */
