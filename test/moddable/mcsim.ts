@@ -36,6 +36,8 @@ export class Mcsim {
   readonly lines: string[] = [];
   /** Every instruments sample so far. */
   readonly samples: Sample[] = [];
+  /** Live heaps printed by the 'gc' test wrapper right after each collection (chunk bytes, slot bytes). */
+  readonly live: { chunk: number; slotBytes: number }[] = [];
   private keys: string[] = [];
   private readonly child: ChildProcess;
   private readonly started = Date.now();
@@ -92,6 +94,10 @@ export class Mcsim {
       this.lines.push(line);
       if (line.startsWith('instruments key: ')) this.keys = line.slice(17).split(',');
       else if (line.startsWith('instruments: ')) this.samples.push(this.sample(line.slice(13).split(',').map(Number)));
+      else if (line.startsWith('chipweb-gc: ')) {
+        const m = /chunk (\d+) slots (\d+)/.exec(line);
+        if (m) this.live.push({ chunk: Number(m[1]), slotBytes: Number(m[2]) });
+      }
     }
   }
 
