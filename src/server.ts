@@ -164,6 +164,8 @@ export class Server implements SocketHandler, StreamSink {
   private readonly queue: (Socket | null)[] = [];
   private readonly queuedAt: Float64Array;
   private queueCount = 0;
+  /** serveQueued() is running (further up the stack). */
+  private servingQueue = false;
   private readonly queueTimeout: number;
   private readonly pressureIdle: number;
   private readonly tickMs: number;
@@ -434,12 +436,24 @@ export class Server implements SocketHandler, StreamSink {
     this.queueCount = last;
   }
 
-  /** A slot came free: the oldest waiting connection takes it and reads what it sent meanwhile. */
+  /**
+   * A slot came free: the oldest waiting connection takes it and reads what
+   * it sent meanwhile. Serving it may free its slot again at once (the veto
+   * closes it after one answer): the loop takes that too, rather than
+   * recursing through the whole queue (the board's stack is small).
+   */
   private serveQueued(): void {
-    if (this.queueCount === 0 || this.stopping) return;
-    const slot = this.pool.acquire();
-    if (slot < 0) return;
-    this.advance(this.attach(this.dequeue(), slot));
+    if (this.servingQueue) return; // the loop below, further up the stack, takes the slot
+    this.servingQueue = true;
+    try {
+      while (this.queueCount > 0 && !this.stopping) {
+        const slot = this.pool.acquire();
+        if (slot < 0) break;
+        this.advance(this.attach(this.dequeue(), slot));
+      }
+    } finally {
+      this.servingQueue = false;
+    }
   }
 
   /**

@@ -76,7 +76,14 @@ export interface Board {
 export function startBoard(app: App, board: BoardConfig, runtime: BoardRuntime): Board | undefined {
   let platform: ModdablePlatform;
   try {
-    platform = new ModdablePlatform({ staging: board.staging, ramBudget: board.ramBudget, assets: board.assets });
+    const slots = board.server.slots ?? 4;
+    platform = new ModdablePlatform({
+      staging: board.staging,
+      ramBudget: board.ramBudget,
+      assets: board.assets,
+      // Served, waiting in the queue, and two more that can still be answered 503 (acceptor.ts).
+      maxSockets: slots + (board.server.queueSize ?? slots) + 2,
+    });
   } catch (error) {
     trace(`chipweb: stopped: the platform could not start: ${describe(error)}\n`);
     return undefined;
