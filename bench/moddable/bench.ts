@@ -77,6 +77,8 @@ interface ServerRun {
   name: string;
   idle: { sockets: number; timers: number; chunk: number; slotBytes: number };
   rounds: RoundResult[];
+  /** Why the run stopped early, if it did (the rounds before it are kept). */
+  error?: string;
 }
 
 function freePort(): Promise<number> {
@@ -98,17 +100,16 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** Reads sockets, timers and the live heaps once the app has been quiet for two samples. */
+/** Reads sockets, timers and the live heaps (the GC wrapper's readings) once no more than `sockets` are open. */
 async function quiet(sim: Mcsim, sockets: number): Promise<ServerRun['idle']> {
   const deadline = Date.now() + 10000;
   for (;;) {
-    const [s] = await sim.nextSamples(1);
+    const [s] = await sim.nextLive(1);
     if (s.sockets <= sockets || Date.now() > deadline) break;
   }
-  const samples = await sim.nextSamples(2);
-  const last = samples[samples.length - 1];
-  const live = sim.live[sim.live.length - 1] ?? { chunk: last.chunk, slotBytes: last.slotBytes };
-  return { sockets: last.sockets, timers: last.timers, chunk: live.chunk, slotBytes: live.slotBytes };
+  const readings = await sim.nextLive(2);
+  const last = readings[readings.length - 1];
+  return { sockets: last.sockets, timers: last.timers, chunk: last.chunk, slotBytes: last.slotBytes };
 }
 
 /** Runs every round against one mcsim build. */
@@ -124,10 +125,15 @@ async function runMcsim(
   try {
     if (hasStats) await sim.waitForLine(/chipweb: serving/, 20000);
     else await until(() => portOpen(port), 20000);
-    await sim.nextSamples(2);
+    await sim.nextLive(2);
     const idle = await quiet(sim, 0);
     const rounds: RoundResult[] = [];
+    const run: ServerRun = { name, idle, rounds };
     for (const round of ROUNDS) {
+      if (sim.exited) {
+        run.error = `mcsim exited during the rounds:\n${sim.tail(15)}`;
+        break;
+      }
       const before = hasStats ? await getJson<ServerStats>(port, '/stats') : null;
       const result = await wrk(`http://127.0.0.1:${port}/`, { ...round, seconds });
       const after = await quiet(sim, idle.sockets);
@@ -140,9 +146,11 @@ async function runMcsim(
       });
       console.log(`  ${name.padEnd(26)} ${describeRound(rounds[rounds.length - 1])}`);
     }
-    return { name, idle, rounds };
+    return run;
   } catch (error) {
-    throw new Error(`${name}: ${(error as Error).message}\n--- its log ---\n${sim.tail(30)}`);
+    const message = `${(error as Error).message}\n--- its log ---\n${sim.tail(30)}`;
+    console.log(`  ${name}: stopped: ${message}`);
+    return { name, idle: { sockets: 0, timers: 0, chunk: 0, slotBytes: 0 }, rounds: [], error: message };
   } finally {
     await sim.stop();
   }
@@ -186,7 +194,14 @@ function describeRound(r: RoundResult): string {
 
 /** The Node simulator under the same rounds (32 and 64 clients), with a policy. */
 async function runNode(policy: 'queue' | 'evict-idle', seconds: number): Promise<RoundResult[]> {
-  const sim = await simulate(app, { port: 0, slots: 6, slotSize: 2048, outputSize: 1024, overflow: policy, log: () => {} });
+  const sim = await simulate(app, {
+    port: 0,
+    slots: 6,
+    slotSize: 2048,
+    outputSize: 1024,
+    overflow: policy,
+    log: () => {},
+  });
   try {
     const rounds: RoundResult[] = [];
     for (const round of ROUNDS.filter((r) => r.connections >= 32)) {
@@ -281,13 +296,18 @@ function summarize(runs: ServerRun[], node: Record<string, RoundResult[]>): void
     `  ${'round'.padEnd(16)} ${'chipweb queue'.padStart(22)} ${'chipweb evict-idle'.padStart(22)} ${"Moddable's example".padStart(22)}   queue / example`,
   );
   for (let i = 0; i < ROUNDS.length; i++) {
-    const cell = (r: RoundResult) => `${r.wrk.rps.toFixed(0)} req/s ${errorRate(r.wrk).toFixed(2)}%`.padStart(22);
-    const ratio = example.rounds[i].wrk.rps > 0 ? queue.rounds[i].wrk.rps / example.rounds[i].wrk.rps : 0;
+    const cell = (r: RoundResult | undefined) =>
+      (r ? `${r.wrk.rps.toFixed(0)} req/s ${errorRate(r.wrk).toFixed(2)}%` : 'failed').padStart(22);
+    const q = queue.rounds[i];
+    const e = example.rounds[i];
+    const ratio = q && e && e.wrk.rps > 0 ? q.wrk.rps / e.wrk.rps : 0;
     console.log(
-      `  ${label(ROUNDS[i]).padEnd(16)} ${cell(queue.rounds[i])} ${cell(evict.rounds[i])} ${cell(example.rounds[i])}   ${ratio.toFixed(2)}x`,
+      `  ${label(ROUNDS[i]).padEnd(16)} ${cell(q)} ${cell(evict.rounds[i])} ${cell(e)}   ${ratio ? `${ratio.toFixed(2)}x` : '-'}`,
     );
   }
   for (const run of runs) {
+    if (run.error) console.log(`  ${run.name}: stopped early: ${run.error.split('\n')[0]}`);
+    if (run.rounds.length === 0) continue;
     const requests = run.rounds.reduce((n, r) => n + r.wrk.requests, 0);
     const last = run.rounds[run.rounds.length - 1];
     const leftSockets = Math.max(...run.rounds.map((r) => r.sockets)) - run.idle.sockets;
@@ -318,9 +338,9 @@ function summarize(runs: ServerRun[], node: Record<string, RoundResult[]>): void
       `  -c${c}: mcsim queue ${rate(queue.rounds, c)}; mcsim evict-idle ${rate(evict.rounds, c)}; node queue ${rate(node.queue, c)}; node evict-idle ${rate(node['evict-idle'], c)}`,
     );
   }
-  const c4 = queue.rounds[0].wrk.rps;
+  const c4 = queue.rounds[0]?.wrk.rps ?? 0;
   console.log(
-    `\n-c4 keep-alive: chipweb ${c4.toFixed(0)} req/s, the example ${example.rounds[0].wrk.rps.toFixed(0)} req/s (it closes every connection). Bound: lin polls each socket every 20 ms, so a keep-alive connection gets at most one request per poll, ${(4 * 50).toFixed(0)} req/s for 4; on a board lwIP calls back at once.`,
+    `\n-c4 keep-alive: chipweb ${c4.toFixed(0)} req/s, the example ${(example.rounds[0]?.wrk.rps ?? 0).toFixed(0)} req/s (it closes every connection). Bound: lin polls each socket every 20 ms, so a keep-alive connection gets at most one request per poll, ${(4 * 50).toFixed(0)} req/s for 4; on a board lwIP calls back at once.`,
   );
   for (const target of ['esp32', 'pico_w']) {
     try {

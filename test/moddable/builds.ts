@@ -74,8 +74,11 @@ export interface LinBuild {
  * Test instrumentation, never shipped: main modules that wrap the app's
  * (chipweb's generated `main`). 'gc' runs XS's garbage collector every
  * 500 ms through Moddable's `debug` module and prints the heaps right
- * after (`chipweb-gc: chunk C slots S`): live memory, not garbage; it costs
- * one timer and a few slots, the same at every reading. 'measure' also prints the heaps, after a
+ * after, with the open sockets and timers (`chipweb-gc: chunk C slots S
+ * sockets N timers T`): live memory, not garbage, from the app's own timer
+ * (mcsim's instruments line comes from GTK's frame clock, which stalls
+ * under load in Xvfb); it costs one timer and a few slots, the same at
+ * every reading. 'measure' also prints the heaps, after a
  * collection, at three points: before the app module is loaded
  * ("runtime"), once it is ("app": the App, its routes and middleware), and
  * once main() ran ("started": platform, pool, server, device).
@@ -88,11 +91,14 @@ import Instrumentation from "instrumentation";
 import Timer from "timer";
 const chunk = Instrumentation.map("XS Chunk Heap Used");
 const slots = Instrumentation.map("XS Slot Heap Used");
+const sockets = Instrumentation.map("Network Sockets");
+const timers = Instrumentation.map("Timers");
 export default function () {
 	Timer.repeat(() => {
 		Debug.gc();
 		const c = Instrumentation.get(chunk), s = Instrumentation.get(slots);
-		trace("chipweb-gc: chunk " + c + " slots " + s + "\\n");
+		const n = Instrumentation.get(sockets), t = Instrumentation.get(timers);
+		trace("chipweb-gc: chunk " + c + " slots " + s + " sockets " + n + " timers " + t + "\\n");
 	}, 500);
 	// chipweb's main exports the function that starts it; an app that starts as its module loads (Moddable's examples) exports none.
 	if (typeof app.default === "function") app.default();
@@ -145,7 +151,11 @@ export async function linBuild(
       top,
       JSON.stringify(
         {
-          include: [resolve(manifest), '$(MODDABLE)/modules/base/debug/manifest.json'],
+          include: [
+            resolve(manifest),
+            '$(MODDABLE)/modules/base/debug/manifest.json',
+            '$(MODDABLE)/modules/base/instrumentation/manifest.json',
+          ],
           modules: { '*': ['./gc-main'] },
           creation: { main: 'gc-main' },
         },

@@ -30,14 +30,24 @@ export interface Sample {
   values: Record<string, number>;
 }
 
+/** One reading of the 'gc' test wrapper, right after a collection. */
+export interface Live {
+  /** Milliseconds since the simulator started. */
+  at: number;
+  chunk: number;
+  slotBytes: number;
+  sockets: number;
+  timers: number;
+}
+
 /** A running mcsim. */
 export class Mcsim {
   /** Everything it printed, line by line. */
   readonly lines: string[] = [];
   /** Every instruments sample so far. */
   readonly samples: Sample[] = [];
-  /** Live heaps printed by the 'gc' test wrapper right after each collection (chunk bytes, slot bytes). */
-  readonly live: { chunk: number; slotBytes: number }[] = [];
+  /** What the 'gc' test wrapper prints after each collection (every 500 ms): live heaps, sockets, timers. */
+  readonly live: Live[] = [];
   private keys: string[] = [];
   private readonly child: ChildProcess;
   private readonly started = Date.now();
@@ -90,13 +100,22 @@ export class Mcsim {
   private take(text: string): void {
     const parts = (this.partial + text).split('\n');
     this.partial = parts.pop() ?? '';
-    for (const line of parts) {
+    for (let line of parts) {
+      // The SDK's lin socket traces "write failed" with no newline: what follows it is a line of its own.
+      line = line.replace(/^(write failed)+/, '');
       this.lines.push(line);
       if (line.startsWith('instruments key: ')) this.keys = line.slice(17).split(',');
       else if (line.startsWith('instruments: ')) this.samples.push(this.sample(line.slice(13).split(',').map(Number)));
       else if (line.startsWith('chipweb-gc: ')) {
-        const m = /chunk (\d+) slots (\d+)/.exec(line);
-        if (m) this.live.push({ chunk: Number(m[1]), slotBytes: Number(m[2]) });
+        const m = /chunk (\d+) slots (\d+) sockets (\d+) timers (\d+)/.exec(line);
+        if (m)
+          this.live.push({
+            at: Date.now() - this.started,
+            chunk: Number(m[1]),
+            slotBytes: Number(m[2]),
+            sockets: Number(m[3]),
+            timers: Number(m[4]),
+          });
       }
     }
   }
@@ -137,6 +156,18 @@ export class Mcsim {
       await sleepPoll();
     }
     return this.samples.slice(from, from + count);
+  }
+
+  /** Waits for `count` readings of the 'gc' wrapper after the ones seen so far and returns them. */
+  async nextLive(count: number, timeoutMs = 5000 + count * 1000): Promise<Live[]> {
+    const from = this.live.length;
+    const deadline = Date.now() + timeoutMs;
+    while (this.live.length < from + count) {
+      if (this.exited) throw new Error(`mcsim exited (${this.exitCode}):\n${this.tail()}`);
+      if (Date.now() > deadline) throw new Error(`the GC wrapper printed nothing for ${timeoutMs} ms:\n${this.tail()}`);
+      await sleepPoll();
+    }
+    return this.live.slice(from, from + count);
   }
 
   /** The last lines of the log, for error messages. */
