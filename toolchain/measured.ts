@@ -53,6 +53,8 @@ export interface MeasuredXs32 {
   booted: HeapFigures;
   /** At idle after a warm-up (every route once, 200 requests): the app's steady state. */
   idle: HeapFigures;
+  /** The same with the app module preloaded (chipweb build --preload-app), when measured (--preload-app). */
+  idlePreloadedApp?: HeapFigures;
   /** At idle after two rounds of overload. */
   afterOverload: HeapFigures;
   /** Highest reading under overload (garbage not yet collected included). */

@@ -82,6 +82,7 @@ export function sizeReport(
   budget: Budget,
   creation: Creation,
   routeMatcher: { bytes?: number; skipped?: string } = {},
+  preloadApp = false,
   measured: MeasuredXs32 | Error = tryLoadMeasured(target),
 ): SizeReport {
   const s = budget.server;
@@ -103,9 +104,11 @@ export function sizeReport(
   } else {
     // The figures were taken with the measured pool and staging; this build's take their place.
     const measuredPool = measured.server.slots * (measured.server.slotSize + measured.server.outputSize);
-    measuredChunk = measured.idle.chunk - measuredPool - measured.staging + pool + staging;
-    measuredSlots = measured.idle.slots;
-    measuredBy = `${measured.engine} (${measured.command}), ${measured.app} with ${measured.server.slots} slots`;
+    // With the app preloaded, its routes and middleware are in flash: the figures measured that way, when there are some.
+    const idle = preloadApp && measured.idlePreloadedApp ? measured.idlePreloadedApp : measured.idle;
+    measuredChunk = idle.chunk - measuredPool - measured.staging + pool + staging;
+    measuredSlots = idle.slots;
+    measuredBy = `${measured.engine} (${measured.command}${idle === measured.idle ? '' : ' --preload-app'}), ${measured.app} with ${measured.server.slots} slots`;
     if (measured.slotBytes !== budget.slotBytes) {
       problems.push(
         `${file} says ${budget.slotBytes} B per slot but its figures were measured with ${measured.slotBytes} B slots: measure again (${measured.command})`,

@@ -406,6 +406,41 @@ async function run(env: NodeJS.ProcessEnv, work: string): Promise<void> {
   } finally {
     await board.stop();
   }
+
+  console.log('\n6. the default app built with --preload-app (its routes and middleware in flash)');
+  const preloadedOut = join(work, 'preloaded');
+  const preloadedPort = await freePort();
+  await chipwebBuild(join(ROOT, 'firmware', 'app', 'main.ts'), 'moddable-sim', preloadedOut, env, ['--preload-app']);
+  const preloaded = await linBuild(join(preloadedOut, 'manifest.json'), preloadedOut, env, {
+    config: { port: preloadedPort },
+  });
+  const second = Mcsim.start(preloaded.so, env);
+  try {
+    await second.waitForLine(/chipweb: serving/, 20000);
+    const statuses: string[] = [];
+    for (const path of ['/', '/api/status', '/api/requests', '/api/about', '/nope']) {
+      const r = await counted(preloadedPort, { clients: 1, total: 20, path });
+      statuses.push(
+        `${path} ${Object.entries(r.statuses)
+          .map(([k, v]) => `${v} x ${k}`)
+          .join(', ')}`,
+      );
+      const expected = path === '/nope' ? '404' : '200';
+      if (r.statuses[expected] !== 20) fail(`--preload-app: GET ${path}`, JSON.stringify(r));
+    }
+    const load = await wrk(`http://127.0.0.1:${preloadedPort}/api/status`, { connections: 32, seconds: 3 });
+    statuses.push(`wrk -c32: ${Math.round(load.rps)} req/s, ${load.errorCount} socket errors`);
+    const aborts = second.lines.filter((l) =>
+      /XS abort|memory full|Exception|chipweb: (stopped|tcp|timer|reaper)/.test(l),
+    );
+    check(
+      `--preload-app: every route answers, overload included, nothing thrown (${statuses.join('; ')})`,
+      aborts.length === 0 && load.errorCount === 0 && !second.exited,
+      aborts.join('\n') || second.tail(),
+    );
+  } finally {
+    await second.stop();
+  }
 }
 
 main().then(
