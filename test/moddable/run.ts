@@ -210,7 +210,7 @@ async function run(env: NodeJS.ProcessEnv, work: string): Promise<void> {
   const conformanceOut = join(work, 'conformance');
   const report = await chipwebBuild(join(ROOT, 'firmware', 'app', 'main.ts'), 'moddable-sim', defaultOut, env);
   pass(
-    `chipweb build firmware/app/main.ts --target moddable-sim (within budget: ${/total .*$/m.exec(report)?.[0] ?? ''})`,
+    `chipweb build firmware/app/main.ts --target moddable-sim (RAM ${/^ {2}total\s+(.*)$/m.exec(report)?.[1].replace(/\s+/g, ' ') ?? ''})`,
   );
   const app = await linBuild(join(defaultOut, 'manifest.json'), defaultOut, env, {
     wrapper: 'gc',
