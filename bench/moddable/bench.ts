@@ -35,7 +35,7 @@ import { simulate } from '../../host-sim/index.ts';
 import type { ServerStats } from '../../src/stats.ts';
 import { chipwebBuild, linBuild, ROOT } from '../../test/moddable/builds.ts';
 import { checkModdable } from '../../test/moddable/environment.ts';
-import { getJson, type WrkResult, wrk } from '../../test/moddable/load.ts';
+import { freePort, getJson, type WrkResult, wrk } from '../../test/moddable/load.ts';
 import { Mcsim } from '../../test/moddable/mcsim.ts';
 import { loadMeasured } from '../../toolchain/measured.ts';
 import { fmt } from '../../toolchain/size-report.ts';
@@ -79,17 +79,6 @@ interface ServerRun {
   rounds: RoundResult[];
   /** Why the run stopped early, if it did (the rounds before it are kept). */
   error?: string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function portFree(port: number): Promise<boolean> {
