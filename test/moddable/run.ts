@@ -89,26 +89,35 @@ function describeSample(s: Live): string {
   return `chunk ${s.chunk} B, slots ${s.slotBytes} B, sockets ${s.sockets}, timers ${s.timers}`;
 }
 
-/** Waits until the app is idle (no more sockets open than at `baseline`), then returns the next reading. */
-async function idleReading(sim: Mcsim, baseline: Live): Promise<Live> {
+/**
+ * Waits until the app is idle (no more sockets open than at `baseline`),
+ * then returns the next reading and how long the sockets took to close. A
+ * connection the client left before it was read closes at the latest when
+ * its header timeout (10 s) passes: the wait allows that, and says how long
+ * it was.
+ */
+async function idleReading(sim: Mcsim, baseline: Live): Promise<Live & { settledMs: number }> {
+  const t0 = Date.now();
   await until(async () => {
     const [s] = await sim.nextLive(1);
     return s.sockets <= baseline.sockets && s.timers <= baseline.timers;
-  }, 8000);
+  }, 12000);
+  const settledMs = Date.now() - t0;
   const readings = await sim.nextLive(2);
-  return readings[readings.length - 1];
+  return { ...readings[readings.length - 1], settledMs };
 }
 
 /** Fails unless `now` is back at `baseline`: no growth of the heaps, no socket or timer left. */
-function checkBack(what: string, baseline: Live, now: Live): void {
+function checkBack(what: string, baseline: Live, now: Live & { settledMs?: number }): void {
   const problems: string[] = [];
   if (now.chunk > baseline.chunk + GROWTH.chunk) problems.push(`chunk heap grew ${now.chunk - baseline.chunk} B`);
   if (now.slotBytes > baseline.slotBytes + GROWTH.slotBytes)
     problems.push(`slot heap grew ${now.slotBytes - baseline.slotBytes} B`);
   if (now.sockets > baseline.sockets) problems.push(`${now.sockets - baseline.sockets} socket(s) left open`);
   if (now.timers > baseline.timers) problems.push(`${now.timers - baseline.timers} extra timer(s)`);
+  const settled = now.settledMs === undefined ? '' : `, sockets closed within ${(now.settledMs / 1000).toFixed(1)} s`;
   check(
-    `${what}: back to the baseline (${describeSample(now)})`,
+    `${what}: back to the baseline (${describeSample(now)}${settled})`,
     problems.length === 0,
     `${problems.join('; ')}\nbaseline: ${describeSample(baseline)}`,
   );
