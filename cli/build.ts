@@ -29,6 +29,9 @@ options:
   --led-pin N       GPIO of the LED (default: the template's)
   --router R        code (default): route with code generated from the route table,
                     fastest on XS; table: walk the table alone, smallest in flash
+  --preload-app     preload the app module too: its routes and middleware stay in
+                    flash (less RAM); it must then make typed arrays, Maps and Sets
+                    at run time, not at module load
   --quiet           print the size report only when the budget is exceeded
 
 Wi-Fi credentials come from CHIPWEB_SSID and CHIPWEB_PASSWORD, or from a
@@ -52,6 +55,7 @@ export async function run(args: string[]): Promise<number> {
         name: { type: 'string' },
         'led-pin': { type: 'string' },
         router: { type: 'string' },
+        'preload-app': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -99,6 +103,7 @@ export async function run(args: string[]): Promise<number> {
       template: values.template as string | undefined,
       name: values.name as string | undefined,
       ledPin,
+      preloadApp: values['preload-app'] === true,
     });
     const { report } = result;
     if (report.routeMatcherSkipped && router === 'code') {

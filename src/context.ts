@@ -90,6 +90,8 @@ export interface Env {
   stats(): Readonly<ServerStats>;
   /** Counts a handler error that middleware answered itself (recovery() does). */
   countError(): void;
+  /** The scratch the server decodes text through, shared by the core's middleware (one call at a time). */
+  readonly text: TextScratch;
 }
 
 /**
@@ -239,6 +241,9 @@ export const UNKNOWN_METHOD = 255;
 
 /** Most values `c.set` can hold per request. */
 const MAX_VARS = 8;
+/** Shared empty lists for a context that has served nothing yet (frozen: in flash on the board). */
+const NO_NAMES: readonly string[] = Object.freeze([]);
+const NO_HANDLERS: readonly Handler<any>[] = Object.freeze([]);
 
 /** True when a query span holds '%' or '+' and so may decode to another name. */
 function needsDecoding(b: Uint8Array, start: number, end: number): boolean {
@@ -272,7 +277,7 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
   /** Method name for codes outside the standard seven (from the route table). */
   customMethod = '';
   /** Param names of the matched route, in path order. */
-  paramNames: readonly string[] = [];
+  paramNames: readonly string[] = NO_NAMES;
   /** Body span in `bytes` (empty for a streamed body). */
   bodyStart = 0;
   bodyEnd = 0;
@@ -287,15 +292,16 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
   /** Bumped for every request this context serves; lets late async work detect reuse. */
   generation = 0;
   /** Set by the server: the middleware chain of the current request. */
-  chain: readonly Handler<any>[] = [];
+  chain: readonly Handler<any>[] = NO_HANDLERS;
   /** Position in `chain`. */
   index = 0;
   /** The server's side of the connection. */
   readonly sink: StreamSink;
   /** Host services: platform, device, server counters. */
   readonly env: Env;
-  private readonly varKeys: string[] = [];
-  private readonly varValues: unknown[] = [];
+  // Made at their full size (push would leave XS's growth slack in each).
+  private readonly varKeys: string[] = new Array<string>(MAX_VARS).fill('');
+  private readonly varValues: unknown[] = new Array<unknown>(MAX_VARS).fill(undefined);
   private varCount = 0;
 
   /** Made once per slot at start. */
@@ -309,10 +315,6 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
     this.head = head;
     this.paramSpans = new Int32Array(maxParams * 2);
     this.res = new ResponseState();
-    for (let i = 0; i < MAX_VARS; i++) {
-      this.varKeys.push('');
-      this.varValues.push(undefined);
-    }
   }
 
   /** Clears per-request state; called by the server before each request. */

@@ -63,7 +63,7 @@ export interface ServerOptions {
   queueTimeout?: number;
   /** With overflow 'queue': idle keep-alive connections this old are closed for a waiting one (default 1000 ms). */
   pressureIdle?: number;
-  /** Contexts kept spare for connections whose slow chain was abandoned (default: slots). */
+  /** Contexts kept spare for connections whose slow chain was abandoned (default 1; each costs about 2.6 KB on a board). */
   spareContexts?: number;
   /**
    * A WebSocket the peer has sent nothing on for this long gets a Ping
@@ -137,7 +137,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     queueSize: overflow === 'queue' ? (options.queueSize ?? slots) : 0,
     queueTimeout: options.queueTimeout ?? 1000,
     pressureIdle: options.pressureIdle ?? 1000,
-    spareContexts: options.spareContexts ?? slots,
+    spareContexts: options.spareContexts ?? 1,
     wsIdleTimeout: options.wsIdleTimeout ?? 30000,
     wsPingTimeout: options.wsPingTimeout ?? 10000,
     tick: options.tick ?? 250,

@@ -27,7 +27,7 @@ import type { Env, StreamSink } from './context.ts';
 import { CHUNKED_DONE } from './http/chunked.ts';
 import { CONNECTION_CLOSE, CONNECTION_KEEP_ALIVE, HEAD_INCOMPLETE, parseHead } from './http/parser.ts';
 import type { HeadLimits } from './http/parser.ts';
-import { BODY_STREAM, CONTINUE_RESPONSE, preencodeResponse } from './http/response.ts';
+import { BODY_STREAM, CONTINUE_RESPONSE, PreencodedAnswers, preencodedSize } from './http/response.ts';
 import { INTERNAL_ERROR_BODY } from './http/status.ts';
 import { decodeLatin1, equalsAscii, TextScratch, useTextCodec } from './http/text.ts';
 import type { PieceReader } from './body-stream.ts';
@@ -66,9 +66,6 @@ export type { OverflowPolicy, ServerOptions } from './server-options.ts';
 /** Decoded bytes a chunked streamed body may reach before its own limit applies (the decoder needs one). */
 const MAX_STREAMED_BODY = 0x7fffffff;
 
-/** Statuses the server answers on its own, preencoded at start. */
-const ERROR_STATUSES = [400, 408, 413, 414, 417, 431, 500, 501, 505];
-
 /**
  * The connection engine behind a Server: the platform's socket callbacks
  * and the Contexts' way back (SocketHandler, StreamSink) are its methods.
@@ -96,7 +93,8 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
   readonly writer: ResponseWriter;
   /** WebSocket: one session per slot when the app has WebSocket routes (else none). */
   private readonly sessions: WsSession[] = [];
-  private readonly errors: Uint8Array[] = [];
+  /** The answers the server sends on its own (errors, 503), preencoded in one buffer after the pool. */
+  private readonly answers: PreencodedAnswers;
   private readonly spares: SlotContext[] = [];
   /** Names of the table's method codes, decoded once (custom methods). */
   private readonly methodNames: string[] = [];
@@ -125,9 +123,12 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     const o = resolveOptions(options);
     this.options = o;
     const poolBytes = o.slots * (o.slotSize + o.outputSize);
-    this.pool = new Pool(
-      { slots: o.slots, slotSize: o.slotSize, outputSize: o.outputSize },
-      platform.allocate ? platform.allocate(poolBytes) : undefined,
+    // The preencoded answers follow the pool in the platform's buffer, so the platform copies them without a view.
+    const answerBytes = preencodedSize();
+    const memory = platform.allocate ? platform.allocate(poolBytes + answerBytes) : undefined;
+    this.pool = new Pool({ slots: o.slots, slotSize: o.slotSize, outputSize: o.outputSize }, memory);
+    this.answers = new PreencodedAnswers(
+      memory ? new Uint8Array(memory, poolBytes, answerBytes) : new Uint8Array(answerBytes),
     );
     this.limits = { maxRequestLine: o.maxRequestLine, maxHeaderBytes: o.maxHeaderBytes, maxHeaders: o.maxHeaders };
     const methods = methodCount(this.table);
@@ -156,6 +157,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       countError: () => {
         this.counters.errors++;
       },
+      text: this.text,
     };
     const params = Math.max(maxParams(this.table), 1);
     for (let i = 0; i < o.slots; i++)
@@ -163,23 +165,12 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     for (let i = 0; i < o.spareContexts; i++)
       this.spares.push(new SlotContext(-1, this.pool.inputs[0], this.connections[0].head, params, this.env, this));
     this.spareCount = o.spareContexts;
-    for (let i = 0; i < ERROR_STATUSES.length; i++)
-      this.errors[ERROR_STATUSES[i]] = preencodeResponse(ERROR_STATUSES[i], '');
     this.writer = new ResponseWriter(platform, this.counters, this.methodNames);
     if (this.app.wsRoutes.some((route) => route !== null)) {
       const accept = new AcceptHasher(); // shared: handshakes are answered one at a time
       for (let i = 0; i < o.slots; i++) this.sessions.push(new WsSession(this.connections[i], this, accept));
     }
-    this.overflow = new Overflow(
-      o,
-      this.connections,
-      this.pool,
-      platform,
-      this.counters,
-      this,
-      this.errors[408],
-      preencodeResponse(503, 'Retry-After: 1\r\n'),
-    );
+    this.overflow = new Overflow(o, this.connections, this.pool, platform, this.counters, this, this.answers);
   }
 
   /** Starts listening; rejects with a clear message when the port is taken. */
@@ -823,12 +814,11 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
 
   /** Answers a preencoded error and closes after it is written. */
   fail(conn: Connection, status: number): void {
-    const response = this.errors[status] || this.errors[400];
     this.counters.responses[(status / 100) | 0]++;
     if (status === 408) this.counters.timeouts++;
     conn.keepAlive = false;
     conn.closeAfterWrite = true;
-    this.writer.preencoded(conn, response);
+    this.writer.preencoded(conn, this.answers.bytes, this.answers.start(status), this.answers.end(status));
     conn.state = WRITE;
     conn.deadline = this.platform.now() + this.options.writeTimeout;
     if (this.writer.flush(conn)) this.close(conn, true);

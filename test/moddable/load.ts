@@ -242,21 +242,32 @@ class HttpConnection {
 }
 
 /**
- * Clients that stop in the middle of a request: `reset` ones send part of
- * a head and then reset the connection (RST, as a killed process or wrk at
- * the end of a run does); the others close it (FIN) with the head
- * unfinished. Resolves once every client is gone.
+ * Clients that leave in the middle of an exchange, `count` at once:
+ * 'reset' and 'vanish' send part of a head, then reset the connection (RST,
+ * as a killed process or wrk at the end of a run does) or close it (FIN);
+ * 'reset-answer' asks for the page and resets as its first bytes arrive
+ * (on lin the answer takes several polls to write). Resolves once every
+ * client is gone.
  */
-export async function abandoningClients(port: number, count: number, reset: boolean): Promise<void> {
+export async function leavingClients(
+  port: number,
+  count: number,
+  how: 'reset' | 'vanish' | 'reset-answer',
+): Promise<void> {
   await Promise.all(
     Array.from(
       { length: count },
       () =>
         new Promise<void>((resolve) => {
           const socket = net.connect(port, '127.0.0.1', () => {
+            if (how === 'reset-answer') {
+              socket.write('GET / HTTP/1.1\r\nHost: chipweb\r\n\r\n');
+              socket.once('data', () => socket.resetAndDestroy());
+              return;
+            }
             socket.write('GET /api/status HTTP/1.1\r\nHost: chipweb\r\nX-Half: ');
             setTimeout(() => {
-              if (reset) socket.resetAndDestroy();
+              if (how === 'reset') socket.resetAndDestroy();
               else socket.end();
             }, 100);
           });
@@ -265,6 +276,18 @@ export async function abandoningClients(port: number, count: number, reset: bool
         }),
     ),
   );
+}
+
+/** A TCP port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** GET `path` (Connection: close) and parse the JSON answer. */
