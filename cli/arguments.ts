@@ -59,6 +59,18 @@ export function parseCommand(
 }
 
 /** What every board build takes: the app module, the LED pin, the router. */
+/** The options every `chipweb build` takes, whatever the target (checked by buildBasics). */
+export const BUILD_OPTIONS: OptionSpecs = {
+  target: { type: 'string', short: 't' },
+  out: { type: 'string', short: 'o' },
+  assets: { type: 'string' },
+  'no-assets': { type: 'boolean' },
+  name: { type: 'string' },
+  'led-pin': { type: 'string' },
+  router: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+};
+
 export interface BuildBasics {
   entry: string;
   ledPin: number | undefined;

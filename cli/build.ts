@@ -6,7 +6,7 @@
  * or is over budget.
  */
 import { relative } from 'node:path';
-import { buildBasics, parseCommand } from './arguments.ts';
+import { BUILD_OPTIONS, buildBasics, parseCommand } from './arguments.ts';
 import { type BuildResult, BuildError, build } from '../toolchain/build.ts';
 import { formatReport } from '../toolchain/size-report.ts';
 import { isTarget, TARGETS } from '../toolchain/templates.ts';
@@ -44,16 +44,9 @@ export async function run(args: string[]): Promise<number> {
     'build',
     args,
     {
-      target: { type: 'string', short: 't' },
-      out: { type: 'string', short: 'o' },
-      assets: { type: 'string' },
-      'no-assets': { type: 'boolean' },
+      ...BUILD_OPTIONS,
       template: { type: 'string' },
-      name: { type: 'string' },
-      'led-pin': { type: 'string' },
-      router: { type: 'string' },
       'preload-app': { type: 'boolean' },
-      quiet: { type: 'boolean', short: 'q' },
     },
     USAGE,
   );

@@ -13,7 +13,7 @@ import { buildEspruino } from '../toolchain/espruino/build.ts';
 import { checkUpload, findEspruinoTool, storageFiles, uploadArgs } from '../toolchain/espruino/flash.ts';
 import { formatEspruinoReport } from '../toolchain/espruino/size.ts';
 import { EspruinoMissing } from '../host-sim/espruino/engine.ts';
-import { buildBasics, CONSOLE, type CommandIO, parseCommand } from './arguments.ts';
+import { BUILD_OPTIONS, buildBasics, CONSOLE, type CommandIO, parseCommand } from './arguments.ts';
 
 /** Where console output goes (tests capture it). */
 export type EspruinoIO = CommandIO;
@@ -45,16 +45,9 @@ export async function build(args: string[], io: EspruinoIO = CONSOLE): Promise<n
     'build',
     args,
     {
-      target: { type: 'string', short: 't' },
-      out: { type: 'string', short: 'o' },
-      assets: { type: 'string' },
-      'no-assets': { type: 'boolean' },
+      ...BUILD_OPTIONS,
       budget: { type: 'string' },
-      name: { type: 'string' },
-      'led-pin': { type: 'string' },
-      router: { type: 'string' },
       'no-minify': { type: 'boolean' },
-      quiet: { type: 'boolean', short: 'q' },
     },
     BUILD_USAGE,
     io,
