@@ -71,9 +71,13 @@ export const BUILD_OPTIONS: OptionSpecs = {
   quiet: { type: 'boolean', short: 'q' },
 };
 
+/** What buildBasics checked. */
 export interface BuildBasics {
+  /** The app module's path, as given. */
   entry: string;
+  /** --led-pin, when given. */
   ledPin: number | undefined;
+  /** --router (default code). */
   router: 'code' | 'table';
 }
 
