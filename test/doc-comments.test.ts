@@ -42,7 +42,10 @@ describe('doc comments', () => {
   it('every exported name in src/, host-sim/, firmware/, toolchain/ and cli/ has one', () => {
     const files = FOLDERS.flatMap((folder) => sources(join(ROOT, folder)));
     assert.ok(files.length > 100, `expected the project's sources, found ${files.length} files`);
-    assert.deepEqual(files.flatMap((file) => undocumented(file)), []);
+    assert.deepEqual(
+      files.flatMap((file) => undocumented(file)),
+      [],
+    );
   });
 
   it('finds an export without one', () => {
