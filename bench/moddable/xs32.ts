@@ -7,9 +7,10 @@
  * (xs32-driver.c; mcsim needs GTK). A test wrapper around the app's main
  * prints the heaps after a garbage collection before the app module loads,
  * once it has, and once the server started; then the command sends a
- * warm-up (every route once, 200 requests) and two rounds of overload
- * (wrk -c32, keep-alive and Connection: close) and reads the heaps at idle
- * after each.
+ * warm-up (every route once, what the dashboard page asks for when it
+ * opens, its live updates over a WebSocket included, 200 requests) and two
+ * rounds of overload (wrk -c32, keep-alive and Connection: close) and reads
+ * the heaps at idle after each.
  *
  * The heaps of the measured build are made four times the template's, so
  * that the figures are what the app uses, not what the budget allows.
@@ -26,7 +27,7 @@ import { parseArgs } from 'node:util';
 import { linBuild, rebuild32, ROOT, run } from '../../test/moddable/builds.ts';
 import { build as chipwebBuild } from '../../toolchain/build.ts';
 import { checkModdable } from '../../test/moddable/environment.ts';
-import { counted, wrk } from '../../test/moddable/load.ts';
+import { counted, webSocketExchange, wrk } from '../../test/moddable/load.ts';
 import { Mcsim, type Sample } from '../../test/moddable/mcsim.ts';
 import { which } from '../../toolchain/moddable-tools.ts';
 import { fmt } from '../../toolchain/size-report.ts';
@@ -73,9 +74,19 @@ function marks(sim: Mcsim): Record<string, Heaps> {
   return out;
 }
 
-/** The idle reading once the app has been quiet for two samples (the wrapper collects garbage every 500 ms). */
+/**
+ * The idle reading: once no socket is open (a connection closed lingering
+ * may take up to 2 s; one a client left unread, up to its header timeout),
+ * after two more samples (the wrapper collects garbage every 500 ms).
+ */
 async function idle(sim: Mcsim): Promise<Heaps> {
-  const samples = await sim.nextSamples(3);
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    const [sample] = await sim.nextSamples(1);
+    if (!(sample.sockets > 0)) break;
+    if (Date.now() > deadline) throw new Error(`${sample.sockets} sockets still open 15 s after the clients left`);
+  }
+  const samples = await sim.nextSamples(2);
   return heapsOf(samples[samples.length - 1]);
 }
 
@@ -176,9 +187,22 @@ async function main(): Promise<number> {
     await sim.waitForLine(/chipweb-measure: started/, 10000);
     const m = marks(sim);
     const booted = await idle(sim);
-    // Warm-up: every route once, then 200 requests for the page.
-    for (const path of ['/', '/api/status', '/api/requests', '/api/about', '/api/led', '/nope'])
+    // Warm-up: every route once (what the page asks for when it opens among them: its Update and Wi-Fi
+    // panels, and its live updates over the WebSocket, one LED command on it), then 200 requests for the page.
+    for (const path of [
+      '/',
+      '/api/status',
+      '/api/requests',
+      '/api/about',
+      '/api/led',
+      '/api/update',
+      '/api/wifi',
+      '/nope',
+    ])
       await counted(port, { clients: 1, total: 1, path });
+    const live = await webSocketExchange(port, '/api/ws', { greeting: 1, messages: ['{"led":true}'], replies: 1 });
+    if (live.error !== '' || live.received.length !== 2)
+      throw new Error(`the warm-up's WebSocket on /api/ws failed: ${live.error || JSON.stringify(live.received)}`);
     await counted(port, { clients: 2, total: 200, path: '/' });
     const warm = await idle(sim);
     const peaks: Heaps = { chunk: 0, slots: 0 };
