@@ -378,6 +378,42 @@ export function webSocketExchange(
 }
 
 /**
+ * Opens `count` WebSockets on `path` and keeps them open, idle; resolves
+ * once all are open (rejects if one is refused) with a function that closes
+ * them (1000) and resolves once they are closed.
+ */
+export async function holdWebSockets(port: number, path: string, count: number): Promise<() => Promise<void>> {
+  const opened = await Promise.allSettled(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<WebSocket>((resolve, reject) => {
+          const socket = new WebSocket(`ws://127.0.0.1:${port}${path}`);
+          socket.once('open', () => resolve(socket));
+          socket.once('error', reject);
+        }),
+    ),
+  );
+  const sockets = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+  const closeAll = () =>
+    Promise.all(
+      sockets.map(
+        (socket) =>
+          new Promise<void>((resolve) => {
+            socket.once('close', () => resolve());
+            socket.close(1000);
+          }),
+      ),
+    ).then(() => undefined);
+  const refused = opened.find((o) => o.status === 'rejected');
+  if (refused) {
+    await closeAll();
+    throw new Error(`a WebSocket on ${path} failed to open: ${(refused.reason as Error).message}`);
+  }
+  return closeAll;
+}
+
+/**
  * POSTs `body` to `path` in pieces of the given sizes (cycled), each
  * written when the socket has taken the last, with Content-Length (or
  * chunked, when `chunked`), and returns the answer's status and body.

@@ -3,8 +3,9 @@
  * a user builds it. Not part of `npm test` (it needs the Moddable SDK with
  * its lin tools built, Xvfb and wrk; it says exactly what is missing).
  *
- * 1. builds the default app (firmware/app/main.ts) and the conformance app
- *    with `chipweb build --target moddable-sim` and `mcconfig -m -p lin -i`;
+ * 1. builds the default app (firmware/app/main.ts), the conformance app and
+ *    a WebSocket echo and upload app (stream-main.ts) with
+ *    `chipweb build --target moddable-sim` and `mcconfig -m -p lin -i`;
  * 2. builds the default app for esp32 and pico/pico_w up to xsc, xsl and
  *    mcrez, and fails on any xsl warning that names a chipweb module;
  * 3. in mcsim: a port in use gets the Node simulator's message; the shared
@@ -13,7 +14,9 @@
  *    Connection: close, 4 and 32 clients) with every 503 accounted for,
  *    and after clients that reset or vanish mid-request (their slots free
  *    within a second); each time the instruments (chunk, slots, sockets,
- *    timers) must be back where they were.
+ *    timers) must be back where they were; the same after WebSocket echoes
+ *    (as many sockets as the server has sessions; one more gets 503) and
+ *    streamed uploads hashed on the board (Content-Length and chunked).
  *
  * The default app runs with a test wrapper that collects garbage every
  * 500 ms (builds.ts), so readings at idle are live memory.
@@ -21,6 +24,7 @@
  * Never: run `mcconfig -d` or pkill (mcsim processes are stopped by their
  * own id); leave a process behind; retry a failed request.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,7 +35,16 @@ import { CASES } from '../conformance/cases.ts';
 import { exchange } from '../support/exchange.ts';
 import { boardBuild, chipwebBuild, isChipwebModule, linBuild, ROOT, xslWarnings } from './builds.ts';
 import { checkModdable } from './environment.ts';
-import { counted, freePort, getJson, leavingClients, wrk } from './load.ts';
+import {
+  counted,
+  freePort,
+  getJson,
+  holdWebSockets,
+  leavingClients,
+  streamedUpload,
+  webSocketExchange,
+  wrk,
+} from './load.ts';
 import { type Live, Mcsim } from './mcsim.ts';
 
 /** The default app's /api/status, as far as the harness reads it. */
@@ -151,6 +164,7 @@ async function main(): Promise<number> {
 async function run(env: NodeJS.ProcessEnv, work: string): Promise<void> {
   const appPort = await freePort();
   const conformancePort = await freePort();
+  const streamPort = await freePort();
 
   console.log('\n1. builds (chipweb build --target moddable-sim, then mcconfig -m -p lin -i)');
   const defaultOut = join(work, 'default');
@@ -179,6 +193,13 @@ async function run(env: NodeJS.ProcessEnv, work: string): Promise<void> {
     config: { port: conformancePort },
   });
   pass('mcconfig -m -p lin -i: the conformance app (no wrapper, twice the chunk heap)');
+  const streamOut = join(work, 'stream');
+  await chipwebBuild(join(ROOT, 'test', 'moddable', 'stream-main.ts'), 'moddable-sim', streamOut, env, ['--no-assets']);
+  const stream = await linBuild(join(streamOut, 'manifest.json'), streamOut, env, {
+    wrapper: 'gc',
+    config: { port: streamPort },
+  });
+  pass('mcconfig -m -p lin -i: the WebSocket echo and upload app (with the test GC wrapper)');
   // On lin, xsl also reports objects of the SDK's lin-only modules reached from chipweb's (the lin
   // Preference's private #cache, for one): shown, not failed; the board builds below must have none.
   for (const w of xslWarnings(app.output).filter((w) => isChipwebModule(w.module)))
@@ -360,7 +381,9 @@ async function run(env: NodeJS.ProcessEnv, work: string): Promise<void> {
     await board.stop();
   }
 
-  console.log('\n6. the default app built with --preload-app (its routes and middleware in flash)');
+  await streams(stream.so, streamPort, env);
+
+  console.log('\n7. the default app built with --preload-app (its routes and middleware in flash)');
   const preloadedOut = join(work, 'preloaded');
   const preloadedPort = await freePort();
   await chipwebBuild(join(ROOT, 'firmware', 'app', 'main.ts'), 'moddable-sim', preloadedOut, env, ['--preload-app']);
@@ -393,6 +416,97 @@ async function run(env: NodeJS.ProcessEnv, work: string): Promise<void> {
     );
   } finally {
     await second.stop();
+  }
+}
+
+/** Messages of every size up to the largest a 2,048-byte slot assembles (1,917 bytes), text and binary in turn. */
+function echoMessages(count: number): (string | Buffer)[] {
+  const out: (string | Buffer)[] = [];
+  let x = 7;
+  for (let i = 0; i < count; i++) {
+    const n = 1 + ((i * 389) % 1917);
+    if (i % 2 === 0) {
+      // UTF-8 of 1, 2 and 3 bytes a character, up to n bytes.
+      let text = '';
+      for (let k = 0; Buffer.byteLength(text) + 3 <= n; k++) text += 'aü✓'[k % 3];
+      out.push(text || 'a');
+    } else out.push(Buffer.from(Array.from({ length: n }, () => (x = (x * 1103515245 + 12345) >>> 0) >>> 24)));
+  }
+  return out;
+}
+
+/** Section 6: WebSocket echoes and streamed uploads in mcsim, with the heaps back at their baseline after each. */
+async function streams(so: string, port: number, env: NodeJS.ProcessEnv): Promise<void> {
+  console.log('\n6. a WebSocket echo and streamed uploads over real sockets (mcsim, GC every 500 ms)');
+  const sim = Mcsim.start(so, env);
+  const upload = async (bytes: number, chunked: boolean, pieces: number[]) => {
+    const body = new Uint8Array(bytes);
+    for (let i = 0; i < bytes; i++) body[i] = (i * 131 + (i >> 9)) & 255;
+    const answer = await streamedUpload(port, '/upload', body, { pieces, chunked });
+    const expected = JSON.stringify({ bytes, sha256: createHash('sha256').update(body).digest('hex') });
+    return { ok: answer.status === 200 && answer.body === expected, answer, expected };
+  };
+  try {
+    await sim.waitForLine(/chipweb: serving/, 20000);
+    // Warm-up: one echo and one upload, so that what they make once is made before the baseline.
+    await webSocketExchange(port, '/echo', { messages: ['warm'], replies: 1 });
+    await upload(4096, false, [1460]);
+    const idle = await idleReading(sim, { sockets: 0, timers: Number.POSITIVE_INFINITY } as Live);
+    pass(`idle baseline after a warm-up: ${describeSample(idle)}`);
+
+    // As many sockets as the server has sessions (wsSlots: half of the 6 slots), each echoing 120 messages.
+    const messages = echoMessages(120);
+    const echoes = await Promise.all([0, 1, 2].map(() => webSocketExchange(port, '/echo', { messages, replies: 1 })));
+    const wrong = echoes.map((e) => {
+      if (e.error !== '' || e.code !== 1000) return `error "${e.error}", close ${e.code}`;
+      const bad = messages.findIndex(
+        (m, i) => !(typeof m === 'string' ? m === e.received[i] : m.equals(e.received[i] as Buffer)),
+      );
+      return bad >= 0 || e.received.length !== messages.length ? `message ${bad} of ${e.received.length} differs` : '';
+    });
+    const longest = Math.max(...messages.map((m) => Buffer.byteLength(m)));
+    check(
+      `WebSocket echo: 3 sockets at once, ${messages.length} messages each (text and binary, 1 to ${longest} bytes), every one back byte for byte, closed with 1000`,
+      wrong.every((w) => w === ''),
+      wrong.join('\n'),
+    );
+    const release = await holdWebSockets(port, '/echo', 3);
+    const fourth = await webSocketExchange(port, '/echo', { messages: ['x'], replies: 1 });
+    await release();
+    check(
+      `WebSocket: a fourth socket while three are open gets 503 (wsSlots) (${fourth.error || 'it opened'})`,
+      fourth.error === 'unexpected response 503',
+      JSON.stringify(fourth),
+    );
+    checkBack('after the WebSocket echoes', idle, await idleReading(sim, idle));
+
+    const results: string[] = [];
+    for (const [bytes, chunked, pieces] of [
+      [200000, false, [1460]],
+      [200000, false, [7, 4096, 333, 65536]],
+      [150000, true, [1000, 17, 2500]],
+    ] as const) {
+      const r = await upload(bytes, chunked, [...pieces]);
+      results.push(
+        `${bytes} B ${chunked ? 'chunked' : 'Content-Length'}: ${r.ok ? 'ok' : `${r.answer.status} ${r.answer.body || r.answer.error}`}`,
+      );
+      if (!r.ok)
+        fail(
+          `streamed upload of ${bytes} B`,
+          `expected ${r.expected}\ngot ${r.answer.status} ${r.answer.body} ${r.answer.error}`,
+        );
+    }
+    const over = await upload(1024 * 1024 + 1, false, [16384]);
+    check(
+      `streamed uploads hashed on the board, in pieces of many sizes (${results.join('; ')}); over 1 MB: ${over.answer.status}`,
+      results.every((r) => r.endsWith(': ok')) && over.answer.status === 413,
+      results.join('\n'),
+    );
+    checkBack('after the uploads', idle, await idleReading(sim, idle));
+    const aborts = sim.lines.filter((l) => /XS abort|memory full|Exception|chipweb: (tcp|timer|reaper)/.test(l));
+    check('WebSocket and uploads: no exception, no abort', aborts.length === 0, aborts.join('\n'));
+  } finally {
+    await sim.stop();
   }
 }
 
