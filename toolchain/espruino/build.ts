@@ -160,6 +160,13 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
       minify: options.minify,
       // The board gets the table compiled here (routes.bin): no compiler on the board.
       withoutRouteCompiler: true,
+      // Espruino has no OTA target: the session that says so (501), without the SHA-256 and multipart code.
+      substitutes: [
+        {
+          module: join(PACKAGE_ROOT, 'src/ota/session.ts'),
+          file: join(PACKAGE_ROOT, 'firmware/espruino/ota-session.ts'),
+        },
+      ],
       alias: {
         chipweb: join(PACKAGE_ROOT, 'src/index.ts'),
         'chipweb/router': join(PACKAGE_ROOT, 'src/router/index.ts'),
