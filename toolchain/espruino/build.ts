@@ -166,6 +166,8 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
           module: join(PACKAGE_ROOT, 'src/ota/session.ts'),
           file: join(PACKAGE_ROOT, 'firmware/espruino/ota-session.ts'),
         },
+        // The request head checked with Espruino's native string code (the core's parser where it must).
+        { module: join(PACKAGE_ROOT, 'src/http/parser.ts'), file: join(PACKAGE_ROOT, 'firmware/espruino/parser.ts') },
       ],
       alias: {
         chipweb: join(PACKAGE_ROOT, 'src/index.ts'),
