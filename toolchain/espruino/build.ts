@@ -168,6 +168,11 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
         },
         // The request head checked with Espruino's native string code (the core's parser where it must).
         { module: join(PACKAGE_ROOT, 'src/http/parser.ts'), file: join(PACKAGE_ROOT, 'firmware/espruino/parser.ts') },
+        // The response head written as one string (the core's encodeHead for redirects and Allow lists).
+        {
+          module: join(PACKAGE_ROOT, 'src/http/response.ts'),
+          file: join(PACKAGE_ROOT, 'firmware/espruino/response.ts'),
+        },
       ],
       alias: {
         chipweb: join(PACKAGE_ROOT, 'src/index.ts'),
