@@ -239,6 +239,8 @@ export const UNKNOWN_METHOD = 255;
 
 /** Most values `c.set` can hold per request. */
 const MAX_VARS = 8;
+/** What an unused c.set() key holds: one shared string (see response.ts UNSET). */
+const UNSET_KEY = '';
 
 /** True when a query span holds '%' or '+' and so may decode to another name. */
 function needsDecoding(b: Uint8Array, start: number, end: number): boolean {
@@ -310,7 +312,7 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
     this.paramSpans = new Int32Array(maxParams * 2);
     this.res = new ResponseState();
     for (let i = 0; i < MAX_VARS; i++) {
-      this.varKeys.push('');
+      this.varKeys.push(UNSET_KEY);
       this.varValues.push(undefined);
     }
   }
@@ -319,7 +321,7 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
   reset(): void {
     this.res.reset();
     for (let i = 0; i < this.varCount; i++) {
-      this.varKeys[i] = '';
+      this.varKeys[i] = UNSET_KEY;
       this.varValues[i] = undefined;
     }
     this.varCount = 0;

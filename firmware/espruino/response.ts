@@ -22,8 +22,9 @@ import {
   FRAMING_LENGTH,
   type HeadPlan,
   type ResponseState,
+  statusLine,
 } from '../../src/http/response.ts';
-import { reasonPhrase, statusHasBody } from '../../src/http/status.ts';
+import { statusHasBody } from '../../src/http/status.ts';
 import { espruino } from './types/espruino.ts';
 import { hasUnicode } from './codec.ts';
 import { TOKEN_RE } from './syntax.ts';
@@ -50,7 +51,10 @@ export function encodeHead(res: ResponseState, out: Uint8Array, plan: HeadPlan):
   const status = res.status;
   if (plan.redirect !== null || (res.allowMask !== 0 && status === 405) || status !== (status | 0) || status < 0)
     return coreEncodeHead(res, out, plan);
-  let head = `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n`;
+  // The preencoded status line goes first; the rest follows it as one string.
+  const line = statusLine(status);
+  let head = line === undefined ? `HTTP/1.1 ${status} Unknown\r\n` : '';
+  const at = line === undefined ? 0 : line.length;
   const body = statusHasBody(status);
   const type = res.contentType;
   if (type !== '' && body) {
@@ -65,11 +69,12 @@ export function encodeHead(res: ResponseState, out: Uint8Array, plan: HeadPlan):
     if (!TOKEN_RE.test(name) || CONTROL.test(value)) return -1;
     head += `${name}: ${value}\r\n`;
   }
-  if (head.length + 64 > out.length) return -1;
+  if (at + head.length + 64 > out.length) return -1;
   if (plan.framing === FRAMING_LENGTH) {
     if (body) head += `Content-Length: ${plan.contentLength}\r\n`;
   } else if (plan.framing === FRAMING_CHUNKED) head += 'Transfer-Encoding: chunked\r\n';
   head += plan.keepAlive ? 'Connection: keep-alive\r\n\r\n' : 'Connection: close\r\n\r\n';
-  out.set(head as unknown as ArrayLike<number>, 0);
-  return head.length;
+  if (line !== undefined) out.set(line, 0);
+  out.set(head as unknown as ArrayLike<number>, at);
+  return at + head.length;
 }

@@ -39,6 +39,11 @@ const STATUS_LINES: Uint8Array[] = [];
   Object.freeze(STATUS_LINES);
 })();
 
+/** The preencoded status line ("HTTP/1.1 200 OK\r\n") of a known status, or undefined. */
+export function statusLine(status: number): Uint8Array | undefined {
+  return STATUS_LINES[status];
+}
+
 const CONTENT_LENGTH = ascii('Content-Length: ');
 const CONTENT_TYPE = ascii('Content-Type: ');
 const CONNECTION_CLOSE = ascii('Connection: close\r\n');
@@ -57,6 +62,13 @@ export const TYPE_JSON = 'application/json';
 export const TYPE_HTML = 'text/html; charset=utf-8';
 /** Raw bytes content type. */
 export const TYPE_BYTES = 'application/octet-stream';
+
+/**
+ * What an unused header entry holds: one string shared by every entry
+ * (Espruino makes a new string for each '' evaluated: 2 variables an
+ * entry instead of 1; XS and V8 share it anyway).
+ */
+const UNSET = '';
 
 /** What a handler said the response is. One per slot, reset per request. */
 export class ResponseState {
@@ -84,8 +96,8 @@ export class ResponseState {
 
   constructor() {
     for (let i = 0; i < MAX_RESPONSE_HEADERS; i++) {
-      this.headerNames.push('');
-      this.headerValues.push('');
+      this.headerNames.push(UNSET);
+      this.headerValues.push(UNSET);
     }
   }
 
@@ -94,8 +106,8 @@ export class ResponseState {
     this.status = 200;
     this.contentType = '';
     for (let i = 0; i < this.headerCount; i++) {
-      this.headerNames[i] = '';
-      this.headerValues[i] = '';
+      this.headerNames[i] = UNSET;
+      this.headerValues[i] = UNSET;
     }
     this.headerCount = 0;
     this.bodyKind = BODY_NONE;

@@ -23,6 +23,7 @@ import { packAssets, type PackedAsset } from '../assets.ts';
 import { BuildError, FORBIDDEN_GLOBALS, findAssets, loadRoutes, routeMatcher } from '../build.ts';
 import { readCredentials } from '../credentials.ts';
 import { PACKAGE_ROOT } from '../templates.ts';
+import { knownStatusCodes, reasonPhrase } from '../../src/http/status.ts';
 import { compileRoutes, routesHash } from '../../src/router/index.ts';
 import type { RouteSpec, RouterMode } from '../../src/router/index.ts';
 import { LoweringError, lowerForEspruino } from './lower.ts';
@@ -93,6 +94,13 @@ function entrySource(entry: string, board: Record<string, unknown>, matcher: str
   ].join('\n');
 }
 
+/** The core's reason phrases as "\nCODE Reason\n…\n", for firmware/espruino/status.ts (CHIPWEB_REASONS). */
+export function reasonTable(): string {
+  return `\n${knownStatusCodes()
+    .map((code) => `${code} ${reasonPhrase(code)}`)
+    .join('\n')}\n`;
+}
+
 /** Runs the whole Espruino build; throws BuildError when it cannot be done. Does not print. */
 export async function buildEspruino(options: EspruinoBuildOptions): Promise<EspruinoBuildResult> {
   const entry = resolve(options.entry);
@@ -150,7 +158,7 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
   const entryFile = join(out, 'entry.ts');
   writeFileSync(entryFile, entrySource(entry, board, matcher));
   // The app and core must not reach host globals; the platform reaches Espruino's through globalThis.
-  const define: Record<string, string> = {};
+  const define: Record<string, string> = { CHIPWEB_REASONS: JSON.stringify(reasonTable()) };
   for (const name of FORBIDDEN_GLOBALS) define[name] = `__chipweb_forbidden_${name}`;
   let lowered: Awaited<ReturnType<typeof lowerForEspruino>>;
   try {
@@ -168,6 +176,8 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
         },
         // The request head checked with Espruino's native string code (the core's parser where it must).
         { module: join(PACKAGE_ROOT, 'src/http/parser.ts'), file: join(PACKAGE_ROOT, 'firmware/espruino/parser.ts') },
+        // The reason phrases kept in flash (CHIPWEB_REASONS below), not as an object in RAM.
+        { module: join(PACKAGE_ROOT, 'src/http/status.ts'), file: join(PACKAGE_ROOT, 'firmware/espruino/status.ts') },
         // The response head written as one string (the core's encodeHead for redirects and Allow lists).
         {
           module: join(PACKAGE_ROOT, 'src/http/response.ts'),
