@@ -24,7 +24,7 @@ import {
   type ResponseState,
   statusLine,
 } from '../../src/http/response.ts';
-import { statusHasBody } from '../../src/http/status.ts';
+import { reasonPhrase, statusHasBody } from '../../src/http/status.ts';
 import { espruino } from './types/espruino.ts';
 import { hasUnicode } from './codec.ts';
 import { TOKEN_RE } from './syntax.ts';
@@ -53,7 +53,7 @@ export function encodeHead(res: ResponseState, out: Uint8Array, plan: HeadPlan):
     return coreEncodeHead(res, out, plan);
   // The preencoded status line goes first; the rest follows it as one string.
   const line = statusLine(status);
-  let head = line === undefined ? `HTTP/1.1 ${status} Unknown\r\n` : '';
+  let head = line === undefined ? `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n` : '';
   const at = line === undefined ? 0 : line.length;
   const body = statusHasBody(status);
   const type = res.contentType;

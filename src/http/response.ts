@@ -232,9 +232,12 @@ export function encodeHead(res: ResponseState, out: Uint8Array, plan: HeadPlan):
     out.set(line, 0);
     p = line.length;
   } else {
+    // A code without a preencoded line (an engine may preencode only the common ones): its phrase, or "Unknown".
     p = writeAscii(out, 0, 'HTTP/1.1 ');
     p = writeDecimal(out, p, res.status);
-    p = writeAscii(out, p, ' Unknown\r\n');
+    p = writeAscii(out, p, ' ');
+    p = writeAscii(out, p, reasonPhrase(res.status));
+    p = writeAscii(out, p, '\r\n');
   }
   if (res.contentType !== '' && statusHasBody(res.status)) {
     if (p + CONTENT_TYPE.length + 2 > limit) return -1;

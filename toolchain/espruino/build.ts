@@ -94,11 +94,11 @@ function entrySource(entry: string, board: Record<string, unknown>, matcher: str
   ].join('\n');
 }
 
-/** The core's reason phrases as "\nCODE Reason\n…\n", for firmware/espruino/status.ts (CHIPWEB_REASONS). */
+/** The core's reason phrases as "\nCODE Reason\n…\nCODE Reason", for firmware/espruino/status.ts (CHIPWEB_REASONS). */
 export function reasonTable(): string {
   return `\n${knownStatusCodes()
     .map((code) => `${code} ${reasonPhrase(code)}`)
-    .join('\n')}\n`;
+    .join('\n')}`;
 }
 
 /** Runs the whole Espruino build; throws BuildError when it cannot be done. Does not print. */
