@@ -101,6 +101,32 @@ export function reasonTable(): string {
     .join('\n')}`;
 }
 
+/** A core module and the Espruino file served in its place (toolchain/espruino/lower.ts). */
+export interface StandIn {
+  readonly module: string;
+  readonly file: string;
+}
+
+/** The modules an Espruino build serves from firmware/espruino/ instead of src/ (each file says why). */
+export function standIns(webSockets: boolean): StandIn[] {
+  const pairs: [string, string][] = [
+    // No OTA target: the session that says so (501), without the SHA-256 and multipart code.
+    ['src/ota/session.ts', 'ota-session.ts'],
+    // The request head checked with Espruino's native string code (the core's parser where it must).
+    ['src/http/parser.ts', 'parser.ts'],
+    // The reason phrases kept in flash (CHIPWEB_REASONS), not as an object in RAM.
+    ['src/http/status.ts', 'status.ts'],
+    // The response head written as one string (the core's encodeHead for redirects and Allow lists).
+    ['src/http/response.ts', 'response.ts'],
+  ];
+  // An app without WebSocket routes: no session code on the board.
+  if (!webSockets) pairs.push(['src/ws/session.ts', 'no-websocket.ts'], ['src/ws/accept.ts', 'no-websocket.ts']);
+  return pairs.map(([module, file]) => ({
+    module: join(PACKAGE_ROOT, module),
+    file: join(PACKAGE_ROOT, 'firmware', 'espruino', file),
+  }));
+}
+
 /** Runs the whole Espruino build; throws BuildError when it cannot be done. Does not print. */
 export async function buildEspruino(options: EspruinoBuildOptions): Promise<EspruinoBuildResult> {
   const entry = resolve(options.entry);
@@ -108,7 +134,7 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
     throw new BuildError(`${options.entry} does not exist: give the app module, e.g. firmware/app/main.ts`);
   const budget = loadBudget(options.budget ? resolve(options.budget) : BUDGET_FILE);
   const out = resolve(options.out ?? join('build', 'espruino'));
-  const { routes } = await loadRoutes(entry);
+  const { routes, webSockets } = await loadRoutes(entry);
   let table: Uint8Array;
   try {
     table = compileRoutes(routes);
@@ -168,22 +194,7 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
       minify: options.minify,
       // The board gets the table compiled here (routes.bin): no compiler on the board.
       withoutRouteCompiler: true,
-      // Espruino has no OTA target: the session that says so (501), without the SHA-256 and multipart code.
-      substitutes: [
-        {
-          module: join(PACKAGE_ROOT, 'src/ota/session.ts'),
-          file: join(PACKAGE_ROOT, 'firmware/espruino/ota-session.ts'),
-        },
-        // The request head checked with Espruino's native string code (the core's parser where it must).
-        { module: join(PACKAGE_ROOT, 'src/http/parser.ts'), file: join(PACKAGE_ROOT, 'firmware/espruino/parser.ts') },
-        // The reason phrases kept in flash (CHIPWEB_REASONS below), not as an object in RAM.
-        { module: join(PACKAGE_ROOT, 'src/http/status.ts'), file: join(PACKAGE_ROOT, 'firmware/espruino/status.ts') },
-        // The response head written as one string (the core's encodeHead for redirects and Allow lists).
-        {
-          module: join(PACKAGE_ROOT, 'src/http/response.ts'),
-          file: join(PACKAGE_ROOT, 'firmware/espruino/response.ts'),
-        },
-      ],
+      substitutes: standIns(webSockets),
       alias: {
         chipweb: join(PACKAGE_ROOT, 'src/index.ts'),
         'chipweb/router': join(PACKAGE_ROOT, 'src/router/index.ts'),
