@@ -6,7 +6,7 @@
  * or is over budget.
  */
 import { relative } from 'node:path';
-import { parseArgs } from 'node:util';
+import { BUILD_OPTIONS, buildBasics, parseCommand } from './arguments.ts';
 import { type BuildResult, BuildError, build } from '../toolchain/build.ts';
 import { formatReport } from '../toolchain/size-report.ts';
 import { isTarget, TARGETS } from '../toolchain/templates.ts';
@@ -29,6 +29,9 @@ options:
   --led-pin N       GPIO of the LED (default: the template's)
   --router R        code (default): route with code generated from the route table,
                     fastest on XS; table: walk the table alone, smallest in flash
+  --preload-app     preload the app module too: its routes and middleware stay in
+                    flash (less RAM); it must then make typed arrays, Maps and Sets
+                    at run time, not at module load
   --quiet           print the size report only when the budget is exceeded
 
 Wi-Fi credentials come from CHIPWEB_SSID and CHIPWEB_PASSWORD, or from a
@@ -37,56 +40,26 @@ git-ignored .env file holding those two lines.`;
 /** `chipweb build`: prints the size report; exit code 0, 1 (failed or over budget) or 2 (usage). */
 export async function run(args: string[]): Promise<number> {
   if (targetOf(args) === 'espruino') return (await import('./espruino.ts')).build(args);
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        target: { type: 'string', short: 't' },
-        out: { type: 'string', short: 'o' },
-        assets: { type: 'string' },
-        'no-assets': { type: 'boolean' },
-        template: { type: 'string' },
-        name: { type: 'string' },
-        'led-pin': { type: 'string' },
-        router: { type: 'string' },
-        quiet: { type: 'boolean', short: 'q' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    console.error(`chipweb build: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const entry = positionals[0];
+  const parsed = parseCommand(
+    'build',
+    args,
+    {
+      ...BUILD_OPTIONS,
+      template: { type: 'string' },
+      'preload-app': { type: 'boolean' },
+    },
+    USAGE,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
+  const basics = buildBasics(parsed, USAGE);
+  if (typeof basics === 'number') return basics;
+  const { entry, ledPin, router } = basics;
   const target = values.target as string | undefined;
-  if (!entry) {
-    console.error(`chipweb build: no app given: name the module that default-exports your App.\n\n${USAGE}`);
-    return 2;
-  }
   if (!target || !isTarget(target)) {
     console.error(
       `chipweb build: --target must be one of ${TARGETS.join(', ')}${target ? `, not '${target}'` : ''}.\n\n${USAGE}`,
     );
-    return 2;
-  }
-  let ledPin: number | undefined;
-  if (values['led-pin'] !== undefined) {
-    ledPin = Number(values['led-pin']);
-    if (!Number.isInteger(ledPin) || ledPin < 0) {
-      console.error(`chipweb build: --led-pin must be a GPIO number, not '${values['led-pin']}'`);
-      return 2;
-    }
-  }
-  const router = (values.router ?? 'code') as string;
-  if (router !== 'code' && router !== 'table') {
-    console.error(`chipweb build: --router must be code or table, not '${router}'`);
     return 2;
   }
   try {
@@ -99,6 +72,7 @@ export async function run(args: string[]): Promise<number> {
       template: values.template as string | undefined,
       name: values.name as string | undefined,
       ledPin,
+      preloadApp: values['preload-app'] === true,
     });
     const { report } = result;
     if (report.routeMatcherSkipped && router === 'code') {

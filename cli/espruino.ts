@@ -8,20 +8,15 @@
  */
 import { spawn } from 'node:child_process';
 import { join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { BuildError } from '../toolchain/build.ts';
 import { buildEspruino } from '../toolchain/espruino/build.ts';
 import { checkUpload, findEspruinoTool, storageFiles, uploadArgs } from '../toolchain/espruino/flash.ts';
 import { formatEspruinoReport } from '../toolchain/espruino/size.ts';
 import { EspruinoMissing } from '../host-sim/espruino/engine.ts';
+import { BUILD_OPTIONS, buildBasics, CONSOLE, type CommandIO, parseCommand } from './arguments.ts';
 
 /** Where console output goes (tests capture it). */
-export interface EspruinoIO {
-  log(line: string): void;
-  error(line: string): void;
-}
-
-const CONSOLE: EspruinoIO = { log: (line) => console.log(line), error: (line) => console.error(line) };
+export type EspruinoIO = CommandIO;
 
 const BUILD_USAGE = `usage: chipweb build ENTRY --target espruino [options]
 
@@ -46,52 +41,22 @@ git-ignored .env file holding those two lines.`;
 
 /** `chipweb build --target espruino`. */
 export async function build(args: string[], io: EspruinoIO = CONSOLE): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        target: { type: 'string', short: 't' },
-        out: { type: 'string', short: 'o' },
-        assets: { type: 'string' },
-        'no-assets': { type: 'boolean' },
-        budget: { type: 'string' },
-        name: { type: 'string' },
-        'led-pin': { type: 'string' },
-        router: { type: 'string' },
-        'no-minify': { type: 'boolean' },
-        quiet: { type: 'boolean', short: 'q' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    io.error(`chipweb build: ${(error as Error).message}\n\n${BUILD_USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    io.log(BUILD_USAGE);
-    return 0;
-  }
-  const entry = positionals[0];
-  if (!entry) {
-    io.error(`chipweb build: no app given: name the module that default-exports your App.\n\n${BUILD_USAGE}`);
-    return 2;
-  }
-  let ledPin: number | undefined;
-  if (values['led-pin'] !== undefined) {
-    ledPin = Number(values['led-pin']);
-    if (!Number.isInteger(ledPin) || ledPin < 0) {
-      io.error(`chipweb build: --led-pin must be a GPIO number, not '${values['led-pin']}'`);
-      return 2;
-    }
-  }
-  const router = (values.router ?? 'code') as string;
-  if (router !== 'code' && router !== 'table') {
-    io.error(`chipweb build: --router must be code or table, not '${router}'`);
-    return 2;
-  }
+  const parsed = parseCommand(
+    'build',
+    args,
+    {
+      ...BUILD_OPTIONS,
+      budget: { type: 'string' },
+      'no-minify': { type: 'boolean' },
+    },
+    BUILD_USAGE,
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const basics = buildBasics(parsed, BUILD_USAGE, io);
+  if (typeof basics === 'number') return basics;
+  const { entry, ledPin, router } = basics;
+  const values = parsed.values;
   try {
     const result = await buildEspruino({
       entry,
@@ -143,26 +108,20 @@ options:
 
 /** `chipweb flash --target espruino`. */
 export async function flash(args: string[], env: NodeJS.ProcessEnv, io: EspruinoIO = CONSOLE): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args,
-      allowPositionals: false,
-      options: {
-        target: { type: 'string', short: 't' },
-        port: { type: 'string', short: 'p' },
-        out: { type: 'string', short: 'o' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    io.error(`chipweb flash: ${(error as Error).message}\n\n${FLASH_USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    io.log(FLASH_USAGE);
-    return 0;
-  }
+  const parsed = parseCommand(
+    'flash',
+    args,
+    {
+      target: { type: 'string', short: 't' },
+      port: { type: 'string', short: 'p' },
+      out: { type: 'string', short: 'o' },
+    },
+    FLASH_USAGE,
+    io,
+    false,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const values = parsed.values;
   const out = resolve((values.out as string | undefined) ?? join('build', 'espruino'));
   const port = values.port as string | undefined;
   const missing = checkUpload(out, port, env);

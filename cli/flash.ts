@@ -14,10 +14,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { checkEnvironment, flashCommand } from '../toolchain/moddable-tools.ts';
 import { isTarget, loadTemplate, TARGETS } from '../toolchain/templates.ts';
 import { targetOf } from './target-of.ts';
+import { type CommandIO, parseCommand } from './arguments.ts';
 
 const USAGE = `usage: chipweb flash --target esp32|pico_w|moddable-sim [options]
        chipweb flash --target espruino --port PORT   (see --target espruino --help)
@@ -34,35 +34,26 @@ options:
   --xs-dev       run the build through xs-dev instead of mcconfig`;
 
 /** Where console output goes (tests capture it). */
-export interface FlashIO {
-  log(line: string): void;
-  error(line: string): void;
-}
+export type FlashIO = CommandIO;
 
 /** The command with its environment, ready to run; exit code like run(). */
 export async function flash(args: string[], env: NodeJS.ProcessEnv, io: FlashIO): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args,
-      allowPositionals: false,
-      options: {
-        target: { type: 'string', short: 't' },
-        port: { type: 'string', short: 'p' },
-        out: { type: 'string', short: 'o' },
-        release: { type: 'boolean' },
-        'xs-dev': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    io.error(`chipweb flash: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    io.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommand(
+    'flash',
+    args,
+    {
+      target: { type: 'string', short: 't' },
+      port: { type: 'string', short: 'p' },
+      out: { type: 'string', short: 'o' },
+      release: { type: 'boolean' },
+      'xs-dev': { type: 'boolean' },
+    },
+    USAGE,
+    io,
+    false,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const values = parsed.values;
   const target = values.target as string | undefined;
   if (!target || !isTarget(target)) {
     io.error(

@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { CONSOLE, type CommandIO, parseCommand } from './arguments.ts';
 
 const USAGE = `usage: chipweb init [DIR] [--chipweb SPEC]
 
@@ -88,23 +88,10 @@ export function projectFiles(dir: string, spec: string): Record<string, string> 
 }
 
 /** Runs `chipweb init`; returns the exit code (0, 1 when files exist, 2 on a usage error). */
-export async function run(args: string[], io = { log: console.log, error: console.error }): Promise<number> {
-  let values: { chipweb?: string; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { chipweb: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (error) {
-    io.error(`chipweb init: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    io.log(USAGE);
-    return 0;
-  }
+export async function run(args: string[], io: CommandIO = CONSOLE): Promise<number> {
+  const parsed = parseCommand('init', args, { chipweb: { type: 'string' } }, USAGE, io);
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   if (positionals.length > 1) {
     io.error(`chipweb init: give one folder, not ${positionals.length}\n\n${USAGE}`);
     return 2;
@@ -119,7 +106,7 @@ export async function run(args: string[], io = { log: console.log, error: consol
     );
     return 1;
   }
-  const files = projectFiles(dir, values.chipweb ?? defaultSpec());
+  const files = projectFiles(dir, (values.chipweb as string | undefined) ?? defaultSpec());
   mkdirSync(dir, { recursive: true });
   for (const file of PROJECT_FILES) writeFileSync(join(dir, file), files[file], { flag: 'wx' });
   io.log(`chipweb init: wrote ${PROJECT_FILES.join(', ')} in ${shown}`);

@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as http from 'node:http';
-import { parseArgs } from 'node:util';
+import { type CommandIO, parseCommand } from './arguments.ts';
 
 const USAGE = `usage: chipweb ota --host HOST FILE [options]
 
@@ -33,9 +33,7 @@ options:
   --timeout S      give up after S seconds without progress (default 30)`;
 
 /** Where console output goes (tests capture it). */
-export interface OtaIO {
-  log(line: string): void;
-  error(line: string): void;
+export interface OtaIO extends CommandIO {
   /** Progress, rewritten in place on a terminal. */
   progress(line: string): void;
 }
@@ -80,29 +78,21 @@ function parseHost(text: string): { host: string; port: number } | string {
 
 /** The command with its environment; resolves to the exit code. */
 export async function ota(args: string[], env: NodeJS.ProcessEnv, io: OtaIO): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        host: { type: 'string' },
-        user: { type: 'string', short: 'u' },
-        password: { type: 'string', short: 'p' },
-        path: { type: 'string' },
-        timeout: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    io.error(`chipweb ota: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    io.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommand(
+    'ota',
+    args,
+    {
+      host: { type: 'string' },
+      user: { type: 'string', short: 'u' },
+      password: { type: 'string', short: 'p' },
+      path: { type: 'string' },
+      timeout: { type: 'string' },
+    },
+    USAGE,
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   const file = positionals[0];
   if (!values.host || !file || positionals.length > 1) {
     io.error(`chipweb ota: give --host and one image file.\n\n${USAGE}`);

@@ -8,7 +8,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { bundle } from '../toolchain/bundle.ts';
 import { flashAssets } from '../toolchain/ui-build.ts';
 import { moduleTypeProblem } from '../toolchain/module-type.ts';
@@ -22,6 +21,7 @@ import { FileOtaTarget } from '../host-sim/ota-file.ts';
 import { startDnsServer, type DnsServer } from '../host-sim/dns.ts';
 import { simulate } from '../host-sim/simulate.ts';
 import type { SimulateOptions } from '../host-sim/simulate.ts';
+import { parseCommand } from './arguments.ts';
 
 const HELP = `usage: chipweb sim ENTRY [options]
 
@@ -87,10 +87,10 @@ function integer(name: string, value: string | undefined, fallback: number, min:
 
 /** Runs the command; resolves to the exit code once the server is stopped (Ctrl-C). */
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const parsed = parseCommand(
+    'sim',
     args,
-    allowPositionals: true,
-    options: {
+    {
       port: { type: 'string' },
       host: { type: 'string' },
       slots: { type: 'string' },
@@ -102,13 +102,12 @@ export async function run(args: string[]): Promise<number> {
       assets: { type: 'string' },
       'first-boot': { type: 'boolean' },
       'dns-port': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+    HELP,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const positionals = parsed.positionals;
+  const values = parsed.values as Record<string, string | undefined> & { 'first-boot'?: boolean };
   const entry = positionals[0];
   if (!entry) {
     console.error(`chipweb sim: no app given.\n\n${HELP}`);

@@ -131,6 +131,8 @@ export class Group<Prefix extends string = ''> {
   }
 }
 
+/** The params of a route that has none (frozen: in flash on the board). */
+const NO_PARAMS: readonly string[] = Object.freeze([]);
 const DEFAULT_NOT_FOUND: Handler<any> = (c) => c.text('404 Not Found\n', 404);
 const DEFAULT_METHOD_NOT_ALLOWED: Handler<any> = (c) => c.text('405 Method Not Allowed\n', 405);
 
@@ -222,13 +224,14 @@ export class App extends Group<''> {
     } else {
       routeTable = compileRoutes(this.specs);
     }
-    const params: string[][] = [];
-    const streams: boolean[] = [];
+    // Made at their full size (push would leave XS's growth slack); routes without params share one empty list.
+    const params = new Array<readonly string[]>(this.specs.length).fill(NO_PARAMS);
+    const streams = new Array<boolean>(this.specs.length).fill(false);
     let maxParams = 0;
     for (let i = 0; i < this.specs.length; i++) {
-      streams.push(streamsBody(this.chainList[i]));
+      streams[i] = streamsBody(this.chainList[i]);
       const names = paramNames(this.specs[i][1]);
-      params.push(names);
+      if (names.length > 0) params[i] = names;
       if (names.length > maxParams) maxParams = names.length;
     }
     this.compiled = {

@@ -5,7 +5,10 @@
  * the slot serves (as Gin pools its contexts). Request accessors read the
  * slot buffer through the parser's offsets and make a string only when the
  * handler asks for one. Response helpers record what to send; the server
- * encodes it when the middleware chain has finished.
+ * encodes it when the middleware chain has finished. What only some
+ * requests need (the values of set(), the callbacks that hear when an async
+ * chain settles) is made the first time a request on the slot needs it,
+ * then kept: a one-time cost per context, never one per request.
  *
  * Never: allocate in the accessors beyond the string or view returned; never
  * keep a Context (or a view from body()) after the handler's promise
@@ -90,6 +93,8 @@ export interface Env {
   stats(): Readonly<ServerStats>;
   /** Counts a handler error that middleware answered itself (recovery() does). */
   countError(): void;
+  /** The scratch the server decodes text through, shared by the core's middleware (one call at a time). */
+  readonly text: TextScratch;
 }
 
 /**
@@ -241,6 +246,9 @@ export const UNKNOWN_METHOD = 255;
 const MAX_VARS = 8;
 /** What an unused c.set() key holds: one shared string (see response.ts UNSET). */
 const UNSET_KEY = '';
+/** Shared empty lists for a context that has served nothing yet (frozen: in flash on the board). */
+const NO_NAMES: readonly string[] = Object.freeze([]);
+const NO_HANDLERS: readonly Handler<any>[] = Object.freeze([]);
 
 /** True when a query span holds '%' or '+' and so may decode to another name. */
 function needsDecoding(b: Uint8Array, start: number, end: number): boolean {
@@ -262,9 +270,9 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
   head: RequestHead;
   /** Abandoned by its connection (see abandon()): every response call is ignored. */
   detached = false;
-  /** Settlement callbacks for async chains, made once. */
-  readonly settled: () => void;
-  readonly rejected: (error: unknown) => void;
+  /** Settlement callbacks for async chains: made at the first one this context waits for, then kept. */
+  private settled: (() => void) | null = null;
+  private rejected: ((error: unknown) => void) | null = null;
   /** Param spans written by the router: [start, end] per param. */
   readonly paramSpans: Int32Array;
   /** The response being built. */
@@ -274,7 +282,7 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
   /** Method name for codes outside the standard seven (from the route table). */
   customMethod = '';
   /** Param names of the matched route, in path order. */
-  paramNames: readonly string[] = [];
+  paramNames: readonly string[] = NO_NAMES;
   /** Body span in `bytes` (empty for a streamed body). */
   bodyStart = 0;
   bodyEnd = 0;
@@ -289,15 +297,16 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
   /** Bumped for every request this context serves; lets late async work detect reuse. */
   generation = 0;
   /** Set by the server: the middleware chain of the current request. */
-  chain: readonly Handler<any>[] = [];
+  chain: readonly Handler<any>[] = NO_HANDLERS;
   /** Position in `chain`. */
   index = 0;
   /** The server's side of the connection. */
   readonly sink: StreamSink;
   /** Host services: platform, device, server counters. */
   readonly env: Env;
-  private readonly varKeys: string[] = [];
-  private readonly varValues: unknown[] = [];
+  /** The values set(): made at the first set() on this context, at their full size, then kept. */
+  private varKeys: string[] | null = null;
+  private varValues: unknown[] | null = null;
   private varCount = 0;
 
   /** Made once per slot at start. */
@@ -305,24 +314,22 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
     this.slot = slot;
     this.env = env;
     this.sink = sink;
-    this.settled = () => sink.handlerSettled(this, null, false);
-    this.rejected = (error: unknown) => sink.handlerSettled(this, error, true);
     this.bytes = bytes;
     this.head = head;
     this.paramSpans = new Int32Array(maxParams * 2);
     this.res = new ResponseState();
-    for (let i = 0; i < MAX_VARS; i++) {
-      this.varKeys.push(UNSET_KEY);
-      this.varValues.push(undefined);
-    }
   }
 
   /** Clears per-request state; called by the server before each request. */
   reset(): void {
     this.res.reset();
-    for (let i = 0; i < this.varCount; i++) {
-      this.varKeys[i] = UNSET_KEY;
-      this.varValues[i] = undefined;
+    const keys = this.varKeys;
+    const values = this.varValues;
+    if (keys !== null && values !== null) {
+      for (let i = 0; i < this.varCount; i++) {
+        keys[i] = UNSET_KEY;
+        values[i] = undefined;
+      }
     }
     this.varCount = 0;
     this.index = 0;
@@ -458,24 +465,46 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
 
   /** Stores a value for later middleware/handlers of this request. */
   set(key: string, value: unknown): void {
+    let keys = this.varKeys;
+    let values = this.varValues;
+    if (keys === null || values === null) {
+      // Made at their full size (push would leave XS's growth slack in each).
+      keys = this.varKeys = new Array<string>(MAX_VARS).fill(UNSET_KEY);
+      values = this.varValues = new Array<unknown>(MAX_VARS).fill(undefined);
+    }
     for (let i = 0; i < this.varCount; i++) {
-      if (this.varKeys[i] === key) {
-        this.varValues[i] = value;
+      if (keys[i] === key) {
+        values[i] = value;
         return;
       }
     }
     if (this.varCount >= MAX_VARS) throw new RangeError(`context: more than ${MAX_VARS} values set`);
-    this.varKeys[this.varCount] = key;
-    this.varValues[this.varCount++] = value;
+    keys[this.varCount] = key;
+    values[this.varCount++] = value;
   }
 
   /** A value stored with set(), or undefined. */
   get<T = unknown>(key: string): T | undefined {
-    for (let i = 0; i < this.varCount; i++) if (this.varKeys[i] === key) return this.varValues[i] as T;
+    const keys = this.varKeys;
+    const values = this.varValues;
+    if (keys === null || values === null) return undefined;
+    for (let i = 0; i < this.varCount; i++) if (keys[i] === key) return values[i] as T;
     return undefined;
   }
 
   // ---- chain ----
+
+  /** The chain returned a promise: the server hears when it settles (handlerSettled). */
+  awaitChain(result: PromiseLike<unknown>): void {
+    let settled = this.settled;
+    let rejected = this.rejected;
+    if (settled === null || rejected === null) {
+      const sink = this.sink;
+      settled = this.settled = () => sink.handlerSettled(this, null, false);
+      rejected = this.rejected = (error: unknown) => sink.handlerSettled(this, error, true);
+    }
+    result.then(settled, rejected);
+  }
 
   /** Runs the rest of the middleware chain; await it in middleware. */
   next(): unknown {

@@ -17,6 +17,7 @@ import type { Pool } from './pool.ts';
 import type { Platform, Socket } from './platform.ts';
 import type { ResolvedOptions } from './server-options.ts';
 import type { ServerStats } from './stats.ts';
+import type { PreencodedAnswers } from './http/response.ts';
 
 /** `socket.slot` of a socket the server holds no slot for. */
 export const NO_SLOT = -1;
@@ -38,8 +39,10 @@ export class Overflow {
   private readonly queue: (Socket | null)[] = [];
   private readonly queuedAt: Float64Array;
   private queueCount = 0;
+  /** serveWaiting() is running (further up the stack). */
+  private serving = false;
 
-  /** Made once by the server; `timeout408` and `overloaded` are preencoded answers. */
+  /** Made once by the server, with its preencoded answers (the 408 and 503 come from there). */
   constructor(
     private readonly options: ResolvedOptions,
     private readonly connections: readonly Connection[],
@@ -47,8 +50,7 @@ export class Overflow {
     private readonly platform: Platform,
     private readonly counters: ServerStats,
     private readonly host: OverflowHost,
-    private readonly timeout408: Uint8Array,
-    private readonly overloaded: Uint8Array,
+    private readonly answers: PreencodedAnswers,
   ) {
     for (let i = 0; i < options.queueSize; i++) this.queue.push(null);
     this.queuedAt = new Float64Array(options.queueSize);
@@ -78,12 +80,14 @@ export class Overflow {
    * unread), once the socket has room for it. Counted once written.
    */
   refuse(socket: Socket): void {
-    if (socket.writable() < this.overloaded.length) {
+    const start = this.answers.start(503);
+    const length = this.answers.end(503) - start;
+    if (socket.writable() < length) {
       socket.slot = REFUSING; // writable() answers
       return;
     }
     socket.slot = NO_SLOT;
-    if (socket.write(this.overloaded, 0, this.overloaded.length) === this.overloaded.length) {
+    if (socket.write(this.answers.bytes, start, length) === length) {
       this.counters.rejected++;
       this.counters.responses[5]++;
     }
@@ -95,12 +99,24 @@ export class Overflow {
     while (this.queueCount > 0) this.refuse(this.dequeue());
   }
 
-  /** A slot came free: the oldest waiting connection takes it. */
+  /**
+   * A slot came free: the oldest waiting connection takes it and reads what
+   * it sent meanwhile. Serving it may free its slot again at once (the veto
+   * closes it after one answer): the loop takes that too, rather than
+   * recursing through the whole queue (a board's stack is small).
+   */
   serveWaiting(): void {
-    if (this.queueCount === 0) return;
-    const slot = this.pool.acquire();
-    if (slot < 0) return;
-    this.host.admit(this.dequeue(), slot);
+    if (this.serving) return; // the loop below, further up the stack, takes the slot
+    this.serving = true;
+    try {
+      while (this.queueCount > 0) {
+        const slot = this.pool.acquire();
+        if (slot < 0) break;
+        this.host.admit(this.dequeue(), slot);
+      }
+    } finally {
+      this.serving = false;
+    }
   }
 
   /** A waiting socket closed: forget it. */
@@ -217,7 +233,8 @@ export class Overflow {
     this.counters.timeouts++;
     this.counters.responses[4]++;
     // Best effort (the slot is needed now): lingering, so a client still sending does not reset it away.
-    if (victim.socket !== null) victim.socket.write(this.timeout408, 0, this.timeout408.length);
+    const start = this.answers.start(408);
+    if (victim.socket !== null) victim.socket.write(this.answers.bytes, start, this.answers.end(408) - start);
     this.host.close(victim, true);
     return true;
   }

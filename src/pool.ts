@@ -42,8 +42,8 @@ export class Pool {
   constructor(options: PoolOptions, memory?: ArrayBuffer) {
     if (!(options.slots >= 1 && options.slots <= 256))
       throw new RangeError(`pool: slots must be 1..256, got ${options.slots}`);
-    if (!(options.slotSize >= 256))
-      throw new RangeError(`pool: slotSize must be at least 256 bytes, got ${options.slotSize}`);
+    if (!(options.slotSize >= 256 && options.slotSize <= 65535))
+      throw new RangeError(`pool: slotSize must be 256 to 65535 bytes, got ${options.slotSize}`);
     if (!(options.outputSize >= 256))
       throw new RangeError(`pool: outputSize must be at least 256 bytes, got ${options.outputSize}`);
     const stride = options.slotSize + options.outputSize;

@@ -127,15 +127,15 @@ export class ResponseWriter {
     plan.queryEnd = queryEnd;
   }
 
-  /** Queues a preencoded answer (an error, a 101) as the whole response. */
-  preencoded(conn: Connection, bytes: Uint8Array): void {
+  /** Queues bytes[start, end) of a preencoded answer (an error, a 101) as the whole response. */
+  preencoded(conn: Connection, bytes: Uint8Array, start: number, end: number): void {
     conn.outPos = 0;
     conn.outLen = 0;
     conn.bodyChar = 0;
     conn.bodyString = '';
     conn.bodyBytes = bytes;
-    conn.bodyPos = 0;
-    conn.bodyEnd = bytes.length;
+    conn.bodyPos = start;
+    conn.bodyEnd = end;
   }
 
   /**

@@ -63,8 +63,20 @@ export interface ServerOptions {
   queueTimeout?: number;
   /** With overflow 'queue': idle keep-alive connections this old are closed for a waiting one (default 1000 ms). */
   pressureIdle?: number;
-  /** Contexts kept spare for connections whose slow chain was abandoned (default: slots). */
+  /**
+   * Contexts kept spare for connections whose slow chain was abandoned
+   * (default 1). Each is made the first time a chain is abandoned (about
+   * 1.5 KB on a board), then kept.
+   */
   spareContexts?: number;
+  /**
+   * WebSocket connections open at once (default: half the slots, at least
+   * 1; at most `slots`). An app with WebSocket routes holds this many
+   * sessions, made at start (about 1.3 KB each on a board); a session is
+   * taken at the upgrade and given back when the socket closes. An upgrade
+   * that finds none free gets 503 with `Retry-After: 1`.
+   */
+  wsSlots?: number;
   /**
    * A WebSocket the peer has sent nothing on for this long gets a Ping
    * (default 30000 ms; 0: never ping).
@@ -109,6 +121,7 @@ export interface ResolvedOptions {
   readonly queueTimeout: number;
   readonly pressureIdle: number;
   readonly spareContexts: number;
+  readonly wsSlots: number;
   readonly wsIdleTimeout: number;
   readonly wsPingTimeout: number;
   readonly tick: number;
@@ -137,7 +150,8 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     queueSize: overflow === 'queue' ? (options.queueSize ?? slots) : 0,
     queueTimeout: options.queueTimeout ?? 1000,
     pressureIdle: options.pressureIdle ?? 1000,
-    spareContexts: options.spareContexts ?? slots,
+    spareContexts: options.spareContexts ?? 1,
+    wsSlots: options.wsSlots ?? (slots >= 2 ? Math.floor(slots / 2) : 1),
     wsIdleTimeout: options.wsIdleTimeout ?? 30000,
     wsPingTimeout: options.wsPingTimeout ?? 10000,
     tick: options.tick ?? 250,

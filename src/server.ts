@@ -10,12 +10,15 @@
  * When every slot is taken, the overflow policy (overflow.ts) decides who
  * waits, who is evicted and who gets 503. Options and defaults are in
  * server-options.ts. A request that passes a WebSocket route's chain is
- * upgraded in step 4: its slot then belongs to the session of that slot
- * (ws/session.ts) until the socket closes; the hooks are marked "WebSocket".
+ * upgraded in step 4: it takes a free WebSocket session (ws/session.ts;
+ * `wsSlots` of them, 503 when none is free), and its slot belongs to that
+ * session until the socket closes; the hooks are marked "WebSocket".
  *
  * Memory is fixed at start: the pool, one Connection and one Context per
- * slot, preencoded error responses. A request on the framework's own path
- * (static, param, 404, 405, keep-alive) creates no object.
+ * slot, the WebSocket sessions, preencoded error responses. Made once, on
+ * first use, and kept: the spare contexts (at the first abandoned chain).
+ * A request on the framework's own path (static, param, 404, 405,
+ * keep-alive) creates no object.
  *
  * Never: allocate per request, grow anything, throw out of a platform
  * callback, or let one connection's failure touch another.
@@ -24,10 +27,11 @@ import type { App, CompiledApp } from './app.ts';
 import { BODY, Connection, FREE, HANDLER, HEAD, STREAM, WRITE, WS } from './connection.ts';
 import { describeError, HttpError, isPromiseLike, SlotContext, UNKNOWN_METHOD } from './context.ts';
 import type { Env, StreamSink } from './context.ts';
+import type { Device } from './device.ts';
 import { CHUNKED_DONE } from './http/chunked.ts';
 import { CONNECTION_CLOSE, CONNECTION_KEEP_ALIVE, HEAD_INCOMPLETE, parseHead } from './http/parser.ts';
 import type { HeadLimits } from './http/parser.ts';
-import { BODY_STREAM, CONTINUE_RESPONSE, preencodeResponse } from './http/response.ts';
+import { BODY_STREAM, CONTINUE_RESPONSE, PreencodedAnswers, preencodedSize } from './http/response.ts';
 import { INTERNAL_ERROR_BODY } from './http/status.ts';
 import { decodeLatin1, equalsAscii, TextScratch, useTextCodec } from './http/text.ts';
 import type { PieceReader } from './body-stream.ts';
@@ -66,9 +70,6 @@ export type { OverflowPolicy, ServerOptions } from './server-options.ts';
 /** Decoded bytes a chunked streamed body may reach before its own limit applies (the decoder needs one). */
 const MAX_STREAMED_BODY = 0x7fffffff;
 
-/** Statuses the server answers on its own, preencoded at start. */
-const ERROR_STATUSES = [400, 408, 413, 414, 417, 431, 500, 501, 505];
-
 /**
  * The connection engine behind a Server: the platform's socket callbacks
  * and the Contexts' way back (SocketHandler, StreamSink) are its methods.
@@ -94,10 +95,20 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
   private readonly connections: Connection[] = [];
   private readonly overflow: Overflow;
   readonly writer: ResponseWriter;
-  /** WebSocket: one session per slot when the app has WebSocket routes (else none). */
+  /** WebSocket: `wsSlots` sessions when the app has WebSocket routes (else none); [0, freeSessions) are free. */
   private readonly sessions: WsSession[] = [];
-  private readonly errors: Uint8Array[] = [];
-  private readonly spares: SlotContext[] = [];
+  private freeSessions = 0;
+  /** WebSocket: the session each slot's connection was upgraded to, or null. */
+  private readonly sessionOf: (WsSession | null)[];
+  /** WebSocket: logs and counts a rejection of an async handler (one for every session). */
+  readonly wsRejected: (error: unknown) => void;
+  /** The answers the server sends on its own (errors, 503), preencoded in one buffer after the pool. */
+  private readonly answers: PreencodedAnswers;
+  /** Spare contexts, made at the first abandoned chains (at most spareContexts); [0, spareCount) are free. */
+  private readonly spares: (SlotContext | null)[];
+  private sparesMade = 0;
+  /** Most route params (the size of each context's param spans). */
+  private readonly params: number;
   /** Names of the table's method codes, decoded once (custom methods). */
   private readonly methodNames: string[] = [];
   private spareCount = 0;
@@ -125,9 +136,12 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     const o = resolveOptions(options);
     this.options = o;
     const poolBytes = o.slots * (o.slotSize + o.outputSize);
-    this.pool = new Pool(
-      { slots: o.slots, slotSize: o.slotSize, outputSize: o.outputSize },
-      platform.allocate ? platform.allocate(poolBytes) : undefined,
+    // The preencoded answers follow the pool in the platform's buffer, so the platform copies them without a view.
+    const answerBytes = preencodedSize();
+    const memory = platform.allocate ? platform.allocate(poolBytes + answerBytes) : undefined;
+    this.pool = new Pool({ slots: o.slots, slotSize: o.slotSize, outputSize: o.outputSize }, memory);
+    this.answers = new PreencodedAnswers(
+      memory ? new Uint8Array(memory, poolBytes, answerBytes) : new Uint8Array(answerBytes),
     );
     this.limits = { maxRequestLine: o.maxRequestLine, maxHeaderBytes: o.maxHeaderBytes, maxHeaders: o.maxHeaders };
     const methods = methodCount(this.table);
@@ -149,37 +163,26 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       slotBytes: o.slotSize + o.outputSize,
       uptime: 0,
     };
-    this.env = {
-      platform,
-      device: options.device ?? null,
-      stats: () => this.stats(),
-      countError: () => {
-        this.counters.errors++;
-      },
-    };
+    this.env = new ServerEnv(this, platform, options.device ?? null);
     const params = Math.max(maxParams(this.table), 1);
+    this.params = params;
     for (let i = 0; i < o.slots; i++)
       this.connections.push(new Connection(this, i, this.pool, o.maxHeaders, params, this.env));
-    for (let i = 0; i < o.spareContexts; i++)
-      this.spares.push(new SlotContext(-1, this.pool.inputs[0], this.connections[0].head, params, this.env, this));
-    this.spareCount = o.spareContexts;
-    for (let i = 0; i < ERROR_STATUSES.length; i++)
-      this.errors[ERROR_STATUSES[i]] = preencodeResponse(ERROR_STATUSES[i], '');
     this.writer = new ResponseWriter(platform, this.counters, this.methodNames);
+    this.spares = new Array<SlotContext | null>(o.spareContexts).fill(null);
+    this.sessionOf = new Array<WsSession | null>(o.slots).fill(null);
+    this.wsRejected = (error: unknown) => {
+      this.counters.errors++;
+      platform.log(`chipweb: WebSocket handler rejected: ${describeError(error)}`);
+    };
     if (this.app.wsRoutes.some((route) => route !== null)) {
+      if (!(o.wsSlots >= 1 && o.wsSlots <= o.slots && o.wsSlots === Math.floor(o.wsSlots)))
+        throw new RangeError(`server: wsSlots must be a whole number from 1 to slots (${o.slots}), got ${o.wsSlots}`);
       const accept = new AcceptHasher(); // shared: handshakes are answered one at a time
-      for (let i = 0; i < o.slots; i++) this.sessions.push(new WsSession(this.connections[i], this, accept));
+      for (let i = 0; i < o.wsSlots; i++) this.sessions.push(new WsSession(this.connections[i], this, accept));
+      this.freeSessions = o.wsSlots;
     }
-    this.overflow = new Overflow(
-      o,
-      this.connections,
-      this.pool,
-      platform,
-      this.counters,
-      this,
-      this.errors[408],
-      preencodeResponse(503, 'Retry-After: 1\r\n'),
-    );
+    this.overflow = new Overflow(o, this.connections, this.pool, platform, this.counters, this, this.answers);
   }
 
   /** Starts listening; rejects with a clear message when the port is taken. */
@@ -229,7 +232,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     for (let i = 0; i < this.connections.length; i++) {
       const conn = this.connections[i];
       if (conn.state === HEAD && conn.filled === 0) this.close(conn, false);
-      else if (conn.state === WS) this.sessions[i].goingAway(); // WebSocket: Close 1001
+      else if (conn.state === WS) (this.sessionOf[i] as WsSession).goingAway(); // WebSocket: Close 1001
     }
     this.stopped = new Promise<void>((resolve) => {
       const finish = () => {
@@ -304,7 +307,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     const conn = this.connections[socket.slot];
     if (conn.state === HEAD || conn.state === BODY) this.advance(conn);
     else if (conn.state === WS)
-      this.sessions[socket.slot].readable(); // WebSocket: its frame pump reads
+      (this.sessionOf[socket.slot] as WsSession).readable(); // WebSocket: its frame pump reads
     else if (conn.body.reader !== null && !conn.body.paused) this.pumpBody(conn);
   }
 
@@ -630,7 +633,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     }
     if (isPromiseLike(result)) {
       conn.awaiting = ctx.generation;
-      result.then(ctx.settled, ctx.rejected);
+      ctx.awaitChain(result);
       return;
     }
     this.respond(conn);
@@ -665,6 +668,11 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     if (ctx.slot < 0) return false;
     const conn = this.connections[ctx.slot];
     if (conn.ctx !== ctx || conn.state !== HANDLER || conn.awaiting !== ctx.generation) return false;
+    if (this.spareCount === 0 && this.sparesMade < this.options.spareContexts) {
+      // The first abandoned chains make the spares, once each (they come back when their chain settles).
+      this.spares[this.spareCount++] = new SlotContext(-1, conn.input, conn.head, this.params, this.env, this);
+      this.sparesMade++;
+    }
     if (this.spareCount === 0) {
       // No spare: answer and close; the slot is freed when the chain settles.
       ctx.text(body, status);
@@ -672,7 +680,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       this.respond(conn);
       return true;
     }
-    const spare = this.spares[--this.spareCount];
+    const spare = this.spares[--this.spareCount] as SlotContext;
     this.spares[this.spareCount] = spare; // keep the array dense; the entry is reused on return
     ctx.detached = true;
     ctx.res.committed = true; // late writes are dropped
@@ -734,8 +742,14 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     if (conn.body.active) this.bodyUnread(conn);
     const ctx = conn.ctx;
     if (ctx.res.status === 101 && conn.route >= 0 && this.app.wsRoutes[conn.route] !== null) {
-      // WebSocket: the chain passed the handshake (upgradeHandler); the session answers 101 and takes the slot.
-      this.sessions[conn.slot].begin(this.app.wsRoutes[conn.route] as WsRoute);
+      // WebSocket: the chain passed the handshake (upgradeHandler); a free session answers 101 and takes the slot.
+      if (this.freeSessions === 0) {
+        this.fail(conn, 503); // every WebSocket session is taken (wsSlots)
+        return;
+      }
+      const session = this.sessions[--this.freeSessions];
+      this.sessionOf[conn.slot] = session;
+      session.begin(conn, this.app.wsRoutes[conn.route] as WsRoute);
       return;
     }
     if (ctx.res.bodyKind === BODY_STREAM) {
@@ -785,7 +799,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     if (socket.slot < 0) return;
     const conn = this.connections[socket.slot];
     if (conn.state === WS) {
-      this.sessions[socket.slot].writable(); // WebSocket: frames waiting
+      (this.sessionOf[socket.slot] as WsSession).writable(); // WebSocket: frames waiting
       return;
     }
     if (conn.state !== WRITE) return;
@@ -823,12 +837,11 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
 
   /** Answers a preencoded error and closes after it is written. */
   fail(conn: Connection, status: number): void {
-    const response = this.errors[status] || this.errors[400];
     this.counters.responses[(status / 100) | 0]++;
     if (status === 408) this.counters.timeouts++;
     conn.keepAlive = false;
     conn.closeAfterWrite = true;
-    this.writer.preencoded(conn, response);
+    this.writer.preencoded(conn, this.answers.bytes, this.answers.start(status), this.answers.end(status));
     conn.state = WRITE;
     conn.deadline = this.platform.now() + this.options.writeTimeout;
     if (this.writer.flush(conn)) this.close(conn, true);
@@ -876,7 +889,13 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
   /** Frees the slot, and hands it to a connection waiting for one. */
   private release(conn: Connection): void {
     if (!this.pool.isTaken(conn.slot)) return;
-    if (conn.state === WS) this.sessions[conn.slot].end(); // WebSocket: its close handler hears 1006 if nothing was said
+    const session = this.sessionOf[conn.slot];
+    if (session !== null) {
+      // WebSocket: its close handler hears 1006 if nothing was said; the session is free again.
+      this.sessionOf[conn.slot] = null;
+      session.end();
+      this.sessions[this.freeSessions++] = session;
+    }
     conn.state = FREE;
     conn.filled = 0;
     conn.outPos = 0;
@@ -902,7 +921,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     for (let i = 0; i < this.connections.length; i++) {
       const conn = this.connections[i];
       if (conn.state === WS) {
-        this.sessions[i].tick(now); // WebSocket: ping when idle, drop when silent
+        (this.sessionOf[i] as WsSession).tick(now); // WebSocket: ping when idle, drop when silent
         continue;
       }
       if (conn.state === HANDLER && conn.body.reader !== null && !conn.body.paused && now >= conn.deadline) {
@@ -953,6 +972,27 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       this.finish(conn);
       if (conn.state === HEAD) this.advance(conn);
     }
+  }
+}
+
+/** What handlers get as `c.env`: methods rather than closures (on a board they stay in flash with the core). */
+class ServerEnv implements Env {
+  constructor(
+    private readonly engine: Engine,
+    readonly platform: Platform,
+    readonly device: Device | null,
+  ) {}
+
+  get text(): TextScratch {
+    return this.engine.text;
+  }
+
+  stats(): Readonly<ServerStats> {
+    return this.engine.stats();
+  }
+
+  countError(): void {
+    this.engine.counters.errors++;
   }
 }
 

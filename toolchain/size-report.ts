@@ -1,40 +1,23 @@
 /**
  * The size report printed after every `chipweb build`: what goes to flash
  * (code raw and gzipped, each resource) and what the board's RAM budget
- * holds (the XS machine fixed at boot: chunk heap with the pool and staging
- * area, slot heap with the per-connection objects, stack, keys; the route
- * table costs 0 because it stays in flash), checked against the target's
- * limit. A budget that does not fit is an error the build exits on.
+ * holds (the XS machine fixed at boot: chunk heap and slot heap, stack,
+ * keys; the route table costs 0 because it stays in flash), checked
+ * against the target's limit. A budget that does not fit is an error the
+ * build exits on.
  *
- * Never: guess a number that the template or the build output can give;
- * the framework's slot-heap use is an estimate, measured on XS and kept
- * honest by test/firmware/xs-platform.test.ts.
+ * What the framework and the default app hold at idle comes from
+ * manifests/measured/<target>.json (`npm run measure:xs32`: the real
+ * engine at the board's word size), with this build's pool and staging in
+ * place of the measured ones; what is left of the heaps must cover the
+ * template's headroom. The report and the check use these same figures.
+ *
+ * Never: guess a number that the template, the measured figures or the
+ * build output can give.
  */
 import { gzipSync } from 'node:zlib';
+import { loadMeasured, type MeasuredXs32 } from './measured.ts';
 import type { Budget, Creation } from './templates.ts';
-
-/**
- * XS slot-heap slots the framework holds at run time on the board: a fixed
- * part (platform, server, compiled app, device, staging ladder, timers) plus
- * a part per connection slot (Connection, Context, parser state, views).
- * Measured on the XS engine running a built main.js with the Moddable
- * platform after boot and a few requests (2026-11-30: fixed ~676 with the OTA target and DNS server, per
- * connection 222); test/firmware/build.test.ts fails if the real use grows
- * past these. The app module's own objects (it runs at boot, in RAM; ~950
- * slots for the default dashboard app) come out of the headroom.
- */
-export const FRAMEWORK_HEAP_SLOTS = {
-  fixed: 700,
-  perConnection: 240,
-  /**
-   * More when the app has WebSocket routes (app.ws): one session per slot
-   * (the socket, its frame parser, UTF-8 state and message view) and the
-   * routes and SHA-1 state; measured 2026-11-30 on XS: +67 per connection,
-   * +72 fixed.
-   */
-  webSocketFixed: 80,
-  perWebSocketConnection: 70,
-};
 
 /** One line of flash content. */
 export interface FlashItem {
@@ -73,12 +56,15 @@ export interface SizeReport {
     pool: number;
     staging: number;
     routeTable: number;
+    /** Chunk bytes the framework and the default app hold at idle (measured), with this build's pool and staging. */
+    measuredChunk: number;
     chunkFree: number;
     heapSlots: number;
-    frameworkSlots: number;
+    /** Slots the framework and the default app hold at idle (measured). */
+    measuredSlots: number;
     heapSlotsFree: number;
-    /** The app has WebSocket routes: their sessions are in frameworkSlots. */
-    webSockets: boolean;
+    /** Where the measured figures come from (engine and command), or why there are none. */
+    measuredBy: string;
   };
   /** Bytes of the generated route matcher, minified, inside the preloaded core (counted in `code`); 0 when the table is walked. */
   routeMatcher: number;
@@ -96,7 +82,8 @@ export function sizeReport(
   budget: Budget,
   creation: Creation,
   routeMatcher: { bytes?: number; skipped?: string } = {},
-  webSockets = false,
+  preloadApp = false,
+  measured: MeasuredXs32 | Error = tryLoadMeasured(target),
 ): SizeReport {
   const s = budget.server;
   const chunk = creation.chunk.initial;
@@ -106,29 +93,46 @@ export function sizeReport(
   const total = chunk + slotHeap + stack + keys;
   const pool = s.slots * (s.slotSize + s.outputSize);
   const staging = budget.staging;
-  const chunkFree = chunk - pool - staging;
-  const h = FRAMEWORK_HEAP_SLOTS;
-  const frameworkSlots =
-    h.fixed + h.perConnection * s.slots + (webSockets ? h.webSocketFixed + h.perWebSocketConnection * s.slots : 0);
-  const heapSlotsFree = creation.heap.initial - frameworkSlots;
   const file = `manifests/${target}.json`;
   const problems: string[] = [];
+  let measuredChunk = 0;
+  let measuredSlots = 0;
+  let measuredBy: string;
+  if (measured instanceof Error) {
+    measuredBy = measured.message;
+    problems.push(`no measured figures for ${target}: ${measured.message}`);
+  } else {
+    // The figures were taken with the measured pool and staging; this build's take their place.
+    const measuredPool = measured.server.slots * (measured.server.slotSize + measured.server.outputSize);
+    // With the app preloaded, its routes and middleware are in flash: the figures measured that way, when there are some.
+    const idle = preloadApp && measured.idlePreloadedApp ? measured.idlePreloadedApp : measured.idle;
+    measuredChunk = idle.chunk - measuredPool - measured.staging + pool + staging;
+    measuredSlots = idle.slots;
+    measuredBy = `${measured.engine} (${measured.command}${idle === measured.idle ? '' : ' --preload-app'}), ${measured.app} with ${measured.server.slots} slots`;
+    if (measured.slotBytes !== budget.slotBytes) {
+      problems.push(
+        `${file} says ${budget.slotBytes} B per slot but its figures were measured with ${measured.slotBytes} B slots: measure again (${measured.command})`,
+      );
+    }
+  }
+  const chunkFree = chunk - measuredChunk;
+  const heapSlotsFree = creation.heap.initial - measuredSlots;
   if (total > budget.ramLimit) {
     problems.push(
       `the XS machine needs ${fmt(total)} B of RAM (chunk ${fmt(chunk)} + slot heap ${fmt(slotHeap)} + stack ${fmt(stack)} + keys ${fmt(keys)}) ` +
         `but ${target} allows ${fmt(budget.ramLimit)} B: lower creation.chunk.initial, creation.heap.initial or creation.stack in ${file}`,
     );
   }
-  if (chunkFree < budget.headroom.chunk) {
+  if (!(measured instanceof Error) && chunkFree < budget.headroom.chunk) {
     problems.push(
-      `the pool (${s.slots} slots x ${fmt(s.slotSize + s.outputSize)} B = ${fmt(pool)} B) and staging (${fmt(staging)} B) leave ${fmt(chunkFree)} B ` +
-        `of the ${fmt(chunk)} B chunk heap, less than the ${fmt(budget.headroom.chunk)} B headroom for handlers: ` +
+      `the framework and the default app hold ${fmt(measuredChunk)} B of chunk heap at idle (measured; the pool, ${s.slots} slots x ${fmt(s.slotSize + s.outputSize)} B = ${fmt(pool)} B, and staging, ${fmt(staging)} B, included), ` +
+        `which leaves ${fmt(chunkFree)} B of the ${fmt(chunk)} B chunk heap, less than the ${fmt(budget.headroom.chunk)} B headroom for handlers: ` +
         `use fewer or smaller slots (chipweb.server.slots, slotSize, outputSize) or a larger creation.chunk.initial in ${file}`,
     );
   }
-  if (heapSlotsFree < budget.headroom.heapSlots) {
+  if (!(measured instanceof Error) && heapSlotsFree < budget.headroom.heapSlots) {
     problems.push(
-      `the framework's objects (~${fmt(frameworkSlots)} slots for ${s.slots} connections) leave ${fmt(heapSlotsFree)} of ${fmt(creation.heap.initial)} slots, ` +
+      `the framework and the default app hold ${fmt(measuredSlots)} slots at idle (measured, ${measured.server.slots} connection slots), which leaves ${fmt(heapSlotsFree)} of ${fmt(creation.heap.initial)} slots, ` +
         `less than the ${fmt(budget.headroom.heapSlots)} headroom for handlers: use fewer slots or a larger creation.heap.initial in ${file}`,
     );
   }
@@ -159,16 +163,26 @@ export function sizeReport(
       pool,
       staging,
       routeTable: 0,
+      measuredChunk,
       chunkFree,
       heapSlots: creation.heap.initial,
-      frameworkSlots,
+      measuredSlots,
       heapSlotsFree,
-      webSockets,
+      measuredBy,
     },
     routeMatcher: routeMatcher.bytes ?? 0,
     routeMatcherSkipped: routeMatcher.bytes ? '' : (routeMatcher.skipped ?? 'no matcher given'),
     problems,
   };
+}
+
+/** The target's measured figures, or the Error saying how to measure them. */
+function tryLoadMeasured(target: string): MeasuredXs32 | Error {
+  try {
+    return loadMeasured(target);
+  } catch (error) {
+    return error as Error;
+  }
 }
 
 /** Thousands separators, for readable byte counts. */
@@ -198,12 +212,12 @@ export function formatReport(r: SizeReport): string {
   row(
     'chunk heap',
     m.chunk,
-    `pool ${fmt(m.pool)} B + staging ${fmt(m.staging)} B; ${fmt(m.chunkFree)} B left for handlers`,
+    `framework + default app ${fmt(m.measuredChunk)} B at idle (pool ${fmt(m.pool)} B and staging ${fmt(m.staging)} B included); ${fmt(m.chunkFree)} B left for handlers`,
   );
   row(
     'slot heap',
     m.slotHeap,
-    `${fmt(m.heapSlots)} slots; framework ~${fmt(m.frameworkSlots)}${m.webSockets ? ' (WebSocket sessions included)' : ''}, ~${fmt(m.heapSlotsFree)} left for the app and handlers`,
+    `${fmt(m.heapSlots)} slots; framework + default app ${fmt(m.measuredSlots)} at idle; ${fmt(m.heapSlotsFree)} left for handlers`,
   );
   row('stack', m.stack);
   row('keys', m.keys);
@@ -215,5 +229,6 @@ export function formatReport(r: SizeReport): string {
       : `in flash; walked by the core (${r.routeMatcherSkipped})`,
   );
   row('total', m.total, `of ${fmt(m.limit)} B (${pct}%) ${r.problems.length ? 'OVER BUDGET' : 'ok'}`);
+  lines.push(`  idle figures measured on ${m.measuredBy}`);
   return lines.join('\n');
 }

@@ -87,7 +87,8 @@ export class BoardDevice implements Device {
   private candidates: Credentials[] = [];
   private current: Credentials | undefined;
   private mdns: MDNS | undefined;
-  private readonly dns: CaptiveDns;
+  /** The access point's DNS server: made when the access point first starts (most boots never start one). */
+  private dns: CaptiveDns | undefined;
   private scanning: Promise<WifiNetwork[]> | undefined;
 
   constructor(
@@ -95,7 +96,6 @@ export class BoardDevice implements Device {
     private readonly options: BoardDeviceOptions,
   ) {
     this.name = deviceName(options.name);
-    this.dns = new CaptiveDns((message) => platform.log(message));
   }
 
   /** Starts Wi-Fi (or reads the host's network) and mDNS. Call once, from main. */
@@ -208,7 +208,7 @@ export class BoardDevice implements Device {
   }
 
   private join(candidate: Credentials, timeout: number): void {
-    this.dns.stop(); // leaving the access point, if it ran
+    this.dns?.stop(); // leaving the access point, if it ran
     this.current = candidate;
     this.status = { mode: 'off', ssid: '', rssi: 0, ip: '' };
     this.platform.log(`chipweb: joining Wi-Fi "${candidate.ssid}"`);
@@ -286,6 +286,10 @@ export class BoardDevice implements Device {
       `chipweb: access point "${this.name}" started: join it and open http://${this.status.ip}/ to set up Wi-Fi`,
     );
     // Every name resolves to the device, so phones show their "sign in to network" page.
+    if (this.dns === undefined) {
+      const platform = this.platform;
+      this.dns = new CaptiveDns((message) => platform.log(message));
+    }
     this.dns.start(this.status.ip);
     this.startMdns();
   }

@@ -11,7 +11,6 @@
  * time, where native functions cannot run).
  */
 import Listener from 'embedded:io/socket/listener';
-import type TCP from 'embedded:io/socket/tcp';
 import Timer from 'timer';
 import type { TimerID } from 'timer';
 import Time from 'time';
@@ -27,9 +26,10 @@ import type {
   SocketHandler,
   TimerHandle,
 } from '../../src/platform.ts';
+import { Acceptor } from './acceptor.ts';
 import { Reaper } from './reaper.ts';
 import { Staging } from './staging.ts';
-import { adoptConnection, type ErrorSink } from './socket.ts';
+import type { ErrorSink } from './socket.ts';
 
 declare const trace: (text: string) => void;
 
@@ -56,6 +56,12 @@ export interface ModdablePlatformOptions {
   ramBudget: number;
   /** Assets linked in as resources, looked up by name. */
   assets?: ReadonlyArray<AssetEntry>;
+  /**
+   * Most connections open at once (default 16); the others wait in the
+   * listener, costing no XS heap (see acceptor.ts). startBoard sets it to
+   * slots + queue + 2, so a full queue still lets a newcomer get its 503.
+   */
+  maxSockets?: number;
 }
 
 /** The Platform on Moddable's XS runtime. */
@@ -72,6 +78,7 @@ export class ModdablePlatform implements Platform {
   private readonly ramBudget: number;
   private readonly sink: ErrorSink;
   private readonly reaper: Reaper;
+  private readonly maxSockets: number;
   private pool: ArrayBuffer | undefined;
 
   constructor(options: ModdablePlatformOptions) {
@@ -85,6 +92,7 @@ export class ModdablePlatform implements Platform {
     this.chunkHeapUsed = Instrumentation.map('XS Chunk Heap Used');
     this.sink = (where, error) => this.log(`chipweb: ${where}: ${describe(error)}`);
     this.reaper = new Reaper(REAPER_INTERVAL, this.sink);
+    this.maxSockets = options.maxSockets ?? 16;
   }
 
   /**
@@ -102,40 +110,17 @@ export class ModdablePlatform implements Platform {
   }
 
   listen(options: ListenOptions, handler: SocketHandler): Promise<CoreListener> {
-    const staging = this.staging;
     const sink = this.sink;
-    const reaper = this.reaper;
+    const acceptor = new Acceptor(this.maxSockets, this.staging, handler, sink, this.reaper);
     let native: Listener;
     try {
       native = new Listener({
         port: options.port,
-        onReadable(this: Listener, requests: number) {
-          for (let i = 0; i < requests; i++) {
-            let raw: TCP | undefined;
-            try {
-              raw = this.read();
-            } catch (error) {
-              sink('listener read', error);
-              return;
-            }
-            if (!raw) return;
-            let socket: ReturnType<typeof adoptConnection>;
-            try {
-              socket = adoptConnection(raw, staging, handler, sink, reaper);
-            } catch (error) {
-              // Out of sockets or memory in the runtime: the connection is dropped.
-              sink('accept', error);
-              continue;
-            }
-            try {
-              handler.accept(socket);
-            } catch (error) {
-              sink('accept handler', error);
-              socket.close();
-            }
-          }
+        onReadable(requests: number) {
+          acceptor.readable(requests);
         },
       });
+      acceptor.native = native;
     } catch (error) {
       return Promise.reject(listenError(options.port, error));
     }

@@ -1,6 +1,7 @@
 /**
  * The reaper: one timer that finishes what a socket's own callbacks may
- * never finish. Two cases (see socket.ts):
+ * never finish, and takes the next waiting connection once a socket has
+ * closed (acceptor.ts). The socket cases (see socket.ts):
  * - a write failed: lwIP reports onError afterwards, but Moddable's lin
  *   socket (modules/io/socket/lin/tcp.c, SDK 8.2.3) stops polling a socket
  *   once a write has failed, so onError never comes; the reaper reports the
@@ -51,13 +52,21 @@ export class Reaper {
     Timer.schedule(this.timer);
   }
 
-  /** Lists `item` (once); it is asked to finish on every run from the next one. */
-  add(item: Reapable): void {
-    if (item.reapListed) return;
-    item.reapListed = true;
-    item.reapNext = this.head;
-    this.head = item;
-    if (!this.awake) {
+  /**
+   * Lists `item` (once); it is asked to finish on every run from the next
+   * one. `soon`: the next run comes at once (on the next turn), not after
+   * an interval.
+   */
+  add(item: Reapable, soon = false): void {
+    if (!item.reapListed) {
+      item.reapListed = true;
+      item.reapNext = this.head;
+      this.head = item;
+    }
+    if (soon) {
+      this.awake = true;
+      Timer.schedule(this.timer, 0, this.interval);
+    } else if (!this.awake) {
       this.awake = true;
       Timer.schedule(this.timer, this.interval, this.interval);
     }

@@ -58,6 +58,11 @@ export const QUIET_MS = 200;
 /** Receives errors the adapter caught at its edges. */
 export type ErrorSink = (where: string, error: unknown) => void;
 
+/** Told when a socket is closed for good (the acceptor counts open sockets). */
+export interface SocketGate {
+  socketDone(): void;
+}
+
 /** One accepted connection. */
 export class ModdableSocket implements Socket, Reapable {
   slot = -1;
@@ -89,6 +94,7 @@ export class ModdableSocket implements Socket, Reapable {
     private readonly handler: SocketHandler,
     private readonly sink: ErrorSink,
     private readonly reaper: Reaper,
+    private readonly gate: SocketGate | null,
   ) {}
 
   get remoteAddress(): string {
@@ -259,7 +265,9 @@ export class ModdableSocket implements Socket, Reapable {
 
   /** Releases the native socket (lwIP frees its record only on close). */
   private finish(): void {
+    if (this.state === DONE) return;
     this.state = DONE;
+    if (this.gate !== null) this.gate.socketDone();
     this.available = 0;
     this.reaper.remove(this);
     const tcp = this.tcp;
@@ -320,8 +328,9 @@ export function adoptConnection(
   handler: SocketHandler,
   sink: ErrorSink,
   reaper: Reaper,
+  gate: SocketGate | null = null,
 ): ModdableSocket {
-  const socket = new ModdableSocket(staging, handler, sink, reaper);
+  const socket = new ModdableSocket(staging, handler, sink, reaper, gate);
   socket.tcp = new TCP({
     from: raw,
     nodelay: true,

@@ -80,7 +80,14 @@ export interface Board {
 export function startBoard(app: App, board: BoardConfig, runtime: BoardRuntime): Board | undefined {
   let platform: ModdablePlatform;
   try {
-    platform = new ModdablePlatform({ staging: board.staging, ramBudget: board.ramBudget, assets: board.assets });
+    const slots = board.server.slots ?? 4;
+    platform = new ModdablePlatform({
+      staging: board.staging,
+      ramBudget: board.ramBudget,
+      assets: board.assets,
+      // Served, waiting in the queue, and two more that can still be answered 503 (acceptor.ts).
+      maxSockets: slots + (board.server.queueSize ?? slots) + 2,
+    });
   } catch (error) {
     trace(`chipweb: stopped: the platform could not start: ${describe(error)}\n`);
     return undefined;
@@ -149,7 +156,8 @@ export function startBoard(app: App, board: BoardConfig, runtime: BoardRuntime):
         return true;
       },
       (error: unknown) => {
-        platform.log(`chipweb: stopped: ${describe(error)}`);
+        // The message alone, as the Node simulator prints it (e.g. "port 80 is already in use: …").
+        platform.log(`chipweb: stopped: ${error instanceof Error ? error.message : describe(error)}`);
         return false;
       },
     );

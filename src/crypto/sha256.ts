@@ -4,15 +4,16 @@
  * where it sits in the slot, as it arrives, with no copy of whole blocks.
  *
  * All state lives in typed arrays the constructor makes: one hasher is made
- * at start and reused (reset, update any number of times, digest). Whole
- * 64-byte blocks are compressed straight from the caller's bytes; only a
- * piece's ragged ends pass through the 64-byte block buffer. Arithmetic
+ * at start and reused (reset, update any number of times, digest); the
+ * blocks, padding and digest are BlockHash's (block-hash.ts). Arithmetic
  * stays in 32-bit integers (`| 0`, `>>>`), which XS and Espruino hold
  * without boxing.
  *
  * Never: allocate after construction; read outside the given span; keep a
  * reference to the caller's bytes after update() returns.
  */
+
+import { BlockHash } from './block-hash.ts';
 
 /** Bytes of a SHA-256 digest. */
 export const SHA256_BYTES = 32;
@@ -35,103 +36,26 @@ const INITIAL_HASH = Object.freeze([
 ]);
 
 /** A reusable SHA-256 hasher: reset(), update() any number of times, digest(). */
-export class Sha256 {
-  /** The eight chaining words. */
-  private readonly h = new Int32Array(8);
+export class Sha256 extends BlockHash {
   /** The message schedule W0..W63 of one block. */
   private readonly w = new Int32Array(64);
   /** The round constants, copied once so the rounds read a typed array. */
   private readonly k = new Int32Array(64);
-  /** The partial block carried between update() calls. */
-  private readonly block = new Uint8Array(64);
-  /** Bytes in `block`. */
-  private used = 0;
-  /** Bytes hashed since reset (a number: exact up to 2^53). */
-  private total = 0;
 
   /** Makes a hasher ready for input. */
   constructor() {
+    super(8);
     for (let i = 0; i < 64; i++) this.k[i] = ROUND_CONSTANTS[i];
     this.reset();
   }
 
-  /** Starts a new digest. */
-  reset(): void {
+  /** The initial hash value. */
+  protected initialize(): void {
     for (let i = 0; i < 8; i++) this.h[i] = INITIAL_HASH[i];
-    this.used = 0;
-    this.total = 0;
-  }
-
-  /** Bytes hashed since the last reset. */
-  get length(): number {
-    return this.total;
-  }
-
-  /** Adds bytes[start..end) to the message. */
-  update(bytes: Uint8Array, start: number, end: number): void {
-    if (end <= start) return;
-    this.total += end - start;
-    let p = start;
-    let used = this.used;
-    if (used > 0) {
-      const block = this.block;
-      while (used < 64 && p < end) block[used++] = bytes[p++];
-      if (used < 64) {
-        this.used = used;
-        return;
-      }
-      this.compress(block, 0);
-      used = 0;
-    }
-    while (end - p >= 64) {
-      this.compress(bytes, p);
-      p += 64;
-    }
-    const block = this.block;
-    while (p < end) block[used++] = bytes[p++];
-    this.used = used;
-  }
-
-  /**
-   * Pads the message, writes its 32-byte digest at out[pos..pos+32), resets
-   * the hasher for the next message and returns pos + 32.
-   */
-  digest(out: Uint8Array, pos: number): number {
-    const block = this.block;
-    // Bit length, big-endian, as two 32-bit halves (total * 8 without overflow).
-    const high = Math.floor(this.total / 0x20000000);
-    const low = (this.total % 0x20000000) * 8;
-    let used = this.used;
-    block[used++] = 0x80;
-    if (used > 56) {
-      while (used < 64) block[used++] = 0;
-      this.compress(block, 0);
-      used = 0;
-    }
-    while (used < 56) block[used++] = 0;
-    block[56] = high >>> 24;
-    block[57] = (high >>> 16) & 255;
-    block[58] = (high >>> 8) & 255;
-    block[59] = high & 255;
-    block[60] = low >>> 24;
-    block[61] = (low >>> 16) & 255;
-    block[62] = (low >>> 8) & 255;
-    block[63] = low & 255;
-    this.compress(block, 0);
-    const h = this.h;
-    for (let i = 0; i < 8; i++) {
-      const v = h[i];
-      out[pos++] = v >>> 24;
-      out[pos++] = (v >>> 16) & 255;
-      out[pos++] = (v >>> 8) & 255;
-      out[pos++] = v & 255;
-    }
-    this.reset();
-    return pos;
   }
 
   /** Runs the compression function over the 64 bytes at src[at..at+64). */
-  private compress(src: Uint8Array, at: number): void {
+  protected compress(src: Uint8Array, at: number): void {
     const w = this.w;
     const k = this.k;
     for (let t = 0; t < 16; t++) {

@@ -31,10 +31,13 @@ export const DNS_REPLY_BYTES = 512 + 16;
 /** Largest query looked at (the classic UDP limit). */
 export const DNS_QUERY_BYTES = 512;
 
-/** RCODE values (RFC 1035 4.1.1). */
+/** RCODE (RFC 1035 4.1.1): no error. */
 export const DNS_NOERROR = 0;
+/** RCODE: the query could not be interpreted. */
 export const DNS_FORMERR = 1;
+/** RCODE: the name does not exist. */
 export const DNS_NXDOMAIN = 3;
+/** RCODE: this kind of query is not supported. */
 export const DNS_NOTIMP = 4;
 
 const TYPE_A = 1;

@@ -111,7 +111,7 @@ export class RequestHead {
   /** Number of header fields recorded. */
   headerCount = 0;
   /** Header spans: [nameStart, nameEnd, valueStart, valueEnd] per field. */
-  readonly headers: Int32Array;
+  readonly headers: Uint16Array;
   /** Content-Length value, or -1 when absent. */
   contentLength = -1;
   /** Transfer-Encoding: chunked. */
@@ -127,7 +127,8 @@ export class RequestHead {
 
   /** Allocates the header span array for `maxHeaders` fields. */
   constructor(maxHeaders: number) {
-    this.headers = new Int32Array(maxHeaders * 4);
+    // Offsets into a slot, which is at most 65535 bytes (pool.ts): 16 bits each.
+    this.headers = new Uint16Array(maxHeaders * 4);
   }
 
   /** Forgets the previous request; called before parsing the next one. */

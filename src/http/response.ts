@@ -79,8 +79,9 @@ export class ResponseState {
   /** Number of extra headers set. */
   headerCount = 0;
   /** Extra header names and values (strings owned by the handler). */
-  readonly headerNames: string[] = [];
-  readonly headerValues: string[] = [];
+  // Made at their full size (push would leave XS's growth slack in each).
+  readonly headerNames: string[] = new Array<string>(MAX_RESPONSE_HEADERS).fill(UNSET);
+  readonly headerValues: string[] = new Array<string>(MAX_RESPONSE_HEADERS).fill(UNSET);
   /** One of BODY_*. */
   bodyKind = BODY_NONE;
   /** String body. */
@@ -93,13 +94,6 @@ export class ResponseState {
   committed = false;
   /** Bitmap of allowed method codes, sent as an Allow header when the answer is a 405; or 0. */
   allowMask = 0;
-
-  constructor() {
-    for (let i = 0; i < MAX_RESPONSE_HEADERS; i++) {
-      this.headerNames.push(UNSET);
-      this.headerValues.push(UNSET);
-    }
-  }
 
   /** Back to a fresh 200 with nothing set. */
   reset(): void {
@@ -334,4 +328,61 @@ export function preencodeResponse(status: number, extraHeaders: string): Uint8Ar
       'Connection: close\r\n\r\n' +
       body,
   );
+}
+
+/** The statuses with a preencoded answer, 400 first (the fallback for any other). */
+export const PREENCODED_CODES: readonly number[] = Object.freeze([400, 408, 413, 414, 417, 431, 500, 501, 505, 503]);
+
+/** The preencoded answer for PREENCODED_CODES[i]. */
+function encodeAnswer(i: number): Uint8Array {
+  const code = PREENCODED_CODES[i];
+  return preencodeResponse(code, code === 503 ? 'Retry-After: 1\r\n' : '');
+}
+
+/** The bytes every preencoded answer takes in all (to reserve room for them). */
+export function preencodedSize(): number {
+  let total = 0;
+  for (let i = 0; i < PREENCODED_CODES.length; i++) total += encodeAnswer(i).length;
+  return total;
+}
+
+/**
+ * The answers the server sends on its own (400, 408, 413, 414, 417, 431,
+ * 500, 501, 505, and 503 with Retry-After), preencoded at start back to back
+ * in one buffer: one allocation rather than one per answer, placed by the
+ * server after the pool in the platform's buffer, so a board copies them to
+ * its sockets without a view.
+ */
+export class PreencodedAnswers {
+  /** Every answer, back to back. */
+  readonly bytes: Uint8Array;
+  /** bytes[at[i], at[i + 1]) is the answer for PREENCODED_CODES[i]. */
+  private readonly at: Uint16Array;
+
+  /** Encodes them into `into` (preencodedSize() bytes). */
+  constructor(into: Uint8Array) {
+    this.bytes = into;
+    this.at = new Uint16Array(PREENCODED_CODES.length + 1);
+    for (let i = 0, at = 0; i < PREENCODED_CODES.length; i++) {
+      const encoded = encodeAnswer(i);
+      into.set(encoded, at);
+      at += encoded.length;
+      this.at[i + 1] = at;
+    }
+  }
+
+  /** Where the answer for `status` starts in `bytes` (400's when it has none). */
+  start(status: number): number {
+    return this.at[this.index(status)];
+  }
+
+  /** Where the answer for `status` ends in `bytes`. */
+  end(status: number): number {
+    return this.at[this.index(status) + 1];
+  }
+
+  private index(status: number): number {
+    for (let i = 0; i < PREENCODED_CODES.length; i++) if (PREENCODED_CODES[i] === status) return i;
+    return 0;
+  }
 }

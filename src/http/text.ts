@@ -11,7 +11,10 @@
  * primitive into a new String object for every such read (2 heap slots);
  * `charCodeAt.call(s, i)` does not, and answers NaN past the end. XS also
  * finds char i by scanning from the start (its strings are UTF-8), so long
- * strings are walked in slices of WINDOW chars.
+ * strings are walked in slices of WINDOW chars. On the Moddable runtime
+ * (XS built without mxCESU8) an index counts code points and charCodeAt
+ * returns a whole code point above U+FFFF; xsnap, V8 and Espruino give
+ * UTF-16 surrogate pairs. Every function here takes both.
  *
  * One source for every engine: the string methods are taken from '' (on
  * Espruino String.prototype.charCodeAt is undefined, ''.charCodeAt is not),
@@ -135,6 +138,8 @@ export function utf8Length(s: string, from: number): number {
       else if (c < 0x800) n += 2;
       else if (c >= 0xdc00 && c <= 0xdfff && high)
         n += 1; // completes a pair: 3 + 1 = 4 bytes
+      else if (c > 0xffff)
+        n += 4; // Moddable's XS (UTF-8 strings, no CESU-8) gives a whole code point, not a surrogate pair
       else n += 3;
       high = c >= 0xd800 && c <= 0xdbff;
     }
@@ -315,9 +320,12 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number, scratc
       if (code < 0x10000 || code > 0x10ffff) code = 0xfffd;
     }
     if (code >= 0x10000) {
+      // One call with both halves, so XS (UTF-8 strings) makes one character of them; the
+      // ladder could split a pair across two calls. Text beyond U+FFFF is rare: a string each is fine.
+      if (n > 0) result += codesToString(codes, 0, n, scratch);
+      n = 0;
       code -= 0x10000;
-      codes[n++] = 0xd800 + (code >> 10);
-      codes[n++] = 0xdc00 + (code & 1023);
+      result += fromCharCode(0xd800 + (code >> 10), 0xdc00 + (code & 1023));
     } else codes[n++] = code;
     i += used;
   }

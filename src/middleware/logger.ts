@@ -16,7 +16,8 @@
  */
 import type { Context, Handler } from '../context.ts';
 import { HttpError, isPromiseLike } from '../context.ts';
-import { decodeLatin1, TextScratch } from '../http/text.ts';
+import { decodeLatin1 } from '../http/text.ts';
+import type { TextScratch } from '../http/text.ts';
 
 /** Options of logger(). */
 export interface LoggerOptions {
@@ -95,8 +96,8 @@ export function logger(options: LoggerOptions = {}): Logger {
   let methods: string[] = [];
   let addresses: string[] = [];
   let text: TextScratch | null = null;
-  function allocate(): void {
-    text = new TextScratch();
+  function allocate(c: Context): void {
+    text = c.env.text; // the server's: decoding happens one call at a time
     methods = [];
     addresses = [];
     seqs = new Float64Array(size);
@@ -115,7 +116,7 @@ export function logger(options: LoggerOptions = {}): Logger {
 
   /** Opens an entry for a request now reaching the logger; returns its sequence number. */
   function open(c: Context, now: number): number {
-    if (seqs.length === 0) allocate();
+    if (seqs.length === 0) allocate(c);
     const seq = ++total;
     const i = seq % size;
     seqs[i] = seq;

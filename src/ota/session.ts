@@ -18,6 +18,11 @@
  * 422 the hash does not match (or the target rejects the image). Every
  * failure cancels the target, so the running image stays the boot image.
  *
+ * What an upload needs while it runs (the SHA-256 state, the hash buffers,
+ * the multipart parser for a form, the piece callbacks: about 3 KB on a
+ * board) is made when it starts and dropped when it ends, so a session
+ * costs next to nothing between updates.
+ *
  * Never: complete() an image whose hash was not checked; cancel an upload
  * this call did not start (a refused second upload must not end the first);
  * allocate per piece.
@@ -65,15 +70,19 @@ const NO_HASH = `give the image's SHA-256 (64 hex digits) in the ${SHA256_HEADER
 /** Longest hash field accepted (64 digits, with room for spaces around). */
 const HASH_FIELD_BYTES = 96;
 
+/** The state of the upload that runs: made when it starts, dropped when it ends. */
+class Upload {
+  readonly hasher = new Sha256();
+  readonly expected = new Uint8Array(SHA256_BYTES);
+  readonly actual = new Uint8Array(SHA256_BYTES);
+  readonly hashText = new Uint8Array(HASH_FIELD_BYTES);
+  /** The form's parser (receiveForm only). */
+  parser: MultipartParser | null = null;
+}
+
 /** One over-the-air update at a time into `target` (undefined: this board has none, 501). */
 export class OtaSession {
-  private readonly hasher = new Sha256();
-  private readonly expected = new Uint8Array(SHA256_BYTES);
-  private readonly actual = new Uint8Array(SHA256_BYTES);
-  private readonly hashText = new Uint8Array(HASH_FIELD_BYTES);
-  private readonly parser: MultipartParser;
-  private readonly writePiece: (bytes: Uint8Array, start: number, end: number) => void;
-  private readonly formPiece: (bytes: Uint8Array, start: number, end: number) => void;
+  private readonly maxHeaderBytes: number;
   private active = false;
   private started = false;
   private hasExpected = false;
@@ -92,9 +101,7 @@ export class OtaSession {
     private readonly target: OtaTarget | undefined,
     options: { maxHeaderBytes?: number } = {},
   ) {
-    this.parser = new MultipartParser({ maxHeaderBytes: options.maxHeaderBytes ?? 512 });
-    this.writePiece = (bytes, start, end) => this.write(bytes, start, end);
-    this.formPiece = (bytes, start, end) => this.formBytes(bytes, start, end);
+    this.maxHeaderBytes = options.maxHeaderBytes ?? 512;
   }
 
   /** Whether this board can update itself. */
@@ -119,14 +126,14 @@ export class OtaSession {
    * file comment); the target is then cancelled.
    */
   async receive(read: BodyReader, size: number, sha256: string | undefined): Promise<OtaResult> {
-    this.claim(); // outside the try: a refused upload must not release the running one
+    const upload = this.claim(); // outside the try: a refused upload must not release the running one
     try {
-      if (sha256 === undefined || !parseHexString(sha256, this.expected, 0, SHA256_BYTES))
+      if (sha256 === undefined || !parseHexString(sha256, upload.expected, 0, SHA256_BYTES))
         throw new HttpError(400, sha256 === undefined ? NO_HASH : `${SHA256_HEADER} must be 64 hex digits`);
       this.hasExpected = true;
       this.start(size);
-      await read(this.writePiece);
-      return this.finish();
+      await read((bytes, start, end) => this.write(upload, bytes, start, end));
+      return this.finish(upload);
     } catch (error) {
       throw this.release(error);
     }
@@ -144,12 +151,14 @@ export class OtaSession {
     sha256: string | undefined,
     options: OtaFormOptions = {},
   ): Promise<OtaResult> {
-    this.claim(); // outside the try: a refused upload must not release the running one
+    const upload = this.claim(); // outside the try: a refused upload must not release the running one
     try {
-      const begun = this.parser.beginText(contentType ?? '');
+      const parser = new MultipartParser({ maxHeaderBytes: this.maxHeaderBytes });
+      upload.parser = parser;
+      const begun = parser.beginText(contentType ?? '');
       if (begun < 0) throw new HttpError(multipartStatus(begun), multipartProblem(begun));
       if (sha256 !== undefined) {
-        if (!parseHexString(sha256, this.expected, 0, SHA256_BYTES))
+        if (!parseHexString(sha256, upload.expected, 0, SHA256_BYTES))
           throw new HttpError(400, `${SHA256_HEADER} must be 64 hex digits`);
         this.hasExpected = true;
       }
@@ -158,11 +167,11 @@ export class OtaSession {
       this.inFile = false;
       this.inHash = false;
       this.fileDone = false;
-      await read(this.formPiece);
-      const finished = this.parser.finish();
+      await read((bytes, start, end) => this.formBytes(upload, parser, bytes, start, end));
+      const finished = parser.finish();
       if (finished < 0) throw new HttpError(multipartStatus(finished), multipartProblem(finished));
       if (!this.fileDone) throw new HttpError(400, `the form has no file field named "${this.fileField}"`);
-      return this.finish();
+      return this.finish(upload);
     } catch (error) {
       throw this.release(error);
     }
@@ -174,8 +183,8 @@ export class OtaSession {
     if (target) platform.setTimer(() => target.restart(), ms, false);
   }
 
-  /** Marks the session busy, or refuses (501 no target, 409 busy). */
-  private claim(): void {
+  /** Marks the session busy and makes the upload's state, or refuses (501 no target, 409 busy). */
+  private claim(): Upload {
     if (this.target === undefined)
       throw new HttpError(501, 'this board cannot update itself over the air (no OTA partition): flash it by cable');
     if (this.active) throw new HttpError(409, 'an update is already being received; try again when it has finished');
@@ -185,7 +194,7 @@ export class OtaSession {
     this.failure = null;
     this.received = 0;
     this.size = -1;
-    this.hasher.reset();
+    return new Upload(); // held by the running receive() only: garbage once it ends
   }
 
   /** Begins the target (413 when the image cannot fit). */
@@ -206,7 +215,7 @@ export class OtaSession {
   }
 
   /** Hashes and stores one piece of the image; a failure is kept and thrown (the reader then stops). */
-  private write(bytes: Uint8Array, start: number, end: number): void {
+  private write(upload: Upload, bytes: Uint8Array, start: number, end: number): void {
     if (this.failure !== null) throw this.failure;
     const target = this.target as OtaTarget;
     const received = this.received + (end - start);
@@ -218,7 +227,7 @@ export class OtaSession {
       throw this.failure;
     }
     this.received = received;
-    this.hasher.update(bytes, start, end);
+    upload.hasher.update(bytes, start, end);
     try {
       target.write(bytes, start, end);
     } catch (error) {
@@ -228,16 +237,15 @@ export class OtaSession {
   }
 
   /** One piece of a multipart body: parse it, write the file's data, keep the hash field. */
-  private formBytes(bytes: Uint8Array, start: number, end: number): void {
+  private formBytes(upload: Upload, parser: MultipartParser, bytes: Uint8Array, start: number, end: number): void {
     if (this.failure !== null) throw this.failure;
-    const parser = this.parser;
     let p = start;
     for (;;) {
       const event = parser.step(bytes, p, end);
       p = parser.pos;
       if (event === MP_DATA) {
-        if (this.inFile) this.write(parser.data, parser.dataStart, parser.dataEnd);
-        else if (this.inHash) this.keepHash(parser.data, parser.dataStart, parser.dataEnd);
+        if (this.inFile) this.write(upload, parser.data, parser.dataStart, parser.dataEnd);
+        else if (this.inHash) this.keepHash(upload, parser.data, parser.dataStart, parser.dataEnd);
       } else if (event === MP_PART) {
         if (parser.partNameIs(this.fileField) && parser.isFile) {
           if (this.started || this.fileDone) this.fail(400, `the form has more than one "${this.fileField}" file`);
@@ -249,7 +257,7 @@ export class OtaSession {
         }
       } else if (event === MP_PART_END) {
         if (this.inFile) this.fileDone = true;
-        if (this.inHash && !parseHex(this.hashText, 0, this.hashLength, this.expected, 0, SHA256_BYTES))
+        if (this.inHash && !parseHex(upload.hashText, 0, this.hashLength, upload.expected, 0, SHA256_BYTES))
           this.fail(400, `the "${this.hashField}" field must be 64 hex digits`);
         if (this.inHash) this.hasExpected = true;
         this.inFile = false;
@@ -263,23 +271,25 @@ export class OtaSession {
   }
 
   /** Appends hash-field bytes (400 when longer than a hex digest can be). */
-  private keepHash(bytes: Uint8Array, start: number, end: number): void {
+  private keepHash(upload: Upload, bytes: Uint8Array, start: number, end: number): void {
     if (this.hashLength + (end - start) > HASH_FIELD_BYTES)
       this.fail(400, `the "${this.hashField}" field must be 64 hex digits`);
-    for (let i = start; i < end; i++) this.hashText[this.hashLength++] = bytes[i];
+    const text = upload.hashText;
+    for (let i = start; i < end; i++) text[this.hashLength++] = bytes[i];
   }
 
   /** Checks the size and the hash, then completes the target. */
-  private finish(): OtaResult {
+  private finish(upload: Upload): OtaResult {
     const target = this.target as OtaTarget;
     if (this.size >= 0 && this.received !== this.size)
       throw new HttpError(400, `the body ended after ${this.received} of ${this.size} bytes`);
     if (!this.hasExpected) throw new HttpError(400, NO_HASH + ' or a "sha256" form field');
-    this.hasher.digest(this.actual, 0);
-    if (!equalBytes(this.actual, 0, this.expected, 0, SHA256_BYTES))
+    const actual = upload.actual;
+    upload.hasher.digest(actual, 0);
+    if (!equalBytes(actual, 0, upload.expected, 0, SHA256_BYTES))
       throw new HttpError(
         422,
-        `the image's SHA-256 is ${toHex(this.actual, 0, SHA256_BYTES)}, not ${toHex(this.expected, 0, SHA256_BYTES)}: the update was cancelled and the running firmware kept`,
+        `the image's SHA-256 is ${toHex(actual, 0, SHA256_BYTES)}, not ${toHex(upload.expected, 0, SHA256_BYTES)}: the update was cancelled and the running firmware kept`,
       );
     try {
       target.complete();
@@ -288,7 +298,7 @@ export class OtaSession {
     }
     this.started = false;
     this.active = false;
-    return { bytes: this.received, sha256: toHex(this.actual, 0, SHA256_BYTES) };
+    return { bytes: this.received, sha256: toHex(actual, 0, SHA256_BYTES) };
   }
 
   private fail(status: number, text: string): never {

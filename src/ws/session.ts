@@ -3,11 +3,13 @@
  * pump (read into the slot, parse in place, call the route's handlers,
  * answer Ping and Close), sending, and the idle, ping and close timeouts.
  *
- * One WsSession per slot, made at start when the app has WebSocket routes;
- * it is also the `ws` object the handlers see (as the slot's SlotContext is
- * their `c`). The server hands a connection over once its upgrade request
- * passed the chain (begin), then calls readable / writable / tick while
- * the slot is in state WS, and end() when the slot is released.
+ * The server makes `wsSlots` sessions at start when the app has WebSocket
+ * routes; each is also the `ws` object the handlers see (as the slot's
+ * SlotContext is their `c`). The server hands a connection over to a free
+ * session once its upgrade request passed the chain (begin), then calls
+ * readable / writable / tick while the slot is in state WS, and end() when
+ * the slot is released; the session then serves the next upgrade, in
+ * whichever slot.
  *
  *   begin: 101 head into the output area, open(ws, c), the route's params
  *          moved to the front of the slot (they stay readable through
@@ -79,6 +81,8 @@ export interface SessionHost {
   /** The scratch text is decoded through (handlers run one at a time). */
   readonly text: TextScratch;
   readonly options: ResolvedOptions;
+  /** Logs and counts the rejection of an async handler's promise (one function for every session). */
+  readonly wsRejected: (error: unknown) => void;
   /** Closes the socket and frees the slot (`linger`: discard what the client still sends first). */
   close(conn: Connection, linger: boolean): void;
   /** Answers a preencoded error status and closes after it. */
@@ -95,7 +99,8 @@ class MessageView implements WsMessage {
   constructor(
     /** The session whose slot holds the message. */
     readonly owner: WsSession,
-    private readonly slot: Uint8Array,
+    /** The bytes of the slot the session serves now. */
+    public slot: Uint8Array,
     private readonly scratch: TextScratch,
   ) {}
 
@@ -140,14 +145,15 @@ class MessageView implements WsMessage {
 export class WsSession implements WebSocket {
   /** Whatever the app keeps with this connection. */
   data: unknown = undefined;
-  private readonly conn: Connection;
+  /** The connection this session serves (or served last). */
+  private conn: Connection;
   private readonly host: SessionHost;
   /** Computes Sec-WebSocket-Accept (one per server: handshakes are answered one at a time). */
   private readonly accept: AcceptHasher;
   private readonly parser: FrameParser;
   private readonly message: MessageView;
-  /** Logs a rejection of an async handler (made once). */
-  private readonly rejected: (error: unknown) => void;
+  /** Bumped when a connection's session ends: `ws.generation`. */
+  private closes = 0;
   private route: WsRoute | null = null;
   private state = NONE;
   private chosen = '';
@@ -169,7 +175,7 @@ export class WsSession implements WebSocket {
   private queuedClose = 0;
   private queuedReason = '';
 
-  /** Made once per slot at start. */
+  /** Made at start; `conn` is any of the pool's connections (every slot has the same size), until begin() gives it one. */
   constructor(conn: Connection, host: SessionHost, accept: AcceptHasher) {
     this.conn = conn;
     this.host = host;
@@ -180,10 +186,6 @@ export class WsSession implements WebSocket {
       );
     this.parser = new FrameParser(conn.input.length);
     this.message = new MessageView(this, conn.input, host.text);
-    this.rejected = (error: unknown) => {
-      host.counters.errors++;
-      host.platform.log(`chipweb: WebSocket handler rejected: ${describeError(error)}`);
-    };
   }
 
   // ---- the server's side ----
@@ -194,8 +196,9 @@ export class WsSession implements WebSocket {
    * A handler of the chain that answered 101 itself, with a handshake that
    * does not pass, gets 400 and the connection closes.
    */
-  begin(route: WsRoute): void {
-    const conn = this.conn;
+  begin(conn: Connection, route: WsRoute): void {
+    this.conn = conn;
+    this.message.slot = conn.input;
     const head = conn.head;
     const input = conn.input;
     const key = checkUpgrade(input, head);
@@ -286,6 +289,7 @@ export class WsSession implements WebSocket {
   end(): void {
     if (this.state === NONE) return;
     this.finish(CLOSE_ABNORMAL, '');
+    this.closes++;
     this.state = NONE;
     this.route = null;
     this.data = undefined;
@@ -302,7 +306,7 @@ export class WsSession implements WebSocket {
   }
 
   get generation(): number {
-    return this.conn.ctx.generation;
+    return this.closes;
   }
 
   get protocol(): string {
@@ -539,7 +543,7 @@ export class WsSession implements WebSocket {
 
   /** An async handler's promise: log a rejection (not awaited). */
   private settle(result: unknown): void {
-    if (isPromiseLike(result)) result.then(undefined, this.rejected);
+    if (isPromiseLike(result)) result.then(undefined, this.host.wsRejected);
   }
 
   // ---- output ----

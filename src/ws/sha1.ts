@@ -12,99 +12,38 @@
  * Never: allocate after construction; never read outside the given span.
  */
 
+import { BlockHash } from '../crypto/block-hash.ts';
+
 /** Bytes of a SHA-1 digest. */
 export const SHA1_BYTES = 20;
 
 /** A reusable SHA-1 hasher: reset(), update() any number of times, digest(). */
-export class Sha1 {
-  /** The five chaining words H0..H4. */
-  private readonly h = new Int32Array(5);
+export class Sha1 extends BlockHash {
   /** The message schedule W0..W79 of one block. */
   private readonly w = new Int32Array(80);
-  /** The block being filled. */
-  private readonly block = new Uint8Array(64);
-  /** Bytes in `block`. */
-  private used = 0;
-  /** Bytes hashed since reset (a number: exact up to 2^53). */
-  private total = 0;
 
   /** Makes a hasher ready for input. */
   constructor() {
+    super(5);
     this.reset();
   }
 
-  /** Starts a new digest. */
-  reset(): void {
+  /** The initial hash value H0..H4. */
+  protected initialize(): void {
     const h = this.h;
     h[0] = 0x67452301;
     h[1] = 0xefcdab89 | 0;
     h[2] = 0x98badcfe | 0;
     h[3] = 0x10325476;
     h[4] = 0xc3d2e1f0 | 0;
-    this.used = 0;
-    this.total = 0;
   }
 
-  /** Adds bytes[start..end) to the message. */
-  update(bytes: Uint8Array, start: number, end: number): void {
-    const block = this.block;
-    let used = this.used;
-    this.total += end - start;
-    for (let i = start; i < end; i++) {
-      block[used++] = bytes[i];
-      if (used === 64) {
-        this.compress();
-        used = 0;
-      }
-    }
-    this.used = used;
-  }
-
-  /**
-   * Pads the message, writes its 20-byte digest at out[pos..pos+20) and
-   * returns pos + 20. The hasher must be reset before it is used again.
-   */
-  digest(out: Uint8Array, pos: number): number {
-    const block = this.block;
-    // Bit length, big-endian, as two 32-bit halves (total * 8 without overflow).
-    const high = Math.floor(this.total / 0x20000000);
-    const low = (this.total % 0x20000000) * 8;
-    let used = this.used;
-    block[used++] = 0x80;
-    if (used > 56) {
-      while (used < 64) block[used++] = 0;
-      this.compress();
-      used = 0;
-    }
-    while (used < 56) block[used++] = 0;
-    block[56] = high >>> 24;
-    block[57] = (high >>> 16) & 255;
-    block[58] = (high >>> 8) & 255;
-    block[59] = high & 255;
-    block[60] = low >>> 24;
-    block[61] = (low >>> 16) & 255;
-    block[62] = (low >>> 8) & 255;
-    block[63] = low & 255;
-    this.compress();
-    this.used = 0;
-    const h = this.h;
-    for (let i = 0; i < 5; i++) {
-      const v = h[i];
-      out[pos++] = v >>> 24;
-      out[pos++] = (v >>> 16) & 255;
-      out[pos++] = (v >>> 8) & 255;
-      out[pos++] = v & 255;
-    }
-    return pos;
-  }
-
-  /** Runs the compression function over `block`. */
-  private compress(): void {
+  /** Runs the compression function over the 64 bytes at src[at..at+64). */
+  protected compress(src: Uint8Array, at: number): void {
     const w = this.w;
-    const block = this.block;
     for (let t = 0; t < 16; t++) {
-      const j = t * 4;
-      w[t] = (block[j] << 24) | (block[j + 1] << 16) | (block[j + 2] << 8) | block[j + 3];
+      const j = at + t * 4;
+      w[t] = (src[j] << 24) | (src[j + 1] << 16) | (src[j + 2] << 8) | src[j + 3];
     }
     for (let t = 16; t < 80; t++) {
       const x = w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16];

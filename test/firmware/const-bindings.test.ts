@@ -9,10 +9,12 @@ import * as esbuild from 'esbuild';
 import { constBindings, moduleVars } from '../../toolchain/const-bindings.ts';
 import { boardCode } from '../../toolchain/bundle.ts';
 
-/** esbuild's unminified ESM bundle of one module, as the board build makes it before the const step. */
-function bundled(source: string): string {
+/** esbuild's unminified ESM bundle, as the board build makes it before the const step. */
+function bundled(input: { source: string } | { file: string }): string {
   return esbuild.buildSync({
-    stdin: { contents: source, loader: 'ts' },
+    ...('source' in input
+      ? { stdin: { contents: input.source, loader: 'ts' as const } }
+      : { entryPoints: [input.file] }),
     bundle: true,
     format: 'esm',
     platform: 'neutral',
@@ -23,13 +25,15 @@ function bundled(source: string): string {
 
 describe('toolchain: const bindings for the board bundle', () => {
   it('gives esbuild’s var back its const, and keeps var where the binding is assigned again', () => {
-    const code = bundled(`
+    const code = bundled({
+      source: `
       const TABLE = Object.freeze(['a', 'b']);
       let counter = 0;
       class K { next() { return TABLE[counter++]; } }
       let once = 1;
       export function f() { return new K().next() + once; }
-    `);
+    `,
+    });
     expect(code).to.match(/^var TABLE = /m);
     const out = constBindings(code).code;
     expect(out).to.match(/^const TABLE = /m);
@@ -72,14 +76,7 @@ describe('toolchain: const bindings for the board bundle', () => {
   });
 
   it('makes the whole preloaded core const: the board bundle of the server has no module-level var or let', () => {
-    const code = esbuild.buildSync({
-      entryPoints: ['src/index.ts'],
-      bundle: true,
-      format: 'esm',
-      platform: 'neutral',
-      target: 'es2022',
-      write: false,
-    }).outputFiles[0].text;
+    const code = bundled({ file: 'src/index.ts' });
     const { kept, code: out } = constBindings(code);
     expect(kept, 'module-level bindings assigned at run time').to.deep.equal([]);
     expect(out.match(/^(var|let) \w+/gm) ?? []).to.deep.equal([]);

@@ -8,7 +8,9 @@
  *   other until a total is reached, finishing what is in flight, so every
  *   answer and every error is accounted for exactly (wrk stops mid-request
  *   at the end of its run);
- * - clients that reset (RST) or vanish (FIN) in the middle of a request.
+ * - clients that reset (RST) or vanish (FIN) in the middle of a request;
+ * - a WebSocket client (the `ws` package) that sends messages one after
+ *   the other and collects the answers, and a streamed upload.
  *
  * Never: retry (a retry would hide an error the server caused); sleep for
  * a fixed time where a condition can be waited on.
@@ -17,6 +19,7 @@ import { writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import WebSocket from 'ws';
 import { run } from './builds.ts';
 
 /** What one wrk run reported. */
@@ -201,7 +204,21 @@ class HttpConnection {
   async exchange(request: Buffer, timeoutMs: number): Promise<Answer> {
     if (this.closed) return { status: 0, close: true, error: this.failure || 'closed before the request', body: '' };
     this.socket.write(request);
+    return this.answer(Date.now() + timeoutMs);
+  }
+
+  /** Writes `head`, then each of `parts` once the socket has taken the one before, and reads the answer. */
+  async upload(head: Buffer, parts: Buffer[], timeoutMs: number): Promise<Answer> {
     const deadline = Date.now() + timeoutMs;
+    for (const part of [head, ...parts]) {
+      if (this.closed || this.failure) break; // answered early (an error) or gone: the answer says which
+      await new Promise<void>((resolve) => this.socket.write(part, () => resolve()));
+    }
+    return this.answer(deadline);
+  }
+
+  /** Waits for one complete answer until `deadline`. */
+  private async answer(deadline: number): Promise<Answer> {
     for (;;) {
       const answer = this.parse();
       if (answer) return answer;
@@ -242,21 +259,32 @@ class HttpConnection {
 }
 
 /**
- * Clients that stop in the middle of a request: `reset` ones send part of
- * a head and then reset the connection (RST, as a killed process or wrk at
- * the end of a run does); the others close it (FIN) with the head
- * unfinished. Resolves once every client is gone.
+ * Clients that leave in the middle of an exchange, `count` at once:
+ * 'reset' and 'vanish' send part of a head, then reset the connection (RST,
+ * as a killed process or wrk at the end of a run does) or close it (FIN);
+ * 'reset-answer' asks for the page and resets as its first bytes arrive
+ * (on lin the answer takes several polls to write). Resolves once every
+ * client is gone.
  */
-export async function abandoningClients(port: number, count: number, reset: boolean): Promise<void> {
+export async function leavingClients(
+  port: number,
+  count: number,
+  how: 'reset' | 'vanish' | 'reset-answer',
+): Promise<void> {
   await Promise.all(
     Array.from(
       { length: count },
       () =>
         new Promise<void>((resolve) => {
           const socket = net.connect(port, '127.0.0.1', () => {
+            if (how === 'reset-answer') {
+              socket.write('GET / HTTP/1.1\r\nHost: chipweb\r\n\r\n');
+              socket.once('data', () => socket.resetAndDestroy());
+              return;
+            }
             socket.write('GET /api/status HTTP/1.1\r\nHost: chipweb\r\nX-Half: ');
             setTimeout(() => {
-              if (reset) socket.resetAndDestroy();
+              if (how === 'reset') socket.resetAndDestroy();
               else socket.end();
             }, 100);
           });
@@ -267,6 +295,18 @@ export async function abandoningClients(port: number, count: number, reset: bool
   );
 }
 
+/** A TCP port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /** GET `path` (Connection: close) and parse the JSON answer. */
 export async function getJson<T>(port: number, path: string): Promise<T> {
   const connection = await HttpConnection.open(port);
@@ -275,4 +315,94 @@ export async function getJson<T>(port: number, path: string): Promise<T> {
   connection.end();
   if (answer.status !== 200) throw new Error(`GET ${path}: ${answer.status || answer.error}`);
   return JSON.parse(answer.body) as T;
+}
+
+/** What a WebSocket exchange saw. */
+export interface WsExchange {
+  /** Messages received, in order (text as strings, binary as Buffers). */
+  received: (string | Buffer)[];
+  /** The close code the client saw, and what went wrong ('' when nothing did). */
+  code: number;
+  error: string;
+}
+
+/**
+ * Opens a WebSocket on `path`, waits for `greeting` messages the server
+ * sends on its own, then sends each of `messages` and waits for `replies`
+ * answers to each before the next (0: none), and closes with 1000.
+ * Resolves once the socket is closed, whatever happened; nothing is retried.
+ */
+export function webSocketExchange(
+  port: number,
+  path: string,
+  options: { messages: (string | Buffer)[]; replies: number; greeting?: number; timeoutMs?: number },
+): Promise<WsExchange> {
+  return new Promise((resolve) => {
+    const result: WsExchange = { received: [], code: 0, error: '' };
+    const socket = new WebSocket(`ws://127.0.0.1:${port}${path}`);
+    let next = 0;
+    let due = options.greeting ?? 0;
+    const timer = setTimeout(() => {
+      result.error = `timeout after ${result.received.length} messages`;
+      socket.terminate();
+    }, options.timeoutMs ?? 20000);
+    const sendNext = () => {
+      if (next >= options.messages.length) {
+        socket.close(1000);
+        return;
+      }
+      due = options.replies;
+      socket.send(options.messages[next++]);
+      if (due === 0) sendNext();
+    };
+    socket.on('open', () => {
+      if (due === 0) sendNext();
+    });
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      result.received.push(isBinary ? data : data.toString('utf8'));
+      if (--due === 0) sendNext();
+    });
+    socket.on('unexpected-response', (_request, response) => {
+      result.error = `unexpected response ${response.statusCode}`;
+      socket.terminate();
+    });
+    socket.on('error', (error: Error) => {
+      if (!result.error) result.error = error.message;
+    });
+    socket.on('close', (code: number) => {
+      clearTimeout(timer);
+      result.code = code;
+      resolve(result);
+    });
+  });
+}
+
+/**
+ * POSTs `body` to `path` in pieces of the given sizes (cycled), each
+ * written when the socket has taken the last, with Content-Length (or
+ * chunked, when `chunked`), and returns the answer's status and body.
+ */
+export async function streamedUpload(
+  port: number,
+  path: string,
+  body: Uint8Array,
+  options: { pieces: number[]; chunked?: boolean; headers?: string; timeoutMs?: number },
+): Promise<{ status: number; body: string; error: string }> {
+  const connection = await HttpConnection.open(port);
+  const head =
+    `POST ${path} HTTP/1.1\r\nHost: chipweb\r\nConnection: close\r\n${options.headers ?? ''}` +
+    (options.chunked ? 'Transfer-Encoding: chunked\r\n\r\n' : `Content-Length: ${body.length}\r\n\r\n`);
+  const parts: Buffer[] = [];
+  for (let at = 0, i = 0; at < body.length; i++) {
+    const n = Math.min(options.pieces[i % options.pieces.length], body.length - at);
+    const piece = Buffer.from(body.buffer, body.byteOffset + at, n);
+    parts.push(
+      options.chunked ? Buffer.concat([Buffer.from(`${n.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece,
+    );
+    at += n;
+  }
+  if (options.chunked) parts.push(Buffer.from('0\r\n\r\n'));
+  const answer = await connection.upload(Buffer.from(head, 'latin1'), parts, options.timeoutMs ?? 30000);
+  connection.end();
+  return { status: answer.status, body: answer.body, error: answer.error };
 }

@@ -4,6 +4,8 @@
  * (stdbuf), in a process group of its own that stop() ends by its id. The
  * log is kept; `instruments:` lines (an instrumented build prints one a
  * second) become samples: chunk and slot heap in use, sockets, timers.
+ * The same class runs a 32-bit build under qemu-i386 with the headless
+ * driver of bench/moddable/xs32-driver.c (start32).
  *
  * Never: run `mcconfig -d` or `pkill` (other simulators may be running);
  * leave the simulator or its X server behind.
@@ -28,12 +30,24 @@ export interface Sample {
   values: Record<string, number>;
 }
 
+/** One reading of the 'gc' test wrapper, right after a collection. */
+export interface Live {
+  /** Milliseconds since the simulator started. */
+  at: number;
+  chunk: number;
+  slotBytes: number;
+  sockets: number;
+  timers: number;
+}
+
 /** A running mcsim. */
 export class Mcsim {
   /** Everything it printed, line by line. */
   readonly lines: string[] = [];
   /** Every instruments sample so far. */
   readonly samples: Sample[] = [];
+  /** What the 'gc' test wrapper prints after each collection (every 500 ms): live heaps, sockets, timers. */
+  readonly live: Live[] = [];
   private keys: string[] = [];
   private readonly child: ChildProcess;
   private readonly started = Date.now();
@@ -41,8 +55,8 @@ export class Mcsim {
   private exitWaiters: (() => void)[] = [];
   private partial = '';
 
-  private constructor(so: string, env: NodeJS.ProcessEnv) {
-    this.child = spawn('xvfb-run', ['-a', 'stdbuf', '-oL', '-eL', 'mcsim', so], {
+  private constructor(command: string, args: string[], env: NodeJS.ProcessEnv) {
+    this.child = spawn(command, args, {
       env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,8 +64,9 @@ export class Mcsim {
     const take = (chunk: Buffer) => this.take(chunk.toString());
     this.child.stdout?.on('data', take);
     this.child.stderr?.on('data', take);
-    this.child.on('exit', (code) => {
+    this.child.on('exit', (code, signal) => {
       this.exitCode = code ?? -1;
+      if (signal) this.lines.push(`(exited on ${signal})`);
       for (const waiter of this.exitWaiters) waiter();
       this.exitWaiters = [];
     });
@@ -59,7 +74,12 @@ export class Mcsim {
 
   /** Starts mcsim on a built mc.so. */
   static start(so: string, env: NodeJS.ProcessEnv): Mcsim {
-    return new Mcsim(so, env);
+    return new Mcsim('xvfb-run', ['-a', 'stdbuf', '-oL', '-eL', 'mcsim', so], env);
+  }
+
+  /** Starts a 32-bit mc.so with the headless driver under qemu-i386. */
+  static start32(driver: string, so: string, env: NodeJS.ProcessEnv): Mcsim {
+    return new Mcsim('qemu-i386', [driver, so], env);
   }
 
   /** The process group id (the xvfb-run process). */
@@ -80,10 +100,23 @@ export class Mcsim {
   private take(text: string): void {
     const parts = (this.partial + text).split('\n');
     this.partial = parts.pop() ?? '';
-    for (const line of parts) {
+    for (let line of parts) {
+      // The SDK's lin socket traces "write failed" with no newline: what follows it is a line of its own.
+      line = line.replace(/^(write failed)+/, '');
       this.lines.push(line);
       if (line.startsWith('instruments key: ')) this.keys = line.slice(17).split(',');
       else if (line.startsWith('instruments: ')) this.samples.push(this.sample(line.slice(13).split(',').map(Number)));
+      else if (line.startsWith('chipweb-gc: ')) {
+        const m = /chunk (\d+) slots (\d+) sockets (\d+) timers (\d+)/.exec(line);
+        if (m)
+          this.live.push({
+            at: Date.now() - this.started,
+            chunk: Number(m[1]),
+            slotBytes: Number(m[2]),
+            sockets: Number(m[3]),
+            timers: Number(m[4]),
+          });
+      }
     }
   }
 
@@ -123,6 +156,18 @@ export class Mcsim {
       await sleepPoll();
     }
     return this.samples.slice(from, from + count);
+  }
+
+  /** Waits for `count` readings of the 'gc' wrapper after the ones seen so far and returns them. */
+  async nextLive(count: number, timeoutMs = 5000 + count * 1000): Promise<Live[]> {
+    const from = this.live.length;
+    const deadline = Date.now() + timeoutMs;
+    while (this.live.length < from + count) {
+      if (this.exited) throw new Error(`mcsim exited (${this.exitCode}):\n${this.tail()}`);
+      if (Date.now() > deadline) throw new Error(`the GC wrapper printed nothing for ${timeoutMs} ms:\n${this.tail()}`);
+      await sleepPoll();
+    }
+    return this.live.slice(from, from + count);
   }
 
   /** The last lines of the log, for error messages. */

@@ -4,11 +4,17 @@
  */
 import * as net from 'node:net';
 
-/** Sends raw bytes, reads until the server closes or `expected` bytes arrived and it stays quiet. */
+/**
+ * Sends raw bytes, reads until the server closes or `expected` bytes arrived
+ * and it stays quiet for `settleMs` (a close that follows the answer shows
+ * in that time: on Moddable's runtime a lingering close takes up to a few
+ * hundred ms).
+ */
 export function exchange(
   port: number,
   request: string | Buffer,
   expectedLength: number,
+  settleMs = 50,
 ): Promise<{ response: string; closed: boolean }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
@@ -22,12 +28,12 @@ export function exchange(
       socket.destroy();
       resolve({ response: Buffer.concat(chunks).toString('latin1'), closed });
     };
-    const guard = setTimeout(() => done(false), 5000);
+    const guard = setTimeout(() => done(false), 5000 + settleMs);
     socket.on('data', (chunk) => {
       chunks.push(chunk);
       received += chunk.length;
       // Give a close that follows the response a moment to arrive.
-      if (received >= expectedLength) setTimeout(() => done(false), 50);
+      if (received >= expectedLength) setTimeout(() => done(false), settleMs);
     });
     socket.on('end', () => done(true));
     socket.on('close', () => done(true));

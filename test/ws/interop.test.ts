@@ -84,6 +84,7 @@ describe('ws: interop with the `ws` package over 127.0.0.1', function () {
     sim = await simulate(interopApp(), {
       port: 0,
       slots: 4,
+      wsSlots: 4, // every slot may hold a socket: the test is about the slots
       slotSize: SLOT,
       outputSize: 1024,
       wsIdleTimeout: 150,
@@ -272,7 +273,7 @@ describe('ws: interop with the `ws` package over 127.0.0.1', function () {
         for (const m of members) if (m.ws.generation === m.generation) m.ws.send(msg);
       },
     });
-    const room = await simulate(app, { port: 0, slots: 2, log: () => {} });
+    const room = await simulate(app, { port: 0, slots: 2, wsSlots: 2, log: () => {} });
     try {
       const first = await connect(room, '/room');
       const done = closed(first);

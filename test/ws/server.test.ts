@@ -22,7 +22,8 @@ const OUTPUT = 256;
 function start(app: App, options: ServerOptions = {}, platformOptions = {}) {
   return startOnMemory(
     app,
-    { slots: 2, slotSize: SLOT, outputSize: OUTPUT, tick: 10, wsIdleTimeout: 1000, wsPingTimeout: 300 },
+    // wsSlots: every slot may hold a socket (the default is half the slots; 'wsSlots' below tests it).
+    { slots: 2, wsSlots: 2, slotSize: SLOT, outputSize: OUTPUT, tick: 10, wsIdleTimeout: 1000, wsPingTimeout: 300 },
     options,
     platformOptions,
   );
@@ -520,14 +521,14 @@ describe('ws: WebSocket routes in the server (memory platform)', () => {
           _ws.data = sent;
         },
       });
-      const { platform, server } = await start(app, { slots: 1 });
+      const { platform, server } = await start(app, { slots: 1, wsSlots: 1 });
       const first = connectWs(platform, '/chat');
       framesOf(first, switchingProtocols());
       first.end();
       expect(server.stats().slotsInUse).to.equal(0);
       const second = connectWs(platform, '/chat', '', text('hello'));
       expect(list).to.have.length(2);
-      expect(list[0].ws).to.equal(list[1].ws); // the same slot's socket object
+      expect(list[0].ws).to.equal(list[1].ws); // the same session object, given back and taken again
       expect(framesOf(second, switchingProtocols())).to.deep.equal([frame(OP_TEXT, 'hello')]); // once, not twice
     });
 
@@ -540,11 +541,79 @@ describe('ws: WebSocket routes in the server (memory platform)', () => {
           for (const ws of sockets) ws.send(msg);
         },
       });
-      const { platform } = await start(app, { slots: 3 });
+      const { platform } = await start(app, { slots: 3, wsSlots: 3 });
       const clients = [connectWs(platform, '/all'), connectWs(platform, '/all'), connectWs(platform, '/all')];
       for (const c of clients) framesOf(c, switchingProtocols());
       clients[1].send(clientFrame({ opcode: OP_BINARY, payload: Uint8Array.of(1, 2, 3) }));
       for (const c of clients) expect(framesOf(c)).to.deep.equal([frame(OP_BINARY, Uint8Array.of(1, 2, 3))]);
+    });
+  });
+
+  describe('wsSlots: WebSocket sessions for a bounded number of connections', () => {
+    const SERVICE_UNAVAILABLE =
+      'HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 24\r\n' +
+      'Retry-After: 1\r\nConnection: close\r\n\r\n503 Service Unavailable\n';
+
+    it('an upgrade beyond wsSlots gets 503 with Retry-After, HTTP is still served, and a closed socket gives its session to the next upgrade in another slot', async () => {
+      const generations: number[] = [];
+      const { app, seen } = echoApp({
+        open: (ws) => {
+          generations.push(ws.generation); // /echo's open (/rooms has its own)
+        },
+      });
+      const { platform, server } = await start(app, { slots: 3, wsSlots: 1 });
+      const first = connectWs(platform, '/echo', '', text('one'));
+      expect(framesOf(first, switchingProtocols())).to.deep.equal([frame(OP_TEXT, 'one')]);
+      const refused = connectWs(platform, '/echo', '', text('two'));
+      expect(refused.takeText()).to.equal(SERVICE_UNAVAILABLE);
+      expect(generations).to.have.length(1); // open never ran for the refused one
+      expect(server.stats().responses[5]).to.equal(1);
+      const http = platform.connect();
+      http.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+      expect(http.takeText()).to.equal(response(200, TEXT, 'hi'));
+
+      // The first socket closes: its session serves the next upgrade, which lands in a slot of its own.
+      first.send(closeFrame(1000));
+      expect(framesOf(first)).to.deep.equal([frame(OP_CLOSE, closePayload(1000))]);
+      await settle();
+      expect(server.stats().webSockets).to.equal(0);
+      const next = connectWs(platform, '/rooms/k%C3%BCche', '', text('three'));
+      expect(framesOf(next, switchingProtocols())).to.deep.equal([
+        frame(OP_TEXT, 'room küche'),
+        frame(OP_TEXT, 'küche: three'),
+      ]);
+      expect(server.stats().slotsInUse).to.equal(2); // the HTTP keep-alive connection and this socket
+      const again = connectWs(platform, '/echo');
+      expect(again.takeText()).to.equal(SERVICE_UNAVAILABLE);
+      next.end();
+      await settle();
+      const last = connectWs(platform, '/echo', '', text('four'));
+      expect(framesOf(last, switchingProtocols())).to.deep.equal([frame(OP_TEXT, 'four')]);
+      // Reused twice: ws.generation moved on with each close, so a socket kept from before reads as gone.
+      expect(generations).to.deep.equal([generations[0], generations[0] + 2]);
+      expect(seen.closes.map(([code]) => code)).to.deep.equal([1000, 1006]);
+    });
+
+    it('defaults to half the slots (at least 1), and must be 1 to slots when the app has WebSocket routes', async () => {
+      const { app } = echoApp();
+      const four = await start(app, { slots: 4, wsSlots: undefined });
+      const open = [connectWs(four.platform), connectWs(four.platform)];
+      for (const client of open) framesOf(client, switchingProtocols());
+      expect(connectWs(four.platform).takeText()).to.equal(SERVICE_UNAVAILABLE);
+      const one = await start(app, { slots: 1, wsSlots: undefined });
+      framesOf(connectWs(one.platform), switchingProtocols());
+      for (const wsSlots of [0, 3, 1.5])
+        await start(app, { slots: 2, wsSlots }).then(
+          () => expect.fail(`wsSlots ${wsSlots} was accepted`),
+          (error: Error) =>
+            expect(error.message).to.equal(
+              `server: wsSlots must be a whole number from 1 to slots (2), got ${wsSlots}`,
+            ),
+        );
+      // An app without WebSocket routes holds no session, whatever wsSlots says.
+      const plain = new App();
+      plain.get('/', (c) => c.text('hi'));
+      await start(plain, { slots: 2, wsSlots: 3 });
     });
   });
 
