@@ -244,6 +244,8 @@ export const UNKNOWN_METHOD = 255;
 
 /** Most values `c.set` can hold per request. */
 const MAX_VARS = 8;
+/** What an unused c.set() key holds: one shared string (see response.ts UNSET). */
+const UNSET_KEY = '';
 /** Shared empty lists for a context that has served nothing yet (frozen: in flash on the board). */
 const NO_NAMES: readonly string[] = Object.freeze([]);
 const NO_HANDLERS: readonly Handler<any>[] = Object.freeze([]);
@@ -325,7 +327,7 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
     const values = this.varValues;
     if (keys !== null && values !== null) {
       for (let i = 0; i < this.varCount; i++) {
-        keys[i] = '';
+        keys[i] = UNSET_KEY;
         values[i] = undefined;
       }
     }
@@ -467,7 +469,7 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
     let values = this.varValues;
     if (keys === null || values === null) {
       // Made at their full size (push would leave XS's growth slack in each).
-      keys = this.varKeys = new Array<string>(MAX_VARS).fill('');
+      keys = this.varKeys = new Array<string>(MAX_VARS).fill(UNSET_KEY);
       values = this.varValues = new Array<unknown>(MAX_VARS).fill(undefined);
     }
     for (let i = 0; i < this.varCount; i++) {

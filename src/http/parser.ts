@@ -179,6 +179,23 @@ export function parseHead(
   head: RequestHead,
   limits: HeadLimits,
 ): number {
+  const headEnd = findHeadEnd(bytes, filled, capacity, head, limits);
+  return headEnd > 0 ? parseComplete(bytes, head.start, headEnd, head, limits) : headEnd;
+}
+
+/**
+ * The first step of parseHead: skips leading empty lines (head.start), and
+ * finds the end of the head within the limits. Returns the offset just past
+ * the head, HEAD_INCOMPLETE, or a negative status (-400, -414, -431). An
+ * engine's own second step (firmware/espruino/parser.ts) starts from here.
+ */
+export function findHeadEnd(
+  bytes: Uint8Array,
+  filled: number,
+  capacity: number,
+  head: RequestHead,
+  limits: HeadLimits,
+): number {
   // Leading empty lines before a request are ignored (RFC 9112 §2.2).
   let start = head.start;
   while (start + 1 < filled && bytes[start] === CR && bytes[start + 1] === LF) start += 2;
@@ -217,18 +234,22 @@ export function parseHead(
     return HEAD_INCOMPLETE;
   }
   if (headEnd - lineEnd - 1 > limits.maxHeaderBytes + 2) return -431;
-  return parseComplete(bytes, start, lineEnd, headEnd, head, limits);
+  return headEnd;
 }
 
-/** Validates the complete head and records its spans. */
-function parseComplete(
+/**
+ * The second step of parseHead: validates the complete head in
+ * bytes[start..headEnd) (found by findHeadEnd) and records its spans.
+ * Returns headEnd, or a negative status.
+ */
+export function parseComplete(
   bytes: Uint8Array,
   start: number,
-  lineEnd: number,
   headEnd: number,
   head: RequestHead,
   limits: HeadLimits,
 ): number {
+  const lineEnd = bytes.indexOf(LF, start);
   if (lineEnd === start || bytes[lineEnd - 1] !== CR) return -400;
   const lineStop = lineEnd - 1;
 
@@ -346,7 +367,14 @@ function absolutePathStart(bytes: Uint8Array, s: number, e: number): number {
  * Host, 2 for Transfer-Encoding (so the caller can reject repeats), 0 for
  * others, or a negative status.
  */
-function interpretHeader(bytes: Uint8Array, ns: number, ne: number, vs: number, ve: number, head: RequestHead): number {
+export function interpretHeader(
+  bytes: Uint8Array,
+  ns: number,
+  ne: number,
+  vs: number,
+  ve: number,
+  head: RequestHead,
+): number {
   const length = ne - ns;
   if (length === 4 && spanIs(bytes, ns, ne, 'host')) return 1;
   if (length === 14 && spanIs(bytes, ns, ne, 'content-length')) {

@@ -39,6 +39,11 @@ const STATUS_LINES: Uint8Array[] = [];
   Object.freeze(STATUS_LINES);
 })();
 
+/** The preencoded status line ("HTTP/1.1 200 OK\r\n") of a known status, or undefined. */
+export function statusLine(status: number): Uint8Array | undefined {
+  return STATUS_LINES[status];
+}
+
 const CONTENT_LENGTH = ascii('Content-Length: ');
 const CONTENT_TYPE = ascii('Content-Type: ');
 const CONNECTION_CLOSE = ascii('Connection: close\r\n');
@@ -58,6 +63,13 @@ export const TYPE_HTML = 'text/html; charset=utf-8';
 /** Raw bytes content type. */
 export const TYPE_BYTES = 'application/octet-stream';
 
+/**
+ * What an unused header entry holds: one string shared by every entry
+ * (Espruino makes a new string for each '' evaluated: 2 variables an
+ * entry instead of 1; XS and V8 share it anyway).
+ */
+const UNSET = '';
+
 /** What a handler said the response is. One per slot, reset per request. */
 export class ResponseState {
   /** Status code. */
@@ -68,8 +80,8 @@ export class ResponseState {
   headerCount = 0;
   /** Extra header names and values (strings owned by the handler). */
   // Made at their full size (push would leave XS's growth slack in each).
-  readonly headerNames: string[] = new Array<string>(MAX_RESPONSE_HEADERS).fill('');
-  readonly headerValues: string[] = new Array<string>(MAX_RESPONSE_HEADERS).fill('');
+  readonly headerNames: string[] = new Array<string>(MAX_RESPONSE_HEADERS).fill(UNSET);
+  readonly headerValues: string[] = new Array<string>(MAX_RESPONSE_HEADERS).fill(UNSET);
   /** One of BODY_*. */
   bodyKind = BODY_NONE;
   /** String body. */
@@ -88,8 +100,8 @@ export class ResponseState {
     this.status = 200;
     this.contentType = '';
     for (let i = 0; i < this.headerCount; i++) {
-      this.headerNames[i] = '';
-      this.headerValues[i] = '';
+      this.headerNames[i] = UNSET;
+      this.headerValues[i] = UNSET;
     }
     this.headerCount = 0;
     this.bodyKind = BODY_NONE;
@@ -214,9 +226,12 @@ export function encodeHead(res: ResponseState, out: Uint8Array, plan: HeadPlan):
     out.set(line, 0);
     p = line.length;
   } else {
+    // A code without a preencoded line (an engine may preencode only the common ones): its phrase, or "Unknown".
     p = writeAscii(out, 0, 'HTTP/1.1 ');
     p = writeDecimal(out, p, res.status);
-    p = writeAscii(out, p, ' Unknown\r\n');
+    p = writeAscii(out, p, ' ');
+    p = writeAscii(out, p, reasonPhrase(res.status));
+    p = writeAscii(out, p, '\r\n');
   }
   if (res.contentType !== '' && statusHasBody(res.status)) {
     if (p + CONTENT_TYPE.length + 2 > limit) return -1;

@@ -65,6 +65,42 @@ describe('espruino: chipweb build --target espruino', function () {
     expect(result.report.storageBytes).to.equal(listed.reduce((n, f) => n + readFileSync(join(out, f.path)).length, 0));
   });
 
+  it("puts Espruino's stand-ins in the core's place: no OTA, no WebSocket code for an app without WebSocket routes", async () => {
+    const dashboard = readFileSync(
+      join(
+        (await buildEspruino({ entry: ENTRY, out: join(tmp, 'stand-ins-dashboard'), env: {}, projectDir: tmp })).out,
+        'storage/.bootcde',
+      ),
+      'utf8',
+    );
+    expect(dashboard).to.include('cannot update itself over the air (Espruino)');
+    expect(dashboard).to.not.include('an update is already being received');
+    expect(dashboard, 'the dashboard has a WebSocket route').to.include('ws.send takes a string');
+    expect(dashboard).to.include('505 HTTP Version Not Supported'); // the reason table, in a function body
+    const plain = join(tmp, 'plain-app.ts');
+    writeFileSync(
+      plain,
+      `import { App } from ${JSON.stringify(join(ROOT, 'src/index.ts'))};\nconst app = new App();\napp.get('/', (c) => c.text('hi'));\nexport default app;\n`,
+    );
+    const boot = readFileSync(
+      join(
+        (
+          await buildEspruino({
+            entry: plain,
+            out: join(tmp, 'stand-ins-plain'),
+            env: {},
+            projectDir: tmp,
+            assets: null,
+          })
+        ).out,
+        'storage/.bootcde',
+      ),
+      'utf8',
+    );
+    expect(boot).to.not.include('ws.send takes a string');
+    expect(boot).to.include('this build has no WebSocket routes');
+  });
+
   it('fails the build on a board with too few variables, saying what to change', async () => {
     const budget = JSON.parse(readFileSync(join(ROOT, 'firmware/espruino/budget.json'), 'utf8'));
     budget.variables = 4095;

@@ -23,6 +23,7 @@ import { packAssets, type PackedAsset } from '../assets.ts';
 import { BuildError, FORBIDDEN_GLOBALS, findAssets, loadRoutes, routeMatcher } from '../build.ts';
 import { readCredentials } from '../credentials.ts';
 import { PACKAGE_ROOT } from '../templates.ts';
+import { knownStatusCodes, reasonPhrase } from '../../src/http/status.ts';
 import { compileRoutes, routesHash } from '../../src/router/index.ts';
 import type { RouteSpec, RouterMode } from '../../src/router/index.ts';
 import { LoweringError, lowerForEspruino } from './lower.ts';
@@ -93,6 +94,39 @@ function entrySource(entry: string, board: Record<string, unknown>, matcher: str
   ].join('\n');
 }
 
+/** The core's reason phrases as "\nCODE Reason\n…\nCODE Reason", for firmware/espruino/status.ts (CHIPWEB_REASONS). */
+export function reasonTable(): string {
+  return `\n${knownStatusCodes()
+    .map((code) => `${code} ${reasonPhrase(code)}`)
+    .join('\n')}`;
+}
+
+/** A core module and the Espruino file served in its place (toolchain/espruino/lower.ts). */
+export interface StandIn {
+  readonly module: string;
+  readonly file: string;
+}
+
+/** The modules an Espruino build serves from firmware/espruino/ instead of src/ (each file says why). */
+export function standIns(webSockets: boolean): StandIn[] {
+  const pairs: [string, string][] = [
+    // No OTA target: the session that says so (501), without the SHA-256 and multipart code.
+    ['src/ota/session.ts', 'ota-session.ts'],
+    // The request head checked with Espruino's native string code (the core's parser where it must).
+    ['src/http/parser.ts', 'parser.ts'],
+    // The reason phrases kept in flash (CHIPWEB_REASONS), not as an object in RAM.
+    ['src/http/status.ts', 'status.ts'],
+    // The response head written as one string (the core's encodeHead for redirects and Allow lists).
+    ['src/http/response.ts', 'response.ts'],
+  ];
+  // An app without WebSocket routes: no session code on the board.
+  if (!webSockets) pairs.push(['src/ws/session.ts', 'no-websocket.ts'], ['src/ws/accept.ts', 'no-websocket.ts']);
+  return pairs.map(([module, file]) => ({
+    module: join(PACKAGE_ROOT, module),
+    file: join(PACKAGE_ROOT, 'firmware', 'espruino', file),
+  }));
+}
+
 /** Runs the whole Espruino build; throws BuildError when it cannot be done. Does not print. */
 export async function buildEspruino(options: EspruinoBuildOptions): Promise<EspruinoBuildResult> {
   const entry = resolve(options.entry);
@@ -100,7 +134,7 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
     throw new BuildError(`${options.entry} does not exist: give the app module, e.g. firmware/app/main.ts`);
   const budget = loadBudget(options.budget ? resolve(options.budget) : BUDGET_FILE);
   const out = resolve(options.out ?? join('build', 'espruino'));
-  const { routes } = await loadRoutes(entry);
+  const { routes, webSockets } = await loadRoutes(entry);
   let table: Uint8Array;
   try {
     table = compileRoutes(routes);
@@ -150,7 +184,7 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
   const entryFile = join(out, 'entry.ts');
   writeFileSync(entryFile, entrySource(entry, board, matcher));
   // The app and core must not reach host globals; the platform reaches Espruino's through globalThis.
-  const define: Record<string, string> = {};
+  const define: Record<string, string> = { CHIPWEB_REASONS: JSON.stringify(reasonTable()) };
   for (const name of FORBIDDEN_GLOBALS) define[name] = `__chipweb_forbidden_${name}`;
   let lowered: Awaited<ReturnType<typeof lowerForEspruino>>;
   try {
@@ -160,6 +194,7 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
       minify: options.minify,
       // The board gets the table compiled here (routes.bin): no compiler on the board.
       withoutRouteCompiler: true,
+      substitutes: standIns(webSockets),
       alias: {
         chipweb: join(PACKAGE_ROOT, 'src/index.ts'),
         'chipweb/router': join(PACKAGE_ROOT, 'src/router/index.ts'),

@@ -32,6 +32,7 @@ import blockScoping from '@babel/plugin-transform-block-scoping';
 import presetEnv from '@babel/preset-env';
 import asyncToPromises from 'babel-plugin-transform-async-to-promises';
 import * as esbuild from 'esbuild';
+import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { dirname, relative, resolve } from 'node:path';
 import { espruinoCheck, espruinoShape, type FoundProblem, hoistFunctions } from './babel-espruino.ts';
@@ -77,6 +78,12 @@ export interface LowerOptions {
    * variables. Calling it then throws, saying so.
    */
   withoutRouteCompiler?: boolean;
+  /**
+   * Modules served from another file (absolute paths): what a board cannot
+   * run, replaced by a stand-in with the same exports that says so (e.g.
+   * the OTA session on Espruino, firmware/espruino/ota-session.ts).
+   */
+  substitutes?: ReadonlyArray<{ readonly module: string; readonly file: string }>;
 }
 
 /**
@@ -102,6 +109,27 @@ const withoutRouteCompiler: esbuild.Plugin = {
     });
   },
 };
+
+/** An esbuild plugin that serves each substituted module's stand-in in its place. */
+function substitute(list: ReadonlyArray<{ readonly module: string; readonly file: string }>): esbuild.Plugin {
+  const byPath = new Map(list.map((s) => [resolve(s.module), resolve(s.file)]));
+  return {
+    name: 'chipweb-espruino-substitutes',
+    setup(build) {
+      // A stand-in that imports the module it stands in for gets the real one.
+      build.onResolve({ filter: /^\./ }, (args) => {
+        const module = resolve(args.resolveDir, args.path);
+        if (args.importer !== module || !byPath.has(module)) return undefined;
+        return { path: module, suffix: '?real' };
+      });
+      build.onLoad({ filter: /\.[cm]?[jt]s$/ }, (args) => {
+        const file = byPath.get(args.path);
+        if (file === undefined || args.suffix === '?real') return undefined;
+        return { loader: 'ts', resolveDir: dirname(file), contents: readFileSync(file, 'utf8') };
+      });
+    },
+  };
+}
 
 /** The lowered script. */
 export interface LoweredScript {
@@ -152,9 +180,15 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
     sourcesContent: false,
     alias: options.alias,
     define: options.define,
-    plugins: options.withoutRouteCompiler ? [withoutRouteCompiler] : [],
+    plugins: [
+      ...(options.withoutRouteCompiler ? [withoutRouteCompiler] : []),
+      ...(options.substitutes?.length ? [substitute(options.substitutes)] : []),
+    ],
     logLevel: 'silent',
     metafile: true,
+    // The core freezes its constant tables (XS keeps frozen objects in flash); freezing has no other
+    // effect, so a table nothing uses is dropped instead of costing Espruino variables.
+    pure: ['Object.freeze'],
   });
   let code = '';
   let map = '';

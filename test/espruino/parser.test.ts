@@ -1,0 +1,93 @@
+/**
+ * The Espruino request-head parser (firmware/espruino/parser.ts) against
+ * the core's (src/http/parser.ts), in Node with a stand-in for Espruino's
+ * E.toString: every head gives the same result and the same recorded
+ * spans and flags, for the conformance requests, a browser's head, and
+ * generated heads mixing valid and malformed pieces. (test:espruino runs
+ * it on the engine itself, through the conformance cases.)
+ *
+ * Never: leave the stand-in on globalThis after the tests.
+ */
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { parseHead as espruinoParseHead } from '../../firmware/espruino/parser.ts';
+import { type HeadLimits, parseHead, RequestHead } from '../../src/http/parser.ts';
+import { CASES } from '../conformance/cases.ts';
+
+const LIMITS: HeadLimits = { maxRequestLine: 256, maxHeaderBytes: 512, maxHeaders: 8 };
+const CAPACITY = 2048;
+
+/** What a parse leaves: the result and every field of the head. */
+function outcome(parse: typeof parseHead, request: string): string {
+  const buffer = new Uint8Array(CAPACITY);
+  const bytes = Buffer.from(request, 'latin1');
+  buffer.set(bytes.subarray(0, CAPACITY), 0);
+  const head = new RequestHead(LIMITS.maxHeaders);
+  const result = parse(buffer, Math.min(bytes.length, CAPACITY), CAPACITY, head, LIMITS);
+  const fields = { ...head, headers: Array.from(head.headers.subarray(0, head.headerCount * 4)) };
+  return JSON.stringify({ result, fields });
+}
+
+const BROWSER =
+  'GET /api/status?x=1 HTTP/1.1\r\nHost: 192.168.4.1\r\nConnection: keep-alive\r\n' +
+  'User-Agent: Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0.0.0\r\nAccept: */*\r\n' +
+  'Accept-Encoding: gzip, deflate\r\nAccept-Language: en-US,en;q=0.9\r\n\r\n';
+
+describe('espruino parser: the same heads as the core parser', () => {
+  const saved = (globalThis as { E?: unknown }).E;
+  before(() => {
+    (globalThis as { E?: unknown }).E = {
+      toString: (view: Uint8Array) => Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('latin1'),
+    };
+  });
+  after(() => {
+    (globalThis as { E?: unknown }).E = saved;
+  });
+
+  it('parses the conformance requests and a browser head as the core does', () => {
+    for (const request of [BROWSER, ...CASES.map((c) => c.request)])
+      expect(outcome(espruinoParseHead, request), JSON.stringify(request)).to.equal(outcome(parseHead, request));
+  });
+
+  it('agrees on generated heads, valid and malformed', () => {
+    // Mostly good pieces, so that whole heads are often valid; now and then a bad one.
+    const pick = (good: string[], bad: string[]) =>
+      fc.oneof({ arbitrary: fc.constantFrom(...good), weight: 9 }, { arbitrary: fc.constantFrom(...bad), weight: 1 });
+    const line = fc.tuple(
+      pick(['GET', 'POST', 'PROPFIND'], ['G@T', '']),
+      pick([' '], ['  ', '\t']),
+      pick(['/', '/a?b=1', '/a#f', '/a?b#c', '/%41'], ['/x y', '*', 'http://h/p', '/\x7f', '/caf\xe9']),
+      pick([' HTTP/1.1', ' HTTP/1.0'], [' HTTP/2.0', ' HTTP/1.1 ', ' http/1.1']),
+    );
+    const header = fc.tuple(
+      pick(
+        ['Host', 'host', 'Connection', 'Content-Length', 'X-Long-Name', 'Accept'],
+        ['Transfer-Encoding', 'Expect', 'Bad Name', ''],
+      ),
+      pick([':', ': ', ':\t', ':  '], [' :']),
+      pick(
+        [
+          '127.0.0.1',
+          'example.com:8080',
+          'keep-alive',
+          'Close',
+          'Keep-Alive, Upgrade',
+          '42',
+          '007',
+          '',
+          '  spaced  ',
+          'a b',
+        ],
+        ['[::1]:80', 'h:8x', '1x', '1234567890123456', 'chunked', '100-continue', 'v\x01', 'v\rw', 'v\x7f'],
+      ),
+      pick(['\r\n'], ['\n', '\r\n\t']),
+    );
+    fc.assert(
+      fc.property(line, fc.array(header, { maxLength: 10 }), (l, hs) => {
+        const request = `${l.join('')}\r\n${hs.map((h) => h.join('')).join('')}\r\n`;
+        expect(outcome(espruinoParseHead, request), JSON.stringify(request)).to.equal(outcome(parseHead, request));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
