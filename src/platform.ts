@@ -95,8 +95,8 @@ export interface MemoryStats {
  * Optional native text conversion, for an engine whose strings are byte
  * strings with native copies between strings and bytes (Espruino). The
  * core's text functions (src/http/text.ts) ask it first and fall back to
- * their own code when it answers -1. One per engine: the server installs
- * the one its platform has.
+ * their own code when it answers -1. One per engine, chosen by the build
+ * (src/http/engine-codec.ts).
  */
 export interface TextCodec {
   /**
@@ -190,6 +190,4 @@ export interface Platform {
    * update route then answers 501.
    */
   readonly ota?: OtaTarget;
-  /** Optional native text conversion (see TextCodec); absent on XS and Node. */
-  readonly textCodec?: TextCodec;
 }

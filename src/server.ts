@@ -33,7 +33,7 @@ import { CONNECTION_CLOSE, CONNECTION_KEEP_ALIVE, HEAD_INCOMPLETE, parseHead } f
 import type { HeadLimits } from './http/parser.ts';
 import { BODY_STREAM, CONTINUE_RESPONSE, PreencodedAnswers, preencodedSize } from './http/response.ts';
 import { INTERNAL_ERROR_BODY } from './http/status.ts';
-import { decodeLatin1, equalsAscii, TextScratch, useTextCodec } from './http/text.ts';
+import { decodeLatin1, equalsAscii, TextScratch } from './http/text.ts';
 import type { PieceReader } from './body-stream.ts';
 import { NO_SLOT, Overflow, QUEUED, REFUSING } from './overflow.ts';
 import type { OverflowHost } from './overflow.ts';
@@ -122,7 +122,6 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
   /** Sets up the pool and every per-slot object; nothing listens yet. */
   constructor(app: App, platform: Platform, options: ServerOptions = {}) {
     this.platform = platform;
-    useTextCodec(platform.textCodec ?? null);
     this.app = app.compile(options.routeTable);
     this.table = this.app.table;
     const matcher = options.routeMatcher;

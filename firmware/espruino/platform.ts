@@ -22,10 +22,8 @@ import type {
   Platform,
   Socket,
   SocketHandler,
-  TextCodec,
   TimerHandle,
 } from '../../src/platform.ts';
-import { espruinoCodec } from './codec.ts';
 import { espruino, type EspruinoServer, type EspruinoSocket, type EspruinoStorage } from './types/espruino.ts';
 
 /** Storage file holding the key-value store (one JSON object). */
@@ -105,8 +103,6 @@ class EspruinoConnection implements Socket {
 /** The Platform on Espruino. */
 export class EspruinoPlatform implements Platform {
   readonly name = 'espruino';
-  /** Native text conversion (undefined where the engine's strings are not byte strings). */
-  readonly textCodec: TextCodec | undefined;
   private readonly inFlight: number;
   private readonly assetNames: string[] = [];
   private readonly assetFiles: string[] = [];
@@ -121,7 +117,6 @@ export class EspruinoPlatform implements Platform {
       this.assetFiles.push(asset.file);
       this.assetBytes.push(null);
     }
-    this.textCodec = espruinoCodec();
   }
 
   listen(options: ListenOptions, handler: SocketHandler): Promise<Listener> {

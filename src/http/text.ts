@@ -20,10 +20,10 @@
  * Espruino String.prototype.charCodeAt is undefined, ''.charCodeAt is not),
  * fromCharCode.apply gets at most DECODE_CHUNK arguments (Espruino takes at
  * most 256), and an engine with native byte-string copies (Espruino)
- * installs a TextCodec that is asked first.
+ * gets a TextCodec that is asked first (ENGINE_CODEC, chosen by the build).
  */
 
-import type { TextCodec } from '../platform.ts';
+import { ENGINE_CODEC } from './engine-codec.ts';
 
 /** Chunk size for String.fromCharCode.apply, well below engine argument limits. */
 export const DECODE_CHUNK = 256;
@@ -61,22 +61,6 @@ export interface EncodeEnd {
 
 const charCodeAt = ''.charCodeAt;
 const sliceString = ''.slice;
-/**
- * The engine's native text conversion, when its platform has one (see
- * useTextCodec). A const holder, not a module-level `let`: the preloaded
- * core has no binding assigned at run time.
- */
-const engineText: { codec: TextCodec | null } = { codec: null };
-
-/**
- * Makes the text functions ask `textCodec` first (null: the core's own code
- * alone). The server calls it with its platform's codec; it is engine-wide.
- * Writes only on a change, so a board without a codec never touches the
- * preloaded holder.
- */
-export function useTextCodec(textCodec: TextCodec | null): void {
-  if (engineText.codec !== textCodec) engineText.codec = textCodec;
-}
 const fromCharCode = String.fromCharCode;
 /** Chars walked per slice of a long string (see the file comment). */
 const WINDOW = 64;
@@ -121,7 +105,7 @@ function codesToString(codes: Uint16Array | Uint8Array, start: number, end: numb
 
 /** Number of UTF-8 bytes needed for `s` from char index `from`. */
 export function utf8Length(s: string, from: number): number {
-  const codec = engineText.codec;
+  const codec = ENGINE_CODEC;
   if (codec !== null) {
     const bytes = codec.byteLength(s, from);
     if (bytes >= 0) return bytes;
@@ -161,7 +145,7 @@ export function encodeUtf8(
   limit: number,
   end: EncodeEnd | null,
 ): number {
-  const codec = engineText.codec;
+  const codec = ENGINE_CODEC;
   if (codec !== null) {
     const n = codec.encode(s, from, out, pos, limit);
     if (n >= 0) {
@@ -238,7 +222,7 @@ export function writeAscii(out: Uint8Array, pos: number, s: string): number {
 
 /** Like writeAscii, but returns -1 (having written part of it) when `s` does not fit before `limit`. */
 export function writeAsciiBounded(out: Uint8Array, pos: number, s: string, limit: number): number {
-  const codec = engineText.codec;
+  const codec = ENGINE_CODEC;
   if (codec !== null) {
     const n = codec.encode(s, 0, out, pos, limit);
     if (n >= 0) return atEnd(s, n) ? pos + n : -1;
@@ -271,7 +255,7 @@ export function writeDecimal(out: Uint8Array, pos: number, value: number): numbe
 
 /** Decodes UTF-8 bytes[start..end) into a string (invalid sequences become U+FFFD). */
 export function decodeUtf8(bytes: Uint8Array, start: number, end: number, scratch: TextScratch): string {
-  const codec = engineText.codec;
+  const codec = ENGINE_CODEC;
   if (codec !== null) return codec.decode(bytes, start, end, true);
   let ascii = true;
   for (let i = start; i < end; i++) {
@@ -335,7 +319,7 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number, scratc
 /** Decodes bytes as Latin-1 (each byte one char); ASCII is the common case. */
 export function decodeLatin1(bytes: Uint8Array, start: number, end: number, scratch: TextScratch): string {
   if (end - start <= 0) return '';
-  const codec = engineText.codec;
+  const codec = ENGINE_CODEC;
   if (codec !== null) return codec.decode(bytes, start, end, false);
   if (end - start === 1) return fromCharCode(bytes[start]);
   return codesToString(bytes, start, end, scratch);

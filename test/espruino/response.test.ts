@@ -5,28 +5,26 @@
  * areas too small) give the same result and the same bytes, with the
  * core's text going through Espruino's codec as on a board. Espruino's
  * typed-array set() of a byte string is stood in for (V8 would write zeros).
+ * Both encoders are bundled as the Espruino build does it: with the
+ * build's stand-in for the core's engine codec (espruino-bundle.ts).
  *
  * Never: leave the stand-ins in place after the tests.
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { espruinoCodec } from '../../firmware/espruino/codec.ts';
-import { encodeHead as espruinoEncodeHead } from '../../firmware/espruino/response.ts';
-import { useTextCodec } from '../../src/http/text.ts';
-import {
-  encodeHead,
-  FRAMING_CHUNKED,
-  FRAMING_CLOSE,
-  FRAMING_LENGTH,
-  HeadPlan,
-  ResponseState,
-} from '../../src/http/response.ts';
+import type * as CoreResponse from '../../src/http/response.ts';
+import { importWithEspruinoCodec } from './espruino-bundle.ts';
+
+/** The core's response module and the Espruino encoder, bundled with Espruino's codec. */
+type Bundle = typeof CoreResponse & { espruinoEncodeHead: typeof CoreResponse.encodeHead };
+let bundle: Bundle;
 
 /** The result of `encode` and the bytes it wrote. */
 function outcome(
-  encode: typeof encodeHead,
+  encode: typeof CoreResponse.encodeHead,
   r: { status: number; type: string; headers: [string, string][]; framing: number; keepAlive: boolean; size: number },
 ): string {
+  const { ResponseState, HeadPlan } = bundle;
   const res = new ResponseState();
   res.status = r.status;
   res.contentType = r.type;
@@ -40,7 +38,7 @@ function outcome(
 describe('espruino response encoder: the same heads as the core', () => {
   const set = Uint8Array.prototype.set;
   const saved = (globalThis as { E?: unknown }).E;
-  before(() => {
+  before(async () => {
     (globalThis as { E?: unknown }).E = {
       isUTF8: () => false,
       asUTF8: () => {
@@ -53,15 +51,18 @@ describe('espruino response encoder: the same heads as the core', () => {
       return set.call(this, Buffer.from(source, 'latin1'), offset);
     } as typeof set;
     // As on a board: the core's text functions go through Espruino's codec (strings are bytes).
-    useTextCodec(espruinoCodec());
+    bundle = (await importWithEspruinoCodec(
+      "export * from './src/http/response.ts';\n" +
+        "export { encodeHead as espruinoEncodeHead } from './firmware/espruino/response.ts';",
+    )) as Bundle;
   });
   after(() => {
-    useTextCodec(null);
     Uint8Array.prototype.set = set;
     (globalThis as { E?: unknown }).E = saved;
   });
 
   it('writes the same bytes, and refuses the same heads', () => {
+    const { FRAMING_CHUNKED, FRAMING_CLOSE, FRAMING_LENGTH, encodeHead, espruinoEncodeHead } = bundle;
     const pick = (good: (string | number)[], bad: (string | number)[]) =>
       fc.oneof({ arbitrary: fc.constantFrom(...good), weight: 8 }, { arbitrary: fc.constantFrom(...bad), weight: 2 });
     const response = fc.record({

@@ -110,6 +110,8 @@ export interface StandIn {
 /** The modules an Espruino build serves from firmware/espruino/ instead of src/ (each file says why). */
 export function standIns(webSockets: boolean): StandIn[] {
   const pairs: [string, string][] = [
+    // Espruino's native text codec, asked first by the core's text functions.
+    ['src/http/engine-codec.ts', 'engine-codec.ts'],
     // No OTA target: the session that says so (501), without the SHA-256 and multipart code.
     ['src/ota/session.ts', 'ota-session.ts'],
     // The request head checked with Espruino's native string code (the core's parser where it must).

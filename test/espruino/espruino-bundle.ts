@@ -1,0 +1,46 @@
+/**
+ * Imports modules as the Espruino build links them, for tests in Node:
+ * esbuild bundles `source` (ES module text whose paths are relative to the
+ * project root) with the build's stand-in for the core's engine codec, so
+ * the core's text functions ask Espruino's native codec first, as on a
+ * board. The caller sets up the `E` global first (the codec reads it when
+ * the bundle loads).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+
+/** Bundles and imports `source`; resolves with the module's exports. */
+export async function importWithEspruinoCodec(source: string): Promise<Record<string, unknown>> {
+  const result = await build({
+    stdin: { contents: source, resolveDir: ROOT, loader: 'ts' },
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    write: false,
+    plugins: [
+      {
+        name: 'espruino-engine-codec',
+        setup(b) {
+          b.onResolve({ filter: /engine-codec\.ts$/ }, (args) =>
+            args.importer.endsWith(join('src', 'http', 'text.ts'))
+              ? { path: join(ROOT, 'firmware', 'espruino', 'engine-codec.ts') }
+              : undefined,
+          );
+        },
+      },
+    ],
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'chipweb-espruino-bundle-'));
+  try {
+    const file = join(dir, 'bundle.mjs');
+    writeFileSync(file, result.outputFiles[0].text);
+    return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
