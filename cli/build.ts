@@ -31,7 +31,9 @@ options:
                     fastest on XS; table: walk the table alone, smallest in flash
   --preload-app     preload the app module too: its routes and middleware stay in
                     flash (less RAM); it must then make typed arrays, Maps and Sets
-                    at run time, not at module load
+                    at run time, not at module load. Default: what the app module
+                    declares with 'export const preload = true' (the default app does)
+  --no-preload-app  keep the app module in RAM even if it declares preload
   --quiet           print the size report only when the budget is exceeded
 
 Wi-Fi credentials come from CHIPWEB_SSID and CHIPWEB_PASSWORD, or from a
@@ -47,6 +49,7 @@ export async function run(args: string[]): Promise<number> {
       ...BUILD_OPTIONS,
       template: { type: 'string' },
       'preload-app': { type: 'boolean' },
+      'no-preload-app': { type: 'boolean' },
     },
     USAGE,
   );
@@ -62,6 +65,10 @@ export async function run(args: string[]): Promise<number> {
     );
     return 2;
   }
+  if (values['preload-app'] && values['no-preload-app']) {
+    console.error(`chipweb build: give --preload-app or --no-preload-app, not both.\n\n${USAGE}`);
+    return 2;
+  }
   try {
     const result = await build({
       entry,
@@ -72,7 +79,8 @@ export async function run(args: string[]): Promise<number> {
       template: values.template as string | undefined,
       name: values.name as string | undefined,
       ledPin,
-      preloadApp: values['preload-app'] === true,
+      // Neither flag: what the app module declares (export const preload = true).
+      preloadApp: values['preload-app'] ? true : values['no-preload-app'] ? false : undefined,
     });
     const { report } = result;
     if (report.routeMatcherSkipped && router === 'code') {

@@ -111,9 +111,10 @@ export interface BuildOptions {
   /**
    * Preload the app module too (main.js): its routes, handlers and
    * middleware are made at build time and stay in flash (on 32-bit XS the
-   * default app then holds 60 KB at idle instead of 75 KB). The app must
-   * then make its typed arrays, Maps and Sets at run time, not at module
-   * load: preloaded ones are read-only on the board.
+   * default app then holds about 22 KB less at idle). The app must then
+   * make its typed arrays, Maps and Sets at run time, not at module load:
+   * preloaded ones are read-only on the board. Default: what the app
+   * module declares (`export const preload = true`), else false.
    */
   preloadApp?: boolean;
 }
@@ -138,11 +139,21 @@ export class BuildError extends Error {
   override name = 'BuildError';
 }
 
-/** Loads the app module in Node and returns its routes, and whether it has WebSocket routes (app.ws). */
-export async function loadRoutes(entry: string): Promise<{ routes: RouteSpec[]; webSockets: boolean }> {
-  let mod: { default?: unknown };
+/** What the build reads from the app module, loaded in Node. */
+export interface LoadedApp {
+  /** The app's routes. */
+  routes: RouteSpec[];
+  /** Whether it has WebSocket routes (app.ws). */
+  webSockets: boolean;
+  /** Whether the module declares itself safe to preload (`export const preload = true`). */
+  preload: boolean;
+}
+
+/** Loads the app module in Node and returns what the build needs from it. */
+export async function loadRoutes(entry: string): Promise<LoadedApp> {
+  let mod: { default?: unknown; preload?: unknown };
   try {
-    mod = (await import(pathToFileURL(entry).href)) as { default?: unknown };
+    mod = (await import(pathToFileURL(entry).href)) as { default?: unknown; preload?: unknown };
   } catch (error) {
     throw new BuildError(
       `cannot load ${entry} to read its routes: ${(error as Error).message}\n` +
@@ -158,7 +169,11 @@ export async function loadRoutes(entry: string): Promise<{ routes: RouteSpec[]; 
   }
   const compiled = typeof app.compile === 'function' ? app.compile() : null;
   const webSockets = compiled !== null && (compiled.wsRoutes ?? []).some((route) => route !== null);
-  return { routes: app.routes(), webSockets };
+  if (mod.preload !== undefined && typeof mod.preload !== 'boolean')
+    throw new BuildError(
+      `${entry} exports preload = ${JSON.stringify(mod.preload)}: it must be true (the module makes no typed array, Map or Set at load) or false`,
+    );
+  return { routes: app.routes(), webSockets, preload: mod.preload === true };
 }
 
 /** Absolute module path as an import specifier. */
@@ -333,20 +348,23 @@ export async function findAssets(
 }
 
 /** Runs the whole build; throws BuildError when it cannot be done. Does not print. */
-export async function build(options: BuildOptions): Promise<BuildResult> {
-  const entry = resolve(options.entry);
+export async function build(requested: BuildOptions): Promise<BuildResult> {
+  const entry = resolve(requested.entry);
   if (!existsSync(entry))
-    throw new BuildError(`${options.entry} does not exist: give the app module, e.g. firmware/app/main.ts`);
+    throw new BuildError(`${requested.entry} does not exist: give the app module, e.g. firmware/app/main.ts`);
   let template: Template;
   try {
-    template = loadTemplate(options.target, options.template ? resolve(options.template) : undefined);
+    template = loadTemplate(requested.target, requested.template ? resolve(requested.template) : undefined);
   } catch (error) {
     throw new BuildError((error as Error).message);
   }
-  const out = resolve(options.out ?? join('build', options.target));
+  const out = resolve(requested.out ?? join('build', requested.target));
   const moduleType = moduleTypeProblem(entry);
   if (moduleType !== null) throw new BuildError(moduleType);
-  const { routes } = await loadRoutes(entry);
+  const loaded = await loadRoutes(entry);
+  const routes = loaded.routes;
+  // The command line decides; else what the app module declares.
+  const options: BuildOptions = { ...requested, preloadApp: requested.preloadApp ?? loaded.preload };
   let table: Uint8Array;
   try {
     table = compileRoutes(routes);

@@ -117,7 +117,9 @@ async function main(): Promise<number> {
         '  --target T  whose pool to run with (default esp32); esp32 and pico_w are measured on 32-bit XS,\n' +
         '              moddable-sim on this 64-bit host in mcsim (its own word size)\n' +
         '  --write     store the figures in manifests/measured/<target>.json (the size report reads them)\n' +
-        '  --preload-app  build with chipweb build --preload-app; with --write, stored as idlePreloadedApp\n' +
+        '  --preload-app  the app module preloaded (as chipweb build does for an app that exports\n' +
+        '                 preload = true, the default app among them); with --write, stored as\n' +
+        '                 idlePreloadedApp. Without it: the app module in RAM (--no-preload-app)\n' +
         '  --keep      keep the build folder',
     );
     return 0;

@@ -40,3 +40,11 @@ export function createDashboard(): App {
 }
 
 export default createDashboard();
+
+/**
+ * Preload this module on the board (chipweb build reads it): the app's
+ * routes, handlers and middleware are made at build time and stay in flash.
+ * It is safe because everything here makes its typed arrays, Maps and Sets
+ * at run time (the logger's ring, the hub's clients), never at module load.
+ */
+export const preload = true;

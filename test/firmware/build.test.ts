@@ -418,6 +418,48 @@ describe('firmware: chipweb build', function () {
       });
     }
 
+    it('preloads the app module when it declares preload = true, unless the command line says otherwise', async () => {
+      const entry = join(HERE, 'fixtures', 'preload-app.ts');
+      const preloadList = async (preloadApp: boolean | undefined, out: string) => {
+        const result = await build({
+          entry,
+          target: 'esp32',
+          out: join(tmp, out),
+          assets: null,
+          env: NO_CREDENTIALS,
+          preloadApp,
+        });
+        const mainFile = result.report.code.files.find((f) => f.name === 'main.js')!;
+        return { preload: (result.manifest as { preload: string[] }).preload, mainPreloaded: mainFile.preloaded };
+      };
+      const declared = await preloadList(undefined, 'declared');
+      expect(declared.preload).to.include('main');
+      expect(declared.mainPreloaded).to.equal(true);
+      const refused = await preloadList(false, 'refused');
+      expect(refused.preload).to.not.include('main');
+      expect(refused.mainPreloaded).to.equal(false);
+      // An app that declares nothing stays in RAM.
+      expect((await built('esp32')).manifest.preload).to.not.include('main');
+    });
+
+    it('refuses a preload export that is not a boolean, saying what it must be', async () => {
+      let message = '';
+      try {
+        await build({
+          entry: join(HERE, 'fixtures', 'bad-preload.ts'),
+          target: 'esp32',
+          out: join(tmp, 'bad-preload'),
+          assets: null,
+          env: NO_CREDENTIALS,
+        });
+      } catch (error) {
+        expect(error).to.be.instanceOf(BuildError);
+        message = (error as Error).message;
+      }
+      expect(message).to.include('exports preload = "yes"');
+      expect(message).to.include('it must be true');
+    });
+
     it('refuses an app that reaches setTimeout, process or Buffer, saying what to use instead', async () => {
       let message = '';
       try {
@@ -437,15 +479,17 @@ describe('firmware: chipweb build', function () {
       expect(message).to.include('use the Platform');
     });
 
-    it('says what is wrong with an entry that does not default-export an App, or does not exist', async () => {
+    it('says what is wrong with an entry that does not default-export an App, or does not exist, and with both preload flags', async () => {
       const codes: number[] = [];
       const { err } = await captured(async () => {
         codes.push(await run([join(HERE, 'fixtures', 'not-an-app.ts'), '--target', 'esp32', '--out', join(tmp, 'x')]));
         codes.push(await run([join(tmp, 'missing.ts'), '--target', 'esp32', '--out', join(tmp, 'x')]));
         codes.push(await run([APP, '--target', 'esp8266']));
         codes.push(await run(['--target', 'esp32']));
+        codes.push(await run([APP, '--target', 'esp32', '--preload-app', '--no-preload-app']));
       });
-      expect(codes).to.deep.equal([1, 1, 2, 2]);
+      expect(codes).to.deep.equal([1, 1, 2, 2, 2]);
+      expect(err).to.include('give --preload-app or --no-preload-app, not both');
       expect(err).to.include('must default-export a chipweb App');
       expect(err).to.include('missing.ts does not exist');
       expect(err).to.include("--target must be one of esp32, pico_w, moddable-sim, not 'esp8266'");

@@ -246,7 +246,12 @@ export function xslWarnings(output: string): XslWarning[] {
 
 /** Whether an xsl warning is about one of chipweb's modules (main, chipweb, chipweb-<hash>). */
 export function isChipwebModule(module: string): boolean {
-  return module === 'main' || module === 'chipweb' || module.startsWith('chipweb-');
+  return module === 'main' || isCoreModule(module);
+}
+
+/** Whether an xsl warning is about the core chipweb preloads for every app (chipweb, chipweb-<hash>), not the app (main). */
+export function isCoreModule(module: string): boolean {
+  return module === 'chipweb' || module.startsWith('chipweb-');
 }
 
 /** A dummy ESP-IDF and Pico SDK tree (empty folders, a no-op compiler): enough for the makefiles to reach xsl. */

@@ -7,7 +7,8 @@
  *    a WebSocket echo and upload app (stream-main.ts) with
  *    `chipweb build --target moddable-sim` and `mcconfig -m -p lin -i`;
  * 2. builds the default app for esp32 and pico/pico_w up to xsc, xsl and
- *    mcrez, and fails on any xsl warning that names a chipweb module;
+ *    mcrez, and fails on any xsl warning that names a module of the core
+ *    (the preloaded app's own mutable state is counted, not failed);
  * 3. in mcsim: a port in use gets the Node simulator's message; the shared
  *    conformance cases over real sockets; the default app at idle, after
  *    10,000 requests, after load rounds (wrk, keep-alive and
@@ -16,7 +17,10 @@
  *    within a second); each time the instruments (chunk, slots, sockets,
  *    timers) must be back where they were; the same after WebSocket echoes
  *    (as many sockets as the server has sessions; one more gets 503) and
- *    streamed uploads hashed on the board (Content-Length and chunked).
+ *    streamed uploads hashed on the board (Content-Length and chunked);
+ *    then the default app built with --no-preload-app (it declares
+ *    preload, so everything above runs it preloaded) under the same routes
+ *    and overload.
  *
  * The default app runs with a test wrapper that collects garbage every
  * 500 ms (builds.ts), so readings at idle are live memory.
@@ -33,7 +37,7 @@ import { simulate } from '../../host-sim/index.ts';
 import { conformanceApp } from '../conformance/app.ts';
 import { CASES } from '../conformance/cases.ts';
 import { exchange } from '../support/exchange.ts';
-import { boardBuild, chipwebBuild, isChipwebModule, linBuild, ROOT, xslWarnings } from './builds.ts';
+import { boardBuild, chipwebBuild, isChipwebModule, isCoreModule, linBuild, ROOT, xslWarnings } from './builds.ts';
 import { checkModdable } from './environment.ts';
 import {
   counted,
@@ -219,12 +223,21 @@ async function run(env: NodeJS.ProcessEnv, work: string): Promise<void> {
       !!linked,
       output.slice(-2000),
     );
-    const ours = xslWarnings(output).filter((w) => isChipwebModule(w.module));
+    const warnings = xslWarnings(output);
+    const core = warnings.filter((w) => isCoreModule(w.module));
     check(
-      `xsl -p ${platform}: no warning naming a chipweb module (no const, not frozen)`,
-      ours.length === 0,
-      `${ours.length} warnings:\n${ours.map((w) => `${w.module}: ${w.text}`).join('\n')}`,
+      `xsl -p ${platform}: no warning naming a module of the core (no const, not frozen)`,
+      core.length === 0,
+      `${core.length} warnings:\n${core.map((w) => `${w.module}: ${w.text}`).join('\n')}`,
     );
+    // The default app is preloaded (it exports preload = true): its own mutable state (the App's
+    // lists, the logger's and the live hub's closures) is named too. XS copies each such object or
+    // binding to RAM when it is first written; measure:xs32's idle figure includes those copies.
+    const app = warnings.filter((w) => w.module === 'main');
+    if (app.length > 0)
+      console.log(
+        `  note  xsl -p ${platform}: ${app.length} warnings name the preloaded app's own mutable state (main)`,
+      );
   }
 
   console.log('\n3. a port already in use');
@@ -383,34 +396,36 @@ async function run(env: NodeJS.ProcessEnv, work: string): Promise<void> {
 
   await streams(stream.so, streamPort, env);
 
-  console.log('\n7. the default app built with --preload-app (its routes and middleware in flash)');
-  const preloadedOut = join(work, 'preloaded');
-  const preloadedPort = await freePort();
-  await chipwebBuild(join(ROOT, 'firmware', 'app', 'main.ts'), 'moddable-sim', preloadedOut, env, ['--preload-app']);
-  const preloaded = await linBuild(join(preloadedOut, 'manifest.json'), preloadedOut, env, {
-    config: { port: preloadedPort },
+  console.log(
+    '\n7. the default app built with --no-preload-app (its module in RAM, as an app that does not declare preload)',
+  );
+  const inRamOut = join(work, 'in-ram');
+  const inRamPort = await freePort();
+  await chipwebBuild(join(ROOT, 'firmware', 'app', 'main.ts'), 'moddable-sim', inRamOut, env, ['--no-preload-app']);
+  const inRam = await linBuild(join(inRamOut, 'manifest.json'), inRamOut, env, {
+    config: { port: inRamPort },
   });
-  const second = Mcsim.start(preloaded.so, env);
+  const second = Mcsim.start(inRam.so, env);
   try {
     await second.waitForLine(/chipweb: serving/, 20000);
     const statuses: string[] = [];
     for (const path of ['/', '/api/status', '/api/requests', '/api/about', '/nope']) {
-      const r = await counted(preloadedPort, { clients: 1, total: 20, path });
+      const r = await counted(inRamPort, { clients: 1, total: 20, path });
       statuses.push(
         `${path} ${Object.entries(r.statuses)
           .map(([k, v]) => `${v} x ${k}`)
           .join(', ')}`,
       );
       const expected = path === '/nope' ? '404' : '200';
-      if (r.statuses[expected] !== 20) fail(`--preload-app: GET ${path}`, JSON.stringify(r));
+      if (r.statuses[expected] !== 20) fail(`--no-preload-app: GET ${path}`, JSON.stringify(r));
     }
-    const load = await wrk(`http://127.0.0.1:${preloadedPort}/api/status`, { connections: 32, seconds: 3 });
+    const load = await wrk(`http://127.0.0.1:${inRamPort}/api/status`, { connections: 32, seconds: 3 });
     statuses.push(`wrk -c32: ${Math.round(load.rps)} req/s, ${load.errorCount} socket errors`);
     const aborts = second.lines.filter((l) =>
       /XS abort|memory full|Exception|chipweb: (stopped|tcp|timer|reaper)/.test(l),
     );
     check(
-      `--preload-app: every route answers, overload included, nothing thrown (${statuses.join('; ')})`,
+      `--no-preload-app: every route answers, overload included, nothing thrown (${statuses.join('; ')})`,
       aborts.length === 0 && load.errorCount === 0 && !second.exited,
       aborts.join('\n') || second.tail(),
     );
