@@ -37,7 +37,7 @@ import { simulate } from '../../host-sim/index.ts';
 import { conformanceApp } from '../conformance/app.ts';
 import { CASES } from '../conformance/cases.ts';
 import { exchange } from '../support/exchange.ts';
-import { boardBuild, chipwebBuild, isChipwebModule, isCoreModule, linBuild, ROOT, xslWarnings } from './builds.ts';
+import { boardBuild, chipwebBuild, isCoreModule, linBuild, ROOT, xslWarnings } from './builds.ts';
 import { checkModdable } from './environment.ts';
 import {
   counted,
@@ -206,7 +206,7 @@ async function run(env: NodeJS.ProcessEnv, work: string): Promise<void> {
   pass('mcconfig -m -p lin -i: the WebSocket echo and upload app (with the test GC wrapper)');
   // On lin, xsl also reports objects of the SDK's lin-only modules reached from chipweb's (the lin
   // Preference's private #cache, for one): shown, not failed; the board builds below must have none.
-  for (const w of xslWarnings(app.output).filter((w) => isChipwebModule(w.module)))
+  for (const w of xslWarnings(app.output).filter((w) => isCoreModule(w.module)))
     console.log(`  note  xsl (lin): ${w.module}: ${w.text}`);
 
   console.log('\n2. board builds up to xsc, xsl and mcrez (dummy ESP-IDF and Pico SDK)');
