@@ -244,11 +244,6 @@ export function xslWarnings(output: string): XslWarning[] {
   return warnings;
 }
 
-/** Whether an xsl warning is about one of chipweb's modules (main, chipweb, chipweb-<hash>). */
-export function isChipwebModule(module: string): boolean {
-  return module === 'main' || isCoreModule(module);
-}
-
 /** Whether an xsl warning is about the core chipweb preloads for every app (chipweb, chipweb-<hash>), not the app (main). */
 export function isCoreModule(module: string): boolean {
   return module === 'chipweb' || module.startsWith('chipweb-');
