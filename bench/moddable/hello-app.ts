@@ -7,7 +7,7 @@
  * Never: do more per request than the example does (the comparison is of
  * the servers, not of the handlers).
  */
-import { App } from 'chipweb';
+import { App } from '../../src/index.ts';
 
 const app = new App();
 app.get('/', (c) => c.text('1 2 3 4 5 6 7 8\n'));
