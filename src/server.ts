@@ -17,7 +17,9 @@
  * Memory is fixed at start: the pool, one Connection and one Context per
  * slot, preencoded error responses. Made once, on first use, and kept: the
  * spare contexts (at the first abandoned chain), the WebSocket sessions and
- * their accept hasher (at the upgrades that find none free, at most wsSlots).
+ * their accept hasher (at the upgrades that find none free, at most wsSlots),
+ * a connection's chunked decoder and body stream (at its first chunked or
+ * streamed body; until then it holds the server's idle ones).
  * A request on the framework's own path (static, param, 404, 405,
  * keep-alive) creates no object.
  *
@@ -25,7 +27,7 @@
  * callback, or let one connection's failure touch another.
  */
 import type { App, CompiledApp } from './app.ts';
-import { BODY, Connection, FREE, HANDLER, HEAD, STREAM, WRITE, WS } from './connection.ts';
+import { BODY, Connection, FREE, HANDLER, HEAD, IdleBodyParts, STREAM, WRITE, WS } from './connection.ts';
 import { describeError, HttpError, isPromiseLike, SlotContext, UNKNOWN_METHOD } from './context.ts';
 import type { Env, StreamSink } from './context.ts';
 import type { Device } from './device.ts';
@@ -171,8 +173,9 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     this.env = new ServerEnv(this, platform, options.device ?? null);
     const params = Math.max(maxParams(this.table), 1);
     this.params = params;
+    const idle = new IdleBodyParts();
     for (let i = 0; i < o.slots; i++)
-      this.connections.push(new Connection(this, i, this.pool, o.maxHeaders, params, this.env));
+      this.connections.push(new Connection(this, i, this.pool, o.maxHeaders, params, this.env, idle));
     this.writer = new ResponseWriter(platform, this.counters, this.methodNames);
     this.spares = new Array<SlotContext | null>(o.spareContexts).fill(null);
     this.sessionOf = new Array<WsSession | null>(o.slots).fill(null);
@@ -363,10 +366,10 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     conn.ctx.methodCode = code < 0 ? UNKNOWN_METHOD : code;
     conn.route = this.route(conn);
     conn.body.reset();
-    if (head.chunked) conn.chunked.reset(headEnd);
+    if (head.chunked) conn.ownChunked().reset(headEnd);
     if (conn.route >= 0 && this.app.streamsBody[conn.route] && (head.chunked || head.contentLength > 0)) {
       // The handler takes the body as it arrives (2b): run the chain now.
-      const body = conn.body;
+      const body = conn.ownBody();
       body.active = true;
       body.remaining = head.chunked ? -1 : head.contentLength;
       conn.requestEnd = headEnd;
