@@ -38,10 +38,18 @@ export class Connection implements EncodeEnd {
   readonly output: Uint8Array;
   /** Parser offsets of the current request. */
   readonly head: RequestHead;
-  /** Decoder state of a chunked request body. */
-  readonly chunked = new ChunkedDecoder();
-  /** A request body taken as it arrives (streamBody() routes). */
-  readonly body = new BodyStream();
+  /**
+   * Decoder state of a chunked request body: the server's idle one, shared
+   * by every connection, until this one's first chunked request (then its
+   * own, kept; see ownChunked).
+   */
+  chunked: ChunkedDecoder;
+  /**
+   * A request body taken as it arrives (streamBody() routes): the server's
+   * idle one, never active, until this one's first streamed body (then its
+   * own, kept; see ownBody).
+   */
+  body: BodyStream;
   /** The current request's route (a MATCH_* code when none), found once the head is parsed. */
   route = -1;
   /** The context serving this slot; swapped for a spare when a chain is abandoned. */
@@ -87,12 +95,49 @@ export class Connection implements EncodeEnd {
   /** Generation of the request an async handler belongs to. */
   awaiting = -1;
 
+  /** The shared idle decoder and body, which this connection gives up at its first need of its own. */
+  private readonly idle: IdleBodyParts;
+
   /** Binds the slot's buffers and makes its parser state and Context. */
-  constructor(sink: StreamSink, slot: number, pool: Pool, limits: number, params: number, env: Env) {
+  constructor(
+    sink: StreamSink,
+    slot: number,
+    pool: Pool,
+    limits: number,
+    params: number,
+    env: Env,
+    idle: IdleBodyParts,
+  ) {
+    this.idle = idle;
+    this.chunked = idle.chunked;
+    this.body = idle.body;
     this.slot = slot;
     this.input = pool.inputs[slot];
     this.output = pool.outputs[slot];
     this.head = new RequestHead(limits);
     this.ctx = new SlotContext(slot, this.input, this.head, params, env, sink);
   }
+
+  /** This connection's own chunked decoder, made at its first chunked request and kept. */
+  ownChunked(): ChunkedDecoder {
+    if (this.chunked === this.idle.chunked) this.chunked = new ChunkedDecoder();
+    return this.chunked;
+  }
+
+  /** This connection's own body stream, made at its first streamed body and kept. */
+  ownBody(): BodyStream {
+    if (this.body === this.idle.body) this.body = new BodyStream();
+    return this.body;
+  }
+}
+
+/**
+ * A chunked decoder and a body stream every connection of a server holds
+ * until it needs its own: most requests have neither a chunked nor a
+ * streamed body, and on Espruino each property of each object costs
+ * variables. The idle body is never active; the idle decoder never decodes.
+ */
+export class IdleBodyParts {
+  readonly chunked = new ChunkedDecoder();
+  readonly body = new BodyStream();
 }

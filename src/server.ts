@@ -15,8 +15,11 @@
  * session until the socket closes; the hooks are marked "WebSocket".
  *
  * Memory is fixed at start: the pool, one Connection and one Context per
- * slot, the WebSocket sessions, preencoded error responses. Made once, on
- * first use, and kept: the spare contexts (at the first abandoned chain).
+ * slot, preencoded error responses. Made once, on first use, and kept: the
+ * spare contexts (at the first abandoned chain), the WebSocket sessions and
+ * their accept hasher (at the upgrades that find none free, at most wsSlots),
+ * a connection's chunked decoder and body stream (at its first chunked or
+ * streamed body; until then it holds the server's idle ones).
  * A request on the framework's own path (static, param, 404, 405,
  * keep-alive) creates no object.
  *
@@ -24,7 +27,7 @@
  * callback, or let one connection's failure touch another.
  */
 import type { App, CompiledApp } from './app.ts';
-import { BODY, Connection, FREE, HANDLER, HEAD, STREAM, WRITE, WS } from './connection.ts';
+import { BODY, Connection, FREE, HANDLER, HEAD, IdleBodyParts, STREAM, WRITE, WS } from './connection.ts';
 import { describeError, HttpError, isPromiseLike, SlotContext, UNKNOWN_METHOD } from './context.ts';
 import type { Env, StreamSink } from './context.ts';
 import type { Device } from './device.ts';
@@ -61,6 +64,7 @@ import { resolveOptions } from './server-options.ts';
 import type { ResolvedOptions, ServerOptions } from './server-options.ts';
 import type { ServerStats } from './stats.ts';
 import { AcceptHasher } from './ws/accept.ts';
+import { CONTROL_ROOM } from './ws/frame-parser.ts';
 import { WsSession } from './ws/session.ts';
 import type { SessionHost } from './ws/session.ts';
 import type { WsRoute } from './ws/route.ts';
@@ -95,9 +99,13 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
   private readonly connections: Connection[] = [];
   private readonly overflow: Overflow;
   readonly writer: ResponseWriter;
-  /** WebSocket: `wsSlots` sessions when the app has WebSocket routes (else none); [0, freeSessions) are free. */
+  /** WebSocket: the sessions made and free again; [0, freeSessions) are free. */
   private readonly sessions: WsSession[] = [];
   private freeSessions = 0;
+  /** WebSocket: sessions not made yet (`wsSlots` when the app has WebSocket routes, else 0), each made at an upgrade that finds none free. */
+  private sessionsToMake = 0;
+  /** WebSocket: the accept hasher every session shares (handshakes are answered one at a time), made with the first session. */
+  private acceptHasher: AcceptHasher | null = null;
   /** WebSocket: the session each slot's connection was upgraded to, or null. */
   private readonly sessionOf: (WsSession | null)[];
   /** WebSocket: logs and counts a rejection of an async handler (one for every session). */
@@ -165,8 +173,9 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     this.env = new ServerEnv(this, platform, options.device ?? null);
     const params = Math.max(maxParams(this.table), 1);
     this.params = params;
+    const idle = new IdleBodyParts();
     for (let i = 0; i < o.slots; i++)
-      this.connections.push(new Connection(this, i, this.pool, o.maxHeaders, params, this.env));
+      this.connections.push(new Connection(this, i, this.pool, o.maxHeaders, params, this.env, idle));
     this.writer = new ResponseWriter(platform, this.counters, this.methodNames);
     this.spares = new Array<SlotContext | null>(o.spareContexts).fill(null);
     this.sessionOf = new Array<WsSession | null>(o.slots).fill(null);
@@ -177,9 +186,12 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     if (this.app.wsRoutes.some((route) => route !== null)) {
       if (!(o.wsSlots >= 1 && o.wsSlots <= o.slots && o.wsSlots === Math.floor(o.wsSlots)))
         throw new RangeError(`server: wsSlots must be a whole number from 1 to slots (${o.slots}), got ${o.wsSlots}`);
-      const accept = new AcceptHasher(); // shared: handshakes are answered one at a time
-      for (let i = 0; i < o.wsSlots; i++) this.sessions.push(new WsSession(this.connections[i], this, accept));
-      this.freeSessions = o.wsSlots;
+      if (!(o.slotSize >= 2 * CONTROL_ROOM))
+        throw new RangeError(
+          `server: WebSocket routes need slotSize of at least ${2 * CONTROL_ROOM} bytes, got ${o.slotSize}`,
+        );
+      // Made at the upgrades that need them: most boots of a device never see a WebSocket on every session.
+      this.sessionsToMake = o.wsSlots;
     }
     this.overflow = new Overflow(o, this.connections, this.pool, platform, this.counters, this, this.answers);
   }
@@ -354,10 +366,10 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     conn.ctx.methodCode = code < 0 ? UNKNOWN_METHOD : code;
     conn.route = this.route(conn);
     conn.body.reset();
-    if (head.chunked) conn.chunked.reset(headEnd);
+    if (head.chunked) conn.ownChunked().reset(headEnd);
     if (conn.route >= 0 && this.app.streamsBody[conn.route] && (head.chunked || head.contentLength > 0)) {
       // The handler takes the body as it arrives (2b): run the chain now.
-      const body = conn.body;
+      const body = conn.ownBody();
       body.active = true;
       body.remaining = head.chunked ? -1 : head.contentLength;
       conn.requestEnd = headEnd;
@@ -742,11 +754,16 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     const ctx = conn.ctx;
     if (ctx.res.status === 101 && conn.route >= 0 && this.app.wsRoutes[conn.route] !== null) {
       // WebSocket: the chain passed the handshake (upgradeHandler); a free session answers 101 and takes the slot.
-      if (this.freeSessions === 0) {
+      let session: WsSession;
+      if (this.freeSessions > 0) session = this.sessions[--this.freeSessions];
+      else if (this.sessionsToMake > 0) {
+        this.sessionsToMake--;
+        if (this.acceptHasher === null) this.acceptHasher = new AcceptHasher();
+        session = new WsSession(conn, this, this.acceptHasher);
+      } else {
         this.fail(conn, 503); // every WebSocket session is taken (wsSlots)
         return;
       }
-      const session = this.sessions[--this.freeSessions];
       this.sessionOf[conn.slot] = session;
       session.begin(conn, this.app.wsRoutes[conn.route] as WsRoute);
       return;

@@ -70,6 +70,9 @@ export const TYPE_BYTES = 'application/octet-stream';
  */
 const UNSET = '';
 
+/** The header lists of a response that has set none yet (never written: entries below headerCount only). */
+const NO_HEADERS: string[] = Object.freeze([]) as unknown as string[];
+
 /** What a handler said the response is. One per slot, reset per request. */
 export class ResponseState {
   /** Status code. */
@@ -78,10 +81,15 @@ export class ResponseState {
   contentType = '';
   /** Number of extra headers set. */
   headerCount = 0;
-  /** Extra header names and values (strings owned by the handler). */
-  // Made at their full size (push would leave XS's growth slack in each).
-  readonly headerNames: string[] = new Array<string>(MAX_RESPONSE_HEADERS).fill(UNSET);
-  readonly headerValues: string[] = new Array<string>(MAX_RESPONSE_HEADERS).fill(UNSET);
+  /**
+   * Extra header names and values (strings owned by the handler), entries
+   * [0, headerCount) in use. Made at the first header set, at their full
+   * size (push would leave XS's growth slack in each), and kept: until then
+   * NO_HEADERS (a slot that never sets one spares 2 arrays, about 36 of
+   * Espruino's variables).
+   */
+  headerNames: string[] = NO_HEADERS;
+  headerValues: string[] = NO_HEADERS;
   /** One of BODY_*. */
   bodyKind = BODY_NONE;
   /** String body. */
@@ -127,6 +135,10 @@ export class ResponseState {
     }
     if (this.headerCount >= MAX_RESPONSE_HEADERS)
       throw new RangeError(`response: more than ${MAX_RESPONSE_HEADERS} headers`);
+    if (this.headerNames === NO_HEADERS) {
+      this.headerNames = new Array<string>(MAX_RESPONSE_HEADERS).fill(UNSET);
+      this.headerValues = new Array<string>(MAX_RESPONSE_HEADERS).fill(UNSET);
+    }
     this.headerNames[this.headerCount] = name;
     this.headerValues[this.headerCount] = value;
     this.headerCount++;

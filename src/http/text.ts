@@ -28,12 +28,8 @@ import { ENGINE_CODEC } from './engine-codec.ts';
 /** Chunk size for String.fromCharCode.apply, well below engine argument limits. */
 export const DECODE_CHUNK = 256;
 
-/**
- * The scratch decoding goes through, made once by its owner (the server,
- * the logger) at run time: on the board a typed array made at module load
- * would be preloaded into flash, where it is read-only.
- */
-export class TextScratch {
+/** The buffers of a TextScratch (made at the first decode that needs them). */
+export class ScratchBuffers {
   /** Char codes being decoded; also the buffer of the ladder's views. */
   readonly codes: Uint16Array;
   /**
@@ -50,6 +46,23 @@ export class TextScratch {
     this.ladder = [];
     for (let size = 1; size <= DECODE_CHUNK; size *= 2) this.ladder.push(this.codes.subarray(0, size));
     this.bytes = new Uint8Array(DECODE_CHUNK);
+  }
+}
+
+/**
+ * The scratch decoding goes through, made once by its owner (the server,
+ * the logger) at run time: on the board a typed array made at module load
+ * would be preloaded into flash, where it is read-only. Its buffers are
+ * made at the first decode that needs them and kept: with an engine codec
+ * (Espruino's) only percent-decoding does, and most boots never see one.
+ */
+export class TextScratch {
+  private made: ScratchBuffers | null = null;
+
+  /** The buffers, made on first use. */
+  buffers(): ScratchBuffers {
+    if (this.made === null) this.made = new ScratchBuffers();
+    return this.made;
   }
 }
 
@@ -87,7 +100,7 @@ function windowAt(s: string, base: number): string {
  * ladder. `codes` may be the scratch's own `codes`: each piece is copied
  * down to the start, reading ahead of what it writes.
  */
-function codesToString(codes: Uint16Array | Uint8Array, start: number, end: number, scratch: TextScratch): string {
+function codesToString(codes: Uint16Array | Uint8Array, start: number, end: number, scratch: ScratchBuffers): string {
   const views = scratch.ladder;
   let result = '';
   let p = start;
@@ -265,13 +278,14 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number, scratc
     }
   }
   if (ascii) return decodeLatin1(bytes, start, end, scratch);
-  const codes = scratch.codes;
+  const buffers = scratch.buffers();
+  const codes = buffers.codes;
   let result = '';
   let n = 0;
   let i = start;
   while (i < end) {
     if (n > DECODE_CHUNK - 2) {
-      result += codesToString(codes, 0, n, scratch);
+      result += codesToString(codes, 0, n, buffers);
       n = 0;
     }
     const b = bytes[i];
@@ -306,14 +320,14 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number, scratc
     if (code >= 0x10000) {
       // One call with both halves, so XS (UTF-8 strings) makes one character of them; the
       // ladder could split a pair across two calls. Text beyond U+FFFF is rare: a string each is fine.
-      if (n > 0) result += codesToString(codes, 0, n, scratch);
+      if (n > 0) result += codesToString(codes, 0, n, buffers);
       n = 0;
       code -= 0x10000;
       result += fromCharCode(0xd800 + (code >> 10), 0xdc00 + (code & 1023));
     } else codes[n++] = code;
     i += used;
   }
-  return result + codesToString(codes, 0, n, scratch);
+  return result + codesToString(codes, 0, n, buffers);
 }
 
 /** Decodes bytes as Latin-1 (each byte one char); ASCII is the common case. */
@@ -322,7 +336,7 @@ export function decodeLatin1(bytes: Uint8Array, start: number, end: number, scra
   const codec = ENGINE_CODEC;
   if (codec !== null) return codec.decode(bytes, start, end, false);
   if (end - start === 1) return fromCharCode(bytes[start]);
-  return codesToString(bytes, start, end, scratch);
+  return codesToString(bytes, start, end, scratch.buffers());
 }
 
 /** The value of a hex digit byte, or -1. */
@@ -354,7 +368,8 @@ export function decodeComponent(
     }
   }
   if (!needed) return decodeUtf8(bytes, start, end, scratch);
-  const out = end - start <= scratch.bytes.length ? scratch.bytes : new Uint8Array(end - start);
+  const own = scratch.buffers().bytes;
+  const out = end - start <= own.length ? own : new Uint8Array(end - start);
   let n = 0;
   for (let i = start; i < end; i++) {
     const b = bytes[i];

@@ -32,35 +32,54 @@ export interface AssetOptions {
   type?: string;
 }
 
-/** Content types by file extension (also used by the build: toolchain/assets.ts). */
-const TYPES: { readonly [ext: string]: string } = Object.freeze({
-  html: 'text/html; charset=utf-8',
-  htm: 'text/html; charset=utf-8',
-  css: 'text/css; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
-  mjs: 'text/javascript; charset=utf-8',
-  json: 'application/json',
-  map: 'application/json',
-  svg: 'image/svg+xml',
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  gif: 'image/gif',
-  ico: 'image/x-icon',
-  webp: 'image/webp',
-  woff: 'font/woff',
-  woff2: 'font/woff2',
-  txt: 'text/plain; charset=utf-8',
-  webmanifest: 'application/manifest+json',
-  wasm: 'application/wasm',
-  gz: 'application/gzip',
-});
-
-/** The Content-Type for an asset name, from its extension. */
+/**
+ * The Content-Type for an asset name, from its extension (also used by the
+ * build: toolchain/assets.ts). A switch rather than a table: its strings stay
+ * in the function's code, which Espruino keeps in flash (a table object there
+ * costs about 56 variables of RAM for good).
+ */
 export function assetType(name: string): string {
   const dot = name.lastIndexOf('.');
-  const ext = dot < 0 ? '' : name.slice(dot + 1).toLowerCase();
-  return TYPES[ext] || 'application/octet-stream';
+  switch (dot < 0 ? '' : name.slice(dot + 1).toLowerCase()) {
+    case 'html':
+    case 'htm':
+      return 'text/html; charset=utf-8';
+    case 'css':
+      return 'text/css; charset=utf-8';
+    case 'js':
+    case 'mjs':
+      return 'text/javascript; charset=utf-8';
+    case 'json':
+    case 'map':
+      return 'application/json';
+    case 'svg':
+      return 'image/svg+xml';
+    case 'png':
+      return 'image/png';
+    case 'jpg':
+    case 'jpeg':
+      return 'image/jpeg';
+    case 'gif':
+      return 'image/gif';
+    case 'ico':
+      return 'image/x-icon';
+    case 'webp':
+      return 'image/webp';
+    case 'woff':
+      return 'font/woff';
+    case 'woff2':
+      return 'font/woff2';
+    case 'txt':
+      return 'text/plain; charset=utf-8';
+    case 'webmanifest':
+      return 'application/manifest+json';
+    case 'wasm':
+      return 'application/wasm';
+    case 'gz':
+      return 'application/gzip';
+    default:
+      return 'application/octet-stream';
+  }
 }
 
 /** What is known about one asset once it has been looked at. */

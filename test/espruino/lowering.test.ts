@@ -21,6 +21,7 @@ import {
   lowerForEspruino,
   unhoistedFunctions,
 } from '../../toolchain/espruino/lower.ts';
+import { preludeFor } from '../../toolchain/espruino/prelude.ts';
 import { CASES } from '../conformance/cases.ts';
 import { run as runAsWritten } from './fixtures/lowerable.ts';
 
@@ -86,6 +87,17 @@ describe('espruino: lowering', function () {
     // Short lines: Espruino copies a frame's source line into every exception's stack.
     expect(Math.max(...lowered.code.split('\n').map((l) => l.length))).to.be.lessThan(2000);
     expect(lowered.prelude).to.include.members(['Map', 'Math.imul', 'copyWithin', '__chipwebError']);
+  });
+
+  it('puts in the prelude only the built-ins the code uses, not names inside its strings', () => {
+    const helper = 'function f(x){var n=Object.prototype.toString.call(x).slice(8,-1);return n==="Map"||n==="Set"?1:0}';
+    expect(preludeFor(helper).names).to.deep.equal([]);
+    expect(preludeFor(`${helper}\nvar t=\`a Map\${1} and a Set\`;`).names).to.deep.equal([]);
+    expect(preludeFor(`${helper}\nvar m=new Map();`).names).to.deep.equal(['__chipwebIterator', 'Map']);
+    expect(preludeFor('var s="RangeError";var e=new RangeError("Map");').names).to.deep.equal([
+      '__chipwebError',
+      'RangeError',
+    ]);
   });
 
   it('refuses what cannot be lowered, naming file:line and the feature', async () => {

@@ -463,9 +463,13 @@ async function streams(so: string, port: number, env: NodeJS.ProcessEnv): Promis
   };
   try {
     await sim.waitForLine(/chipweb: serving/, 20000);
-    // Warm-up: one echo and one upload, so that what they make once is made before the baseline.
+    // Warm-up: one echo, a socket per session (sessions are made at the upgrades that find none free)
+    // and an upload of each framing (a connection's body stream and chunked decoder are made at its first
+    // streamed and chunked body), so that what they make once is made before the baseline.
     await webSocketExchange(port, '/echo', { messages: ['warm'], replies: 1 });
+    await (await holdWebSockets(port, '/echo', 3))();
     await upload(4096, false, [1460]);
+    await upload(4096, true, [1460]);
     const idle = await idleReading(sim, { sockets: 0, timers: Number.POSITIVE_INFINITY } as Live);
     pass(`idle baseline after a warm-up: ${describeSample(idle)}`);
 

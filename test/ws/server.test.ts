@@ -615,6 +615,22 @@ describe('ws: WebSocket routes in the server (memory platform)', () => {
       plain.get('/', (c) => c.text('hi'));
       await start(plain, { slots: 2, wsSlots: 3 });
     });
+
+    it('refuses at start a slot too small for a WebSocket session, though sessions are made at the first upgrades', async () => {
+      const { app } = echoApp();
+      await start(app, { slotSize: 256 }).then(
+        () => expect.fail('a 256-byte slot was accepted for WebSocket routes'),
+        (error: Error) =>
+          expect(error.message).to.match(/^server: WebSocket routes need slotSize of at least \d+ bytes, got 256$/),
+      );
+      // Without WebSocket routes the same slot serves HTTP.
+      const plain = new App();
+      plain.get('/', (c) => c.text('hi'));
+      const { platform } = await start(plain, { slotSize: 256 });
+      const http = platform.connect();
+      http.send('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+      expect(http.takeText()).to.equal(response(200, TEXT, 'hi'));
+    });
   });
 
   describe('slots and the overflow policy', () => {

@@ -8,8 +8,10 @@
  *
  * Never: replace a built-in the engine has (every piece checks first);
  * use syntax Espruino does not parse (this text is not lowered); declare a
- * function (the prelude runs after the bundle's hoisted declarations).
+ * function (the prelude runs after the bundle's hoisted declarations); count
+ * a name inside a string as a use.
  */
+import { parseSync, traverse } from '@babel/core';
 
 /** One stand-in: what it provides, how a bundle shows it needs it, its ES5 source. */
 export interface PreludePiece {
@@ -140,8 +142,38 @@ Set.prototype['@@iterator']=function(){return __chipwebIterator(this.v.slice());
   },
 ];
 
-/** The prelude `code` needs (its pieces' sources joined), and their names. */
+/**
+ * `code` with the text of its string literals and template pieces blanked
+ * (same length): a name in a string ('"Map"' in Babel's iteration helper)
+ * is not a use of the built-in.
+ */
+export function withoutStrings(code: string): string {
+  const ast = parseSync(code, { babelrc: false, configFile: false, sourceType: 'script' });
+  if (!ast) return code;
+  const ranges: [number, number][] = [];
+  traverse(ast, {
+    StringLiteral(path) {
+      const { start, end } = path.node;
+      if (start != null && end != null && end - start > 2) ranges.push([start + 1, end - 1]);
+    },
+    TemplateElement(path) {
+      const { start, end } = path.node;
+      if (start != null && end != null && end > start) ranges.push([start, end]);
+    },
+  });
+  let out = '';
+  let at = 0;
+  for (const [from, to] of ranges.sort((a, b) => a[0] - b[0])) {
+    if (from < at) continue;
+    out += code.slice(at, from) + ' '.repeat(to - from);
+    at = to;
+  }
+  return out + code.slice(at);
+}
+
+/** The prelude `code` needs (its pieces' sources joined), and their names; names in strings do not count. */
 export function preludeFor(code: string): { source: string; names: string[] } {
-  const pieces = PRELUDE.filter((piece) => piece.needed.test(code));
+  const bare = withoutStrings(code);
+  const pieces = PRELUDE.filter((piece) => piece.needed.test(bare));
   return { source: pieces.map((piece) => piece.source).join('\n'), names: pieces.map((piece) => piece.name) };
 }
