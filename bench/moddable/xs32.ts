@@ -8,7 +8,10 @@
  * prints the heaps after a garbage collection before the app module loads,
  * once it has, and once the server started; then the command sends a
  * warm-up (every route once, what the dashboard page asks for when it
- * opens, its live updates over a WebSocket included, 200 requests) and two
+ * opens, its live updates over a WebSocket included; as many WebSockets at
+ * once as the server has sessions and as many chunked POSTs at once as it
+ * has slots, so that what it makes once and keeps is all made; 200
+ * requests) and two
  * rounds of overload (wrk -c32, keep-alive and Connection: close) and reads
  * the heaps at idle after each.
  *
@@ -27,7 +30,7 @@ import { parseArgs } from 'node:util';
 import { linBuild, rebuild32, ROOT, run } from '../../test/moddable/builds.ts';
 import { build as chipwebBuild } from '../../toolchain/build.ts';
 import { checkModdable } from '../../test/moddable/environment.ts';
-import { counted, webSocketExchange, wrk } from '../../test/moddable/load.ts';
+import { counted, holdWebSockets, streamedUpload, webSocketExchange, wrk } from '../../test/moddable/load.ts';
 import { Mcsim, type Sample } from '../../test/moddable/mcsim.ts';
 import { which } from '../../toolchain/moddable-tools.ts';
 import { fmt } from '../../toolchain/size-report.ts';
@@ -149,6 +152,9 @@ async function main(): Promise<number> {
   // mcsim's template with the target's pool, and 4x the heaps: the figures are what the app uses, not what the budget allows.
   const board = loadTemplate(target);
   const server = board.budget.server;
+  // The server's default (src/server-options.ts): half the slots, at least 1.
+  const wsSlots =
+    typeof server.wsSlots === 'number' ? server.wsSlots : server.slots >= 2 ? Math.floor(server.slots / 2) : 1;
   const raw = JSON.parse(readFileSync(loadTemplate('moddable-sim').path, 'utf8'));
   raw.chipweb.server = { ...raw.chipweb.server, ...server, port: raw.chipweb.server.port };
   raw.chipweb.staging = board.budget.staging;
@@ -205,6 +211,23 @@ async function main(): Promise<number> {
     const live = await webSocketExchange(port, '/api/ws', { greeting: 1, messages: ['{"led":true}'], replies: 1 });
     if (live.error !== '' || live.received.length !== 2)
       throw new Error(`the warm-up's WebSocket on /api/ws failed: ${live.error || JSON.stringify(live.received)}`);
+    // What the server makes once and keeps, at its most: a session for every WebSocket it allows
+    // (made at the upgrades that find none free) and every connection's chunked decoder (made at its
+    // first chunked body): as many sockets at once as the server has sessions, then as many chunked
+    // POSTs at once as it has slots.
+    await (await holdWebSockets(port, '/api/ws', wsSlots))();
+    const body = new TextEncoder().encode('{"on":false}');
+    const posts = await Promise.all(
+      Array.from({ length: server.slots }, () =>
+        streamedUpload(port, '/api/led', body, {
+          pieces: [5],
+          chunked: true,
+          headers: 'Content-Type: application/json\r\n',
+        }),
+      ),
+    );
+    if (posts.some((p) => p.status !== 200))
+      throw new Error(`the warm-up's chunked POSTs failed: ${JSON.stringify(posts.map((p) => p.status || p.error))}`);
     await counted(port, { clients: 2, total: 200, path: '/' });
     const warm = await idle(sim);
     const peaks: Heaps = { chunk: 0, slots: 0 };
