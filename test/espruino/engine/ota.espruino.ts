@@ -1,0 +1,178 @@
+/**
+ * Over-the-air update on Espruino, for real: the default firmware
+ * (firmware/app) built for Espruino runs in $ESPRUINO, and a new app's
+ * image (`chipweb build --target espruino` -> update.bin) goes to its
+ * POST /api/update over real sockets. A wrong hash (422), a client that
+ * vanishes halfway, and a second upload while one runs (409) leave the old
+ * app, also after the board restarts (the binary is stopped and started
+ * again on the same flash file, nothing reinstalled); a whole upload with
+ * the right hash is installed and the board restarts into the new app, and
+ * boots it again after a power cycle.
+ *
+ * Never: look at the board other than through HTTP and its console; sleep
+ * for a fixed time where a condition can be polled.
+ */
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { EspruinoProcess, espruinoBinary } from '../../../host-sim/espruino/engine.ts';
+import { type EspruinoSimulation, serveOnEspruino } from '../../../host-sim/espruino/sim.ts';
+import { buildEspruino, type EspruinoBuildResult } from '../../../toolchain/espruino/build.ts';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const ENTRY = join(ROOT, 'firmware/app/main.ts');
+/** The new app: the conformance app, which answers "hello" at / (the dashboard answers its page). */
+const NEXT = join(ROOT, 'test/espruino/fixtures/conformance-entry.ts');
+const PASSWORD = 'ota-test-password';
+const AUTH = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`;
+
+/** Polls `check` every 100 ms until it returns true (rejects after `ms`). */
+async function until(what: string, check: () => Promise<boolean>, ms = 30000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // Not answering (yet): try again.
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** What the board says at GET /api/update. */
+async function updateState(url: string): Promise<{ available: boolean; busy: boolean; received: number }> {
+  const response = await fetch(`${url}/api/update`, { headers: { Connection: 'close' } });
+  return (await response.json()) as { available: boolean; busy: boolean; received: number };
+}
+
+/** An upload over a raw socket: the head and the first `first` bytes of `image` now, the rest on finish(). */
+function startUpload(port: number, image: Uint8Array, sha256: string, first: number) {
+  const socket = net.connect(port, '127.0.0.1');
+  let answer = '';
+  const closed = new Promise<string>((done) => {
+    socket.on('data', (chunk) => {
+      answer += chunk.toString('latin1');
+    });
+    socket.on('close', () => done(answer));
+    socket.on('error', () => done(answer));
+  });
+  socket.write(
+    'POST /api/update HTTP/1.1\r\nHost: board\r\nConnection: close\r\n' +
+      `Authorization: ${AUTH}\r\nContent-Type: application/octet-stream\r\nX-Image-SHA256: ${sha256}\r\n` +
+      `Content-Length: ${image.length}\r\n\r\n`,
+  );
+  socket.write(image.subarray(0, first));
+  return {
+    /** Sends the rest; resolves with the whole answer once the board closes. */
+    finish(): Promise<string> {
+      socket.write(image.subarray(first));
+      return closed;
+    },
+    /** The client vanishes. */
+    vanish(): void {
+      socket.destroy();
+    },
+  };
+}
+
+describe('espruino engine: over-the-air update into Storage files', () => {
+  let dir: string;
+  let sim: EspruinoSimulation;
+  let board: EspruinoProcess | undefined;
+  let next: EspruinoBuildResult;
+  let image: Uint8Array<ArrayBuffer>;
+  let url: string;
+
+  /** Stops the board and boots it again from its flash file, as a power cycle would (nothing reinstalled). */
+  async function powerCycle(serving: RegExp): Promise<void> {
+    await (board ?? sim.process).close();
+    board = EspruinoProcess.boot(espruinoBinary(), join(dir, 'flash'));
+    await board.waitFor(serving, 30000);
+  }
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'chipweb-espruino-ota-'));
+    sim = await serveOnEspruino(ENTRY, { port: 0, dir });
+    url = sim.url;
+    next = await buildEspruino({
+      entry: NEXT,
+      out: join(dir, 'next'),
+      assets: null,
+      port: sim.port,
+      env: {},
+      projectDir: dir,
+    });
+    image = new Uint8Array(readFileSync(next.image.path));
+    const set = await fetch(`${url}/api/password`, {
+      method: 'POST',
+      body: JSON.stringify({ password: PASSWORD }),
+      headers: { 'Content-Type': 'application/json', Connection: 'close' },
+    });
+    expect(set.status).to.equal(200);
+  });
+  after(async () => {
+    await board?.close();
+    await sim?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('says the board can update itself (the dashboard shows its Update panel)', async () => {
+    expect(await updateState(url)).to.deep.include({ available: true, busy: false });
+  });
+
+  it('answers 422 to a wrong hash (a browser form), and the old app still boots', async () => {
+    const form = new FormData();
+    form.append('sha256', '0'.repeat(64));
+    form.append('firmware', new Blob([image]), 'update.bin');
+    const response = await fetch(`${url}/api/update`, {
+      method: 'POST',
+      body: form,
+      headers: { Authorization: AUTH, Connection: 'close' },
+    });
+    expect(response.status).to.equal(422);
+    expect(((await response.json()) as { error: string }).error).to.include(`SHA-256 is ${next.image.sha256}`);
+    expect(await updateState(url)).to.deep.include({ available: true, busy: false });
+    await powerCycle(/^chipweb: serving 14 routes/);
+    expect(await updateState(url)).to.deep.include({ available: true, busy: false });
+  });
+
+  it('keeps the old app when the client vanishes halfway', async () => {
+    const upload = startUpload(sim.port, image, next.image.sha256, image.length >> 1);
+    await until('the board to receive half the image', async () => (await updateState(url)).received > 0);
+    upload.vanish();
+    await until('the upload to end', async () => !(await updateState(url)).busy);
+    await powerCycle(/^chipweb: serving 14 routes/);
+    const page = await fetch(`${url}/`, { headers: { Connection: 'close' } });
+    expect(page.headers.get('content-encoding')).to.equal('gzip'); // the dashboard's page, not "hello"
+    expect(await updateState(url)).to.deep.include({ available: true, busy: false });
+  });
+
+  it('answers 409 to a second upload while one runs; the first completes and the board restarts into the new app', async () => {
+    const first = startUpload(sim.port, image, next.image.sha256, image.length >> 1);
+    await until('the first upload to run', async () => (await updateState(url)).busy);
+    const second = await fetch(`${url}/api/update`, {
+      method: 'POST',
+      body: image,
+      headers: {
+        Authorization: AUTH,
+        'Content-Type': 'application/octet-stream',
+        'X-Image-SHA256': next.image.sha256,
+        Connection: 'close',
+      },
+    });
+    expect(second.status).to.equal(409);
+    const answer = await first.finish();
+    expect(answer).to.match(/^HTTP\/1\.1 200 /);
+    expect(answer).to.include(`"sha256":"${next.image.sha256}"`);
+    await until('the new app to answer', async () => {
+      const response = await fetch(`${url}/`, { headers: { Connection: 'close' } });
+      return (await response.text()) === 'hello';
+    });
+    await powerCycle(/^chipweb: serving \d+ routes/);
+    const again = await fetch(`${url}/`, { headers: { Connection: 'close' } });
+    expect(await again.text()).to.equal('hello');
+  });
+});
