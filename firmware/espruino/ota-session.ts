@@ -6,8 +6,8 @@
  * the OTA module (ota-module.ts, Storage file `chipweb.ota`), which this
  * loads when an upload starts and drops when no upload runs any more. The
  * module's session does the work (hash checked before complete(), 409 for a
- * second upload, cancel on failure); its HttpErrors are answered as the
- * core's.
+ * second upload, cancel on failure) and throws the boot code's HttpError,
+ * which the app's handlers answer.
  *
  * Without a target (a build without the OTA module) every upload is
  * answered 501, as the core's session answers on a board without one.
@@ -17,9 +17,9 @@
  */
 import { HttpError } from '../../src/context.ts';
 import type { BodyReader, OtaFormOptions, OtaResult } from '../../src/ota/session.ts';
-import type { OtaSession as CoreOtaSession } from '../../src/ota/session.ts';
 import type { OtaTarget, Platform } from '../../src/platform.ts';
-import { otaModule } from './ota.ts';
+import { type EspruinoOta, type ModuleSession, otaModule } from './ota.ts';
+import { describe } from './platform.ts';
 
 export type { BodyReader, OtaFormOptions, OtaResult } from '../../src/ota/session.ts';
 
@@ -30,14 +30,9 @@ export const SHA256_HEADER = 'X-Image-SHA256';
 export const NO_OTA_ON_ESPRUINO =
   'this build cannot update itself over the air (no OTA module in Storage): upload a new build with chipweb flash --target espruino';
 
-/** A target that can drop what it loaded for an upload (ota.ts's EspruinoOta). */
-interface Releasable {
-  release?: () => void;
-}
-
 /** The core's OtaSession, loaded from the OTA module while an upload runs. */
 export class OtaSession {
-  private real: CoreOtaSession | null = null;
+  private real: ModuleSession | null = null;
   private readonly target: OtaTarget | undefined;
 
   /** `target` is the Platform's (undefined: no OTA, every upload 501). */
@@ -81,47 +76,32 @@ export class OtaSession {
     if (target) platform.setTimer(() => target.restart(), ms, false);
   }
 
-  /** Runs one upload on the module's session; drops the module when none runs any more. */
-  private run(upload: (session: CoreOtaSession) => Promise<OtaResult>): Promise<OtaResult> {
+  /** Runs one upload on the module's session; drops the module when no upload runs any more. */
+  private run(upload: (session: ModuleSession) => Promise<OtaResult>): Promise<OtaResult> {
     const target = this.target;
     if (target === undefined) return Promise.reject(new HttpError(501, NO_OTA_ON_ESPRUINO));
-    let session: CoreOtaSession;
+    let session: ModuleSession;
     try {
-      if (this.real === null) this.real = otaModule().session(target);
+      if (this.real === null) this.real = otaModule().session(target, HttpError);
       session = this.real;
     } catch (error) {
       return Promise.reject(new HttpError(501, describe(error)));
     }
+    // A closure, not a method: made per upload, it costs nothing between uploads.
+    const settle = () => {
+      if (this.real === null || this.real.busy) return;
+      this.real = null;
+      (target as EspruinoOta).release();
+    };
     return upload(session).then(
       (result) => {
-        this.settle();
+        settle();
         return result;
       },
       (error: unknown) => {
-        this.settle();
-        throw asHttpError(error);
+        settle();
+        throw error;
       },
     );
   }
-
-  /** Drops the module's session and the module once no upload runs. */
-  private settle(): void {
-    if (this.real === null || this.real.busy) return;
-    this.real = null;
-    const target = this.target as Releasable | undefined;
-    if (target && typeof target.release === 'function') target.release();
-  }
-}
-
-/** The module's HttpError (its own copy of the class) as the boot code's, which the app's handlers recognise. */
-function asHttpError(error: unknown): unknown {
-  if (error instanceof HttpError || error === null || typeof error !== 'object') return error;
-  const status = (error as { status?: unknown }).status;
-  return typeof status === 'number' ? new HttpError(status, describe(error)) : error;
-}
-
-function describe(error: unknown): string {
-  return error !== null && typeof error === 'object' && 'message' in error
-    ? String((error as { message: unknown }).message)
-    : String(error);
 }

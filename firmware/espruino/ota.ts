@@ -10,15 +10,19 @@
  * the upload ended (release()); restart other than by load() (Espruino then
  * runs .boot0, which installs a committed image, then the new boot code).
  */
-import type { OtaTarget } from '../../src/platform.ts';
+import type { HttpError } from '../../src/context.ts';
 import type { OtaSession as CoreOtaSession } from '../../src/ota/session.ts';
+import type { OtaTarget } from '../../src/platform.ts';
 import { OTA_MODULE_FILE } from './ota-boot.ts';
 import { espruino } from './types/espruino.ts';
 
+/** The parts of the core's OtaSession the boot code uses; its errors are `Http`s. */
+export type ModuleSession = Pick<CoreOtaSession, 'busy' | 'progress' | 'receive' | 'receiveForm'>;
+
 /** What the OTA module exports. */
 export interface OtaModule {
-  /** The core's OtaSession over `target`. */
-  session(target: OtaTarget): CoreOtaSession;
+  /** The core's OtaSession over `target`, its HttpErrors thrown as `Http` (the boot code's class). */
+  session(target: OtaTarget, Http: typeof HttpError): ModuleSession;
   /** The target that writes the image into staging Storage files. */
   target(): OtaTarget;
 }
@@ -37,19 +41,21 @@ export class EspruinoOta implements OtaTarget {
 
   /** Largest image accepted: free Storage (loads the module: asked when an upload starts). */
   get capacity(): number {
-    return this.loaded().capacity;
+    if (this.real === null) this.real = otaModule().target();
+    return this.real.capacity;
   }
 
   begin(size: number): void {
-    this.loaded().begin(size);
+    if (this.real === null) this.real = otaModule().target();
+    this.real.begin(size);
   }
 
   write(bytes: Uint8Array, start: number, end: number): void {
-    this.loaded().write(bytes, start, end);
+    (this.real as OtaTarget).write(bytes, start, end);
   }
 
   complete(): void {
-    this.loaded().complete();
+    (this.real as OtaTarget).complete();
   }
 
   cancel(): void {
@@ -64,10 +70,5 @@ export class EspruinoOta implements OtaTarget {
   release(): void {
     this.real = null;
     espruino.Modules.removeCached(OTA_MODULE_FILE);
-  }
-
-  private loaded(): OtaTarget {
-    if (this.real === null) this.real = otaModule().target();
-    return this.real;
   }
 }

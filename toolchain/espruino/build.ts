@@ -11,7 +11,8 @@
  *                      for an app that takes over-the-air updates (it uses
  *                      OtaSession): the OTA module, lowered on its own and
  *                      loaded only while an upload runs, the installer and
- *                      the boot hook that runs it (firmware/espruino/ota-boot.ts)
+ *                      the boot hook that runs it (firmware/espruino/ota-boot.ts
+ *                      and ota-install.ts)
  *   storage.json       the Storage files to upload, in order
  *   update.bin         every Storage file above in one over-the-air image
  *                      (firmware/espruino/ota-image.ts), for chipweb ota
@@ -35,13 +36,8 @@ import { knownStatusCodes, reasonPhrase } from '../../src/http/status.ts';
 import { compileRoutes, routesHash } from '../../src/router/index.ts';
 import type { RouteSpec, RouterMode } from '../../src/router/index.ts';
 import { LoweringError, lowerForEspruino } from './lower.ts';
-import {
-  BOOT0_FILE,
-  BOOT0_SOURCE,
-  INSTALLER_FILE,
-  INSTALLER_SOURCE,
-  OTA_MODULE_FILE,
-} from '../../firmware/espruino/ota-boot.ts';
+import { BOOT0_FILE, INSTALLER_FILE, OTA_MODULE_FILE } from '../../firmware/espruino/ota-boot.ts';
+import { BOOT0_SOURCE, INSTALLER_SOURCE } from '../../firmware/espruino/ota-install.ts';
 import { STAGING_PREFIX } from '../../firmware/espruino/ota-image.ts';
 import { packImage } from './ota-image.ts';
 import { BUDGET_FILE, loadBudget, type StorageFile } from './budget.ts';

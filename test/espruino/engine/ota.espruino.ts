@@ -7,18 +7,23 @@
  * app, also after the board restarts (the binary is stopped and started
  * again on the same flash file, nothing reinstalled); a whole upload with
  * the right hash is installed and the board restarts into the new app, and
- * boots it again after a power cycle.
+ * boots it again after a power cycle. Power lost halfway through an upload
+ * leaves the old app; power lost while the installer copies (the state it
+ * leaves written into the flash file) is finished at the next start, and a
+ * torn commit record is ignored.
  *
  * Never: look at the board other than through HTTP and its console; sleep
  * for a fixed time where a condition can be polled.
  */
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { EspruinoProcess, espruinoBinary } from '../../../host-sim/espruino/engine.ts';
-import { type EspruinoSimulation, serveOnEspruino } from '../../../host-sim/espruino/sim.ts';
+import { EspruinoProcess, espruinoBinary, installStorage, runScript } from '../../../host-sim/espruino/engine.ts';
+import { type EspruinoSimulation, freePort, serveOnEspruino } from '../../../host-sim/espruino/sim.ts';
+import { BOOT0_FILE, COMMIT_FILE, INSTALLER_FILE, stagedName } from '../../../firmware/espruino/ota-boot.ts';
+import { BOOT0_SOURCE, INSTALLER_SOURCE } from '../../../firmware/espruino/ota-install.ts';
 import { buildEspruino, type EspruinoBuildResult } from '../../../toolchain/espruino/build.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -150,6 +155,17 @@ describe('espruino engine: over-the-air update into Storage files', () => {
     expect(await updateState(url)).to.deep.include({ available: true, busy: false });
   });
 
+  it('keeps the old app when the power goes halfway through an upload', async () => {
+    startUpload(sim.port, image, next.image.sha256, image.length >> 1);
+    await until('the board to receive part of the image', async () => (await updateState(url)).received > 0);
+    const running = board ?? sim.process;
+    process.kill(running.pid as number, 'SIGKILL');
+    await powerCycle(/^chipweb: serving 14 routes/);
+    const page = await fetch(`${url}/`, { headers: { Connection: 'close' } });
+    expect(page.headers.get('content-encoding')).to.equal('gzip');
+    expect(await updateState(url)).to.deep.include({ available: true, busy: false, received: 0 });
+  });
+
   it('answers 409 to a second upload while one runs; the first completes and the board restarts into the new app', async () => {
     const first = startUpload(sim.port, image, next.image.sha256, image.length >> 1);
     await until('the first upload to run', async () => (await updateState(url)).busy);
@@ -174,5 +190,82 @@ describe('espruino engine: over-the-air update into Storage files', () => {
     await powerCycle(/^chipweb: serving \d+ routes/);
     const again = await fetch(`${url}/`, { headers: { Connection: 'close' } });
     expect(await again.text()).to.equal('hello');
+  });
+});
+
+describe('espruino engine: the OTA installer after a power loss', () => {
+  let dir: string;
+  let board: EspruinoProcess | undefined;
+  after(async () => {
+    await board?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Runs `lines` (Espruino JavaScript) on the flash file in `flash`; returns the console lines. */
+  async function onFlash(flash: string, lines: string[]): Promise<string[]> {
+    const script = join(flash, 'state.js');
+    writeFileSync(script, [...lines, 'quit();', ''].join('\n'));
+    return runScript(espruinoBinary(), flash, script, 60000);
+  }
+
+  /** Espruino lines that stage `build`'s Storage files as .cwota.N, as an upload leaves them. */
+  function stage(build: EspruinoBuildResult): string[] {
+    return build.files.map(
+      (f, i) =>
+        `(function(){var F=E.openFile(${JSON.stringify(join(build.out, f.path))},'r'),at=0,c;` +
+        `while(at<${f.bytes}){c=F.read(Math.min(2048,${f.bytes}-at));require('Storage').write(${JSON.stringify(stagedName(i))},c,at,${f.bytes});at+=c.length;}F.close();})();`,
+    );
+  }
+
+  async function serves(port: number): Promise<string> {
+    const response = await fetch(`http://127.0.0.1:${port}/`, { headers: { Connection: 'close' } });
+    return response.text();
+  }
+
+  it('ignores a torn commit record (the old app boots) and finishes a half-done install at the next start', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'chipweb-espruino-ota-install-'));
+    const flash = join(dir, 'flash');
+    const [oldPort, newPort] = [await freePort(), await freePort()];
+    const build = (port: number, out: string) =>
+      buildEspruino({ entry: NEXT, out: join(dir, out), assets: null, port, env: {}, projectDir: dir });
+    const old = await build(oldPort, 'old');
+    const fresh = await build(newPort, 'new');
+    await installStorage(espruinoBinary(), flash, old.out);
+    const hook = `require('Storage').write(${JSON.stringify(BOOT0_FILE)},${JSON.stringify(BOOT0_SOURCE)});require('Storage').write(${JSON.stringify(INSTALLER_FILE)},${JSON.stringify(INSTALLER_SOURCE)});`;
+    const record = JSON.stringify({
+      files: fresh.files.map((f, i) => [stagedName(i), f.name, f.bytes]),
+      ok: 1,
+    });
+
+    // Power lost while the commit record was written: the record is torn, the old app must boot.
+    await onFlash(flash, [
+      hook,
+      ...stage(fresh),
+      `require('Storage').write(${JSON.stringify(COMMIT_FILE)},${JSON.stringify(record.slice(0, 40))});`,
+    ]);
+    board = EspruinoProcess.boot(espruinoBinary(), flash);
+    await board.waitFor(/^chipweb: serving/, 30000);
+    expect(board.lines.some((l) => l.includes('installing the update'))).to.equal(false);
+    expect(await serves(oldPort)).to.equal('hello');
+    await board.close();
+
+    // Power lost while the installer copied .bootcde: the record is whole, the live boot code half written.
+    const boot = fresh.files.find((f) => f.name === '.bootcde') as { path: string; bytes: number };
+    await onFlash(flash, [
+      ...stage(fresh),
+      `require('Storage').write(${JSON.stringify(COMMIT_FILE)},${JSON.stringify(record)});`,
+      `(function(){var F=E.openFile(${JSON.stringify(join(fresh.out, boot.path))},'r');require('Storage').write('.bootcde',F.read(2048),0,${boot.bytes});F.close();})();`,
+    ]);
+    board = EspruinoProcess.boot(espruinoBinary(), flash);
+    await board.waitFor(/^chipweb: serving/, 30000);
+    expect(board.lines.some((l) => l.includes('installing the update'))).to.equal(true);
+    expect(await serves(newPort)).to.equal('hello');
+    await board.close();
+
+    // Installed once: the next start boots the new app without installing again.
+    board = EspruinoProcess.boot(espruinoBinary(), flash);
+    await board.waitFor(/^chipweb: serving/, 30000);
+    expect(board.lines.some((l) => l.includes('installing the update'))).to.equal(false);
+    expect(await serves(newPort)).to.equal('hello');
   });
 });
