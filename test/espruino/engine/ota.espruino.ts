@@ -10,7 +10,8 @@
  * boots it again after a power cycle. Power lost halfway through an upload
  * leaves the old app; power lost while the installer copies (the state it
  * leaves written into the flash file) is finished at the next start, and a
- * torn commit record is ignored.
+ * torn commit record is ignored. The OTA module is loaded while an upload
+ * runs and dropped after it.
  *
  * Never: look at the board other than through HTTP and its console; sleep
  * for a fixed time where a condition can be polled.
@@ -51,6 +52,13 @@ async function until(what: string, check: () => Promise<boolean>, ms = 30000): P
 async function updateState(url: string): Promise<{ available: boolean; busy: boolean; received: number }> {
   const response = await fetch(`${url}/api/update`, { headers: { Connection: 'close' } });
   return (await response.json()) as { available: boolean; busy: boolean; received: number };
+}
+
+/** Variables the board uses (its /api/status memory, after a collection), as bench/espruino.ts reads them. */
+async function variables(url: string): Promise<number> {
+  const response = await fetch(`${url}/api/status`, { headers: { Connection: 'close' } });
+  const memory = ((await response.json()) as { memory: { used: number; total: number } }).memory;
+  return memory.used / (memory.total / 16383);
 }
 
 /** An upload over a raw socket: the head and the first `first` bytes of `image` now, the rest on finish(). */
@@ -129,6 +137,7 @@ describe('espruino engine: over-the-air update into Storage files', () => {
   });
 
   it('answers 422 to a wrong hash (a browser form), and the old app still boots', async () => {
+    const idle = await variables(url);
     const form = new FormData();
     form.append('sha256', '0'.repeat(64));
     form.append('firmware', new Blob([image]), 'update.bin');
@@ -140,13 +149,18 @@ describe('espruino engine: over-the-air update into Storage files', () => {
     expect(response.status).to.equal(422);
     expect(((await response.json()) as { error: string }).error).to.include(`SHA-256 is ${next.image.sha256}`);
     expect(await updateState(url)).to.deep.include({ available: true, busy: false });
+    // The OTA module (about 1,300 variables loaded, more with an upload's state) is dropped again.
+    expect((await variables(url)) - idle).to.be.lessThan(300);
     await powerCycle(/^chipweb: serving 14 routes/);
     expect(await updateState(url)).to.deep.include({ available: true, busy: false });
   });
 
   it('keeps the old app when the client vanishes halfway', async () => {
+    const idle = await variables(url);
     const upload = startUpload(sim.port, image, next.image.sha256, image.length >> 1);
     await until('the board to receive half the image', async () => (await updateState(url)).received > 0);
+    // Loaded only now that an upload runs.
+    expect((await variables(url)) - idle).to.be.greaterThan(1000);
     upload.vanish();
     await until('the upload to end', async () => !(await updateState(url)).busy);
     await powerCycle(/^chipweb: serving 14 routes/);
