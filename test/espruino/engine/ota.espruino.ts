@@ -149,7 +149,7 @@ describe('espruino engine: over-the-air update into Storage files', () => {
     expect(response.status).to.equal(422);
     expect(((await response.json()) as { error: string }).error).to.include(`SHA-256 is ${next.image.sha256}`);
     expect(await updateState(url)).to.deep.include({ available: true, busy: false });
-    // The OTA module (about 1,300 variables loaded, more with an upload's state) is dropped again.
+    // The OTA module (about 1,200 variables loaded, 1,400 with an upload's state) is dropped again.
     expect((await variables(url)) - idle).to.be.lessThan(300);
     await powerCycle(/^chipweb: serving 14 routes/);
     expect(await updateState(url)).to.deep.include({ available: true, busy: false });
