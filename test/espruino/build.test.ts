@@ -7,6 +7,7 @@
  */
 import * as acorn from 'acorn';
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -105,6 +106,21 @@ describe('espruino: chipweb build --target espruino', function () {
     // No OtaSession in the app: no OTA module, installer or boot hook.
     expect(plainBuild.ota).to.equal(false);
     expect(plainBuild.files.map((f) => f.name)).to.deep.equal(['routes.bin', '.bootcde']);
+  });
+
+  it('prints the over-the-air image (update.bin) with its SHA-256', async () => {
+    const out = join(tmp, 'cli-image');
+    const entry = join(ROOT, 'test/espruino/fixtures/conformance-entry.ts');
+    const printed = await captured((io) =>
+      buildCommand([entry, '--target', 'espruino', '--out', out, '--no-assets'], io),
+    );
+    expect(printed.code, printed.err).to.equal(0);
+    const sha = createHash('sha256')
+      .update(readFileSync(join(out, 'update.bin')))
+      .digest('hex');
+    expect(printed.out).to.include(`update.bin (${readFileSync(join(out, 'update.bin')).length} B, SHA-256 ${sha})`);
+    // The conformance app has no update route: its image can be sent to a board that has one.
+    expect(printed.out).to.include('this app takes no updates itself');
   });
 
   it('fails the build on a board with too few variables, saying what to change', async () => {

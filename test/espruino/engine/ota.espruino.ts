@@ -3,7 +3,8 @@
  * (firmware/app) built for Espruino runs in $ESPRUINO, and a new app's
  * image (`chipweb build --target espruino` -> update.bin) goes to its
  * POST /api/update over real sockets. A wrong hash (422), a client that
- * vanishes halfway, and a second upload while one runs (409) leave the old
+ * vanishes halfway, and a second upload while one runs (409, sent by
+ * `chipweb ota`) leave the old
  * app, also after the board restarts (the binary is stopped and started
  * again on the same flash file, nothing reinstalled); a whole upload with
  * the right hash is installed and the board restarts into the new app, and
@@ -21,6 +22,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ota } from '../../../cli/ota.ts';
 import { EspruinoProcess, espruinoBinary, installStorage, runScript } from '../../../host-sim/espruino/engine.ts';
 import { type EspruinoSimulation, freePort, serveOnEspruino } from '../../../host-sim/espruino/sim.ts';
 import { BOOT0_FILE, COMMIT_FILE, INSTALLER_FILE, stagedName } from '../../../firmware/espruino/ota-boot.ts';
@@ -183,17 +185,16 @@ describe('espruino engine: over-the-air update into Storage files', () => {
   it('answers 409 to a second upload while one runs; the first completes and the board restarts into the new app', async () => {
     const first = startUpload(sim.port, image, next.image.sha256, image.length >> 1);
     await until('the first upload to run', async () => (await updateState(url)).busy);
-    const second = await fetch(`${url}/api/update`, {
-      method: 'POST',
-      body: image,
-      headers: {
-        Authorization: AUTH,
-        'Content-Type': 'application/octet-stream',
-        'X-Image-SHA256': next.image.sha256,
-        Connection: 'close',
-      },
-    });
-    expect(second.status).to.equal(409);
+    // The second comes from `chipweb ota` (Expect: 100-continue: the board refuses before the image is sent).
+    let said = '';
+    const io = {
+      log: (l: string) => void (said += `${l}\n`),
+      error: (l: string) => void (said += `${l}\n`),
+      progress() {},
+    };
+    const code = await ota(['--host', `127.0.0.1:${sim.port}`, '--password', PASSWORD, next.image.path], {}, io);
+    expect(code, said).to.equal(1);
+    expect(said).to.include('another update is running on the device (409)');
     const answer = await first.finish();
     expect(answer).to.match(/^HTTP\/1\.1 200 /);
     expect(answer).to.include(`"sha256":"${next.image.sha256}"`);
