@@ -23,7 +23,9 @@ const BUILD_USAGE = `usage: chipweb build ENTRY --target espruino [options]
 Lowers ENTRY (a module whose default export is a chipweb App), the core and
 the Espruino platform into one script for Espruino 2v29 and writes
 build/espruino/: the Storage files (.bootcde, routes.bin, the gzipped web
-assets), storage.json and the size report in Espruino variables.
+assets; for an app with an update route the OTA module, its installer and
+.boot0), storage.json, update.bin (every Storage file in one over-the-air
+image, for chipweb ota) and the size report in Espruino variables.
 
 options:
   --out DIR         output folder (default: build/espruino)
@@ -84,6 +86,13 @@ export async function build(args: string[], io: EspruinoIO = CONSOLE): Promise<n
             : '; no Wi-Fi credentials (the board will start an access point)'),
       );
       io.log(`next: chipweb flash --target espruino --port PORT${values.out ? ` --out ${values.out}` : ''}`);
+      const image = relative(process.cwd(), result.image.path) || result.image.path;
+      io.log(
+        `over the air: ${image} (${result.image.bytes} B, SHA-256 ${result.image.sha256})` +
+          (result.ota
+            ? `: chipweb ota --host HOST ${image}`
+            : '; this app takes no updates itself (it has no OtaSession: no POST /api/update)'),
+      );
     }
     return 0;
   } catch (error) {

@@ -20,8 +20,8 @@ import { type CommandIO, parseCommand } from './arguments.ts';
 
 const USAGE = `usage: chipweb ota --host HOST FILE [options]
 
-Uploads FILE (the firmware image mcconfig built, e.g. xs_esp32.bin) to the
-device at HOST over the air. The device checks the image's SHA-256, switches
+Uploads FILE (the firmware image mcconfig built, e.g. xs_esp32.bin, or an
+Espruino build's build/espruino/update.bin) to the device at HOST over the air. The device checks the image's SHA-256, switches
 to it and restarts; on any error it keeps its current firmware.
 
 options:

@@ -1,65 +1,107 @@
 /**
- * OtaSession on Espruino: the core's src/ota/session.ts as an Espruino
- * board has it. Espruino's Platform has no OtaTarget (chipweb cannot
- * replace Espruino's firmware over the air; `chipweb flash --target
- * espruino` uploads a new build by cable or over the network console), so
- * `chipweb build --target espruino` puts this module in the core's place:
- * the same exports, `available` false, and every upload answered 501, as the
- * core's session answers on a board without a target. The SHA-256, hex and
- * multipart code the real session needs then stays out of the boot code
- * (about 500 of the board's variables).
+ * OtaSession on Espruino: the core's src/ota/session.ts as the boot code
+ * has it. `chipweb build --target espruino` serves this module in the
+ * core's place; the core's session itself, with the SHA-256, hex and
+ * multipart code it needs (about 500 of the board's variables), lives in
+ * the OTA module (ota-module.ts, Storage file `chipweb.ota`), which this
+ * loads when an upload starts and drops when no upload runs any more. The
+ * module's session does the work (hash checked before complete(), 409 for a
+ * second upload, cancel on failure) and throws the boot code's HttpError,
+ * which the app's handlers answer.
  *
- * Never: read the body or take an image; differ from the core's session on
- * a board without a target (same status, same interface).
+ * Without a target (a build without the OTA module) every upload is
+ * answered 501, as the core's session answers on a board without one.
+ *
+ * Never: load the OTA module between uploads; drop it while an upload runs;
+ * differ from the core's session in what it answers.
  */
 import { HttpError } from '../../src/context.ts';
 import type { BodyReader, OtaFormOptions, OtaResult } from '../../src/ota/session.ts';
 import type { OtaTarget, Platform } from '../../src/platform.ts';
+import { type EspruinoOta, type ModuleSession, otaModule } from './ota.ts';
+import { describe } from './platform.ts';
 
 export type { BodyReader, OtaFormOptions, OtaResult } from '../../src/ota/session.ts';
 
 /** The request header that carries the image's SHA-256 (as the core's). */
 export const SHA256_HEADER = 'X-Image-SHA256';
 
-/** The answer to every upload on Espruino. */
+/** The answer to every upload on an Espruino build without the OTA module. */
 export const NO_OTA_ON_ESPRUINO =
-  'this board cannot update itself over the air (Espruino): upload a new build with chipweb flash --target espruino';
+  'this build cannot update itself over the air (no OTA module in Storage): upload a new build with chipweb flash --target espruino';
 
-/** The core's OtaSession without a target: nothing to update, every upload refused with 501. */
+/** The core's OtaSession, loaded from the OTA module while an upload runs. */
 export class OtaSession {
-  /** Kept for the core's signature; Espruino's Platform has no OTA target. */
-  constructor(_target?: OtaTarget, _options?: { maxHeaderBytes?: number }) {}
+  private real: ModuleSession | null = null;
+  private readonly target: OtaTarget | undefined;
 
-  /** Whether this board can update itself: never on Espruino. */
+  /** `target` is the Platform's (undefined: no OTA, every upload 501). */
+  constructor(target?: OtaTarget, _options?: { maxHeaderBytes?: number }) {
+    this.target = target;
+  }
+
+  /** Whether this board can update itself. */
   get available(): boolean {
-    return false;
+    return this.target !== undefined;
   }
 
-  /** Whether an upload is running: never. */
+  /** Whether an upload is running. */
   get busy(): boolean {
-    return false;
+    return this.real !== null && this.real.busy;
   }
 
-  /** Image bytes received: none. */
+  /** Image bytes received by the running upload (0 when none runs). */
   get progress(): number {
-    return 0;
+    return this.real !== null ? this.real.progress : 0;
   }
 
-  /** Refuses with 501 without reading the body. */
-  receive(_read: BodyReader, _size: number, _sha256: string | undefined): Promise<OtaResult> {
-    return Promise.reject(new HttpError(501, NO_OTA_ON_ESPRUINO));
+  /** As the core's receive(): the raw image, its SHA-256 in `sha256`. */
+  receive(read: BodyReader, size: number, sha256: string | undefined): Promise<OtaResult> {
+    return this.run((session) => session.receive(read, size, sha256));
   }
 
-  /** Refuses with 501 without reading the body. */
+  /** As the core's receiveForm(): a multipart/form-data upload. */
   receiveForm(
-    _read: BodyReader,
-    _contentType: string | undefined,
-    _sha256: string | undefined,
-    _options?: OtaFormOptions,
+    read: BodyReader,
+    contentType: string | undefined,
+    sha256: string | undefined,
+    options?: OtaFormOptions,
   ): Promise<OtaResult> {
-    return Promise.reject(new HttpError(501, NO_OTA_ON_ESPRUINO));
+    return this.run((session) => session.receiveForm(read, contentType, sha256, options));
   }
 
-  /** Nothing to restart into. */
-  restartSoon(_platform: Platform, _ms: number): void {}
+  /** Restarts into the new image after `ms` (time for the answer to leave). */
+  restartSoon(platform: Platform, ms: number): void {
+    const target = this.target;
+    if (target) platform.setTimer(() => target.restart(), ms, false);
+  }
+
+  /** Runs one upload on the module's session; drops the module when no upload runs any more. */
+  private run(upload: (session: ModuleSession) => Promise<OtaResult>): Promise<OtaResult> {
+    const target = this.target;
+    if (target === undefined) return Promise.reject(new HttpError(501, NO_OTA_ON_ESPRUINO));
+    let session: ModuleSession;
+    try {
+      if (this.real === null) this.real = otaModule().session(target, HttpError);
+      session = this.real;
+    } catch (error) {
+      return Promise.reject(new HttpError(501, describe(error)));
+    }
+    // A closure, not a method: made per upload, it costs nothing between uploads.
+    const settle = () => {
+      if (this.real === null || this.real.busy) return;
+      this.real = null;
+      (target as EspruinoOta).release();
+    };
+    return upload(session).then(
+      (result) => {
+        settle();
+        return result;
+      },
+      (error: unknown) => {
+        settle();
+        throw error;
+      },
+    );
+  }
 }

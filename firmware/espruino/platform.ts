@@ -19,11 +19,13 @@ import type {
   Listener,
   ListenOptions,
   MemoryStats,
+  OtaTarget,
   Platform,
   Socket,
   SocketHandler,
   TimerHandle,
 } from '../../src/platform.ts';
+import { EspruinoOta } from './ota.ts';
 import { espruino, type EspruinoServer, type EspruinoSocket, type EspruinoStorage } from './types/espruino.ts';
 
 /** Storage file holding the key-value store (one JSON object). */
@@ -35,6 +37,8 @@ export interface EspruinoPlatformOptions {
   inFlight: number;
   /** Asset name -> Storage file name. */
   assets?: ReadonlyArray<{ readonly name: string; readonly file: string }>;
+  /** The build wrote the OTA module (ota-module.ts): the board updates itself over the air (ota.ts). */
+  ota?: boolean;
 }
 
 /** One connection: the core's Socket over an Espruino socket. */
@@ -103,6 +107,8 @@ class EspruinoConnection implements Socket {
 /** The Platform on Espruino. */
 export class EspruinoPlatform implements Platform {
   readonly name = 'espruino';
+  /** Over-the-air updates into Storage files (ota.ts); undefined in a build without the OTA module. */
+  readonly ota: OtaTarget | undefined;
   private readonly inFlight: number;
   private readonly assetNames: string[] = [];
   private readonly assetFiles: string[] = [];
@@ -112,6 +118,7 @@ export class EspruinoPlatform implements Platform {
 
   constructor(options: EspruinoPlatformOptions) {
     this.inFlight = options.inFlight;
+    this.ota = options.ota ? new EspruinoOta() : undefined;
     for (const asset of options.assets ?? []) {
       this.assetNames.push(asset.name);
       this.assetFiles.push(asset.file);

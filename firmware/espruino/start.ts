@@ -17,6 +17,7 @@ import type { GeneratedMatcher } from '../../src/router/index.ts';
 import { Server } from '../../src/server.ts';
 import type { ServerOptions } from '../../src/server.ts';
 import { EspruinoDevice, type EspruinoWifiOptions } from './device.ts';
+import { OTA_MODULE_FILE } from './ota-boot.ts';
 import { describe, EspruinoPlatform } from './platform.ts';
 import { espruino } from './types/espruino.ts';
 
@@ -50,7 +51,9 @@ export function startBoard(
   board: EspruinoBoardConfig,
   matcher: GeneratedMatcher | undefined,
 ): EspruinoBoard | undefined {
-  const platform = new EspruinoPlatform({ inFlight: board.inFlight, assets: board.assets });
+  // Over the air where the build put the OTA module in Storage (firmware/espruino/ota.ts).
+  const ota = espruino.require('Storage').read(OTA_MODULE_FILE) !== undefined;
+  const platform = new EspruinoPlatform({ inFlight: board.inFlight, assets: board.assets, ota });
   const stop = (why: string): undefined => {
     platform.log(`chipweb: stopped: ${why}`);
     return undefined;

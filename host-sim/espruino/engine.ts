@@ -60,7 +60,7 @@ export function consoleLines(text: string): string[] {
 }
 
 /** Runs the binary on a script (in `dir`) until it exits; resolves to its console lines. */
-function runScript(binary: string, dir: string, script: string, timeoutMs: number): Promise<string[]> {
+export function runScript(binary: string, dir: string, script: string, timeoutMs: number): Promise<string[]> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(binary, [script], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';

@@ -7,6 +7,7 @@
  */
 import * as acorn from 'acorn';
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -65,16 +66,26 @@ describe('espruino: chipweb build --target espruino', function () {
     expect(result.report.storageBytes).to.equal(listed.reduce((n, f) => n + readFileSync(join(out, f.path)).length, 0));
   });
 
-  it("puts Espruino's stand-ins in the core's place: no OTA, no WebSocket code for an app without WebSocket routes", async () => {
-    const dashboard = readFileSync(
-      join(
-        (await buildEspruino({ entry: ENTRY, out: join(tmp, 'stand-ins-dashboard'), env: {}, projectDir: tmp })).out,
-        'storage/.bootcde',
-      ),
-      'utf8',
-    );
-    expect(dashboard).to.include('cannot update itself over the air (Espruino)');
+  it("puts Espruino's stand-ins in the core's place: the OTA session in its own module, no WebSocket code for an app without WebSocket routes", async () => {
+    const built = await buildEspruino({
+      entry: ENTRY,
+      out: join(tmp, 'stand-ins-dashboard'),
+      env: {},
+      projectDir: tmp,
+    });
+    const dashboard = readFileSync(join(built.out, 'storage/.bootcde'), 'utf8');
+    // The boot code loads the core's OTA session from Storage when an upload starts: none of its code at boot.
+    expect(built.ota).to.equal(true);
+    expect(dashboard).to.include('chipweb.ota');
     expect(dashboard).to.not.include('an update is already being received');
+    expect(dashboard).to.not.include('chipweb-espruino 1');
+    const module = readFileSync(join(built.out, 'storage/chipweb.ota'), 'utf8');
+    expect(module).to.include('an update is already being received');
+    expect(module).to.include('chipweb-espruino 1');
+    expect(espruinoSyntaxProblems(module)).to.deep.equal([]);
+    expect(module).to.not.include('__chipweb_forbidden_');
+    const names = built.files.map((f) => f.name);
+    expect(names.slice(-4)).to.deep.equal(['chipweb.ota', 'chipweb.otainst', '.boot0', '.bootcde']);
     expect(dashboard, 'the dashboard has a WebSocket route').to.include('ws.send takes a string');
     expect(dashboard).to.include('505 HTTP Version Not Supported'); // the reason table, in a function body
     const plain = join(tmp, 'plain-app.ts');
@@ -82,23 +93,34 @@ describe('espruino: chipweb build --target espruino', function () {
       plain,
       `import { App } from ${JSON.stringify(join(ROOT, 'src/index.ts'))};\nconst app = new App();\napp.get('/', (c) => c.text('hi'));\nexport default app;\n`,
     );
-    const boot = readFileSync(
-      join(
-        (
-          await buildEspruino({
-            entry: plain,
-            out: join(tmp, 'stand-ins-plain'),
-            env: {},
-            projectDir: tmp,
-            assets: null,
-          })
-        ).out,
-        'storage/.bootcde',
-      ),
-      'utf8',
-    );
+    const plainBuild = await buildEspruino({
+      entry: plain,
+      out: join(tmp, 'stand-ins-plain'),
+      env: {},
+      projectDir: tmp,
+      assets: null,
+    });
+    const boot = readFileSync(join(plainBuild.out, 'storage/.bootcde'), 'utf8');
     expect(boot).to.not.include('ws.send takes a string');
     expect(boot).to.include('this build has no WebSocket routes');
+    // No OtaSession in the app: no OTA module, installer or boot hook.
+    expect(plainBuild.ota).to.equal(false);
+    expect(plainBuild.files.map((f) => f.name)).to.deep.equal(['routes.bin', '.bootcde']);
+  });
+
+  it('prints the over-the-air image (update.bin) with its SHA-256', async () => {
+    const out = join(tmp, 'cli-image');
+    const entry = join(ROOT, 'test/espruino/fixtures/conformance-entry.ts');
+    const printed = await captured((io) =>
+      buildCommand([entry, '--target', 'espruino', '--out', out, '--no-assets'], io),
+    );
+    expect(printed.code, printed.err).to.equal(0);
+    const sha = createHash('sha256')
+      .update(readFileSync(join(out, 'update.bin')))
+      .digest('hex');
+    expect(printed.out).to.include(`update.bin (${readFileSync(join(out, 'update.bin')).length} B, SHA-256 ${sha})`);
+    // The conformance app has no update route: its image can be sent to a board that has one.
+    expect(printed.out).to.include('this app takes no updates itself');
   });
 
   it('fails the build on a board with too few variables, saying what to change', async () => {

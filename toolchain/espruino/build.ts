@@ -7,7 +7,15 @@
  *                      flash at boot, so function bodies stay in flash
  *   storage/routes.bin the route table, compiled here in Node
  *   storage/*.gz       the gzipped web assets, one Storage file each
+ *   storage/chipweb.ota, chipweb.otainst, .boot0
+ *                      for an app that takes over-the-air updates (it uses
+ *                      OtaSession): the OTA module, lowered on its own and
+ *                      loaded only while an upload runs, the installer and
+ *                      the boot hook that runs it (firmware/espruino/ota-boot.ts
+ *                      and ota-install.ts)
  *   storage.json       the Storage files to upload, in order
+ *   update.bin         every Storage file above in one over-the-air image
+ *                      (firmware/espruino/ota-image.ts), for chipweb ota
  *   size-report.json   the size report in Espruino variables (size.ts)
  *
  * The route table's generated matcher (src/router/generate.ts) is part of
@@ -17,7 +25,8 @@
  * Never: write outside the output folder; let the script reach a Node or
  * browser global; emit a Storage name Espruino cannot hold.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { packAssets, type PackedAsset } from '../assets.ts';
 import { BuildError, FORBIDDEN_GLOBALS, findAssets, loadRoutes, routeMatcher } from '../build.ts';
@@ -27,6 +36,10 @@ import { knownStatusCodes, reasonPhrase } from '../../src/http/status.ts';
 import { compileRoutes, routesHash } from '../../src/router/index.ts';
 import type { RouteSpec, RouterMode } from '../../src/router/index.ts';
 import { LoweringError, lowerForEspruino } from './lower.ts';
+import { BOOT0_FILE, INSTALLER_FILE, OTA_MODULE_FILE } from '../../firmware/espruino/ota-boot.ts';
+import { BOOT0_SOURCE, INSTALLER_SOURCE } from '../../firmware/espruino/ota-install.ts';
+import { STAGING_PREFIX } from '../../firmware/espruino/ota-image.ts';
+import { packImage } from './ota-image.ts';
 import { BUDGET_FILE, loadBudget, type StorageFile } from './budget.ts';
 import { type EspruinoSizeReport, sizeReportEspruino } from './size.ts';
 
@@ -36,6 +49,10 @@ export const BOOT_FILE = '.bootcde';
 export const ROUTES_FILE = 'routes.bin';
 /** Longest Storage file name on Espruino 2v29. */
 export const MAX_STORAGE_NAME = 28;
+/** The over-the-air image in the output folder. */
+export const IMAGE_FILE = 'update.bin';
+/** Storage names the build itself writes: no asset may take one. */
+const RESERVED = [ROUTES_FILE, BOOT_FILE, BOOT0_FILE, INSTALLER_FILE, OTA_MODULE_FILE];
 
 /** What buildEspruino() was asked to do. */
 export interface EspruinoBuildOptions {
@@ -74,6 +91,10 @@ export interface EspruinoBuildResult {
   /** Where the Wi-Fi credentials came from ('' when none). */
   credentials: string;
   uiReport?: string;
+  /** The over-the-air image (update.bin): path, bytes, SHA-256 in hex. */
+  image: { path: string; bytes: number; sha256: string };
+  /** Whether the app takes over-the-air updates (the OTA module is among the Storage files). */
+  ota: boolean;
 }
 
 /** Absolute module path as an import specifier. */
@@ -107,13 +128,15 @@ export interface StandIn {
   readonly file: string;
 }
 
-/** The modules an Espruino build serves from firmware/espruino/ instead of src/ (each file says why). */
-export function standIns(webSockets: boolean): StandIn[] {
+/**
+ * The modules an Espruino build serves from firmware/espruino/ instead of
+ * src/ (each file says why); `withOtaSession` false for the OTA module,
+ * which holds the core's session itself.
+ */
+export function standIns(webSockets: boolean, withOtaSession = true): StandIn[] {
   const pairs: [string, string][] = [
     // Espruino's native text codec, asked first by the core's text functions.
     ['src/http/engine-codec.ts', 'engine-codec.ts'],
-    // No OTA target: the session that says so (501), without the SHA-256 and multipart code.
-    ['src/ota/session.ts', 'ota-session.ts'],
     // The request head checked with Espruino's native string code (the core's parser where it must).
     ['src/http/parser.ts', 'parser.ts'],
     // The reason phrases kept in flash (CHIPWEB_REASONS), not as an object in RAM.
@@ -121,6 +144,8 @@ export function standIns(webSockets: boolean): StandIn[] {
     // The response head written as one string (the core's encodeHead for redirects and Allow lists).
     ['src/http/response.ts', 'response.ts'],
   ];
+  // The session that loads the core's from the OTA module while an upload runs (no SHA-256 or multipart code at boot).
+  if (withOtaSession) pairs.push(['src/ota/session.ts', 'ota-session.ts']);
   // An app without WebSocket routes: no session code on the board.
   if (!webSockets) pairs.push(['src/ws/session.ts', 'no-websocket.ts'], ['src/ws/accept.ts', 'no-websocket.ts']);
   return pairs.map(([module, file]) => ({
@@ -154,7 +179,7 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
     throw new BuildError((error as Error).message);
   }
   for (const asset of assets) {
-    if (asset.resource === ROUTES_FILE || asset.resource === BOOT_FILE)
+    if (RESERVED.indexOf(asset.resource) >= 0 || asset.resource.startsWith(STAGING_PREFIX))
       throw new BuildError(`an asset may not be named ${asset.resource}`);
     if (asset.resource.length > MAX_STORAGE_NAME)
       throw new BuildError(
@@ -225,9 +250,23 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
   put(ROUTES_FILE, table, `route table, ${routes.length} routes`);
   for (const asset of assets)
     put(asset.resource, asset.bytes, `${asset.name}, ${asset.size} B${asset.encoding ? ' before gzip' : ''}`);
+  // The app uses OtaSession (the boot code has its stand-in): the OTA module, the installer and its boot hook.
+  const ota = lowered.used.includes(join(PACKAGE_ROOT, 'src', 'ota', 'session.ts'));
+  if (ota) {
+    put(OTA_MODULE_FILE, await lowerOtaModule(webSockets, options.minify), 'OTA module (loaded while an upload runs)');
+    put(INSTALLER_FILE, INSTALLER_SOURCE, 'OTA installer (run by .boot0 when an update is committed)');
+    put(BOOT0_FILE, BOOT0_SOURCE, 'runs the OTA installer at boot when needed');
+  }
   // Last: the boot code, so a partial upload never boots code without its files.
   put(BOOT_FILE, lowered.code, 'app + core, lowered for Espruino (runs at boot)');
   writeFileSync(join(out, 'storage.json'), `${JSON.stringify(files, null, 2)}\n`);
+  const packed = packImage(files.map((f) => ({ name: f.name, bytes: readFileSync(join(out, f.path)) })));
+  writeFileSync(join(out, IMAGE_FILE), packed);
+  const image = {
+    path: join(out, IMAGE_FILE),
+    bytes: packed.length,
+    sha256: createHash('sha256').update(packed).digest('hex'),
+  };
 
   const report = sizeReportEspruino(lowered.code, files, budget, matcherSkipped);
   writeFileSync(
@@ -243,5 +282,24 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
     prelude: lowered.prelude,
     credentials: credentials.source,
     uiReport,
+    image,
+    ota,
   };
+}
+
+/** The OTA module (firmware/espruino/ota-module.ts) lowered on its own, for `require` from Storage. */
+async function lowerOtaModule(webSockets: boolean, minify: boolean | undefined): Promise<string> {
+  const define: Record<string, string> = { CHIPWEB_REASONS: JSON.stringify(reasonTable()), CHIPWEB_MODULE: 'module' };
+  for (const name of FORBIDDEN_GLOBALS) define[name] = `__chipweb_forbidden_${name}`;
+  try {
+    const lowered = await lowerForEspruino({
+      entry: join(PACKAGE_ROOT, 'firmware', 'espruino', 'ota-module.ts'),
+      define,
+      minify,
+      substitutes: standIns(webSockets, false),
+    });
+    return lowered.code;
+  } catch (error) {
+    throw new BuildError(`lowering the OTA module failed: ${(error as Error).message}`);
+  }
 }

@@ -139,6 +139,8 @@ export interface LoweredScript {
   prelude: string[];
   /** Bundled input files (absolute). */
   inputs: string[];
+  /** The input files of which some code is in the script (absolute; a stand-in under its module's path). */
+  used: string[];
 }
 
 /**
@@ -261,7 +263,10 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
     );
   const prelude = preludeFor(out);
   const inputs = Object.keys(bundled.metafile.inputs).map((input) => resolve(input));
-  return { code: withPrelude(out, prelude.source), prelude: prelude.names, inputs };
+  const used: string[] = [];
+  for (const output of Object.values(bundled.metafile.outputs))
+    for (const [input, info] of Object.entries(output.inputs)) if (info.bytesInOutput > 0) used.push(resolve(input));
+  return { code: withPrelude(out, prelude.source), prelude: prelude.names, inputs, used };
 }
 
 /**

@@ -42,6 +42,8 @@ export interface EspruinoStorage {
   writeJSON(name: string, data: unknown): boolean;
   erase(name: string): void;
   list(pattern?: RegExp): string[];
+  /** Bytes free (without compacting), in files, and in erased files (trash). */
+  getStats(): { freeBytes: number; fileBytes: number; trashBytes: number };
 }
 
 /** Espruino's `Wifi` module (ESP32, ESP8266). */
@@ -85,6 +87,8 @@ export interface EspruinoGlobals {
   require(name: 'net'): EspruinoNet;
   require(name: 'Storage'): EspruinoStorage;
   require(name: 'Wifi'): EspruinoWifi;
+  /** A module in a Storage file: its exports. */
+  require(name: string): unknown;
   setTimeout(callback: () => void, ms: number): number;
   setInterval(callback: () => void, ms: number): number;
   clearTimeout(id: number): void;
@@ -92,6 +96,10 @@ export interface EspruinoGlobals {
   getTime(): number;
   digitalWrite(pin: number, value: boolean | number): void;
   print(...text: unknown[]): void;
+  /** Restarts the JavaScript: runs .boot0 … .boot3, then .bootcde from Storage again. */
+  load(): void;
+  /** The module cache of `require`. */
+  Modules: { removeCached(name: string): void };
 }
 
 /** Espruino's globals (on Espruino; only types elsewhere). */

@@ -65,6 +65,8 @@ describe('espruino engine: the dashboard in Chromium', () => {
     await page.waitForSelector('#reqs tr', { timeout: WAIT_MS });
     expect(await textOf(page, 's-pool')).to.match(/^\d+ of 4$/);
     expect(await page.title()).to.equal('chipweb · chipweb');
+    // The board updates itself over the air (docs/ota.md, Espruino): the Update panel shows.
+    await page.waitForSelector('#sec-upd:not([hidden])', { timeout: WAIT_MS });
     expect(errors).to.deep.equal([]);
   });
 
