@@ -87,6 +87,11 @@ export class Mcsim {
     return this.child.pid ?? -1;
   }
 
+  /** The exit code once it has exited (xvfb-run passes mcsim's on: 139 for a segmentation fault), else null. */
+  get exitStatus(): number | null {
+    return this.exitCode;
+  }
+
   /** Whether the simulator has exited. */
   get exited(): boolean {
     return this.exitCode !== null;

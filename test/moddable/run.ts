@@ -258,6 +258,16 @@ async function run(env: NodeJS.ProcessEnv, work: string): Promise<void> {
       nodeMessage !== '' && mcsimMessage === nodeMessage,
       `mcsim: ${line}\nNode simulator: ${nodeMessage || '(no error)'}`,
     );
+  } catch (error) {
+    // Moddable SDK 8.2.3's lin Listener, when bind fails, frees its record after xsRemember(&record->obj)
+    // without xsForget (modules/io/socket/lin/tcp.c, xs_listener_constructor): measured here, mcsim then
+    // dies of a segmentation fault before the app prints anything in about 3 of 10 runs with the port in
+    // use, and in none of 10 with it free, at this commit and at earlier ones. That crash is reported,
+    // not failed; anything else (a wrong message, another exit) still fails.
+    if (busy.exitStatus !== 139 || busy.lines.some((l) => l.startsWith('chipweb:'))) throw error;
+    console.log(
+      '  SDK   mcsim crashed (SIGSEGV) before the app printed its message: the SDK lin Listener defect on a failed bind (see run.ts); not counted',
+    );
   } finally {
     await busy.stop();
     await new Promise<void>((resolve) => blocker.close(() => resolve()));
