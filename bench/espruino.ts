@@ -25,6 +25,7 @@ import { join, resolve } from 'node:path';
 import { EspruinoProcess, espruinoBinary, EspruinoMissing } from '../host-sim/espruino/engine.ts';
 import { freePort, serveOnEspruino } from '../host-sim/espruino/sim.ts';
 import { keepAliveGet } from '../test/espruino/engine/keep-alive.ts';
+import { holdWebSockets, streamedUpload } from '../test/moddable/load.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DASHBOARD = join(ROOT, 'firmware/app/main.ts');
@@ -187,7 +188,7 @@ async function main(): Promise<void> {
 
   // Memory: the default app on the fixed build, code in Storage as on a board.
   const dir = mkdtempSync(join(tmpdir(), 'chipweb-bench-memory-'));
-  let memory: { estimate: number; afterStart: number; after1000: number; httpModule: number };
+  let memory: { estimate: number; afterStart: number; after1000: number; afterKept: number; httpModule: number };
   try {
     const sim = await serveOnEspruino(DASHBOARD, { port: 0, dir, binary: fixed });
     try {
@@ -199,7 +200,34 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 100));
         after1000 = await statusVariables(sim.url);
       }
-      memory = { estimate: sim.build.report.startVariables, afterStart, after1000, httpModule: 0 };
+      // What the server makes on first use and keeps, at its most: a session for every WebSocket it
+      // allows (half the slots) and every connection's chunked decoder.
+      const budget = JSON.parse(
+        readFileSync(resolve(import.meta.dirname, '..', 'firmware', 'espruino', 'budget.json'), 'utf8'),
+      );
+      const slots: number = budget.server.slots;
+      const wsSlots = slots >= 2 ? Math.floor(slots / 2) : 1;
+      await (await holdWebSockets(sim.port, '/api/ws', wsSlots))();
+      const body = new TextEncoder().encode('{"on":false}');
+      const posts = await Promise.all(
+        Array.from({ length: slots }, () =>
+          streamedUpload(sim.port, '/api/led', body, {
+            pieces: [5],
+            chunked: true,
+            headers: 'Content-Type: application/json\r\n',
+          }),
+        ),
+      );
+      if (posts.some((p) => p.status !== 200))
+        throw new Error(`chunked POSTs failed: ${JSON.stringify(posts.map((p) => p.status || p.error))}`);
+      // The closed sockets take a moment to go: read until two readings agree.
+      let afterKept = await statusVariables(sim.url);
+      for (let i = 0, last = -1; i < 20 && afterKept !== last; i++) {
+        last = afterKept;
+        await new Promise((r) => setTimeout(r, 200));
+        afterKept = await statusVariables(sim.url);
+      }
+      memory = { estimate: sim.build.report.startVariables, afterStart, after1000, afterKept, httpModule: 0 };
     } finally {
       await sim.close();
     }
@@ -223,6 +251,9 @@ async function main(): Promise<void> {
   );
   console.log(
     `  after 1,000 keep-alive requests       ${n(memory.after1000)}   (${memory.after1000 - memory.afterStart >= 0 ? '+' : ''}${n(memory.after1000 - memory.afterStart)})`,
+  );
+  console.log(
+    `  after every WebSocket session and chunked decoder is made (kept)  ${n(memory.afterKept)}   (${memory.afterKept - memory.afterStart >= 0 ? '+' : ''}${n(memory.afterKept - memory.afterStart)} from start)`,
   );
   console.log(`  Espruino http module after listen()   ${n(memory.httpModule)}`);
   console.log('');
