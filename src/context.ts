@@ -258,8 +258,8 @@ function needsDecoding(b: Uint8Array, start: number, end: number): boolean {
 
 /**
  * The Context of one pool slot, with the state the server moves it
- * through. Made once per slot at start; internal to the core: handlers see
- * it only as a Context.
+ * through. Made once per slot at start (a spare at the first abandoned
+ * chain); internal to the core: handlers see it only as a Context.
  */
 export class SlotContext<P extends string = string> implements Context<P>, RawRequest {
   /** Index of the pool slot this context serves (-1 for a spare). */
@@ -309,7 +309,7 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
   private varValues: unknown[] | null = null;
   private varCount = 0;
 
-  /** Made once per slot at start. */
+  /** Made once per slot at start, or as a spare (slot -1) when first needed. */
   constructor(slot: number, bytes: Uint8Array, head: RequestHead, maxParams: number, env: Env, sink: StreamSink) {
     this.slot = slot;
     this.env = env;

@@ -71,10 +71,11 @@ export interface ServerOptions {
   spareContexts?: number;
   /**
    * WebSocket connections open at once (default: half the slots, at least
-   * 1; at most `slots`). An app with WebSocket routes holds this many
-   * sessions, made at start (about 1.3 KB each on a board); a session is
-   * taken at the upgrade and given back when the socket closes. An upgrade
-   * that finds none free gets 503 with `Retry-After: 1`.
+   * 1; at most `slots`). An app with WebSocket routes holds up to this
+   * many sessions (about 1.3 KB each on a board), each made at an upgrade
+   * that finds none free and then kept; a session is taken at the upgrade
+   * and given back when the socket closes. An upgrade that finds none free
+   * once all are made gets 503 with `Retry-After: 1`.
    */
   wsSlots?: number;
   /**

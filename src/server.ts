@@ -99,8 +99,8 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
   private readonly connections: Connection[] = [];
   private readonly overflow: Overflow;
   readonly writer: ResponseWriter;
-  /** WebSocket: the sessions made and free again; [0, freeSessions) are free. */
-  private readonly sessions: WsSession[] = [];
+  /** WebSocket: the sessions made and free again; [0, freeSessions) are free (sized at start: no growth slack). */
+  private sessions: WsSession[] = [];
   private freeSessions = 0;
   /** WebSocket: sessions not made yet (`wsSlots` when the app has WebSocket routes, else 0), each made at an upgrade that finds none free. */
   private sessionsToMake = 0;
@@ -192,6 +192,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
         );
       // Made at the upgrades that need them: most boots of a device never see a WebSocket on every session.
       this.sessionsToMake = o.wsSlots;
+      this.sessions = new Array<WsSession>(o.wsSlots);
     }
     this.overflow = new Overflow(o, this.connections, this.pool, platform, this.counters, this, this.answers);
   }
@@ -243,7 +244,11 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     for (let i = 0; i < this.connections.length; i++) {
       const conn = this.connections[i];
       if (conn.state === HEAD && conn.filled === 0) this.close(conn, false);
-      else if (conn.state === WS) (this.sessionOf[i] as WsSession).goingAway(); // WebSocket: Close 1001
+      else if (conn.state === WS) {
+        // WebSocket: Close 1001 (no session while release() is ending it)
+        const session = this.sessionOf[i];
+        if (session !== null) session.goingAway();
+      }
     }
     this.stopped = new Promise<void>((resolve) => {
       const finish = () => {
@@ -317,9 +322,11 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     if (socket.slot < 0) return;
     const conn = this.connections[socket.slot];
     if (conn.state === HEAD || conn.state === BODY) this.advance(conn);
-    else if (conn.state === WS)
-      (this.sessionOf[socket.slot] as WsSession).readable(); // WebSocket: its frame pump reads
-    else if (conn.body.reader !== null && !conn.body.paused) this.pumpBody(conn);
+    else if (conn.state === WS) {
+      // WebSocket: its frame pump reads (no session while release() is ending it)
+      const session = this.sessionOf[socket.slot];
+      if (session !== null) session.readable();
+    } else if (conn.body.reader !== null && !conn.body.paused) this.pumpBody(conn);
   }
 
   /** Reads what fits into the slot. */
@@ -825,7 +832,8 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     if (socket.slot < 0) return;
     const conn = this.connections[socket.slot];
     if (conn.state === WS) {
-      (this.sessionOf[socket.slot] as WsSession).writable(); // WebSocket: frames waiting
+      const session = this.sessionOf[socket.slot]; // WebSocket: frames waiting
+      if (session !== null) session.writable();
       return;
     }
     if (conn.state !== WRITE) return;
@@ -918,6 +926,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     const session = this.sessionOf[conn.slot];
     if (session !== null) {
       // WebSocket: its close handler hears 1006 if nothing was said; the session is free again.
+      // Unbound first: a close handler that calls stop() must not reach the session being ended.
       this.sessionOf[conn.slot] = null;
       session.end();
       this.sessions[this.freeSessions++] = session;
@@ -947,7 +956,8 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     for (let i = 0; i < this.connections.length; i++) {
       const conn = this.connections[i];
       if (conn.state === WS) {
-        (this.sessionOf[i] as WsSession).tick(now); // WebSocket: ping when idle, drop when silent
+        const session = this.sessionOf[i]; // WebSocket: ping when idle, drop when silent
+        if (session !== null) session.tick(now);
         continue;
       }
       if (conn.state === HANDLER && conn.body.reader !== null && !conn.body.paused && now >= conn.deadline) {

@@ -3,8 +3,8 @@
  * pump (read into the slot, parse in place, call the route's handlers,
  * answer Ping and Close), sending, and the idle, ping and close timeouts.
  *
- * The server makes `wsSlots` sessions at start when the app has WebSocket
- * routes; each is also the `ws` object the handlers see (as the slot's
+ * The server makes up to `wsSlots` sessions when the app has WebSocket
+ * routes, each at an upgrade that finds none free, and keeps them; each is also the `ws` object the handlers see (as the slot's
  * SlotContext is their `c`). The server hands a connection over to a free
  * session once its upgrade request passed the chain (begin), then calls
  * readable / writable / tick while the slot is in state WS, and end() when
@@ -89,7 +89,7 @@ export interface SessionHost {
   fail(conn: Connection, status: number): void;
 }
 
-/** The received message handlers see; one per slot, pointed at the slot's bytes for each message. */
+/** The received message handlers see; one per session, pointed at its slot's bytes for each message. */
 class MessageView implements WsMessage {
   /** The opcode (text or binary) and the span of the message in `bytes`. */
   opcode = 0;
@@ -175,7 +175,7 @@ export class WsSession implements WebSocket {
   private queuedClose = 0;
   private queuedReason = '';
 
-  /** Made at start; `conn` is any of the pool's connections (every slot has the same size), until begin() gives it one. */
+  /** Made at the upgrade that first needs it; `conn` is that upgrade's connection (every slot has the same size); begin() gives it each next one. */
   constructor(conn: Connection, host: SessionHost, accept: AcceptHasher) {
     this.conn = conn;
     this.host = host;

@@ -2,10 +2,11 @@
  * What a WebSocket route's handlers see: the socket (`ws`), a received
  * message (`msg`), and the handler object given to `app.ws()`.
  *
- * The server makes one socket object and one message object per pool
- * slot, at start, and hands the same ones to every connection the slot
- * serves (as it does Contexts): keep a socket in a list together with its
- * `generation`, and compare before sending later.
+ * The server keeps one socket object and one message object per
+ * WebSocket session (at most `wsSlots`, each made at the first upgrade
+ * that needs it) and hands the same ones to every connection the session
+ * serves next: keep a socket in a list together with its `generation`,
+ * and compare before sending later.
  *
  * Never: hold state; these are types only.
  */
@@ -39,7 +40,7 @@ export interface WebSocket<P extends string = string> {
   /** True from the upgrade until Close is sent or received. */
   readonly isOpen: boolean;
   /**
-   * Changes when this socket closes (and when its slot serves another
+   * Changes when this socket closes (its session then serves another
    * connection): keep it with `ws` and compare before sending later.
    */
   readonly generation: number;

@@ -445,6 +445,31 @@ describe('ws: WebSocket routes in the server (memory platform)', () => {
       expect(server.stats().slotsInUse).to.equal(0);
     });
 
+    it('stops cleanly when a close handler calls stop() for a client that vanished: the other socket hears 1001', async () => {
+      let server: Awaited<ReturnType<typeof start>>['server'] | null = null;
+      let thrown: unknown = null;
+      let stopped = false;
+      const { app } = echoApp({
+        close: () => {
+          // The vanished client's session is being ended here; stop() must skip it, not throw.
+          if (server === null || stopped) return;
+          stopped = true;
+          server.stop(1000).catch((error: unknown) => void (thrown = error));
+        },
+      });
+      const started = await start(app);
+      server = started.server;
+      const vanishing = connectWs(started.platform);
+      framesOf(vanishing, switchingProtocols());
+      const staying = connectWs(started.platform);
+      framesOf(staying, switchingProtocols());
+      vanishing.end();
+      await settle();
+      expect(thrown).to.equal(null);
+      expect(stopped).to.equal(true);
+      expect(framesOf(staying)).to.deep.equal([frame(OP_CLOSE, closePayload(1001))]);
+    });
+
     it('says goodbye (1001) when the server stops, and stop() waits for the Close to come back', async () => {
       const { app, seen } = echoApp();
       const { platform, server } = await start(app);
