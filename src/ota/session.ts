@@ -188,13 +188,15 @@ export class OtaSession {
     if (this.target === undefined)
       throw new HttpError(501, 'this board cannot update itself over the air (no OTA partition): flash it by cable');
     if (this.active) throw new HttpError(409, 'an update is already being received; try again when it has finished');
+    // Made before the session is marked busy: if the board is out of memory, this upload fails and the next may run.
+    const upload = new Upload(); // held by the running receive() only: garbage once it ends
     this.active = true;
     this.started = false;
     this.hasExpected = false;
     this.failure = null;
     this.received = 0;
     this.size = -1;
-    return new Upload(); // held by the running receive() only: garbage once it ends
+    return upload;
   }
 
   /** Begins the target (413 when the image cannot fit). */
