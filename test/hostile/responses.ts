@@ -74,6 +74,10 @@ export function parseResponses(text: string, allowPartial = false, headRequests 
         q += size + 2;
         if (size === 0) break;
       }
+    } else if (!noBody && headers['content-length'] === undefined && headers.connection === 'close') {
+      // Close-delimited (RFC 9112 6.3): a stream answered to an HTTP/1.0 client, which cannot take chunked.
+      body = text.slice(q);
+      q = text.length;
     } else if (!noBody) {
       if (headers['content-length'] === undefined) throw new Error(`status ${status} without Content-Length`);
       const length = Number(headers['content-length']);
