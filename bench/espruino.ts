@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EspruinoProcess, espruinoBinary, EspruinoMissing } from '../host-sim/espruino/engine.ts';
 import { freePort, serveOnEspruino } from '../host-sim/espruino/sim.ts';
+import { resolveOptions, type ServerOptions } from '../src/server-options.ts';
 import { keepAliveGet } from '../test/espruino/engine/keep-alive.ts';
 import { holdWebSockets, streamedUpload } from '../test/moddable/load.ts';
 
@@ -205,8 +206,7 @@ async function main(): Promise<void> {
       const budget = JSON.parse(
         readFileSync(resolve(import.meta.dirname, '..', 'firmware', 'espruino', 'budget.json'), 'utf8'),
       );
-      const slots: number = budget.server.slots;
-      const wsSlots = slots >= 2 ? Math.floor(slots / 2) : 1;
+      const { slots, wsSlots } = resolveOptions(budget.server as ServerOptions);
       await (await holdWebSockets(sim.port, '/api/ws', wsSlots))();
       const body = new TextEncoder().encode('{"on":false}');
       const posts = await Promise.all(

@@ -58,7 +58,6 @@ export function parseCommand(
   return parsed;
 }
 
-/** What every board build takes: the app module, the LED pin, the router. */
 /** The options every `chipweb build` takes, whatever the target (checked by buildBasics). */
 export const BUILD_OPTIONS: OptionSpecs = {
   target: { type: 'string', short: 't' },
@@ -69,6 +68,13 @@ export const BUILD_OPTIONS: OptionSpecs = {
   'led-pin': { type: 'string' },
   router: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
+};
+
+/** The options every `chipweb flash` takes, whatever the target. */
+export const FLASH_OPTIONS: OptionSpecs = {
+  target: { type: 'string', short: 't' },
+  port: { type: 'string', short: 'p' },
+  out: { type: 'string', short: 'o' },
 };
 
 /** What buildBasics checked. */

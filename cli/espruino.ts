@@ -13,7 +13,7 @@ import { buildEspruino } from '../toolchain/espruino/build.ts';
 import { checkUpload, findEspruinoTool, storageFiles, uploadArgs } from '../toolchain/espruino/flash.ts';
 import { formatEspruinoReport } from '../toolchain/espruino/size.ts';
 import { EspruinoMissing } from '../host-sim/espruino/engine.ts';
-import { BUILD_OPTIONS, buildBasics, CONSOLE, type CommandIO, parseCommand } from './arguments.ts';
+import { BUILD_OPTIONS, buildBasics, CONSOLE, type CommandIO, FLASH_OPTIONS, parseCommand } from './arguments.ts';
 
 /** Where console output goes (tests capture it). */
 export type EspruinoIO = CommandIO;
@@ -117,18 +117,7 @@ options:
 
 /** `chipweb flash --target espruino`. */
 export async function flash(args: string[], env: NodeJS.ProcessEnv, io: EspruinoIO = CONSOLE): Promise<number> {
-  const parsed = parseCommand(
-    'flash',
-    args,
-    {
-      target: { type: 'string', short: 't' },
-      port: { type: 'string', short: 'p' },
-      out: { type: 'string', short: 'o' },
-    },
-    FLASH_USAGE,
-    io,
-    false,
-  );
+  const parsed = parseCommand('flash', args, FLASH_OPTIONS, FLASH_USAGE, io, false);
   if (typeof parsed === 'number') return parsed;
   const values = parsed.values;
   const out = resolve((values.out as string | undefined) ?? join('build', 'espruino'));

@@ -17,7 +17,7 @@ import { join, relative, resolve } from 'node:path';
 import { checkEnvironment, flashCommand } from '../toolchain/moddable-tools.ts';
 import { isTarget, loadTemplate, TARGETS } from '../toolchain/templates.ts';
 import { targetOf } from './target-of.ts';
-import { type CommandIO, parseCommand } from './arguments.ts';
+import { type CommandIO, FLASH_OPTIONS, parseCommand } from './arguments.ts';
 
 const USAGE = `usage: chipweb flash --target esp32|pico_w|moddable-sim [options]
        chipweb flash --target espruino --port PORT   (see --target espruino --help)
@@ -42,9 +42,7 @@ export async function flash(args: string[], env: NodeJS.ProcessEnv, io: FlashIO)
     'flash',
     args,
     {
-      target: { type: 'string', short: 't' },
-      port: { type: 'string', short: 'p' },
-      out: { type: 'string', short: 'o' },
+      ...FLASH_OPTIONS,
       release: { type: 'boolean' },
       'xs-dev': { type: 'boolean' },
     },

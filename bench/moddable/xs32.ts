@@ -30,6 +30,7 @@ import { parseArgs } from 'node:util';
 import { linBuild, rebuild32, ROOT, run } from '../../test/moddable/builds.ts';
 import { build as chipwebBuild } from '../../toolchain/build.ts';
 import { checkModdable } from '../../test/moddable/environment.ts';
+import { resolveOptions, type ServerOptions } from '../../src/server-options.ts';
 import { counted, holdWebSockets, streamedUpload, webSocketExchange, wrk } from '../../test/moddable/load.ts';
 import { Mcsim, type Sample } from '../../test/moddable/mcsim.ts';
 import { which } from '../../toolchain/moddable-tools.ts';
@@ -152,9 +153,8 @@ async function main(): Promise<number> {
   // mcsim's template with the target's pool, and 4x the heaps: the figures are what the app uses, not what the budget allows.
   const board = loadTemplate(target);
   const server = board.budget.server;
-  // The server's default (src/server-options.ts): half the slots, at least 1.
-  const wsSlots =
-    typeof server.wsSlots === 'number' ? server.wsSlots : server.slots >= 2 ? Math.floor(server.slots / 2) : 1;
+  // As the server resolves them (its default: half the slots, at least 1).
+  const { wsSlots, slots } = resolveOptions(server as ServerOptions);
   const raw = JSON.parse(readFileSync(loadTemplate('moddable-sim').path, 'utf8'));
   raw.chipweb.server = { ...raw.chipweb.server, ...server, port: raw.chipweb.server.port };
   raw.chipweb.staging = board.budget.staging;
@@ -218,7 +218,7 @@ async function main(): Promise<number> {
     await (await holdWebSockets(port, '/api/ws', wsSlots))();
     const body = new TextEncoder().encode('{"on":false}');
     const posts = await Promise.all(
-      Array.from({ length: server.slots }, () =>
+      Array.from({ length: slots }, () =>
         streamedUpload(port, '/api/led', body, {
           pieces: [5],
           chunked: true,
