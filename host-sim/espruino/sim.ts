@@ -32,6 +32,8 @@ export interface EspruinoSimOptions {
   log?: (line: string) => void;
   /** Run the boot code from RAM instead of flash (see EspruinoProcess.bootFromRam; BOARD=LINUX builds). */
   codeInRam?: boolean;
+  /** Minify the boot code (default true; false is `chipweb build --no-minify`). */
+  minify?: boolean;
 }
 
 /** A running Espruino simulation. */
@@ -75,6 +77,7 @@ export async function serveOnEspruino(entry: string, options: EspruinoSimOptions
     budget: options.budget,
     env,
     projectDir: process.cwd(),
+    minify: options.minify,
   });
   const flashDir = join(dir, 'flash');
   await installStorage(binary, flashDir, out);

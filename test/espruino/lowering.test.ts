@@ -20,6 +20,7 @@ import {
   LoweringError,
   lowerForEspruino,
   unhoistedFunctions,
+  unwrapBundle,
 } from '../../toolchain/espruino/lower.ts';
 import { preludeFor } from '../../toolchain/espruino/prelude.ts';
 import { CASES } from '../conformance/cases.ts';
@@ -159,6 +160,27 @@ describe('espruino: lowering', function () {
       expect(results[i].closed, CASES[i].name).to.equal(CASES[i].closes);
       expect(results[i].slotsInUse, CASES[i].name).to.equal(0);
     }
+  });
+
+  it("renames a top-level name that would replace one of Espruino's globals (net's Server, Socket, Storage …)", () => {
+    // Unwrapped, the bundle's names are globals: a core class named Server would replace the class of
+    // what require('net').createServer() returns (an unminified build could not listen).
+    const bundle =
+      '(function(){var Server=class{listen(){return 1}};function Socket(){return new Server().listen()}' +
+      'var Storage=2;var mine=3;g(Socket()+Storage+mine)})();';
+    const out = unwrapBundle(bundle);
+    const top = (acorn.parse(out, { ecmaVersion: 2015 }) as unknown as { body: acorn.Node[] }).body;
+    const declared = top.flatMap((s) => {
+      const node = s as unknown as { type: string; id?: { name: string }; declarations?: { id: { name: string } }[] };
+      if (node.type === 'FunctionDeclaration') return [node.id?.name ?? ''];
+      if (node.type === 'VariableDeclaration') return (node.declarations ?? []).map((d) => d.id.name);
+      return [];
+    });
+    expect(declared).to.include('mine');
+    for (const name of ['Server', 'Socket', 'Storage']) expect(declared).to.not.include(name);
+    let seen = 0;
+    vm.runInNewContext(out, { g: (n: number) => (seen = n) });
+    expect(seen).to.equal(6);
   });
 
   it('breaks lines only where no semicolon can be inserted', () => {

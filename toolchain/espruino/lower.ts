@@ -36,6 +36,7 @@ import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { dirname, relative, resolve } from 'node:path';
 import { espruinoCheck, espruinoShape, type FoundProblem, hoistFunctions } from './babel-espruino.ts';
+import { ESPRUINO_GLOBAL_NAMES } from './globals.ts';
 import { ERROR_BASE, preludeFor } from './prelude.ts';
 
 /** A place in the sources the lowering cannot handle. */
@@ -270,72 +271,16 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
 }
 
 /**
- * Espruino's globals a top-level name of the boot code must not take (the
- * bundle's names become globals once unwrapped; minified ones are short).
+ * Names a top-level name of the boot code must not take: Espruino's globals
+ * (globals.ts) and the names the prelude defines.
  */
 const ESPRUINO_GLOBALS = new Set([
-  'E',
-  'print',
-  'require',
-  'process',
-  'console',
-  'global',
-  'globalThis',
-  'load',
-  'save',
-  'reset',
-  'dump',
-  'edit',
-  'echo',
-  'trace',
-  'getTime',
-  'setTime',
-  'setTimeout',
-  'setInterval',
-  'clearTimeout',
-  'clearInterval',
-  'changeInterval',
-  'setWatch',
-  'clearWatch',
-  'digitalWrite',
-  'digitalRead',
-  'digitalPulse',
-  'pinMode',
-  'getPinMode',
-  'analogRead',
-  'analogWrite',
-  'peek8',
-  'peek16',
-  'peek32',
-  'poke8',
-  'poke16',
-  'poke32',
-  'Pin',
-  'Modules',
-  'NaN',
-  'Infinity',
-  'USB',
-  'Serial1',
-  'Serial2',
-  'Serial3',
-  'Telnet',
-  'I2C1',
-  'SPI1',
-  'SPI2',
-  'LED',
-  'LED1',
-  'LED2',
-  'LED3',
-  'BTN',
-  'BTN1',
-  'BTN2',
+  ...ESPRUINO_GLOBAL_NAMES,
   'Map',
   'Set',
   'RangeError',
   ERROR_BASE,
   '__chipwebIterator',
-  ...Array.from({ length: 40 }, (_v, i) => `D${i}`),
-  ...Array.from({ length: 8 }, (_v, i) => `A${i}`),
 ]);
 
 /**

@@ -4,8 +4,8 @@
  * with `chipweb build --target espruino`, its Storage files in the binary's
  * flash, every case over a real socket, byte for byte as on Node and XS;
  * every slot is free again after each client leaves. Also: a taken port
- * stops the board with the Node simulator's message, and 1,000 keep-alive
- * requests leave process.memory() flat.
+ * stops the board with the Node simulator's message, 1,000 keep-alive
+ * requests leave process.memory() flat, and an unminified build serves.
  */
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -99,6 +99,29 @@ describe('espruino engine: a taken port', () => {
       );
     } finally {
       blocker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('espruino engine: an unminified build (chipweb build --no-minify)', () => {
+  it("serves: the core's own top-level names (Server …) do not replace Espruino's globals", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chipweb-espruino-nomin-'));
+    try {
+      const sim = await serveOnEspruino(join(ROOT, 'bench/espruino-json-app.ts'), {
+        port: 0,
+        dir,
+        assets: null,
+        minify: false,
+      });
+      try {
+        const response = await fetch(`${sim.url}/json`, { headers: { Connection: 'close' } });
+        expect(response.status).to.equal(200);
+        expect(await response.text()).to.equal('{"ok":true,"n":1}');
+      } finally {
+        await sim.close();
+      }
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
