@@ -6,8 +6,11 @@
  *   (Espruino defines a function only when its declaration runs), makes
  *   classes that extend a native error extend the prelude's plain error
  *   base instead (Espruino cannot call a native constructor as `super`),
- *   and gives a derived class with fields an explicit constructor (else
- *   the fields transform writes `super(...args)`: Espruino has no spread).
+ *   gives a derived class with fields an explicit constructor (else
+ *   the fields transform writes `super(...args)`: Espruino has no spread),
+ *   and moves a class method named with a keyword (`delete`, `in` …),
+ *   which Espruino's class parser refuses, onto the prototype by
+ *   assignment (Espruino enumerates class methods like assigned ones).
  * - `espruinoCheck`: finds what no lowering can make run on Espruino
  *   (generators, labels, #private members, globals it lacks, methods read
  *   from built-in prototypes, assigning an array's length …) and records
@@ -64,6 +67,108 @@ const BUILTIN_PROTOTYPES = new Set([
 ]);
 
 type Types = typeof BabelTypes;
+
+/** Names Espruino 2v29's class parser refuses as a method name (it reads them as keywords). */
+const KEYWORD_METHOD_NAMES = new Set(
+  (
+    'if else do while for break continue function return var let const this throw try catch finally true false ' +
+    'null undefined new in instanceof switch case default delete typeof void debugger class extends super static of'
+  ).split(' '),
+);
+
+/** The name of a class method that Espruino cannot parse in a class body, or '' for any other member. */
+export function keywordMethodName(member: BabelTypes.Node): string {
+  if ((member.type !== 'ClassMethod' && member.type !== 'ClassPrivateMethod') || member.computed) return '';
+  const key = member.key;
+  const name = key.type === 'Identifier' ? key.name : key.type === 'StringLiteral' ? key.value : '';
+  return KEYWORD_METHOD_NAMES.has(name) ? name : '';
+}
+
+/** Whether `node` uses `super` outside any nested class or plain function. */
+function usesSuper(node: BabelTypes.Node): boolean {
+  let found = false;
+  const visit = (n: unknown): void => {
+    if (found || n === null || typeof n !== 'object') return;
+    if (Array.isArray(n)) {
+      for (const item of n) visit(item);
+      return;
+    }
+    const typed = n as BabelTypes.Node;
+    if (typed.type === 'Super') {
+      found = true;
+      return;
+    }
+    if (
+      typed !== node &&
+      (typed.type === 'FunctionExpression' || typed.type === 'FunctionDeclaration' || typed.type === 'ClassBody')
+    )
+      return;
+    for (const key of Object.keys(typed))
+      if (key !== 'loc' && key !== 'leadingComments' && key !== 'trailingComments')
+        visit((typed as unknown as Record<string, unknown>)[key]);
+  };
+  visit(node);
+  return found;
+}
+
+/**
+ * Moves the plain methods of `path`'s class named with a keyword out of its
+ * body: `K.prototype.delete = function (…) {…}` (`K.delete` when static),
+ * right after a declaration, or in a wrapper around any other expression. A method
+ * that uses `super` stays (espruinoCheck reports it).
+ */
+function moveKeywordMethods(path: NodePath<BabelTypes.Class>, t: Types): void {
+  const isMoved = (m: BabelTypes.Node): m is BabelTypes.ClassMethod =>
+    m.type === 'ClassMethod' && m.kind === 'method' && keywordMethodName(m) !== '' && !usesSuper(m);
+  if (!path.node.body.body.some(isMoved)) return;
+  // Where the methods go, and the name they reach the class by there.
+  const declarator = path.parentPath;
+  const statement = declarator?.parentPath;
+  let place: 'after declaration' | 'after variable' | 'wrapper' = 'wrapper';
+  let target: BabelTypes.Identifier;
+  if (path.isClassDeclaration() && path.node.id && Array.isArray(path.container)) {
+    place = 'after declaration';
+    target = path.node.id;
+  } else if (
+    declarator?.isVariableDeclarator() &&
+    t.isIdentifier(declarator.node.id) &&
+    statement?.isVariableDeclaration() &&
+    Array.isArray(statement.container)
+  ) {
+    // `var X = class Y …`: outside the class only X names it, so a moved method's Y becomes X.
+    place = 'after variable';
+    target = declarator.node.id;
+    if (path.node.id && path.node.id.name !== target.name) path.scope.rename(path.node.id.name, target.name);
+  } else target = path.node.id ? t.identifier(path.node.id.name) : path.scope.generateUidIdentifier('klass');
+  const moved = path.node.body.body.filter(isMoved);
+  path.node.body.body = path.node.body.body.filter((m) => !isMoved(m));
+  const assignments = moved.map((m) =>
+    t.expressionStatement(
+      t.assignmentExpression(
+        '=',
+        t.memberExpression(
+          m.static ? t.cloneNode(target) : t.memberExpression(t.cloneNode(target), t.identifier('prototype')),
+          t.identifier(keywordMethodName(m)),
+        ),
+        t.functionExpression(null, m.params as BabelTypes.FunctionExpression['params'], m.body, m.generator, m.async),
+      ),
+    ),
+  );
+  if (place === 'after declaration') path.insertAfter(assignments);
+  else if (place === 'after variable') statement?.insertAfter(assignments);
+  // Any other class expression: a wrapper whose parameter has the class's own name (its methods may use it).
+  else
+    path.replaceWith(
+      t.callExpression(
+        t.functionExpression(
+          null,
+          [t.cloneNode(target)],
+          t.blockStatement([...assignments, t.returnStatement(t.cloneNode(target))]),
+        ),
+        [path.node.type === 'ClassDeclaration' ? t.toExpression(path.node) : path.node],
+      ),
+    );
+}
 
 /** Moves the function declarations of a statement list to its front (after nothing else moves). */
 export function hoistFunctions(body: BabelTypes.Statement[], t: Types): void {
@@ -125,6 +230,8 @@ export function espruinoShape({ types: t }: { types: Types }): PluginObj {
     name: 'chipweb-espruino-shape',
     visitor: {
       Class(path: NodePath<BabelTypes.Class>) {
+        moveKeywordMethods(path, t);
+        if (!path.isClass()) return; // wrapped: the class is visited again inside its wrapper
         const superClass = path.node.superClass;
         if (t.isIdentifier(superClass) && NATIVE_ERRORS.has(superClass.name) && !path.scope.getBinding(superClass.name))
           path.node.superClass = t.identifier(ERROR_BASE);
@@ -187,6 +294,13 @@ export function espruinoCheck(found: FoundProblem[]): (api: { types: Types }) =>
         },
         LabeledStatement(path: NodePath<BabelTypes.LabeledStatement>) {
           report(path.node, `label "${path.node.label.name}:" (Espruino has no labels)`);
+        },
+        ClassMethod(path: NodePath<BabelTypes.ClassMethod>) {
+          const name = keywordMethodName(path.node);
+          if (name === '' || (path.node.kind === 'method' && !usesSuper(path.node))) return;
+          const what =
+            path.node.kind === 'method' ? 'method that uses super' : path.node.kind === 'get' ? 'getter' : 'setter';
+          report(path.node, `a class ${what} named "${name}" (Espruino reads the name as a keyword: rename it)`);
         },
         PrivateName(path: NodePath<BabelTypes.PrivateName>) {
           report(path.node, `#private class member #${path.node.id.name} (use a plain property)`);

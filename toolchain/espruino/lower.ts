@@ -35,7 +35,13 @@ import * as esbuild from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { dirname, relative, resolve } from 'node:path';
-import { espruinoCheck, espruinoShape, type FoundProblem, hoistFunctions } from './babel-espruino.ts';
+import {
+  espruinoCheck,
+  espruinoShape,
+  type FoundProblem,
+  hoistFunctions,
+  keywordMethodName,
+} from './babel-espruino.ts';
 import { ESPRUINO_GLOBAL_NAMES } from './globals.ts';
 import { ERROR_BASE, preludeFor } from './prelude.ts';
 
@@ -457,6 +463,7 @@ export function espruinoSyntaxProblems(code: string): string[] {
         at(node, node.async ? 'async function' : 'generator');
       else if (node.type === 'VariableDeclaration' && node.kind !== 'var') at(node, node.kind);
       else if (node.type === 'ClassExpression' && node.id) at(node, 'named class expression');
+      else if (keywordMethodName(node) !== '') at(node, 'class method named with a keyword');
     },
   });
   return found;
