@@ -14,7 +14,10 @@
  *
  * chipweb keeps one connection alive; the http module closes after every
  * response (it sends Connection: close), so it gets a new connection per
- * request. Prints a table; `--json` prints the figures as JSON.
+ * request. A bare Espruino `net` server that answers every request with a
+ * fixed response of the same size, reading nothing (bench/espruino-net-page.js),
+ * shows what the sockets and the client allow at all.
+ * Prints a table; `--json` prints the figures as JSON.
  *
  * Never: assert (tests do that); report a figure it did not measure.
  */
@@ -129,6 +132,8 @@ interface SpeedFigures {
   dashboardPage: number;
   pageBytes: number;
   netPage: number;
+  /** A bare net server answering the JSON's size on one keep-alive connection: no parsing, the sockets' ceiling. */
+  netJson: number;
   httpModule: number;
   ratio: number;
 }
@@ -158,6 +163,7 @@ async function speed(binary: string, build: string, codeInRam: boolean): Promise
     }
     const http = await httpModule(binary, 500);
     const net = await netPage(binary, pageBytes, 30);
+    const netJson = await netPage(binary, JSON_BODY.length, 500);
     return {
       build,
       code: codeInRam ? 'RAM' : 'Storage',
@@ -166,6 +172,7 @@ async function speed(binary: string, build: string, codeInRam: boolean): Promise
       dashboardPage,
       pageBytes,
       netPage: net,
+      netJson,
       httpModule: http.rate,
       ratio: chipwebJson / http.rate,
     };
@@ -262,6 +269,7 @@ async function main(): Promise<void> {
     console.log(`  chipweb, small JSON, keep-alive       ${n(s.chipwebJson)} req/s`);
     console.log(`  http module, same JSON, new conn.     ${n(s.httpModule)} req/s`);
     console.log(`  ratio chipweb / http module           ${s.ratio.toFixed(2)}x`);
+    console.log(`  bare net server, same size, keep-alive ${n(s.netJson)} req/s   (no parsing: what the sockets allow)`);
     console.log(`  default app /api/led, keep-alive      ${n(s.dashboardJson)} req/s`);
     console.log(`  default app gzipped page (${n(s.pageBytes)} B)   ${n(s.dashboardPage)} req/s`);
     console.log(`  bare net server, same size, keep-alive ${n(s.netPage)} req/s`);
