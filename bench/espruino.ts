@@ -269,7 +269,9 @@ async function main(): Promise<void> {
     console.log(`  chipweb, small JSON, keep-alive       ${n(s.chipwebJson)} req/s`);
     console.log(`  http module, same JSON, new conn.     ${n(s.httpModule)} req/s`);
     console.log(`  ratio chipweb / http module           ${s.ratio.toFixed(2)}x`);
-    console.log(`  bare net server, same size, keep-alive ${n(s.netJson)} req/s   (no parsing: what the sockets allow)`);
+    console.log(
+      `  bare net server, same size, keep-alive ${n(s.netJson)} req/s   (no parsing: what the sockets allow)`,
+    );
     console.log(`  default app /api/led, keep-alive      ${n(s.dashboardJson)} req/s`);
     console.log(`  default app gzipped page (${n(s.pageBytes)} B)   ${n(s.dashboardPage)} req/s`);
     console.log(`  bare net server, same size, keep-alive ${n(s.netPage)} req/s`);

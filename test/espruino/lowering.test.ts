@@ -46,6 +46,14 @@ const MISSING = `
   Math.imul = undefined; Math.clz32 = undefined; Number.isInteger = undefined; Array.from = undefined;
   Object.freeze = undefined; Uint8Array.prototype.copyWithin = undefined;
   Promise.race = undefined; Promise.prototype.finally = undefined;
+  Array.prototype.at = undefined; String.prototype.at = undefined; Uint8Array.prototype.at = undefined;
+  Array.prototype.lastIndexOf = undefined; Array.prototype.findLast = undefined;
+  Array.prototype.findLastIndex = undefined; Array.prototype.flat = undefined; Array.prototype.flatMap = undefined;
+  Array.prototype.reduceRight = undefined; String.prototype.trimStart = undefined; String.prototype.trimEnd = undefined;
+  String.prototype.codePointAt = undefined; Object.is = undefined; Number.parseInt = undefined;
+  Number.parseFloat = undefined; Number.isSafeInteger = undefined; Math.log2 = undefined; Math.log10 = undefined;
+  Math.hypot = undefined; Math.cbrt = undefined; Array.of = undefined; String.fromCodePoint = undefined;
+  Promise.any = undefined;
 `;
 
 /** A fresh V8 context without Espruino's missing built-ins. */
@@ -140,8 +148,9 @@ describe('espruino: lowering', function () {
     const expected = await runAsWritten();
     // Compare as JSON: the values come from another realm.
     expect(JSON.stringify(results)).to.equal(JSON.stringify(expected));
-    expect(expected[6]).to.equal('caught 7 no'); // an awaited rejection is caught, not resumed with undefined
-    expect(expected[0]).to.deep.equal([true, true, false, false]); // methods named delete, in, new
+    expect(expected[7]).to.equal('caught 7 no'); // an awaited rejection is caught, not resumed with undefined
+    expect(expected[1]).to.deep.equal([true, true, false, false]); // methods named delete, in, new
+    expect(lowered.prelude).to.include.members(['Array.prototype.at', 'String.prototype.trimStart', 'Promise.any']);
   });
 
   it('runs the shared conformance cases byte for byte when lowered', async () => {

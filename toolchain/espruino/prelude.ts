@@ -2,9 +2,14 @@
  * The prelude of an Espruino bundle: small ES5 stand-ins for the built-ins
  * Espruino lacks (measured on 2v29: Map, Set, RangeError, Math.imul,
  * Number.isInteger, Array.from, Object.freeze, Uint8Array copyWithin,
- * Promise.race and finally …) and the plain error base class that
+ * Promise.race and finally, the arrays' and strings' at(), findLast(),
+ * flat(), trimStart() … ) and the plain error base class that
  * `extends Error` is lowered to. Only the pieces a bundle refers to are
  * put in front of it: each costs Espruino variables at load.
+ *
+ * A method is checked on a value, not on its prototype: Espruino's
+ * built-in prototypes read as empty (`String.prototype.charCodeAt` is
+ * undefined) though every string has the method.
  *
  * Never: replace a built-in the engine has (every piece checks first);
  * use syntax Espruino does not parse (this text is not lowered); declare a
@@ -110,8 +115,9 @@ Set.prototype['@@iterator']=function(){return __chipwebIterator(this.v.slice());
   {
     name: 'Array.from',
     needed: /\bArray\.from\b/,
-    // Array-likes (arrays, typed arrays, strings) and the Map/Set stand-ins.
-    source: `if(!Array.from)Array.from=function(a,f,self){if(a&&a['@@iterator']){var it=a['@@iterator'](),step,list=[];while(!(step=it.next()).done)list.push(step.value);a=list;}var out=[];for(var i=0;i<a.length;i++)out.push(f?f.call(self,a[i],i):a[i]);return out;};`,
+    // Array-likes (arrays, typed arrays, strings) by index; the Map/Set stand-ins through '@@iterator'
+    // (only asked of what has no length: Espruino throws reading a field a typed array or string lacks).
+    source: `if(!Array.from)Array.from=function(a,f,self){if(a&&a.length===undefined&&a['@@iterator']){var it=a['@@iterator'](),step,list=[];while(!(step=it.next()).done)list.push(step.value);a=list;}var out=[];for(var i=0;i<a.length;i++)out.push(f?f.call(self,a[i],i):a[i]);return out;};`,
   },
   {
     name: 'Object.freeze',
@@ -140,6 +146,112 @@ Set.prototype['@@iterator']=function(){return __chipwebIterator(this.v.slice());
     needed: /\.finally\b/,
     source: `if(!Promise.prototype.finally)Promise.prototype.finally=function(f){return this.then(function(value){return Promise.resolve(f()).then(function(){return value;});},function(reason){return Promise.resolve(f()).then(function(){throw reason;});});};`,
   },
+];
+
+/** ToIntegerOrInfinity of an index argument, as at() takes it (ES5 source). */
+const INDEX = 'i=+i;i=i!==i?0:i<0?Math.ceil(i):Math.floor(i);if(i<0)i+=this.length;';
+
+/** A method that arrays, strings or typed arrays lack on Espruino: `owner` is the prototype, `sample` a value that would have it. */
+function method(name: string, owner: string, sample: string, source: string): PreludePiece {
+  return {
+    name: `${owner}.prototype.${name}`,
+    needed: new RegExp(`\\.${name}\\(`),
+    source: `if(!(${sample}).${name})${owner}.prototype.${name}=${source};`,
+  };
+}
+
+/** A static function or constant a built-in object lacks on Espruino. */
+function member(owner: string, name: string, source: string): PreludePiece {
+  return {
+    name: `${owner}.${name}`,
+    needed: new RegExp(`\\b${owner}\\.${name}\\b`),
+    source: `if(${owner}.${name}===undefined)${owner}.${name}=${source};`,
+  };
+}
+
+const AT = `function(i){${INDEX}return i<0||i>=this.length?undefined:this[i];}`;
+const LAST_INDEX_OF =
+  'function(x,from){var i=from===undefined?this.length-1:from<0?this.length+from:Math.min(from,this.length-1);for(;i>=0;i--)if(this[i]===x)return i;return -1;}';
+
+/** The methods and members beyond PRELUDE's first pieces: what handlers commonly use of ES2015 to ES2022. */
+const METHODS: readonly PreludePiece[] = [
+  method('at', 'Array', '[]', AT),
+  method('at', 'String', "''", `function(i){${INDEX}return i<0||i>=this.length?undefined:this.charAt(i);}`),
+  method('at', 'Uint8Array', 'new Uint8Array(0)', AT),
+  method('lastIndexOf', 'Array', '[]', LAST_INDEX_OF),
+  method(
+    'findLast',
+    'Array',
+    '[]',
+    'function(f,self){for(var i=this.length-1;i>=0;i--)if(f.call(self,this[i],i,this))return this[i];return undefined;}',
+  ),
+  method(
+    'findLastIndex',
+    'Array',
+    '[]',
+    'function(f,self){for(var i=this.length-1;i>=0;i--)if(f.call(self,this[i],i,this))return i;return -1;}',
+  ),
+  method(
+    'flat',
+    'Array',
+    '[]',
+    'function(depth){var out=[];(function add(a,d){for(var i=0;i<a.length;i++){if(Array.isArray(a[i])&&d>0)add(a[i],d-1);else out.push(a[i]);}})(this,depth===undefined?1:depth);return out;}',
+  ),
+  method(
+    'flatMap',
+    'Array',
+    '[]',
+    'function(f,self){var out=[];for(var i=0;i<this.length;i++){var v=f.call(self,this[i],i,this);if(Array.isArray(v))for(var j=0;j<v.length;j++)out.push(v[j]);else out.push(v);}return out;}',
+  ),
+  // One declared parameter: Espruino's arguments.length is never below the declared count.
+  method(
+    'reduceRight',
+    'Array',
+    '[]',
+    "function(f){var i=this.length-1,acc=arguments[1];if(arguments.length<2){if(i<0)throw new TypeError('reduceRight of empty array with no initial value');acc=this[i--];}for(;i>=0;i--)acc=f(acc,this[i],i,this);return acc;}",
+  ),
+  method('trimStart', 'String', "''", "function(){return this.replace(/^\\s+/,'');}"),
+  method('trimEnd', 'String', "''", "function(){return this.replace(/\\s+$/,'');}"),
+  method(
+    'codePointAt',
+    'String',
+    "''",
+    'function(i){var c=this.charCodeAt(i);if(c>=55296&&c<=56319){var d=this.charCodeAt(i+1);if(d>=56320&&d<=57343)return(c-55296)*1024+d-56320+65536;}return c!==c?undefined:c;}',
+  ),
+  member('Object', 'is', 'function(a,b){return a===b?a!==0||1/a===1/b:a!==a&&b!==b;}'),
+  member('Number', 'parseInt', 'parseInt'),
+  member('Number', 'parseFloat', 'parseFloat'),
+  member(
+    'Number',
+    'isSafeInteger',
+    "function(x){return typeof x==='number'&&isFinite(x)&&Math.floor(x)===x&&Math.abs(x)<=9007199254740991;}",
+  ),
+  member('Number', 'EPSILON', 'Math.pow(2,-52)'),
+  member('Number', 'MAX_SAFE_INTEGER', '9007199254740991'),
+  member('Number', 'MIN_SAFE_INTEGER', '-9007199254740991'),
+  member('Math', 'log2', 'function(x){var r=Math.log(x)/Math.LN2,n=Math.round(r);return Math.pow(2,n)===x?n:r;}'),
+  member('Math', 'log10', 'function(x){var r=Math.log(x)/Math.LN10,n=Math.round(r);return Math.pow(10,n)===x?n:r;}'),
+  member(
+    'Math',
+    'hypot',
+    'function(){var s=0;for(var i=0;i<arguments.length;i++){var v=+arguments[i];s+=v*v;}return Math.sqrt(s);}',
+  ),
+  member(
+    'Math',
+    'cbrt',
+    'function(x){var r=x<0?-Math.pow(-x,1/3):Math.pow(x,1/3),n=Math.round(r);return n*n*n===x?n:r;}',
+  ),
+  member('Array', 'of', 'function(){return [].slice.call(arguments);}'),
+  member(
+    'String',
+    'fromCodePoint',
+    "function(){var s='';for(var i=0;i<arguments.length;i++){var c=arguments[i];if(c>65535){c-=65536;s+=String.fromCharCode(55296+(c>>10),56320+(c&1023));}else s+=String.fromCharCode(c);}return s;}",
+  ),
+  member(
+    'Promise',
+    'any',
+    "function(list){return new Promise(function(resolve,reject){var n=list.length,errors=[];var none=function(){var e=new Error('All promises were rejected');e.errors=errors;reject(e);};if(n===0)none();for(var i=0;i<list.length;i++)(function(i){Promise.resolve(list[i]).then(resolve,function(e){errors[i]=e;if(--n===0)none();});})(i);});}",
+  ),
 ];
 
 /**
@@ -174,6 +286,6 @@ export function withoutStrings(code: string): string {
 /** The prelude `code` needs (its pieces' sources joined), and their names; names in strings do not count. */
 export function preludeFor(code: string): { source: string; names: string[] } {
   const bare = withoutStrings(code);
-  const pieces = PRELUDE.filter((piece) => piece.needed.test(bare));
+  const pieces = PRELUDE.concat(METHODS).filter((piece) => piece.needed.test(bare));
   return { source: pieces.map((piece) => piece.source).join('\n'), names: pieces.map((piece) => piece.name) };
 }
