@@ -8,6 +8,7 @@
  *   base instead (Espruino cannot call a native constructor as `super`),
  *   gives a derived class with fields an explicit constructor (else
  *   the fields transform writes `super(...args)`: Espruino has no spread),
+ *   lowers tagged templates to calls (Espruino cannot parse them),
  *   and moves a class method named with a keyword (`delete`, `in` …),
  *   which Espruino's class parser refuses, onto the prototype by
  *   assignment (Espruino enumerates class methods like assigned ones).
@@ -259,6 +260,33 @@ export function espruinoShape({ types: t }: { types: Types }): PluginObj {
             );
           }
         }
+      },
+      // Espruino cannot parse a tagged template: the tag is called with the strings (and their raw text) instead.
+      TaggedTemplateExpression(path: NodePath<BabelTypes.TaggedTemplateExpression>) {
+        const { tag, quasi } = path.node;
+        const strings = t.identifier('strings');
+        const cooked = t.arrayExpression(
+          quasi.quasis.map((q) =>
+            q.value.cooked == null ? t.identifier('undefined') : t.stringLiteral(q.value.cooked),
+          ),
+        );
+        const raw = t.arrayExpression(quasi.quasis.map((q) => t.stringLiteral(q.value.raw)));
+        const withRaw = t.functionExpression(
+          null,
+          [strings],
+          t.blockStatement([
+            t.expressionStatement(
+              t.assignmentExpression('=', t.memberExpression(t.cloneNode(strings), t.identifier('raw')), raw),
+            ),
+            t.returnStatement(t.cloneNode(strings)),
+          ]),
+        );
+        path.replaceWith(
+          t.callExpression(tag, [
+            t.callExpression(withRaw, [cooked]),
+            ...(quasi.expressions as BabelTypes.Expression[]),
+          ]),
+        );
       },
       Program: {
         exit(path: NodePath<BabelTypes.Program>) {

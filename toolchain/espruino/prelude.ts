@@ -247,6 +247,12 @@ const METHODS: readonly PreludePiece[] = [
     'fromCodePoint',
     "function(){var s='';for(var i=0;i<arguments.length;i++){var c=arguments[i];if(c>65535){c-=65536;s+=String.fromCharCode(55296+(c>>10),56320+(c&1023));}else s+=String.fromCharCode(c);}return s;}",
   ),
+  // One declared parameter: Espruino's arguments.length is never below the declared count.
+  member(
+    'String',
+    'raw',
+    "function(s){var out='';for(var i=0;i<s.raw.length;i++){out+=s.raw[i];if(i+1<s.raw.length&&i+1<arguments.length)out+=arguments[i+1];}return out;}",
+  ),
   member(
     'Promise',
     'any',
