@@ -424,7 +424,6 @@ const UNPARSED: Record<string, string> = {
   ClassPrivateMethod: '#private method',
   StaticBlock: 'static block',
   LabeledStatement: 'label',
-  TaggedTemplateExpression: 'tagged template',
   MetaProperty: 'new.target or import.meta',
   TaggedTemplateExpression: 'tagged template',
 };
