@@ -135,6 +135,7 @@ describe('espruino: lowering', function () {
     expectProblem(lineOf('length'), /assigning to \.length/);
     expectProblem(lineOf('missing global'), /the global WeakMap/);
     expectProblem(lineOf('keyword method with super') - 1, /class method that uses super named "delete"/);
+    expectProblem(lineOf('number method') - 1, /class method named with the number 7/);
     expect((error as Error).message).to.include(`${file}:${lineOf('length')}: assigning to .length`);
   });
 
@@ -149,7 +150,7 @@ describe('espruino: lowering', function () {
     // Compare as JSON: the values come from another realm.
     expect(JSON.stringify(results)).to.equal(JSON.stringify(expected));
     expect(expected[7]).to.equal('caught 7 no'); // an awaited rejection is caught, not resumed with undefined
-    expect(expected[1]).to.deep.equal([true, true, false, false]); // methods named delete, in, new
+    expect(expected[1]).to.deep.equal([true, 1, true, false, false]); // methods named delete, in, 'size-of', new
     expect(lowered.prelude).to.include.members(['Array.prototype.at', 'String.prototype.trimStart', 'Promise.any']);
   });
 

@@ -9,8 +9,8 @@
  *   gives a derived class with fields an explicit constructor (else
  *   the fields transform writes `super(...args)`: Espruino has no spread),
  *   lowers tagged templates to calls (Espruino cannot parse them),
- *   and moves a class method named with a keyword (`delete`, `in` …),
- *   which Espruino's class parser refuses, onto the prototype by
+ *   and moves a class method named with a keyword (`delete`, `in` …) or
+ *   a string, which Espruino's class parser refuses, onto the prototype by
  *   assignment (Espruino enumerates class methods like assigned ones).
  * - `espruinoCheck`: finds what no lowering can make run on Espruino
  *   (generators, labels, #private members, globals it lacks, methods read
@@ -77,12 +77,18 @@ const KEYWORD_METHOD_NAMES = new Set(
   ).split(' '),
 );
 
-/** The name of a class method that Espruino cannot parse in a class body, or '' for any other member. */
-export function keywordMethodName(member: BabelTypes.Node): string {
+/**
+ * The name of a class method Espruino's class parser refuses (a keyword, or
+ * a string key: it takes only a plain name there), or '' for any other
+ * member. (A number key is refused by espruinoCheck: Espruino does not find
+ * a method with a number name through the prototype.)
+ */
+export function unparsedMethodName(member: BabelTypes.Node): string {
   if ((member.type !== 'ClassMethod' && member.type !== 'ClassPrivateMethod') || member.computed) return '';
+  if (member.type === 'ClassMethod' && member.kind === 'constructor') return '';
   const key = member.key;
-  const name = key.type === 'Identifier' ? key.name : key.type === 'StringLiteral' ? key.value : '';
-  return KEYWORD_METHOD_NAMES.has(name) ? name : '';
+  if (key.type === 'StringLiteral') return key.value;
+  return key.type === 'Identifier' && KEYWORD_METHOD_NAMES.has(key.name) ? key.name : '';
 }
 
 /** Whether `node` uses `super` outside any nested class or plain function. */
@@ -118,9 +124,9 @@ function usesSuper(node: BabelTypes.Node): boolean {
  * right after a declaration, or in a wrapper around any other expression. A method
  * that uses `super` stays (espruinoCheck reports it).
  */
-function moveKeywordMethods(path: NodePath<BabelTypes.Class>, t: Types): void {
+function moveUnparsedMethods(path: NodePath<BabelTypes.Class>, t: Types): void {
   const isMoved = (m: BabelTypes.Node): m is BabelTypes.ClassMethod =>
-    m.type === 'ClassMethod' && m.kind === 'method' && keywordMethodName(m) !== '' && !usesSuper(m);
+    m.type === 'ClassMethod' && m.kind === 'method' && unparsedMethodName(m) !== '' && !usesSuper(m);
   if (!path.node.body.body.some(isMoved)) return;
   // Where the methods go, and the name they reach the class by there.
   const declarator = path.parentPath;
@@ -143,18 +149,21 @@ function moveKeywordMethods(path: NodePath<BabelTypes.Class>, t: Types): void {
   } else target = path.node.id ? t.identifier(path.node.id.name) : path.scope.generateUidIdentifier('klass');
   const moved = path.node.body.body.filter(isMoved);
   path.node.body.body = path.node.body.body.filter((m) => !isMoved(m));
-  const assignments = moved.map((m) =>
-    t.expressionStatement(
+  const assignments = moved.map((m) => {
+    const name = unparsedMethodName(m);
+    const plain = /^[A-Za-z_$][\w$]*$/.test(name);
+    return t.expressionStatement(
       t.assignmentExpression(
         '=',
         t.memberExpression(
           m.static ? t.cloneNode(target) : t.memberExpression(t.cloneNode(target), t.identifier('prototype')),
-          t.identifier(keywordMethodName(m)),
+          plain ? t.identifier(name) : t.stringLiteral(name),
+          !plain,
         ),
         t.functionExpression(null, m.params as BabelTypes.FunctionExpression['params'], m.body, m.generator, m.async),
       ),
-    ),
-  );
+    );
+  });
   if (place === 'after declaration') path.insertAfter(assignments);
   else if (place === 'after variable') statement?.insertAfter(assignments);
   // Any other class expression: a wrapper whose parameter has the class's own name (its methods may use it).
@@ -231,7 +240,7 @@ export function espruinoShape({ types: t }: { types: Types }): PluginObj {
     name: 'chipweb-espruino-shape',
     visitor: {
       Class(path: NodePath<BabelTypes.Class>) {
-        moveKeywordMethods(path, t);
+        moveUnparsedMethods(path, t);
         if (!path.isClass()) return; // wrapped: the class is visited again inside its wrapper
         const superClass = path.node.superClass;
         if (t.isIdentifier(superClass) && NATIVE_ERRORS.has(superClass.name) && !path.scope.getBinding(superClass.name))
@@ -324,11 +333,18 @@ export function espruinoCheck(found: FoundProblem[]): (api: { types: Types }) =>
           report(path.node, `label "${path.node.label.name}:" (Espruino has no labels)`);
         },
         ClassMethod(path: NodePath<BabelTypes.ClassMethod>) {
-          const name = keywordMethodName(path.node);
+          if (path.node.key.type === 'NumericLiteral' && !path.node.computed) {
+            report(path.node, `a class method named with the number ${path.node.key.value} (give it a name)`);
+            return;
+          }
+          const name = unparsedMethodName(path.node);
           if (name === '' || (path.node.kind === 'method' && !usesSuper(path.node))) return;
           const what =
             path.node.kind === 'method' ? 'method that uses super' : path.node.kind === 'get' ? 'getter' : 'setter';
-          report(path.node, `a class ${what} named "${name}" (Espruino reads the name as a keyword: rename it)`);
+          report(
+            path.node,
+            `a class ${what} named "${name}" (Espruino's class parser takes only a plain name there: rename it)`,
+          );
         },
         PrivateName(path: NodePath<BabelTypes.PrivateName>) {
           report(path.node, `#private class member #${path.node.id.name} (use a plain property)`);

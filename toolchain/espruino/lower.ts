@@ -40,7 +40,7 @@ import {
   espruinoShape,
   type FoundProblem,
   hoistFunctions,
-  keywordMethodName,
+  unparsedMethodName,
 } from './babel-espruino.ts';
 import { ESPRUINO_GLOBAL_NAMES } from './globals.ts';
 import { ERROR_BASE, preludeFor } from './prelude.ts';
@@ -463,7 +463,11 @@ export function espruinoSyntaxProblems(code: string): string[] {
         at(node, node.async ? 'async function' : 'generator');
       else if (node.type === 'VariableDeclaration' && node.kind !== 'var') at(node, node.kind);
       else if (node.type === 'ClassExpression' && node.id) at(node, 'named class expression');
-      else if (keywordMethodName(node) !== '') at(node, 'class method named with a keyword');
+      else if (
+        unparsedMethodName(node) !== '' ||
+        (node.type === 'ClassMethod' && !node.computed && node.key.type === 'NumericLiteral')
+      )
+        at(node, 'class method named with a keyword, string or number');
     },
   });
   return found;
