@@ -53,7 +53,7 @@ const MISSING = `
   String.prototype.codePointAt = undefined; Object.is = undefined; Number.parseInt = undefined;
   Number.parseFloat = undefined; Number.isSafeInteger = undefined; Math.log2 = undefined; Math.log10 = undefined;
   Math.hypot = undefined; Math.cbrt = undefined; Array.of = undefined; String.fromCodePoint = undefined;
-  Promise.any = undefined; String.raw = undefined;
+  Promise.any = undefined; String.raw = undefined; Date.UTC = undefined;
 `;
 
 /** A fresh V8 context without Espruino's missing built-ins. */

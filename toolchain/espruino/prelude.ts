@@ -247,6 +247,12 @@ const METHODS: readonly PreludePiece[] = [
     'fromCodePoint',
     "function(){var s='';for(var i=0;i<arguments.length;i++){var c=arguments[i];if(c>65535){c-=65536;s+=String.fromCharCode(55296+(c>>10),56320+(c&1023));}else s+=String.fromCharCode(c);}return s;}",
   ),
+  // Days from the civil date (proleptic Gregorian), then milliseconds; years 0 to 99 are 1900 to 1999, as in ECMAScript.
+  member(
+    'Date',
+    'UTC',
+    'function(y,m,d,h,mi,s,ms){y=+y;m=m===undefined?0:+m;if(y>=0&&y<=99)y+=1900;y+=Math.floor(m/12);m-=Math.floor(m/12)*12;if(m<2)y--;var era=Math.floor(y/400),yoe=y-era*400,doy=Math.floor((153*(m>1?m-2:m+10)+2)/5)+(d===undefined?1:+d)-1,days=era*146097+yoe*365+Math.floor(yoe/4)-Math.floor(yoe/100)+doy-719468;return((days*24+(+h||0))*60+(+mi||0))*60000+(+s||0)*1000+(+ms||0);}',
+  ),
   // One declared parameter: Espruino's arguments.length is never below the declared count.
   member(
     'String',
