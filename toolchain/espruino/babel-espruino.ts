@@ -8,7 +8,9 @@
  *   base instead (Espruino cannot call a native constructor as `super`),
  *   gives a derived class with fields an explicit constructor (else
  *   the fields transform writes `super(...args)`: Espruino has no spread),
- *   lowers tagged templates to calls (Espruino cannot parse them),
+ *   lowers tagged templates to calls (Espruino cannot parse them), passes
+ *   what is spread or array-destructured through the prelude's
+ *   __chipwebSpread (loose mode takes every value for an array),
  *   and moves a class method named with a keyword (`delete`, `in` …) or
  *   a string, which Espruino's class parser refuses, onto the prototype by
  *   assignment (Espruino enumerates class methods like assigned ones).
@@ -89,6 +91,18 @@ export function unparsedMethodName(member: BabelTypes.Node): string {
   const key = member.key;
   if (key.type === 'StringLiteral') return key.value;
   return key.type === 'Identifier' && KEYWORD_METHOD_NAMES.has(key.name) ? key.name : '';
+}
+
+/** The prelude's function that makes an array of what is spread or destructured (prelude.ts). */
+export const SPREAD = '__chipwebSpread';
+
+/** Whether `node` is an array for sure (a literal, or already made one by SPREAD): no SPREAD needed. */
+function isArrayValue(node: BabelTypes.Node, t: Types): boolean {
+  return (
+    t.isArrayExpression(node) ||
+    (t.isCallExpression(node) && t.isIdentifier(node.callee, { name: SPREAD })) ||
+    t.isIdentifier(node, { name: 'arguments' })
+  );
 }
 
 /** Whether `node` uses `super` outside any nested class or plain function. */
@@ -270,6 +284,26 @@ export function espruinoShape({ types: t }: { types: Types }): PluginObj {
           }
         }
       },
+      // Loose spread and array destructuring treat every value as an array: `[...new Set(list)]` would be
+      // `[set]`. What is spread or destructured goes through __chipwebSpread (the prelude), which keeps an
+      // array and makes one of anything else Array.from takes (strings, typed arrays, Map, Set …).
+      'ArrayExpression|CallExpression|NewExpression'(path: NodePath<BabelTypes.Node>) {
+        const node = path.node as BabelTypes.ArrayExpression | BabelTypes.CallExpression | BabelTypes.NewExpression;
+        const items = node.type === 'ArrayExpression' ? node.elements : node.arguments;
+        for (const item of items)
+          if (item && item.type === 'SpreadElement' && !isArrayValue(item.argument, t))
+            item.argument = t.callExpression(t.identifier(SPREAD), [item.argument]);
+      },
+      VariableDeclarator(path: NodePath<BabelTypes.VariableDeclarator>) {
+        const { id, init } = path.node;
+        if (id.type === 'ArrayPattern' && init && !isArrayValue(init, t))
+          path.node.init = t.callExpression(t.identifier(SPREAD), [init]);
+      },
+      AssignmentExpression(path: NodePath<BabelTypes.AssignmentExpression>) {
+        const { left, right } = path.node;
+        if (left.type === 'ArrayPattern' && !isArrayValue(right, t))
+          path.node.right = t.callExpression(t.identifier(SPREAD), [right]);
+      },
       // Espruino cannot parse a tagged template: the tag is called with the strings (and their raw text) instead.
       TaggedTemplateExpression(path: NodePath<BabelTypes.TaggedTemplateExpression>) {
         const { tag, quasi } = path.node;
@@ -310,6 +344,156 @@ export function espruinoShape({ types: t }: { types: Types }): PluginObj {
       },
     },
   };
+}
+
+/**
+ * The operands evaluated before `child` within `parent`, in order, or null
+ * when `parent` decides whether `child` runs at all (a condition, a logical
+ * operator, a function) or is not an expression this knows.
+ */
+function operandsBefore(parent: BabelTypes.Node, child: BabelTypes.Node): BabelTypes.Node[] | null {
+  let list: (BabelTypes.Node | null | undefined)[];
+  switch (parent.type) {
+    case 'CallExpression':
+    case 'NewExpression':
+      // The callee stays where it is: the async transform keeps its `this`.
+      if (child === parent.callee) return [];
+      list = parent.arguments;
+      break;
+    case 'ArrayExpression':
+      list = parent.elements;
+      break;
+    case 'ObjectExpression':
+      list = parent.properties.flatMap((p): (BabelTypes.Node | null)[] =>
+        p.type === 'ObjectProperty' ? [...(p.computed ? [p.key] : []), p] : p.type === 'SpreadElement' ? [p] : [null],
+      );
+      break;
+    case 'ObjectProperty':
+    case 'VariableDeclarator':
+      return [];
+    case 'AssignmentExpression':
+      return child === parent.right && parent.left.type === 'Identifier' ? [] : null;
+    case 'ConditionalExpression':
+      return child === parent.test ? [] : null;
+    case 'SpreadElement':
+    case 'AwaitExpression':
+    case 'UnaryExpression':
+    case 'ParenthesizedExpression':
+    case 'TSAsExpression':
+      return [];
+    case 'BinaryExpression':
+      list = [parent.left, parent.right];
+      break;
+    case 'TemplateLiteral':
+      list = parent.expressions;
+      break;
+    case 'SequenceExpression':
+      list = parent.expressions;
+      break;
+    case 'MemberExpression':
+      list = [parent.object, parent.property];
+      break;
+    default:
+      return null;
+  }
+  const at = list.indexOf(child);
+  if (at < 0) return null;
+  return list.slice(0, at).filter((n): n is BabelTypes.Node => n != null);
+}
+
+/** Whether evaluating `node` earlier or later cannot change what happens (a name, a literal, a function). */
+function isQuiet(node: BabelTypes.Node): boolean {
+  return (
+    node.type === 'Identifier' ||
+    node.type === 'ThisExpression' ||
+    node.type === 'StringLiteral' ||
+    node.type === 'NumericLiteral' ||
+    node.type === 'BooleanLiteral' ||
+    node.type === 'NullLiteral' ||
+    node.type === 'ArrowFunctionExpression' ||
+    node.type === 'FunctionExpression' ||
+    (node.type === 'TemplateLiteral' && node.expressions.length === 0)
+  );
+}
+
+/**
+ * Babel plugin, run before the async transform: in an async function, what
+ * an expression evaluates before one of its awaits (`f(a(), b(), await c)`,
+ * `{ x: a(), y: await b }`, `${a()}${await b}`) is taken into constants
+ * declared just before the statement, in order. babel-plugin-transform-
+ * async-to-promises 0.8.18 evaluates such operands in another order (b
+ * before a, or after the await); given names, it has nothing to reorder.
+ * An await reached through a condition, a logical operator or a loop head is
+ * left as it is.
+ */
+export function awaitOrder({ types: t }: { types: Types }): PluginObj {
+  return {
+    name: 'chipweb-espruino-await-order',
+    visitor: {
+      AwaitExpression(path: NodePath<BabelTypes.AwaitExpression>) {
+        const levels: BabelTypes.Node[][] = [];
+        let child: NodePath = path;
+        let parent: NodePath | null = path.parentPath;
+        while (parent && !parent.isStatement()) {
+          const before = operandsBefore(parent.node, child.node);
+          if (before === null) return;
+          levels.push(before);
+          child = parent;
+          parent = parent.parentPath;
+        }
+        if (
+          !parent ||
+          !(parent.isExpressionStatement() || parent.isReturnStatement() || parent.isVariableDeclaration()) ||
+          !Array.isArray(parent.container)
+        )
+          return;
+        if (parent.isVariableDeclaration() && parent.node.declarations.length !== 1) return;
+        const statement = parent;
+        // Outermost operands are evaluated first.
+        const hoisted: BabelTypes.Statement[] = [];
+        for (const before of levels.reverse())
+          for (const operand of before) {
+            if (isQuiet(operand)) continue;
+            const target = operand.type === 'SpreadElement' ? operand.argument : operand;
+            if (operand.type === 'ObjectProperty') {
+              if (isQuiet(operand.value) || !t.isExpression(operand.value)) continue;
+              const name = statement.scope.generateUidIdentifier('before');
+              hoisted.push(t.variableDeclaration('const', [t.variableDeclarator(name, operand.value)]));
+              operand.value = t.cloneNode(name);
+              continue;
+            }
+            if (!t.isExpression(target) || isQuiet(target)) continue;
+            const name = statement.scope.generateUidIdentifier('before');
+            hoisted.push(t.variableDeclaration('const', [t.variableDeclarator(name, target)]));
+            if (operand.type === 'SpreadElement') operand.argument = t.cloneNode(name);
+            else replaceNode(path, operand, t.cloneNode(name));
+          }
+        if (hoisted.length) statement.insertBefore(hoisted);
+      },
+    },
+  };
+}
+
+/** Replaces `node`, an ancestor's operand on the way from `from` up, with `by`. */
+function replaceNode(from: NodePath, node: BabelTypes.Node, by: BabelTypes.Node): void {
+  let parent = from.parentPath;
+  while (parent) {
+    for (const key of Object.keys(parent.node)) {
+      const value = (parent.node as unknown as Record<string, unknown>)[key];
+      if (value === node) {
+        (parent.node as unknown as Record<string, unknown>)[key] = by;
+        return;
+      }
+      if (Array.isArray(value)) {
+        const i = value.indexOf(node);
+        if (i >= 0) {
+          value[i] = by;
+          return;
+        }
+      }
+    }
+    parent = parent.parentPath;
+  }
 }
 
 /** Babel plugin factory: records what cannot run on Espruino into `found`. */

@@ -20,6 +20,7 @@
  * a reported position point into generated code when a source has it.
  */
 import {
+  type NodePath,
   parseSync,
   transformAsync,
   transformFromAstSync,
@@ -36,6 +37,7 @@ import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { dirname, relative, resolve } from 'node:path';
 import {
+  awaitOrder,
   espruinoCheck,
   espruinoShape,
   type FoundProblem,
@@ -68,6 +70,37 @@ export class LoweringError extends Error {
     this.problems = problems;
   }
 }
+
+/**
+ * Babel's loose for-of helper as Espruino can run it: arrays, typed arrays
+ * and strings by index first, since Espruino throws when a typed array or a
+ * string is asked for a field it lacks (Babel's own asks each for
+ * '@@iterator'); other objects (the prelude's Map and Set) through
+ * '@@iterator'. No Symbol on Espruino.
+ */
+const FOR_OF_HELPER = `function _createForOfIteratorHelperLoose(r) {
+  if (typeof r === 'string' || (r != null && typeof r.length === 'number')) {
+    var i = 0;
+    return function () { return i >= r.length ? { done: true, value: undefined } : { done: false, value: r[i++] }; };
+  }
+  var it = r != null ? r['@@iterator'] : undefined;
+  if (typeof it === 'function') { it = it.call(r); return it.next.bind(it); }
+  throw new TypeError('Invalid attempt to iterate non-iterable instance.');
+}`;
+
+/** A Babel plugin that puts FOR_OF_HELPER in place of Babel's helper of that name. */
+const espruinoForOf = {
+  name: 'chipweb-espruino-for-of',
+  visitor: {
+    FunctionDeclaration(path: NodePath<BabelTypes.FunctionDeclaration>) {
+      if (path.node.id?.name !== '_createForOfIteratorHelperLoose') return;
+      const replacement = parseSync(FOR_OF_HELPER, { babelrc: false, configFile: false, sourceType: 'script' });
+      if (!replacement) throw new Error('lowering for Espruino: the for-of helper does not parse');
+      path.replaceWith(replacement.program.body[0]);
+      path.skip();
+    },
+  },
+};
 
 /** What to lower. */
 export interface LowerOptions {
@@ -224,7 +257,18 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
     throw new LoweringError([...unique.values()]);
   }
 
-  const lowered = await transformAsync(code, {
+  // First, what an expression evaluates before an await is named in order (the async transform would reorder it).
+  const ordered = transformSync(code, {
+    babelrc: false,
+    configFile: false,
+    sourceType: 'script',
+    compact: false,
+    comments: false,
+    plugins: [awaitOrder],
+    generatorOpts: RAW_UTF8,
+  });
+  if (!ordered || typeof ordered.code !== 'string') throw new Error('lowering for Espruino: Babel produced no code');
+  const lowered = await transformAsync(ordered.code, {
     babelrc: false,
     configFile: false,
     sourceType: 'script',
@@ -243,7 +287,7 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
     sourceType: 'script',
     compact: false,
     comments: false,
-    plugins: [blockScoping],
+    plugins: [blockScoping, espruinoForOf],
     generatorOpts: RAW_UTF8,
   });
   if (!scoped || typeof scoped.code !== 'string')
@@ -305,10 +349,18 @@ export function unwrapBundle(code: string): string {
       s.expression.type === 'CallExpression' &&
       s.expression.arguments.length === 0 &&
       (s.expression.callee.type === 'FunctionExpression' || s.expression.callee.type === 'ArrowFunctionExpression') &&
-      s.expression.callee.params.length === 0 &&
+      // The minifier may give the IIFE parameters it calls without arguments: locals, declared with var below.
+      s.expression.callee.params.every((p) => p.type === 'Identifier') &&
       s.expression.callee.body.type === 'BlockStatement',
   );
   if (at < 0) throw new Error("lowering for Espruino: no bundle IIFE in esbuild's output");
+  const callee = ((body[at] as BabelTypes.ExpressionStatement).expression as BabelTypes.CallExpression)
+    .callee as BabelTypes.FunctionExpression;
+  if (callee.params.length > 0) {
+    const locals = callee.params.map((p) => babelTypes.variableDeclarator(p as BabelTypes.Identifier));
+    (callee.body as BabelTypes.BlockStatement).body.unshift(babelTypes.variableDeclaration('var', locals));
+    callee.params = [];
+  }
   traverse(ast, {
     Function(path) {
       const statement = path.parentPath.parentPath;
@@ -326,11 +378,27 @@ export function unwrapBundle(code: string): string {
         path.node.id = null;
         return;
       }
-      if (!declarator.isVariableDeclarator() || declarator.node.id.type !== 'Identifier')
+      // `var X = class Y {…}`, or `X = class Y {…}` as X's only assignment (the minifier writes that too).
+      let outer = '';
+      if (declarator.isVariableDeclarator() && declarator.node.id.type === 'Identifier')
+        outer = declarator.node.id.name;
+      else if (
+        declarator.isAssignmentExpression({ operator: '=' }) &&
+        declarator.node.left.type === 'Identifier' &&
+        declarator.node.right === path.node
+      )
+        outer = declarator.node.left.name;
+      if (outer === '')
         throw new Error(`lowering for Espruino: the class ${id.name} refers to itself by a name Espruino cannot see`);
-      const outer = declarator.node.id.name;
       const binding = declarator.scope.getBinding(outer);
-      if (!binding?.constant)
+      const assignedOnce =
+        binding !== undefined &&
+        (binding.constant ||
+          (binding.constantViolations.length === 1 &&
+            binding.constantViolations[0] === declarator &&
+            binding.path.isVariableDeclarator() &&
+            !binding.path.node.init));
+      if (!assignedOnce)
         throw new Error(`lowering for Espruino: the class ${id.name} refers to itself through ${outer}, which changes`);
       path.scope.rename(id.name, outer);
       path.node.id = null;

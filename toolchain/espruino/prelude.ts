@@ -114,10 +114,16 @@ Set.prototype['@@iterator']=function(){return __chipwebIterator(this.v.slice());
   },
   {
     name: 'Array.from',
-    needed: /\bArray\.from\b/,
+    needed: /\b(Array\.from|__chipwebSpread)\b/,
     // Array-likes (arrays, typed arrays, strings) by index; the Map/Set stand-ins through '@@iterator'
     // (only asked of what has no length: Espruino throws reading a field a typed array or string lacks).
     source: `if(!Array.from)Array.from=function(a,f,self){if(a&&a.length===undefined&&a['@@iterator']){var it=a['@@iterator'](),step,list=[];while(!(step=it.next()).done)list.push(step.value);a=list;}var out=[];for(var i=0;i<a.length;i++)out.push(f?f.call(self,a[i],i):a[i]);return out;};`,
+  },
+  {
+    name: '__chipwebSpread',
+    needed: /\b__chipwebSpread\b/,
+    // What loose spread and array destructuring take as an array (babel-espruino.ts): arrays as they are.
+    source: `var __chipwebSpread=function(x){return Array.isArray(x)?x:Array.from(x);};`,
   },
   {
     name: 'Object.freeze',
