@@ -294,10 +294,13 @@ export function espruinoShape({ types: t }: { types: Types }): PluginObj {
           if (item && item.type === 'SpreadElement' && !isArrayValue(item.argument, t))
             item.argument = t.callExpression(t.identifier(SPREAD), [item.argument]);
       },
-      VariableDeclarator(path: NodePath<BabelTypes.VariableDeclarator>) {
-        const { id, init } = path.node;
-        if (id.type === 'ArrayPattern' && init && !isArrayValue(init, t))
-          path.node.init = t.callExpression(t.identifier(SPREAD), [init]);
+      // On the declaration: the destructuring transform takes the declaration apart before its declarators are visited.
+      VariableDeclaration(path: NodePath<BabelTypes.VariableDeclaration>) {
+        for (const declarator of path.node.declarations) {
+          const { id, init } = declarator;
+          if (id.type === 'ArrayPattern' && init && !isArrayValue(init, t))
+            declarator.init = t.callExpression(t.identifier(SPREAD), [init]);
+        }
       },
       AssignmentExpression(path: NodePath<BabelTypes.AssignmentExpression>) {
         const { left, right } = path.node;
