@@ -54,6 +54,7 @@ const MISSING = `
   Number.parseFloat = undefined; Number.isSafeInteger = undefined; Math.log2 = undefined; Math.log10 = undefined;
   Math.hypot = undefined; Math.cbrt = undefined; Array.of = undefined; String.fromCodePoint = undefined;
   Promise.any = undefined; String.raw = undefined; Date.UTC = undefined;
+  delete globalThis.encodeURI; delete globalThis.decodeURI;
 `;
 
 /** A fresh V8 context without Espruino's missing built-ins. */
@@ -152,7 +153,7 @@ describe('espruino: lowering', function () {
     expect(expected[10]).to.equal('caught 7 no'); // an awaited rejection is caught, not resumed with undefined
     expect(expected[4]).to.deep.equal([true, 1, true, false, false]); // methods named delete, in, 'size-of', new
     expect((expected[0] as unknown[]).slice(0, 12)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]); // await order
-    expect(lowered.prelude).to.include.members(['Array.prototype.at', 'String.prototype.trimStart', 'Promise.any']);
+    expect(lowered.prelude).to.include.members(['Array.prototype.at', 'String.prototype.trimStart', 'Promise.any', 'encodeURI']);
   });
 
   it('runs the shared conformance cases byte for byte when lowered', async () => {

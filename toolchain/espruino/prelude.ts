@@ -126,6 +126,19 @@ Set.prototype['@@iterator']=function(){return __chipwebIterator(this.v.slice());
     source: `var __chipwebSpread=function(x){return Array.isArray(x)?x:Array.from(x);};`,
   },
   {
+    name: 'encodeURI',
+    needed: /\bencodeURI\b/,
+    // encodeURIComponent, then the characters a URI keeps (reserved, and '#') back as they were. No regular
+    // expression: Espruino's gives wrong spans when an alternative fails after matching a character.
+    source: `if(typeof encodeURI==='undefined'){var encodeURI=function(s){var r=encodeURIComponent(s),k='#$&+,/:;=?@';for(var i=0;i<k.length;i++)r=r.split(encodeURIComponent(k[i])).join(k[i]);return r;};}`,
+  },
+  {
+    name: 'decodeURI',
+    needed: /\bdecodeURI\b/,
+    // decodeURIComponent, leaving the escapes of the characters a URI keeps as they are (in either case).
+    source: `if(typeof decodeURI==='undefined'){var decodeURI=function(s){var k='#$&+,/:;=?@';for(var i=0;i<k.length;i++){var e=encodeURIComponent(k[i]);s=s.split(e).join('%25'+e.substr(1)).split(e.toLowerCase()).join('%25'+e.substr(1).toLowerCase());}return decodeURIComponent(s);};}`,
+  },
+  {
     name: 'Object.freeze',
     needed: /\bObject\.(freeze|isFrozen)\b/,
     // Espruino cannot freeze: the object stays as it is.
