@@ -366,11 +366,17 @@ function operandsBefore(parent: BabelTypes.Node, child: BabelTypes.Node): BabelT
     case 'ArrayExpression':
       list = parent.elements;
       break;
-    case 'ObjectExpression':
-      list = parent.properties.flatMap((p): (BabelTypes.Node | null)[] =>
-        p.type === 'ObjectProperty' ? [...(p.computed ? [p.key] : []), p] : p.type === 'SpreadElement' ? [p] : [null],
-      );
+    case 'ObjectExpression': {
+      // A property stands for its value; a method is never hoisted. Past a computed key that does work, nothing
+      // is hoisted (the key would then run after its own value).
+      const at = parent.properties.indexOf(child as (typeof parent.properties)[number]);
+      for (let i = 0; i < at; i++) {
+        const p = parent.properties[i];
+        if (p.type !== 'SpreadElement' && p.computed && !isQuiet(p.key)) return null;
+      }
+      list = parent.properties.map((p) => (p.type === 'ObjectMethod' ? null : p));
       break;
+    }
     case 'ObjectProperty':
     case 'VariableDeclarator':
       return [];
@@ -382,7 +388,6 @@ function operandsBefore(parent: BabelTypes.Node, child: BabelTypes.Node): BabelT
     case 'AwaitExpression':
     case 'UnaryExpression':
     case 'ParenthesizedExpression':
-    case 'TSAsExpression':
       return [];
     case 'BinaryExpression':
       list = [parent.left, parent.right];
