@@ -482,6 +482,60 @@ export function awaitOrder({ types: t }: { types: Types }): PluginObj {
   };
 }
 
+/**
+ * Babel plugin, run before the async transform: an async method's `super.x`
+ * is read once at the method's start (`var _super_x = super.x`), and
+ * `super.x(…)` becomes `_super_x.call(this, …)`. The async transform moves
+ * the code after an await into plain callbacks, where `super` cannot be
+ * (Babel then fails; Espruino has no `super` in arrows either). A method is
+ * found as it was at the start, as `super.x()` would find it unless the
+ * prototype changed; a getter read through `super` runs at the start.
+ */
+export function asyncSuper({ types: t }: { types: Types }): PluginObj {
+  return {
+    name: 'chipweb-espruino-async-super',
+    visitor: {
+      Method(path: NodePath<BabelTypes.Method>) {
+        if (!path.node.async) return;
+        const names = new Map<string, BabelTypes.Identifier>();
+        path.traverse({
+          Function(inner: NodePath<BabelTypes.Function>) {
+            if (!inner.isArrowFunctionExpression()) inner.skip();
+          },
+          Class(inner: NodePath<BabelTypes.Class>) {
+            inner.skip();
+          },
+          Super(found: NodePath<BabelTypes.Super>) {
+            const member = found.parentPath;
+            if (!member.isMemberExpression() || member.node.computed || !t.isIdentifier(member.node.property)) return;
+            const use = member.parentPath;
+            if (use?.isAssignmentExpression() && use.node.left === member.node) return; // espruinoCheck reports it
+            const name = member.node.property.name;
+            let local = names.get(name);
+            if (!local) {
+              local = path.scope.generateUidIdentifier(`super_${name}`);
+              names.set(name, local);
+            }
+            if (use?.isCallExpression() && use.node.callee === member.node)
+              use.replaceWith(
+                t.callExpression(t.memberExpression(t.cloneNode(local), t.identifier('call')), [
+                  t.thisExpression(),
+                  ...use.node.arguments,
+                ]),
+              );
+            else member.replaceWith(t.cloneNode(local));
+          },
+        });
+        if (names.size === 0) return;
+        const reads = [...names].map(([name, local]) =>
+          t.variableDeclarator(local, t.memberExpression(t.super(), t.identifier(name))),
+        );
+        path.get('body').unshiftContainer('body', t.variableDeclaration('var', reads));
+      },
+    },
+  };
+}
+
 /** Replaces `node`, an ancestor's operand on the way from `from` up, with `by`. */
 function replaceNode(from: NodePath, node: BabelTypes.Node, by: BabelTypes.Node): void {
   let parent = from.parentPath;
@@ -537,6 +591,22 @@ export function espruinoCheck(found: FoundProblem[]): (api: { types: Types }) =>
             path.node,
             `a class ${what} named "${name}" (Espruino's class parser takes only a plain name there: rename it)`,
           );
+        },
+        Super(path: NodePath<BabelTypes.Super>) {
+          const method = path.getFunctionParent();
+          let owner = method;
+          while (owner?.isArrowFunctionExpression()) owner = owner.parentPath.getFunctionParent();
+          if (!owner?.node.async) return;
+          const member = path.parentPath;
+          const use = member.parentPath;
+          if (
+            member.isMemberExpression() &&
+            (member.node.computed || (use?.isAssignmentExpression() && use.node.left === member.node))
+          )
+            report(
+              path.node,
+              'super[…] or an assignment to super.x in an async method (read it before the method awaits)',
+            );
         },
         PrivateName(path: NodePath<BabelTypes.PrivateName>) {
           report(path.node, `#private class member #${path.node.id.name} (use a plain property)`);

@@ -37,6 +37,7 @@ import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { dirname, relative, resolve } from 'node:path';
 import {
+  asyncSuper,
   awaitOrder,
   espruinoCheck,
   espruinoShape,
@@ -75,15 +76,15 @@ export class LoweringError extends Error {
  * Babel's loose for-of helper as Espruino can run it: arrays, typed arrays
  * and strings by index first, since Espruino throws when a typed array or a
  * string is asked for a field it lacks (Babel's own asks each for
- * '@@iterator'); other objects (the prelude's Map and Set) through
- * '@@iterator'. No Symbol on Espruino.
+ * '@@iterator'); other objects through Symbol.iterator where there is one
+ * (not on Espruino), else '@@iterator' (the prelude's Map and Set).
  */
 const FOR_OF_HELPER = `function _createForOfIteratorHelperLoose(r) {
   if (typeof r === 'string' || (r != null && typeof r.length === 'number')) {
     var i = 0;
     return function () { return i >= r.length ? { done: true, value: undefined } : { done: false, value: r[i++] }; };
   }
-  var it = r != null ? r['@@iterator'] : undefined;
+  var it = r != null ? (typeof Symbol !== 'undefined' && r[Symbol.iterator]) || r['@@iterator'] : undefined;
   if (typeof it === 'function') { it = it.call(r); return it.next.bind(it); }
   throw new TypeError('Invalid attempt to iterate non-iterable instance.');
 }`;
@@ -257,14 +258,15 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
     throw new LoweringError([...unique.values()]);
   }
 
-  // First, what an expression evaluates before an await is named in order (the async transform would reorder it).
+  // First, for the async transform: what an expression evaluates before an await is named in order (it would
+  // reorder it), and an async method's super.x is read at its start (it would move super into plain callbacks).
   const ordered = transformSync(code, {
     babelrc: false,
     configFile: false,
     sourceType: 'script',
     compact: false,
     comments: false,
-    plugins: [awaitOrder],
+    plugins: [awaitOrder, asyncSuper],
     generatorOpts: RAW_UTF8,
   });
   if (!ordered || typeof ordered.code !== 'string') throw new Error('lowering for Espruino: Babel produced no code');

@@ -122,8 +122,9 @@ Set.prototype['@@iterator']=function(){return __chipwebIterator(this.v.slice());
   {
     name: '__chipwebSpread',
     needed: /\b__chipwebSpread\b/,
-    // What loose spread and array destructuring take as an array (babel-espruino.ts): arrays as they are.
-    source: `var __chipwebSpread=function(x){return Array.isArray(x)?x:Array.from(x);};`,
+    // What loose spread and array destructuring take as an array (babel-espruino.ts): arrays as they are, but
+    // not the arrays that are their own iterators (keys(), entries() …): Espruino's concat copies their next().
+    source: `var __chipwebSpread=function(x){return Array.isArray(x)&&x.next===undefined?x:Array.from(x);};`,
   },
   {
     name: 'encodeURI',
@@ -179,6 +180,19 @@ function method(name: string, owner: string, sample: string, source: string): Pr
   };
 }
 
+/**
+ * An array method Espruino lacks that gives an iterator: an array of the
+ * items that is its own iterator too (for-of and Array.from index it).
+ * Object.keys, .entries and .values are Espruino's own and do not count.
+ */
+function arrayIterator(name: string, item: string): PreludePiece {
+  return {
+    name: `Array.prototype.${name}`,
+    needed: new RegExp(`(?<!\\bObject)\\.${name}\\(`),
+    source: `if(![].${name})Array.prototype.${name}=function(){var out=[],n=0;for(var i=0;i<this.length;i++)out.push(${item});out.next=function(){return n<out.length?{done:false,value:out[n++]}:{done:true,value:undefined};};return out;};`,
+  };
+}
+
 /** A static function or constant a built-in object lacks on Espruino. */
 function member(owner: string, name: string, source: string): PreludePiece {
   return {
@@ -198,6 +212,9 @@ const METHODS: readonly PreludePiece[] = [
   method('at', 'String', "''", `function(i){${INDEX}return i<0||i>=this.length?undefined:this.charAt(i);}`),
   method('at', 'Uint8Array', 'new Uint8Array(0)', AT),
   method('lastIndexOf', 'Array', '[]', LAST_INDEX_OF),
+  arrayIterator('entries', '[i,this[i]]'),
+  arrayIterator('keys', 'i'),
+  arrayIterator('values', 'this[i]'),
   method(
     'findLast',
     'Array',
