@@ -138,6 +138,10 @@ describe('espruino: lowering', function () {
     expectProblem(lineOf('missing global'), /the global WeakMap/);
     expectProblem(lineOf('keyword method with super') - 1, /class method that uses super named "delete"/);
     expectProblem(lineOf('number method') - 1, /class method named with the number 7/);
+    expectProblem(
+      lineOf('computed super in an async method') + 1,
+      /super\[…\] or an assignment to super\.x in an async method/,
+    );
     expect((error as Error).message).to.include(`${file}:${lineOf('length')}: assigning to .length`);
   });
 
