@@ -89,14 +89,45 @@ const FOR_OF_HELPER = `function _createForOfIteratorHelperLoose(r) {
   throw new TypeError('Invalid attempt to iterate non-iterable instance.');
 }`;
 
-/** A Babel plugin that puts FOR_OF_HELPER in place of Babel's helper of that name. */
-const espruinoForOf = {
-  name: 'chipweb-espruino-for-of',
+/**
+ * Babel's `new C(...args)` helper as Espruino can run it: Espruino has no
+ * Reflect, and `new` of a bound function (Babel's fallback) gives an object
+ * without the constructor's fields. Up to 8 arguments are passed directly.
+ */
+const CONSTRUCT_HELPER = `function _construct(C, a) {
+  switch (a.length) {
+    case 0: return new C();
+    case 1: return new C(a[0]);
+    case 2: return new C(a[0], a[1]);
+    case 3: return new C(a[0], a[1], a[2]);
+    case 4: return new C(a[0], a[1], a[2], a[3]);
+    case 5: return new C(a[0], a[1], a[2], a[3], a[4]);
+    case 6: return new C(a[0], a[1], a[2], a[3], a[4], a[5]);
+    case 7: return new C(a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
+    case 8: return new C(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+  }
+  throw new Error('new with more than 8 spread arguments cannot run on Espruino');
+}`;
+
+/** Babel helpers replaced by versions Espruino runs (by name). */
+const ESPRUINO_HELPERS: Record<string, string> = {
+  _createForOfIteratorHelperLoose: FOR_OF_HELPER,
+  _construct: CONSTRUCT_HELPER,
+};
+
+/** A Babel plugin that puts ESPRUINO_HELPERS in place of Babel's helpers of those names. */
+const espruinoHelpers = {
+  name: 'chipweb-espruino-helpers',
   visitor: {
     FunctionDeclaration(path: NodePath<BabelTypes.FunctionDeclaration>) {
-      if (path.node.id?.name !== '_createForOfIteratorHelperLoose') return;
-      const replacement = parseSync(FOR_OF_HELPER, { babelrc: false, configFile: false, sourceType: 'script' });
-      if (!replacement) throw new Error('lowering for Espruino: the for-of helper does not parse');
+      const name = path.node.id?.name;
+      if (name === undefined || !Object.hasOwn(ESPRUINO_HELPERS, name)) return;
+      const replacement = parseSync(ESPRUINO_HELPERS[name], {
+        babelrc: false,
+        configFile: false,
+        sourceType: 'script',
+      });
+      if (!replacement) throw new Error(`lowering for Espruino: the ${name} helper does not parse`);
       path.replaceWith(replacement.program.body[0]);
       path.skip();
     },
@@ -289,7 +320,7 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
     sourceType: 'script',
     compact: false,
     comments: false,
-    plugins: [blockScoping, espruinoForOf],
+    plugins: [blockScoping, espruinoHelpers],
     generatorOpts: RAW_UTF8,
   });
   if (!scoped || typeof scoped.code !== 'string')
