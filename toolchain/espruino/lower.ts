@@ -115,10 +115,37 @@ const ESPRUINO_HELPERS: Record<string, string> = {
   _construct: CONSTRUCT_HELPER,
 };
 
-/** A Babel plugin that puts ESPRUINO_HELPERS in place of Babel's helpers of those names. */
+/**
+ * Babel helpers that only other helpers call: once the helpers above replace
+ * theirs, one nothing calls is dropped (each function costs the board
+ * variables).
+ */
+const INNER_HELPERS = new Set([
+  '_unsupportedIterableToArray',
+  '_arrayLikeToArray',
+  '_setPrototypeOf',
+  '_isNativeReflectConstruct',
+]);
+
+/** A Babel plugin that puts ESPRUINO_HELPERS in place of Babel's helpers of those names, and drops unused inner ones. */
 const espruinoHelpers = {
   name: 'chipweb-espruino-helpers',
   visitor: {
+    Program: {
+      exit(path: NodePath<BabelTypes.Program>) {
+        for (let dropped = true; dropped; ) {
+          dropped = false;
+          path.scope.crawl();
+          for (const statement of path.get('body')) {
+            if (!statement.isFunctionDeclaration() || !statement.node.id) continue;
+            const name = statement.node.id.name;
+            if (!INNER_HELPERS.has(name) || path.scope.getBinding(name)?.referenced) continue;
+            statement.remove();
+            dropped = true;
+          }
+        }
+      },
+    },
     FunctionDeclaration(path: NodePath<BabelTypes.FunctionDeclaration>) {
       const name = path.node.id?.name;
       if (name === undefined || !Object.hasOwn(ESPRUINO_HELPERS, name)) return;
