@@ -4,7 +4,8 @@
  * --target espruino` and served by the binary, then asked the same
  * requests as the same app in simulate(); every answer must match (status,
  * Content-Type, body; Server-Timing differs by nature). echo.ts's
- * WebSocket gives back text and bytes on both.
+ * WebSocket gives back text and bytes on both; slider.ts broadcasts a move
+ * to every socket and closes a bad sender with 1003 on both.
  */
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { SimDevice } from '../../../host-sim/device.ts';
 import { type Simulation, simulate } from '../../../host-sim/simulate.ts';
 import exampleApp from '../../../examples/app.ts';
 import echoApp from '../../../examples/echo.ts';
+import sliderApp from '../../../examples/slider.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -100,6 +102,53 @@ describe('espruino engine: the examples, unchanged, answer as in the Node simula
     const { sim, dir } = await onEspruino('examples/echo.ts');
     try {
       expect(await echoes(sim.url)).to.deep.equal(expected);
+    } finally {
+      await sim.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('examples/slider.ts: the page, the value, a move broadcast to every socket, 1003 for a bad value', async () => {
+    const open = async (base: string) => {
+      const ws = new WebSocket(`${base.replace('http', 'ws')}/slider`);
+      const got: string[] = [];
+      ws.on('message', (data: Buffer) => got.push(data.toString()));
+      await new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      });
+      return { ws, got };
+    };
+    const until = async (what: () => boolean) => {
+      for (let i = 0; i < 100 && !what(); i++) await new Promise((r) => setTimeout(r, 20));
+    };
+    const story = async (base: string): Promise<unknown[]> => {
+      const page = await answer(base, ['GET', '/']);
+      const a = await open(base);
+      const b = await open(base);
+      await until(() => a.got.length === 1 && b.got.length === 1);
+      a.ws.send('73');
+      await until(() => a.got.length === 2 && b.got.length === 2);
+      const value = await answer(base, ['GET', '/value']);
+      const closed = new Promise<number>((resolve) => b.ws.once('close', (code: number) => resolve(code)));
+      b.ws.send('abc');
+      const code = await closed;
+      a.ws.send('50'); // back where it started, for the other engine
+      await until(() => a.got.length === 3);
+      a.ws.close();
+      return [page, value, a.got, b.got, code];
+    };
+    const node = await simulate(sliderApp, { port: 0 });
+    let expected: unknown[];
+    try {
+      expected = await story(node.url);
+    } finally {
+      await node.close();
+    }
+    expect(expected.slice(2)).to.deep.equal([['50', '73', '50'], ['50', '73'], 1003]);
+    const { sim, dir } = await onEspruino('examples/slider.ts');
+    try {
+      expect(await story(sim.url)).to.deep.equal(expected);
     } finally {
       await sim.close();
       rmSync(dir, { recursive: true, force: true });
