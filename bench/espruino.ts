@@ -16,7 +16,9 @@
  * response (it sends Connection: close), so it gets a new connection per
  * request. A bare Espruino `net` server that answers every request with a
  * fixed response of the same size, reading nothing (bench/espruino-net-page.js),
- * shows what the sockets and the client allow at all.
+ * shows what the sockets and the client allow at all; a 20-statement
+ * JavaScript server over net (bench/espruino-minimal-server.js), what the
+ * interpreter allows a request path written in JavaScript.
  * Prints a table; `--json` prints the figures as JSON.
  *
  * Never: assert (tests do that); report a figure it did not measure.
@@ -36,6 +38,7 @@ const DASHBOARD = join(ROOT, 'firmware/app/main.ts');
 const JSON_APP = join(ROOT, 'bench/espruino-json-app.ts');
 const HTTP_SCRIPT = join(ROOT, 'bench/espruino-http-module.js');
 const NET_PAGE_SCRIPT = join(ROOT, 'bench/espruino-net-page.js');
+const MINIMAL_SCRIPT = join(ROOT, 'bench/espruino-minimal-server.js');
 const JSON_BODY = '{"ok":true,"n":1}';
 /** Variables of the fixed build. */
 const FIXED_VARIABLES = 16383;
@@ -115,6 +118,22 @@ async function netPage(binary: string, size: number, count: number): Promise<num
   }
 }
 
+/** Requests per second of bench/espruino-minimal-server.js (about 20 statements a request) on one keep-alive connection. */
+async function minimalServer(binary: string, count: number): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'chipweb-bench-minimal-'));
+  const port = await freePort();
+  const script = join(dir, 'minimal.js');
+  writeFileSync(script, readFileSync(MINIMAL_SCRIPT, 'utf8').replace('var PORT = 0;', `var PORT = ${port};`));
+  const board = EspruinoProcess.bootScript(binary, dir, script);
+  try {
+    await board.waitFor(/^@@minimal listening/, 20000);
+    return await keepAliveRate(port, '/json', count, 5, (b) => b === JSON_BODY);
+  } finally {
+    await board.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Used variables the default app reports on /api/status (process.memory() after a collection). */
 async function statusVariables(url: string): Promise<number> {
   const response = await fetch(`${url}/api/status`, { headers: { Connection: 'close' } });
@@ -134,6 +153,8 @@ interface SpeedFigures {
   netPage: number;
   /** A bare net server answering the JSON's size on one keep-alive connection: no parsing, the sockets' ceiling. */
   netJson: number;
+  /** bench/espruino-minimal-server.js: the least a JavaScript request path costs on the interpreter. */
+  minimal: number;
   httpModule: number;
   ratio: number;
 }
@@ -164,6 +185,7 @@ async function speed(binary: string, build: string, codeInRam: boolean): Promise
     const http = await httpModule(binary, 500);
     const net = await netPage(binary, pageBytes, 30);
     const netJson = await netPage(binary, JSON_BODY.length, 500);
+    const minimal = await minimalServer(binary, 500);
     return {
       build,
       code: codeInRam ? 'RAM' : 'Storage',
@@ -173,6 +195,7 @@ async function speed(binary: string, build: string, codeInRam: boolean): Promise
       pageBytes,
       netPage: net,
       netJson,
+      minimal,
       httpModule: http.rate,
       ratio: chipwebJson / http.rate,
     };
