@@ -20,7 +20,10 @@
  *    streamed uploads hashed on the board (Content-Length and chunked);
  *    then the default app built with --no-preload-app (it declares
  *    preload, so everything above runs it preloaded) under the same routes
- *    and overload.
+ *    and overload;
+ * 4. examples/app.ts and examples/slider.ts, unchanged, told the same
+ *    stories (test/support/examples.ts) as in the Node simulator, answers
+ *    compared (test:espruino tells Espruino the same).
  *
  * The default app runs with a test wrapper that collects garbage every
  * 500 ms (builds.ts), so readings at idle are live memory.
@@ -33,7 +36,10 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { simulate } from '../../host-sim/index.ts';
+import { SimDevice, simulate } from '../../host-sim/index.ts';
+import exampleApp from '../../examples/app.ts';
+import sliderApp from '../../examples/slider.ts';
+import { appStory, sliderStory } from '../support/examples.ts';
 import { conformanceApp } from '../conformance/app.ts';
 import { CASES } from '../conformance/cases.ts';
 import { exchange } from '../support/exchange.ts';
@@ -441,6 +447,36 @@ async function run(env: NodeJS.ProcessEnv, work: string): Promise<void> {
     );
   } finally {
     await second.stop();
+  }
+
+  console.log('\n8. the examples, unchanged, answer as in the Node simulator (mcsim)');
+  for (const [name, app, story] of [
+    ['app', exampleApp, appStory],
+    ['slider', sliderApp, sliderStory],
+  ] as const) {
+    const node = await simulate(app, { port: 0, device: new SimDevice(), log: () => {} });
+    let expected: unknown;
+    try {
+      expected = await story(node.url);
+    } finally {
+      await node.close();
+    }
+    const out = join(work, `example-${name}`);
+    const port = await freePort();
+    await chipwebBuild(join(ROOT, 'examples', `${name}.ts`), 'moddable-sim', out, env, ['--no-assets']);
+    const built = await linBuild(join(out, 'manifest.json'), out, env, { config: { port } });
+    const example = Mcsim.start(built.so, env);
+    try {
+      await example.waitForLine(/chipweb: serving/, 20000);
+      const got = await story(`http://127.0.0.1:${port}`);
+      check(
+        `examples/${name}.ts: every answer as in the Node simulator`,
+        JSON.stringify(got) === JSON.stringify(expected),
+        `mcsim:\n${JSON.stringify(got, null, 1)}\nNode simulator:\n${JSON.stringify(expected, null, 1)}`,
+      );
+    } finally {
+      await example.stop();
+    }
   }
 }
 
