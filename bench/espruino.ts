@@ -295,6 +295,7 @@ async function main(): Promise<void> {
     console.log(
       `  bare net server, same size, keep-alive ${n(s.netJson)} req/s   (no parsing: what the sockets allow)`,
     );
+    console.log(`  20-statement JS server, same JSON      ${n(s.minimal)} req/s   (bench/espruino-minimal-server.js)`);
     console.log(`  default app /api/led, keep-alive      ${n(s.dashboardJson)} req/s`);
     console.log(`  default app gzipped page (${n(s.pageBytes)} B)   ${n(s.dashboardPage)} req/s`);
     console.log(`  bare net server, same size, keep-alive ${n(s.netPage)} req/s`);
