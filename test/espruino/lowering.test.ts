@@ -56,6 +56,11 @@ const MISSING = `
   Promise.any = undefined; String.raw = undefined; Date.UTC = undefined;
   delete globalThis.encodeURI; delete globalThis.decodeURI;
   Array.prototype.entries = undefined; Array.prototype.keys = undefined; Array.prototype.values = undefined;
+  (function () { // Espruino's rounding of negative halves, and its split that ignores a limit
+    var floor = Math.floor, split = ''.split;
+    Math.round = function (x) { return x < 0 ? -floor(-x + 0.5) : floor(x + 0.5); };
+    String.prototype.split = function (separator) { return split.call(this, separator); };
+  })();
 `;
 
 /** A fresh V8 context without Espruino's missing built-ins. */

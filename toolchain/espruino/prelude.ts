@@ -140,6 +140,19 @@ Set.prototype['@@iterator']=function(){return __chipwebIterator(this.v.slice());
     source: `if(typeof decodeURI==='undefined'){var decodeURI=function(s){var k='#$&+,/:;=?@';for(var i=0;i<k.length;i++){var e=encodeURIComponent(k[i]);s=s.split(e).join('%25'+e.substr(1)).split(e.toLowerCase()).join('%25'+e.substr(1).toLowerCase());}return decodeURIComponent(s);};}`,
   },
   {
+    name: 'Math.round',
+    needed: /\bMath\.round\b/,
+    // Espruino's rounds a negative half away from zero (-2.5 to -3) and 0.49999999999999994 up; ECMAScript rounds
+    // toward +Infinity from the floor.
+    source: `if(Math.round(-2.5)!==-2){Math.round=function(x){var r=Math.floor(x);return x-r>=0.5?r+1:r;};}`,
+  },
+  {
+    name: 'String.prototype.split',
+    needed: /\.split\([^()]*,/,
+    // Espruino's split ignores a limit: the native split, then the first `limit` pieces.
+    source: `if('a-b'.split('-',1).length!==1){var __chipwebSplit=''.split;String.prototype.split=function(separator,limit){var r=__chipwebSplit.call(this,separator);return limit===undefined?r:r.slice(0,limit>>>0);};}`,
+  },
+  {
     name: 'Object.freeze',
     needed: /\bObject\.(freeze|isFrozen)\b/,
     // Espruino cannot freeze: the object stays as it is.
