@@ -60,6 +60,12 @@ const MISSING = `
     var floor = Math.floor, split = ''.split;
     Math.round = function (x) { return x < 0 ? -floor(-x + 0.5) : floor(x + 0.5); };
     String.prototype.split = function (separator) { return split.call(this, separator); };
+    var toFixed = (0).toFixed; // Espruino's rounding: the scaled double's, half to even
+    Number.prototype.toFixed = function (d) {
+      var p = Math.pow(10, d || 0), s = this * p, r = Math.floor(s);
+      if (s - r > 0.5 || (s - r === 0.5 && r % 2 === 1)) r++;
+      return toFixed.call(r / p, d);
+    };
   })();
 `;
 

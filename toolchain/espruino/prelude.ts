@@ -153,6 +153,15 @@ Set.prototype['@@iterator']=function(){return __chipwebIterator(this.v.slice());
     source: `if('a-b'.split('-',1).length!==1){var __chipwebSplit=''.split;String.prototype.split=function(separator,limit){var r=__chipwebSplit.call(this,separator);return limit===undefined?r:r.slice(0,limit>>>0);};}`,
   },
   {
+    name: 'Number.prototype.toFixed',
+    needed: /\.toFixed\(/,
+    // Espruino's rounds its own way ((2.5).toFixed(0) is "2", (1.45).toFixed(1) "1.5"). This one rounds the
+    // double's exact value, as ECMAScript says: x * 10^digits with its exact error (Dekker's product with
+    // Veltkamp's split) decides what a tie hid; the digits are made one by one (Espruino prints 12 of them).
+    // Past 2^53 (or 20 digits, or 1e21) it leaves the number to Espruino's own.
+    source: `if((2.5).toFixed(0)!=='3'||(1.45).toFixed(1)!=='1.4'){var __chipwebToFixed=(0).toFixed;Number.prototype.toFixed=function(digits){var x=+this,f=digits===undefined?0:Math.floor(digits);if(x!==x)return'NaN';var a=x<0?-x:x;if(f<0||f>20||a>=1e21)return __chipwebToFixed.call(x,f);var P=Math.pow(10,f),p=a*P;if(p>=9007199254740992)return __chipwebToFixed.call(x,f);var c=134217729*a,ah=c-(c-a),al=a-ah;c=134217729*P;var ph=c-(c-P),pl=P-ph;var e=((ah*ph-p)+ah*pl+al*ph)+al*pl;var n=Math.floor(p),frac=p-n;if(frac>0.5||(frac===0.5&&e>=0))n+=1;var s='';do{var d=n%10;s=d+s;n=(n-d)/10;}while(n>0);if(f>0){while(s.length<=f)s='0'+s;s=s.substr(0,s.length-f)+'.'+s.substr(s.length-f);}return(x<0?'-':'')+s;};}`,
+  },
+  {
     name: 'Object.freeze',
     needed: /\bObject\.(freeze|isFrozen)\b/,
     // Espruino cannot freeze: the object stays as it is.
