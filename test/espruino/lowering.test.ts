@@ -60,6 +60,15 @@ const MISSING = `
     var floor = Math.floor, split = ''.split;
     Math.round = function (x) { return x < 0 ? -floor(-x + 0.5) : floor(x + 0.5); };
     String.prototype.split = function (separator) { return split.call(this, separator); };
+    var sort = [].sort; // an unstable sort, as Espruino's: equal items come out reversed
+    Array.prototype.sort = function (cmp) {
+      var self = this;
+      var order = self.map(function (v, i) { return i; });
+      sort.call(order, function (x, y) { var d = cmp ? cmp(self[x], self[y]) : String(self[x]) < String(self[y]) ? -1 : String(self[x]) > String(self[y]) ? 1 : 0; return d || y - x; });
+      var copy = self.slice();
+      for (var i = 0; i < order.length; i++) self[i] = copy[order[i]];
+      return self;
+    };
     var toFixed = (0).toFixed; // Espruino's rounding: the scaled double's, half to even
     Number.prototype.toFixed = function (d) {
       var p = Math.pow(10, d || 0), s = this * p, r = Math.floor(s);

@@ -162,6 +162,13 @@ Set.prototype['@@iterator']=function(){return __chipwebIterator(this.v.slice());
     source: `if((2.5).toFixed(0)!=='3'||(1.45).toFixed(1)!=='1.4'){var __chipwebToFixed=(0).toFixed;Number.prototype.toFixed=function(digits){var x=+this,f=digits===undefined?0:Math.floor(digits);if(x!==x)return'NaN';var a=x<0?-x:x;if(f<0||f>20||a>=1e21)return __chipwebToFixed.call(x,f);var P=Math.pow(10,f),p=a*P;if(p>=9007199254740992)return __chipwebToFixed.call(x,f);var c=134217729*a,ah=c-(c-a),al=a-ah;c=134217729*P;var ph=c-(c-P),pl=P-ph;var e=((ah*ph-p)+ah*pl+al*ph)+al*pl;var n=Math.floor(p),frac=p-n;if(frac>0.5||(frac===0.5&&e>=0))n+=1;var s='';do{var d=n%10;s=d+s;n=(n-d)/10;}while(n>0);if(f>0){while(s.length<=f)s='0'+s;s=s.substr(0,s.length-f)+'.'+s.substr(s.length-f);}return(x<0?'-':'')+s;};}`,
   },
   {
+    name: 'Array.prototype.sort',
+    needed: /\.sort\(/,
+    // Espruino's sort is not stable (ECMAScript's is since 2019): when a quick check finds so, a merge sort
+    // (stable; no comparator sorts as strings, undefined last) takes its place for arrays.
+    source: `if((function(){var a=[];for(var i=0;i<12;i++)a.push({k:i%3,i:i});a.sort(function(x,y){return x.k-y.k;});for(var j=1;j<12;j++)if(a[j-1].k===a[j].k&&a[j-1].i>a[j].i)return true;return false;})()){Array.prototype.sort=function(cmp){var n=this.length;if(n<2)return this;var c=cmp||function(a,b){if(a===undefined)return b===undefined?0:1;if(b===undefined)return -1;a=String(a);b=String(b);return a<b?-1:a>b?1:0;};var src=this.slice(),tmp=new Array(n);for(var w=1;w<n;w*=2){for(var lo=0;lo<n;lo+=2*w){var mid=Math.min(lo+w,n),hi=Math.min(lo+2*w,n),i=lo,j=mid,k=lo;while(i<mid&&j<hi)tmp[k++]=c(src[j],src[i])<0?src[j++]:src[i++];while(i<mid)tmp[k++]=src[i++];while(j<hi)tmp[k++]=src[j++];}var t=src;src=tmp;tmp=t;}for(var q=0;q<n;q++)this[q]=src[q];return this;};}`,
+  },
+  {
     name: 'Object.freeze',
     needed: /\bObject\.(freeze|isFrozen)\b/,
     // Espruino cannot freeze: the object stays as it is.
