@@ -124,6 +124,14 @@ export class Connection implements EncodeEnd {
     return this.chunked;
   }
 
+  /**
+   * A new request's body state. Only a connection's own body stream has any:
+   * the idle one is never written, so it is not reset for every request.
+   */
+  resetBody(): void {
+    if (this.body !== this.idle.body) this.body.reset();
+  }
+
   /** This connection's own body stream, made at its first streamed body and kept. */
   ownBody(): BodyStream {
     if (this.body === this.idle.body) this.body = new BodyStream();

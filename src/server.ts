@@ -372,7 +372,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     }
     conn.ctx.methodCode = code < 0 ? UNKNOWN_METHOD : code;
     conn.route = this.route(conn);
-    conn.body.reset();
+    conn.resetBody();
     if (head.chunked) conn.ownChunked().reset(headEnd);
     if (conn.route >= 0 && this.app.streamsBody[conn.route] && (head.chunked || head.contentLength > 0)) {
       // The handler takes the body as it arrives (2b): run the chain now.
