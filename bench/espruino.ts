@@ -74,15 +74,38 @@ function getClosing(port: number, path: string): Promise<string> {
   });
 }
 
-/** Requests per second of Espruino's http module on `binary` (a new connection per request), and its variables after start. */
-async function httpModule(binary: string, count: number): Promise<{ rate: number; variables: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'chipweb-bench-http-'));
+/**
+ * Runs a peer script (bench/espruino-*.js) on `binary` with its `var NAME = 0;`
+ * lines set from `values` (PORT always, a free port), waits for its line
+ * `@@<ready> …`, and gives `measure` the port and that line.
+ */
+async function withPeer<T>(
+  binary: string,
+  file: string,
+  ready: string,
+  values: Record<string, number>,
+  measure: (port: number, line: string) => Promise<T>,
+): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), `chipweb-bench-${ready}-`));
   const port = await freePort();
-  const script = join(dir, 'http.js');
-  writeFileSync(script, readFileSync(HTTP_SCRIPT, 'utf8').replace('var PORT = 0;', `var PORT = ${port};`));
+  let source = readFileSync(file, 'utf8');
+  for (const [name, value] of Object.entries({ PORT: port, ...values }))
+    source = source.replace(`var ${name} = 0;`, `var ${name} = ${value};`);
+  const script = join(dir, 'peer.js');
+  writeFileSync(script, source);
   const board = EspruinoProcess.bootScript(binary, dir, script);
   try {
-    const line = await board.waitFor(/^@@http listening/, 20000);
+    const line = await board.waitFor(new RegExp(`^@@${ready} listening`), 20000);
+    return await measure(port, line);
+  } finally {
+    await board.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Requests per second of Espruino's http module on `binary` (a new connection per request), and its variables after start. */
+function httpModule(binary: string, count: number): Promise<{ rate: number; variables: number }> {
+  return withPeer(binary, HTTP_SCRIPT, 'http', {}, async (port, line) => {
     const variables = Number(/usage (\d+)/.exec(line)?.[1]);
     for (let i = 0; i < 20; i++) await getClosing(port, '/');
     const start = performance.now();
@@ -91,47 +114,21 @@ async function httpModule(binary: string, count: number): Promise<{ rate: number
       if (!response.endsWith(JSON_BODY)) throw new Error(`unexpected http module response: ${response}`);
     }
     return { rate: count / ((performance.now() - start) / 1000), variables };
-  } finally {
-    await board.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Requests per second of a bare Espruino net server answering `size` body bytes on one keep-alive connection. */
-async function netPage(binary: string, size: number, count: number): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'chipweb-bench-net-'));
-  const port = await freePort();
-  const script = join(dir, 'net.js');
-  writeFileSync(
-    script,
-    readFileSync(NET_PAGE_SCRIPT, 'utf8')
-      .replace('var PORT = 0;', `var PORT = ${port};`)
-      .replace('var SIZE = 0;', `var SIZE = ${size};`),
+function netPage(binary: string, size: number, count: number): Promise<number> {
+  return withPeer(binary, NET_PAGE_SCRIPT, 'net', { SIZE: size }, (port) =>
+    keepAliveRate(port, '/', count, 5, (b) => b.length === size),
   );
-  const board = EspruinoProcess.bootScript(binary, dir, script);
-  try {
-    await board.waitFor(/^@@net listening/, 20000);
-    return await keepAliveRate(port, '/', count, 5, (b) => b.length === size);
-  } finally {
-    await board.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 /** Requests per second of bench/espruino-minimal-server.js (about 20 statements a request) on one keep-alive connection. */
-async function minimalServer(binary: string, count: number): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'chipweb-bench-minimal-'));
-  const port = await freePort();
-  const script = join(dir, 'minimal.js');
-  writeFileSync(script, readFileSync(MINIMAL_SCRIPT, 'utf8').replace('var PORT = 0;', `var PORT = ${port};`));
-  const board = EspruinoProcess.bootScript(binary, dir, script);
-  try {
-    await board.waitFor(/^@@minimal listening/, 20000);
-    return await keepAliveRate(port, '/json', count, 5, (b) => b === JSON_BODY);
-  } finally {
-    await board.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+function minimalServer(binary: string, count: number): Promise<number> {
+  return withPeer(binary, MINIMAL_SCRIPT, 'minimal', {}, (port) =>
+    keepAliveRate(port, '/json', count, 5, (b) => b === JSON_BODY),
+  );
 }
 
 /** Used variables the default app reports on /api/status (process.memory() after a collection). */
