@@ -444,38 +444,31 @@ describe('firmware: chipweb build', function () {
       expect((await built('esp32')).manifest.preload).to.not.include('main');
     });
 
-    it('refuses a preload export that is not a boolean, saying what it must be', async () => {
-      let message = '';
+    /** The BuildError message of building the fixture `name` for esp32 ('' when it builds). */
+    const refusal = async (name: string): Promise<string> => {
       try {
         await build({
-          entry: join(HERE, 'fixtures', 'bad-preload.ts'),
+          entry: join(HERE, 'fixtures', `${name}.ts`),
           target: 'esp32',
-          out: join(tmp, 'bad-preload'),
+          out: join(tmp, name),
           assets: null,
           env: NO_CREDENTIALS,
         });
       } catch (error) {
         expect(error).to.be.instanceOf(BuildError);
-        message = (error as Error).message;
+        return (error as Error).message;
       }
+      return '';
+    };
+
+    it('refuses a preload export that is not a boolean, saying what it must be', async () => {
+      const message = await refusal('bad-preload');
       expect(message).to.include('exports preload = "yes"');
       expect(message).to.include('it must be true');
     });
 
     it('refuses an app that reaches setTimeout, process or Buffer, saying what to use instead', async () => {
-      let message = '';
-      try {
-        await build({
-          entry: join(HERE, 'fixtures', 'bad-globals.ts'),
-          target: 'esp32',
-          out: join(tmp, 'bad'),
-          assets: null,
-          env: NO_CREDENTIALS,
-        });
-      } catch (error) {
-        expect(error).to.be.instanceOf(BuildError);
-        message = (error as Error).message;
-      }
+      const message = await refusal('bad-globals');
       expect(message).to.include('cannot run on the board');
       for (const name of ['setTimeout', 'process', 'Buffer']) expect(message).to.include(`the global "${name}"`);
       expect(message).to.include('use the Platform');
