@@ -82,36 +82,20 @@ Set.prototype.forEach=function(f,self){for(var i=0;i<this.v.length;i++)f.call(se
 Set.prototype.values=Set.prototype.keys=function(){return __chipwebIterator(this.v.slice());};
 Set.prototype['@@iterator']=function(){return __chipwebIterator(this.v.slice());};}`,
   },
-  {
-    name: 'Math.imul',
-    needed: /\bMath\.imul\b/,
-    source: `if(!Math.imul)Math.imul=function(a,b){var al=a&65535,bl=b&65535;return(al*bl+((((a>>>16)*bl+al*(b>>>16))&65535)<<16))|0;};`,
-  },
-  {
-    name: 'Math.clz32',
-    needed: /\bMath\.clz32\b/,
-    source: `if(!Math.clz32)Math.clz32=function(x){x=x>>>0;if(x===0)return 32;var n=0;while((x&0x80000000)===0){x=(x<<1)>>>0;n++;}return n;};`,
-  },
-  {
-    name: 'Math.trunc',
-    needed: /\bMath\.trunc\b/,
-    source: `if(!Math.trunc)Math.trunc=function(x){return x<0?Math.ceil(x):Math.floor(x);};`,
-  },
-  {
-    name: 'Number.isInteger',
-    needed: /\bNumber\.isInteger\b/,
-    source: `if(!Number.isInteger)Number.isInteger=function(x){return typeof x==='number'&&isFinite(x)&&Math.floor(x)===x;};`,
-  },
-  {
-    name: 'Number.isFinite',
-    needed: /\bNumber\.isFinite\b/,
-    source: `if(!Number.isFinite)Number.isFinite=function(x){return typeof x==='number'&&isFinite(x);};`,
-  },
-  {
-    name: 'Number.isNaN',
-    needed: /\bNumber\.isNaN\b/,
-    source: `if(!Number.isNaN)Number.isNaN=function(x){return x!==x;};`,
-  },
+  member(
+    'Math',
+    'imul',
+    'function(a,b){var al=a&65535,bl=b&65535;return(al*bl+((((a>>>16)*bl+al*(b>>>16))&65535)<<16))|0;}',
+  ),
+  member(
+    'Math',
+    'clz32',
+    'function(x){x=x>>>0;if(x===0)return 32;var n=0;while((x&0x80000000)===0){x=(x<<1)>>>0;n++;}return n;}',
+  ),
+  member('Math', 'trunc', 'function(x){return x<0?Math.ceil(x):Math.floor(x);}'),
+  member('Number', 'isInteger', "function(x){return typeof x==='number'&&isFinite(x)&&Math.floor(x)===x;}"),
+  member('Number', 'isFinite', "function(x){return typeof x==='number'&&isFinite(x);}"),
+  member('Number', 'isNaN', 'function(x){return x!==x;}'),
   {
     name: 'Array.from',
     needed: /\b(Array\.from|__chipwebSpread)\b/,
@@ -180,16 +164,16 @@ Set.prototype['@@iterator']=function(){return __chipwebIterator(this.v.slice());
     // set() with an overlapping subarray is safe on Espruino.
     source: `if(!Uint8Array.prototype.copyWithin)Uint8Array.prototype.copyWithin=function(target,start,end){if(end===undefined)end=this.length;if(end>start)this.set(this.subarray(start,end),target);return this;};`,
   },
-  {
-    name: 'Promise.race',
-    needed: /\bPromise\.race\b/,
-    source: `if(!Promise.race)Promise.race=function(list){return new Promise(function(resolve,reject){for(var i=0;i<list.length;i++)Promise.resolve(list[i]).then(resolve,reject);});};`,
-  },
-  {
-    name: 'Promise.allSettled',
-    needed: /\bPromise\.allSettled\b/,
-    source: `if(!Promise.allSettled)Promise.allSettled=function(list){return Promise.all(list.map(function(p){return Promise.resolve(p).then(function(value){return{status:'fulfilled',value:value};},function(reason){return{status:'rejected',reason:reason};});}));};`,
-  },
+  member(
+    'Promise',
+    'race',
+    'function(list){return new Promise(function(resolve,reject){for(var i=0;i<list.length;i++)Promise.resolve(list[i]).then(resolve,reject);});}',
+  ),
+  member(
+    'Promise',
+    'allSettled',
+    "function(list){return Promise.all(list.map(function(p){return Promise.resolve(p).then(function(value){return{status:'fulfilled',value:value};},function(reason){return{status:'rejected',reason:reason};});}));}",
+  ),
   {
     name: 'Promise.prototype.finally',
     needed: /\.finally\b/,
