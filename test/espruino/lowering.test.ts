@@ -22,7 +22,7 @@ import {
   unhoistedFunctions,
   unwrapBundle,
 } from '../../toolchain/espruino/lower.ts';
-import { preludeFor } from '../../toolchain/espruino/prelude.ts';
+import { METHODS, PRELUDE, PRELUDE_GLOBALS, preludeFor } from '../../toolchain/espruino/prelude.ts';
 import { CASES } from '../conformance/cases.ts';
 import { run as runAsWritten } from './fixtures/lowerable.ts';
 
@@ -129,6 +129,25 @@ describe('espruino: lowering', function () {
       '__chipwebError',
       'RangeError',
     ]);
+  });
+
+  it("knows every global the prelude declares (the bundle's own names are kept off them)", () => {
+    const declared = new Set<string>();
+    for (const piece of PRELUDE.concat(METHODS)) {
+      const program = acorn.parse(piece.source, { ecmaVersion: 5 }) as unknown as { body: acorn.Node[] };
+      const visit = (node: {
+        type: string;
+        declarations?: { id: { name: string } }[];
+        consequent?: unknown;
+        body?: unknown;
+      }) => {
+        if (node.type === 'VariableDeclaration') for (const d of node.declarations ?? []) declared.add(d.id.name);
+        else if (node.type === 'IfStatement') visit(node.consequent as typeof node);
+        else if (node.type === 'BlockStatement') for (const s of node.body as (typeof node)[]) visit(s);
+      };
+      for (const statement of program.body) visit(statement as unknown as Parameters<typeof visit>[0]);
+    }
+    expect([...declared].sort()).to.deep.equal([...PRELUDE_GLOBALS].sort());
   });
 
   it('refuses what cannot be lowered, naming file:line and the feature', async () => {

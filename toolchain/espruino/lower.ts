@@ -46,7 +46,7 @@ import {
   unparsedMethodName,
 } from './babel-espruino.ts';
 import { ESPRUINO_GLOBAL_NAMES } from './globals.ts';
-import { ERROR_BASE, preludeFor } from './prelude.ts';
+import { PRELUDE_GLOBALS, preludeFor } from './prelude.ts';
 
 /** A place in the sources the lowering cannot handle. */
 export interface LoweringProblem {
@@ -384,14 +384,7 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
  * Names a top-level name of the boot code must not take: Espruino's globals
  * (globals.ts) and the names the prelude defines.
  */
-const ESPRUINO_GLOBALS = new Set([
-  ...ESPRUINO_GLOBAL_NAMES,
-  'Map',
-  'Set',
-  'RangeError',
-  ERROR_BASE,
-  '__chipwebIterator',
-]);
+const ESPRUINO_GLOBALS = new Set([...ESPRUINO_GLOBAL_NAMES, ...PRELUDE_GLOBALS]);
 
 /**
  * Takes the bundle's body out of esbuild's IIFE, so its functions sit in

@@ -31,6 +31,23 @@ export interface PreludePiece {
 /** Name of the error base class `extends Error` is lowered to (see babel-espruino.ts). */
 export const ERROR_BASE = '__chipwebError';
 
+/**
+ * The globals the prelude's pieces declare (`var X = …` at the top level):
+ * a top-level name of the bundle must not take one (lower.ts renames it).
+ */
+export const PRELUDE_GLOBALS: readonly string[] = [
+  'Map',
+  'Set',
+  'RangeError',
+  ERROR_BASE,
+  '__chipwebIterator',
+  '__chipwebSpread',
+  '__chipwebSplit',
+  '__chipwebToFixed',
+  'encodeURI',
+  'decodeURI',
+];
+
 const errorBase = `var ${ERROR_BASE}=function(message){this.message=message===undefined?'':''+message;};
 ${ERROR_BASE}.prototype=Object.create(Error.prototype);
 ${ERROR_BASE}.prototype.constructor=${ERROR_BASE};
@@ -220,7 +237,7 @@ const LAST_INDEX_OF =
   'function(x,from){var i=from===undefined?this.length-1:from<0?this.length+from:Math.min(from,this.length-1);for(;i>=0;i--)if(this[i]===x)return i;return -1;}';
 
 /** The methods and members beyond PRELUDE's first pieces: what handlers commonly use of ES2015 to ES2022. */
-const METHODS: readonly PreludePiece[] = [
+export const METHODS: readonly PreludePiece[] = [
   method('at', 'Array', '[]', AT),
   method('at', 'String', "''", `function(i){${INDEX}return i<0||i>=this.length?undefined:this.charAt(i);}`),
   method('at', 'Uint8Array', 'new Uint8Array(0)', AT),
