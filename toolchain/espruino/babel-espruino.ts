@@ -8,9 +8,7 @@
  *   base instead (Espruino cannot call a native constructor as `super`),
  *   gives a derived class with fields an explicit constructor (else
  *   the fields transform writes `super(...args)`: Espruino has no spread),
- *   lowers tagged templates to calls (Espruino cannot parse them), passes
- *   what is spread or array-destructured through the prelude's
- *   __chipwebSpread (loose mode takes every value for an array),
+ *   lowers tagged templates to calls (Espruino cannot parse them),
  *   and moves a class method named with a keyword (`delete`, `in` …) or
  *   a string, which Espruino's class parser refuses, onto the prototype by
  *   assignment (Espruino enumerates class methods like assigned ones).
@@ -96,12 +94,20 @@ export function unparsedMethodName(member: BabelTypes.Node): string {
 /** The prelude's function that makes an array of what is spread or destructured (prelude.ts). */
 export const SPREAD = '__chipwebSpread';
 
-/** Whether `node` is an array for sure (a literal, or already made one by SPREAD): no SPREAD needed. */
-function isArrayValue(node: BabelTypes.Node, t: Types): boolean {
+/**
+ * Whether `node` is an array for sure, so SPREAD need not make one: a
+ * literal, SPREAD's own result, `arguments`, or a rest parameter.
+ */
+function isArrayValue(node: BabelTypes.Node, t: Types, scope: NodePath['scope']): boolean {
+  if (t.isArrayExpression(node) || (t.isCallExpression(node) && t.isIdentifier(node.callee, { name: SPREAD })))
+    return true;
+  if (!t.isIdentifier(node)) return false;
+  if (node.name === 'arguments') return true;
+  const binding = scope.getBinding(node.name);
   return (
-    t.isArrayExpression(node) ||
-    (t.isCallExpression(node) && t.isIdentifier(node.callee, { name: SPREAD })) ||
-    t.isIdentifier(node, { name: 'arguments' })
+    binding?.kind === 'param' &&
+    binding.constant &&
+    (binding.path.isRestElement() || binding.path.parentPath?.isRestElement() === true)
   );
 }
 
@@ -284,29 +290,6 @@ export function espruinoShape({ types: t }: { types: Types }): PluginObj {
           }
         }
       },
-      // Loose spread and array destructuring treat every value as an array: `[...new Set(list)]` would be
-      // `[set]`. What is spread or destructured goes through __chipwebSpread (the prelude), which keeps an
-      // array and makes one of anything else Array.from takes (strings, typed arrays, Map, Set …).
-      'ArrayExpression|CallExpression|NewExpression'(path: NodePath<BabelTypes.Node>) {
-        const node = path.node as BabelTypes.ArrayExpression | BabelTypes.CallExpression | BabelTypes.NewExpression;
-        const items = node.type === 'ArrayExpression' ? node.elements : node.arguments;
-        for (const item of items)
-          if (item && item.type === 'SpreadElement' && !isArrayValue(item.argument, t))
-            item.argument = t.callExpression(t.identifier(SPREAD), [item.argument]);
-      },
-      // On the declaration: the destructuring transform takes the declaration apart before its declarators are visited.
-      VariableDeclaration(path: NodePath<BabelTypes.VariableDeclaration>) {
-        for (const declarator of path.node.declarations) {
-          const { id, init } = declarator;
-          if (id.type === 'ArrayPattern' && init && !isArrayValue(init, t))
-            declarator.init = t.callExpression(t.identifier(SPREAD), [init]);
-        }
-      },
-      AssignmentExpression(path: NodePath<BabelTypes.AssignmentExpression>) {
-        const { left, right } = path.node;
-        if (left.type === 'ArrayPattern' && !isArrayValue(right, t))
-          path.node.right = t.callExpression(t.identifier(SPREAD), [right]);
-      },
       // Espruino cannot parse a tagged template: the tag is called with the strings (and their raw text) instead.
       TaggedTemplateExpression(path: NodePath<BabelTypes.TaggedTemplateExpression>) {
         const { tag, quasi } = path.node;
@@ -477,6 +460,41 @@ export function awaitOrder({ types: t }: { types: Types }): PluginObj {
             else replaceNode(path, operand, t.cloneNode(name));
           }
         if (hoisted.length) statement.insertBefore(hoisted);
+      },
+    },
+  };
+}
+
+/**
+ * Babel plugin, run before preset-env: loose spread and array
+ * destructuring treat every value as an array (`[...new Set(list)]` would be
+ * `[set]`), so what is spread or array-destructured goes through
+ * __chipwebSpread (the prelude), which keeps an array and makes one of
+ * anything else Array.from takes (strings, typed arrays, Map, Set …).
+ * Literals, rest parameters and `arguments` are arrays already.
+ */
+export function iterableSpread({ types: t }: { types: Types }): PluginObj {
+  return {
+    name: 'chipweb-espruino-iterable-spread',
+    visitor: {
+      'ArrayExpression|CallExpression|NewExpression'(path: NodePath<BabelTypes.Node>) {
+        const node = path.node as BabelTypes.ArrayExpression | BabelTypes.CallExpression | BabelTypes.NewExpression;
+        const items = node.type === 'ArrayExpression' ? node.elements : node.arguments;
+        for (const item of items)
+          if (item && item.type === 'SpreadElement' && !isArrayValue(item.argument, t, path.scope))
+            item.argument = t.callExpression(t.identifier(SPREAD), [item.argument]);
+      },
+      VariableDeclaration(path: NodePath<BabelTypes.VariableDeclaration>) {
+        for (const declarator of path.node.declarations) {
+          const { id, init } = declarator;
+          if (id.type === 'ArrayPattern' && init && !isArrayValue(init, t, path.scope))
+            declarator.init = t.callExpression(t.identifier(SPREAD), [init]);
+        }
+      },
+      AssignmentExpression(path: NodePath<BabelTypes.AssignmentExpression>) {
+        const { left, right } = path.node;
+        if (left.type === 'ArrayPattern' && !isArrayValue(right, t, path.scope))
+          path.node.right = t.callExpression(t.identifier(SPREAD), [right]);
       },
     },
   };

@@ -39,6 +39,7 @@ import { dirname, relative, resolve } from 'node:path';
 import {
   asyncSuper,
   awaitOrder,
+  iterableSpread,
   espruinoCheck,
   espruinoShape,
   type FoundProblem,
@@ -317,14 +318,15 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
   }
 
   // First, for the async transform: what an expression evaluates before an await is named in order (it would
-  // reorder it), and an async method's super.x is read at its start (it would move super into plain callbacks).
+  // reorder it), an async method's super.x is read at its start (it would move super into plain callbacks), and
+  // what is spread or array-destructured is made an array (loose mode would take any value for one).
   const ordered = transformSync(code, {
     babelrc: false,
     configFile: false,
     sourceType: 'script',
     compact: false,
     comments: false,
-    plugins: [awaitOrder, asyncSuper],
+    plugins: [awaitOrder, asyncSuper, iterableSpread],
     generatorOpts: RAW_UTF8,
   });
   if (!ordered || typeof ordered.code !== 'string') throw new Error('lowering for Espruino: Babel produced no code');
