@@ -35,7 +35,7 @@ import { PACKAGE_ROOT } from '../templates.ts';
 import { knownStatusCodes, reasonPhrase } from '../../src/http/status.ts';
 import { compileRoutes, routesHash } from '../../src/router/index.ts';
 import type { RouteSpec, RouterMode } from '../../src/router/index.ts';
-import { LoweringError, lowerForEspruino } from './lower.ts';
+import { LoweringError, lowerForEspruino, type ShortNames } from './lower.ts';
 import { BOOT0_FILE, INSTALLER_FILE, OTA_MODULE_FILE } from '../../firmware/espruino/ota-boot.ts';
 import { BOOT0_SOURCE, INSTALLER_SOURCE } from '../../firmware/espruino/ota-install.ts';
 import { STAGING_PREFIX } from '../../firmware/espruino/ota-image.ts';
@@ -95,6 +95,8 @@ export interface EspruinoBuildResult {
   image: { path: string; bytes: number; sha256: string };
   /** Whether the app takes over-the-air updates (the OTA module is among the Storage files). */
   ota: boolean;
+  /** The property names the boot code and the OTA module shortened (short-names.ts), or null. */
+  shortNames: ShortNames | null;
 }
 
 /** Absolute module path as an import specifier. */
@@ -253,7 +255,11 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
   // The app uses OtaSession (the boot code has its stand-in): the OTA module, the installer and its boot hook.
   const ota = lowered.used.includes(join(PACKAGE_ROOT, 'src', 'ota', 'session.ts'));
   if (ota) {
-    put(OTA_MODULE_FILE, await lowerOtaModule(webSockets, options.minify), 'OTA module (loaded while an upload runs)');
+    put(
+      OTA_MODULE_FILE,
+      await lowerOtaModule(webSockets, options.minify, lowered.shortNames),
+      'OTA module (loaded while an upload runs)',
+    );
     put(INSTALLER_FILE, INSTALLER_SOURCE, 'OTA installer (run by .boot0 when an update is committed)');
     put(BOOT0_FILE, BOOT0_SOURCE, 'runs the OTA installer at boot when needed');
   }
@@ -284,11 +290,16 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
     uiReport,
     image,
     ota,
+    shortNames: lowered.shortNames,
   };
 }
 
 /** The OTA module (firmware/espruino/ota-module.ts) lowered on its own, for `require` from Storage. */
-async function lowerOtaModule(webSockets: boolean, minify: boolean | undefined): Promise<string> {
+async function lowerOtaModule(
+  webSockets: boolean,
+  minify: boolean | undefined,
+  shortNames: ShortNames | null,
+): Promise<string> {
   const define: Record<string, string> = { CHIPWEB_REASONS: JSON.stringify(reasonTable()), CHIPWEB_MODULE: 'module' };
   for (const name of FORBIDDEN_GLOBALS) define[name] = `__chipweb_forbidden_${name}`;
   try {
@@ -297,6 +308,8 @@ async function lowerOtaModule(webSockets: boolean, minify: boolean | undefined):
       define,
       minify,
       substitutes: standIns(webSockets, false),
+      // The module and the boot code hand each other objects: the same names, shortened the same way.
+      shortNames,
     });
     return lowered.code;
   } catch (error) {

@@ -48,6 +48,8 @@ import {
 } from './babel-espruino.ts';
 import { ESPRUINO_GLOBAL_NAMES } from './globals.ts';
 import { PRELUDE_GLOBALS, preludeFor } from './prelude.ts';
+import { shortenableNames } from './short-names.ts';
+import { PACKAGE_ROOT } from '../templates.ts';
 
 /** A place in the sources the lowering cannot handle. */
 export interface LoweringProblem {
@@ -184,6 +186,13 @@ export interface LowerOptions {
    * the OTA session on Espruino, firmware/espruino/ota-session.ts).
    */
   substitutes?: ReadonlyArray<{ readonly module: string; readonly file: string }>;
+  /**
+   * Property names to shorten (short-names.ts): undefined chooses them from
+   * what is bundled; a script loaded beside another (the OTA module) takes
+   * that one's, so both use the same short names; null shortens none. An
+   * unminified build shortens none either.
+   */
+  shortNames?: ShortNames | null;
 }
 
 /**
@@ -241,6 +250,16 @@ export interface LoweredScript {
   inputs: string[];
   /** The input files of which some code is in the script (absolute; a stand-in under its module's path). */
   used: string[];
+  /** The property names shortened, and what each became (null: none were). */
+  shortNames: ShortNames | null;
+}
+
+/** Property names shortened in a script (short-names.ts), and esbuild's record of what each became. */
+export interface ShortNames {
+  /** The names shortened. */
+  names: readonly string[];
+  /** esbuild's mangle cache: each name's short name (false: kept). */
+  cache: Record<string, string | false>;
 }
 
 /**
@@ -267,9 +286,9 @@ const PRESET_ENV = [
   },
 ];
 
-/** Bundles, checks, lowers and minifies `options.entry`; throws LoweringError listing what cannot run. */
-export async function lowerForEspruino(options: LowerOptions): Promise<LoweredScript> {
-  const bundled = await esbuild.build({
+/** esbuild's bundle of `options.entry` (ES2022, one IIFE, with its source map and metafile). */
+function bundle(options: LowerOptions, mangle?: { names: readonly string[]; cache: Record<string, string | false> }) {
+  return esbuild.build({
     entryPoints: [options.entry],
     bundle: true,
     write: false,
@@ -291,7 +310,23 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
     // The core freezes its constant tables (XS keeps frozen objects in flash); freezing has no other
     // effect, so a table nothing uses is dropped instead of costing Espruino variables.
     pure: ['Object.freeze'],
+    ...(mangle?.names.length
+      ? { mangleProps: new RegExp(`^(?:${mangle.names.join('|')})$`), mangleCache: mangle.cache }
+      : {}),
   });
+}
+
+/** Bundles, checks, lowers and minifies `options.entry`; throws LoweringError listing what cannot run. */
+export async function lowerForEspruino(options: LowerOptions): Promise<LoweredScript> {
+  let bundled = await bundle(options);
+  let shortNames: ShortNames | null = null;
+  if (options.shortNames !== null && options.minify !== false) {
+    // Shortened names (short-names.ts): chosen from what was bundled, then bundled again with them.
+    const names = options.shortNames?.names ?? shortenableNames(PACKAGE_ROOT, Object.keys(bundled.metafile.inputs));
+    const cache = { ...options.shortNames?.cache };
+    bundled = await bundle(options, { names, cache });
+    shortNames = { names, cache: { ...cache, ...bundled.mangleCache } };
+  }
   let code = '';
   let map = '';
   for (const file of bundled.outputFiles) {
@@ -379,7 +414,7 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
   const used: string[] = [];
   for (const output of Object.values(bundled.metafile.outputs))
     for (const [input, info] of Object.entries(output.inputs)) if (info.bytesInOutput > 0) used.push(resolve(input));
-  return { code: withPrelude(out, prelude.source), prelude: prelude.names, inputs, used };
+  return { code: withPrelude(out, prelude.source), prelude: prelude.names, inputs, used, shortNames };
 }
 
 /**
