@@ -65,6 +65,27 @@ export function parseHead(
   head: RequestHead,
   limits: HeadLimits,
 ): number {
+  if (head.start === 0 && filled > 4 && bytes[0] > 32) {
+    // A head from the slot's start, found whole in one look (findHeadEnd walks its lines in script).
+    const text = espruino.E.toString(bytes.subarray(0, filled));
+    const blank = text.indexOf('\r\n\r\n');
+    if (blank > 0) {
+      const end = blank + 4;
+      const lineEnd = text.indexOf('\n');
+      // Within the limits findHeadEnd enforces (414, 431), the common shape is recorded here.
+      if (
+        lineEnd < limits.maxRequestLine &&
+        end - lineEnd - 3 <= limits.maxHeaderBytes &&
+        parseCommon(bytes, end < filled ? text.substr(0, end) : text, 0, head, limits)
+      )
+        return end;
+      // Anything else, the core decides (what parseCommon may have set is undone first).
+      head.contentLength = -1;
+      head.connection = 0;
+      const coreEnd = findHeadEnd(bytes, filled, capacity, head, limits);
+      return coreEnd <= 0 ? coreEnd : parseComplete(bytes, head.start, coreEnd, head, limits);
+    }
+  }
   const headEnd = findHeadEnd(bytes, filled, capacity, head, limits);
   if (headEnd <= 0) return headEnd;
   const start = head.start;

@@ -17,13 +17,21 @@ import { CASES } from '../conformance/cases.ts';
 const LIMITS: HeadLimits = { maxRequestLine: 256, maxHeaderBytes: 512, maxHeaders: 8 };
 const CAPACITY = 2048;
 
-/** What a parse leaves: the result and every field of the head. */
-function outcome(parse: typeof parseHead, request: string): string {
+/**
+ * What a parse leaves: the result and every field of the head. With `cut`,
+ * the first `cut` bytes arrive first and are parsed on their own, then the rest.
+ */
+function outcome(parse: typeof parseHead, request: string, cut = 0): string {
   const buffer = new Uint8Array(CAPACITY);
   const bytes = Buffer.from(request, 'latin1');
   buffer.set(bytes.subarray(0, CAPACITY), 0);
   const head = new RequestHead(LIMITS.maxHeaders);
-  const result = parse(buffer, Math.min(bytes.length, CAPACITY), CAPACITY, head, LIMITS);
+  const filled = Math.min(bytes.length, CAPACITY);
+  if (cut > 0 && cut < filled) {
+    const early = parse(buffer, cut, CAPACITY, head, LIMITS);
+    if (early !== 0) return JSON.stringify({ early });
+  }
+  const result = parse(buffer, filled, CAPACITY, head, LIMITS);
   const fields = { ...head, headers: Array.from(head.headers.subarray(0, head.headerCount * 4)) };
   return JSON.stringify({ result, fields });
 }
@@ -54,9 +62,12 @@ describe('espruino parser: the same heads as the core parser', () => {
     const pick = (good: string[], bad: string[]) =>
       fc.oneof({ arbitrary: fc.constantFrom(...good), weight: 9 }, { arbitrary: fc.constantFrom(...bad), weight: 1 });
     const line = fc.tuple(
-      pick(['GET', 'POST', 'PROPFIND'], ['G@T', '']),
+      pick(['GET', 'POST', 'PROPFIND'], ['G@T', '', '\r\nGET', '\nGET', ' GET']),
       pick([' '], ['  ', '\t']),
-      pick(['/', '/a?b=1', '/a#f', '/a?b#c', '/%41'], ['/x y', '*', 'http://h/p', '/\x7f', '/caf\xe9']),
+      pick(
+        ['/', '/a?b=1', '/a#f', '/a?b#c', '/%41'],
+        ['/x y', '*', 'http://h/p', '/\x7f', '/caf\xe9', `/${'a'.repeat(260)}`],
+      ),
       pick([' HTTP/1.1', ' HTTP/1.0'], [' HTTP/2.0', ' HTTP/1.1 ', ' http/1.1']),
     );
     const header = fc.tuple(
@@ -78,14 +89,29 @@ describe('espruino parser: the same heads as the core parser', () => {
           '  spaced  ',
           'a b',
         ],
-        ['[::1]:80', 'h:8x', '1x', '1234567890123456', 'chunked', '100-continue', 'v\x01', 'v\rw', 'v\x7f'],
+        [
+          '[::1]:80',
+          'h:8x',
+          '1x',
+          '1234567890123456',
+          'chunked',
+          '100-continue',
+          'v\x01',
+          'v\rw',
+          'v\x7f',
+          'x'.repeat(200),
+        ],
       ),
       pick(['\r\n'], ['\n', '\r\n\t']),
     );
+    // What may follow the head in the slot (a body, the next request), and where its bytes may be cut in two.
+    const after = fc.constantFrom('', 'GET /next HTTP/1.1\r\nHost: h\r\n\r\n', '{"a":1}', '\r\n\r\n');
     fc.assert(
-      fc.property(line, fc.array(header, { maxLength: 10 }), (l, hs) => {
-        const request = `${l.join('')}\r\n${hs.map((h) => h.join('')).join('')}\r\n`;
-        expect(outcome(espruinoParseHead, request), JSON.stringify(request)).to.equal(outcome(parseHead, request));
+      fc.property(line, fc.array(header, { maxLength: 10 }), after, fc.nat(600), (l, hs, rest, cut) => {
+        const request = `${l.join('')}\r\n${hs.map((h) => h.join('')).join('')}\r\n${rest}`;
+        expect(outcome(espruinoParseHead, request, cut), JSON.stringify([request, cut])).to.equal(
+          outcome(parseHead, request, cut),
+        );
       }),
       { numRuns: 3000 },
     );
