@@ -37,6 +37,13 @@ export interface Socket {
    * calls `writable` once space frees up.
    */
   write(from: Uint8Array, offset: number, length: number): number;
+  /**
+   * Optional, for an engine whose strings are bytes (Espruino): queues all
+   * of `text`, each char a byte, and returns true; or queues nothing and
+   * returns false when the send buffer has no room for all of it. A small
+   * answer then goes out as one string, with no copy into the output area.
+   */
+  writeText?(text: string): boolean;
   /** Free space in the send buffer, in bytes. */
   writable(): number;
   /**

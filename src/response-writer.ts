@@ -5,13 +5,16 @@
  * long string bodies are encoded piece by piece into the output area; byte
  * bodies (a flash asset) are written straight from their source. Streamed
  * responses (c.stream) are framed here too: chunked for HTTP/1.1, raw for
- * HTTP/1.0, head only for HEAD.
+ * HTTP/1.0, head only for HEAD. On a socket that takes text (Espruino,
+ * whose strings are bytes), a small answer goes out as one string instead,
+ * head and body joined by the engine's own code (responseText).
  *
  * It only writes: the server (server.ts) decides what state the connection
  * is in and what comes next.
  *
- * Never: allocate; write more than the socket accepts; send a head that is
- * invalid or does not fit (that becomes a 500).
+ * Never: allocate (the one string of the text path exists only where an
+ * engine's sockets take text); write more than the socket accepts; send a
+ * head that is invalid or does not fit (that becomes a 500).
  */
 import type { Connection } from './connection.ts';
 import { writeHex, writeLastChunk } from './http/chunked.ts';
@@ -23,6 +26,7 @@ import {
   FRAMING_CLOSE,
   FRAMING_LENGTH,
   HeadPlan,
+  responseText,
 } from './http/response.ts';
 import { statusHasBody } from './http/status.ts';
 import { atEnd, encodeUtf8, utf8Length } from './http/text.ts';
@@ -60,6 +64,27 @@ export class ResponseWriter {
     const plan = this.plan;
     let length = redirect ? 0 : res.bodyLength();
     if (!redirect) plan.plain(conn.keepAlive, FRAMING_LENGTH, length);
+    conn.bodyString = '';
+    conn.bodyChar = 0;
+    conn.bodyBytes = null;
+    const socket = conn.socket;
+    if (
+      socket !== null &&
+      socket.writeText !== undefined &&
+      (res.bodyKind === BODY_STRING || length === 0) &&
+      length + conn.output.length <= socket.writable()
+    ) {
+      // A socket that takes text: head and body in one string, when its engine writes them as bytes
+      // (a head fits the output area, so the socket has room for it all: no string is made in vain).
+      const withBody = length > 0 && !ctx.isHead && statusHasBody(res.status);
+      const text = responseText(res, plan, withBody ? res.bodyString : null, conn.output.length);
+      if (text !== null && socket.writeText(text)) {
+        this.counters.responses[(res.status / 100) | 0]++;
+        conn.outPos = 0;
+        conn.outLen = 0;
+        return;
+      }
+    }
     let headLength = encodeHead(res, conn.output, plan);
     if (headLength < 0) {
       // The handler's headers do not fit the output area: answer 500 rather than a truncated head.
@@ -76,9 +101,6 @@ export class ResponseWriter {
     this.counters.responses[(res.status / 100) | 0]++;
     conn.outPos = 0;
     conn.outLen = headLength;
-    conn.bodyString = '';
-    conn.bodyChar = 0;
-    conn.bodyBytes = null;
     if (!ctx.isHead && length > 0 && statusHasBody(res.status)) {
       if (res.bodyKind === BODY_STRING) {
         const next = encodeUtf8(res.bodyString, 0, conn.output, headLength, conn.output.length, conn);

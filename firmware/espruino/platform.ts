@@ -88,6 +88,14 @@ class EspruinoConnection implements Socket {
     return n > 0 ? n : 0;
   }
 
+  writeText(text: string): boolean {
+    if (this.done) return true; // as write(): nowhere to go, and the core learns of the close separately
+    if (text.length > this.limit - this.queued) return false;
+    this.native.write(text);
+    this.queued += text.length;
+    return true;
+  }
+
   writable(): number {
     return this.limit - this.queued;
   }

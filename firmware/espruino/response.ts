@@ -42,39 +42,70 @@ function byteString(s: string): boolean {
   return !UNICODE || !espruino.E.isUTF8(s);
 }
 
+/** Whether this module writes `res`'s head: not a redirect, an Allow list or an odd status (the core's cases). */
+function plainHead(res: ResponseState, plan: HeadPlan): boolean {
+  const status = res.status;
+  return plan.redirect === null && (res.allowMask === 0 || status !== 405) && status === (status | 0) && status >= 0;
+}
+
+/**
+ * The header lines of `res` after its status line, through the blank line,
+ * as one string, for a plain head (plainHead): null when the core's
+ * encodeHead must write them (text that is not bytes) or would refuse the
+ * head (-1: an invalid header, or a head that does not fit in `room` bytes).
+ */
+function headerLines(res: ResponseState, plan: HeadPlan, statusLength: number, room: number): string | null {
+  const status = res.status;
+  let head = '';
+  const body = statusHasBody(status);
+  const type = res.contentType;
+  if (type !== '' && body) {
+    if (!byteString(type) || CONTROL.test(type)) return null;
+    head += `Content-Type: ${type}\r\n`;
+  }
+  for (let i = 0; i < res.headerCount; i++) {
+    const name = res.headerNames[i];
+    const value = res.headerValues[i];
+    if (!byteString(name) || !byteString(value) || !TOKEN_RE.test(name) || CONTROL.test(value)) return null;
+    head += `${name}: ${value}\r\n`;
+  }
+  if (statusLength + head.length + 64 > room) return null;
+  if (plan.framing === FRAMING_LENGTH) {
+    if (body) head += `Content-Length: ${plan.contentLength}\r\n`;
+  } else if (plan.framing === FRAMING_CHUNKED) head += 'Transfer-Encoding: chunked\r\n';
+  return head + (plan.keepAlive ? 'Connection: keep-alive\r\n\r\n' : 'Connection: close\r\n\r\n');
+}
+
 /**
  * Encodes the status line and headers of `res` into `out` from 0, as the
  * core's encodeHead does: the head's length, or -1 when it does not fit or
  * a header is invalid.
  */
 export function encodeHead(res: ResponseState, out: Uint8Array, plan: HeadPlan): number {
-  const status = res.status;
-  if (plan.redirect !== null || (res.allowMask !== 0 && status === 405) || status !== (status | 0) || status < 0)
-    return coreEncodeHead(res, out, plan);
+  if (!plainHead(res, plan)) return coreEncodeHead(res, out, plan);
   // The preencoded status line goes first; the rest follows it as one string.
-  const line = statusLine(status);
-  let head = line === undefined ? `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n` : '';
+  const line = statusLine(res.status);
+  const first = line === undefined ? `HTTP/1.1 ${res.status} ${reasonPhrase(res.status)}\r\n` : '';
   const at = line === undefined ? 0 : line.length;
-  const body = statusHasBody(status);
-  const type = res.contentType;
-  if (type !== '' && body) {
-    if (!byteString(type)) return coreEncodeHead(res, out, plan);
-    if (CONTROL.test(type)) return -1;
-    head += `Content-Type: ${type}\r\n`;
-  }
-  for (let i = 0; i < res.headerCount; i++) {
-    const name = res.headerNames[i];
-    const value = res.headerValues[i];
-    if (!byteString(name) || !byteString(value)) return coreEncodeHead(res, out, plan);
-    if (!TOKEN_RE.test(name) || CONTROL.test(value)) return -1;
-    head += `${name}: ${value}\r\n`;
-  }
-  if (at + head.length + 64 > out.length) return -1;
-  if (plan.framing === FRAMING_LENGTH) {
-    if (body) head += `Content-Length: ${plan.contentLength}\r\n`;
-  } else if (plan.framing === FRAMING_CHUNKED) head += 'Transfer-Encoding: chunked\r\n';
-  head += plan.keepAlive ? 'Connection: keep-alive\r\n\r\n' : 'Connection: close\r\n\r\n';
+  const lines = headerLines(res, plan, at + first.length, out.length);
+  if (lines === null) return coreEncodeHead(res, out, plan);
+  const head = first + lines;
   if (line !== undefined) out.set(line, 0);
   out.set(head as unknown as ArrayLike<number>, at);
   return at + head.length;
+}
+
+/**
+ * The core's responseText: the whole response as one byte string, the head
+ * as encodeHead writes it into `room` bytes, then `body`; null when
+ * encodeHead must write it (see headerLines) or `body` is not bytes.
+ */
+export function responseText(res: ResponseState, plan: HeadPlan, body: string | null, room: number): string | null {
+  if (!plainHead(res, plan) || (body !== null && !byteString(body))) return null;
+  const line = statusLine(res.status);
+  const first =
+    line !== undefined ? espruino.E.toString(line) : `HTTP/1.1 ${res.status} ${reasonPhrase(res.status)}\r\n`;
+  const lines = headerLines(res, plan, first.length, room);
+  if (lines === null) return null;
+  return body === null ? first + lines : first + lines + body;
 }

@@ -225,6 +225,18 @@ export class HeadPlan {
 }
 
 /**
+ * The whole response as one byte string (each char a byte): the head
+ * encodeHead would write into an output area of `room` bytes, then `body`
+ * (or no body when null), for a socket that takes text (Socket.writeText).
+ * Null when it must go through encodeHead: always here, since strings are
+ * not bytes on XS or V8. An engine whose strings are bytes serves its own
+ * module in this one's place (Espruino: firmware/espruino/response.ts).
+ */
+export function responseText(_res: ResponseState, _plan: HeadPlan, _body: string | null, _room: number): string | null {
+  return null;
+}
+
+/**
  * Encodes the status line and headers of `res` into `out` from 0 and
  * returns the head's length, or -1 when it does not fit in `out`, or when
  * a header name is not a token or a value holds a control character

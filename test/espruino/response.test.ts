@@ -16,7 +16,10 @@ import type * as CoreResponse from '../../src/http/response.ts';
 import { importWithEspruinoCodec } from './espruino-bundle.ts';
 
 /** The core's response module and the Espruino encoder, bundled with Espruino's codec. */
-type Bundle = typeof CoreResponse & { espruinoEncodeHead: typeof CoreResponse.encodeHead };
+type Bundle = typeof CoreResponse & {
+  espruinoEncodeHead: typeof CoreResponse.encodeHead;
+  espruinoResponseText: typeof CoreResponse.responseText;
+};
 let bundle: Bundle;
 
 /** The result of `encode` and the bytes it wrote. */
@@ -41,6 +44,7 @@ describe('espruino response encoder: the same heads as the core', () => {
   before(async () => {
     (globalThis as { E?: unknown }).E = {
       isUTF8: () => false,
+      toString: (view: Uint8Array) => Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('latin1'),
       asUTF8: () => {
         throw new Error('no Unicode');
       },
@@ -53,7 +57,7 @@ describe('espruino response encoder: the same heads as the core', () => {
     // As on a board: the core's text functions go through Espruino's codec (strings are bytes).
     bundle = (await importWithEspruinoCodec(
       "export * from './src/http/response.ts';\n" +
-        "export { encodeHead as espruinoEncodeHead } from './firmware/espruino/response.ts';",
+        "export { encodeHead as espruinoEncodeHead, responseText as espruinoResponseText } from './firmware/espruino/response.ts';",
     )) as Bundle;
   });
   after(() => {
@@ -86,10 +90,31 @@ describe('espruino response encoder: the same heads as the core', () => {
       size: fc.constantFrom(512, 256, 140, 100),
     });
     fc.assert(
-      fc.property(response, (r) => {
-        expect(outcome(espruinoEncodeHead, r), JSON.stringify(r)).to.equal(outcome(encodeHead, r));
+      fc.property(response, fc.constantFrom(null, '', '{"ok":true}', 'caf\xe9'), (r, body) => {
+        const core = outcome(encodeHead, r);
+        expect(outcome(espruinoEncodeHead, r), JSON.stringify(r)).to.equal(core);
+        // The whole answer as one string (Socket.writeText): the core's head and the body, or null to use
+        // encodeHead; never a head the core refuses.
+        const text = textOutcome(r, body);
+        const { result, bytes } = JSON.parse(core) as { result: number; bytes: string };
+        if (result < 0) expect(text, JSON.stringify(r)).to.equal(null);
+        else if (text !== null) expect(text, JSON.stringify(r)).to.equal(bytes + (body ?? ''));
+        else expect(r.status, 'only an odd status goes to encodeHead here').to.not.equal(r.status | 0);
       }),
       { numRuns: 3000 },
     );
   });
 });
+
+/** What the Espruino module's responseText makes of `r` with `body`. */
+function textOutcome(
+  r: { status: number; type: string; headers: [string, string][]; framing: number; keepAlive: boolean; size: number },
+  body: string | null,
+): string | null {
+  const { ResponseState, HeadPlan, espruinoResponseText } = bundle;
+  const res = new ResponseState();
+  res.status = r.status;
+  res.contentType = r.type;
+  for (const [name, value] of r.headers) res.setHeader(name, value);
+  return espruinoResponseText(res, new HeadPlan().plain(r.keepAlive, r.framing, 17), body, r.size);
+}
