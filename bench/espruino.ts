@@ -40,6 +40,20 @@ const HTTP_SCRIPT = join(ROOT, 'bench/espruino-http-module.js');
 const NET_PAGE_SCRIPT = join(ROOT, 'bench/espruino-net-page.js');
 const MINIMAL_SCRIPT = join(ROOT, 'bench/espruino-minimal-server.js');
 const JSON_BODY = '{"ok":true,"n":1}';
+/** The header lines Chromium sends with a fetch() from the dashboard, after Host (12 more, 600 bytes). */
+const BROWSER_HEADERS =
+  'Connection: keep-alive\r\n' +
+  'sec-ch-ua: "Chromium";v="120", "Not?A_Brand";v="8"\r\n' +
+  'sec-ch-ua-mobile: ?0\r\n' +
+  'User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36\r\n' +
+  'sec-ch-ua-platform: "Linux"\r\n' +
+  'Accept: */*\r\n' +
+  'Sec-Fetch-Site: same-origin\r\n' +
+  'Sec-Fetch-Mode: cors\r\n' +
+  'Sec-Fetch-Dest: empty\r\n' +
+  'Referer: http://127.0.0.1/\r\n' +
+  'Accept-Encoding: gzip, deflate, br\r\n' +
+  'Accept-Language: en-US,en;q=0.9\r\n';
 /** Variables of the fixed build. */
 const FIXED_VARIABLES = 16383;
 
@@ -50,21 +64,22 @@ async function keepAliveRate(
   count: number,
   warm: number,
   check: (body: string) => boolean,
+  headers = '',
 ) {
-  await keepAliveGet(port, path, warm);
+  await keepAliveGet(port, path, warm, headers);
   const start = performance.now();
-  const bodies = await keepAliveGet(port, path, count);
+  const bodies = await keepAliveGet(port, path, count, headers);
   const seconds = (performance.now() - start) / 1000;
   if (!bodies.every(check)) throw new Error(`unexpected body from ${path}: ${bodies.find((b) => !check(b))}`);
   return count / seconds;
 }
 
 /** One GET on a new connection, read until the server closes; resolves to the response. */
-function getClosing(port: number, path: string): Promise<string> {
+function getClosing(port: number, path: string, headers = ''): Promise<string> {
   return new Promise((done, fail) => {
     const socket = net.connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
-    socket.on('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`));
+    socket.on('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}\r\n`));
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('end', () => {
       socket.destroy();
@@ -103,14 +118,17 @@ async function withPeer<T>(
   }
 }
 
-/** Requests per second of Espruino's http module on `binary` (a new connection per request), and its variables after start. */
-function httpModule(binary: string, count: number): Promise<{ rate: number; variables: number }> {
+/**
+ * Requests per second of Espruino's http module on `binary` (a new
+ * connection per request, `headers` after Host), and its variables after start.
+ */
+function httpModule(binary: string, count: number, headers = ''): Promise<{ rate: number; variables: number }> {
   return withPeer(binary, HTTP_SCRIPT, 'http', {}, async (port, line) => {
     const variables = Number(/usage (\d+)/.exec(line)?.[1]);
-    for (let i = 0; i < 20; i++) await getClosing(port, '/');
+    for (let i = 0; i < 20; i++) await getClosing(port, '/', headers);
     const start = performance.now();
     for (let i = 0; i < count; i++) {
-      const response = await getClosing(port, '/');
+      const response = await getClosing(port, '/', headers);
       if (!response.endsWith(JSON_BODY)) throw new Error(`unexpected http module response: ${response}`);
     }
     return { rate: count / ((performance.now() - start) / 1000), variables };
@@ -154,6 +172,9 @@ interface SpeedFigures {
   minimal: number;
   httpModule: number;
   ratio: number;
+  /** The same JSON with Chromium's header lines (BROWSER_HEADERS), chipweb and the http module. */
+  chipwebBrowser: number;
+  httpModuleBrowser: number;
 }
 
 /** The speed figures on one binary: chipweb (keep-alive) against the http module (new connection per request). */
@@ -162,8 +183,10 @@ async function speed(binary: string, build: string, codeInRam: boolean): Promise
   try {
     const json = await serveOnEspruino(JSON_APP, { port: 0, dir: join(dir, 'json'), assets: null, binary, codeInRam });
     let chipwebJson: number;
+    let chipwebBrowser: number;
     try {
       chipwebJson = await keepAliveRate(json.port, '/json', 500, 50, (b) => b === JSON_BODY);
+      chipwebBrowser = await keepAliveRate(json.port, '/json', 300, 30, (b) => b === JSON_BODY, BROWSER_HEADERS);
     } finally {
       await json.close();
     }
@@ -180,6 +203,7 @@ async function speed(binary: string, build: string, codeInRam: boolean): Promise
       await dash.close();
     }
     const http = await httpModule(binary, 500);
+    const httpBrowser = await httpModule(binary, 300, BROWSER_HEADERS);
     const net = await netPage(binary, pageBytes, 30);
     const netJson = await netPage(binary, JSON_BODY.length, 500);
     const minimal = await minimalServer(binary, 500);
@@ -195,6 +219,8 @@ async function speed(binary: string, build: string, codeInRam: boolean): Promise
       minimal,
       httpModule: http.rate,
       ratio: chipwebJson / http.rate,
+      chipwebBrowser,
+      httpModuleBrowser: httpBrowser.rate,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -289,6 +315,9 @@ async function main(): Promise<void> {
     console.log(`  chipweb, small JSON, keep-alive       ${n(s.chipwebJson)} req/s`);
     console.log(`  http module, same JSON, new conn.     ${n(s.httpModule)} req/s`);
     console.log(`  ratio chipweb / http module           ${s.ratio.toFixed(2)}x`);
+    console.log(`  chipweb, same JSON, a browser's head  ${n(s.chipwebBrowser)} req/s   (Chromium's 13 header lines)`);
+    console.log(`  http module, same head, new conn.     ${n(s.httpModuleBrowser)} req/s`);
+    console.log(`  ratio with a browser's head           ${(s.chipwebBrowser / s.httpModuleBrowser).toFixed(2)}x`);
     console.log(
       `  bare net server, same size, keep-alive ${n(s.netJson)} req/s   (no parsing: what the sockets allow)`,
     );

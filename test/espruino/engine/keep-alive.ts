@@ -8,9 +8,13 @@
  */
 import * as net from 'node:net';
 
-/** Sends `count` GETs of `path` on one connection; resolves to the bodies (latin1), in order. */
-export function keepAliveGet(port: number, path: string, count: number): Promise<string[]> {
-  const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`, 'latin1');
+/**
+ * Sends `count` GETs of `path` on one connection; resolves to the bodies
+ * (latin1), in order. `headers`: more header lines after Host, each ending
+ * in CRLF.
+ */
+export function keepAliveGet(port: number, path: string, count: number, headers = ''): Promise<string[]> {
+  const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}\r\n`, 'latin1');
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     socket.setNoDelay(true);
