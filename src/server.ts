@@ -373,8 +373,14 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     conn.ctx.methodCode = code < 0 ? UNKNOWN_METHOD : code;
     conn.route = this.route(conn);
     conn.resetBody();
+    if (!head.chunked && head.contentLength <= 0) {
+      // No body (most requests): the request ends with its head, and the chain runs now.
+      conn.requestEnd = headEnd;
+      this.dispatch(conn, headEnd);
+      return true;
+    }
     if (head.chunked) conn.ownChunked().reset(headEnd);
-    if (conn.route >= 0 && this.app.streamsBody[conn.route] && (head.chunked || head.contentLength > 0)) {
+    if (conn.route >= 0 && this.app.streamsBody[conn.route]) {
       // The handler takes the body as it arrives (2b): run the chain now.
       const body = conn.ownBody();
       body.active = true;
@@ -383,17 +389,14 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       this.dispatch(conn, headEnd);
       return true;
     }
-    let expectsBody = false;
-    if (head.chunked) {
-      expectsBody = true;
-    } else if (head.contentLength > 0) {
-      if (head.contentLength > this.options.maxBody || headEnd + head.contentLength > conn.input.length) {
-        this.fail(conn, 413);
-        return false;
-      }
-      expectsBody = true;
+    if (
+      !head.chunked &&
+      (head.contentLength > this.options.maxBody || headEnd + head.contentLength > conn.input.length)
+    ) {
+      this.fail(conn, 413);
+      return false;
     }
-    if (expectsBody && head.expectContinue && head.minorVersion === 1 && conn.filled === headEnd && conn.socket) {
+    if (head.expectContinue && head.minorVersion === 1 && conn.filled === headEnd && conn.socket) {
       conn.socket.write(CONTINUE_RESPONSE, 0, CONTINUE_RESPONSE.length);
     }
     conn.state = BODY;
