@@ -7,7 +7,8 @@
  * counters and the unminified code take more than a board has) runs it
  * from RAM. After warm-up requests the counters are cleared, COUNT
  * requests are sent on one connection, and the counts per request are
- * printed by function, most first.
+ * printed by function, most first. `--browser` sends Chromium's header
+ * lines with each request (`npm run profile:espruino -- --browser`).
  *
  * Statements are what Espruino's interpreter pays for (about 1 to 2.5 µs
  * each with the calls and native work they do); this counts them, it does
@@ -20,11 +21,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EspruinoMissing, EspruinoProcess, espruinoBinary, installStorage } from '../host-sim/espruino/engine.ts';
 import { freePort } from '../host-sim/espruino/sim.ts';
-import { keepAliveGet } from '../test/espruino/engine/keep-alive.ts';
+import { BROWSER_HEADERS, keepAliveGet } from '../test/espruino/engine/keep-alive.ts';
 import { buildEspruino } from '../toolchain/espruino/build.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const COUNT = 200;
+/** `--browser`: each request carries Chromium's header lines (BROWSER_HEADERS), not only Host. */
+const headers = process.argv.includes('--browser') ? BROWSER_HEADERS : '';
 
 /** A readable name for the function at `path`. */
 function nameOf(path: NodePath<t.Function>, code: string): string {
@@ -119,16 +122,18 @@ async function main(): Promise<void> {
     const board = EspruinoProcess.bootFromRam(binary, flash, boot, (line) => lines.push(line));
     try {
       await board.waitFor(/^chipweb: serving/, 30000);
-      await keepAliveGet(port, '/json', 20);
+      await keepAliveGet(port, '/json', 20, headers);
       await keepAliveGet(port, '/__profile/zero', 1);
-      await keepAliveGet(port, '/json', COUNT);
+      await keepAliveGet(port, '/json', COUNT, headers);
       await keepAliveGet(port, '/__profile/dump', 1);
       const line = await board.waitFor(/^@@profile /, 10000);
       const rows = (JSON.parse(line.slice('@@profile '.length)) as [number, string][])
         .map(([count, name]) => [count / COUNT, name] as const)
         .sort((a, b) => b[0] - a[0]);
       const total = rows.reduce((sum, [count]) => sum + count, 0);
-      console.log(`chipweb on Espruino: about ${Math.round(total)} statements per keep-alive request of /json`);
+      console.log(
+        `chipweb on Espruino: about ${Math.round(total)} statements per keep-alive request of /json${headers ? " with Chromium's header lines" : ''}`,
+      );
       console.log(
         `(${COUNT} requests on one connection; the dump request's own statements included once, spread over them)\n`,
       );

@@ -30,7 +30,7 @@ import { join, resolve } from 'node:path';
 import { EspruinoProcess, espruinoBinary, EspruinoMissing } from '../host-sim/espruino/engine.ts';
 import { freePort, serveOnEspruino } from '../host-sim/espruino/sim.ts';
 import { resolveOptions, type ServerOptions } from '../src/server-options.ts';
-import { keepAliveGet } from '../test/espruino/engine/keep-alive.ts';
+import { BROWSER_HEADERS, keepAliveGet } from '../test/espruino/engine/keep-alive.ts';
 import { holdWebSockets, streamedUpload } from '../test/moddable/load.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -40,20 +40,7 @@ const HTTP_SCRIPT = join(ROOT, 'bench/espruino-http-module.js');
 const NET_PAGE_SCRIPT = join(ROOT, 'bench/espruino-net-page.js');
 const MINIMAL_SCRIPT = join(ROOT, 'bench/espruino-minimal-server.js');
 const JSON_BODY = '{"ok":true,"n":1}';
-/** The header lines Chromium sends with a fetch() from the dashboard, after Host (12 more, 600 bytes). */
-const BROWSER_HEADERS =
-  'Connection: keep-alive\r\n' +
-  'sec-ch-ua: "Chromium";v="120", "Not?A_Brand";v="8"\r\n' +
-  'sec-ch-ua-mobile: ?0\r\n' +
-  'User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36\r\n' +
-  'sec-ch-ua-platform: "Linux"\r\n' +
-  'Accept: */*\r\n' +
-  'Sec-Fetch-Site: same-origin\r\n' +
-  'Sec-Fetch-Mode: cors\r\n' +
-  'Sec-Fetch-Dest: empty\r\n' +
-  'Referer: http://127.0.0.1/\r\n' +
-  'Accept-Encoding: gzip, deflate, br\r\n' +
-  'Accept-Language: en-US,en;q=0.9\r\n';
+
 /** Variables of the fixed build. */
 const FIXED_VARIABLES = 16383;
 

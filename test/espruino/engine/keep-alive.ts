@@ -8,6 +8,21 @@
  */
 import * as net from 'node:net';
 
+/** The header lines Chromium sends with a fetch() from the dashboard, after Host (12 more, 600 bytes). */
+export const BROWSER_HEADERS =
+  'Connection: keep-alive\r\n' +
+  'sec-ch-ua: "Chromium";v="120", "Not?A_Brand";v="8"\r\n' +
+  'sec-ch-ua-mobile: ?0\r\n' +
+  'User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36\r\n' +
+  'sec-ch-ua-platform: "Linux"\r\n' +
+  'Accept: */*\r\n' +
+  'Sec-Fetch-Site: same-origin\r\n' +
+  'Sec-Fetch-Mode: cors\r\n' +
+  'Sec-Fetch-Dest: empty\r\n' +
+  'Referer: http://127.0.0.1/\r\n' +
+  'Accept-Encoding: gzip, deflate, br\r\n' +
+  'Accept-Language: en-US,en;q=0.9\r\n';
+
 /**
  * Sends `count` GETs of `path` on one connection; resolves to the bodies
  * (latin1), in order. `headers`: more header lines after Host, each ending
