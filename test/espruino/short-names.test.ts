@@ -49,12 +49,38 @@ describe('espruino: short property names', function () {
       ].join('\n'),
     );
     writeFileSync(join(root, 'firmware/espruino/types/engine.ts'), 'export interface Socket { nativeSocket: number }');
+    // The package's API: an exported class's public members keep their names, its private ones do not.
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ exports: { '.': './src/index.ts' } }));
+    writeFileSync(
+      join(root, 'src/index.ts'),
+      "export { Api } from './api.ts';\nexport type { Slot } from './core.ts';",
+    );
+    writeFileSync(
+      join(root, 'src/api.ts'),
+      [
+        'export class Api {',
+        '  constructor(readonly openedAt: number, private readonly hiddenAt: number) {}',
+        '  statistics(): number { return this.hiddenAt; }',
+        '  private internalCount = 0;',
+        '}',
+      ].join('\n'),
+    );
     const app = join(tmp, 'app.ts');
     writeFileSync(app, 'export const text = (c: { bodyText: string }) => c.bodyText;');
-    const names = shortenableNames(root, [join(root, 'src/core.ts'), app]);
-    expect(names).to.deep.equal(['contentLength', 'headerCount', 'keepAliveNow', 'keeper', 'saved', 'sliced']);
+    const names = shortenableNames(root, [join(root, 'src/core.ts'), join(root, 'src/api.ts'), app]);
+    expect(names).to.deep.equal([
+      'contentLength',
+      'headerCount',
+      'hiddenAt',
+      'internalCount',
+      'keepAliveNow',
+      'keeper',
+      'saved',
+      'sliced',
+    ]);
     // Kept: requests and answered (an interface's members), bodyText (the app names it), lookedUp (in a string),
-    // stored (an object literal's key), slice (a built-in's member), nativeSocket (the engine's API), ab (short).
+    // stored (an object literal's key), slice (a built-in's member), nativeSocket (the engine's API), ab (short),
+    // openedAt and statistics (the public API of a class the package exports; Slot is exported only as a type).
   });
 
   it('the default app: internal names are short in the boot code and in the OTA module alike; the API keeps its names', async () => {
@@ -66,7 +92,7 @@ describe('espruino: short property names', function () {
     expect(names).to.include.members(['keepAliveNow', 'contentLength', 'bodyComplete', 'minorVersion', 'scanPreamble']);
     for (const name of ['keepAliveNow', 'contentLength', 'bodyComplete', 'minorVersion'])
       expect(boot, name).to.not.match(new RegExp(`[.]${name}\\b`));
-    for (const name of ['json', 'text', 'header', 'param', 'requests', 'write', 'toString'])
+    for (const name of ['json', 'text', 'header', 'param', 'requests', 'write', 'toString', 'stats', 'listeningPort'])
       expect(boot, name).to.match(new RegExp(`[.]${name}\\b`));
 
     // The OTA module: its own lowering would keep the multipart parser's names in this list, but short.

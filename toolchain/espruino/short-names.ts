@@ -16,6 +16,9 @@
  *   - a member of an interface or type, or a key of an object literal, in
  *     chipweb's code: those describe data (options, stats, stored
  *     settings, JSON) and the contracts between layers;
+ *   - a public member of a class the package exports (App, Server …, as
+ *     package.json's exports reach them): its API, which a board's console
+ *     (`chipweb.server.stats()`) reaches too;
  *   - written inside a string in chipweb's code (a computed access);
  *   - a member of a JavaScript built-in (as Node lists them, a superset of
  *     Espruino's), of an Espruino API the platform uses (its declarations
@@ -27,8 +30,8 @@
  * data, the engine, another Storage module lowered with other names: the
  * OTA module is lowered with the boot code's list and cache).
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
 import ts from 'typescript';
 
 /** What the engine reads by name on objects it is given. */
@@ -93,16 +96,69 @@ function wordsUnder(dir: string, into: Set<string>): void {
   }
 }
 
-/** What one of chipweb's files declares: class member names, and the names it keeps (data shapes, strings). */
-function scanCoreFile(path: string, members: Set<string>, kept: Set<string>): void {
-  const text = readFileSync(path, 'utf8');
-  const source = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true);
+/** The source file at `path`, parsed. */
+function parse(path: string): ts.SourceFile {
+  return ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true);
+}
+
+/** Names of the classes the package exports: followed from package.json's exports through `export … from`. */
+function exportedClasses(root: string): Set<string> {
+  const names = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (path: string): void => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    for (const statement of parse(path).statements) {
+      if (ts.isClassDeclaration(statement) && statement.name && ts.getModifiers(statement)?.length)
+        names.add(statement.name.text); // exported from the entry itself
+      if (!ts.isExportDeclaration(statement) || statement.isTypeOnly || !statement.moduleSpecifier) continue;
+      const from = resolve(dirname(path), (statement.moduleSpecifier as ts.StringLiteral).text);
+      const clause = statement.exportClause;
+      if (clause === undefined) visit(from);
+      else if (ts.isNamedExports(clause))
+        for (const element of clause.elements) if (!element.isTypeOnly) names.add(element.name.text);
+    }
+  };
+  const manifest = join(root, 'package.json');
+  if (!existsSync(manifest)) return names;
+  const exports = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports?: Record<string, string> }).exports ?? {};
+  for (const entry of Object.values(exports)) if (entry.startsWith('./src/')) visit(join(root, entry));
+  return names;
+}
+
+/** Whether a class member is private (TypeScript's private or protected, or #name). */
+function isPrivate(member: ts.ClassElement): boolean {
+  if (member.name !== undefined && ts.isPrivateIdentifier(member.name)) return true;
+  return (
+    ts.canHaveModifiers(member) &&
+    (ts.getModifiers(member) ?? []).some(
+      (m) => m.kind === ts.SyntaxKind.PrivateKeyword || m.kind === ts.SyntaxKind.ProtectedKeyword,
+    )
+  );
+}
+
+/**
+ * What one of chipweb's files declares: class member names, and the names
+ * it keeps (data shapes, strings, the public members of `publicClasses`).
+ */
+function scanCoreFile(path: string, members: Set<string>, kept: Set<string>, publicClasses: Set<string>): void {
+  const source = parse(path);
   const nameOf = (name: ts.PropertyName | ts.BindingName | undefined): string | undefined =>
     name !== undefined && (ts.isIdentifier(name) || ts.isPrivateIdentifier(name)) ? name.text : undefined;
   const visit = (node: ts.Node): void => {
     if (ts.isStringLiteralLike(node)) for (const m of node.text.matchAll(WORD)) kept.add(m[0]);
     const parent = node.parent;
     const inClass = parent !== undefined && ts.isClassLike(parent);
+    if (
+      inClass &&
+      ts.isClassDeclaration(parent) &&
+      parent.name !== undefined &&
+      publicClasses.has(parent.name.text) &&
+      !isPrivate(node as ts.ClassElement)
+    ) {
+      const name = nameOf((node as ts.ClassElement).name);
+      if (name !== undefined) kept.add(name);
+    }
     if (
       inClass &&
       (ts.isPropertyDeclaration(node) ||
@@ -114,7 +170,14 @@ function scanCoreFile(path: string, members: Set<string>, kept: Set<string>): vo
       if (name !== undefined) members.add(name);
     } else if (ts.isParameter(node) && ts.isConstructorDeclaration(parent) && ts.getModifiers(node)?.length) {
       const name = nameOf(node.name);
-      if (name !== undefined) members.add(name); // a parameter property
+      const owner = parent.parent;
+      if (name === undefined) return;
+      members.add(name); // a parameter property
+      const hidden = ts
+        .getModifiers(node)
+        ?.some((m) => m.kind === ts.SyntaxKind.PrivateKeyword || m.kind === ts.SyntaxKind.ProtectedKeyword);
+      if (!hidden && ts.isClassDeclaration(owner) && owner.name !== undefined && publicClasses.has(owner.name.text))
+        kept.add(name);
     } else if (
       ts.isPropertySignature(node) ||
       ts.isMethodSignature(node) ||
@@ -141,11 +204,12 @@ export function shortenableNames(root: string, inputs: readonly string[]): strin
   const types = join(root, 'firmware', 'espruino', 'types') + sep;
   const members = new Set<string>();
   const kept = builtinNames();
+  const publicClasses = exportedClasses(root);
   wordsUnder(types, kept);
   for (const input of inputs) {
     const path = resolve(input.replace(/\?.*$/, ''));
     if (core.some((dir) => path.startsWith(dir)) && !path.startsWith(types) && path.endsWith('.ts'))
-      scanCoreFile(path, members, kept);
+      scanCoreFile(path, members, kept, publicClasses);
     else for (const m of readFileSync(path, 'utf8').matchAll(WORD)) kept.add(m[0]);
   }
   return [...members].filter((name) => name.length > 2 && !kept.has(name)).sort();
