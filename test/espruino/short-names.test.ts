@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildEspruino, standIns } from '../../toolchain/espruino/build.ts';
 import { lowerForEspruino } from '../../toolchain/espruino/lower.ts';
-import { shortenableNames } from '../../toolchain/espruino/short-names.ts';
+import { shortNamesFor } from '../../toolchain/espruino/short-names.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -45,6 +45,8 @@ describe('espruino: short property names', function () {
         '  saved() { return { stored: this.stored }; }',
         '  slice(): void {}',
         "  find(o: Record<string, number>) { return o['lookedUp']; }",
+        '  capacityLeft = 0;',
+        '  committed = 0;',
         '}',
       ].join('\n'),
     );
@@ -55,10 +57,18 @@ describe('espruino: short property names', function () {
       join(root, 'src/index.ts'),
       "export { Api } from './api.ts';\nexport type { Slot } from './core.ts';",
     );
+    // Not bundled: a module imported only for its types, and one another script (an OTA module) holds.
+    writeFileSync(join(root, 'src/types-only.ts'), 'export interface Target { capacityLeft: number }');
+    writeFileSync(
+      join(root, 'firmware/espruino/record.ts'),
+      'export const record = (n: number) => ({ committed: n });',
+    );
+    writeFileSync(join(root, 'src/base.ts'), 'export class Base { baseThing = 1; private basePrivate = 2; }');
     writeFileSync(
       join(root, 'src/api.ts'),
       [
-        'export class Api {',
+        "import { Base } from './base.ts';",
+        'export class Api extends Base {',
         '  constructor(readonly openedAt: number, private readonly hiddenAt: number) {}',
         '  statistics(): number { return this.hiddenAt; }',
         '  private internalCount = 0;',
@@ -67,20 +77,28 @@ describe('espruino: short property names', function () {
     );
     const app = join(tmp, 'app.ts');
     writeFileSync(app, 'export const text = (c: { bodyText: string }) => c.bodyText;');
-    const names = shortenableNames(root, [join(root, 'src/core.ts'), join(root, 'src/api.ts'), app]);
-    expect(names).to.deep.equal([
+    const inputs = ['src/core.ts', 'src/api.ts', 'src/base.ts'].map((f) => join(root, f));
+    const { names, cache } = shortNamesFor(root, [...inputs, app], 'x.keepAliveNow(); x.keepAliveNow(); x.saved();');
+    expect([...names].sort()).to.deep.equal([
+      'basePrivate',
       'contentLength',
       'headerCount',
-      'hiddenAt',
       'internalCount',
       'keepAliveNow',
-      'keeper',
       'saved',
       'sliced',
     ]);
+    // The most used name gets the first short name; every short name is $ and letters, and unique.
+    expect(cache.keepAliveNow).to.equal('$a');
+    expect(cache.saved).to.equal('$b');
+    const shorts = Object.values(cache);
+    expect(new Set(shorts).size).to.equal(shorts.length);
+    for (const short of shorts) expect(short).to.match(/^\$[A-Za-z0-9]{1,2}$/);
     // Kept: requests and answered (an interface's members), bodyText (the app names it), lookedUp (in a string),
     // stored (an object literal's key), slice (a built-in's member), nativeSocket (the engine's API), ab (short),
-    // openedAt and statistics (the public API of a class the package exports; Slot is exported only as a type).
+    // openedAt and statistics (the public API of a class the package exports; Slot is exported only as a type),
+    // keeper and hiddenAt (parameter properties), baseThing (a public member of the class it extends), capacityLeft and committed (an interface member and an
+    // object literal's key in files the bundle does not hold).
   });
 
   it('the default app: internal names are short in the boot code and in the OTA module alike; the API keeps its names', async () => {
@@ -89,22 +107,28 @@ describe('espruino: short property names', function () {
     const boot = readFileSync(join(out, 'storage/.bootcde'), 'utf8');
     const ota = readFileSync(join(out, 'storage/chipweb.ota'), 'utf8');
     const names = built.shortNames?.names ?? [];
+    // The OTA commit record's keys (ota-target.ts, only in the OTA module) stay: the installer reads them.
+    expect(names).to.not.include('files');
     expect(names).to.include.members(['keepAliveNow', 'contentLength', 'bodyComplete', 'minorVersion', 'scanPreamble']);
     for (const name of ['keepAliveNow', 'contentLength', 'bodyComplete', 'minorVersion'])
       expect(boot, name).to.not.match(new RegExp(`[.]${name}\\b`));
     for (const name of ['json', 'text', 'header', 'param', 'requests', 'write', 'toString', 'stats', 'listeningPort'])
       expect(boot, name).to.match(new RegExp(`[.]${name}\\b`));
 
-    // The OTA module: its own lowering would keep the multipart parser's names in this list, but short.
+    // The OTA module (lowered apart) uses the boot code's short names: the multipart parser's names, which the
+    // boot code's list holds, are written with the boot code's mapping, not one chosen for the module alone.
     const module = { entry: join(ROOT, 'firmware/espruino/ota-module.ts'), substitutes: standIns(true, false) };
     const longNamed = (await lowerForEspruino({ ...module, shortNames: null })).code;
-    expect(longNamed).to.match(/[.]scanPreamble\b/);
-    expect(ota).to.not.match(/[.]scanPreamble\b/);
-    // Lowered with the boot code's names, every name becomes what it became in the boot code.
-    const alike = await lowerForEspruino({ ...module, shortNames: built.shortNames });
-    const bootCache = built.shortNames?.cache ?? {};
-    for (const [name, short] of Object.entries(alike.shortNames?.cache ?? {}))
-      if (name in bootCache) expect(short, name).to.equal(bootCache[name]);
+    const cache = built.shortNames?.cache ?? {};
+    for (const name of ['scanPreamble', 'parseDisposition', 'delimiter']) {
+      expect(longNamed, name).to.match(new RegExp(`[.]${name}\\b`));
+      expect(ota, name).to.not.match(new RegExp(`[.]${name}\\b`));
+      expect(ota, name).to.include(`.${cache[name]}`);
+    }
+    for (const name of names) {
+      expect(boot, name).to.not.match(new RegExp(`[.]${name}\\b`));
+      expect(ota, name).to.not.match(new RegExp(`[.]${name}\\b`));
+    }
   });
 
   it("an app's own file keeps every name it uses", async () => {

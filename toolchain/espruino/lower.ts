@@ -48,7 +48,7 @@ import {
 } from './babel-espruino.ts';
 import { ESPRUINO_GLOBAL_NAMES } from './globals.ts';
 import { PRELUDE_GLOBALS, preludeFor } from './prelude.ts';
-import { shortenableNames } from './short-names.ts';
+import { type ShortNames, shortNamesFor } from './short-names.ts';
 import { PACKAGE_ROOT } from '../templates.ts';
 
 /** A place in the sources the lowering cannot handle. */
@@ -254,13 +254,7 @@ export interface LoweredScript {
   shortNames: ShortNames | null;
 }
 
-/** Property names shortened in a script (short-names.ts), and esbuild's record of what each became. */
-export interface ShortNames {
-  /** The names shortened. */
-  names: readonly string[];
-  /** esbuild's mangle cache: each name's short name (false: kept). */
-  cache: Record<string, string | false>;
-}
+export type { ShortNames } from './short-names.ts';
 
 /**
  * Babel writes non-ASCII text as it is, not as \u escapes: an ESP32 build of
@@ -287,7 +281,7 @@ const PRESET_ENV = [
 ];
 
 /** esbuild's bundle of `options.entry` (ES2022, one IIFE, with its source map and metafile). */
-function bundle(options: LowerOptions, mangle?: { names: readonly string[]; cache: Record<string, string | false> }) {
+function bundle(options: LowerOptions, mangle?: ShortNames) {
   return esbuild.build({
     entryPoints: [options.entry],
     bundle: true,
@@ -310,8 +304,12 @@ function bundle(options: LowerOptions, mangle?: { names: readonly string[]; cach
     // The core freezes its constant tables (XS keeps frozen objects in flash); freezing has no other
     // effect, so a table nothing uses is dropped instead of costing Espruino variables.
     pure: ['Object.freeze'],
+    // Every name gets the short name the mapping gives it (esbuild's cache), none of its own choosing.
     ...(mangle?.names.length
-      ? { mangleProps: new RegExp(`^(?:${mangle.names.join('|')})$`), mangleCache: mangle.cache }
+      ? {
+          mangleProps: new RegExp(`^(?:${mangle.names.map((n) => n.replace(/\$/g, '\\$')).join('|')})$`),
+          mangleCache: { ...mangle.cache },
+        }
       : {}),
   });
 }
@@ -322,10 +320,14 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
   let shortNames: ShortNames | null = null;
   if (options.shortNames !== null && options.minify !== false) {
     // Shortened names (short-names.ts): chosen from what was bundled, then bundled again with them.
-    const names = options.shortNames?.names ?? shortenableNames(PACKAGE_ROOT, Object.keys(bundled.metafile.inputs));
-    const cache = { ...options.shortNames?.cache };
-    bundled = await bundle(options, { names, cache });
-    shortNames = { names, cache: { ...cache, ...bundled.mangleCache } };
+    shortNames =
+      options.shortNames ??
+      shortNamesFor(
+        PACKAGE_ROOT,
+        Object.keys(bundled.metafile.inputs),
+        bundled.outputFiles.find((f) => !f.path.endsWith('.map'))?.text ?? '',
+      );
+    bundled = await bundle(options, shortNames);
   }
   let code = '';
   let map = '';
