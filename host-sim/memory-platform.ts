@@ -30,6 +30,8 @@ export interface MemoryPlatformOptions {
   assets?: { [name: string]: Uint8Array };
   /** Where over-the-air updates go (e.g. a MemoryOtaTarget); none when omitted, as on the Pico W. */
   ota?: OtaTarget;
+  /** Sockets take text (Socket.writeText, each char a byte), as Espruino's do. */
+  textSockets?: boolean;
 }
 
 interface Timer {
@@ -93,6 +95,21 @@ class MemorySocket implements Socket {
 
   close(): void {
     this.closedByServer = true;
+  }
+}
+
+/** A socket that also takes text, as Espruino's: every char a byte. */
+class MemoryTextSocket extends MemorySocket {
+  /** How many answers went out through writeText. */
+  texts = 0;
+
+  writeText(text: string): boolean {
+    if (this.closedByServer || this.closedByClient) return true;
+    if (text.length > this.outbound.length - this.outLength) return false;
+    for (let i = 0; i < text.length; i++) this.outbound[this.outLength + i] = text.charCodeAt(i) & 255;
+    this.outLength += text.length;
+    this.texts++;
+    return true;
   }
 }
 
@@ -220,12 +237,22 @@ export class MemoryPlatform implements Platform {
   private readonly assets: { [name: string]: Uint8Array };
   private readonly store: { [key: string]: string } = {};
   private nextPort = 40000;
+  private readonly textSockets: boolean;
+  private readonly textSocketsMade: MemoryTextSocket[] = [];
 
   /** Creates a platform with its clock at 0. */
   constructor(options: MemoryPlatformOptions = {}) {
     this.sendBufferSize = options.sendBufferSize ?? 8192;
     this.assets = options.assets ?? {};
     this.ota = options.ota;
+    this.textSockets = options.textSockets === true;
+  }
+
+  /** Answers sent through writeText (textSockets), all connections together. */
+  get textAnswers(): number {
+    let n = 0;
+    for (const socket of this.textSocketsMade) n += socket.texts;
+    return n;
   }
 
   listen(options: ListenOptions, handler: SocketHandler): Promise<Listener> {
@@ -251,7 +278,12 @@ export class MemoryPlatform implements Platform {
    */
   connect(remoteAddress = '127.0.0.1', autoDrain = true): MemoryClient {
     if (this.handler === null) throw new Error('memory platform: nothing is listening');
-    const socket = new MemorySocket(remoteAddress, this.nextPort++, this.sendBufferSize);
+    let socket: MemorySocket;
+    if (this.textSockets) {
+      const text = new MemoryTextSocket(remoteAddress, this.nextPort++, this.sendBufferSize);
+      this.textSocketsMade.push(text);
+      socket = text;
+    } else socket = new MemorySocket(remoteAddress, this.nextPort++, this.sendBufferSize);
     const client = new MemoryClient(socket, autoDrain);
     socket.handler = this.handler;
     this.handler.accept(socket);

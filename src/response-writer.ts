@@ -82,6 +82,7 @@ export class ResponseWriter {
         this.counters.responses[(res.status / 100) | 0]++;
         conn.outPos = 0;
         conn.outLen = 0;
+        res.bodyString = ''; // the body is sent: an idle connection keeps no reference to it
         return;
       }
     }

@@ -67,7 +67,9 @@ export function parseHead(
 ): number {
   if (head.start === 0 && filled > 4 && bytes[0] > 32) {
     // A head from the slot's start, found whole in one look (findHeadEnd walks its lines in script).
-    const text = espruino.E.toString(bytes.subarray(0, filled));
+    // At most the longest head the limits allow: a body or the next request after it stays bytes.
+    const most = limits.maxRequestLine + limits.maxHeaderBytes + 4;
+    const text = espruino.E.toString(bytes.subarray(0, filled < most ? filled : most));
     const blank = text.indexOf('\r\n\r\n');
     if (blank > 0) {
       const end = blank + 4;
@@ -76,7 +78,7 @@ export function parseHead(
       if (
         lineEnd < limits.maxRequestLine &&
         end - lineEnd - 3 <= limits.maxHeaderBytes &&
-        parseCommon(bytes, end < filled ? text.substr(0, end) : text, 0, head, limits)
+        parseCommon(bytes, end < text.length ? text.substr(0, end) : text, 0, head, limits)
       )
         return end;
       // Anything else, the core decides (what parseCommon may have set is undone first).

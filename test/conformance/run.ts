@@ -6,7 +6,7 @@
  * Never: use Node APIs.
  */
 import { Server } from '../../src/server.ts';
-import { MemoryPlatform } from '../../host-sim/memory-platform.ts';
+import { MemoryPlatform, type MemoryPlatformOptions } from '../../host-sim/memory-platform.ts';
 import { loadMatcher } from '../../host-sim/matcher.ts';
 import { conformanceApp } from './app.ts';
 import type { ConformanceCase } from './cases.ts';
@@ -24,10 +24,14 @@ export interface CaseResult {
 /**
  * A server on a memory platform running the conformance app; `generated`:
  * routing with the generated matcher (as a board built by `chipweb build`
- * does) rather than the table walk.
+ * does) rather than the table walk; `platformOptions` for the platform
+ * (e.g. sockets that take text, as Espruino's).
  */
-export async function startConformanceServer(generated = false): Promise<{ platform: MemoryPlatform; server: Server }> {
-  const platform = new MemoryPlatform();
+export async function startConformanceServer(
+  generated = false,
+  platformOptions: MemoryPlatformOptions = {},
+): Promise<{ platform: MemoryPlatform; server: Server }> {
+  const platform = new MemoryPlatform(platformOptions);
   const app = conformanceApp();
   const routeMatcher = generated ? loadMatcher(app.compile().table) : undefined;
   if (generated && routeMatcher === undefined)

@@ -3,8 +3,8 @@
  * esbuild bundles `source` (ES module text whose paths are relative to the
  * project root) with the build's stand-in for the core's engine codec, so
  * the core's text functions ask Espruino's native codec first, as on a
- * board. The caller sets up the `E` global first (the codec reads it when
- * the bundle loads).
+ * board (and, when asked, its response module's). The caller sets up the
+ * `E` global first (the codec reads it when the bundle loads).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +14,13 @@ import { build } from 'esbuild';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
-/** Bundles and imports `source`; resolves with the module's exports. */
-export async function importWithEspruinoCodec(source: string): Promise<Record<string, unknown>> {
+/**
+ * Bundles and imports `source`; resolves with the module's exports.
+ * `response`: the core's response module is the Espruino build's stand-in
+ * (firmware/espruino/response.ts) too, as on a board.
+ */
+export async function importWithEspruinoCodec(source: string, response = false): Promise<Record<string, unknown>> {
+  const standIn = join(ROOT, 'firmware', 'espruino', 'response.ts');
   const result = await build({
     stdin: { contents: source, resolveDir: ROOT, loader: 'ts' },
     bundle: true,
@@ -31,6 +36,13 @@ export async function importWithEspruinoCodec(source: string): Promise<Record<st
               ? { path: join(ROOT, 'firmware', 'espruino', 'engine-codec.ts') }
               : undefined,
           );
+          if (response)
+            b.onResolve({ filter: /response\.ts$/ }, (args) => {
+              const path = resolve(args.resolveDir, args.path);
+              return path === join(ROOT, 'src', 'http', 'response.ts') && args.importer !== standIn
+                ? { path: standIn }
+                : undefined;
+            });
         },
       },
     ],

@@ -57,6 +57,25 @@ describe('espruino parser: the same heads as the core parser', () => {
       expect(outcome(espruinoParseHead, request), JSON.stringify(request)).to.equal(outcome(parseHead, request));
   });
 
+  it('agrees at the limits: a request line and a header section one byte either side of what they may take', () => {
+    for (let line = LIMITS.maxRequestLine - 3; line <= LIMITS.maxRequestLine + 3; line++)
+      for (let section = LIMITS.maxHeaderBytes - 4; section <= LIMITS.maxHeaderBytes + 6; section++) {
+        // GET /aaa… HTTP/1.1 CRLF, `line` bytes with its CRLF; then Host and one padding header, `section` bytes
+        // up to the blank line's end.
+        const target = `/${'a'.repeat(line - 'GET / HTTP/1.1\r\n'.length)}`;
+        const host = 'Host: h\r\n';
+        const pad = `X-Pad: ${'b'.repeat(section - host.length - 'X-Pad: \r\n\r\n'.length)}\r\n`;
+        const head = `GET ${target} HTTP/1.1\r\n${host}${pad}\r\n`;
+        for (const rest of ['', 'GET / HTTP/1.1\r\nHost: h\r\n\r\n'])
+          for (const cut of [0, head.length - 1]) {
+            const request = head + rest;
+            expect(outcome(espruinoParseHead, request, cut), `line ${line}, section ${section}, cut ${cut}`).to.equal(
+              outcome(parseHead, request, cut),
+            );
+          }
+      }
+  });
+
   it('agrees on generated heads, valid and malformed', () => {
     // Mostly good pieces, so that whole heads are often valid; now and then a bad one.
     const pick = (good: string[], bad: string[]) =>

@@ -104,6 +104,39 @@ describe('espruino response encoder: the same heads as the core', () => {
       { numRuns: 3000 },
     );
   });
+
+  it('on a build with Unicode, leaves a UTF-8 body, type or header to encodeHead (null)', async () => {
+    const E = (globalThis as { E?: unknown }).E;
+    // A Unicode build: E.asUTF8 works, and a string holding chars above 127 is flagged UTF-8.
+    (globalThis as { E?: unknown }).E = {
+      ...(E as object),
+      isUTF8: (s: string) => [...s].some((ch) => ch.charCodeAt(0) > 127),
+      asUTF8: (s: string) => s,
+    };
+    try {
+      const unicode = (await importWithEspruinoCodec(
+        "export * from './src/http/response.ts';\n" +
+          "export { responseText as espruinoResponseText } from './firmware/espruino/response.ts';",
+      )) as Bundle;
+      const text = (body: string | null, type: string, header: string) => {
+        const res = new unicode.ResponseState();
+        res.contentType = type;
+        if (header !== '') res.setHeader('X-Note', header);
+        return unicode.espruinoResponseText(
+          res,
+          new unicode.HeadPlan().plain(true, unicode.FRAMING_LENGTH, 5),
+          body,
+          512,
+        );
+      };
+      expect(text('plain', 'text/plain', 'ok')).to.be.a('string');
+      expect(text('café', 'text/plain', 'ok')).to.equal(null);
+      expect(text('plain', 'text/café', 'ok')).to.equal(null);
+      expect(text('plain', 'text/plain', 'café')).to.equal(null);
+    } finally {
+      (globalThis as { E?: unknown }).E = E;
+    }
+  });
 });
 
 /** What the Espruino module's responseText makes of `r` with `body`. */
