@@ -420,9 +420,9 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       bodyEnd = conn.chunked.bodyEnd;
       conn.requestEnd = conn.chunked.readPos;
     } else {
-      const length = head.contentLength > 0 ? head.contentLength : 0;
-      if (conn.filled < conn.bodyStart + length) return false;
-      bodyEnd = conn.bodyStart + length;
+      // A Content-Length body (beginBody dispatched a request without a body at once).
+      bodyEnd = conn.bodyStart + head.contentLength;
+      if (conn.filled < bodyEnd) return false;
       conn.requestEnd = bodyEnd;
     }
     this.dispatch(conn, bodyEnd);

@@ -56,3 +56,46 @@ export async function importWithEspruinoCodec(source: string, response = false):
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Espruino's E.toString of a typed array: its bytes as a byte string. */
+export function bytesToString(view: Uint8Array): string {
+  return Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('latin1');
+}
+
+/** E of an Espruino build without Unicode (an ESP32's): strings are bytes, E.asUTF8 throws. */
+export const E_WITHOUT_UNICODE = {
+  isUTF8: () => false,
+  toString: bytesToString,
+  asUTF8: () => {
+    throw new Error('no Unicode');
+  },
+};
+
+/**
+ * E of Espruino's Linux build (with Unicode): a V8 string with a char above
+ * 127 stands for a UTF-8 string there; E.asUTF8 reads bytes as UTF-8.
+ */
+export const E_WITH_UNICODE = {
+  isUTF8: (s: string) => [...s].some((ch) => ch.charCodeAt(0) > 127),
+  toString: bytesToString,
+  asUTF8: (bytes: string) => Buffer.from(bytes, 'latin1').toString('utf8'),
+};
+
+/**
+ * Puts Espruino's `E` (as given) on globalThis and makes a typed array's
+ * set() of a string copy its char codes, as Espruino's does (V8 writes
+ * zeros); returns what puts V8's back.
+ */
+export function standInEspruino(E: object): () => void {
+  const set = Uint8Array.prototype.set;
+  const saved = (globalThis as { E?: unknown }).E;
+  (globalThis as { E?: unknown }).E = E;
+  Uint8Array.prototype.set = function (this: Uint8Array, source: ArrayLike<number> | string, offset?: number) {
+    if (typeof source !== 'string') return set.call(this, source, offset);
+    return set.call(this, Buffer.from(source, 'latin1'), offset);
+  } as typeof set;
+  return () => {
+    Uint8Array.prototype.set = set;
+    (globalThis as { E?: unknown }).E = saved;
+  };
+}

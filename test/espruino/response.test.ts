@@ -13,7 +13,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type * as CoreResponse from '../../src/http/response.ts';
-import { importWithEspruinoCodec } from './espruino-bundle.ts';
+import { E_WITH_UNICODE, E_WITHOUT_UNICODE, importWithEspruinoCodec, standInEspruino } from './espruino-bundle.ts';
 
 /** The core's response module and the Espruino encoder, bundled with Espruino's codec. */
 type Bundle = typeof CoreResponse & {
@@ -39,31 +39,16 @@ function outcome(
 }
 
 describe('espruino response encoder: the same heads as the core', () => {
-  const set = Uint8Array.prototype.set;
-  const saved = (globalThis as { E?: unknown }).E;
+  let restore: () => void;
   before(async () => {
-    (globalThis as { E?: unknown }).E = {
-      isUTF8: () => false,
-      toString: (view: Uint8Array) => Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('latin1'),
-      asUTF8: () => {
-        throw new Error('no Unicode');
-      },
-    };
-    // Espruino's set() of a string copies its char codes.
-    Uint8Array.prototype.set = function (this: Uint8Array, source: ArrayLike<number> | string, offset?: number) {
-      if (typeof source !== 'string') return set.call(this, source, offset);
-      return set.call(this, Buffer.from(source, 'latin1'), offset);
-    } as typeof set;
+    restore = standInEspruino(E_WITHOUT_UNICODE);
     // As on a board: the core's text functions go through Espruino's codec (strings are bytes).
     bundle = (await importWithEspruinoCodec(
       "export * from './src/http/response.ts';\n" +
         "export { encodeHead as espruinoEncodeHead, responseText as espruinoResponseText } from './firmware/espruino/response.ts';",
     )) as Bundle;
   });
-  after(() => {
-    Uint8Array.prototype.set = set;
-    (globalThis as { E?: unknown }).E = saved;
-  });
+  after(() => restore());
 
   it('writes the same bytes, and refuses the same heads', () => {
     const { FRAMING_CHUNKED, FRAMING_CLOSE, FRAMING_LENGTH, encodeHead, espruinoEncodeHead } = bundle;
@@ -106,13 +91,8 @@ describe('espruino response encoder: the same heads as the core', () => {
   });
 
   it('on a build with Unicode, leaves a UTF-8 body, type or header to encodeHead (null)', async () => {
-    const E = (globalThis as { E?: unknown }).E;
     // A Unicode build: E.asUTF8 works, and a string holding chars above 127 is flagged UTF-8.
-    (globalThis as { E?: unknown }).E = {
-      ...(E as object),
-      isUTF8: (s: string) => [...s].some((ch) => ch.charCodeAt(0) > 127),
-      asUTF8: (s: string) => s,
-    };
+    const back = standInEspruino(E_WITH_UNICODE);
     try {
       const unicode = (await importWithEspruinoCodec(
         "export * from './src/http/response.ts';\n" +
@@ -134,7 +114,7 @@ describe('espruino response encoder: the same heads as the core', () => {
       expect(text('plain', 'text/café', 'ok')).to.equal(null);
       expect(text('plain', 'text/plain', 'café')).to.equal(null);
     } finally {
-      (globalThis as { E?: unknown }).E = E;
+      back();
     }
   });
 });

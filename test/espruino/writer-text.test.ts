@@ -16,7 +16,7 @@ import type { MemoryPlatform } from '../../host-sim/memory-platform.ts';
 import type { Server } from '../../src/server.ts';
 import type { CaseResult } from '../conformance/run.ts';
 import type { ConformanceCase } from '../conformance/cases.ts';
-import { importWithEspruinoCodec } from './espruino-bundle.ts';
+import { E_WITH_UNICODE, importWithEspruinoCodec, standInEspruino } from './espruino-bundle.ts';
 
 /** The conformance cases and their runner, bundled as the Espruino build links the core. */
 interface Bundle {
@@ -29,32 +29,18 @@ interface Bundle {
 }
 
 describe('espruino: answers written as one string give the conformance bytes', () => {
-  const set = Uint8Array.prototype.set;
-  const saved = (globalThis as { E?: unknown }).E;
+  let restore: () => void;
   let bundle: Bundle;
   before(async () => {
-    // Espruino's Linux build (with Unicode): a V8 string with a char above 127 stands for a UTF-8 string there
-    // (the codec leaves it to the core's encoder, and responseText to encodeHead); the rest are bytes.
-    (globalThis as { E?: unknown }).E = {
-      isUTF8: (s: string) => [...s].some((ch) => ch.charCodeAt(0) > 127),
-      toString: (view: Uint8Array) => Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('latin1'),
-      asUTF8: (bytes: string) => Buffer.from(bytes, 'latin1').toString('utf8'),
-    };
-    // Espruino's set() of a string copies its char codes.
-    Uint8Array.prototype.set = function (this: Uint8Array, source: ArrayLike<number> | string, offset?: number) {
-      if (typeof source !== 'string') return set.call(this, source, offset);
-      return set.call(this, Buffer.from(source, 'latin1'), offset);
-    } as typeof set;
+    // Espruino's Linux build (with Unicode): strings with a char above 127 go to the core's encoder there.
+    restore = standInEspruino(E_WITH_UNICODE);
     bundle = (await importWithEspruinoCodec(
       "export { CASES } from './test/conformance/cases.ts';\n" +
         "export { runCase, startConformanceServer } from './test/conformance/run.ts';",
       true,
     )) as unknown as Bundle;
   });
-  after(() => {
-    Uint8Array.prototype.set = set;
-    (globalThis as { E?: unknown }).E = saved;
-  });
+  after(() => restore());
 
   it('every case, its small plain answers sent as one string', async () => {
     let texts = 0;
