@@ -18,7 +18,10 @@
  * fixed response of the same size, reading nothing (bench/espruino-net-page.js),
  * shows what the sockets and the client allow at all; a 20-statement
  * JavaScript server over net (bench/espruino-minimal-server.js), what the
- * interpreter allows a request path written in JavaScript.
+ * interpreter allows a request path written in JavaScript;
+ * bench/espruino-primitives.js, what a statement, a call and the native
+ * string work on a browser's head cost on the binary. The JSON app's
+ * /memory gives chipweb's own footprint beside the dashboard's.
  * Prints a table; `--json` prints the figures as JSON.
  *
  * Never: assert (tests do that); report a figure it did not measure.
@@ -39,6 +42,7 @@ const JSON_APP = join(ROOT, 'bench/espruino-json-app.ts');
 const HTTP_SCRIPT = join(ROOT, 'bench/espruino-http-module.js');
 const NET_PAGE_SCRIPT = join(ROOT, 'bench/espruino-net-page.js');
 const MINIMAL_SCRIPT = join(ROOT, 'bench/espruino-minimal-server.js');
+const PRIMITIVES_SCRIPT = join(ROOT, 'bench/espruino-primitives.js');
 const JSON_BODY = '{"ok":true,"n":1}';
 
 /** Variables of the fixed build. */
@@ -136,10 +140,59 @@ function minimalServer(binary: string, count: number): Promise<number> {
   );
 }
 
+/** Microseconds Espruino pays for the pieces of a request path (bench/espruino-primitives.js). */
+interface Primitives {
+  headBytes: number;
+  headerLines: number;
+  /** One statement (`sink = sink + 1`). */
+  statement: number;
+  /** The same statement through a function call. */
+  call: number;
+  charCodeAt: number;
+  /** E.toString of the head's bytes. */
+  toString: number;
+  /** indexOf('\r\n\r\n') over the head. */
+  findHeadEnd: number;
+  toLowerCase: number;
+  /** One regular expression over the head that finds a malformed header name. */
+  badLineRegExp: number;
+  /** Each header line's end, colon and name checked as a token: the least a validating parser does. */
+  lineWalk: number;
+}
+
+/** Runs bench/espruino-primitives.js on `binary` with a browser's request head. */
+async function primitives(binary: string): Promise<Primitives> {
+  const dir = mkdtempSync(join(tmpdir(), 'chipweb-bench-primitives-'));
+  const head = `GET /json HTTP/1.1\r\nHost: 127.0.0.1\r\n${BROWSER_HEADERS}\r\n`;
+  const script = join(dir, 'primitives.js');
+  writeFileSync(
+    script,
+    readFileSync(PRIMITIVES_SCRIPT, 'utf8').replace('var HEAD = 0;', `var HEAD = ${JSON.stringify(head)};`),
+  );
+  const board = EspruinoProcess.bootScript(binary, dir, script);
+  try {
+    const line = await board.waitFor(/^@@primitives done /, 60000);
+    return JSON.parse(line.slice(line.indexOf('{'))) as Primitives;
+  } finally {
+    await board.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Used variables the default app reports on /api/status (process.memory() after a collection). */
 async function statusVariables(url: string): Promise<number> {
   const response = await fetch(`${url}/api/status`, { headers: { Connection: 'close' } });
-  const memory = ((await response.json()) as { memory: { used: number; total: number } }).memory;
+  return variables(((await response.json()) as { memory: { used: number; total: number } }).memory);
+}
+
+/** Used variables the JSON app reports on /memory. */
+async function footprintVariables(url: string): Promise<number> {
+  const response = await fetch(`${url}/memory`, { headers: { Connection: 'close' } });
+  return variables((await response.json()) as { used: number; total: number });
+}
+
+/** Bytes of process.memory() as variables of the fixed build. */
+function variables(memory: { used: number; total: number }): number {
   const blockBytes = memory.total / FIXED_VARIABLES;
   if (!Number.isInteger(blockBytes)) throw new Error('ESPRUINO must be the fixed 16,383-variable build');
   return memory.used / blockBytes;
@@ -162,6 +215,7 @@ interface SpeedFigures {
   /** The same JSON with Chromium's header lines (BROWSER_HEADERS), chipweb and the http module. */
   chipwebBrowser: number;
   httpModuleBrowser: number;
+  primitives: Primitives;
 }
 
 /** The speed figures on one binary: chipweb (keep-alive) against the http module (new connection per request). */
@@ -194,6 +248,7 @@ async function speed(binary: string, build: string, codeInRam: boolean): Promise
     const net = await netPage(binary, pageBytes, 30);
     const netJson = await netPage(binary, JSON_BODY.length, 500);
     const minimal = await minimalServer(binary, 500);
+    const costs = await primitives(binary);
     return {
       build,
       code: codeInRam ? 'RAM' : 'Storage',
@@ -208,6 +263,7 @@ async function speed(binary: string, build: string, codeInRam: boolean): Promise
       ratio: chipwebJson / http.rate,
       chipwebBrowser,
       httpModuleBrowser: httpBrowser.rate,
+      primitives: costs,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -229,7 +285,15 @@ async function main(): Promise<void> {
 
   // Memory: the default app on the fixed build, code in Storage as on a board.
   const dir = mkdtempSync(join(tmpdir(), 'chipweb-bench-memory-'));
-  let memory: { estimate: number; afterStart: number; after1000: number; afterKept: number; httpModule: number };
+  let memory: {
+    estimate: number;
+    afterStart: number;
+    after1000: number;
+    afterKept: number;
+    footprint: number;
+    footprintEstimate: number;
+    httpModule: number;
+  };
   try {
     const sim = await serveOnEspruino(DASHBOARD, { port: 0, dir, binary: fixed });
     try {
@@ -267,9 +331,25 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 200));
         afterKept = await statusVariables(sim.url);
       }
-      memory = { estimate: sim.build.report.startVariables, afterStart, after1000, afterKept, httpModule: 0 };
+      memory = {
+        estimate: sim.build.report.startVariables,
+        afterStart,
+        after1000,
+        afterKept,
+        footprint: 0,
+        footprintEstimate: 0,
+        httpModule: 0,
+      };
     } finally {
       await sim.close();
+    }
+    // chipweb without the dashboard's features: the JSON app (two routes, no middleware).
+    const json = await serveOnEspruino(JSON_APP, { port: 0, dir: join(dir, 'json'), assets: null, binary: fixed });
+    try {
+      memory.footprint = await footprintVariables(json.url);
+      memory.footprintEstimate = json.build.report.startVariables;
+    } finally {
+      await json.close();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -295,6 +375,9 @@ async function main(): Promise<void> {
   console.log(
     `  after every WebSocket session and chunked decoder is made (kept)  ${n(memory.afterKept)}   (${memory.afterKept - memory.afterStart >= 0 ? '+' : ''}${n(memory.afterKept - memory.afterStart)} from start)`,
   );
+  console.log(
+    `  a two-route JSON app, no middleware   ${n(memory.footprint)}   (bench/espruino-json-app.ts: chipweb's own; estimate ${n(memory.footprintEstimate)})`,
+  );
   console.log(`  Espruino http module after listen()   ${n(memory.httpModule)}`);
   console.log('');
   for (const s of speeds) {
@@ -312,6 +395,20 @@ async function main(): Promise<void> {
     console.log(`  default app /api/led, keep-alive      ${n(s.dashboardJson)} req/s`);
     console.log(`  default app gzipped page (${n(s.pageBytes)} B)   ${n(s.dashboardPage)} req/s`);
     console.log(`  bare net server, same size, keep-alive ${n(s.netPage)} req/s`);
+    const p = s.primitives;
+    const us = (v: number) => `${v.toFixed(1)} µs`;
+    console.log(
+      `  what the interpreter pays (bench/espruino-primitives.js; a browser's head, ${p.headBytes} B, ${p.headerLines} header lines):`,
+    );
+    console.log(`    a statement ${us(p.statement)}; one through a call ${us(p.call)}; charCodeAt ${us(p.charCodeAt)}`);
+    console.log(
+      `    E.toString of the head ${us(p.toString)}; indexOf of its end ${us(p.findHeadEnd)}; toLowerCase ${us(p.toLowerCase)}`,
+    );
+    console.log(`    one regular expression for a bad header name ${us(p.badLineRegExp)}`);
+    console.log(
+      `    each line's end, colon and token check ${us(p.lineWalk)} (${us(p.lineWalk / p.headerLines)} a line)`,
+    );
+    console.log(`    the http module's whole request, new connection included: ${us(1e6 / s.httpModuleBrowser)}`);
     console.log('');
   }
   if (!linux)

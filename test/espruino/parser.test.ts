@@ -57,6 +57,22 @@ describe('espruino parser: the same heads as the core parser', () => {
       expect(outcome(espruinoParseHead, request), JSON.stringify(request)).to.equal(outcome(parseHead, request));
   });
 
+  it('refuses a CR or LF out of place as the core does, in the request line and in a header line', () => {
+    // Each would look whole to a check that only reads the characters around the line ends it expects.
+    const heads = [
+      'GET / HTTP/1.11\nHost: h\r\n\r\n',
+      'GET / HTTP/1.1\r\r\nHost: h\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: h\nX: 1\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: h\r\nX: a\rb\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: h\r\nX: a\r\r\n\r\n',
+    ];
+    for (const request of heads) {
+      const core = outcome(parseHead, request);
+      expect(JSON.parse(core).result, JSON.stringify(request)).to.be.below(0);
+      expect(outcome(espruinoParseHead, request), JSON.stringify(request)).to.equal(core);
+    }
+  });
+
   it('agrees at the limits: a request line and a header section one byte either side of what they may take', () => {
     for (let line = LIMITS.maxRequestLine - 3; line <= LIMITS.maxRequestLine + 3; line++)
       for (let section = LIMITS.maxHeaderBytes - 4; section <= LIMITS.maxHeaderBytes + 6; section++) {
@@ -117,6 +133,7 @@ describe('espruino parser: the same heads as the core parser', () => {
           '100-continue',
           'v\x01',
           'v\rw',
+          'v\r',
           'v\x7f',
           'x'.repeat(200),
         ],
@@ -126,12 +143,19 @@ describe('espruino parser: the same heads as the core parser', () => {
     // What may follow the head in the slot (a body, the next request), and where its bytes may be cut in two.
     const after = fc.constantFrom('', 'GET /next HTTP/1.1\r\nHost: h\r\n\r\n', '{"a":1}', '\r\n\r\n');
     fc.assert(
-      fc.property(line, fc.array(header, { maxLength: 10 }), after, fc.nat(600), (l, hs, rest, cut) => {
-        const request = `${l.join('')}\r\n${hs.map((h) => h.join('')).join('')}\r\n${rest}`;
-        expect(outcome(espruinoParseHead, request, cut), JSON.stringify([request, cut])).to.equal(
-          outcome(parseHead, request, cut),
-        );
-      }),
+      fc.property(
+        line,
+        pick(['\r\n'], ['\n', '\r\r\n', '\rx\r\n']),
+        fc.array(header, { maxLength: 10 }),
+        after,
+        fc.nat(600),
+        (l, lineEnd, hs, rest, cut) => {
+          const request = `${l.join('')}${lineEnd}${hs.map((h) => h.join('')).join('')}\r\n${rest}`;
+          expect(outcome(espruinoParseHead, request, cut), JSON.stringify([request, cut])).to.equal(
+            outcome(parseHead, request, cut),
+          );
+        },
+      ),
       { numRuns: 3000 },
     );
   });
