@@ -398,7 +398,7 @@ async function main(): Promise<void> {
     const p = s.primitives;
     const us = (v: number) => `${v.toFixed(1)} µs`;
     console.log(
-      `  what the interpreter pays (bench/espruino-primitives.js; a browser's head, ${p.headBytes} B, ${p.headerLines} header lines):`,
+      `  what the interpreter pays (bench/espruino-primitives.js, a script in RAM; a browser's head, ${p.headBytes} B, ${p.headerLines} header lines):`,
     );
     console.log(`    a statement ${us(p.statement)}; one through a call ${us(p.call)}; charCodeAt ${us(p.charCodeAt)}`);
     console.log(
