@@ -13,7 +13,9 @@
  * Host, any malformed line) goes to the core's own parseComplete, which
  * then answers exactly as on every other engine. So what is accepted
  * records the same spans as the core would, and what is refused gets the
- * core's status.
+ * core's status. The header lines' spans are recorded only when something
+ * reads a header (./engine-headers.ts): most requests read none, and
+ * recording them was about half of a line's cost.
  *
  * Never: accept a head the core would refuse; record a span the core
  * would not; keep the string after parsing (it is dropped at once, and
@@ -122,7 +124,7 @@ function parseCommon(bytes: Uint8Array, text: string, start: number, head: Reque
   if (hash >= 0 && (pathEnd < 0 || hash < pathEnd)) pathEnd = hash;
   head.pathEnd = head.targetStart + (pathEnd < 0 ? target.length : pathEnd);
 
-  const spans = head.headers;
+  // Every line is checked here; their spans are recorded only when a header is read (./engine-headers.ts).
   let count = 0;
   let hostSeen = false;
   let p = lineEnd + 1;
@@ -130,28 +132,22 @@ function parseCommon(bytes: Uint8Array, text: string, start: number, head: Reque
     const eol = text.indexOf('\n', p);
     const colon = text.indexOf(':', p);
     if (colon <= p || colon > eol || !TOKEN_RE.test(text.substr(p, colon - p))) return false;
-    let vs = colon + 1;
-    let ve = eol - 1;
-    let c = text.charCodeAt(vs);
-    while (vs < ve && (c === 32 || c === 9)) c = text.charCodeAt(++vs);
-    c = text.charCodeAt(ve - 1);
-    while (ve > vs && (c === 32 || c === 9)) c = text.charCodeAt(--ve - 1);
-    if (count >= limits.maxHeaders) return false;
-    const n = count * 4;
-    spans[n] = start + p;
-    spans[n + 1] = start + colon;
-    spans[n + 2] = start + vs;
-    spans[n + 3] = start + ve;
-    count++;
+    if (++count > limits.maxHeaders) return false;
     const nameLength = colon - p;
-    if (nameLength === 4 && text.substr(p, 4).toLowerCase() === 'host') {
-      if (hostSeen || !isPlainHost(text.substr(vs, ve - vs))) return false;
-      hostSeen = true;
-    } else if (nameLength === 6 || nameLength === 10 || nameLength === 14 || nameLength === 17) {
-      // Expect, Connection, Content-Length, Transfer-Encoding: the core reads them (short values).
+    if (nameLength === 4 || nameLength === 6 || nameLength === 10 || nameLength === 14 || nameLength === 17) {
+      // Host, Expect, Connection, Content-Length, Transfer-Encoding: read here or by the core (short values).
       const name = text.substr(p, nameLength).toLowerCase();
-      if (name === 'transfer-encoding' || name === 'expect') return false;
-      if (name === 'content-length') {
+      let vs = colon + 1;
+      let ve = eol - 1;
+      let c = text.charCodeAt(vs);
+      while (vs < ve && (c === 32 || c === 9)) c = text.charCodeAt(++vs);
+      c = text.charCodeAt(ve - 1);
+      while (ve > vs && (c === 32 || c === 9)) c = text.charCodeAt(--ve - 1);
+      if (name === 'host') {
+        if (hostSeen || !isPlainHost(text.substr(vs, ve - vs))) return false;
+        hostSeen = true;
+      } else if (name === 'transfer-encoding' || name === 'expect') return false;
+      else if (name === 'content-length') {
         const value = text.substr(vs, ve - vs);
         if (head.contentLength >= 0 || value.length > 15 || !DIGITS.test(value)) return false;
         head.contentLength = parseInt(value, 10);
@@ -164,8 +160,9 @@ function parseCommon(bytes: Uint8Array, text: string, start: number, head: Reque
     }
     p = eol + 1;
   }
-  head.headerCount = count;
   if (head.minorVersion === 1 && !hostSeen) return false;
+  head.headerCount = 0;
+  if (count > 0) head.unindexedFrom = start + lineEnd + 1;
   head.headEnd = start + text.length;
   return true;
 }

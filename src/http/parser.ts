@@ -11,6 +11,7 @@
  *
  * Never: create strings or objects while parsing; never read past `filled`.
  */
+import { ENGINE_HEADER_INDEXER } from './engine-headers.ts';
 import { equalsAsciiLower, equalsIgnoreCase } from './text.ts';
 
 /** Limits the parser enforces; the server passes its configured values. */
@@ -108,7 +109,7 @@ export class RequestHead {
   pathEnd = 0;
   /** HTTP minor version: 0 or 1. */
   minorVersion = 1;
-  /** Number of header fields recorded. */
+  /** Number of header fields recorded (see unindexedFrom). */
   headerCount = 0;
   /** Header spans: [nameStart, nameEnd, valueStart, valueEnd] per field. */
   readonly headers: Uint16Array;
@@ -124,6 +125,12 @@ export class RequestHead {
   headEnd = 0;
   /** Where the search for the end of the head resumes. */
   scanFrom = 0;
+  /**
+   * Where the header lines start while their spans are not recorded yet
+   * (an engine's parser may leave them until one is read: engine-headers.ts);
+   * 0 once they are, and always with the core's parser.
+   */
+  unindexedFrom = 0;
 
   /** Allocates the header span array for `maxHeaders` fields. */
   constructor(maxHeaders: number) {
@@ -147,10 +154,19 @@ export class RequestHead {
     this.expectContinue = false;
     this.headEnd = 0;
     this.scanFrom = 0;
+    this.unindexedFrom = 0;
+  }
+
+  /** Records the header spans if the parser left them for later: call before reading `headers` or `headerCount`. */
+  indexHeaders(bytes: Uint8Array): void {
+    if (this.unindexedFrom === 0 || ENGINE_HEADER_INDEXER === null) return;
+    this.headerCount = ENGINE_HEADER_INDEXER(bytes, this.unindexedFrom, this.headEnd, this.headers);
+    this.unindexedFrom = 0;
   }
 
   /** Index of the first header whose name equals `name` (ASCII case ignored), or -1. */
   findHeader(bytes: Uint8Array, name: string): number {
+    this.indexHeaders(bytes);
     const h = this.headers;
     for (let i = 0; i < this.headerCount; i++) {
       if (equalsIgnoreCase(bytes, h[i * 4], h[i * 4 + 1], name)) return i;

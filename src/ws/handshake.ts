@@ -69,6 +69,7 @@ function nameIs(bytes: Uint8Array, head: RequestHead, i: number, lower: string, 
  */
 export function checkUpgrade(bytes: Uint8Array, head: RequestHead): number {
   if (head.minorVersion !== 1 || !equalsAscii(bytes, head.start, head.methodEnd, 'GET')) return -400;
+  head.indexHeaders(bytes);
   const h = head.headers;
   let upgrade = false;
   let connection = false;
@@ -106,6 +107,7 @@ export function checkUpgrade(bytes: Uint8Array, head: RequestHead): number {
  * none (the 101 then names no protocol).
  */
 export function chooseProtocol(bytes: Uint8Array, head: RequestHead, protocols: readonly string[]): number {
+  head.indexHeaders(bytes);
   const h = head.headers;
   for (let i = 0; i < head.headerCount; i++) {
     if (!nameIs(bytes, head, i, 'sec-websocket-protocol', 22)) continue;

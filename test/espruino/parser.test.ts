@@ -10,6 +10,7 @@
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { ENGINE_HEADER_INDEXER as espruinoIndexer } from '../../firmware/espruino/engine-headers.ts';
 import { parseHead as espruinoParseHead } from '../../firmware/espruino/parser.ts';
 import { type HeadLimits, parseHead, RequestHead } from '../../src/http/parser.ts';
 import { CASES } from '../conformance/cases.ts';
@@ -32,8 +33,17 @@ function outcome(parse: typeof parseHead, request: string, cut = 0): string {
     if (early !== 0) return JSON.stringify({ early });
   }
   const result = parse(buffer, filled, CAPACITY, head, LIMITS);
+  // Espruino's parser leaves the header spans until one is read: record them as reading one would.
+  if (head.unindexedFrom !== 0) indexWithEspruino(buffer, head);
   const fields = { ...head, headers: Array.from(head.headers.subarray(0, head.headerCount * 4)) };
   return JSON.stringify({ result, fields });
+}
+
+/** What RequestHead.indexHeaders does with Espruino's indexer (in Node the core's module has none). */
+function indexWithEspruino(bytes: Uint8Array, head: RequestHead): void {
+  if (espruinoIndexer === null) throw new Error('the Espruino build has a header indexer');
+  head.headerCount = espruinoIndexer(bytes, head.unindexedFrom, head.headEnd, head.headers);
+  head.unindexedFrom = 0;
 }
 
 const BROWSER =
@@ -55,6 +65,24 @@ describe('espruino parser: the same heads as the core parser', () => {
   it('parses the conformance requests and a browser head as the core does', () => {
     for (const request of [BROWSER, ...CASES.map((c) => c.request)])
       expect(outcome(espruinoParseHead, request), JSON.stringify(request)).to.equal(outcome(parseHead, request));
+  });
+
+  it('checks every header line but leaves their spans until a header is read, then finds them as the core does', () => {
+    const bytes = new Uint8Array(CAPACITY);
+    bytes.set(Buffer.from(BROWSER, 'latin1'));
+    const head = new RequestHead(LIMITS.maxHeaders);
+    expect(espruinoParseHead(bytes, BROWSER.length, CAPACITY, head, LIMITS)).to.equal(BROWSER.length);
+    expect(head.headerCount).to.equal(0);
+    expect(head.unindexedFrom).to.equal(BROWSER.indexOf('\r\n') + 2);
+    const core = new RequestHead(LIMITS.maxHeaders);
+    parseHead(bytes, BROWSER.length, CAPACITY, core, LIMITS);
+    // RequestHead.findHeader asks the engine's indexer; in Node the core's module has none.
+    indexWithEspruino(bytes, head);
+    expect(head.unindexedFrom).to.equal(0);
+    expect(head.headerCount).to.equal(6);
+    for (const name of ['host', 'accept-encoding', 'accept-language', 'x-missing'])
+      expect(head.findHeader(bytes, name), name).to.equal(core.findHeader(bytes, name));
+    expect(Array.from(head.headers.subarray(0, 28))).to.deep.equal(Array.from(core.headers.subarray(0, 28)));
   });
 
   it('refuses a CR or LF out of place as the core does, in the request line and in a header line', () => {

@@ -142,6 +142,8 @@ export function standIns(webSockets: boolean, withOtaSession = true): StandIn[] 
     ['src/http/engine-codec.ts', 'engine-codec.ts'],
     // The request head checked with Espruino's native string code (the core's parser where it must).
     ['src/http/parser.ts', 'parser.ts'],
+    // The header lines' spans, recorded by that parser's rules when a header is first read.
+    ['src/http/engine-headers.ts', 'engine-headers.ts'],
     // The reason phrases kept in flash (CHIPWEB_REASONS), not as an object in RAM.
     ['src/http/status.ts', 'status.ts'],
     // The response head written as one string (the core's encodeHead for redirects and Allow lists).
