@@ -33,9 +33,9 @@ export class EspruinoMissing extends Error {
  */
 export function espruinoBinary(env: NodeJS.ProcessEnv = process.env, variable = 'ESPRUINO'): string {
   const how =
-    'Build Espruino 2v29 for Linux from its sources (BOARD=LINUX make; for an ESP32-like board copy boards/LINUX.py, ' +
-    "set 'variables': 16383 and drop ESPR_UNICODE_SUPPORT, then build with that BOARD; see docs/espruino.md) " +
-    `and set ${variable} to the binary, e.g. ${variable}=/path/to/espruino/bin/espruino`;
+    'Build Espruino 2v29 for Linux from its sources with toolchain/espruino/build-engine.sh ESPRUINO_SOURCE_DIR ' +
+    '(it prints the two exports; see docs/espruino.md, "Testing against Espruino") ' +
+    `and set ${variable} to the binary, e.g. ${variable}=/path/to/espruino/bin_esp32sim/espruino_esp32sim`;
   const binary = env[variable];
   if (!binary) throw new EspruinoMissing(`${variable} is not set. ${how}`);
   const path = resolve(binary);
