@@ -73,6 +73,10 @@ export type { OverflowPolicy, ServerOptions } from './server-options.ts';
 
 /** Decoded bytes a chunked streamed body may reach before its own limit applies (the decoder needs one). */
 const MAX_STREAMED_BODY = 0x7fffffff;
+/** beginBody and bodyComplete: the body is not all in the slot yet (a body's end is always above 0). */
+const BODY_PENDING = 0;
+/** beginBody and bodyComplete: the connection failed (fail() answered it). */
+const FAILED = -1;
 
 /**
  * The connection engine behind a Server: the platform's socket callbacks
@@ -335,7 +339,12 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     if (space > 0 && conn.socket !== null) conn.filled += conn.socket.read(conn.input, conn.filled, space);
   }
 
-  /** Moves a connection forward as far as the bytes at hand allow. */
+  /**
+   * Moves a connection forward as far as the bytes at hand allow. The chain
+   * runs from here, not from beginBody or bodyComplete: every call level a
+   * request adds to the engine's stack is one fewer for the app's handlers
+   * (an ESP32's Espruino has 25 KB of C stack, about 25 levels of calls).
+   */
   private advance(conn: Connection): void {
     for (;;) {
       if (conn.state === HEAD) {
@@ -349,18 +358,27 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
           this.fail(conn, -result);
           return;
         }
-        if (!this.beginBody(conn, result)) return;
+        const bodyEnd = this.beginBody(conn, result);
+        if (bodyEnd === FAILED) return;
+        if (bodyEnd > 0) this.dispatch(conn, bodyEnd);
       }
       if (conn.state === BODY) {
         this.fill(conn);
-        if (!this.bodyComplete(conn)) return;
+        const bodyEnd = this.bodyComplete(conn);
+        if (bodyEnd <= 0) return;
+        this.dispatch(conn, bodyEnd);
       }
       if (conn.state !== HEAD) return;
     }
   }
 
-  /** The head is complete: decide how the body is framed. False when the connection failed. */
-  private beginBody(conn: Connection, headEnd: number): boolean {
+  /**
+   * The head is complete: decide how the body is framed. Returns where the
+   * body the chain gets ends when the chain is to run now (a request without
+   * a body, or a streamed one), BODY_PENDING to read the body first, or
+   * FAILED when the connection failed.
+   */
+  private beginBody(conn: Connection, headEnd: number): number {
     const head = conn.head;
     this.counters.requests++;
     conn.bodyStart = headEnd;
@@ -368,7 +386,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     const code = methodCode(this.table, conn.input, head.start, head.methodEnd);
     if (code < 0 && !isStandardMethodBytes(conn.input, head.start, head.methodEnd)) {
       this.fail(conn, 501);
-      return false;
+      return FAILED;
     }
     conn.ctx.methodCode = code < 0 ? UNKNOWN_METHOD : code;
     conn.route = this.route(conn);
@@ -376,8 +394,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     if (!head.chunked && head.contentLength <= 0) {
       // No body (most requests): the request ends with its head, and the chain runs now.
       conn.requestEnd = headEnd;
-      this.dispatch(conn, headEnd);
-      return true;
+      return headEnd;
     }
     if (head.chunked) conn.ownChunked().reset(headEnd);
     if (conn.route >= 0 && this.app.streamsBody[conn.route]) {
@@ -386,47 +403,46 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       body.active = true;
       body.remaining = head.chunked ? -1 : head.contentLength;
       conn.requestEnd = headEnd;
-      this.dispatch(conn, headEnd);
-      return true;
+      return headEnd;
     }
     if (
       !head.chunked &&
       (head.contentLength > this.options.maxBody || headEnd + head.contentLength > conn.input.length)
     ) {
       this.fail(conn, 413);
-      return false;
+      return FAILED;
     }
     if (head.expectContinue && head.minorVersion === 1 && conn.filled === headEnd && conn.socket) {
       conn.socket.write(CONTINUE_RESPONSE, 0, CONTINUE_RESPONSE.length);
     }
     conn.state = BODY;
-    return true;
+    return BODY_PENDING;
   }
 
-  /** True (and dispatched) once the whole body is in the slot. */
-  private bodyComplete(conn: Connection): boolean {
+  /** Where the body ends once it is all in the slot; BODY_PENDING while it is not, FAILED when it cannot be. */
+  private bodyComplete(conn: Connection): number {
     const head = conn.head;
     let bodyEnd: number;
     if (head.chunked) {
       const result = conn.chunked.decode(conn.input, conn.filled, this.options.maxBody, conn.bodyStart);
       if (result < 0) {
         this.fail(conn, -result);
-        return false;
+        return FAILED;
       }
       if (result !== CHUNKED_DONE) {
-        if (conn.filled >= conn.input.length) this.fail(conn, 413);
-        return false;
+        if (conn.filled < conn.input.length) return BODY_PENDING;
+        this.fail(conn, 413);
+        return FAILED;
       }
       bodyEnd = conn.chunked.bodyEnd;
       conn.requestEnd = conn.chunked.readPos;
     } else {
       // A Content-Length body (beginBody dispatched a request without a body at once).
       bodyEnd = conn.bodyStart + head.contentLength;
-      if (conn.filled < bodyEnd) return false;
+      if (conn.filled < bodyEnd) return BODY_PENDING;
       conn.requestEnd = bodyEnd;
     }
-    this.dispatch(conn, bodyEnd);
-    return true;
+    return bodyEnd;
   }
 
   // ---- 2b. streamed bodies (streamBody() routes) ----

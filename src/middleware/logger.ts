@@ -183,7 +183,10 @@ export function logger(options: LoggerOptions = {}): Logger {
     into.seq = seq;
     into.time = times[i];
     into.method = methods[i];
-    into.path = pathOf(i);
+    // pathOf(i), written out: a call level less under the dashboard's deepest handler (Espruino's C stack).
+    const base = i * pathBytes;
+    const path = decodeLatin1(paths, base, base + pathLengths[i], text as TextScratch);
+    into.path = truncated[i] === 1 ? path + '…' : path;
     into.status = statuses[i];
     into.duration = durations[i];
     into.address = addresses[i];

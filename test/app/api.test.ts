@@ -195,6 +195,22 @@ describe('dashboard API (no browser)', () => {
     expect(data.assets.free).to.equal(UI_BUDGET - page.body.length);
   });
 
+  it('says no-store on every API answer, errors and the event stream included', async () => {
+    const answers = await Promise.all([
+      request(d.url + '/api/status'),
+      request(d.url + '/api/led'),
+      request(d.url + '/api/led', 'POST', 'not json', { 'Content-Type': 'application/json' }),
+      request(d.url + '/api/wifi'),
+      request(d.url + '/api/requests'),
+      request(d.url + '/api/about'),
+      request(d.url + '/api/ws'), // a plain GET to the WebSocket route: 426
+    ]);
+    expect(answers.map((a) => a.status)).to.deep.equal([200, 200, 400, 200, 200, 200, 426]);
+    for (const a of answers) expect(a.headers['cache-control']).to.equal('no-store');
+    const stream = await events(d.url, () => true);
+    expect(stream.headers['cache-control']).to.equal('no-store');
+  });
+
   it('GET /api/events streams status, requests and LED events', async () => {
     const stream = events(d.url, (names) => names.includes('led') && names.includes('requests'));
     // Let the subscription start, then make news.
