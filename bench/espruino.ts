@@ -33,6 +33,7 @@ import { join, resolve } from 'node:path';
 import { EspruinoProcess, espruinoBinary, EspruinoMissing } from '../host-sim/espruino/engine.ts';
 import { freePort, serveOnEspruino } from '../host-sim/espruino/sim.ts';
 import { resolveOptions, type ServerOptions } from '../src/server-options.ts';
+import { ESP32_STACK, stackPeaks } from './espruino-stack.ts';
 import { BROWSER_HEADERS, keepAliveGet } from '../test/espruino/engine/keep-alive.ts';
 import { holdWebSockets, streamedUpload } from '../test/moddable/load.ts';
 
@@ -355,12 +356,13 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 
+  const stack = await stackPeaks(fixed);
   const speeds: SpeedFigures[] = [await speed(fixed, 'ESPRUINO (16,383 variables)', false)];
   if (linux) speeds.push(await speed(linux, 'ESPRUINO_LINUX (resizable)', true));
   memory.httpModule = (await httpModule(fixed, 1)).variables;
 
   if (json) {
-    console.log(JSON.stringify({ memory, speeds }, null, 2));
+    console.log(JSON.stringify({ memory, stack, speeds }, null, 2));
     return;
   }
   const n = (v: number) => Math.round(v).toLocaleString('en-US');
@@ -379,6 +381,15 @@ async function main(): Promise<void> {
     `  a two-route JSON app, no middleware   ${n(memory.footprint)}   (bench/espruino-json-app.ts: chipweb's own; estimate ${n(memory.footprintEstimate)})`,
   );
   console.log(`  Espruino http module after listen()   ${n(memory.httpModule)}`);
+  console.log('');
+  console.log(
+    `C stack, default app, deepest so far after each step (bytes, x86-64 Linux build; an ESP32 task has ${n(ESP32_STACK)}):`,
+  );
+  if (stack === null)
+    console.log('  (not reported: build ESPRUINO with toolchain/espruino/build-engine.sh to measure it)');
+  else
+    for (const s of stack)
+      console.log(`  ${s.step.padEnd(54)} ${n(s.bytes).padStart(7)}${s.bytes > ESP32_STACK - 512 ? '   over' : ''}`);
   console.log('');
   for (const s of speeds) {
     console.log(`Speed, ${s.build}, chipweb code in ${s.code}:`);
