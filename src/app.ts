@@ -13,7 +13,7 @@ import { compileRoutes, paramNames, routesHash, tableHash } from './router/index
 import type { RouteSpec } from './router/index.ts';
 import { upgradeHandler, WsRoute } from './ws/route.ts';
 import type { WsHandlers } from './ws/socket.ts';
-import { streamsBody } from './middleware/stream-body.ts';
+import { streamsBody, withoutStreamBody } from './middleware/stream-body.ts';
 
 type ParamName<Segment extends string> = Segment extends `:${infer Name}`
   ? Name
@@ -246,16 +246,19 @@ export class App extends Group<''> {
     // Made at their full size (push would leave XS's growth slack); routes without params share one empty list.
     const params = new Array<readonly string[]>(this.specs.length).fill(NO_PARAMS);
     const streams = new Array<boolean>(this.specs.length).fill(false);
+    const chains: (readonly Handler<any>[])[] = this.chainList.slice();
     let maxParams = 0;
     for (let i = 0; i < this.specs.length; i++) {
       streams[i] = streamsBody(this.chainList[i]);
+      // The marker has done its work once found: the server runs the chain without it.
+      if (streams[i]) chains[i] = withoutStreamBody(this.chainList[i]);
       const names = paramNames(this.specs[i][1]);
       if (names.length > 0) params[i] = names;
       if (names.length > maxParams) maxParams = names.length;
     }
     this.compiled = {
       table: routeTable,
-      chains: this.chainList,
+      chains,
       params,
       notFound: this.globalMiddleware.concat([this.notFoundHandler]),
       methodNotAllowed: this.globalMiddleware.concat([this.methodNotAllowedHandler]),

@@ -341,12 +341,13 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
 
   /**
    * Moves a connection forward as far as the bytes at hand allow. The chain
-   * runs from here, not from beginBody or bodyComplete: every call level a
-   * request adds to the engine's stack is one fewer for the app's handlers
-   * (an ESP32's Espruino has 25 KB of C stack, about 25 levels of calls).
+   * runs here, in this loop, not in a method it calls: every call level the
+   * engine adds under the app's handlers is one fewer for them (an ESP32's
+   * Espruino has 25 KB of C stack, about 25 levels of calls).
    */
   private advance(conn: Connection): void {
     for (;;) {
+      let bodyEnd = BODY_PENDING;
       if (conn.state === HEAD) {
         const before = conn.filled;
         this.fill(conn);
@@ -358,15 +359,27 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
           this.fail(conn, -result);
           return;
         }
-        const bodyEnd = this.beginBody(conn, result);
+        bodyEnd = this.beginBody(conn, result);
         if (bodyEnd === FAILED) return;
-        if (bodyEnd > 0) this.dispatch(conn, bodyEnd);
       }
-      if (conn.state === BODY) {
+      if (bodyEnd === BODY_PENDING && conn.state === BODY) {
         this.fill(conn);
-        const bodyEnd = this.bodyComplete(conn);
+        bodyEnd = this.bodyComplete(conn);
         if (bodyEnd <= 0) return;
-        this.dispatch(conn, bodyEnd);
+      }
+      if (bodyEnd > 0 && this.dispatch(conn, bodyEnd)) {
+        const ctx = conn.ctx;
+        let result: unknown;
+        try {
+          result = ctx.chain[0](ctx);
+        } catch (error) {
+          result = undefined;
+          this.handleError(conn, error);
+        }
+        if (isPromiseLike(result)) {
+          conn.awaiting = ctx.generation;
+          ctx.awaitChain(result);
+        } else this.respond(conn);
       }
       if (conn.state !== HEAD) return;
     }
@@ -487,7 +500,14 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       conn.socket.write(CONTINUE_RESPONSE, 0, CONTINUE_RESPONSE.length);
     }
     conn.deadline = this.platform.now() + this.options.bodyTimeout;
-    this.pumpBody(conn);
+    // The pieces come from a promise job, not from inside this call: under the handler's own calls they
+    // would nest as deep again (an upload's path did not fit Espruino's 25 KB C stack on an ESP32). Paused
+    // meanwhile, so data that arrives waits; a later request on this slot is never resumed by this job.
+    body.paused = true;
+    const generation = ctx.generation;
+    Promise.resolve().then(() => {
+      if (conn.ctx === ctx && ctx.generation === generation) this.resumeBody(conn);
+    });
   }
 
   /**
@@ -633,7 +653,11 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     return allowedMethods(this.table, conn.input, head.pathStart, head.pathEnd) !== 0 ? MATCH_METHOD_NOT_ALLOWED : -1;
   }
 
-  private dispatch(conn: Connection, bodyEnd: number): void {
+  /**
+   * Readies the context for the request's chain (advance() runs it); false
+   * when the answer needs no chain (a trailing-slash redirect, sent here).
+   */
+  private dispatch(conn: Connection, bodyEnd: number): boolean {
     const head = conn.head;
     const ctx = conn.ctx;
     const app = this.app;
@@ -664,26 +688,12 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       ctx.res.status = ctx.methodCode === METHOD_GET || ctx.methodCode === METHOD_HEAD ? 301 : 308;
       ctx.res.committed = true;
       this.redirect(conn, route === MATCH_ADD_SLASH);
-      return;
+      return false;
     } else {
       ctx.paramNames = EMPTY;
       ctx.chain = app.notFound;
     }
-
-    let result: unknown;
-    try {
-      result = ctx.chain[0](ctx);
-    } catch (error) {
-      this.handleError(conn, error);
-      this.respond(conn);
-      return;
-    }
-    if (isPromiseLike(result)) {
-      conn.awaiting = ctx.generation;
-      ctx.awaitChain(result);
-      return;
-    }
-    this.respond(conn);
+    return true;
   }
 
   /** An async chain finished (or failed). */

@@ -18,7 +18,7 @@
  * Never: take an image without the password; answer before the image was
  * checked; log or return the password.
  */
-import { ADMIN_PASSWORD_KEY, basicAuth, bodyLimit, HttpError, OtaSession, SHA256_HEADER, streamBody } from 'chipweb';
+import { ADMIN_PASSWORD_KEY, basicAuth, HttpError, OtaSession, SHA256_HEADER, streamBody } from 'chipweb';
 import type { App, Context, Handler } from 'chipweb';
 import { answerError, jsonError } from './api.ts';
 
@@ -49,9 +49,14 @@ export function registerUpdate(app: App): void {
     },
     realm: 'device admin',
   });
-  /** 403 until an admin password exists: an update must never be open to anyone. */
-  const passwordSet: Handler = (c) => {
-    if (c.env.platform.storeGet(ADMIN_PASSWORD_KEY)) return c.next();
+  /**
+   * 403 until an admin password exists (an update must never be open to
+   * anyone), then the admin's Basic auth. One handler, not two: on Espruino
+   * each handler in a chain costs two call levels of the board's 25 KB C
+   * stack (docs/espruino.md, "The C stack").
+   */
+  const adminOnly: Handler = (c) => {
+    if (c.env.platform.storeGet(ADMIN_PASSWORD_KEY)) return admin(c);
     jsonError(c, 403, 'set an admin password first (the Security panel, or CHIPWEB_ADMIN_PASSWORD at build time)');
     return undefined;
   };
@@ -67,20 +72,32 @@ export function registerUpdate(app: App): void {
     });
   });
 
-  app.post('/api/update', passwordSet, admin, bodyLimit(MAX_IMAGE), streamBody(), async (c) => {
+  app.post('/api/update', adminOnly, streamBody(), (c) => {
     c.setHeader('Cache-Control', 'no-store');
+    if (!c.limitBody(MAX_IMAGE)) {
+      c.text('413 Content Too Large\n', 413); // as bodyLimit() answers, without its call levels
+      return;
+    }
     const s = sessionOf(c);
     const type = c.header('content-type') ?? '';
     const hash = c.header(SHA256_HEADER);
-    try {
-      const result = type.toLowerCase().startsWith('multipart/form-data')
-        ? await s.receiveForm((onPiece) => c.readBody(onPiece), type, hash)
-        : await s.receive((onPiece) => c.readBody(onPiece), c.raw.bodyLength, hash);
-      c.json({ ok: true, bytes: result.bytes, sha256: result.sha256, restarting: true });
-      s.restartSoon(c.env.platform, RESTART_MS);
-    } catch (error) {
-      answerError(error, c);
-    }
+    const read = (onPiece: Parameters<Context['readBody']>[0]) => c.readBody(onPiece);
+    // The upload runs from a promise job once the chain has returned, from the bottom of the stack, and
+    // without try/catch around an await (lowered for Espruino, each costs two call levels): the OTA
+    // module's loading and the pieces take more C stack than an ESP32 has left under the handlers.
+    return Promise.resolve()
+      .then(() =>
+        type.toLowerCase().startsWith('multipart/form-data')
+          ? s.receiveForm(read, type, hash)
+          : s.receive(read, c.raw.bodyLength, hash),
+      )
+      .then(
+        (result) => {
+          c.json({ ok: true, bytes: result.bytes, sha256: result.sha256, restarting: true });
+          s.restartSoon(c.env.platform, RESTART_MS);
+        },
+        (error: unknown) => answerError(error, c),
+      );
   });
 
   app.post(

@@ -57,7 +57,10 @@ export class OtaSession {
 
   /** As the core's receive(): the raw image, its SHA-256 in `sha256`. */
   receive(read: BodyReader, size: number, sha256: string | undefined): Promise<OtaResult> {
-    return this.run((session) => session.receive(read, size, sha256));
+    // The module's session called from here, not from a helper: each call level counts on the ESP32's 25 KB C stack.
+    const session = this.open();
+    if (session instanceof HttpError) return Promise.reject(session);
+    return this.settle(session.receive(read, size, sha256));
   }
 
   /** As the core's receiveForm(): a multipart/form-data upload. */
@@ -67,7 +70,9 @@ export class OtaSession {
     sha256: string | undefined,
     options?: OtaFormOptions,
   ): Promise<OtaResult> {
-    return this.run((session) => session.receiveForm(read, contentType, sha256, options));
+    const session = this.open();
+    if (session instanceof HttpError) return Promise.reject(session);
+    return this.settle(session.receiveForm(read, contentType, sha256, options));
   }
 
   /** Restarts into the new image after `ms` (time for the answer to leave). */
@@ -76,30 +81,34 @@ export class OtaSession {
     if (target) platform.setTimer(() => target.restart(), ms, false);
   }
 
-  /** Runs one upload on the module's session; drops the module when no upload runs any more. */
-  private run(upload: (session: ModuleSession) => Promise<OtaResult>): Promise<OtaResult> {
+  /** The module's session, loaded for an upload; a 501 HttpError when there is none. */
+  private open(): ModuleSession | HttpError {
     const target = this.target;
-    if (target === undefined) return Promise.reject(new HttpError(501, NO_OTA_ON_ESPRUINO));
-    let session: ModuleSession;
+    if (target === undefined) return new HttpError(501, NO_OTA_ON_ESPRUINO);
     try {
       if (this.real === null) this.real = otaModule().session(target, HttpError);
-      session = this.real;
+      return this.real;
     } catch (error) {
-      return Promise.reject(new HttpError(501, describe(error)));
+      return new HttpError(501, describe(error));
     }
+  }
+
+  /** `upload`, which drops the module once no upload runs any more. */
+  private settle(upload: Promise<OtaResult>): Promise<OtaResult> {
+    const target = this.target as EspruinoOta;
     // A closure, not a method: made per upload, it costs nothing between uploads.
-    const settle = () => {
+    const drop = () => {
       if (this.real === null || this.real.busy) return;
       this.real = null;
-      (target as EspruinoOta).release();
+      target.release();
     };
-    return upload(session).then(
+    return upload.then(
       (result) => {
-        settle();
+        drop();
         return result;
       },
       (error: unknown) => {
-        settle();
+        drop();
         throw error;
       },
     );

@@ -26,3 +26,12 @@ export function streamsBody(chain: readonly unknown[]): boolean {
   for (let i = 0; i < chain.length; i++) if (chain[i] === STREAM_BODY) return true;
   return false;
 }
+
+/**
+ * `chain` without the streamBody() marker, for the server to run: the
+ * marker only calls c.next(), and on Espruino each handler in a chain costs
+ * two call levels of the board's 25 KB C stack.
+ */
+export function withoutStreamBody<T>(chain: readonly T[]): readonly T[] {
+  return chain.filter((handler) => (handler as unknown) !== STREAM_BODY);
+}

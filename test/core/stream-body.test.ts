@@ -66,6 +66,16 @@ function parse(text: string): { status: number; body: string; closed?: boolean }
 }
 
 describe('streamed request bodies', () => {
+  it('runs the chain without the streamBody() marker, which has done its work once the route is compiled', () => {
+    const compiled = uploadApp().compile();
+    const route = compiled.streamsBody.indexOf(true);
+    expect(route).to.be.at.least(0);
+    // bodyLimit and the handler: the marker (a c.next() that only costs a call level) is gone.
+    expect(compiled.chains[route]).to.have.length(2);
+    expect(compiled.chains[route]).not.to.include(streamBody());
+    expect(compiled.chains[compiled.streamsBody.indexOf(false)]).to.have.length(1);
+  });
+
   it('takes a Content-Length body 200 times the slot in any split, as spans, and keeps the connection', async () => {
     const { platform, server } = await start(uploadApp());
     const body = new Uint8Array(randomBytes(200 * SLOT));
