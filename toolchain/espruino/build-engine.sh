@@ -4,15 +4,13 @@
 # command:
 #
 #   ESPRUINO        bin_esp32sim/espruino_esp32sim: like an ESP32 (boards/ESP32.py)
-#                   in what chipweb depends on: 16,383 variables, no Unicode
+#                   in what chipweb depends on: 16,383 variables, no Unicode,
+#                   and a C stack of 25,000 bytes (ESP_STACK_SIZE), where code
+#                   that nests too deep fails with "Too much recursion" as it
+#                   would on a board (x86-64 frames, so a little sooner)
 #   ESPRUINO_LINUX  bin/espruino: BOARD=LINUX as it is (resizable variables)
 #
-# and with --esp32-stack a third, bin_esp32stack/espruino_esp32stack: the
-# first with an ESP32's C stack too (25,000 bytes, boards/ESP32.py's
-# ESP_STACK_SIZE), where code that nests too deep fails with "Too much
-# recursion" as it would on a board (x86-64 frames, so a little sooner).
-#
-# Usage: toolchain/espruino/build-engine.sh [--esp32-stack] ESPRUINO_SOURCE_DIR
+# Usage: toolchain/espruino/build-engine.sh ESPRUINO_SOURCE_DIR
 # The folder is a git checkout of github.com/espruino/Espruino, or a copy of
 # one with GIT_DIR (and GIT_WORK_TREE) set: Espruino's build reads its
 # version from git. Every binary prints its deepest C stack so far when
@@ -23,14 +21,9 @@
 # (it stops and says which file did not match).
 set -euo pipefail
 
-esp32_stack=0
-if [ "${1:-}" = "--esp32-stack" ]; then
-  esp32_stack=1
-  shift
-fi
 src=${1:-}
 if [ -z "$src" ] || [ ! -f "$src/boards/LINUX.py" ] || [ ! -f "$src/src/jsutils.c" ]; then
-  echo "usage: $0 [--esp32-stack] ESPRUINO_SOURCE_DIR (a checkout of github.com/espruino/Espruino, 2v29)" >&2
+  echo "usage: $0 ESPRUINO_SOURCE_DIR (a checkout of github.com/espruino/Espruino, 2v29)" >&2
   exit 1
 fi
 for tool in gcc make python3 git; do
@@ -45,27 +38,24 @@ if ! git log -1 --format=%h >/dev/null 2>&1; then
   exit 1
 fi
 
-# 1. The ESP32-like boards, made from LINUX.py every time (so a new Espruino brings its own LINUX.py along).
-esp32_board() { # FILE BINARY_NAME EXTRA_MAKEFILE_ENTRY
-  sed -e "s/'name' *: *\"[^\"]*\"/'name' : \"Linux, like an ESP32 (chipweb)\"/" \
-    -e "s/'variables' *: *0,.*/'variables' : 16383, # as boards\/ESP32.py/" \
-    -e "s/'binary_name' *: *'espruino'/'binary_name' : '$2'/" \
-    -e "/-DESPR_UNICODE_SUPPORT=1/d" \
-    -e "s/'LINUX=1',/'LINUX=1', $3/" \
-    boards/LINUX.py >"$1"
-  for expect in "'variables' : 16383" "$2"; do
-    if ! grep -q "$expect" "$1"; then
-      echo "boards/LINUX.py did not take the change to \"$expect\": this Espruino differs from 2v29" >&2
-      exit 1
-    fi
-  done
-  if grep -q "ESPR_UNICODE_SUPPORT" "$1"; then
-    echo "boards/LINUX.py still asks for Unicode in $1: this Espruino differs from 2v29" >&2
+# 1. The ESP32-like board, made from LINUX.py every time (so a new Espruino brings its own LINUX.py along).
+board=boards/LINUX_ESP32SIM.py
+sed -e "s/'name' *: *\"[^\"]*\"/'name' : \"Linux, like an ESP32 (chipweb)\"/" \
+  -e "s/'variables' *: *0,.*/'variables' : 16383, # as boards\/ESP32.py/" \
+  -e "s/'binary_name' *: *'espruino'/'binary_name' : 'espruino_esp32sim'/" \
+  -e "/-DESPR_UNICODE_SUPPORT=1/d" \
+  -e "s/'LINUX=1',/'LINUX=1', 'DEFINES+=-DESPR_LINUX_STACK_SIZE=25000', # boards\/ESP32.py's ESP_STACK_SIZE/" \
+  boards/LINUX.py >"$board"
+for expect in "'variables' : 16383" "espruino_esp32sim" "ESPR_LINUX_STACK_SIZE=25000"; do
+  if ! grep -q "$expect" "$board"; then
+    echo "boards/LINUX.py did not take the change to \"$expect\": this Espruino differs from 2v29" >&2
     exit 1
   fi
-}
-esp32_board boards/LINUX_ESP32SIM.py espruino_esp32sim ""
-esp32_board boards/LINUX_ESP32STACK.py espruino_esp32stack "'DEFINES+=-DESPR_LINUX_STACK_SIZE=25000', # boards\/ESP32.py's ESP_STACK_SIZE"
+done
+if grep -q "ESPR_UNICODE_SUPPORT" "$board"; then
+  echo "boards/LINUX.py still asks for Unicode in $board: this Espruino differs from 2v29" >&2
+  exit 1
+fi
 
 # 2. The Linux build's stack limit: the board's when it names one, and the deepest stack on request.
 if ! grep -q "ESPR_LINUX_STACK_SIZE" src/jsutils.c; then
@@ -79,17 +69,11 @@ if ! grep -q "ESPR_LINUX_STACK_SIZE" src/jsutils.c; then
   grep -q "ESPR_LINUX_STACK_SIZE" src/jsutils.c
 fi
 
-# 3. The binaries, each in its own folders.
+# 3. Both binaries, each in its own folders (jsutils.c again: the stack limit is a define of the board's).
 mkdir -p gen_esp32sim bin_esp32sim
+rm -f obj_esp32sim/src/jsutils.o
 BOARD=LINUX_ESP32SIM OBJDIR=obj_esp32sim GENDIR=gen_esp32sim BINDIR=bin_esp32sim make -j2
 BOARD=LINUX make -j2
-if [ "$esp32_stack" = 1 ]; then
-  mkdir -p gen_esp32stack bin_esp32stack
-  BOARD=LINUX_ESP32STACK OBJDIR=obj_esp32stack GENDIR=gen_esp32stack BINDIR=bin_esp32stack make -j2
-fi
 echo
 echo "export ESPRUINO=$PWD/bin_esp32sim/espruino_esp32sim"
 echo "export ESPRUINO_LINUX=$PWD/bin/espruino"
-if [ "$esp32_stack" = 1 ]; then
-  echo "# with an ESP32's C stack: ESPRUINO=$PWD/bin_esp32stack/espruino_esp32stack npm run test:espruino"
-fi
