@@ -367,7 +367,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
         bodyEnd = this.bodyComplete(conn);
         if (bodyEnd <= 0) return;
       }
-      if (bodyEnd > 0 && this.dispatch(conn, bodyEnd)) {
+      if (bodyEnd > 0 && this.readyChain(conn, bodyEnd)) {
         const ctx = conn.ctx;
         let result: unknown;
         try {
@@ -450,7 +450,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       bodyEnd = conn.chunked.bodyEnd;
       conn.requestEnd = conn.chunked.readPos;
     } else {
-      // A Content-Length body (beginBody dispatched a request without a body at once).
+      // A Content-Length body (a request without one runs its chain as soon as beginBody framed it).
       bodyEnd = conn.bodyStart + head.contentLength;
       if (conn.filled < bodyEnd) return BODY_PENDING;
       conn.requestEnd = bodyEnd;
@@ -657,7 +657,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
    * Readies the context for the request's chain (advance() runs it); false
    * when the answer needs no chain (a trailing-slash redirect, sent here).
    */
-  private dispatch(conn: Connection, bodyEnd: number): boolean {
+  private readyChain(conn: Connection, bodyEnd: number): boolean {
     const head = conn.head;
     const ctx = conn.ctx;
     const app = this.app;

@@ -8,6 +8,7 @@
  * Never: check the lines again (the parser did); keep the string.
  */
 import type { HeaderIndexer } from '../../src/http/engine-headers.ts';
+import { valueEnd, valueStart } from './syntax.ts';
 import { espruino } from './types/espruino.ts';
 
 /** The spans of the lines in bytes[from, headEnd) into `spans`; returns how many. */
@@ -19,12 +20,8 @@ function recordHeaderSpans(bytes: Uint8Array, from: number, headEnd: number, spa
   while (p < blank) {
     const eol = text.indexOf('\n', p);
     const colon = text.indexOf(':', p);
-    let vs = colon + 1;
-    let ve = eol - 1;
-    let c = text.charCodeAt(vs);
-    while (vs < ve && (c === 32 || c === 9)) c = text.charCodeAt(++vs);
-    c = text.charCodeAt(ve - 1);
-    while (ve > vs && (c === 32 || c === 9)) c = text.charCodeAt(--ve - 1);
+    const vs = valueStart(text, colon + 1, eol - 1);
+    const ve = valueEnd(text, vs, eol - 1);
     const n = count * 4;
     spans[n] = from + p;
     spans[n + 1] = from + colon;

@@ -30,7 +30,7 @@ import {
   interpretHeader,
   parseComplete,
 } from '../../src/http/parser.ts';
-import { TOKEN_RE } from './syntax.ts';
+import { TOKEN_RE, valueEnd, valueStart } from './syntax.ts';
 import { espruino } from './types/espruino.ts';
 
 export * from '../../src/http/parser.ts';
@@ -137,12 +137,8 @@ function parseCommon(bytes: Uint8Array, text: string, start: number, head: Reque
     if (nameLength === 4 || nameLength === 6 || nameLength === 10 || nameLength === 14 || nameLength === 17) {
       // Host, Expect, Connection, Content-Length, Transfer-Encoding: read here or by the core (short values).
       const name = text.substr(p, nameLength).toLowerCase();
-      let vs = colon + 1;
-      let ve = eol - 1;
-      let c = text.charCodeAt(vs);
-      while (vs < ve && (c === 32 || c === 9)) c = text.charCodeAt(++vs);
-      c = text.charCodeAt(ve - 1);
-      while (ve > vs && (c === 32 || c === 9)) c = text.charCodeAt(--ve - 1);
+      const vs = valueStart(text, colon + 1, eol - 1);
+      const ve = valueEnd(text, vs, eol - 1);
       if (name === 'host') {
         if (hostSeen || !isPlainHost(text.substr(vs, ve - vs))) return false;
         hostSeen = true;
