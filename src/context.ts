@@ -180,7 +180,11 @@ export interface Context<P extends string = string> {
   set(key: string, value: unknown): void;
   /** A value stored with set(), or undefined. */
   get<T = unknown>(key: string): T | undefined;
-  /** Runs the rest of the middleware chain; await it in middleware. */
+  /**
+   * Runs the rest of the middleware chain; await it in middleware. It may
+   * return a promise even when the rest is synchronous (past
+   * ServerOptions.chainNesting handlers, as on Espruino).
+   */
   next(): unknown;
 
   // ---- response ----
@@ -300,6 +304,8 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
   chain: readonly Handler<any>[] = NO_HANDLERS;
   /** Position in `chain`. */
   index = 0;
+  /** Set by the server: ServerOptions.chainNesting, Infinity for none (every handler of the chain runs nested). */
+  chainNesting = Infinity;
   /** The server's side of the connection. */
   readonly sink: StreamSink;
   /** Host services: platform, device, server counters. */
@@ -509,8 +515,20 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
   /** Runs the rest of the middleware chain; await it in middleware. */
   next(): unknown {
     const i = ++this.index;
-    if (i < this.chain.length) return this.chain[i](this);
-    return undefined;
+    // Two ifs, so the minifier leaves the call in a plain return: on Espruino every statement or expression
+    // around it is C stack under the rest of the chain. Past the chain's end: undefined.
+    if (i < this.chain.length && i % this.chainNesting !== 0) return this.chain[i](this);
+    if (i < this.chain.length) return this.nextFromJob(i);
+  }
+
+  /**
+   * Runs chain[i] from a promise job, where the engine's native stack starts
+   * empty again (ServerOptions.chainNesting); not if this context has moved
+   * on to another request by then.
+   */
+  private nextFromJob(i: number): Promise<unknown> {
+    const generation = this.generation;
+    return Promise.resolve().then(() => (this.generation === generation ? this.chain[i](this) : undefined));
   }
 
   // ---- response ----

@@ -90,6 +90,15 @@ export interface ServerOptions {
   wsPingTimeout?: number;
   /** Timer resolution for the timeouts above (default 250 ms). */
   tick?: number;
+  /**
+   * Most handlers of one chain that run nested on the engine's native stack
+   * (default 0: no limit). Past that, `c.next()` runs the next handler from
+   * a promise job, where the native stack starts empty again, and returns
+   * its promise, which the middleware awaits as any other. Engines whose
+   * interpreter recurses in C need this: an ESP32 gives Espruino 25,000
+   * bytes, about 2 KB per middleware (firmware/espruino/budget.json sets 3).
+   */
+  chainNesting?: number;
   /** A route table compiled at build time (from flash); checked against the app's routes. */
   routeTable?: Uint8Array;
   /**
@@ -126,6 +135,7 @@ export interface ResolvedOptions {
   readonly wsIdleTimeout: number;
   readonly wsPingTimeout: number;
   readonly tick: number;
+  readonly chainNesting: number;
 }
 
 /** Applies the documented defaults. */
@@ -156,5 +166,6 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     wsIdleTimeout: options.wsIdleTimeout ?? 30000,
     wsPingTimeout: options.wsPingTimeout ?? 10000,
     tick: options.tick ?? 250,
+    chainNesting: options.chainNesting ?? 0,
   };
 }

@@ -178,8 +178,11 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     const params = Math.max(maxParams(this.table), 1);
     this.params = params;
     const idle = new IdleBodyParts();
-    for (let i = 0; i < o.slots; i++)
-      this.connections.push(new Connection(this, i, this.pool, o.maxHeaders, params, this.env, idle));
+    for (let i = 0; i < o.slots; i++) {
+      const conn = new Connection(this, i, this.pool, o.maxHeaders, params, this.env, idle);
+      conn.ctx.chainNesting = o.chainNesting || Infinity;
+      this.connections.push(conn);
+    }
     this.writer = new ResponseWriter(platform, this.counters, this.methodNames);
     this.spares = new Array<SlotContext | null>(o.spareContexts).fill(null);
     this.sessionOf = new Array<WsSession | null>(o.slots).fill(null);
@@ -727,7 +730,9 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     if (conn.ctx !== ctx || conn.state !== HANDLER || conn.awaiting !== ctx.generation) return false;
     if (this.spareCount === 0 && this.sparesMade < this.options.spareContexts) {
       // The first abandoned chains make the spares, once each (they come back when their chain settles).
-      this.spares[this.spareCount++] = new SlotContext(-1, conn.input, conn.head, this.params, this.env, this);
+      const spare = new SlotContext(-1, conn.input, conn.head, this.params, this.env, this);
+      spare.chainNesting = this.options.chainNesting || Infinity;
+      this.spares[this.spareCount++] = spare;
       this.sparesMade++;
     }
     if (this.spareCount === 0) {

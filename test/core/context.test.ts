@@ -5,11 +5,12 @@ import { expect } from 'chai';
 import { App } from '../../src/index.ts';
 import type { Context } from '../../src/index.ts';
 import { Server } from '../../src/server.ts';
+import type { ServerOptions } from '../../src/server.ts';
 import { MemoryPlatform } from '../../host-sim/memory-platform.ts';
 
-async function call(app: App, request: string): Promise<string> {
+async function call(app: App, request: string, options: ServerOptions = {}): Promise<string> {
   const platform = new MemoryPlatform();
-  const server = new Server(app, platform, { slots: 1, slotSize: 1024, outputSize: 512 });
+  const server = new Server(app, platform, { slots: 1, slotSize: 1024, outputSize: 512, ...options });
   await server.start();
   const client = platform.connect();
   client.send(request);
@@ -187,5 +188,101 @@ describe('context', () => {
     expect(() => a.compile(table)).to.throw(
       /registered routes do not match the route table compiled by 'chipweb build'/,
     );
+  });
+
+  describe('chainNesting: handlers past it run from a promise job', () => {
+    /** Five async middleware around a handler; `deepest` is the most handlers that were on the stack at once. */
+    function layered() {
+      const app = new App();
+      const order: string[] = [];
+      const probe = { nested: 0, deepest: 0 };
+      const enter = () => {
+        probe.nested++;
+        probe.deepest = Math.max(probe.deepest, probe.nested);
+      };
+      for (let i = 0; i < 5; i++) {
+        app.use(async (c) => {
+          enter();
+          order.push(`in ${i}`);
+          const rest = c.next();
+          probe.nested--;
+          await rest;
+          order.push(`out ${i}`);
+          if (i === 0) c.setHeader('X-Outer', c.statusCode.toString());
+        });
+      }
+      app.get('/', (c) => {
+        enter();
+        order.push('handler');
+        probe.nested--;
+        c.text('deep');
+      });
+      return { app, order, probe };
+    }
+    const inOrder = ['in 0', 'in 1', 'in 2', 'in 3', 'in 4', 'handler', 'out 4', 'out 3', 'out 2', 'out 1', 'out 0'];
+
+    it('runs every handler in the same order, at most chainNesting of them nested', async () => {
+      const nested = layered();
+      const flat = layered();
+      const outNested = await call(nested.app, 'GET / HTTP/1.1\r\nHost: h\r\n\r\n', { chainNesting: 2 });
+      const outFlat = await call(flat.app, 'GET / HTTP/1.1\r\nHost: h\r\n\r\n');
+      expect(nested.order).to.deep.equal(inOrder);
+      expect(flat.order).to.deep.equal(inOrder);
+      expect(nested.probe.deepest).to.equal(2);
+      expect(flat.probe.deepest).to.equal(6);
+      expect(outNested).to.equal(outFlat);
+      expect(outNested).to.contain('X-Outer: 200\r\n');
+      expect(bodyOf(outNested)).to.equal('deep');
+    });
+
+    it('hands an error thrown in a job to the middleware awaiting it, else answers 500', async () => {
+      const app = new App();
+      app.use(async (c) => {
+        try {
+          await c.next();
+        } catch (error) {
+          c.text(`caught ${(error as Error).message}`, 418);
+        }
+      });
+      app.get('/caught', () => {
+        throw new Error('boom');
+      });
+      const bare = new App();
+      bare.use((c) => c.next());
+      bare.get('/', () => {
+        throw new Error('boom');
+      });
+      const caught = await call(app, 'GET /caught HTTP/1.1\r\nHost: h\r\n\r\n', { chainNesting: 1 });
+      expect(caught).to.match(/^HTTP\/1.1 418 /);
+      expect(bodyOf(caught)).to.equal('caught boom');
+      const escaped = await call(bare, 'GET / HTTP/1.1\r\nHost: h\r\n\r\n', { chainNesting: 1 });
+      expect(escaped).to.match(/^HTTP\/1.1 500 /);
+    });
+
+    it('does not run a handler once its context has moved on to the next request', async () => {
+      const app = new App();
+      const ran: string[] = [];
+      app.use((c) => c.next());
+      app.use((c) => {
+        if (c.path !== '/a') return c.next();
+        // Answers, then starts the rest without waiting for it: the job finds the context serving /b.
+        c.text('a');
+        c.next();
+        return undefined;
+      });
+      app.get('/a', () => {
+        ran.push('a');
+      });
+      app.get('/b', (c) => {
+        ran.push('b');
+        c.text('b');
+      });
+      const out = await call(app, 'GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n', {
+        chainNesting: 2,
+      });
+      expect(ran).to.deep.equal(['b']);
+      expect(out.split('HTTP/1.1 200 OK').length).to.equal(3);
+      expect(out.endsWith('\r\n\r\nb')).to.equal(true);
+    });
   });
 });

@@ -21,7 +21,7 @@
  *    then the default app built with --no-preload-app (it declares
  *    preload, so everything above runs it preloaded) under the same routes
  *    and overload;
- * 4. examples/app.ts and examples/slider.ts, unchanged, told the same
+ * 4. examples/app.ts, slider.ts and middleware.ts, unchanged, told the same
  *    stories (test/support/examples.ts) as in the Node simulator, answers
  *    compared (test:espruino tells Espruino the same).
  *
@@ -38,8 +38,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimDevice, simulate } from '../../host-sim/index.ts';
 import exampleApp from '../../examples/app.ts';
+import middlewareApp from '../../examples/middleware.ts';
 import sliderApp from '../../examples/slider.ts';
-import { appStory, sliderStory } from '../support/examples.ts';
+import { appStory, middlewareStory, sliderStory } from '../support/examples.ts';
 import { conformanceApp } from '../conformance/app.ts';
 import { CASES } from '../conformance/cases.ts';
 import { exchange } from '../support/exchange.ts';
@@ -453,6 +454,7 @@ async function run(env: NodeJS.ProcessEnv, work: string): Promise<void> {
   for (const [name, app, story] of [
     ['app', exampleApp, appStory],
     ['slider', sliderApp, sliderStory],
+    ['middleware', middlewareApp, middlewareStory],
   ] as const) {
     const node = await simulate(app, { port: 0, device: new SimDevice(), log: () => {} });
     let expected: unknown;

@@ -30,6 +30,19 @@ export const APP_ASKS: readonly Ask[] = [
   ['DELETE', '/'],
 ];
 
+const ADMIN = { Authorization: `Basic ${Buffer.from('admin:change me').toString('base64')}` };
+const JSON_TYPE = { 'Content-Type': 'application/json' };
+
+/** What examples/middleware.ts is asked: every built-in middleware of its chains, the deepest eight handlers long. */
+export const MIDDLEWARE_ASKS: readonly Ask[] = [
+  ['GET', '/healthz'],
+  ['OPTIONS', '/admin/config', undefined, { Origin: 'http://phone.local', 'Access-Control-Request-Method': 'POST' }],
+  ['POST', '/admin/config', '{"led":true}', JSON_TYPE],
+  ['POST', '/admin/config', '{"led":true}', { ...JSON_TYPE, ...ADMIN }],
+  ['POST', '/admin/config', `{"pad":"${'x'.repeat(600)}"}`, { ...JSON_TYPE, ...ADMIN }],
+  ['GET', '/nope'],
+];
+
 /** Status, Content-Type and body of one request on a new connection. */
 export async function answer(base: string, [method, path, body, headers]: Ask): Promise<string> {
   const response = await fetch(base + path, { method, body, headers: { Connection: 'close', ...headers } });
@@ -40,6 +53,37 @@ export async function answer(base: string, [method, path, body, headers]: Ask): 
 export async function appStory(base: string): Promise<string[]> {
   const answers: string[] = [];
   for (const ask of APP_ASKS) answers.push(await answer(base, ask));
+  return answers;
+}
+
+/**
+ * Every answer of examples/middleware.ts to MIDDLEWARE_ASKS (with the
+ * headers its middleware add), then what the logger recorded of them:
+ * method, path and status (its times and addresses differ by nature).
+ */
+export async function middlewareStory(base: string): Promise<string[]> {
+  const answers: string[] = [];
+  for (const [method, path, body, headers] of MIDDLEWARE_ASKS) {
+    // An engine that runs out of stack drops the socket's handler: fail in seconds, naming the request.
+    const response = await fetch(base + path, {
+      method,
+      body,
+      headers: { Connection: 'close', ...headers },
+      signal: AbortSignal.timeout(10000),
+    }).catch((error: Error) => {
+      throw new Error(`${method} ${path}: no answer (${error.message})`);
+    });
+    const added = ['access-control-allow-origin', 'access-control-allow-methods', 'www-authenticate']
+      .map((name) => response.headers.get(name))
+      .filter((value) => value !== null);
+    answers.push([response.status, ...added, await response.text()].join(' ').trimEnd());
+  }
+  const log = (await (await fetch(`${base}/api/requests`, { headers: { Connection: 'close' } })).json()) as {
+    method: string;
+    path: string;
+    status: number;
+  }[];
+  for (const entry of log.slice(1).reverse()) answers.push(`logged ${entry.method} ${entry.path} ${entry.status}`);
   return answers;
 }
 

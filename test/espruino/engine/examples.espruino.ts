@@ -1,6 +1,6 @@
 /**
  * One app, unchanged, on Espruino ($ESPRUINO) and in the Node simulator:
- * examples/app.ts, echo.ts and slider.ts are built with `chipweb build
+ * examples/app.ts, echo.ts, slider.ts and middleware.ts are built with `chipweb build
  * --target espruino`, served by the binary, and told the same stories
  * (test/support/examples.ts) as the same apps in simulate(); everything
  * they answer must match. `npm run test:moddable` tells mcsim the same.
@@ -15,8 +15,9 @@ import { SimDevice } from '../../../host-sim/device.ts';
 import { simulate } from '../../../host-sim/simulate.ts';
 import exampleApp from '../../../examples/app.ts';
 import echoApp from '../../../examples/echo.ts';
+import middlewareApp from '../../../examples/middleware.ts';
 import sliderApp from '../../../examples/slider.ts';
-import { appStory, echoStory, sliderStory } from '../../support/examples.ts';
+import { appStory, echoStory, middlewareStory, sliderStory } from '../../support/examples.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -48,6 +49,12 @@ describe('espruino engine: the examples, unchanged, answer as in the Node simula
   it('examples/echo.ts: the page, and text and bytes echoed over a WebSocket', async () => {
     const [got, expected] = await both(echoApp, 'examples/echo.ts', echoStory);
     expect(expected.slice(1)).to.deep.equal(['hello', 'bytes 0,1,254,255']);
+    expect(got).to.deep.equal(expected);
+  });
+
+  it("examples/middleware.ts: eight handlers in one chain within an ESP32's C stack (chainNesting)", async () => {
+    const [got, expected] = await both(middlewareApp, 'examples/middleware.ts', middlewareStory);
+    expect(expected).to.have.length(12);
     expect(got).to.deep.equal(expected);
   });
 
