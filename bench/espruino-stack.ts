@@ -18,6 +18,7 @@ import { ota } from '../cli/ota.ts';
 import { serveOnEspruino } from '../host-sim/espruino/sim.ts';
 import { buildEspruino } from '../toolchain/espruino/build.ts';
 import { BROWSER_HEADERS, keepAliveGet } from '../test/espruino/engine/keep-alive.ts';
+import { middlewareStory } from '../test/support/examples.ts';
 import { holdWebSockets } from '../test/moddable/load.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -27,7 +28,11 @@ export const ESP32_STACK = 25000;
 /** The deepest stack so far after each step; null when the binary does not report it. */
 export type StackSteps = { step: string; bytes: number }[] | null;
 
-/** Boots the dashboard on `binary` and takes it through boot, its API, SSE, WebSockets and an over-the-air update. */
+/**
+ * Boots the dashboard on `binary` and takes it through boot, its API, SSE,
+ * WebSockets and an over-the-air update; then examples/middleware.ts (eight
+ * handlers in one chain) through its story, on a board of its own.
+ */
 export async function stackPeaks(binary: string): Promise<StackSteps> {
   const dir = mkdtempSync(join(tmpdir(), 'chipweb-bench-stack-'));
   const lines: string[] = [];
@@ -90,10 +95,28 @@ export async function stackPeaks(binary: string): Promise<StackSteps> {
       const quiet = { log() {}, error() {}, progress() {} };
       const code = await ota(['--host', `127.0.0.1:${sim.port}`, '--password', password, next.image.path], {}, quiet);
       steps.push({ step: `an over-the-air update (${code === 0 ? 'installed' : 'failed'})`, bytes: peak() });
-      return steps;
     } finally {
       await sim.close();
     }
+    // Another app on a new board: the deepest chains (eight handlers) with a promise job every chainNesting of them.
+    lines.length = 0;
+    const example = await serveOnEspruino(join(ROOT, 'examples/middleware.ts'), {
+      port: 0,
+      dir: join(dir, 'example'),
+      assets: null,
+      binary,
+      log: (line) => lines.push(line),
+    });
+    try {
+      const told = await middlewareStory(example.url).then(
+        () => 'told',
+        () => 'failed',
+      );
+      steps.push({ step: `examples/middleware.ts, its story (${told}), on its own board`, bytes: peak() });
+    } finally {
+      await example.close();
+    }
+    return steps;
   } finally {
     if (before === undefined) delete process.env.ESPRUINO_STACK_PEAK;
     else process.env.ESPRUINO_STACK_PEAK = before;
