@@ -306,6 +306,12 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
   index = 0;
   /** Set by the server: ServerOptions.chainNesting, Infinity for none (every handler of the chain runs nested). */
   chainNesting = Infinity;
+  /**
+   * The generation whose next handler waits in a promise job (nextFromJob),
+   * else -1; the server sets it back to -1 to cancel a job whose chain has
+   * already ended (a middleware that dropped c.next()'s promise).
+   */
+  queuedFor = -1;
   /** The server's side of the connection. */
   readonly sink: StreamSink;
   /** Host services: platform, device, server counters. */
@@ -528,7 +534,12 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
    */
   private nextFromJob(i: number): Promise<unknown> {
     const generation = this.generation;
-    return Promise.resolve().then(() => (this.generation === generation ? this.chain[i](this) : undefined));
+    this.queuedFor = generation;
+    return Promise.resolve().then(() => {
+      if (this.queuedFor !== generation || this.generation !== generation) return undefined;
+      this.queuedFor = -1;
+      return this.chain[i](this);
+    });
   }
 
   // ---- response ----

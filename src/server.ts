@@ -190,6 +190,8 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       this.counters.errors++;
       platform.log(`chipweb: WebSocket handler rejected: ${describeError(error)}`);
     };
+    if (!(o.chainNesting >= 0 && o.chainNesting === Math.floor(o.chainNesting)))
+      throw new RangeError(`server: chainNesting must be a whole number (0: no limit), got ${o.chainNesting}`);
     if (this.app.wsRoutes.some((route) => route !== null)) {
       if (!(o.wsSlots >= 1 && o.wsSlots <= o.slots && o.wsSlots === Math.floor(o.wsSlots)))
         throw new RangeError(`server: wsSlots must be a whole number from 1 to slots (${o.slots}), got ${o.wsSlots}`);
@@ -382,7 +384,10 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
         if (isPromiseLike(result)) {
           conn.awaiting = ctx.generation;
           ctx.awaitChain(result);
-        } else this.respond(conn);
+        } else {
+          if (ctx.queuedFor === ctx.generation) this.dropQueued(ctx);
+          this.respond(conn);
+        }
       }
       if (conn.state !== HEAD) return;
     }
@@ -718,9 +723,23 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       return;
     }
     if (conn.state !== HANDLER) return;
+    if (ctx.queuedFor === ctx.generation) this.dropQueued(ctx);
     if (failed) this.handleError(conn, error);
     this.respond(conn);
     if ((conn.state as number) === HEAD) this.advance(conn);
+  }
+
+  /**
+   * The chain ended with its next handler still waiting in a promise job
+   * (chainNesting): a middleware called c.next() without returning or
+   * awaiting it. The job is cancelled, so nothing runs for a request that is
+   * answered, and the app hears why.
+   */
+  private dropQueued(ctx: SlotContext): void {
+    ctx.queuedFor = -1;
+    this.platform.log(
+      `chipweb: the chain of ${ctx.method} ${ctx.path} ended before its next handler ran: a middleware must return or await c.next() (chainNesting)`,
+    );
   }
 
   /** Answers now for a running async chain (the timeout middleware, through c.abandon()). */

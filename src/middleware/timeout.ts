@@ -7,6 +7,10 @@
  * event loop, and no timer can interrupt it (the board's watchdog is the
  * only remedy; keep synchronous handlers short).
  *
+ * A chain the server runs partly from promise jobs (ServerOptions.chainNesting,
+ * as on Espruino) is async from there on: timeout() placed before such a
+ * handler times every request.
+ *
  * Never: allocate for a synchronous chain; never let the chain's promise
  * settle before the late handler is really done (its context is reused
  * only then); never keep a timer after the chain ends.

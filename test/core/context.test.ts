@@ -8,8 +8,12 @@ import { Server } from '../../src/server.ts';
 import type { ServerOptions } from '../../src/server.ts';
 import { MemoryPlatform } from '../../host-sim/memory-platform.ts';
 
-async function call(app: App, request: string, options: ServerOptions = {}): Promise<string> {
-  const platform = new MemoryPlatform();
+async function call(
+  app: App,
+  request: string,
+  options: ServerOptions = {},
+  platform = new MemoryPlatform(),
+): Promise<string> {
   const server = new Server(app, platform, { slots: 1, slotSize: 1024, outputSize: 512, ...options });
   await server.start();
   const client = platform.connect();
@@ -237,14 +241,18 @@ describe('context', () => {
 
     it('hands an error thrown in a job to the middleware awaiting it, else answers 500', async () => {
       const app = new App();
+      const order: string[] = [];
       app.use(async (c) => {
+        const rest = c.next();
+        order.push('next returned');
         try {
-          await c.next();
+          await rest;
         } catch (error) {
           c.text(`caught ${(error as Error).message}`, 418);
         }
       });
       app.get('/caught', () => {
+        order.push('handler');
         throw new Error('boom');
       });
       const bare = new App();
@@ -253,10 +261,38 @@ describe('context', () => {
         throw new Error('boom');
       });
       const caught = await call(app, 'GET /caught HTTP/1.1\r\nHost: h\r\n\r\n', { chainNesting: 1 });
+      expect(order).to.deep.equal(['next returned', 'handler']);
       expect(caught).to.match(/^HTTP\/1.1 418 /);
       expect(bodyOf(caught)).to.equal('caught boom');
       const escaped = await call(bare, 'GET / HTTP/1.1\r\nHost: h\r\n\r\n', { chainNesting: 1 });
       expect(escaped).to.match(/^HTTP\/1.1 500 /);
+    });
+
+    it('cancels the next handler when a middleware drops c.next(), and says why', async () => {
+      const app = new App();
+      const ran: string[] = [];
+      app.use((c) => {
+        c.next(); // neither returned nor awaited
+      });
+      app.get('/', (c) => {
+        ran.push('handler');
+        c.text('late');
+      });
+      const platform = new MemoryPlatform();
+      const out = await call(app, 'GET / HTTP/1.1\r\nHost: h\r\n\r\n', { chainNesting: 1 }, platform);
+      expect(out).to.equal('HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n');
+      expect(ran).to.deep.equal([]);
+      expect(platform.logs).to.include(
+        'chipweb: the chain of GET / ended before its next handler ran: a middleware must return or await c.next() (chainNesting)',
+      );
+    });
+
+    it('refuses a chainNesting that is not a whole number', () => {
+      for (const chainNesting of [-1, 2.5, Number.NaN])
+        expect(() => new Server(new App(), new MemoryPlatform(), { chainNesting })).to.throw(
+          RangeError,
+          /chainNesting must be a whole number \(0: no limit\)/,
+        );
     });
 
     it('does not run a handler once its context has moved on to the next request', async () => {

@@ -7,18 +7,26 @@
  */
 import { expect } from 'chai';
 import { simulate } from 'chipweb/host-sim';
-import app from '../../examples/middleware.ts';
+import type { App } from '../../src/app.ts';
 import { middlewareStory } from '../support/examples.ts';
 
 describe('examples/middleware.ts', () => {
-  it('answers through all of its middleware, and logs every request with its status', async () => {
-    const sim = await simulate(app, { port: 0, log: () => {} });
-    let story: string[];
+  let told = 0;
+  /** The story told to a new instance of the app (its rate limiter's tokens are the module's) with `chainNesting`. */
+  async function tell(chainNesting: number): Promise<string[]> {
+    const module = new URL('../../examples/middleware.ts', import.meta.url);
+    module.search = `?instance=${++told}`;
+    const app = ((await import(module.href)) as { default: App }).default;
+    const sim = await simulate(app, { port: 0, log: () => {}, chainNesting });
     try {
-      story = await middlewareStory(sim.url);
+      return await middlewareStory(sim.url);
     } finally {
       await sim.close();
     }
+  }
+
+  it('answers through all of its middleware, and logs every request with its status', async () => {
+    const story = await tell(0);
     expect(story).to.deep.equal([
       '200 ok',
       '204 * GET, HEAD, PUT, POST, DELETE, PATCH',
@@ -33,5 +41,9 @@ describe('examples/middleware.ts', () => {
       'logged POST /admin/config 413',
       'logged GET /nope 404',
     ]);
+  });
+
+  it('answers the same with a promise job every three handlers (chainNesting: 3, as on Espruino)', async () => {
+    expect(await tell(3)).to.deep.equal(await tell(0));
   });
 });

@@ -95,6 +95,43 @@ describe('middleware: timeout', () => {
     expect((await b.get('/fast')).body).to.equal('fast');
   });
 
+  it('serves the next request with a spare context that keeps chainNesting', async () => {
+    const a = new App();
+    const releases: (() => void)[] = [];
+    const probe = { nested: 0, deepest: 0 };
+    a.use(timeout(100));
+    for (let i = 0; i < 3; i++)
+      a.use((c) => {
+        probe.nested++;
+        probe.deepest = Math.max(probe.deepest, probe.nested);
+        const rest = c.next();
+        probe.nested--;
+        return rest;
+      });
+    a.get('/slow', () => new Promise<void>((r) => releases.push(r)));
+    a.get('/deep', (c) => {
+      probe.deepest = Math.max(probe.deepest, probe.nested + 1);
+      c.text('deep');
+    });
+    const b = await start(a, { slots: 1, spareContexts: 1, chainNesting: 2 });
+    const client = b.platform.connect();
+    sendGet(client, '/slow');
+    await settle();
+    b.platform.advance(100);
+    await settle();
+    expect(parseResponses(client.takeText()).responses.map((r) => r.status)).to.deep.equal([503]);
+    // The slot's own context still runs the late chain: the spare serves /deep.
+    probe.deepest = 0;
+    sendGet(client, '/deep');
+    await settle();
+    expect(parseResponses(client.takeText()).responses.map((r) => r.body)).to.deep.equal(['deep']);
+    expect(probe.deepest).to.equal(2); // of the three middleware and the handler, two at a time
+    releases[0]();
+    await settle();
+    client.end();
+    expect(b.server.stats().slotsInUse).to.equal(0);
+  });
+
   it('lets a late rejection through to middleware before it without a second answer', async () => {
     const a = new App();
     a.use(timeout(50));

@@ -23,6 +23,16 @@ if [ $# -lt 1 ] || [ $# -gt 2 ]; then
   exit 1
 fi
 
+# Moddable's makefiles break on a path with a space in it.
+no_spaces() {
+  case $1 in
+  *[[:space:]]*)
+    echo "$1 has a space in its path: Moddable's makefiles cannot build there; choose a folder without spaces" >&2
+    exit 1
+    ;;
+  esac
+}
+
 missing=()
 for tool in gcc make pkg-config flex bison gperf git; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
@@ -45,10 +55,12 @@ if [ $# -eq 2 ]; then
     exit 1
   fi
   mkdir -p "$dir"
-  dir=$(cd "$dir" && pwd)
+  dir=$(cd -- "$dir" >/dev/null && pwd)
+  no_spaces "$dir"
   index=$(mktemp)
   trap 'rm -f "$index"' EXIT
-  export GIT_DIR=$snapshot GIT_INDEX_FILE=$index
+  # A bare repository (core.bare) has no work tree of its own: the export folder is it.
+  export GIT_DIR=$snapshot GIT_INDEX_FILE=$index GIT_WORK_TREE=$dir
   git read-tree HEAD
   # A snapshot may lack some blobs: export everything else, and say which.
   absent=$(git ls-files -s | awk '{print $2}' | git cat-file --batch-check='%(objectname)' | awk '$2 == "missing" {print $1}')
@@ -60,16 +72,17 @@ if [ $# -eq 2 ]; then
   fi
   git checkout-index -a --prefix="$dir/"
   echo "exported $(git rev-parse --short HEAD) into $dir"
-  unset GIT_DIR GIT_INDEX_FILE
+  unset GIT_DIR GIT_INDEX_FILE GIT_WORK_TREE
 else
-  dir=$(cd "$1" && pwd)
+  dir=$(cd -- "$1" >/dev/null && pwd)
+  no_spaces "$dir"
 fi
 
 if [ ! -f "$dir/build/makefiles/lin/makefile" ] || [ ! -f "$dir/tools/VERSION" ]; then
   echo "$dir has no build/makefiles/lin/makefile: it is not a Moddable SDK folder ($usage)" >&2
   exit 1
 fi
-echo "Moddable SDK $(cat "$dir/tools/VERSION") in $dir: building the lin tools and mcsim (about 5 minutes on 2 cores)"
+echo "Moddable SDK $(cat "$dir/tools/VERSION") in $dir: building the lin tools and mcsim (a few minutes)"
 export MODDABLE=$dir
 export PATH=$PATH:$dir/build/bin/lin/release
 make -C "$dir/build/makefiles/lin" -j"$(nproc)"
