@@ -191,6 +191,32 @@ describe('ws: WebSocket routes in the server (memory platform)', () => {
       expect(opened).to.deep.equal(['ada']);
     });
 
+    it('upgrades behind middleware that chainNesting runs from promise jobs (as on Espruino)', async () => {
+      const app = new App();
+      const order: string[] = [];
+      for (const name of ['a', 'b', 'c'])
+        app.use(async (c) => {
+          order.push(`${name} in`);
+          await c.next();
+          order.push(`${name} out ${c.statusCode}`);
+        });
+      app.ws('/ws', {
+        open: (ws) => {
+          order.push('open');
+          ws.send('welcome');
+        },
+        message: (ws, msg) => ws.send(`echo ${msg.text()}`),
+      });
+      const { platform } = await start(app, { chainNesting: 1 });
+      const client = connectWs(platform, '/ws', '', text('hi'));
+      await settle();
+      expect(framesOf(client, switchingProtocols())).to.deep.equal([
+        frame(OP_TEXT, 'welcome'),
+        frame(OP_TEXT, 'echo hi'),
+      ]);
+      expect(order).to.deep.equal(['a in', 'b in', 'c in', 'c out 101', 'b out 101', 'a out 101', 'open']);
+    });
+
     it('answers 400 and closes when a middleware answers 101 itself on a request that is no upgrade', async () => {
       const app = new App();
       const opened: string[] = [];
