@@ -151,6 +151,8 @@ export interface ConnPlan {
 export interface Scenario {
   conns: ConnPlan[];
   order: number[];
+  /** ServerOptions.chainNesting: 0 (every handler nested, as on XS) or 1 and 2 (promise jobs, as on Espruino). */
+  chainNesting: number;
 }
 
 const arbPayloadRandom = fc.uint8Array({ maxLength: 700 });
@@ -210,6 +212,7 @@ const arbConn = fc.record({
 export const arbScenario: fc.Arbitrary<Scenario> = fc.record({
   conns: fc.array(arbConn, { minLength: 1, maxLength: 6 }),
   order: fc.array(fc.nat(5), { minLength: 10, maxLength: 60 }),
+  chainNesting: fc.constantFrom(0, 1, 2),
 });
 
 async function settle(): Promise<void> {
@@ -237,7 +240,7 @@ export function newTally(): FuzzTally {
  */
 export async function runScenario(scenario: Scenario, tally?: FuzzTally): Promise<void> {
   const platform = new MemoryPlatform({ sendBufferSize: 1024 });
-  const server = new Server(fuzzApp(), platform, FUZZ_SERVER);
+  const server = new Server(fuzzApp(), platform, { ...FUZZ_SERVER, chainNesting: scenario.chainNesting });
   await server.start();
   const n = scenario.conns.length;
   const clients: (MemoryClient | null)[] = new Array(n).fill(null);
