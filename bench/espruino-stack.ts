@@ -123,3 +123,58 @@ export async function stackPeaks(binary: string): Promise<StackSteps> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** How deep a handler's own calls nest before the binary stops them; null when it never does within `most`. */
+export interface HandlerNesting {
+  /** The most levels that answered. */
+  fits: number;
+  /** The deepest stack with that many (bytes). */
+  bytes: number;
+  /** Bytes per level, from the last two that answered. */
+  perLevel: number;
+}
+
+/**
+ * Asks bench/espruino-depth-app.ts for 0, 1, 2 … levels on one board until
+ * a request gets no answer (the board then has no data handler left).
+ */
+export async function handlerNesting(binary: string, most = 40): Promise<HandlerNesting | null> {
+  const dir = mkdtempSync(join(tmpdir(), 'chipweb-bench-nesting-'));
+  const lines: string[] = [];
+  const before = process.env.ESPRUINO_STACK_PEAK;
+  process.env.ESPRUINO_STACK_PEAK = '1';
+  try {
+    const sim = await serveOnEspruino(join(ROOT, 'bench/espruino-depth-app.ts'), {
+      port: 0,
+      dir,
+      assets: null,
+      binary,
+      log: (line) => lines.push(line),
+    });
+    const peak = () =>
+      Math.max(0, ...lines.filter((l) => l.startsWith('@@stack peak ')).map((l) => Number(l.slice(13))));
+    try {
+      const peaks: number[] = [];
+      for (let levels = 0; levels <= most; levels++) {
+        const answer = await fetch(`${sim.url}/nest/${levels}`, {
+          headers: { Connection: 'close' },
+          signal: AbortSignal.timeout(3000),
+        })
+          .then((r) => r.text())
+          .catch(() => '');
+        if (answer !== `{"levels":${levels}}`) {
+          const fits = levels - 1;
+          return { fits, bytes: peaks[fits], perLevel: fits >= 1 ? peaks[fits] - peaks[fits - 1] : 0 };
+        }
+        peaks.push(peak());
+      }
+      return null;
+    } finally {
+      await sim.close();
+    }
+  } finally {
+    if (before === undefined) delete process.env.ESPRUINO_STACK_PEAK;
+    else process.env.ESPRUINO_STACK_PEAK = before;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -33,7 +33,7 @@ import { join, resolve } from 'node:path';
 import { EspruinoProcess, espruinoBinary, EspruinoMissing } from '../host-sim/espruino/engine.ts';
 import { freePort, serveOnEspruino } from '../host-sim/espruino/sim.ts';
 import { resolveOptions, type ServerOptions } from '../src/server-options.ts';
-import { ESP32_STACK, stackPeaks } from './espruino-stack.ts';
+import { ESP32_STACK, handlerNesting, stackPeaks } from './espruino-stack.ts';
 import { BROWSER_HEADERS, keepAliveGet } from '../test/espruino/engine/keep-alive.ts';
 import { holdWebSockets, streamedUpload } from '../test/moddable/load.ts';
 
@@ -357,12 +357,13 @@ async function main(): Promise<void> {
   }
 
   const stack = await stackPeaks(fixed);
+  const nesting = stack === null ? null : await handlerNesting(fixed);
   const speeds: SpeedFigures[] = [await speed(fixed, 'ESPRUINO (16,383 variables)', false)];
   if (linux) speeds.push(await speed(linux, 'ESPRUINO_LINUX (resizable)', true));
   memory.httpModule = (await httpModule(fixed, 1)).variables;
 
   if (json) {
-    console.log(JSON.stringify({ memory, stack, speeds }, null, 2));
+    console.log(JSON.stringify({ memory, stack, nesting, speeds }, null, 2));
     return;
   }
   const n = (v: number) => Math.round(v).toLocaleString('en-US');
@@ -390,6 +391,10 @@ async function main(): Promise<void> {
   else
     for (const s of stack)
       console.log(`  ${s.step.padEnd(54)} ${n(s.bytes).padStart(7)}${s.bytes > ESP32_STACK - 512 ? '   over' : ''}`);
+  if (nesting !== null)
+    console.log(
+      `  a handler's own calls, nested (bench/espruino-depth-app.ts): ${nesting.fits} levels fit (${n(nesting.bytes)} bytes), about ${n(nesting.perLevel)} bytes a level; one more stops the board`,
+    );
   console.log('');
   for (const s of speeds) {
     console.log(`Speed, ${s.build}, chipweb code in ${s.code}:`);
