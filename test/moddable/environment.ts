@@ -62,7 +62,7 @@ export function checkModdable(
   const bin = join(moddable, 'build', 'bin', 'lin', 'release');
   if (!moddable) {
     problems.push(
-      'MODDABLE is not set: install the Moddable SDK (8.2.3) and export MODDABLE=<its folder> (see docs/moddable.md)',
+      'MODDABLE is not set: build the Moddable SDK (8.2.3) with toolchain/moddable/build-sdk.sh <its folder> and export the two lines it prints (see docs/moddable.md)',
     );
   } else if (!isDir(moddable) || !isDir(join(moddable, 'xs')) || !isDir(join(moddable, 'build', 'makefiles', 'lin'))) {
     problems.push(
@@ -72,7 +72,7 @@ export function checkModdable(
     const missing = LIN_TOOLS.filter((tool) => !isExecutable(join(bin, tool)));
     if (missing.length > 0) {
       problems.push(
-        `the Moddable lin tools are not built (${missing.join(', ')} missing in ${bin}): run make in $MODDABLE/build/makefiles/lin (apt: libgtk-3-dev libncurses-dev flex bison gperf)`,
+        `the Moddable lin tools are not built (${missing.join(', ')} missing in ${bin}): run toolchain/moddable/build-sdk.sh $MODDABLE (apt: libgtk-3-dev libncurses-dev flex bison gperf)`,
       );
     }
   }
