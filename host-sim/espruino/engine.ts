@@ -63,16 +63,19 @@ export function consoleLines(text: string): string[] {
 export function runScript(binary: string, dir: string, script: string, timeoutMs: number): Promise<string[]> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(binary, [script], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
+    // Kept apart until the end: a line on stderr (such as `@@stack peak N`) could land inside a console line.
+    let stdout = '';
+    let stderr = '';
+    const output = () => `${stdout}\n${stderr}`;
     child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString('latin1');
+      stdout += chunk.toString('latin1');
     });
     child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString('latin1');
+      stderr += chunk.toString('latin1');
     });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`espruino ${script} did not finish in ${timeoutMs} ms:\n${consoleLines(output).join('\n')}`));
+      reject(new Error(`espruino ${script} did not finish in ${timeoutMs} ms:\n${consoleLines(output()).join('\n')}`));
     }, timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);
@@ -80,7 +83,7 @@ export function runScript(binary: string, dir: string, script: string, timeoutMs
     });
     child.on('exit', () => {
       clearTimeout(timer);
-      resolvePromise(consoleLines(output));
+      resolvePromise(consoleLines(output()));
     });
     // The script ends with quit(); stdin closed keeps the console from waiting.
     child.stdin.end();
