@@ -15,6 +15,7 @@ import { build as buildCommand, flash as flashCommand } from '../../cli/espruino
 import { compileRoutes } from '../../src/router/index.ts';
 import { buildEspruino } from '../../toolchain/espruino/build.ts';
 import { espruinoSyntaxProblems } from '../../toolchain/espruino/lower.ts';
+import { detokenise } from '../../toolchain/espruino/pretokenise.ts';
 import { uploadArgs } from '../../toolchain/espruino/flash.ts';
 import { createDashboard } from '../../firmware/app/main.ts';
 
@@ -51,7 +52,7 @@ describe('espruino: chipweb build --target espruino', function () {
     expect(page[0]).to.equal(0x1f); // gzip
     expect(page[1]).to.equal(0x8b);
 
-    const boot = readFileSync(join(out, 'storage/.bootcde'), 'utf8');
+    const boot = detokenise(readFileSync(join(out, 'storage/.bootcde')));
     expect(() => acorn.parse(boot, { ecmaVersion: 2015 })).not.to.throw();
     expect(espruinoSyntaxProblems(boot)).to.deep.equal([]);
     expect(boot).to.not.include('__chipweb_forbidden_');
@@ -73,13 +74,13 @@ describe('espruino: chipweb build --target espruino', function () {
       env: {},
       projectDir: tmp,
     });
-    const dashboard = readFileSync(join(built.out, 'storage/.bootcde'), 'utf8');
+    const dashboard = detokenise(readFileSync(join(built.out, 'storage/.bootcde')));
     // The boot code loads the core's OTA session from Storage when an upload starts: none of its code at boot.
     expect(built.ota).to.equal(true);
     expect(dashboard).to.include('chipweb.ota');
     expect(dashboard).to.not.include('an update is already being received');
     expect(dashboard).to.not.include('chipweb-espruino 1');
-    const module = readFileSync(join(built.out, 'storage/chipweb.ota'), 'utf8');
+    const module = detokenise(readFileSync(join(built.out, 'storage/chipweb.ota')));
     expect(module).to.include('an update is already being received');
     expect(module).to.include('chipweb-espruino 1');
     expect(espruinoSyntaxProblems(module)).to.deep.equal([]);
@@ -100,7 +101,7 @@ describe('espruino: chipweb build --target espruino', function () {
       projectDir: tmp,
       assets: null,
     });
-    const boot = readFileSync(join(plainBuild.out, 'storage/.bootcde'), 'utf8');
+    const boot = detokenise(readFileSync(join(plainBuild.out, 'storage/.bootcde')));
     expect(boot).to.not.include('ws.send takes a string');
     expect(boot).to.include('this build has no WebSocket routes');
     // No OtaSession in the app: no OTA module, installer or boot hook.

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { buildEspruino, standIns } from '../../toolchain/espruino/build.ts';
 import { lowerForEspruino } from '../../toolchain/espruino/lower.ts';
 import { shortNamesFor } from '../../toolchain/espruino/short-names.ts';
+import { detokenise } from '../../toolchain/espruino/pretokenise.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -104,8 +105,8 @@ describe('espruino: short property names', function () {
   it('the default app: internal names are short in the boot code and in the OTA module alike; the API keeps its names', async () => {
     const out = join(tmp, 'dashboard');
     const built = await buildEspruino({ entry: join(ROOT, 'firmware/app/main.ts'), out, env: {}, projectDir: tmp });
-    const boot = readFileSync(join(out, 'storage/.bootcde'), 'utf8');
-    const ota = readFileSync(join(out, 'storage/chipweb.ota'), 'utf8');
+    const boot = detokenise(readFileSync(join(out, 'storage/.bootcde')));
+    const ota = detokenise(readFileSync(join(out, 'storage/chipweb.ota')));
     const names = built.shortNames?.names ?? [];
     // The OTA commit record's keys (ota-target.ts, only in the OTA module) stay: the installer reads them.
     expect(names).to.not.include('files');

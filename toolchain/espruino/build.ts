@@ -4,7 +4,9 @@
  *
  *   storage/.bootcde   the app, the core and the Espruino platform lowered
  *                      into one script (lower.ts); Espruino runs it from
- *                      flash at boot, so function bodies stay in flash
+ *                      flash at boot, so function bodies stay in flash;
+ *                      pretokenised as Espruino's tools save code
+ *                      (pretokenise.ts) unless the build is not minified
  *   storage/routes.bin the route table, compiled here in Node
  *   storage/*.gz       the gzipped web assets, one Storage file each
  *   storage/chipweb.ota, chipweb.otainst, .boot0
@@ -41,6 +43,7 @@ import { BOOT0_FILE, INSTALLER_FILE, OTA_MODULE_FILE } from '../../firmware/espr
 import { BOOT0_SOURCE, INSTALLER_SOURCE } from '../../firmware/espruino/ota-install.ts';
 import { STAGING_PREFIX } from '../../firmware/espruino/ota-image.ts';
 import { packImage } from './ota-image.ts';
+import { pretokenise } from './pretokenise.ts';
 import { BUDGET_FILE, loadBudget, type StorageFile } from './budget.ts';
 import { type EspruinoSizeReport, sizeReportEspruino } from './size.ts';
 
@@ -70,7 +73,7 @@ export interface EspruinoBuildOptions {
   ledPin?: number;
   /** HTTP port override (the simulator and tests; default the budget's). */
   port?: number;
-  /** Minify the script (default true; false keeps it readable, for debugging on the board). */
+  /** Minify and pretokenise the script (default true; false keeps it readable, for debugging on the board). */
   minify?: boolean;
   /** 'code' (default): the generated matcher; 'table': the table walk only. */
   router?: RouterMode;
@@ -98,6 +101,8 @@ export interface EspruinoBuildResult {
   ota: boolean;
   /** The property names the boot code and the OTA module shortened (short-names.ts), or null. */
   shortNames: ShortNames | null;
+  /** The boot code as text, before it was pretokenised for Storage. */
+  bootCode: string;
 }
 
 /** Absolute module path as an import specifier. */
@@ -260,14 +265,14 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
   if (ota) {
     put(
       OTA_MODULE_FILE,
-      await lowerOtaModule(webSockets, options.minify, lowered.shortNames),
+      stored(await lowerOtaModule(webSockets, options.minify, lowered.shortNames), options.minify),
       'OTA module (loaded while an upload runs)',
     );
     put(INSTALLER_FILE, INSTALLER_SOURCE, 'OTA installer (run by .boot0 when an update is committed)');
     put(BOOT0_FILE, BOOT0_SOURCE, 'runs the OTA installer at boot when needed');
   }
   // Last: the boot code, so a partial upload never boots code without its files.
-  put(BOOT_FILE, lowered.code, 'app + core, lowered for Espruino (runs at boot)');
+  put(BOOT_FILE, stored(lowered.code, options.minify), 'app + core, lowered for Espruino (runs at boot)');
   writeFileSync(join(out, 'storage.json'), `${JSON.stringify(files, null, 2)}\n`);
   const packed = packImage(files.map((f) => ({ name: f.name, bytes: readFileSync(join(out, f.path)) })));
   writeFileSync(join(out, IMAGE_FILE), packed);
@@ -294,7 +299,13 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
     image,
     ota,
     shortNames: lowered.shortNames,
+    bootCode: lowered.code,
   };
+}
+
+/** Code as it is stored: pretokenised, unless the build keeps it readable (not minified). */
+function stored(code: string, minify: boolean | undefined): Uint8Array | string {
+  return minify === false ? code : pretokenise(code);
 }
 
 /** The OTA module (firmware/espruino/ota-module.ts) lowered on its own, for `require` from Storage. */

@@ -5,7 +5,7 @@
  * prelude stands in for …) lowered for Espruino and run by the binary gives
  * the same results as the source run by Node. `npm test` checks the same in
  * V8 with Espruino's missing built-ins removed; this checks that Espruino
- * parses and runs what the lowering writes.
+ * parses and runs what the lowering writes, as text and pretokenised.
  */
 import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,31 +13,67 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EspruinoProcess, espruinoBinary } from '../../../host-sim/espruino/engine.ts';
 import { lowerForEspruino } from '../../../toolchain/espruino/lower.ts';
+import { pretokenise } from '../../../toolchain/espruino/pretokenise.ts';
 import { run as runAsWritten } from '../fixtures/lowerable.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 
 describe('espruino engine: lowered code means what the source means', () => {
-  it('runs the lowering fixture with the same results as Node (its last, non-ASCII string aside)', async () => {
-    const lowered = await lowerForEspruino({ entry: join(ROOT, 'test/espruino/fixtures/lowerable.ts') });
+  /**
+   * Runs `code` (the lowered fixture, as text or pretokenised bytes) on the
+   * binary as a board runs its boot code: written to Storage and evaluated
+   * from there (a script named on the command line is read as a C string,
+   * which a pretokenised integer's zero byte would end). Resolves to its results.
+   */
+  async function runOnEngine(code: string | Uint8Array): Promise<unknown[]> {
     const dir = mkdtempSync(join(tmpdir(), 'chipweb-espruino-lowered-'));
-    const script = join(dir, 'lowered.js');
+    const codeFile = join(dir, 'lowered.bin');
+    writeFileSync(codeFile, code);
+    const script = join(dir, 'run.js');
     writeFileSync(
       script,
-      `${lowered.code}\nlowerable().then(function(r){print('@@RESULT '+JSON.stringify(r));},function(e){print('@@FAILED '+e);});\n`,
+      [
+        "var S = require('Storage');",
+        `S.write('lowered', require('fs').readFileSync(${JSON.stringify(codeFile)}));`,
+        "eval(S.read('lowered'));",
+        "lowerable().then(function(r){print('@@RESULT '+JSON.stringify(r));},function(e){print('@@FAILED '+e);});",
+        '',
+      ].join('\n'),
     );
     const board = EspruinoProcess.bootScript(espruinoBinary(process.env), dir, script);
     try {
       const line = await board.waitFor(/^@@(RESULT|FAILED)/, 30000);
       expect(line.startsWith('@@RESULT'), `${line}\n${board.tail()}`).to.equal(true);
-      const results = JSON.parse(line.slice('@@RESULT '.length)) as unknown[];
-      const expected = JSON.parse(JSON.stringify(await runAsWritten())) as unknown[];
-      // The fixture ends with 'grüße ✓': an ESP32 build of Espruino has no Unicode (its string is the UTF-8 bytes).
-      expect(results.slice(0, -1)).to.deep.equal(expected.slice(0, -1));
-      expect(results.length).to.equal(expected.length);
+      return JSON.parse(line.slice('@@RESULT '.length)) as unknown[];
     } finally {
       await board.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  let asWritten: unknown[] | undefined;
+  /** The fixture's results as Node gives them for the source as written (once: its counters are module state). */
+  async function expected(): Promise<unknown[]> {
+    asWritten ??= JSON.parse(JSON.stringify(await runAsWritten())) as unknown[];
+    return asWritten;
+  }
+
+  it('runs the lowering fixture with the same results as Node (its last, non-ASCII string aside)', async () => {
+    const lowered = await lowerForEspruino({ entry: join(ROOT, 'test/espruino/fixtures/lowerable.ts') });
+    const results = await runOnEngine(lowered.code);
+    const want = await expected();
+    // The fixture ends with 'grüße ✓': an ESP32 build of Espruino has no Unicode (its string is the UTF-8 bytes).
+    expect(results.slice(0, -1)).to.deep.equal(want.slice(0, -1));
+    expect(results.length).to.equal(want.length);
+  });
+
+  it('runs the fixture pretokenised, as a build stores it: the same results, the non-ASCII string as before', async () => {
+    const lowered = await lowerForEspruino({ entry: join(ROOT, 'test/espruino/fixtures/lowerable.ts') });
+    const asText = await runOnEngine(lowered.code);
+    const results = await runOnEngine(pretokenise(lowered.code));
+    const want = await expected();
+    expect(results.slice(0, -1)).to.deep.equal(want.slice(0, -1));
+    // A non-ASCII string stays quoted: the engine reads it as it reads the text.
+    expect(results[results.length - 1]).to.equal(asText[asText.length - 1]);
   });
 });
