@@ -105,6 +105,31 @@ describe('espruino pretokenise', () => {
     expect(stored('x=a in b')).to.deep.equal(bytes(...ascii('x=a'), 185, ...ascii('b')));
   });
 
+  it('keeps a template with substitutions as text whole: Espruino lexes it as one string', () => {
+    const source = 'a=`$' + '{x+123}|$' + '{"s"}|$' + '{n/1024} KB`';
+    expect(stored(source)).to.deep.equal(bytes(...ascii(source)));
+  });
+
+  it('keeps a comment between two pieces of text as a space', () => {
+    expect(stored('a+/**/+b')).to.deep.equal(bytes(...ascii('a+ +b')));
+    expect(stored('x=typeof/**/y')).to.deep.equal(bytes(...ascii('x='), 191, ...ascii('y')));
+  });
+
+  it('reads back what the lexer would otherwise join or misread', () => {
+    const sources = [
+      'x=a- --b',
+      'x=a+ ++b',
+      'x=a-- -b',
+      'x=1 .toFixed(1)',
+      'x=i++/2;if(y)z=w/3',
+      'x=/re/g.test(y)?1:2',
+      'x=`$' + '{a+123}|`',
+      'for(var k in o)if(k instanceof C)delete o[k]',
+    ];
+    for (const source of sources)
+      expect(canonical(detokenise(pretokenise(source))), source).to.equal(canonical(source));
+  });
+
   it('round trip: the lowered default app, as the build stores it, and the OTA module read back as the same code', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'chipweb-pretokenise-'));
     try {

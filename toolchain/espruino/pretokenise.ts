@@ -113,14 +113,16 @@ export function pretokenise(code: string): Uint8Array {
     parserOpts: { tokens: true },
   }) as unknown as { tokens: BabelToken[] } | null;
   if (!ast) throw new Error('pretokenise: the code does not parse');
-  // A template literal without substitutions is a string: its cooked value, by where it starts.
-  const templates = new Map<number, { end: number; value: string }>();
+  // Template literals by where they start: one without substitutions is a string (its cooked value); one with
+  // them stays text whole, as Espruino lexes it as one string (a token byte inside could be a brace or a zero).
+  const templates = new Map<number, { end: number; value: string | null }>();
   traverse(ast as never, {
     TemplateLiteral(path) {
       const node = path.node;
       const cooked = node.quasis[0].value.cooked;
-      if (node.expressions.length === 0 && typeof cooked === 'string' && node.start != null && node.end != null)
-        templates.set(node.start, { end: node.end, value: cooked });
+      if (node.start == null || node.end == null) return;
+      const plain = node.expressions.length === 0 && typeof cooked === 'string';
+      templates.set(node.start, { end: node.end, value: plain ? cooked : null });
     },
   });
   const out: number[] = [];
@@ -138,16 +140,16 @@ export function pretokenise(code: string): Uint8Array {
     let bytes: number[] | null = null;
     let end = token.end;
     const template = type.label === '`' ? templates.get(token.start) : undefined;
+    if (template) {
+      end = template.end;
+      while (i + 1 < tokens.length && tokens[i + 1].start < end) i++;
+    }
     const stringValue =
-      type.label === 'string' ? (token.value as string) : template !== undefined ? template.value : undefined;
+      type.label === 'string' ? (token.value as string) : template?.value != null ? template.value : undefined;
     if (stringValue !== undefined && stringValue.length > 0 && stringValue.length < 65536 && isAscii(stringValue)) {
       const raw = Array.from(stringValue, (c) => c.charCodeAt(0));
       const length = raw.length;
       bytes = length < 256 ? [RAW_STRING8, length, ...raw] : [RAW_STRING16, length & 255, length >> 8, ...raw];
-      if (template) {
-        end = template.end;
-        while (i + 1 < tokens.length && tokens[i + 1].start < end) i++;
-      }
     } else if (type.label === 'num' && Number.isInteger(token.value) && /^[0-9]+$/.test(source)) {
       const value = token.value as number;
       if (value === 0) bytes = [RAW_INT0];
@@ -164,9 +166,9 @@ export function pretokenise(code: string): Uint8Array {
       for (const b of bytes) out.push(b);
       lastWasText = false;
     } else {
-      // Text beside text keeps the gap's separation (`a in b` aside, `a+ +b`, `return x`).
+      // Text beside text keeps the gap's separation, whitespace or a comment (`a+ +b`, `a+/**/+b`, `return x`).
       if (gap.includes('\n')) out.push(10);
-      else if (lastWasText && /\s/.test(gap)) out.push(32);
+      else if (lastWasText && gap.length > 0) out.push(32);
       text(code.slice(token.start, end));
       lastWasText = true;
     }
@@ -179,6 +181,7 @@ export function pretokenise(code: string): Uint8Array {
 function regexMayStart(before: string): boolean {
   const trimmed = before.trimEnd();
   if (trimmed === '') return true;
+  if (/(?:\+\+|--)$/.test(trimmed)) return false; // `i++ / 2`: minified code has no prefix `++` before a regex
   if (/[(,=:[!&|?{};+\-*%<>~^]$/.test(trimmed)) return true;
   return /(?:^|[^A-Za-z0-9_$])(?:return|typeof|case|do|else|in|of|new|delete|void|throw|instanceof)$/.test(trimmed);
 }
@@ -197,7 +200,14 @@ export function detokenise(bytes: Uint8Array): string {
   let out = '';
   let prior = ''; // the last character written, to separate words
   const word = (s: string) => {
-    if (/[A-Za-z0-9_$]$/.test(prior) && /^[A-Za-z0-9_$]/.test(s)) out += ' ';
+    // What the lexer would read as one: two words, `a-` and `--b`, `1` and `.x`.
+    if (
+      (/[A-Za-z0-9_$]$/.test(prior) && /^[A-Za-z0-9_$]/.test(s)) ||
+      (/\+$/.test(prior) && /^\+/.test(s)) ||
+      (/-$/.test(prior) && /^-/.test(s)) ||
+      (/[0-9]$/.test(prior) && /^\./.test(s))
+    )
+      out += ' ';
     out += s;
     prior = s;
   };
