@@ -29,6 +29,7 @@ export const BROWSER_HEADERS =
  * in CRLF.
  */
 export function keepAliveGet(port: number, path: string, count: number, headers = ''): Promise<string[]> {
+  if (count < 1) return Promise.reject(new RangeError(`keepAliveGet: count must be at least 1, not ${count}`));
   const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}\r\n`, 'latin1');
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
