@@ -3,14 +3,12 @@
  * `http` module, side by side on the same binary in one run.
  *
  *   ESPRUINO        the fixed 16,383-variable Linux build without Unicode
- *                   (an ESP32's memory): memory in variables with the boot
- *                   code in Storage, as on a board (after start, after 1,000
- *                   keep-alive requests), and speed with the code in Storage
+ *                   (an ESP32's memory) with Storage mapped into memory as
+ *                   an ESP32 maps its flash (toolchain/espruino/build-engine.sh):
+ *                   memory in variables and speed with the boot code in
+ *                   Storage, run in place, as on a board
  *   ESPRUINO_LINUX  optional: the BOARD=LINUX build (resizable variables):
- *                   speed with the boot code in RAM (the Linux build reads
- *                   Storage from a file it opens for every 16 bytes; an
- *                   ESP32 maps its flash into memory, so RAM is the nearer
- *                   stand-in for a board's speed)
+ *                   speed with the boot code evaluated into RAM
  *
  * chipweb keeps one connection alive; the http module closes after every
  * response (it sends Connection: close), so it gets a new connection per

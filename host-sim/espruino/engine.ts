@@ -175,11 +175,11 @@ export class EspruinoProcess {
   /**
    * Boots the binary in `dir` with the build's boot code evaluated from RAM
    * (read from `bootFile` on disk) instead of from its flash: routes and
-   * assets still come from Storage. For speed figures on the Linux build,
-   * whose flash is a file it opens for every 16 bytes it reads from
-   * Storage (an ESP32 maps its flash into memory); the code's function
-   * bodies then take variables, so this needs the build with resizable
-   * variables (BOARD=LINUX).
+   * assets still come from Storage. For speed figures on BOARD=LINUX as it
+   * is, whose flash is a file it opens for every 16 bytes it reads from
+   * Storage (build-engine.sh's ESPRUINO binary maps it into memory, as an
+   * ESP32 does); the code's function bodies then take variables, so this
+   * needs the build with resizable variables.
    */
   static bootFromRam(binary: string, dir: string, bootFile: string, onLine?: (line: string) => void): EspruinoProcess {
     const script = join(dir, 'boot-ram.js');

@@ -5,9 +5,12 @@
 #
 #   ESPRUINO        bin_esp32sim/espruino_esp32sim: like an ESP32 (boards/ESP32.py)
 #                   in what chipweb depends on: 16,383 variables, no Unicode,
-#                   and a C stack of 25,000 bytes (ESP_STACK_SIZE), where code
+#                   a C stack of 25,000 bytes (ESP_STACK_SIZE), where code
 #                   that nests too deep fails with "Too much recursion" as it
-#                   would on a board (x86-64 frames, so a little sooner)
+#                   would on a board (x86-64 frames, so a little sooner), and
+#                   Storage mapped into memory as an ESP32 maps its flash, so
+#                   code runs from Storage in place (Linux builds otherwise
+#                   read their flash file anew for every 16 bytes)
 #   ESPRUINO_LINUX  bin/espruino: BOARD=LINUX as it is (resizable variables)
 #
 # Usage: toolchain/espruino/build-engine.sh ESPRUINO_SOURCE_DIR
@@ -44,9 +47,9 @@ sed -e "s/'name' *: *\"[^\"]*\"/'name' : \"Linux, like an ESP32 (chipweb)\"/" \
   -e "s/'variables' *: *0,.*/'variables' : 16383, # as boards\/ESP32.py/" \
   -e "s/'binary_name' *: *'espruino'/'binary_name' : 'espruino_esp32sim'/" \
   -e "/-DESPR_UNICODE_SUPPORT=1/d" \
-  -e "s/'LINUX=1',/'LINUX=1', 'DEFINES+=-DESPR_LINUX_STACK_SIZE=25000', # boards\/ESP32.py's ESP_STACK_SIZE/" \
+  -e "s/'LINUX=1',/'LINUX=1', 'DEFINES+=-DESPR_LINUX_STACK_SIZE=25000', # boards\/ESP32.py's ESP_STACK_SIZE\n     'DEFINES+=-DESPR_LINUX_FLASH_MMAP', # Storage mapped into memory, as on an ESP32/" \
   boards/LINUX.py >"$board"
-for expect in "'variables' : 16383" "espruino_esp32sim" "ESPR_LINUX_STACK_SIZE=25000"; do
+for expect in "'variables' : 16383" "espruino_esp32sim" "ESPR_LINUX_STACK_SIZE=25000" "ESPR_LINUX_FLASH_MMAP"; do
   if ! grep -q "$expect" "$board"; then
     echo "boards/LINUX.py did not take the change to \"$expect\": this Espruino differs from 2v29" >&2
     exit 1
@@ -69,9 +72,31 @@ if ! grep -q "ESPR_LINUX_STACK_SIZE" src/jsutils.c; then
   grep -q "ESPR_LINUX_STACK_SIZE" src/jsutils.c
 fi
 
+# 2b. Storage mapped into memory when the board asks (ESPR_LINUX_FLASH_MMAP): the flash file is mapped
+# read-only and shared, so writes through the file show at once, and Storage.read() and the boot code
+# give strings that point into it (jsvNewNativeString), as an ESP32's jshFlashGetMemMapAddress does.
+if ! grep -q "ESPR_LINUX_FLASH_MMAP" targets/linux/jshardware.c; then
+  stub='size_t jshFlashGetMemMapAddress(size_t ptr) {\n  return 0;\n}'
+  if ! perl -0ne "exit(index(\$_, \"$stub\") < 0)" targets/linux/jshardware.c; then
+    echo "targets/linux/jshardware.c has no jshFlashGetMemMapAddress stub to patch: this Espruino differs from 2v29" >&2
+    exit 1
+  fi
+  perl -0pi -e 's{size_t jshFlashGetMemMapAddress\(size_t ptr\) \{\n  return 0;\n\}}{#ifdef ESPR_LINUX_FLASH_MMAP // chipweb: Storage mapped into memory, as on an ESP32\n#include <sys/mman.h>\nsize_t jshFlashGetMemMapAddress(size_t ptr) {\n  static char *mapped = 0;\n  if (ptr < FLASH_START \|\| ptr >= FLASH_START+FLASH_TOTAL) return 0;\n  if (!mapped) {\n    FILE *f = jshFlashOpenFile(false);\n    if (!f) return 0;\n    void *m = mmap(0, FLASH_TOTAL, PROT_READ, MAP_SHARED, fileno(f), 0);\n    fclose(f);\n    if (m == MAP_FAILED) return 0;\n    mapped = (char*)m;\n  }\n  return (size_t)(mapped + (ptr - FLASH_START));\n}\n#else\nsize_t jshFlashGetMemMapAddress(size_t ptr) {\n  return 0;\n}\n#endif}' targets/linux/jshardware.c
+  grep -q "ESPR_LINUX_FLASH_MMAP" targets/linux/jshardware.c
+fi
+if ! grep -q "ESPR_LINUX_FLASH_MMAP" src/jsflash.c; then
+  line='  // linux fakes flash with a file, so we can'"'"'t just return a pointer to it!'
+  if ! grep -qF "$line" src/jsflash.c; then
+    echo "src/jsflash.c has no Linux copy of a Storage read to patch: this Espruino differs from 2v29" >&2
+    exit 1
+  fi
+  perl -0pi -e 's{#ifdef LINUX\n(  // linux fakes flash with a file)}{#if defined(LINUX) && !defined(ESPR_LINUX_FLASH_MMAP) // chipweb: not when mapped\n$1}' src/jsflash.c
+  grep -q "ESPR_LINUX_FLASH_MMAP" src/jsflash.c
+fi
+
 # 3. Both binaries, each in its own folders (jsutils.c again: the stack limit is a define of the board's).
 mkdir -p gen_esp32sim bin_esp32sim
-rm -f obj_esp32sim/src/jsutils.o
+rm -f obj_esp32sim/src/jsutils.o obj_esp32sim/src/jsflash.o obj_esp32sim/targets/linux/jshardware.o
 BOARD=LINUX_ESP32SIM OBJDIR=obj_esp32sim GENDIR=gen_esp32sim BINDIR=bin_esp32sim make -j2
 BOARD=LINUX make -j2
 echo
