@@ -178,6 +178,8 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     const params = Math.max(maxParams(this.table), 1);
     this.params = params;
     const idle = new IdleBodyParts();
+    if (!(o.chainNesting >= 0 && o.chainNesting === Math.floor(o.chainNesting)))
+      throw new RangeError(`server: chainNesting must be a whole number (0: no limit), got ${o.chainNesting}`);
     for (let i = 0; i < o.slots; i++) {
       const conn = new Connection(this, i, this.pool, o.maxHeaders, params, this.env, idle);
       conn.ctx.chainNesting = o.chainNesting || Infinity;
@@ -190,8 +192,6 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       this.counters.errors++;
       platform.log(`chipweb: WebSocket handler rejected: ${describeError(error)}`);
     };
-    if (!(o.chainNesting >= 0 && o.chainNesting === Math.floor(o.chainNesting)))
-      throw new RangeError(`server: chainNesting must be a whole number (0: no limit), got ${o.chainNesting}`);
     if (this.app.wsRoutes.some((route) => route !== null)) {
       if (!(o.wsSlots >= 1 && o.wsSlots <= o.slots && o.wsSlots === Math.floor(o.wsSlots)))
         throw new RangeError(`server: wsSlots must be a whole number from 1 to slots (${o.slots}), got ${o.wsSlots}`);
@@ -750,7 +750,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     if (this.spareCount === 0 && this.sparesMade < this.options.spareContexts) {
       // The first abandoned chains make the spares, once each (they come back when their chain settles).
       const spare = new SlotContext(-1, conn.input, conn.head, this.params, this.env, this);
-      spare.chainNesting = this.options.chainNesting || Infinity;
+      spare.chainNesting = conn.ctx.chainNesting; // as every slot's context
       this.spares[this.spareCount++] = spare;
       this.sparesMade++;
     }

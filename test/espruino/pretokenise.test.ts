@@ -130,41 +130,36 @@ describe('espruino pretokenise', () => {
       expect(canonical(detokenise(pretokenise(source))), source).to.equal(canonical(source));
   });
 
-  it('round trip: the lowered default app, as the build stores it, and the OTA module read back as the same code', async () => {
+  /** Builds `entry` for Espruino into a folder of its own (removed after the test); resolves to the build. */
+  async function build(entry: string, minify?: boolean) {
     const tmp = mkdtempSync(join(tmpdir(), 'chipweb-pretokenise-'));
-    try {
-      const built = await buildEspruino({
-        entry: join(ROOT, 'firmware/app/main.ts'),
-        out: join(tmp, 'dashboard'),
-        env: {},
-        projectDir: tmp,
-        assets: null,
-      });
-      const boot = readFileSync(join(built.out, 'storage/.bootcde'));
-      expect(Buffer.compare(boot, pretokenise(built.bootCode))).to.equal(0);
-      expect(boot.length).to.be.lessThan(Buffer.byteLength(built.bootCode) * 0.9);
-      expect(canonical(detokenise(boot))).to.equal(canonical(built.bootCode));
-      const ota = await lowerForEspruino({ entry: join(ROOT, 'firmware/espruino/ota-module.ts') });
-      expect(canonical(detokenise(pretokenise(ota.code)))).to.equal(canonical(ota.code));
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
+    made.push(tmp);
+    return buildEspruino({
+      entry: join(ROOT, entry),
+      out: join(tmp, 'out'),
+      env: {},
+      projectDir: tmp,
+      assets: null,
+      minify,
+    });
+  }
+  const made: string[] = [];
+  afterEach(() => {
+    for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('round trip: the lowered default app, as the build stores it, and the OTA module read back as the same code', async () => {
+    const built = await build('firmware/app/main.ts');
+    const boot = readFileSync(join(built.out, 'storage/.bootcde'));
+    expect(Buffer.compare(boot, pretokenise(built.bootCode))).to.equal(0);
+    expect(boot.length).to.be.lessThan(Buffer.byteLength(built.bootCode) * 0.9);
+    expect(canonical(detokenise(boot))).to.equal(canonical(built.bootCode));
+    const ota = await lowerForEspruino({ entry: join(ROOT, 'firmware/espruino/ota-module.ts') });
+    expect(canonical(detokenise(pretokenise(ota.code)))).to.equal(canonical(ota.code));
   });
 
   it('a build that is not minified stores its code as readable text', async () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'chipweb-pretokenise-'));
-    try {
-      const built = await buildEspruino({
-        entry: join(ROOT, 'examples/app.ts'),
-        out: join(tmp, 'readable'),
-        env: {},
-        projectDir: tmp,
-        assets: null,
-        minify: false,
-      });
-      expect(readFileSync(join(built.out, 'storage/.bootcde'), 'utf8')).to.equal(built.bootCode);
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
+    const built = await build('examples/app.ts', false);
+    expect(readFileSync(join(built.out, 'storage/.bootcde'), 'utf8')).to.equal(built.bootCode);
   });
 });
