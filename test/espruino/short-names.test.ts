@@ -121,7 +121,7 @@ describe('espruino: short property names', function () {
     const module = { entry: join(ROOT, 'firmware/espruino/ota-module.ts'), substitutes: standIns(true, false) };
     const longNamed = (await lowerForEspruino({ ...module, shortNames: null })).code;
     const cache = built.shortNames?.cache ?? {};
-    for (const name of ['scanPreamble', 'parseDisposition', 'delimiter']) {
+    for (const name of ['scanPreamble', 'failAt', 'delimiter']) {
       expect(longNamed, name).to.match(new RegExp(`[.]${name}\\b`));
       expect(ota, name).to.not.match(new RegExp(`[.]${name}\\b`));
       expect(ota, name).to.include(`.${cache[name]}`);

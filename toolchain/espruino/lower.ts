@@ -47,6 +47,7 @@ import {
   unparsedMethodName,
 } from './babel-espruino.ts';
 import { ESPRUINO_GLOBAL_NAMES } from './globals.ts';
+import { inlineSingleCalls } from './inline.ts';
 import { PRELUDE_GLOBALS, preludeFor } from './prelude.ts';
 import { type ShortNames, shortNamesFor } from './short-names.ts';
 import { PACKAGE_ROOT } from '../templates.ts';
@@ -391,7 +392,18 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
   });
   if (!scoped || typeof scoped.code !== 'string')
     throw new Error('lowering for Espruino: block scoping produced no code');
-  let out = scoped.code;
+  // Functions called from one place are written into it (inline.ts): fewer functions cost fewer variables.
+  const inlined = transformSync(scoped.code, {
+    babelrc: false,
+    configFile: false,
+    sourceType: 'script',
+    compact: false,
+    comments: false,
+    plugins: [inlineSingleCalls({ inlined: 0 })],
+    generatorOpts: RAW_UTF8,
+  });
+  if (!inlined || typeof inlined.code !== 'string') throw new Error('lowering for Espruino: inlining produced no code');
+  let out = inlined.code;
   if (options.minify !== false) {
     // Short lines: Espruino copies the source line of every frame into an exception's stack,
     // so one line of 70 KB makes any throw, even a caught one, run out of memory.

@@ -1,0 +1,200 @@
+/**
+ * The Espruino lowering's inlining (toolchain/espruino/inline.ts): a
+ * function or method called from one place is written there and dropped,
+ * and the program computes exactly what it did; what any check refuses is
+ * left as it was. Each case is a small program inside a bundle-like IIFE,
+ * run in V8 before and after.
+ */
+import { transformSync } from '@babel/core';
+import { expect } from 'chai';
+import * as vm from 'node:vm';
+import { inlineSingleCalls } from '../../toolchain/espruino/inline.ts';
+
+/** `body` inlined: the code and how many functions went. */
+function inlined(body: string): { code: string; count: number } {
+  const report = { inlined: 0 };
+  const out = transformSync(`(function () {\n${body}\n})();`, {
+    babelrc: false,
+    configFile: false,
+    sourceType: 'script',
+    plugins: [inlineSingleCalls(report)],
+  });
+  return { code: out?.code ?? '', count: report.inlined };
+}
+
+/** What `code` leaves in `result` (JSON), run in V8. */
+function run(code: string): unknown {
+  const context: { result?: unknown } = {};
+  vm.runInNewContext(code, context);
+  return JSON.parse(JSON.stringify(context.result ?? null));
+}
+
+/** Expects `body` (which sets `result`) to inline `count` functions and compute the same result. */
+function same(body: string, count: number): string {
+  const before = run(`(function () {\n${body}\n})();`);
+  const after = inlined(body);
+  expect(after.count, after.code).to.equal(count);
+  expect(run(after.code), after.code).to.deep.equal(before);
+  return after.code;
+}
+
+describe('espruino lowering: inlining functions called from one place', () => {
+  it('writes a statement call, a declaration, an assignment and a return in place, and drops the function', () => {
+    const code = same(
+      `function twice(x) { var y = x * 2; return y; }
+       function log(list, v) { list.push(v); }
+       function sum(a, b) { return a + b; }
+       function scale(v) { return v * 10; }
+       function main() {
+         var list = [];
+         log(list, 1);
+         var t = twice(3);
+         var s;
+         s = sum(t, 4);
+         list.push(s);
+         return scale(s);
+       }
+       result = main();`,
+      4,
+    );
+    expect(code).to.not.match(/function (twice|log|sum|scale)\b/);
+  });
+
+  it('turns early returns into if/else, for each shape of call', () => {
+    same(
+      `function kind(n) {
+         if (n < 0) return 'negative';
+         if (n === 0) { return 'zero'; } else if (n > 100) return 'big';
+         var small = n < 10;
+         if (small) return 'small';
+         return 'medium';
+       }
+       function mark(list, n) { if (n % 2) return; list.push(n); }
+       function main() {
+         var out = [];
+         for (var i = -1; i < 120; i += 7) {
+           var k = kind(i);
+           out.push(k);
+           mark(out, i);
+         }
+         return out;
+       }
+       result = main();`,
+      2,
+    );
+  });
+
+  it('starts the callee\u2019s locals undefined again on every pass of a loop', () => {
+    same(
+      `function first(list) {
+         var found;
+         for (var j = 0; j < list.length; j++) if (list[j] > 2 && found === undefined) found = list[j];
+         return found;
+       }
+       function main() {
+         var out = [];
+         var lists = [[1, 3], [1, 1], [5]];
+         for (var i = 0; i < lists.length; i++) {
+           var v = first(lists[i]);
+           out.push(String(v));
+         }
+         return out;
+       }
+       result = main();`,
+      1,
+    );
+  });
+
+  it('takes a call out in front of the statement where it is evaluated first, and keeps the order of effects', () => {
+    same(
+      `var seen = [];
+       function check(v) { seen.push('check ' + v); return v > 1; }
+       function size(v) { seen.push('size'); return { length: v * 3 }; }
+       function main() {
+         var n = 2;
+         if (!check(n)) return 'no';
+         var total = size(n).length + 1;
+         return [total, seen.join(',')];
+       }
+       result = main();`,
+      2,
+    );
+  });
+
+  it('inlines a call in the part of &&, || or ?: that may not run, only where it runs', () => {
+    same(
+      `var seen = [];
+       function both(v) { seen.push('and ' + v); return v > 1; }
+       function either(v) { seen.push('or ' + v); return v; }
+       function pick(v) { seen.push('pick ' + v); return v * 2; }
+       function main(x) {
+         var r = x > 0 && both(x);
+         var s = x > 5 || either(x);
+         return [r, s, x > 2 ? pick(x) : -1];
+       }
+       result = [main(0), main(3), main(9), seen];`,
+      3,
+    );
+  });
+
+  it('leaves returns where they are in `return f()`, in loops included', () => {
+    same(
+      `function find(list, v) {
+         for (var i = 0; i < list.length; i++) if (list[i] === v) return i;
+       }
+       function main() { return find([4, 5, 6], 6); }
+       result = [main()];`,
+      1,
+    );
+  });
+
+  it('inlines a method called once as this.m() in its own class, with this kept', () => {
+    const code = same(
+      `class Counter {
+         constructor() { this.n = 0; }
+         bumpBy(k) { this.n += k; return this.n; }
+         run() { var last = this.bumpBy(3); return [last, this.n]; }
+       }
+       result = new Counter().run();`,
+      1,
+    );
+    expect(code).to.not.include('bumpBy');
+  });
+
+  it('fills parameters without arguments with undefined', () => {
+    same(
+      `function pick(a, b) { return b === undefined ? a : b; }
+       function main() { return pick(7); }
+       result = main();`,
+      1,
+    );
+  });
+
+  it('refuses what would change the meaning or the memory', () => {
+    const cases = [
+      // called twice
+      'function f(x) { return x + 1; } function main() { return f(1) + f(2); } result = main();',
+      // recursion
+      'function f(n) { return n ? f(n - 1) : 0; } function main() { return f(3); } result = main();',
+      // the caller makes a closure: the callee's locals would live as long as it
+      'function f(x) { var big = [x]; return big.length; } function main() { var n = f(1); return [n].map(function (v) { return v; }); } result = main();',
+      // the callee makes a closure
+      'function f(x) { return function () { return x; }; } function main() { var g = f(1); return g(); } result = main();',
+      // the callee reads arguments
+      'function f() { return arguments.length; } function main() { var n = f(); return n; } result = main();',
+      // a name the callee reads is shadowed at the call
+      'var k = 1; function f() { return k; } function main() { var k = 2; var v = f(); return [v, k]; } result = main();',
+      // more arguments than parameters
+      'function f(a) { return a; } function main() { var v = f(1, 2); return v; } result = main();',
+      // a return inside a loop, called where its value is assigned
+      'function f(l) { for (var i = 0; i < l.length; i++) if (l[i]) return i; return -1; } function main() { var v = f([0, 1]); return v; } result = main();',
+      // called at the bundle top: its locals would become the board's globals
+      'function f(x) { var y = x; return y; } result = f(1);',
+      // a method whose name a string also holds (it may be called by name)
+      "class A { m() { return 1; } run() { var v = this.m(); return [v, 'm']; } } result = new A().run();",
+      // a method called on another object
+      'class A { m() { return 1; } run(o) { var v = o.m(); return v; } } result = new A().run(new A());',
+    ];
+    for (const body of cases) same(body, 0);
+  });
+});

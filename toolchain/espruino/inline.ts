@@ -1,0 +1,611 @@
+/**
+ * Inlining for Espruino (a step of toolchain/espruino/lower.ts): a function
+ * declaration or class method called from exactly one place is written
+ * into that place, and its definition is dropped.
+ *
+ * Why: every function in the boot code costs the board variables for as
+ * long as it runs (3 to 4, plus 1 per parameter), and every call costs
+ * Espruino's interpreter about 2 µs more than the statements it runs. The
+ * core is written as small, named functions for people; the board gets
+ * fewer, larger ones.
+ *
+ * Only what keeps its meaning exactly is inlined:
+ * - a function declaration whose name is read once, as the callee of a call;
+ *   a class method whose name appears once in the program (no string holds
+ *   it either), as `this.m(…)` in another method of the same class;
+ * - with plain parameters and no more arguments than parameters; no
+ *   `arguments`, `super`, `new.target`, `let`/`const`, nested function or
+ *   class; its only `return` the last statement of its body;
+ * - called as a statement of its own: `f(…);`, `var x = f(…);`,
+ *   `x = f(…);`, `this.x = f(…);` or `return f(…);`;
+ * - from inside a function that makes no closure (Espruino's closures keep
+ *   their whole scope alive: the callee's locals would live as long as the
+ *   closures do) and is not the bundle's top level (its locals are the
+ *   board's globals);
+ * - where each name the callee reads from outside means the same thing.
+ *
+ * The callee's parameters and locals are renamed to names used nowhere
+ * else, its parameters become `var`s set from the arguments (evaluated
+ * first, in order, as the call did), and, when the call sits in a loop, its
+ * other locals start each pass undefined, as at every call.
+ *
+ * Never: change what the program does (only its number of functions);
+ * inline anything any check here is unsure of.
+ */
+import type { NodePath, PluginObj, types as BabelTypes } from '@babel/core';
+type Scope = NodePath['scope'];
+
+type Types = typeof BabelTypes;
+type FunctionNode = BabelTypes.FunctionDeclaration | BabelTypes.ClassMethod;
+
+/** A call this step will write in place of its callee. */
+interface Site {
+  callee: NodePath<FunctionNode>;
+  call: NodePath<BabelTypes.CallExpression>;
+}
+
+/** Whether `path` is the bundle's top-level function: esbuild's IIFE, called as a statement of the program. */
+function isBundleTop(path: NodePath): boolean {
+  const call = path.parentPath;
+  return (
+    !!call?.isCallExpression() &&
+    !!call.parentPath?.isExpressionStatement() &&
+    !!call.parentPath.parentPath?.isProgram()
+  );
+}
+
+/** Whether the function at `path` makes a function or class anywhere inside it. */
+function makesFunctions(path: NodePath<BabelTypes.Function>): boolean {
+  let found = false;
+  path.traverse({
+    Function(inner) {
+      found = true;
+      inner.stop();
+    },
+    Class(inner) {
+      found = true;
+      inner.stop();
+    },
+  });
+  return found;
+}
+
+/** Whether the body of `callee` is one this step can inline anywhere but `return f(…)` (see the file comment). */
+function inlinableBody(callee: NodePath<FunctionNode>): boolean {
+  const node = callee.node;
+  if (node.async || node.generator) return false;
+  if (!node.params.every((p) => p.type === 'Identifier')) return false;
+  if (makesFunctions(callee)) return false;
+  let plain = true;
+  callee.traverse({
+    Identifier(path) {
+      if (path.node.name === 'arguments') plain = false;
+    },
+    Super() {
+      plain = false;
+    },
+    MetaProperty() {
+      plain = false;
+    },
+    VariableDeclaration(path) {
+      if (path.node.kind !== 'var') plain = false;
+    },
+    LabeledStatement() {
+      plain = false;
+    },
+  });
+  return plain;
+}
+
+/** The statements of a branch. */
+function statementsOf(statement: BabelTypes.Statement): BabelTypes.Statement[] {
+  return statement.type === 'BlockStatement' ? statement.body : [statement];
+}
+
+/** Whether every path through `list` ends in a return or a throw. */
+function ends(list: BabelTypes.Statement[]): boolean {
+  const last = list[list.length - 1];
+  if (!last) return false;
+  if (last.type === 'ReturnStatement' || last.type === 'ThrowStatement') return true;
+  if (last.type === 'BlockStatement') return ends(last.body);
+  if (last.type === 'IfStatement')
+    return !!last.alternate && ends(statementsOf(last.consequent)) && ends(statementsOf(last.alternate));
+  return false;
+}
+
+/** Whether `node` holds a return statement (the callee makes no functions, so every one is its own). */
+function holdsReturn(node: BabelTypes.Node, t: Types): boolean {
+  let found = false;
+  t.traverseFast(node, (n) => {
+    if (n.type === 'ReturnStatement') found = true;
+  });
+  return found;
+}
+
+/** Whether `statement` may be written in two branches: a return of nothing, a name or a literal. */
+function smallReturn(statement: BabelTypes.Statement, t: Types): boolean {
+  return (
+    statement.type === 'ReturnStatement' &&
+    (!statement.argument || t.isIdentifier(statement.argument) || t.isLiteral(statement.argument))
+  );
+}
+
+/**
+ * `list` with every return replaced by `exit(its value)`, so that nothing
+ * runs after one: `if (c) return a; rest` becomes `if (c) exit(a) else
+ * rest`. Every path through `list` must end in a return or throw. Null when
+ * a return is somewhere no if/else can take it there (a loop, a switch, a
+ * try), or when the statements after an if would have to be written twice.
+ */
+function tail(
+  list: BabelTypes.Statement[],
+  exit: (value: BabelTypes.Expression | null | undefined) => BabelTypes.Statement[],
+  t: Types,
+): BabelTypes.Statement[] | null {
+  const out: BabelTypes.Statement[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const statement = list[i];
+    if (statement.type === 'ReturnStatement') return out.concat(exit(statement.argument));
+    if (!holdsReturn(statement, t)) {
+      out.push(statement);
+      continue;
+    }
+    const rest = list.slice(i + 1);
+    // Blocks scope nothing here (the code is lowered to `var`), so a block's statements join the list.
+    if (statement.type === 'BlockStatement') {
+      const flat = tail(statement.body.concat(rest), exit, t);
+      return flat && out.concat(flat);
+    }
+    if (statement.type !== 'IfStatement') return null;
+    const consequent = statementsOf(statement.consequent);
+    const alternate = statement.alternate ? statementsOf(statement.alternate) : [];
+    const consequentEnds = ends(consequent);
+    const alternateEnds = ends(alternate);
+    if (!consequentEnds && !alternateEnds && !(rest.length === 1 && smallReturn(rest[0], t))) return null;
+    const first = tail(consequentEnds ? consequent : consequent.concat(rest), exit, t);
+    const second = tail(alternateEnds ? alternate : alternate.concat(rest), exit, t);
+    if (!first || !second) return null;
+    out.push(t.ifStatement(statement.test, t.blockStatement(first), second.length ? t.blockStatement(second) : null));
+    return out;
+  }
+  return out;
+}
+
+/** The statement a call is written as, when it is one of the shapes this step inlines. */
+function callStatement(call: NodePath<BabelTypes.CallExpression>): NodePath<BabelTypes.Statement> | undefined {
+  const parent = call.parentPath;
+  if (parent.isExpressionStatement() || parent.isReturnStatement()) return parent;
+  if (parent.isVariableDeclarator()) {
+    const declaration = parent.parentPath;
+    if (
+      declaration.isVariableDeclaration() &&
+      declaration.node.kind === 'var' &&
+      declaration.node.declarations.length === 1
+    )
+      return declaration;
+    return undefined;
+  }
+  if (parent.isAssignmentExpression({ operator: '=' }) && parent.parentPath.isExpressionStatement()) {
+    const left = parent.node.left;
+    if (left.type === 'Identifier') return parent.parentPath;
+    // this.x = f(…): the receiver is read after the call's body instead of before; `this` cannot change.
+    if (left.type === 'MemberExpression' && !left.computed && left.object.type === 'ThisExpression')
+      return parent.parentPath;
+  }
+  return undefined;
+}
+
+/**
+ * Whether evaluating `node` after the callee's body instead of before it
+ * gives the same value: a literal, `this`, a name of the caller's own (the
+ * caller makes no closure, so only the caller changes those), a name never
+ * assigned, or a property read whose name is never assigned anywhere.
+ */
+function stable(node: BabelTypes.Node, caller: NodePath<BabelTypes.Function>, assigned: Set<string>): boolean {
+  switch (node.type) {
+    case 'NumericLiteral':
+    case 'StringLiteral':
+    case 'BooleanLiteral':
+    case 'NullLiteral':
+    case 'ThisExpression':
+      return true;
+    case 'Identifier': {
+      const binding = caller.scope.getBinding(node.name);
+      if (binding && (binding.scope === caller.scope || binding.constant)) return true;
+      return !binding && !assigned.has(node.name);
+    }
+    case 'MemberExpression':
+      return (
+        !node.computed &&
+        node.property.type === 'Identifier' &&
+        !assigned.has(node.property.name) &&
+        stable(node.object, caller, assigned)
+      );
+    default:
+      return false;
+  }
+}
+
+/** Where a call not written as a statement of its own can be taken out of its statement. */
+interface Placement {
+  /** The statement it is evaluated in. */
+  statement: NodePath<BabelTypes.Statement>;
+  /**
+   * The outermost `a && b`, `a || b` or `c ? a : b` whose conditional part
+   * holds the call: it is first written as an if statement before
+   * `statement` (the call then stands in a statement of its own).
+   */
+  branch?: NodePath<BabelTypes.LogicalExpression | BabelTypes.ConditionalExpression>;
+}
+
+/**
+ * Where the call can be taken out in front of its statement, as `var value
+ * = f(…);`, because nothing evaluated before it there can differ after:
+ * `if (!f(…))`, `x = f(…) + 1;`, `return g(a, f(…).length);` …; or out of
+ * the conditional part of `a && f(…)` once that is an if statement.
+ */
+function placementOf(
+  call: NodePath<BabelTypes.CallExpression>,
+  caller: NodePath<BabelTypes.Function>,
+  assigned: Set<string>,
+): Placement | undefined {
+  const steady = (node: BabelTypes.Node) => stable(node, caller, assigned);
+  let branch: Placement['branch'];
+  let path: NodePath = call;
+  for (;;) {
+    const parent = path.parentPath;
+    if (!parent) return undefined;
+    const node = path.node;
+    const p = parent.node;
+    let evaluatedFirst = false;
+    if (p.type === 'BinaryExpression') evaluatedFirst = p.left === node || steady(p.left);
+    else if (p.type === 'LogicalExpression' || p.type === 'ConditionalExpression') {
+      evaluatedFirst = true;
+      if (p.type === 'LogicalExpression' ? p.right === node : p.test !== node)
+        branch = parent as NodePath<BabelTypes.LogicalExpression | BabelTypes.ConditionalExpression>;
+    } else if (p.type === 'UnaryExpression') evaluatedFirst = p.operator !== 'delete';
+    else if (p.type === 'MemberExpression') evaluatedFirst = p.object === node;
+    else if (p.type === 'CallExpression' || p.type === 'NewExpression') {
+      const at = p.arguments.indexOf(node as BabelTypes.Expression);
+      evaluatedFirst = p.callee === node || (at >= 0 && steady(p.callee) && p.arguments.slice(0, at).every(steady));
+    } else if (p.type === 'ArrayExpression') {
+      const at = p.elements.indexOf(node as BabelTypes.Expression);
+      evaluatedFirst = p.elements.slice(0, at).every((e) => e !== null && steady(e));
+    } else if (p.type === 'ObjectProperty' && !p.computed && p.value === node) {
+      const object = parent.parent as BabelTypes.ObjectExpression;
+      const at = object.properties.indexOf(p);
+      if (object.properties.slice(0, at).every((q) => q.type === 'ObjectProperty' && !q.computed && steady(q.value))) {
+        path = parent.parentPath as NodePath;
+        continue;
+      }
+    } else if (p.type === 'AssignmentExpression' && p.right === node) {
+      // `o.x = f()` evaluates o first, `o.x += f()` reads o.x first.
+      const left = p.left;
+      if (p.operator !== '=') evaluatedFirst = steady(left);
+      else if (left.type === 'Identifier') evaluatedFirst = true;
+      else evaluatedFirst = left.type === 'MemberExpression' && !left.computed && steady(left.object);
+    }
+    if (evaluatedFirst) {
+      path = parent;
+      continue;
+    }
+    let statement: NodePath | null = null;
+    if (parent.isVariableDeclarator() && parent.node.init === node) {
+      const declaration = parent.parentPath;
+      if (declaration.isVariableDeclaration() && declaration.node.declarations.length === 1) statement = declaration;
+    } else if (
+      parent.isExpressionStatement() ||
+      parent.isReturnStatement() ||
+      parent.isThrowStatement() ||
+      (parent.isIfStatement() && parent.node.test === node) ||
+      (parent.isSwitchStatement() && parent.node.discriminant === node)
+    )
+      statement = parent;
+    const list = statement?.parentPath;
+    if (!statement || !(list?.isBlockStatement() || list?.isSwitchCase())) return undefined;
+    return { statement: statement as NodePath<BabelTypes.Statement>, branch };
+  }
+}
+
+/**
+ * Writes `branch` (in `statement`) as an if statement before it, its value
+ * in a new variable: `s(a && b)` becomes `var v = a; if (v) v = b; s(v)`,
+ * `s(c ? a : b)` becomes `if (c) var v = a; else var v = b; s(v)`.
+ */
+function unbranch(
+  branch: NonNullable<Placement['branch']>,
+  statement: NodePath<BabelTypes.Statement>,
+  caller: NodePath<BabelTypes.Function>,
+  t: Types,
+): void {
+  const value = caller.scope.generateUidIdentifier('value');
+  const node = branch.node;
+  const set = (to: BabelTypes.Expression) => t.expressionStatement(t.assignmentExpression('=', t.cloneNode(value), to));
+  const declare = (to: BabelTypes.Expression) =>
+    t.variableDeclaration('var', [t.variableDeclarator(t.cloneNode(value), to)]);
+  let before: BabelTypes.Statement[];
+  if (node.type === 'ConditionalExpression')
+    before = [
+      t.ifStatement(
+        node.test,
+        t.blockStatement([declare(node.consequent)]),
+        t.blockStatement([declare(node.alternate)]),
+      ),
+    ];
+  else {
+    const test =
+      node.operator === '&&'
+        ? t.cloneNode(value)
+        : node.operator === '||'
+          ? t.unaryExpression('!', t.cloneNode(value))
+          : t.binaryExpression('==', t.cloneNode(value), t.nullLiteral());
+    before = [declare(node.left), t.ifStatement(test, t.blockStatement([set(node.right)]))];
+  }
+  branch.replaceWith(t.cloneNode(value));
+  statement.insertBefore(before);
+}
+
+/** The names assigned anywhere in the program: as a variable (`x = …`, `x++`) or as a property (`o.x = …`). */
+function assignedNames(program: NodePath<BabelTypes.Program>): Set<string> {
+  const names = new Set<string>();
+  const add = (target: BabelTypes.Node) => {
+    if (target.type === 'Identifier') names.add(target.name);
+    else if (target.type === 'MemberExpression' && !target.computed && target.property.type === 'Identifier')
+      names.add(target.property.name);
+  };
+  program.traverse({
+    AssignmentExpression(path) {
+      add(path.node.left);
+    },
+    UpdateExpression(path) {
+      add(path.node.argument);
+    },
+  });
+  return names;
+}
+
+/** Whether the call is placed where this step may write the callee's body (see the file comment). */
+function inlinablePlace(site: Site, assigned: Set<string>, t: Types): boolean {
+  const { callee, call } = site;
+  const caller = call.getFunctionParent();
+  if (!caller || caller === callee || call.isDescendant(callee) || isBundleTop(caller)) return false;
+  if (caller.node.async || caller.node.generator || makesFunctions(caller)) return false;
+  if (call.node.arguments.length > callee.node.params.length) return false;
+  if (!call.node.arguments.every((a) => a.type !== 'SpreadElement' && a.type !== 'ArgumentPlaceholder')) return false;
+  const statement = callStatement(call);
+  if (!statement && !placementOf(call, caller, assigned)) return false;
+  // Every return must find its place: any is one in `return f(…)`; elsewhere they must take if/else's shape.
+  const body = callee.node.body.body;
+  if (!statement?.isReturnStatement() && !tail(ends(body) ? body : body.concat(t.returnStatement()), () => [], t))
+    return false;
+  if (callee.isClassMethod()) {
+    // `this` in the call is the method's own: the caller is a method of the same class, not an arrow in one.
+    if (!caller.isClassMethod() || caller.node.static || caller.parentPath.parent !== callee.parentPath.parent)
+      return false;
+  }
+  // Each name the callee reads from outside resolves to the same binding at the call.
+  let same = true;
+  callee.traverse({
+    Identifier(path: NodePath<BabelTypes.Identifier>) {
+      const name = path.node.name;
+      const assigned = path.parent.type === 'AssignmentExpression' && path.parent.left === path.node;
+      if (!same || !(path.isReferencedIdentifier() || assigned)) return;
+      const inner = path.scope.getBinding(name);
+      if (inner && ownedBy(inner.scope, callee)) return;
+      if (call.scope.getBinding(name) !== inner) same = false;
+    },
+  });
+  return same;
+}
+
+/** Whether `scope` is the callee's own or a catch clause's in it (the callee makes no functions). */
+function ownedBy(scope: Scope, callee: NodePath<FunctionNode>): boolean {
+  return scope === callee.scope || scope.getFunctionParent() === callee.scope;
+}
+
+/** Whether `path` is inside a loop of its own function. */
+function inLoop(path: NodePath): boolean {
+  for (let p = path.parentPath; p && !p.isFunction(); p = p.parentPath) if (p.isLoop()) return true;
+  return false;
+}
+
+/** The function declarations called from exactly one place. */
+function functionSites(program: NodePath<BabelTypes.Program>): Site[] {
+  const sites: Site[] = [];
+  program.traverse({
+    FunctionDeclaration(path) {
+      const id = path.node.id;
+      if (!id) return;
+      const binding = path.parentPath.scope.getBinding(id.name);
+      if (!binding || binding.path !== path || binding.constantViolations.length || binding.referencePaths.length !== 1)
+        return;
+      const reference = binding.referencePaths[0];
+      const call = reference.parentPath;
+      if (call?.isCallExpression() && call.node.callee === reference.node) sites.push({ callee: path, call });
+    },
+  });
+  return sites;
+}
+
+/** The class methods named once in the program, and called there as `this.m(…)`. */
+function methodSites(program: NodePath<BabelTypes.Program>): Site[] {
+  const methods = new Map<string, NodePath<BabelTypes.ClassMethod>[]>();
+  const mentions = new Map<string, NodePath[]>();
+  const strings = new Set<string>();
+  const mention = (name: string, path: NodePath) => {
+    const list = mentions.get(name);
+    if (list) list.push(path);
+    else mentions.set(name, [path]);
+  };
+  program.traverse({
+    ClassMethod(path) {
+      if (path.node.computed || path.node.key.type !== 'Identifier') return;
+      const name = path.node.key.name;
+      if (path.node.kind !== 'method' || path.node.static) mention(name, path);
+      const list = methods.get(name);
+      if (list) list.push(path);
+      else methods.set(name, [path]);
+    },
+    MemberExpression(path) {
+      if (!path.node.computed && path.node.property.type === 'Identifier') mention(path.node.property.name, path);
+    },
+    ObjectProperty(path) {
+      if (!path.node.computed && path.node.key.type === 'Identifier') mention(path.node.key.name, path);
+    },
+    ObjectMethod(path) {
+      if (!path.node.computed && path.node.key.type === 'Identifier') mention(path.node.key.name, path);
+    },
+    ClassProperty(path) {
+      if (!path.node.computed && path.node.key.type === 'Identifier') mention(path.node.key.name, path);
+    },
+    StringLiteral(path) {
+      strings.add(path.node.value);
+    },
+    TemplateElement(path) {
+      strings.add(path.node.value.raw);
+    },
+  });
+  const sites: Site[] = [];
+  for (const [name, defined] of methods) {
+    const named = mentions.get(name);
+    if (defined.length !== 1 || named?.length !== 1 || strings.has(name)) continue;
+    const member = named[0];
+    const call = member.parentPath;
+    if (!member.isMemberExpression() || member.node.object.type !== 'ThisExpression') continue;
+    if (call?.isCallExpression() && call.node.callee === member.node) sites.push({ callee: defined[0], call });
+  }
+  return sites;
+}
+
+/**
+ * Writes the callee's body in place of the call, and drops the callee; or,
+ * for a call in `a && f(…)`, first writes that as an if statement and
+ * returns false (the next round, from fresh scopes, inlines the call).
+ */
+function inline(site: Site, assigned: Set<string>, t: Types): boolean {
+  const { callee } = site;
+  let call = site.call;
+  const caller = call.getFunctionParent() as NodePath<BabelTypes.Function>;
+  let statement = callStatement(call);
+  if (!statement) {
+    const placement = placementOf(call, caller, assigned) as Placement;
+    if (placement.branch) {
+      // The call now stands in the if statement's part; the next round inlines it there.
+      unbranch(placement.branch, placement.statement, caller, t);
+      return false;
+    }
+    // `if (!f(a))` becomes `var value = f(a); if (!value)`, then that call is inlined.
+    const value = caller.scope.generateUidIdentifier('value');
+    const node = call.node;
+    call.replaceWith(t.cloneNode(value));
+    const [declaration] = placement.statement.insertBefore(
+      t.variableDeclaration('var', [t.variableDeclarator(value, node)]),
+    );
+    call = declaration.get('declarations.0.init') as NodePath<BabelTypes.CallExpression>;
+    statement = declaration as NodePath<BabelTypes.Statement>;
+  }
+  // Names used nowhere else (generateUid checks the whole program), so nothing at the call can clash.
+  const params = callee.node.params as BabelTypes.Identifier[];
+  for (const name of Object.keys(callee.scope.bindings)) callee.scope.rename(name, caller.scope.generateUid(name));
+  callee.traverse({
+    CatchClause(clause) {
+      for (const name of Object.keys(clause.scope.bindings)) clause.scope.rename(name, caller.scope.generateUid(name));
+    },
+  });
+  const paramNames = new Set(params.map((p) => p.name));
+  const locals = Object.keys(callee.scope.bindings).filter((name) => !paramNames.has(name));
+  const undef = () => t.unaryExpression('void', t.numericLiteral(0));
+
+  const out: BabelTypes.Statement[] = [];
+  if (params.length)
+    out.push(
+      t.variableDeclaration(
+        'var',
+        params.map((p, i) =>
+          t.variableDeclarator(
+            t.identifier(p.name),
+            (call.node.arguments[i] as BabelTypes.Expression | undefined) ?? undef(),
+          ),
+        ),
+      ),
+    );
+  // At each call its locals start undefined; in a loop, the last pass's values would still be there.
+  if (locals.length && inLoop(statement))
+    out.push(
+      t.variableDeclaration(
+        'var',
+        locals.map((name) => t.variableDeclarator(t.identifier(name), undef())),
+      ),
+    );
+  const body = callee.node.body.body;
+  const parent = call.parentPath;
+  if (statement.isReturnStatement()) {
+    // Its returns are the caller's: they may stay where they are.
+    out.push(...body);
+    if (!ends(body)) out.push(t.returnStatement());
+  } else {
+    let exit: (value: BabelTypes.Expression | null | undefined) => BabelTypes.Statement[];
+    if (statement.isVariableDeclaration()) {
+      const id = statement.node.declarations[0].id;
+      exit = (value) => [
+        t.variableDeclaration('var', [t.variableDeclarator(t.cloneNode(id), value ? t.cloneNode(value) : undef())]),
+      ];
+    } else if (parent.isAssignmentExpression()) {
+      const left = parent.node.left;
+      exit = (value) => [
+        t.expressionStatement(t.assignmentExpression('=', t.cloneNode(left), value ? t.cloneNode(value) : undef())),
+      ];
+    } else
+      exit = (value) =>
+        value && !t.isLiteral(value) && !t.isIdentifier(value) ? [t.expressionStatement(t.cloneNode(value))] : [];
+    out.push(...(tail(ends(body) ? body : body.concat(t.returnStatement()), exit, t) as BabelTypes.Statement[]));
+  }
+  if (
+    statement.parentPath.isBlockStatement() ||
+    statement.parentPath.isProgram() ||
+    statement.parentPath.isSwitchCase()
+  )
+    statement.replaceWithMultiple(out);
+  else statement.replaceWith(t.blockStatement(out));
+  callee.remove();
+  return true;
+}
+
+/**
+ * Babel plugin: inlines the functions and methods called from one place
+ * (see the file comment). `report.inlined` counts them, for the size report.
+ */
+export function inlineSingleCalls(report: { inlined: number }): (api: { types: Types }) => PluginObj {
+  return ({ types: t }) => ({
+    name: 'chipweb-espruino-inline',
+    visitor: {
+      Program: {
+        exit(program) {
+          // Rounds from fresh scopes: within one, a function an inlining changed (its caller, its callee)
+          // is left for the next. A body refused stays refused (inlining adds no closure or return to one).
+          const refused = new WeakSet<BabelTypes.Node>();
+          for (let progressed = true; progressed; ) {
+            progressed = false;
+            program.scope.crawl();
+            const assigned = assignedNames(program);
+            const touched = new WeakSet<BabelTypes.Node>();
+            for (const site of [...functionSites(program), ...methodSites(program)]) {
+              const caller = site.call.getFunctionParent();
+              if (!caller || refused.has(site.callee.node) || touched.has(site.callee.node) || touched.has(caller.node))
+                continue;
+              if (!inlinableBody(site.callee)) {
+                refused.add(site.callee.node);
+                continue;
+              }
+              if (!inlinablePlace(site, assigned, t)) continue;
+              touched.add(site.callee.node);
+              touched.add(caller.node);
+              if (inline(site, assigned, t)) report.inlined++;
+              progressed = true;
+            }
+          }
+        },
+      },
+    },
+  });
+}
