@@ -20,7 +20,8 @@ build/<target>/ with a Moddable manifest, then prints the size report.
 
 options:
   --target T        esp32, pico_w or moddable-sim (required)
-  --out DIR         output folder (default: build/<target>)
+  --out DIR         output folder, emptied first (default: build/<target>); a folder
+                    with files an earlier build did not write is refused
   --assets DIR      web assets to gzip into flash (default: the web UI next to ENTRY,
                     built first from ui/ into ui/dist, if there is one)
   --no-assets       link no web assets
@@ -61,7 +62,7 @@ export async function run(args: string[]): Promise<number> {
   const target = values.target as string | undefined;
   if (!target || !isTarget(target)) {
     console.error(
-      `chipweb build: --target must be one of ${TARGETS.join(', ')}${target ? `, not '${target}'` : ''}.\n\n${USAGE}`,
+      `chipweb build: --target must be one of ${TARGETS.join(', ')}, espruino${target ? `, not '${target}'` : ''}.\n\n${USAGE}`,
     );
     return 2;
   }

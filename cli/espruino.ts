@@ -28,7 +28,8 @@ assets; for an app with an update route the OTA module, its installer and
 image, for chipweb ota) and the size report in Espruino variables.
 
 options:
-  --out DIR         output folder (default: build/espruino)
+  --out DIR         output folder, emptied first (default: build/espruino); a folder
+                    with files an earlier build did not write is refused
   --assets DIR      web assets to gzip into Storage (default: the web UI next to ENTRY)
   --no-assets       no web assets
   --budget FILE     Espruino budget (default: chipweb's firmware/espruino/budget.json)

@@ -55,7 +55,7 @@ export async function flash(args: string[], env: NodeJS.ProcessEnv, io: FlashIO)
   const target = values.target as string | undefined;
   if (!target || !isTarget(target)) {
     io.error(
-      `chipweb flash: --target must be one of ${TARGETS.join(', ')}${target ? `, not '${target}'` : ''}.\n\n${USAGE}`,
+      `chipweb flash: --target must be one of ${TARGETS.join(', ')}, espruino${target ? `, not '${target}'` : ''}.\n\n${USAGE}`,
     );
     return 2;
   }

@@ -26,6 +26,7 @@
  * global, or import a module the board does not have.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { freshOutputFolder } from './output-folder.ts';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundle, minifyExpression, MODDABLE_MODULES } from './bundle.ts';
@@ -393,7 +394,7 @@ export async function build(requested: BuildOptions): Promise<BuildResult> {
   }
 
   // Fresh output folder: stale resources would end up in the firmware.
-  rmSync(out, { recursive: true, force: true });
+  freshOutputFolder(out, (message) => new BuildError(message));
   mkdirSync(join(out, 'resources'), { recursive: true });
   const coreFile = join(out, `${CORE_MODULE}-entry.ts`);
   const mainEntry = join(out, `${MAIN_MODULE}-entry.ts`);

@@ -487,8 +487,26 @@ describe('firmware: chipweb build', function () {
       expect(err).to.include('give --preload-app or --no-preload-app, not both');
       expect(err).to.include('must default-export a chipweb App');
       expect(err).to.include('missing.ts does not exist');
-      expect(err).to.include("--target must be one of esp32, pico_w, moddable-sim, not 'esp8266'");
+      expect(err).to.include("--target must be one of esp32, pico_w, moddable-sim, espruino, not 'esp8266'");
       expect(err).to.include('no app given');
+    });
+
+    it('empties only an output folder a build made: --out of a folder with other files (the project itself) is refused, each file kept', async () => {
+      const project = join(tmp, 'project');
+      mkdirSync(project, { recursive: true });
+      writeFileSync(join(project, 'notes.txt'), 'mine');
+      const { err } = await captured(async () => {
+        expect(await run([APP, '--target', 'esp32', '--out', project, '--no-assets'])).to.equal(1);
+        expect(await run([APP, '--target', 'espruino', '--out', project, '--no-assets'])).to.equal(1);
+      });
+      expect(err).to.include(`--out ${project} holds files chipweb did not write`);
+      expect(readdirSync(project)).to.deep.equal(['notes.txt']);
+      // A folder an earlier build made is emptied and written again: nothing stale stays.
+      const out = join(tmp, 'again');
+      await build({ entry: APP, target: 'esp32', out, assets, env: NO_CREDENTIALS, projectDir: tmp });
+      writeFileSync(join(out, 'resources', 'stale.txt'), 'old');
+      await build({ entry: APP, target: 'esp32', out, assets, env: NO_CREDENTIALS, projectDir: tmp });
+      expect(readdirSync(join(out, 'resources'))).to.not.include('stale.txt');
     });
   });
 

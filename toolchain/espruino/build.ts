@@ -33,6 +33,7 @@ import { join, resolve } from 'node:path';
 import { packAssets, type PackedAsset } from '../assets.ts';
 import { BuildError, FORBIDDEN_GLOBALS, findAssets, loadRoutes, routeMatcher } from '../build.ts';
 import { readCredentials } from '../credentials.ts';
+import { freshOutputFolder } from '../output-folder.ts';
 import { PACKAGE_ROOT } from '../templates.ts';
 import { knownStatusCodes, reasonPhrase } from '../../src/http/status.ts';
 import { compileRoutes, routesHash } from '../../src/router/index.ts';
@@ -216,7 +217,7 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
     assets: assets.map((a) => ({ name: a.name, file: a.resource })),
   };
 
-  rmSync(out, { recursive: true, force: true });
+  freshOutputFolder(out, (message) => new BuildError(message));
   mkdirSync(join(out, 'storage'), { recursive: true });
   const entryFile = join(out, 'entry.ts');
   writeFileSync(entryFile, entrySource(entry, board, matcher));
