@@ -10,6 +10,7 @@ import type { Env, StreamSink } from './context.ts';
 import { BodyStream } from './body-stream.ts';
 import { ChunkedDecoder } from './http/chunked.ts';
 import { RequestHead } from './http/parser.ts';
+import { FRAMING_CHUNKED } from './http/response.ts';
 import type { Pool } from './pool.ts';
 import type { Socket } from './platform.ts';
 import type { EncodeEnd } from './http/text.ts';
@@ -90,8 +91,12 @@ export class Connection implements EncodeEnd {
   /** A streamed response is open; `streamEnding` once end() was called. */
   streaming = false;
   streamEnding = false;
-  /** An HTTP/1.0 stream: no chunk framing; the close ends the body. */
-  rawStream = false;
+  /**
+   * How a streamed response's body is framed: FRAMING_CHUNKED; FRAMING_CLOSE
+   * for HTTP/1.0 (the close ends it); FRAMING_LENGTH when it has none (a
+   * 204 or 304, or the 500 that replaced an invalid head).
+   */
+  streamFraming = FRAMING_CHUNKED;
   /** Generation of the request an async handler belongs to. */
   awaiting = -1;
 

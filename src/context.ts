@@ -55,10 +55,16 @@ export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 
-/** The text of an error for a log line: its stack when it has one. */
+/**
+ * The text of an error for a log line: its stack when it has one, after
+ * its name and message when the stack lacks them (Espruino's holds only
+ * the frames).
+ */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.stack || error.message;
-  return String(error);
+  if (!(error instanceof Error)) return String(error);
+  const stack = error.stack;
+  if (!stack) return `${error.name}: ${error.message}`;
+  return stack.indexOf(error.message) >= 0 ? stack : `${error.name}: ${error.message}\n${stack}`;
 }
 
 /** What the server lets a Context do with its connection. */
@@ -221,7 +227,11 @@ export interface Context<P extends string = string> {
    * when the client is not keeping up (the data was not queued).
    */
   stream(contentType: string, status?: number): void;
-  /** Writes a chunk of a streamed response; false when it was not queued. */
+  /**
+   * Writes a chunk of a streamed response; false when it was not queued.
+   * A chunk is at most outputSize − 16 bytes (RangeError otherwise): split
+   * longer data. A 204 or 304 stream, or one answering HEAD, sends no body.
+   */
   write(data: string | Uint8Array): boolean;
   /** Ends a streamed response. */
   end(): void;

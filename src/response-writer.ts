@@ -20,6 +20,7 @@ import type { Connection } from './connection.ts';
 import { writeHex, writeLastChunk } from './http/chunked.ts';
 import {
   BODY_BYTES,
+  BODY_STREAM,
   BODY_STRING,
   encodeHead,
   FRAMING_CHUNKED,
@@ -89,14 +90,8 @@ export class ResponseWriter {
     let headLength = encodeHead(res, conn.output, plan);
     if (headLength < 0) {
       // The handler's headers do not fit the output area: answer 500 rather than a truncated head.
-      this.platform.log(
-        `chipweb: the response head for ${ctx.method} ${ctx.path} is invalid (a header name that is not a token, a control character in a value) or longer than outputSize ${conn.output.length}`,
-      );
-      this.counters.errors++;
-      res.reset();
-      res.status = 500;
+      this.invalidHead(conn);
       length = 0;
-      conn.keepAlive = false;
       headLength = encodeHead(res, conn.output, plan.plain(false, FRAMING_LENGTH, 0));
     }
     this.counters.responses[(res.status / 100) | 0]++;
@@ -204,31 +199,53 @@ export class ResponseWriter {
   /** Encodes a stream's head: chunked for HTTP/1.1, closed by the connection's end for HTTP/1.0. */
   openStream(conn: Connection): void {
     const res = conn.ctx.res;
-    // HTTP/1.0 has no chunked encoding: the body ends when the connection does.
-    conn.rawStream = conn.head.minorVersion === 0;
-    if (conn.rawStream) conn.keepAlive = false;
-    const plan = this.plan.plain(conn.keepAlive, conn.rawStream ? FRAMING_CLOSE : FRAMING_CHUNKED, 0);
-    const headLength = encodeHead(res, conn.output, plan);
+    // A status without a body (204, 304) gets none; HTTP/1.0 has no chunked encoding: the close ends the body.
+    let framing = FRAMING_LENGTH;
+    if (statusHasBody(res.status)) framing = conn.head.minorVersion === 0 ? FRAMING_CLOSE : FRAMING_CHUNKED;
+    if (framing === FRAMING_CLOSE) conn.keepAlive = false;
+    let headLength = encodeHead(res, conn.output, this.plan.plain(conn.keepAlive, framing, 0));
+    if (headLength < 0) {
+      // As respond() does: an empty 500 rather than a stream with no head; what the handler writes goes nowhere.
+      this.invalidHead(conn);
+      res.bodyKind = BODY_STREAM; // still a stream: its end, not respond(), finishes it
+      res.committed = true;
+      framing = FRAMING_LENGTH;
+      headLength = encodeHead(res, conn.output, this.plan.plain(false, FRAMING_LENGTH, 0));
+    }
+    conn.streamFraming = framing;
     this.counters.responses[(res.status / 100) | 0]++;
     conn.outPos = 0;
-    conn.outLen = headLength > 0 ? headLength : 0;
+    conn.outLen = headLength;
     conn.streaming = true;
     conn.streamEnding = false;
   }
 
-  /**
-   * Frames one chunk of a stream into the output area; false when it cannot
-   * be queued now (the previous chunk is still going out, or it does not fit).
-   */
+  /** Logs a handler's head that cannot be sent, and makes the response an empty 500 that closes the connection. */
+  private invalidHead(conn: Connection): void {
+    const ctx = conn.ctx;
+    this.platform.log(
+      `chipweb: the response head for ${ctx.method} ${ctx.path} is invalid (a header name that is not a token, a control character in a value) or longer than outputSize ${conn.output.length}`,
+    );
+    this.counters.errors++;
+    ctx.res.reset();
+    ctx.res.status = 500;
+    conn.keepAlive = false;
+  }
+
   chunk(conn: Connection, data: string | Uint8Array): boolean {
-    if (!conn.streaming || conn.streamEnding || this.pending(conn)) return false;
-    if (conn.ctx.isHead) return true; // HEAD: the head only
     const out = conn.output;
     const length = typeof data === 'string' ? utf8Length(data, 0) : data.length;
+    // A chunk is copied whole into the output area: false would read as "not keeping up", and a retry never fits.
+    if (length + CHUNK_OVERHEAD > out.length)
+      throw new RangeError(
+        `c.write(): a chunk of ${length} bytes is more than a stream takes at once (${out.length - CHUNK_OVERHEAD}, outputSize less the chunk framing): write it in smaller pieces`,
+      );
+    if (!conn.streaming || conn.streamEnding || this.pending(conn)) return false;
+    if (conn.ctx.isHead || conn.streamFraming === FRAMING_LENGTH) return true; // HEAD, 204, 304: the head only
     if (length === 0) return true;
-    if (length + CHUNK_OVERHEAD > out.length) return false;
     let p = 0;
-    if (!conn.rawStream) {
+    const chunked = conn.streamFraming === FRAMING_CHUNKED;
+    if (chunked) {
       p = writeHex(out, 0, length);
       out[p++] = 13;
       out[p++] = 10;
@@ -236,7 +253,7 @@ export class ResponseWriter {
     if (typeof data === 'string') encodeUtf8(data, 0, out, p, out.length, null);
     else for (let i = 0; i < length; i++) out[p + i] = data[i];
     p += length;
-    if (!conn.rawStream) {
+    if (chunked) {
       out[p++] = 13;
       out[p++] = 10;
     }
@@ -251,7 +268,7 @@ export class ResponseWriter {
    */
   endStream(conn: Connection): void {
     conn.streamEnding = true;
-    const lastChunk = !conn.ctx.isHead && !conn.rawStream;
+    const lastChunk = !conn.ctx.isHead && conn.streamFraming === FRAMING_CHUNKED;
     if (conn.outPos < conn.outLen) {
       // Behind what is still queued; it fits, as chunk() leaves CHUNK_OVERHEAD bytes of room.
       if (lastChunk) conn.outLen = writeLastChunk(conn.output, conn.outLen);

@@ -34,7 +34,7 @@ import type { Device } from './device.ts';
 import { CHUNKED_DONE } from './http/chunked.ts';
 import { CONNECTION_CLOSE, CONNECTION_KEEP_ALIVE, HEAD_INCOMPLETE, parseHead } from './http/parser.ts';
 import type { HeadLimits } from './http/parser.ts';
-import { BODY_STREAM, CONTINUE_RESPONSE, PreencodedAnswers, preencodedSize } from './http/response.ts';
+import { BODY_STREAM, CONTINUE_RESPONSE, FRAMING_CHUNKED, PreencodedAnswers, preencodedSize } from './http/response.ts';
 import { INTERNAL_ERROR_BODY } from './http/status.ts';
 import { decodeLatin1, equalsAscii, TextScratch } from './http/text.ts';
 import type { PieceReader } from './body-stream.ts';
@@ -680,7 +680,10 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       !this.stopping &&
       (head.minorVersion === 1
         ? (head.connection & CONNECTION_CLOSE) === 0
-        : (head.connection & CONNECTION_KEEP_ALIVE) !== 0 && (head.connection & CONNECTION_CLOSE) === 0);
+        : // HTTP/1.0 with chunked framing: the framing may be faulty, so close after answering (RFC 9112 §6.1).
+          (head.connection & CONNECTION_KEEP_ALIVE) !== 0 &&
+          (head.connection & CONNECTION_CLOSE) === 0 &&
+          !head.chunked);
     conn.state = HANDLER;
     ctx.bodyStreamed = conn.body.active;
 
@@ -890,6 +893,8 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       return;
     }
     if (conn.state !== WRITE) return;
+    // The client took bytes: the write timeout counts from here (it closes a client that stops reading, not a slow one).
+    conn.deadline = this.platform.now() + this.options.writeTimeout;
     if (!this.writer.flush(conn)) return;
     if (conn.streaming && !conn.streamEnding) {
       conn.state = STREAM;
@@ -993,7 +998,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     conn.bodyBytes = null;
     conn.streaming = false;
     conn.streamEnding = false;
-    conn.rawStream = false;
+    conn.streamFraming = FRAMING_CHUNKED;
     conn.ctx.generation++; // late writes from a stream or handler now miss
     conn.ctx.res.reset();
     this.pool.release(conn.slot);

@@ -246,7 +246,8 @@ export function findHeadEnd(
   }
   if (headEnd < 0) {
     head.scanFrom = filled > lineEnd + 2 ? filled - 2 : lineEnd;
-    if (filled - lineEnd - 1 > limits.maxHeaderBytes || filled >= capacity) return -431;
+    // Not complete yet: 431 only once no ending could bring the block within the limit (its final CRLF not counted).
+    if (filled - lineEnd - 1 > limits.maxHeaderBytes + 1 || filled >= capacity) return -431;
     return HEAD_INCOMPLETE;
   }
   if (headEnd - lineEnd - 1 > limits.maxHeaderBytes + 2) return -431;

@@ -252,6 +252,8 @@ export class WsSession implements WebSocket {
 
   /** Platform callback (through the server): the socket has room again. */
   writable(): void {
+    // The client took bytes: it is reading, so its write timeout starts again.
+    if (this.blocked) this.conn.deadline = this.host.platform.now() + this.host.options.writeTimeout;
     if (!this.host.writer.flush(this.conn)) return;
     this.compact();
     this.blocked = false;

@@ -465,6 +465,13 @@ export const CASES: ConformanceCase[] = [
     closes: false,
   },
   {
+    name: 'HTTP/1.0 with a chunked body is answered, then closed (its framing may be faulty)',
+    request:
+      'POST /echo HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+    expect: response(200, 'application/octet-stream', 'hello', '', false),
+    closes: true,
+  },
+  {
     name: 'missing Host in HTTP/1.1 is 400',
     request: 'GET / HTTP/1.1\r\n\r\n',
     expect: errorResponse(400),

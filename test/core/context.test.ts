@@ -7,6 +7,7 @@ import type { Context } from '../../src/index.ts';
 import { Server } from '../../src/server.ts';
 import type { ServerOptions } from '../../src/server.ts';
 import { MemoryPlatform } from '../../host-sim/memory-platform.ts';
+import { describeError } from '../../src/context.ts';
 
 async function call(
   app: App,
@@ -320,5 +321,19 @@ describe('context', () => {
       expect(out.split('HTTP/1.1 200 OK').length).to.equal(3);
       expect(out.endsWith('\r\n\r\nb')).to.equal(true);
     });
+  });
+});
+
+describe('describeError', () => {
+  it('logs the stack, and puts the name and message in front when the stack lacks them (Espruino)', () => {
+    const v8 = new Error('boom');
+    expect(describeError(v8)).to.equal(v8.stack);
+    const espruino = new Error('boom');
+    espruino.stack = '    at 0 (:1:15)';
+    expect(describeError(espruino)).to.equal('Error: boom\n    at 0 (:1:15)');
+    const bare = new TypeError('no stack');
+    bare.stack = '';
+    expect(describeError(bare)).to.equal('TypeError: no stack');
+    expect(describeError('thrown text')).to.equal('thrown text');
   });
 });

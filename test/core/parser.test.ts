@@ -173,6 +173,23 @@ describe('parser: request heads', () => {
     expect(parsePieces('GET / HTTP/1.1\r\nHost: a\r\nX: ' + 'v'.repeat(600), []).result).to.equal(-431);
   });
 
+  it('decides 431 the same wherever the reads split a head: a block of exactly maxHeaderBytes fits, one byte more does not', () => {
+    const line = 'GET / HTTP/1.1\r\n';
+    // Header lines of exactly 512 bytes, CRLFs included, then the blank line.
+    const block = (size: number) => `Host: a\r\nX: ${'v'.repeat(size - 14)}\r\n`;
+    for (const [size, fits] of [
+      [512, true],
+      [513, false],
+    ] as const) {
+      const request = line + block(size) + '\r\n';
+      for (let cut = line.length; cut < request.length; cut++) {
+        const result = parsePieces(request, [cut]).result;
+        if (fits) expect(result, `${size} bytes, cut at ${cut}`).to.equal(request.length);
+        else expect(result, `${size} bytes, cut at ${cut}`).to.equal(-431);
+      }
+    }
+  });
+
   it('answers 431 when the head cannot complete within the slot', () => {
     const buffer = new Uint8Array(64);
     const head = new RequestHead(8);

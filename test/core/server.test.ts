@@ -136,6 +136,27 @@ describe('server state machine', () => {
     expect(server.stats().slotsInUse).to.equal(0);
   });
 
+  it('keeps writing to a client that reads slowly but steadily, however long the whole response takes', async () => {
+    const app = new App();
+    app.get('/big', (c) => c.text('y'.repeat(5000)));
+    const { platform, server } = await start(app, { writeTimeout: 100 }, { sendBufferSize: 256 });
+    const client = platform.connect('127.0.0.1', false);
+    client.send('GET /big HTTP/1.1\r\nHost: a\r\n\r\n');
+    const parts: Uint8Array[] = [];
+    // 256 bytes every 60 ms: about 1.3 s in all, each wait shorter than the write timeout.
+    for (let guard = 0; client.blocked && guard < 100; guard++) {
+      platform.advance(60);
+      parts.push(client.takeSome(256));
+    }
+    parts.push(client.take());
+    const all = Buffer.concat(parts).toString('latin1');
+    const body = all.slice(all.indexOf('\r\n\r\n') + 4);
+    expect(body.length).to.equal(5000);
+    expect(body).to.equal('y'.repeat(5000));
+    expect(client.closed).to.equal(false);
+    expect(server.stats().slotsInUse).to.equal(1);
+  });
+
   it('rejects with a preencoded 503 when every slot is busy (reject policy)', async () => {
     const { platform, server } = await start(helloApp(), { overflow: 'reject' });
     const a = platform.connect();
@@ -369,6 +390,72 @@ describe('server state machine', () => {
       'HTTP/1.1 204 No Content\r\nConnection: keep-alive\r\n\r\n' +
         'HTTP/1.1 304 Not Modified\r\nConnection: keep-alive\r\n\r\n' +
         HI,
+    );
+  });
+
+  it('streams no body with 204 and 304, and no chunked framing, and goes on', async () => {
+    const app = new App();
+    const wrote: boolean[] = [];
+    for (const [path, status] of [
+      ['/a', 204],
+      ['/b', 304],
+    ] as const)
+      app.get(path, (c) => {
+        c.stream('text/plain', status);
+        wrote.push(c.write('body!'));
+        c.end();
+      });
+    app.get('/', (c) => c.text('hi'));
+    const { platform } = await start(app);
+    const client = platform.connect();
+    client.send('GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n' + GET);
+    expect(client.takeText()).to.equal(
+      'HTTP/1.1 204 No Content\r\nConnection: keep-alive\r\n\r\n' +
+        'HTTP/1.1 304 Not Modified\r\nConnection: keep-alive\r\n\r\n' +
+        HI,
+    );
+    expect(wrote).to.deep.equal([true, true]);
+  });
+
+  it('answers a streamed response with an invalid head with a logged 500, not a stream without a head', async () => {
+    const app = new App();
+    app.get('/s', (c) => {
+      c.setHeader('X-Bad', 'a\r\nb');
+      c.stream('text/plain');
+      c.write('data1');
+      c.end();
+    });
+    app.get('/', (c) => c.text('hi'));
+    const { platform, server } = await start(app);
+    const client = platform.connect();
+    client.send('GET /s HTTP/1.1\r\nHost: a\r\n\r\n' + GET);
+    expect(client.takeText()).to.equal(
+      'HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
+    );
+    expect(client.closed).to.equal(true);
+    expect(platform.logs.join('\n')).to.contain('the response head for GET /s is invalid');
+    expect(server.stats().errors).to.equal(1);
+  });
+
+  it('throws a RangeError that says to split a stream chunk longer than the output area', async () => {
+    const app = new App();
+    let message = '';
+    app.get('/s', (c) => {
+      c.stream('text/plain');
+      expect(c.write('y'.repeat(240))).to.equal(true); // outputSize 256 less 16 of framing
+      try {
+        c.write('y'.repeat(241));
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      c.end();
+    });
+    const { platform } = await start(app);
+    const client = platform.connect();
+    client.send('GET /s HTTP/1.1\r\nHost: a\r\n\r\n');
+    expect(client.takeText()).to.contain(`f0\r\n${'y'.repeat(240)}\r\n0\r\n\r\n`);
+    expect(message).to.equal(
+      'c.write(): a chunk of 241 bytes is more than a stream takes at once (240, outputSize less the chunk framing): write it in smaller pieces',
     );
   });
 
