@@ -8,7 +8,7 @@
 import * as acorn from 'acorn';
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build as buildCommand, flash as flashCommand } from '../../cli/espruino.ts';
@@ -57,6 +57,9 @@ describe('espruino: chipweb build --target espruino', function () {
     expect(espruinoSyntaxProblems(boot)).to.deep.equal([]);
     expect(boot).to.not.include('__chipweb_forbidden_');
     expect(boot).to.include('routes.bin');
+    // Strict, though no tsconfig.json lies above this --out (the generated entry brings its own).
+    expect(boot).to.match(/^"use strict";/);
+    expect(readdirSync(out)).to.not.include.members(['entry.ts', 'tsconfig.json']);
 
     const report = JSON.parse(readFileSync(join(out, 'size-report.json'), 'utf8'));
     expect(report.target).to.equal('espruino');

@@ -221,6 +221,9 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
   mkdirSync(join(out, 'storage'), { recursive: true });
   const entryFile = join(out, 'entry.ts');
   writeFileSync(entryFile, entrySource(entry, board, matcher));
+  // The generated entry's own settings, so no tsconfig above --out decides them (its strictness: "use strict").
+  const entryConfig = join(out, 'tsconfig.json');
+  writeFileSync(entryConfig, '{ "compilerOptions": { "alwaysStrict": true } }\n');
   // The app and core must not reach host globals; the platform reaches Espruino's through globalThis.
   const define: Record<string, string> = { CHIPWEB_REASONS: JSON.stringify(reasonTable()) };
   for (const name of FORBIDDEN_GLOBALS) define[name] = `__chipweb_forbidden_${name}`;
@@ -244,6 +247,7 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
     throw new BuildError(`bundling failed: ${(error as Error).message}`);
   } finally {
     rmSync(entryFile, { force: true });
+    rmSync(entryConfig, { force: true });
   }
   const forbidden = [...new Set([...lowered.code.matchAll(/__chipweb_forbidden_(\w+)/g)].map((m) => m[1]))];
   if (forbidden.length)
