@@ -106,7 +106,7 @@ export async function ota(args: string[], env: NodeJS.ProcessEnv, io: OtaIO): Pr
   if (!existsSync(file) || !statSync(file).isFile()) {
     io.error(
       `chipweb ota: ${file} does not exist. Give the firmware image: after 'chipweb flash --target esp32' ` +
-        'mcconfig leaves it in $MODDABLE/build/bin/esp32/<debug|release>/<name>/xs_esp32.bin.',
+        'mcconfig leaves it in build/esp32/moddable/bin/esp32/<debug|release>/esp32/xs_esp32.bin.',
     );
     return 2;
   }

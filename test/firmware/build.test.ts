@@ -492,7 +492,7 @@ describe('firmware: chipweb build', function () {
     });
 
     it('empties only an output folder a build made: --out of a folder with other files (the project itself) is refused, each file kept', async () => {
-      const project = join(tmp, 'project');
+      const project = join(tmp, 'not-a-build');
       mkdirSync(project, { recursive: true });
       writeFileSync(join(project, 'notes.txt'), 'mine');
       const { err } = await captured(async () => {

@@ -130,7 +130,7 @@ describe('firmware: chipweb flash with the SDK missing', function () {
     expect((await flashed([])).code).to.equal(2);
     const unknown = await flashed(['--target', 'esp8266']);
     expect(unknown.code).to.equal(2);
-    expect(unknown.err).to.include("--target must be one of esp32, pico_w, moddable-sim, not 'esp8266'");
+    expect(unknown.err).to.include("--target must be one of esp32, pico_w, moddable-sim, espruino, not 'esp8266'");
     const port = await flashed(['--target', 'moddable-sim', '--port', '/dev/ttyUSB0']);
     expect(port.code).to.equal(2);
     expect(port.err).to.include('--port is for boards');
