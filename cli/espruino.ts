@@ -133,19 +133,44 @@ export async function flash(args: string[], env: NodeJS.ProcessEnv, io: Espruino
   const command = uploadArgs(out, port as string, storageFiles(out));
   io.log(`${tool} ${command.join(' ')}`);
   return new Promise<number>((done) => {
-    const child = spawn(tool, command, { env, stdio: 'inherit' });
+    // The tool exits 0 when it cannot reach the board, so its output says whether the upload happened.
+    const child = spawn(tool, command, { env, stdio: ['inherit', 'pipe', 'pipe'] });
+    let output = '';
+    const forward = (to: NodeJS.WriteStream) => (chunk: Buffer) => {
+      to.write(chunk);
+      output = (output + chunk.toString('latin1')).slice(-65536);
+    };
+    child.stdout.on('data', forward(process.stdout));
+    child.stderr.on('data', forward(process.stderr));
     child.on('error', (error) => {
       io.error(`chipweb flash: could not run ${tool}: ${error.message}`);
       done(1);
     });
-    child.on('exit', (code, signal) => {
-      if (code !== 0)
+    child.on('close', (code, signal) => {
+      if (code !== 0) {
         io.error(
           `chipweb flash: espruino ${signal ? `stopped by ${signal}` : `exited with ${code}`}: see its output above`,
         );
-      done(code ?? 1);
+        done(code ?? 1);
+      } else if (!uploaded(output)) {
+        io.error(
+          `chipweb flash: the upload to ${port} did not happen (see the espruino tool's output above): check the port, and that the board is on and not busy`,
+        );
+        done(1);
+      } else done(0);
     });
   });
+}
+
+/** Whether the espruino tool's output says it reached the board and uploaded. */
+export function uploaded(output: string): boolean {
+  if (
+    /RECEIVE ERROR|ECONNREFUSED|EHOSTUNREACH|ETIMEDOUT|Unable to (open|connect)|Connection (refused|failed)/i.test(
+      output,
+    )
+  )
+    return false;
+  return /^Connected/m.test(output) && output.includes('Upload Complete');
 }
 
 /**

@@ -80,4 +80,26 @@ describe('espruino engine: chipweb flash --target espruino through the espruino 
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('fails, saying so, when the tool cannot reach the board (the tool itself exits 0 then)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chipweb-espruino-flash-'));
+    try {
+      const out = join(dir, 'build');
+      await buildEspruino({ entry: join(ROOT, 'test/espruino/fixtures/conformance-entry.ts'), out, assets: null });
+      const closed = await freePort(); // nothing listens there
+      let log = '';
+      const code = await flash(
+        ['--target', 'espruino', '--port', `tcp://127.0.0.1:${closed}`, '--out', out],
+        process.env,
+        {
+          log: (line) => void (log += `${line}\n`),
+          error: (line) => void (log += `${line}\n`),
+        },
+      );
+      expect(code, log).to.equal(1);
+      expect(log).to.include(`the upload to tcp://127.0.0.1:${closed} did not happen`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
