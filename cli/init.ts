@@ -10,7 +10,7 @@
  * and writes nothing.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONSOLE, type CommandIO, parseCommand } from './arguments.ts';
 
@@ -23,7 +23,8 @@ Existing files are never overwritten: if any is there, nothing is written.
 options:
   --chipweb SPEC   how package.json depends on chipweb (default: this copy:
                    "file:<its folder>" for a clone, "^<version>" for an
-                   installed package); e.g. --chipweb ../chipweb-0.1.0.tgz`;
+                   installed package); e.g. --chipweb ./chipweb-0.1.0.tgz (a path
+                   from where init runs)`;
 
 /** The chipweb package this command runs from. */
 const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/[\\/]$/, '');
@@ -37,6 +38,20 @@ export function defaultSpec(root = PACKAGE_ROOT): string {
   const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
   // Installed (npm, npx, a tarball): depend on the version. A clone: on its folder.
   return root.split(/[\\/]/).includes('node_modules') ? `^${version}` : `file:${root}`;
+}
+
+/**
+ * `spec` as the new project's package.json must say it: a local path
+ * (`./x.tgz`, `../chipweb`, `file:x`) is given from where init runs, but npm
+ * reads it from the project's folder, so it is rewritten relative to `dir`.
+ * Anything else (a version, a URL) is kept.
+ */
+export function specFrom(spec: string, dir: string, cwd = process.cwd()): string {
+  const path = spec.startsWith('file:') ? spec.slice(5) : spec;
+  const local = spec.startsWith('file:') || /^\.{1,2}([\\/]|$)/.test(path) || isAbsolute(path) || path.endsWith('.tgz');
+  if (!local) return spec;
+  const target = relative(dir, resolve(cwd, path)).split(sep).join('/');
+  return `file:${target.startsWith('.') || target === '' ? target || '.' : `./${target}`}`;
 }
 
 /** A package name npm accepts, made from a folder name. */
@@ -106,7 +121,8 @@ export async function run(args: string[], io: CommandIO = CONSOLE): Promise<numb
     );
     return 1;
   }
-  const files = projectFiles(dir, (values.chipweb as string | undefined) ?? defaultSpec());
+  const given = values.chipweb as string | undefined;
+  const files = projectFiles(dir, given === undefined ? defaultSpec() : specFrom(given, dir));
   mkdirSync(dir, { recursive: true });
   for (const file of PROJECT_FILES) writeFileSync(join(dir, file), files[file], { flag: 'wx' });
   io.log(`chipweb init: wrote ${PROJECT_FILES.join(', ')} in ${shown}`);

@@ -9,7 +9,7 @@ const USAGE = `usage: chipweb <command> [options]
 
 commands:
   init [DIR]
-        start a project: package.json, app.ts, a test, tsconfig.json, .gitignore
+        start a project: package.json, app.ts, a test, tsconfig.json, .gitignore, README.md
   sim ENTRY [--port N] [--host H] [--target esp32|pico_w] [--slots N] [--slot-size N] [--engine node|xs|espruino]
         run the app in the host simulator (default http://127.0.0.1:8080)
   build ENTRY --target esp32|pico_w|moddable-sim|espruino
@@ -19,7 +19,7 @@ commands:
   ota --host HOST FILE [--user U --password P]
         update a running device over the air with a firmware image
 
-run 'chipweb <command> --help' for the options of one command`;
+run 'chipweb <command> --help' for the options of one command; chipweb --version for the version`;
 
 const commands: Record<string, () => Promise<{ run(args: string[]): Promise<number> }>> = {
   init: () => import('./init.ts'),
@@ -34,6 +34,14 @@ async function main(argv: string[]): Promise<number> {
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(USAGE);
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    const { readFileSync } = await import('node:fs');
+    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    console.log(`chipweb ${manifest.version}`);
+    return 0;
   }
   const load = commands[name];
   if (!load) {

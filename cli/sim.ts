@@ -78,10 +78,13 @@ function targetBudget(target: string): {
   };
 }
 
-function integer(name: string, value: string | undefined, fallback: number, min: number): number {
+function integer(name: string, value: string | undefined, fallback: number, min: number, max = Infinity): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got '${value}'`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(
+      `--${name} must be an integer ${max === Infinity ? `>= ${min}` : `from ${min} to ${max}`}, got '${value}'`,
+    );
   return n;
 }
 
@@ -113,6 +116,10 @@ export async function run(args: string[]): Promise<number> {
     console.error(`chipweb sim: no app given.\n\n${HELP}`);
     return 2;
   }
+  if (positionals.length > 1) {
+    console.error(`chipweb sim: give one app, not ${positionals.length} (${positionals.join(' ')}).\n\n${HELP}`);
+    return 2;
+  }
   if (!fs.existsSync(entry)) {
     console.error(`chipweb sim: ${entry} does not exist. Give the path of your app module (e.g. src/app.ts).`);
     return 2;
@@ -129,7 +136,11 @@ export async function run(args: string[]): Promise<number> {
   }
   if (engine === 'espruino') {
     const { runOnEspruino } = await import('./espruino.ts');
-    return runOnEspruino(entry, { port: integer('port', values.port, 8080, 0), assets: values.assets }, waitForSignal);
+    return runOnEspruino(
+      entry,
+      { port: integer('port', values.port, 8080, 0, 65535), assets: values.assets },
+      waitForSignal,
+    );
   }
   const router = values.router ?? 'code';
   if (router !== 'code' && router !== 'table') {
@@ -158,7 +169,7 @@ export async function run(args: string[]): Promise<number> {
   const flash = await flashAssets(entry, values.assets);
   if (flash.report) console.log(flash.report);
   const options: SimulateOptions = {
-    port: integer('port', values.port, 8080, 0),
+    port: integer('port', values.port, 8080, 0, 65535),
     host,
     slots: integer('slots', values.slots, budget.slots, 1),
     slotSize: integer('slot-size', values['slot-size'], budget.slotSize, 256),

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultSpec, PROJECT_FILES, run } from '../../cli/init.ts';
+import { defaultSpec, PROJECT_FILES, run, specFrom } from '../../cli/init.ts';
 
 describe('chipweb init', () => {
   let tmp: string;
@@ -22,7 +22,7 @@ describe('chipweb init', () => {
 
   it('writes an ES-module project whose app is the README example', async () => {
     const dir = join(tmp, 'My App');
-    expect(await run([dir, '--chipweb', 'file:../chipweb.tgz'], io)).to.equal(0);
+    expect(await run([dir, '--chipweb', `file:${join(tmp, 'chipweb.tgz')}`], io)).to.equal(0);
     expect(readdirSync(dir).sort()).to.deep.equal([...PROJECT_FILES].sort());
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     expect(pkg).to.include({ name: 'my-app', type: 'module', private: true });
@@ -57,6 +57,17 @@ describe('chipweb init', () => {
     }
     expect(defaultSpec(clone)).to.equal(`file:${clone}`);
     expect(defaultSpec(installed)).to.equal('^1.2.3');
+  });
+
+  it('takes a --chipweb path from where init runs, and writes it as the new folder sees it', () => {
+    const cwd = '/work/here';
+    expect(specFrom('./chipweb-0.1.0.tgz', '/work/here/app2', cwd)).to.equal('file:../chipweb-0.1.0.tgz');
+    expect(specFrom('chipweb-0.1.0.tgz', '/work/here/app2', cwd)).to.equal('file:../chipweb-0.1.0.tgz');
+    expect(specFrom('file:../chipweb', '/work/here/deep/app', cwd)).to.equal('file:../../../chipweb');
+    expect(specFrom('/opt/chipweb', '/work/here/app', cwd)).to.equal('file:../../../opt/chipweb');
+    expect(specFrom('./vendor/chipweb', '/work/here', cwd)).to.equal('file:./vendor/chipweb');
+    expect(specFrom('^0.1.0', '/work/here/app', cwd)).to.equal('^0.1.0');
+    expect(specFrom('github:me/chipweb', '/work/here/app', cwd)).to.equal('github:me/chipweb');
   });
 
   it('says how to use it on a usage error', async () => {

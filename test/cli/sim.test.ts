@@ -4,11 +4,12 @@
  * is the server's HttpError (its status, not a 500).
  */
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type RunningCli, startCli } from '../support/cli.ts';
+import { CHIPWEB_BIN, type RunningCli, startCli } from '../support/cli.ts';
 import { until } from '../support/until.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -70,5 +71,27 @@ describe('chipweb sim --engine xs (the command)', () => {
 
   it('counts uptime on the virtual clock', async () => {
     await until(async () => ((await (await fetch(`${sim.url}/api/status`)).json()) as { uptime: number }).uptime > 0);
+  });
+});
+
+describe('chipweb sim (the command): bad arguments', () => {
+  /** Runs `chipweb ARGS` to its end: its exit code and what it printed on stderr. */
+  function exited(args: string[]): { code: number | null; err: string } {
+    const result = spawnSync(process.execPath, [CHIPWEB_BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60000 });
+    return { code: result.status, err: result.stderr };
+  }
+
+  it('refuses a second app and a port out of range, saying which', () => {
+    const two = exited(['sim', 'examples/app.ts', 'examples/echo.ts']);
+    expect(two.code).to.equal(2);
+    expect(two.err).to.include('give one app, not 2 (examples/app.ts examples/echo.ts)');
+    const port = exited(['sim', 'examples/app.ts', '--port', '99999']);
+    expect(port.code).to.not.equal(0);
+    expect(port.err).to.include("--port must be an integer from 0 to 65535, got '99999'");
+  });
+
+  it('prints its version', () => {
+    const result = spawnSync(process.execPath, [CHIPWEB_BIN, '--version'], { encoding: 'utf8' });
+    expect(result.stdout).to.match(/^chipweb \d+\.\d+\.\d+\n$/);
   });
 });

@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCli } from '../support/cli.ts';
 
@@ -64,6 +64,15 @@ describe('the packed package, installed into a new folder', function () {
   it('builds the firmware', () => {
     expect(sh('npm', ['run', 'build'], app)).to.include('wrote build/esp32/');
     expect(existsSync(join(app, 'build', 'esp32', 'manifest.json'))).to.equal(true);
+  });
+
+  it('prints its version, and init takes a tarball path given from where it runs', () => {
+    const bin = join(tmp, 'tool', 'node_modules', '.bin', 'chipweb');
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    expect(sh(bin, ['--version'], tmp)).to.equal(`chipweb ${version}\n`);
+    sh(bin, ['init', 'app2', '--chipweb', `./${basename(tarball)}`], tmp);
+    const manifest = JSON.parse(readFileSync(join(tmp, 'app2', 'package.json'), 'utf8'));
+    expect(manifest.dependencies.chipweb).to.equal(`file:../${basename(tarball)}`);
   });
 
   it('serves the app in the simulator', async () => {
