@@ -158,7 +158,10 @@ export async function ota(args: string[], env: NodeJS.ProcessEnv, io: OtaIO): Pr
       : 'the device wants credentials (401): give --user and --password',
     403: 'the device refused the update (403)',
     409: 'another update is running on the device (409): wait for it to finish, then try again',
-    413: 'the image is larger than the device’s update slot (413)',
+    // The update route answers 413 in JSON; the server's own 413 (no route reads the body) is text.
+    413: answer.body.trimStart().startsWith('{')
+      ? 'the image is larger than the device’s update slot (413)'
+      : `the device refused a body this large (413): it has no update route at ${path} (is it running chipweb’s default firmware, or give --path), or the image is larger than its update slot`,
     422: 'the device rejected the image (422); it keeps its current firmware',
     501: 'this board cannot update over the air (501): flash it by cable with chipweb flash',
   };

@@ -25,7 +25,7 @@
  * write outside the output folder; let a bundle reach a Node built-in or
  * global, or import a module the board does not have.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { freshOutputFolder } from './output-folder.ts';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -152,6 +152,10 @@ export interface LoadedApp {
 
 /** Loads the app module in Node and returns what the build needs from it. */
 export async function loadRoutes(entry: string): Promise<LoadedApp> {
+  if (statSync(entry).isDirectory())
+    throw new BuildError(`${entry} is a folder: give the app module, the file that default-exports the App`);
+  const moduleType = moduleTypeProblem(entry);
+  if (moduleType !== null) throw new BuildError(moduleType);
   let mod: { default?: unknown; preload?: unknown };
   try {
     mod = (await import(pathToFileURL(entry).href)) as { default?: unknown; preload?: unknown };
@@ -360,8 +364,6 @@ export async function build(requested: BuildOptions): Promise<BuildResult> {
     throw new BuildError((error as Error).message);
   }
   const out = resolve(requested.out ?? join('build', requested.target));
-  const moduleType = moduleTypeProblem(entry);
-  if (moduleType !== null) throw new BuildError(moduleType);
   const loaded = await loadRoutes(entry);
   const routes = loaded.routes;
   // The command line decides; else what the app module declares.

@@ -1,6 +1,6 @@
 /**
  * An app in a CommonJS package gets a message saying what to change, from
- * both `chipweb build` and `chipweb sim`, instead of Node's "Cannot
+ * `chipweb build` (both kinds) and `chipweb sim`, instead of Node's "Cannot
  * require() ES Module … in a cycle".
  */
 import { expect } from 'chai';
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run as sim } from '../../cli/sim.ts';
 import { build, BuildError } from '../../toolchain/build.ts';
+import { buildEspruino } from '../../toolchain/espruino/build.ts';
 import { moduleTypeProblem } from '../../toolchain/module-type.ts';
 
 describe('the module type of an app', () => {
@@ -47,5 +48,16 @@ describe('the module type of an app', () => {
       console.error = original;
     }
     expect(printed.join('\n')).to.include('chipweb sim:').and.include('set "type": "module"');
+  });
+
+  it('is named by the Espruino build too, and a folder given as the entry is named as one', async () => {
+    const entry = project('cjs-espruino', { type: 'commonjs' });
+    const error = await buildEspruino({ entry, out: join(tmp, 'out-espruino') }).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(BuildError);
+    expect((error as Error).message).to.include('set "type": "module"');
+    const folder = await build({ entry: join(tmp, 'cjs-espruino'), target: 'esp32', out: join(tmp, 'out') }).catch(
+      (e: unknown) => e,
+    );
+    expect((folder as Error).message).to.include('is a folder: give the app module');
   });
 });

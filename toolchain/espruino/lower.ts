@@ -69,7 +69,7 @@ export class LoweringError extends Error {
   constructor(problems: LoweringProblem[]) {
     super(
       `cannot run on Espruino:\n  ${problems.map((p) => `${p.file}:${p.line}: ${p.feature}`).join('\n  ')}\n` +
-        'Rewrite these places without the feature (see docs/espruino.md, "What differs").',
+        'Rewrite these places without the feature (see docs/espruino.md, "What runs, and how it is lowered").',
     );
     this.name = 'LoweringError';
     this.problems = problems;
