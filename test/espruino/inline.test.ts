@@ -192,6 +192,10 @@ describe('espruino lowering: inlining functions called from one place', () => {
       'function f(x) { var y = x; return y; } result = f(1);',
       // a method whose name a string also holds (it may be called by name)
       "class A { m() { return 1; } run() { var v = this.m(); return [v, 'm']; } } result = new A().run();",
+      // a property read before the call, which the callee changes without assigning it (push and length)
+      'function grow(list) { list.push(1); return 5; } function main() { var list = []; return [list.length, grow(list)]; } result = main();',
+      // a getter read before the call, whose value the callee changes
+      'class A { constructor() { this.k = 0; } get n() { return this.k; } bump() { this.k++; return 1; } run() { var v = this.n + this.bump(); return v; } } result = new A().run();',
       // a method called on another object
       'class A { m() { return 1; } run(o) { var v = o.m(); return v; } } result = new A().run(new A());',
     ];

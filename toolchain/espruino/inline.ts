@@ -198,10 +198,18 @@ function callStatement(call: NodePath<BabelTypes.CallExpression>): NodePath<Babe
 /**
  * Whether evaluating `node` after the callee's body instead of before it
  * gives the same value: a literal, `this`, a name of the caller's own (the
- * caller makes no closure, so only the caller changes those), a name never
- * assigned, or a property read whose name is never assigned anywhere.
+ * caller makes no closure, so only the caller changes those), a constant,
+ * a global never assigned; as the callee of a call, also a method looked up
+ * on one of those (`this.m`, `o.m`) by a name never assigned, never an
+ * accessor's. A property read as a value is never taken as stable (a
+ * getter, `push` changing `length`, `o[k] = v` may change it unseen).
  */
-function stable(node: BabelTypes.Node, caller: NodePath<BabelTypes.Function>, assigned: Set<string>): boolean {
+function stable(
+  node: BabelTypes.Node,
+  caller: NodePath<BabelTypes.Function>,
+  assigned: Set<string>,
+  asCallee = false,
+): boolean {
   switch (node.type) {
     case 'NumericLiteral':
     case 'StringLiteral':
@@ -216,9 +224,11 @@ function stable(node: BabelTypes.Node, caller: NodePath<BabelTypes.Function>, as
     }
     case 'MemberExpression':
       return (
+        asCallee &&
         !node.computed &&
         node.property.type === 'Identifier' &&
         !assigned.has(node.property.name) &&
+        (node.object.type === 'ThisExpression' || node.object.type === 'Identifier') &&
         stable(node.object, caller, assigned)
       );
     default:
@@ -267,7 +277,9 @@ function placementOf(
     else if (p.type === 'MemberExpression') evaluatedFirst = p.object === node;
     else if (p.type === 'CallExpression' || p.type === 'NewExpression') {
       const at = p.arguments.indexOf(node as BabelTypes.Expression);
-      evaluatedFirst = p.callee === node || (at >= 0 && steady(p.callee) && p.arguments.slice(0, at).every(steady));
+      evaluatedFirst =
+        p.callee === node ||
+        (at >= 0 && stable(p.callee, caller, assigned, true) && p.arguments.slice(0, at).every(steady));
     } else if (p.type === 'ArrayExpression') {
       const at = p.elements.indexOf(node as BabelTypes.Expression);
       evaluatedFirst = p.elements.slice(0, at).every((e) => e !== null && steady(e));
@@ -345,9 +357,13 @@ function unbranch(
   statement.insertBefore(before);
 }
 
-/** The names assigned anywhere in the program: as a variable (`x = …`, `x++`) or as a property (`o.x = …`). */
+/**
+ * The names whose value may change anywhere in the program: assigned as a
+ * variable (`x = …`, `x++`) or a property (`o.x = …`, `delete o.x`), an
+ * accessor's, or one a built-in changes by itself (`length` …).
+ */
 function assignedNames(program: NodePath<BabelTypes.Program>): Set<string> {
-  const names = new Set<string>();
+  const names = new Set<string>(['length', 'size', 'byteLength', 'byteOffset', 'buffer']);
   const add = (target: BabelTypes.Node) => {
     if (target.type === 'Identifier') names.add(target.name);
     else if (target.type === 'MemberExpression' && !target.computed && target.property.type === 'Identifier')
@@ -359,6 +375,14 @@ function assignedNames(program: NodePath<BabelTypes.Program>): Set<string> {
     },
     UpdateExpression(path) {
       add(path.node.argument);
+    },
+    UnaryExpression(path) {
+      if (path.node.operator === 'delete') add(path.node.argument);
+    },
+    Method(path) {
+      const node = path.node;
+      if ((node.kind === 'get' || node.kind === 'set') && !node.computed && node.key.type === 'Identifier')
+        names.add(node.key.name);
     },
   });
   return names;
