@@ -224,7 +224,7 @@ export class ResponseWriter {
   private invalidHead(conn: Connection): void {
     const ctx = conn.ctx;
     this.platform.log(
-      `chipweb: the response head for ${ctx.method} ${ctx.path} is invalid (a header name that is not a token, a control character in a value) or longer than outputSize ${conn.output.length}`,
+      `chipweb: the response head for ${ctx.method} ${ctx.path} is invalid (a status outside 200-599, a header name that is not a token, a control character in a value) or longer than outputSize ${conn.output.length}`,
     );
     this.counters.errors++;
     ctx.res.reset();

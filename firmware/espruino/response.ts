@@ -45,7 +45,13 @@ function byteString(s: string): boolean {
 /** Whether this module writes `res`'s head: not a redirect, an Allow list or an odd status (the core's cases). */
 function plainHead(res: ResponseState, plan: HeadPlan): boolean {
   const status = res.status;
-  return plan.redirect === null && (res.allowMask === 0 || status !== 405) && status === (status | 0) && status >= 0;
+  return (
+    plan.redirect === null &&
+    (res.allowMask === 0 || status !== 405) &&
+    status === (status | 0) &&
+    status >= 200 &&
+    status <= 599
+  );
 }
 
 /**

@@ -80,7 +80,9 @@ export class ChunkedDecoder {
           const v = hexValue(b);
           if (v >= 0 && this.sizeEnded) return -400; // "1 2": digits after whitespace
           if (v >= 0) {
-            if (++this.digits > 7) return -413;
+            // At most 7 significant digits; leading zeros are allowed (1*HEXDIG), bounded by the slot.
+            this.digits++;
+            if (this.remaining > 0xffffff) return -413;
             this.remaining = this.remaining * 16 + v;
             p++;
           } else if (this.digits === 0) return -400;

@@ -289,6 +289,8 @@ export function parseComplete(
   let pathStart = targetStart;
   if (bytes[targetStart] !== SLASH) {
     if (head.targetEnd - targetStart === 1 && bytes[targetStart] === 42) {
+      // Asterisk-form is for OPTIONS only (RFC 9112 §3.2.4).
+      if (!isOptions(bytes, head.start, head.methodEnd)) return -400;
       pathStart = targetStart;
     } else {
       pathStart = absolutePathStart(bytes, targetStart, head.targetEnd);
@@ -366,6 +368,16 @@ function parseVersion(bytes: Uint8Array, p: number, stop: number, head: RequestH
   if (major !== 1 || minor > 1) return -505;
   head.minorVersion = minor;
   return 0;
+}
+
+/** The one method asterisk-form goes with. */
+const OPTIONS = 'OPTIONS';
+
+/** Whether bytes[s..e) is the method OPTIONS (methods are case-sensitive). */
+function isOptions(bytes: Uint8Array, s: number, e: number): boolean {
+  if (e - s !== 7) return false;
+  for (let i = 0; i < 7; i++) if (bytes[s + i] !== OPTIONS.charCodeAt(i)) return false;
+  return true;
 }
 
 /** For "scheme://authority/path?q", the offset of "/path"; -1 when malformed. */

@@ -238,11 +238,15 @@ export function responseText(_res: ResponseState, _plan: HeadPlan, _body: string
 
 /**
  * Encodes the status line and headers of `res` into `out` from 0 and
- * returns the head's length, or -1 when it does not fit in `out`, or when
- * a header name is not a token or a value holds a control character
- * (CR/LF injection), so the server answers 500 instead.
+ * returns the head's length, or -1 when it does not fit in `out`, when
+ * the status is not a final one (200-599), or when a header name is not a
+ * token or a value holds a control character (CR/LF injection), so the
+ * server answers 500 instead.
  */
 export function encodeHead(res: ResponseState, out: Uint8Array, plan: HeadPlan): number {
+  // A handler's status must be a final one: a 1xx would leave the client waiting for the answer.
+  const status = res.status;
+  if (status !== (status | 0) || status < 200 || status > 599) return -1;
   const limit = out.length;
   let p = 0;
   const line = STATUS_LINES[res.status];

@@ -472,6 +472,12 @@ export const CASES: ConformanceCase[] = [
     closes: true,
   },
   {
+    name: 'asterisk-form with a method other than OPTIONS is 400',
+    request: 'GET * HTTP/1.1\r\nHost: d\r\n\r\n',
+    expect: errorResponse(400),
+    closes: true,
+  },
+  {
     name: 'missing Host in HTTP/1.1 is 400',
     request: 'GET / HTTP/1.1\r\n\r\n',
     expect: errorResponse(400),

@@ -271,6 +271,9 @@ describe('parser: chunked bodies', () => {
     expect(decode('5\nhello\r\n', []).status).to.equal(-400);
     expect(decode('400\r\n', [], 100).status).to.equal(-413);
     expect(decode('ffffffff\r\n', []).status).to.equal(-413);
+    expect(decode('10000000\r\n', []).status).to.equal(-413); // 8 significant digits
+    // Leading zeros are digits like any (1*HEXDIG): the size is what counts.
+    expect(decode('00000005\r\nhello\r\n0000\r\n\r\n', []).status).to.equal(1);
     expect(decode('1 2\r\n' + 'x'.repeat(18) + '\r\n0\r\n\r\n', []).status).to.equal(-400); // digits after whitespace (smuggling)
     expect(decode('5 ;ext\r\nhello\r\n0\r\n\r\n', []).status).to.equal(1); // whitespace before an extension is fine
   });

@@ -476,6 +476,27 @@ describe('server state machine', () => {
     expect(platform.logs.length).to.equal(3);
   });
 
+  it('answers a logged 500 for a status that is not a final one (1xx, or outside 100-599), as a stream too', async () => {
+    const app = new App();
+    app.get('/s/:code', (c) => c.text('s', Number(c.param('code'))));
+    app.get('/stream/:code', (c) => {
+      c.stream('text/plain', Number(c.param('code')));
+      c.write('x');
+      c.end();
+    });
+    const { platform } = await start(app);
+    const targets = ['/s/100', '/s/199', '/s/600', '/s/99', '/s/200.5', '/stream/101'];
+    for (const target of targets) {
+      const client = platform.connect();
+      client.send(`GET ${target} HTTP/1.1\r\nHost: a\r\n\r\n`);
+      expect(client.takeText(), target).to.equal(
+        'HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
+      );
+      expect(client.closed, target).to.equal(true);
+    }
+    expect(platform.logs.filter((line) => line.includes('a status outside 200-599')).length).to.equal(targets.length);
+  });
+
   it('stop() called twice resolves both calls once every slot is free', async () => {
     const app = new App();
     let finish = () => {};

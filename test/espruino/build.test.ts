@@ -35,6 +35,8 @@ describe('espruino: chipweb build --target espruino', function () {
   let tmp: string;
   before(() => {
     tmp = mkdtempSync(join(tmpdir(), 'chipweb-espruino-build-'));
+    // The apps written here are ES modules, as in a project chipweb init makes.
+    writeFileSync(join(tmp, 'package.json'), '{ "type": "module" }\n');
   });
   after(() => rmSync(tmp, { recursive: true, force: true }));
 
