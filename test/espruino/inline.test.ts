@@ -161,6 +161,28 @@ describe('espruino lowering: inlining functions called from one place', () => {
     expect(code).to.not.include('bumpBy');
   });
 
+  it("passes the caller's own names and literals in place of parameters the callee never assigns", () => {
+    const code = same(
+      `function addTo(list, v) { list.push(v); return list.length; }
+       function bump(n) { n = n + 1; return n; }
+       function label(prefix, n) { return prefix + n; }
+       function main() {
+         var list = [];
+         var k = 3;
+         var a = addTo(list, k);
+         k = 10;
+         var b = bump(k);
+         var c = label('n=', b);
+         return [a, b, c, k, list];
+       }
+       result = main();`,
+      3,
+    );
+    // list, v, prefix and n (of label) take the caller's names or literals; bump assigns its n, so it is a var.
+    expect(code).to.not.match(/var _list|var _v\b|var _prefix/);
+    expect(code).to.match(/var _n\d* = k/);
+  });
+
   it('fills parameters without arguments with undefined', () => {
     same(
       `function pick(a, b) { return b === undefined ? a : b; }

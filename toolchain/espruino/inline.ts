@@ -528,29 +528,45 @@ function inline(site: Site, assigned: Set<string>, t: Types): boolean {
     call = declaration.get('declarations.0.init') as NodePath<BabelTypes.CallExpression>;
     statement = declaration as NodePath<BabelTypes.Statement>;
   }
-  // Names used nowhere else (generateUid checks the whole program), so nothing at the call can clash.
+  const undef = () => t.unaryExpression('void', t.numericLiteral(0));
   const params = callee.node.params as BabelTypes.Identifier[];
+  const args = call.node.arguments as BabelTypes.Expression[];
+  // A parameter the callee never assigns takes its argument in place, with no `var p = a;`, when that is
+  // a literal or a name the body cannot change (the caller's own: the callee cannot reach it; a constant).
+  const passed = new Map<BabelTypes.Identifier, BabelTypes.Expression>();
+  params.forEach((param, i) => {
+    const binding = callee.scope.getBinding(param.name);
+    if (!binding || binding.constantViolations.length) return;
+    const arg = args[i];
+    if (arg === undefined) passed.set(param, undef());
+    else if (t.isNumericLiteral(arg) || t.isStringLiteral(arg) || t.isBooleanLiteral(arg) || t.isNullLiteral(arg))
+      passed.set(param, arg);
+    else if (arg.type === 'Identifier') {
+      const outer = caller.scope.getBinding(arg.name);
+      if (outer && (outer.scope === caller.scope || outer.constant)) passed.set(param, arg);
+    }
+  });
+  // Names used nowhere else (generateUid checks the whole program), so nothing at the call can clash.
   for (const name of Object.keys(callee.scope.bindings)) callee.scope.rename(name, caller.scope.generateUid(name));
   callee.traverse({
     CatchClause(clause) {
       for (const name of Object.keys(clause.scope.bindings)) clause.scope.rename(name, caller.scope.generateUid(name));
     },
   });
+  for (const [param, arg] of passed) {
+    if (arg.type === 'Identifier') callee.scope.rename(param.name, arg.name);
+    else for (const use of callee.scope.getBinding(param.name)?.referencePaths ?? []) use.replaceWith(t.cloneNode(arg));
+  }
   const paramNames = new Set(params.map((p) => p.name));
   const locals = Object.keys(callee.scope.bindings).filter((name) => !paramNames.has(name));
-  const undef = () => t.unaryExpression('void', t.numericLiteral(0));
 
   const out: BabelTypes.Statement[] = [];
-  if (params.length)
+  const assignedParams = params.filter((p) => !passed.has(p));
+  if (assignedParams.length)
     out.push(
       t.variableDeclaration(
         'var',
-        params.map((p, i) =>
-          t.variableDeclarator(
-            t.identifier(p.name),
-            (call.node.arguments[i] as BabelTypes.Expression | undefined) ?? undef(),
-          ),
-        ),
+        assignedParams.map((p) => t.variableDeclarator(t.identifier(p.name), args[params.indexOf(p)] ?? undef())),
       ),
     );
   // At each call its locals start undefined; in a loop, the last pass's values would still be there.
