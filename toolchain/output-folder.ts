@@ -14,13 +14,14 @@ export const OUTPUT_MARK = '.chipweb-build';
 
 /**
  * Why `out` may not be emptied, or undefined when it may: it does not exist,
- * is empty, or holds the mark of an earlier build.
+ * is empty, or holds the mark or the size report of an earlier build.
  */
 export function outputFolderProblem(out: string): string | undefined {
   if (!existsSync(out)) return undefined;
   if (!statSync(out).isDirectory()) return `--out ${out} is a file, not a folder`;
   const names = readdirSync(out);
-  if (names.length === 0 || names.includes(OUTPUT_MARK)) return undefined;
+  // The mark, or the size report every build writes (an output folder made before the mark was).
+  if (names.length === 0 || names.includes(OUTPUT_MARK) || names.includes('size-report.json')) return undefined;
   return (
     `--out ${out} holds files chipweb did not write, and a build empties its output folder first. ` +
     'Give a new or empty folder (the default is build/<target>), or delete this one yourself.'

@@ -501,7 +501,14 @@ describe('firmware: chipweb build', function () {
       });
       expect(err).to.include(`--out ${project} holds files chipweb did not write`);
       expect(readdirSync(project)).to.deep.equal(['notes.txt']);
-      // A folder an earlier build made is emptied and written again: nothing stale stays.
+      // A folder an earlier build made (marked, or with its size report from before the mark) is emptied and
+      // written again: nothing stale stays.
+      const older = join(tmp, 'older-build');
+      mkdirSync(older);
+      writeFileSync(join(older, 'size-report.json'), '{}');
+      writeFileSync(join(older, 'stale.bin'), 'old');
+      await build({ entry: APP, target: 'esp32', out: older, assets, env: NO_CREDENTIALS, projectDir: tmp });
+      expect(readdirSync(older)).to.not.include('stale.bin');
       const out = join(tmp, 'again');
       await build({ entry: APP, target: 'esp32', out, assets, env: NO_CREDENTIALS, projectDir: tmp });
       writeFileSync(join(out, 'resources', 'stale.txt'), 'old');
