@@ -63,8 +63,9 @@ export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const stack = error.stack;
-  if (!stack) return `${error.name}: ${error.message}`;
-  return stack.indexOf(error.message) >= 0 ? stack : `${error.name}: ${error.message}\n${stack}`;
+  const title = `${error.name || 'Error'}: ${error.message}`; // Espruino's errors may have no name
+  if (!stack) return title;
+  return stack.indexOf(error.message) >= 0 ? stack : `${title}\n${stack}`;
 }
 
 /** What the server lets a Context do with its connection. */

@@ -335,5 +335,9 @@ describe('describeError', () => {
     bare.stack = '';
     expect(describeError(bare)).to.equal('TypeError: no stack');
     expect(describeError('thrown text')).to.equal('thrown text');
+    const nameless = new Error('boom');
+    Object.defineProperty(nameless, 'name', { value: undefined });
+    nameless.stack = '    at 0 (:1:15)';
+    expect(describeError(nameless)).to.equal('Error: boom\n    at 0 (:1:15)');
   });
 });

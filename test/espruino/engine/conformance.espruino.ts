@@ -30,9 +30,10 @@ async function getJson<T>(port: number, path: string): Promise<T> {
 describe('espruino engine: conformance cases, byte for byte', () => {
   let dir: string;
   let sim: EspruinoSimulation;
+  const logs: string[] = [];
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'chipweb-espruino-conf-'));
-    sim = await serveOnEspruino(ENTRY, { port: 0, dir, assets: null, budget: BUDGET });
+    sim = await serveOnEspruino(ENTRY, { port: 0, dir, assets: null, budget: BUDGET, log: (line) => logs.push(line) });
     const memory = await getJson<{ total: number; usage: number }>(sim.port, '/__espruino/memory');
     expect(memory.total, 'ESPRUINO must be the fixed 16,383-variable build').to.equal(16383);
     // The size report's estimate stays near what the board uses (its pool counted in this build's 18-byte variables).
@@ -45,6 +46,13 @@ describe('espruino engine: conformance cases, byte for byte', () => {
   after(async () => {
     await sim?.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("logs a handler's error with its name and message, as every engine does", async () => {
+    await exchange(sim.port, 'GET /throw HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n', 0);
+    for (let i = 0; i < 50 && !logs.some((line) => line.includes('Error: boom')); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(logs.join('\n')).to.include('chipweb: handler error on GET /throw: Error: boom');
   });
 
   for (const testCase of CASES) {
