@@ -88,6 +88,12 @@ export class Connection implements EncodeEnd {
   bodyBytes: Uint8Array | null = null;
   bodyPos = 0;
   bodyEnd = 0;
+  /**
+   * Bytes the socket took since the write deadline was last set: a client
+   * that takes an output area's worth within writeTimeout gets another
+   * writeTimeout (a slow reader finishes); one that trickles does not.
+   */
+  progress = 0;
   /** A streamed response is open; `streamEnding` once end() was called. */
   streaming = false;
   streamEnding = false;

@@ -165,7 +165,9 @@ export class ResponseWriter {
     if (socket === null) return false;
     for (;;) {
       if (conn.outPos < conn.outLen) {
-        conn.outPos += socket.write(conn.output, conn.outPos, conn.outLen - conn.outPos);
+        const n = socket.write(conn.output, conn.outPos, conn.outLen - conn.outPos);
+        conn.outPos += n;
+        conn.progress += n;
         if (conn.outPos < conn.outLen) return false;
       }
       if (conn.bodyChar > 0) {
@@ -179,7 +181,9 @@ export class ResponseWriter {
         continue;
       }
       if (conn.bodyBytes !== null) {
-        conn.bodyPos += socket.write(conn.bodyBytes, conn.bodyPos, conn.bodyEnd - conn.bodyPos);
+        const n = socket.write(conn.bodyBytes, conn.bodyPos, conn.bodyEnd - conn.bodyPos);
+        conn.bodyPos += n;
+        conn.progress += n;
         if (conn.bodyPos < conn.bodyEnd) return false;
         conn.bodyBytes = null;
       }

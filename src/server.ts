@@ -875,8 +875,20 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     if (conn.socket !== null && conn.state !== WRITE) {
       conn.state = WRITE;
       conn.deadline = this.platform.now() + this.options.writeTimeout;
+      conn.progress = 0;
     }
     return false;
+  }
+
+  /**
+   * A slow reader keeps its connection while it takes an output area's
+   * worth per writeTimeout: the deadline moves on. One that trickles (a
+   * slow-read attack on a slot) is closed at the deadline set before.
+   */
+  keepWriting(conn: Connection): void {
+    if (conn.progress < conn.output.length) return;
+    conn.progress = 0;
+    conn.deadline = this.platform.now() + this.options.writeTimeout;
   }
 
   /** Platform callback: the socket has room again. */
@@ -893,9 +905,10 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       return;
     }
     if (conn.state !== WRITE) return;
-    // The client took bytes: the write timeout counts from here (it closes a client that stops reading, not a slow one).
-    conn.deadline = this.platform.now() + this.options.writeTimeout;
-    if (!this.writer.flush(conn)) return;
+    if (!this.writer.flush(conn)) {
+      this.keepWriting(conn);
+      return;
+    }
     if (conn.streaming && !conn.streamEnding) {
       conn.state = STREAM;
       return;

@@ -87,6 +87,8 @@ export interface SessionHost {
   close(conn: Connection, linger: boolean): void;
   /** Answers a preencoded error status and closes after it. */
   fail(conn: Connection, status: number): void;
+  /** Gives a blocked writer another writeTimeout when the client took an output area's worth since the last. */
+  keepWriting(conn: Connection): void;
 }
 
 /** The received message handlers see; one per session, pointed at its slot's bytes for each message. */
@@ -252,9 +254,10 @@ export class WsSession implements WebSocket {
 
   /** Platform callback (through the server): the socket has room again. */
   writable(): void {
-    // The client took bytes: it is reading, so its write timeout starts again.
-    if (this.blocked) this.conn.deadline = this.host.platform.now() + this.host.options.writeTimeout;
-    if (!this.host.writer.flush(this.conn)) return;
+    if (!this.host.writer.flush(this.conn)) {
+      this.host.keepWriting(this.conn); // a slow reader that keeps up gets more time (Engine.keepWriting)
+      return;
+    }
     this.compact();
     this.blocked = false;
     this.pump();
@@ -592,6 +595,7 @@ export class WsSession implements WebSocket {
     if (!this.blocked && conn.socket !== null) {
       this.blocked = true;
       conn.deadline = this.host.platform.now() + this.host.options.writeTimeout;
+      conn.progress = 0;
     }
   }
 

@@ -157,6 +157,21 @@ describe('server state machine', () => {
     expect(server.stats().slotsInUse).to.equal(1);
   });
 
+  it('closes a client that only trickles (less than an output area per write timeout): a slow-read attack on a slot', async () => {
+    const app = new App();
+    app.get('/big', (c) => c.text('y'.repeat(5000)));
+    const { platform, server } = await start(app, { writeTimeout: 100 }, { sendBufferSize: 256 });
+    const client = platform.connect('127.0.0.1', false);
+    client.send('GET /big HTTP/1.1\r\nHost: a\r\n\r\n');
+    // 16 bytes every 30 ms: it never stops, but 256 bytes take longer than the 100 ms timeout.
+    for (let t = 0; t < 10 && !client.closed; t++) {
+      platform.advance(30);
+      client.takeSome(16);
+    }
+    expect(client.closed).to.equal(true);
+    expect(server.stats().slotsInUse).to.equal(0);
+  });
+
   it('rejects with a preencoded 503 when every slot is busy (reject policy)', async () => {
     const { platform, server } = await start(helloApp(), { overflow: 'reject' });
     const a = platform.connect();
