@@ -7,6 +7,8 @@
  * only the contract and the small pure helpers every implementation shares.
  */
 
+import { ENGINE_CODEC } from './http/engine-codec.ts';
+
 /** Wi-Fi mode: joined to a network, serving an access point, or off. */
 export type WifiMode = 'station' | 'ap' | 'off';
 
@@ -81,13 +83,34 @@ export const WIFI_PASSWORD_KEY = 'wifi.pass';
 export const ADMIN_PASSWORD_KEY = 'adminPw';
 
 /**
+ * The UTF-8 bytes of a short string (an SSID): the engine's own count where
+ * strings are bytes already (Espruino), else from the code units (the page
+ * runs this too, so not src/http/text.ts's utf8Length and its windows).
+ */
+function utf8Bytes(s: string): number {
+  const codec = ENGINE_CODEC;
+  if (codec !== null) {
+    const bytes = codec.byteLength(s, 0);
+    if (bytes >= 0) return bytes;
+  }
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // A surrogate pair is 3 + 1; XS may give a whole code point above 0xffff.
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xdc00 && c <= 0xdfff ? 1 : c > 0xffff ? 4 : 3;
+  }
+  return n;
+}
+
+/**
  * Checks Wi-Fi credentials as 802.11 and WPA2 define them: an SSID of 1 to
  * 32 bytes, a password empty (open network) or 8 to 63 printable ASCII
  * characters. Returns the problem, or '' when they are fine.
  */
 export function wifiCredentialsProblem(ssid: string, password: string): string {
   if (typeof ssid !== 'string' || ssid.length === 0) return 'the SSID is empty';
-  if (ssid.length > 32) return 'the SSID is longer than 32 characters';
+  // 32 bytes, as the radio counts: "é" takes two, an emoji four.
+  if (utf8Bytes(ssid) > 32) return 'the SSID is longer than 32 bytes';
   if (typeof password !== 'string') return 'the password is not text';
   if (password.length > 0 && password.length < 8)
     return 'the password must be empty (open network) or 8 to 63 characters';

@@ -1,6 +1,6 @@
 /**
  * Over-the-air update and the admin password, for the dashboard's Update
- * and Security panels (docs/ota.md):
+ * and Admin password panels (docs/ota.md):
  *
  *   GET  /api/update    whether this board can update itself, whether an
  *                       upload runs and how far it is, whether a password is set
@@ -57,7 +57,11 @@ export function registerUpdate(app: App): void {
    */
   const adminOnly: Handler = (c) => {
     if (c.env.platform.storeGet(ADMIN_PASSWORD_KEY)) return admin(c);
-    jsonError(c, 403, 'set an admin password first (the Security panel, or CHIPWEB_ADMIN_PASSWORD at build time)');
+    jsonError(
+      c,
+      403,
+      'set an admin password first (the Admin password panel, or CHIPWEB_ADMIN_PASSWORD at build time)',
+    );
     return undefined;
   };
 

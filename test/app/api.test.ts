@@ -153,7 +153,8 @@ describe('dashboard API (no browser)', () => {
   it('POST /api/wifi rejects bad credentials with the shared message and stores good ones', async () => {
     for (const [body, message] of [
       [{ ssid: '', password: '' }, 'the SSID is empty'],
-      [{ ssid: 'x'.repeat(33), password: '' }, 'the SSID is longer than 32 characters'],
+      [{ ssid: 'x'.repeat(33), password: '' }, 'the SSID is longer than 32 bytes'],
+      [{ ssid: 'Ä'.repeat(17), password: '' }, 'the SSID is longer than 32 bytes'], // 34 bytes in UTF-8
       [{ ssid: 'home', password: 'short' }, 'the password must be empty (open network) or 8 to 63 characters'],
       [{ ssid: 'home', password: 7 }, 'the password is not text'],
     ] as const) {

@@ -4,6 +4,7 @@
  */
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { WIFI_PASSWORD_KEY, WIFI_SSID_KEY } from '../../src/device.ts';
 import { startDashboard, tempStore } from '../app/dashboard-sim.ts';
 import type { Dashboard } from '../app/dashboard-sim.ts';
 import { collectErrors, launchBrowser, textOf, waitForText, WAIT_MS } from './browser.ts';
@@ -64,6 +65,8 @@ describe('dashboard in Chromium', () => {
     await waitForText(page, 'a-ver', '0.1.0');
     await waitForText(page, 'a-target', 'simulator');
     await waitForText(page, 'w-mode', 'access point');
+    // First boot: the header links to the Wi-Fi setup further down.
+    expect(await page.getByRole('link', { name: 'Set up Wi-Fi' }).isVisible()).to.equal(true);
     await page.waitForSelector('#reqs tr', { timeout: WAIT_MS });
     expect(await textOf(page, 's-pool')).to.match(/^\d+ of 6$/);
     expect(await page.title()).to.equal('chipweb-sim · chipweb');
@@ -230,6 +233,58 @@ describe('dashboard in Chromium', () => {
     expect(await textOf(page, 'conn')).to.equal('live');
   });
 
+  it('comes back to the WebSocket from Server-Sent Events once the device takes it again (after a restart, say)', async () => {
+    const page = await context.newPage();
+    let refused = 0;
+    await page.routeWebSocket('**/api/ws', (ws) => {
+      if (refused++ === 0) ws.close();
+      else ws.connectToServer();
+    });
+    await page.clock.install();
+    await page.goto(d.url);
+    await waitForText(page, 'conn', 'live');
+    expect(await page.getAttribute('#conn', 'data-via')).to.equal('sse');
+    await page.clock.fastForward(16000); // RETRY_MS
+    await page.waitForFunction(() => document.getElementById('conn')?.dataset.via === 'ws', undefined, {
+      timeout: WAIT_MS,
+    });
+    expect(await textOf(page, 'conn')).to.equal('live');
+  });
+
+  it('fits a phone (375 px) with the longest SSID there is: nothing scrolls sideways', async () => {
+    const phone = await browser.newContext({ viewport: { width: 375, height: 740 } });
+    const ssid = 'Workshop-2.4G-extended-network-5'; // 32 bytes
+    await fetch(`${d.url}/api/wifi`, {
+      method: 'POST',
+      body: JSON.stringify({ ssid, password: 'long enough' }),
+      headers: { Connection: 'close' },
+    });
+    try {
+      const page = await phone.newPage();
+      await page.goto(d.url);
+      await waitForText(page, 'w-ssid', ssid);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).to.be.at.most(375);
+    } finally {
+      await phone.close();
+      d.sim.platform.storeDelete(WIFI_SSID_KEY);
+      d.sim.platform.storeDelete(WIFI_PASSWORD_KEY);
+    }
+  });
+
+  it('keeps the 16 newest requests when a live event brings only the newest few', async () => {
+    for (let i = 0; i < 20; i++) await fetch(`${d.url}/many-${i}`, { headers: { Connection: 'close' } });
+    const page = await openLive(context, d.url);
+    const rows = () => page.$$eval('#reqs tr', (list) => list.length);
+    expect(await rows()).to.equal(16);
+    await fetch(`${d.url}/one-more`, { headers: { Connection: 'close' } });
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('#reqs td:nth-child(2)')].some((td) => td.textContent === '/one-more'),
+      undefined,
+      { timeout: WAIT_MS },
+    );
+    expect(await rows()).to.equal(16);
+  });
+
   it('falls back to polling when the device refuses both live links (every live slot taken)', async () => {
     const pages = [await openLive(context, d.url), await openLive(context, d.url), await openLive(context, d.url)];
     const fourth = await context.newPage();
@@ -289,6 +344,7 @@ describe('dashboard in Chromium', () => {
       const again = await openLive(context, second.url);
       await waitForText(again, 'w-ssid', 'home-net');
       expect(await again.inputValue('#ssid')).to.equal('home-net');
+      expect(await again.isVisible('#setup'), 'no setup link once the device has a network').to.equal(false);
       await again.close();
     } finally {
       await first.close();

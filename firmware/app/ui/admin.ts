@@ -28,9 +28,18 @@ function say(id: string, text: string, ok: boolean): void {
   el.className = ok ? 'ok' : 'bad';
 }
 
-/** The Authorization header value for the admin password in input `id`. */
+/** The Authorization header value for the admin password in input `id` (UTF-8, as curl sends it; btoa takes Latin-1). */
 function adminAuth(id: string): string {
-  return 'Basic ' + btoa('admin:' + input(id).value);
+  return 'Basic ' + btoa(String.fromCharCode(...new TextEncoder().encode('admin:' + input(id).value)));
+}
+
+/** fetch, with a refused connection as a 503 answer the panels show like any other. */
+async function ask(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch {
+    return new Response(null, { status: 503, statusText: 'the device did not answer' });
+  }
 }
 
 /** The `error` of a JSON answer, else the status text. */
@@ -46,7 +55,7 @@ async function problem(r: Response): Promise<string> {
 async function scan(): Promise<void> {
   const list = $('nets');
   say('w-msg', 'Scanning…', true);
-  const r = await fetch('/api/wifi/scan');
+  const r = await ask('/api/wifi/scan');
   if (!r.ok) return say('w-msg', 'No scan: ' + (await problem(r)) + '.', false);
   const networks: Json[] = (await r.json()).networks;
   list.textContent = '';
@@ -56,6 +65,8 @@ async function scan(): Promise<void> {
     b.textContent = n.ssid + ' · ' + n.rssi + ' dBm' + (n.secure ? ' · locked' : ' · open');
     b.onclick = () => {
       input('ssid').value = n.ssid;
+      // The Wi-Fi form refuses an empty password for this network (main.ts).
+      input('pw').dataset.secure = n.secure ? n.ssid : '';
       input('pw').focus();
     };
     const li = document.createElement('li');
@@ -73,11 +84,17 @@ async function setPassword(event: Event): Promise<void> {
     'X-Requested-With': 'XMLHttpRequest',
   };
   if (input('p-cur').value) headers.Authorization = adminAuth('p-cur');
-  const r = await fetch('/api/password', {
+  const r = await ask('/api/password', {
     method: 'POST',
     headers,
     body: JSON.stringify({ password: input('p-new').value }),
   });
+  if (r.status === 401)
+    return say(
+      'p-msg',
+      input('p-cur').value ? 'Not changed: the current password is wrong.' : 'Not changed: give the current password.',
+      false,
+    );
   if (!r.ok) return say('p-msg', 'Not changed: ' + (await problem(r)) + '.', false);
   input('p-cur').value = '';
   input('p-new').value = '';
@@ -106,6 +123,14 @@ async function update(event: Event): Promise<void> {
   const file = input('u-file').files?.[0];
   if (!file) return say('u-msg', 'Choose the firmware image first.', false);
   const bar = $('u-bar') as HTMLProgressElement;
+  // One upload at a time: the button waits for this one's answer.
+  const button = (event.target as HTMLFormElement).querySelector('button') as HTMLButtonElement;
+  button.disabled = true;
+  const failed = (text: string) => {
+    bar.value = 0;
+    button.disabled = false;
+    say('u-msg', text, false);
+  };
   say('u-msg', 'Checking the image…', true);
   const hash = await sha256(file);
   const xhr = new XMLHttpRequest();
@@ -125,14 +150,15 @@ async function update(event: Event): Promise<void> {
     }
     if (xhr.status === 200) {
       bar.value = 1;
+      button.disabled = false;
       say(
         'u-msg',
         'Updated (' + answer.bytes + ' bytes, SHA-256 ' + hash.slice(0, 12) + '…): the device restarts.',
         true,
       );
-    } else say('u-msg', 'Not updated (' + xhr.status + '): ' + (answer.error || xhr.statusText) + '.', false);
+    } else failed('Not updated (' + xhr.status + '): ' + (answer.error || xhr.statusText) + '.');
   };
-  xhr.onerror = () => say('u-msg', 'Not updated: the connection failed; the device keeps its firmware.', false);
+  xhr.onerror = () => failed('Not updated: the connection failed; the device keeps its firmware.');
   bar.value = 0;
   say('u-msg', 'Uploading…', true);
   xhr.send(file);

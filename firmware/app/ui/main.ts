@@ -59,7 +59,8 @@ async function api(path: string, body?: Json): Promise<Json> {
       ? {}
       : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) },
   );
-  const data = await r.json();
+  // The device's own answers (404, 405, 413 …) are text: their status says it.
+  const data = await r.json().catch(() => ({}));
   if (!r.ok) throw new Error(data.error || r.statusText);
   return data;
 }
@@ -109,6 +110,8 @@ function showLed(on: boolean): void {
 }
 
 function showWifi(w: Json): void {
+  // First boot (the device's own access point): a link to the setup, which is further down.
+  $('setup').hidden = w.mode !== 'ap';
   set('w-mode', w.mode === 'ap' ? 'access point' : w.mode);
   set('w-ssid', w.ssid || '–');
   set('w-rssi', w.mode === 'station' && w.rssi ? w.rssi + ' dBm' : '–');
@@ -117,10 +120,15 @@ function showWifi(w: Json): void {
   if (!ssid.value) ssid.value = w.saved || '';
 }
 
+/** The rows shown: a live event brings only the newest few, so older rows stay below them (16, as /api/requests). */
+let rows: Json[] = [];
+
 function showRequests(list: Json[]): void {
+  const oldest = list.length ? list[list.length - 1].at : 1 / 0;
+  rows = list.concat(rows.filter((e) => e.at < oldest)).slice(0, 16);
   const body = $('reqs');
   body.textContent = '';
-  for (const e of list) {
+  for (const e of rows) {
     const tr = document.createElement('tr');
     // A request still running (status 0) is the one asking, or a live stream.
     for (const text of [e.method, e.path, e.status || '…', clock(e.at / 1000), e.ms < 0 ? '' : e.ms]) {
@@ -186,6 +194,8 @@ function connect(): void {
     if (!heard) {
       heard = true;
       socket = ws;
+      events?.close(); // back from Server-Sent Events (see listen)
+      events = null;
       online('ws');
     }
     const m = JSON.parse(e.data);
@@ -196,8 +206,9 @@ function connect(): void {
       socket = null;
       via = '';
     }
-    if (!heard) listen();
-    else {
+    if (!heard) {
+      if (!events) listen();
+    } else {
       // Dropped: poll until it is back.
       startPolling();
       setTimeout(connect, 3000);
@@ -205,16 +216,25 @@ function connect(): void {
   };
 }
 
+/** The Server-Sent Events link while it is open. */
+let events: EventSource | null = null;
+
 function listen(): void {
   const es = new EventSource('/api/events');
+  events = es;
   for (const name in shows) es.addEventListener(name, (e) => shows[name](JSON.parse((e as MessageEvent).data)));
-  es.onopen = () => online('sse');
+  es.onopen = () => {
+    online('sse');
+    // The WebSocket may have been refused only for a while (a restart, every socket taken): try it again.
+    setTimeout(() => via === 'sse' && connect(), RETRY_MS);
+  };
   es.onerror = () => {
     via = '';
     startPolling();
     if (es.readyState === 2) {
       // Refused (e.g. 503: every live slot taken): poll, and try the WebSocket again later.
       es.close();
+      events = null;
       setTimeout(connect, RETRY_MS);
     }
   };
@@ -243,6 +263,8 @@ $('wifi').onsubmit = async (event) => {
     msg.className = ok ? 'ok' : 'bad';
   };
   let problem = wifiCredentialsProblem(ssid.value, pw.value);
+  if (!problem && !pw.value && pw.dataset.secure === ssid.value)
+    problem = 'the password is missing: the scan found this network secured';
   ssid.setAttribute('aria-invalid', String(problem.includes('SSID')));
   pw.setAttribute('aria-invalid', String(problem.includes('password')));
   if (!problem) {
