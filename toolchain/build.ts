@@ -25,7 +25,17 @@
  * write outside the output folder; let a bundle reach a Node built-in or
  * global, or import a module the board does not have.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { freshOutputFolder } from './output-folder.ts';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -157,14 +167,21 @@ export async function loadRoutes(entry: string): Promise<LoadedApp> {
   const moduleType = moduleTypeProblem(entry);
   if (moduleType !== null) throw new BuildError(moduleType);
   let mod: { default?: unknown; preload?: unknown };
+  // Loaded as chipweb sim loads it: bundled against this chipweb's core, the one the firmware gets, so an app
+  // builds wherever it simulates (with chipweb installed beside it or not).
+  const dir = mkdtempSync(join(tmpdir(), 'chipweb-routes-'));
   try {
-    mod = (await import(pathToFileURL(entry).href)) as { default?: unknown; preload?: unknown };
+    const outfile = join(dir, 'app.mjs');
+    await bundle({ entry, outfile, host: 'node', external: MODDABLE_MODULES });
+    mod = (await import(pathToFileURL(outfile).href)) as { default?: unknown; preload?: unknown };
   } catch (error) {
     throw new BuildError(
       `cannot load ${entry} to read its routes: ${(error as Error).message}\n` +
         'The app module must load in Node: register routes at the top level and import board-only modules ' +
         '(embedded:*, timer, …) only from code that runs on the board.',
     );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
   const app = mod.default as
     | { routes?: () => RouteSpec[]; compile?: () => { wsRoutes?: readonly unknown[] } }

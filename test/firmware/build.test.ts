@@ -491,6 +491,25 @@ describe('firmware: chipweb build', function () {
       expect(err).to.include('no app given');
     });
 
+    it("reads the routes of an app that imports 'chipweb' where chipweb is not installed, as sim runs it", async () => {
+      const bare = join(tmp, 'bare-app');
+      mkdirSync(bare, { recursive: true });
+      writeFileSync(join(bare, 'package.json'), '{ "type": "module" }\n');
+      writeFileSync(
+        join(bare, 'app.ts'),
+        "import { App } from 'chipweb';\nconst app = new App();\napp.get('/hi', (c) => c.text('hi'));\nexport default app;\n",
+      );
+      const result = await build({
+        entry: join(bare, 'app.ts'),
+        target: 'esp32',
+        out: join(bare, 'build'),
+        assets: null,
+        env: NO_CREDENTIALS,
+        projectDir: bare,
+      });
+      expect(result.routes).to.deep.equal([['GET', '/hi']]);
+    });
+
     it('empties only an output folder a build made: --out of a folder with other files (the project itself) is refused, each file kept', async () => {
       const project = join(tmp, 'not-a-build');
       mkdirSync(project, { recursive: true });
