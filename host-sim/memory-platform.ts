@@ -334,7 +334,7 @@ export class MemoryPlatform implements Platform {
   }
 
   asset(name: string): Uint8Array | undefined {
-    return this.assets[name];
+    return Object.hasOwn(this.assets, name) ? this.assets[name] : undefined; // not 'constructor', '__proto__'
   }
 
   storeGet(key: string): string | undefined {

@@ -181,13 +181,16 @@ export class NodePlatform implements Platform {
   }
 
   asset(name: string): Uint8Array | undefined {
-    const inline = this.options.assets?.[name];
-    if (inline) return inline;
+    // Own names only: 'constructor' or '__proto__' is no asset.
+    const assets = this.options.assets;
+    if (assets && Object.hasOwn(assets, name)) return assets[name];
     if (!this.options.assetDir) return undefined;
     if (!this.assetCache.has(name)) {
       const file = path.join(this.options.assetDir, name);
       const inside = path.resolve(file).startsWith(path.resolve(this.options.assetDir) + path.sep);
-      this.assetCache.set(name, inside && fs.existsSync(file) ? new Uint8Array(fs.readFileSync(file)) : undefined);
+      // A folder is no asset either (reading it would throw EISDIR).
+      const found = inside && fs.existsSync(file) && fs.statSync(file).isFile();
+      this.assetCache.set(name, found ? new Uint8Array(fs.readFileSync(file)) : undefined);
     }
     return this.assetCache.get(name);
   }

@@ -14,6 +14,7 @@
  * keep a Context (or a view from body()) after the handler's promise
  * settles: the slot serves the next request.
  */
+import { parseJson } from './json.ts';
 import { decodeComponent, decodeLatin1, decodeUtf8, equalsAscii } from './http/text.ts';
 import type { TextScratch } from './http/text.ts';
 import type { RequestHead } from './http/parser.ts';
@@ -150,8 +151,13 @@ export interface Context<P extends string = string> {
   body(): Uint8Array;
   /** The request body decoded as UTF-8. */
   bodyText(): string;
-  /** The request body parsed as JSON; throws HttpError 400 when it is not JSON. */
-  bodyJson<T = unknown>(): T;
+  /**
+   * The request body parsed as JSON; throws HttpError 400 when it is not
+   * JSON. `keys`: the member names the handler reads; on the board (XS)
+   * the others are skipped without making a name XS never frees, so give
+   * them for any body a client writes (see src/json.ts).
+   */
+  bodyJson<T = unknown>(keys?: readonly string[]): T;
   /**
    * Hands the body to `onPiece` piece by piece, as spans of the slot
    * (bytes[start..end), valid until `onPiece` returns, or until the promise
@@ -204,6 +210,12 @@ export interface Context<P extends string = string> {
    * `Content-Type` replaces the type the answer helpers set.
    */
   setHeader(name: string, value: string): this;
+  /**
+   * Adds `value` to a list header (`Vary`, `Cache-Control` …): joined to
+   * what is set with ", ", once. Middleware that vary the answer use it, so
+   * that neither replaces the other's.
+   */
+  appendHeader(name: string, value: string): this;
   /** True once a handler has produced the response; later answers are ignored. */
   readonly responded: boolean;
   /** True while a streamed response (stream()) is open. */
@@ -245,10 +257,15 @@ export interface Context<P extends string = string> {
    */
   abandon(status: number, body: string): boolean;
   /**
-   * Forgets the status, headers and body set so far, so an error handler can
-   * answer afresh. A streamed response's head is already sent: it stays.
+   * Forgets the status, body and headers set so far, so an error handler can
+   * answer afresh; `keepHeaders` keeps that many of the first header lines
+   * (those set before a point, see `headersSet`: recovery() keeps what
+   * middleware before it set, CORS say). A streamed response's head is
+   * already sent: it stays.
    */
-  resetResponse(): void;
+  resetResponse(keepHeaders?: number): void;
+  /** How many response header lines are set so far (a mark for resetResponse). */
+  readonly headersSet: number;
 }
 
 /**
@@ -476,9 +493,9 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
   }
 
   /** The request body parsed as JSON; throws HttpError 400 when it is not JSON. */
-  bodyJson<T = unknown>(): T {
+  bodyJson<T = unknown>(keys?: readonly string[]): T {
     try {
-      return JSON.parse(this.bodyText()) as T;
+      return parseJson(this.bodyText(), keys) as T;
     } catch (_error) {
       throw new HttpError(400, 'request body is not valid JSON');
     }
@@ -567,6 +584,12 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
     return this;
   }
 
+  /** Adds to a list header (see Context.appendHeader). */
+  appendHeader(name: string, value: string): this {
+    if (!this.res.committed || this.res.bodyKind !== BODY_STREAM) this.res.appendHeader(name, value);
+    return this;
+  }
+
   /** True once a handler has produced the response. */
   get responded(): boolean {
     return this.res.committed;
@@ -587,9 +610,16 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
     return this.detached;
   }
 
-  /** Forgets what was set for the response so far, unless it is streaming. */
-  resetResponse(): void {
-    if (this.res.bodyKind !== BODY_STREAM) this.res.reset();
+  /** Forgets what was set for the response so far (but the first `keepHeaders` header lines), unless it is streaming. */
+  resetResponse(keepHeaders = 0): void {
+    if (this.res.bodyKind === BODY_STREAM) return;
+    this.res.truncateHeaders(keepHeaders);
+    this.res.clearAnswer();
+  }
+
+  /** How many response header lines are set so far. */
+  get headersSet(): number {
+    return this.res.headerCount;
   }
 
   /** Answers with a text body. */

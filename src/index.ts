@@ -9,6 +9,7 @@ export { HttpError } from './context.ts';
 export type { Context, Env, ErrorHandler, Handler, RawRequest } from './context.ts';
 export type { Device, WifiMode, WifiNetwork, WifiStatus } from './device.ts';
 export { ADMIN_PASSWORD_KEY, WIFI_SSID_KEY, strongestNetworks, wifiCredentialsProblem } from './device.ts';
+export { parseJson } from './json.ts';
 export { Server, serve } from './server.ts';
 export type { WebSocket, WsHandlers, WsMessage } from './ws/socket.ts';
 export type { OverflowPolicy, ServerOptions } from './server.ts';

@@ -32,7 +32,7 @@ import { describeError, HttpError, isPromiseLike, SlotContext, UNKNOWN_METHOD } 
 import type { Env, StreamSink } from './context.ts';
 import type { Device } from './device.ts';
 import { CHUNKED_DONE } from './http/chunked.ts';
-import { CONNECTION_CLOSE, CONNECTION_KEEP_ALIVE, HEAD_INCOMPLETE, parseHead } from './http/parser.ts';
+import { CONNECTION_CLOSE, CONNECTION_KEEP_ALIVE, HEAD_INCOMPLETE, parseHead, RequestHead } from './http/parser.ts';
 import type { HeadLimits } from './http/parser.ts';
 import { BODY_STREAM, CONTINUE_RESPONSE, FRAMING_CHUNKED, PreencodedAnswers, preencodedSize } from './http/response.ts';
 import { INTERNAL_ERROR_BODY } from './http/status.ts';
@@ -119,6 +119,8 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
   /** Spare contexts, made at the first abandoned chains (at most spareContexts); [0, spareCount) are free. */
   private readonly spares: (SlotContext | null)[];
   private sparesMade = 0;
+  /** What an abandoned chain reads as its request's head from then on (made at the first abandon). */
+  private emptyHead: RequestHead | null = null;
   /** Most route params (the size of each context's param spans). */
   private readonly params: number;
   /** Names of the table's method codes, decoded once (custom methods). */
@@ -695,7 +697,11 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       ctx.paramNames = EMPTY;
       ctx.res.allowMask = allowedMethods(this.table, conn.input, head.pathStart, head.pathEnd);
       ctx.chain = app.methodNotAllowed;
-    } else if ((route === MATCH_ADD_SLASH || route === MATCH_REMOVE_SLASH) && app.redirectTrailingSlash) {
+    } else if (
+      (route === MATCH_ADD_SLASH || route === MATCH_REMOVE_SLASH) &&
+      app.redirectTrailingSlash &&
+      !offSiteLocation(conn.input, head.pathStart, head.pathEnd)
+    ) {
       ctx.res.status = ctx.methodCode === METHOD_GET || ctx.methodCode === METHOD_HEAD ? 301 : 308;
       ctx.res.committed = true;
       this.redirect(conn, route === MATCH_ADD_SLASH);
@@ -710,7 +716,11 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
   /** An async chain finished (or failed). */
   handlerSettled(ctx: SlotContext, error: unknown, failed: boolean): void {
     if (ctx.detached) {
-      // An abandoned chain ended: its context becomes a spare again.
+      // An abandoned chain ended: its context becomes a spare again. Its failure is still a failure.
+      if (failed) {
+        this.counters.errors++;
+        this.platform.log(`chipweb: handler error after timeout() answered ${ctx.method}: ${describeError(error)}`);
+      }
       ctx.detached = false;
       ctx.res.reset();
       ctx.slot = -1;
@@ -768,6 +778,14 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     this.spares[this.spareCount] = spare; // keep the array dense; the entry is reused on return
     ctx.detached = true;
     ctx.res.committed = true; // late writes are dropped
+    // The slot's bytes and head are the spare's now, and soon another request's (another client's, perhaps):
+    // from here on the late chain reads an empty request.
+    if (this.emptyHead === null) this.emptyHead = new RequestHead(0);
+    ctx.bytes = conn.input.subarray(0, 0);
+    ctx.head = this.emptyHead;
+    ctx.paramSpans.fill(0);
+    ctx.bodyStart = 0;
+    ctx.bodyEnd = 0;
     spare.slot = conn.slot;
     spare.bytes = conn.input;
     spare.head = conn.head;
@@ -794,7 +812,8 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       this.platform.log(`chipweb: handler error in the stream of ${ctx.method} ${ctx.path}: ${describeError(error)}`);
       return;
     }
-    ctx.res.reset();
+    // The answer goes; the header lines middleware set (CORS …) stay, so a browser can read the error.
+    ctx.res.clearAnswer();
     if (error instanceof HttpError) {
       // An HttpError is an answer, not a failure: it bypasses onError.
       ctx.text(error.message + '\n', error.status);
@@ -808,7 +827,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       } catch (nested) {
         error = nested;
       }
-      ctx.res.reset();
+      ctx.res.clearAnswer();
     }
     if (error instanceof HttpError) {
       ctx.text(error.message + '\n', error.status);
@@ -1080,6 +1099,17 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       if (conn.state === HEAD) this.advance(conn);
     }
   }
+}
+
+/**
+ * Whether the path bytes[start, end), sent back as a Location, would take a
+ * browser to another site: `//evil.com/` or `/\\evil.com/` (browsers read a
+ * backslash as a slash) is a protocol-relative URL. Such a path gets no
+ * trailing-slash redirect (an open redirect), only the 404 it would get
+ * without one.
+ */
+function offSiteLocation(bytes: Uint8Array, start: number, end: number): boolean {
+  return end - start > 1 && (bytes[start + 1] === 47 || bytes[start + 1] === 92);
 }
 
 /** What handlers get as `c.env`: methods rather than closures (on a board they stay in flash with the core). */

@@ -22,9 +22,13 @@ function device(c: Context): Device {
   return d;
 }
 
-/** The JSON body as an object, or a 400. */
-function bodyObject(c: Context): { [key: string]: unknown } {
-  const body = c.bodyJson<unknown>();
+/** The members each route reads from its body: no other name becomes an XS key (see chipweb's src/json.ts). */
+const LED_KEYS = ['on'];
+const WIFI_KEYS = ['ssid', 'password'];
+
+/** The JSON body (members of the names `keys`) as an object, or a 400. */
+function bodyObject(c: Context, keys: readonly string[]): { [key: string]: unknown } {
+  const body = c.bodyJson<unknown>(keys);
   if (body === null || typeof body !== 'object' || Array.isArray(body))
     throw new HttpError(400, 'the body must be a JSON object');
   return body as { [key: string]: unknown };
@@ -93,7 +97,7 @@ export function registerApi(app: App, hub: LiveHub, log: Logger): void {
     '/led',
     json((c) => {
       const d = device(c);
-      const body = bodyObject(c);
+      const body = bodyObject(c, LED_KEYS);
       if (typeof body.on !== 'boolean') throw new HttpError(400, 'give {"on": true} or {"on": false}');
       d.setLed(body.on);
       const on = d.led();
@@ -115,7 +119,7 @@ export function registerApi(app: App, hub: LiveHub, log: Logger): void {
     '/wifi',
     json((c) => {
       const d = device(c);
-      const body = bodyObject(c);
+      const body = bodyObject(c, WIFI_KEYS);
       const ssid = typeof body.ssid === 'string' ? body.ssid : '';
       const password = body.password === undefined ? '' : body.password;
       if (typeof password !== 'string') throw new HttpError(400, 'the password is not text');

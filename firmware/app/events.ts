@@ -23,6 +23,7 @@
  * Never: write to a context or socket whose generation moved on; run the
  * timer while nobody listens; queue events without bound.
  */
+import { parseJson } from 'chipweb';
 import type { Context, Env, Logger, TimerHandle, WebSocket, WsMessage } from 'chipweb';
 import { recentRequests } from './requests.ts';
 import { RateMeter, statusSnapshot } from './status.ts';
@@ -31,6 +32,8 @@ import { RateMeter, statusSnapshot } from './status.ts';
 export const MAX_SUBSCRIBERS = 4;
 /** Ticks of failed writes after which a subscriber is dropped. */
 const MAX_MISSES = 3;
+/** The one member a WebSocket command has: no other name becomes an XS key (chipweb's src/json.ts). */
+const COMMAND_KEYS = ['led'];
 /** Newest log entries a `requests` event carries (kept small: one event must fit a slot's output area). */
 export const EVENT_REQUESTS = 6;
 /** Longest event sent: a chunk must fit the slot's output area (1024 bytes on the boards) with its framing. */
@@ -122,7 +125,7 @@ export class LiveHub {
   command(ws: WebSocket, msg: WsMessage): void {
     let body: unknown = null;
     try {
-      body = JSON.parse(msg.text());
+      body = parseJson(msg.text(), COMMAND_KEYS);
     } catch (_error) {
       /* answered below */
     }

@@ -33,6 +33,8 @@ export const MAX_IMAGE = 4 * 1024 * 1024;
 /** Milliseconds between the answer and the restart, for the answer to leave. */
 const RESTART_MS = 1000;
 
+/** The one member POST /api/password reads: no other name becomes an XS key (chipweb's src/json.ts). */
+const PASSWORD_KEYS = ['password'];
 const NO_USERS: readonly { username: string; password: string }[] = Object.freeze([]);
 
 /** Registers the update and password routes on `app`. */
@@ -118,7 +120,7 @@ export function registerUpdate(app: App): void {
 /** Stores the password in the body ({"password": "…"}). */
 function setPassword(c: Context): void {
   try {
-    const body = c.bodyJson<{ password?: unknown }>();
+    const body = c.bodyJson<{ password?: unknown }>(PASSWORD_KEYS);
     const password = body !== null && typeof body === 'object' ? body.password : undefined;
     if (typeof password !== 'string' || password.length < MIN_PASSWORD || password.length > 64)
       throw new HttpError(400, `the password must be ${MIN_PASSWORD} to 64 characters`);

@@ -105,13 +105,17 @@ export class ResponseState {
 
   /** Back to a fresh 200 with nothing set. */
   reset(): void {
+    this.truncateHeaders(0);
+    this.clearAnswer();
+  }
+
+  /**
+   * Back to a fresh 200 with no body, keeping the header lines set so far
+   * (an error's answer keeps what middleware set, CORS headers say, as Gin does).
+   */
+  clearAnswer(): void {
     this.status = 200;
     this.contentType = '';
-    for (let i = 0; i < this.headerCount; i++) {
-      this.headerNames[i] = UNSET;
-      this.headerValues[i] = UNSET;
-    }
-    this.headerCount = 0;
     this.bodyKind = BODY_NONE;
     this.bodyString = '';
     this.bodyBytes = null;
@@ -144,6 +148,25 @@ export class ResponseState {
     this.headerCount++;
   }
 
+  /** Forgets the header lines after the first `count` (the ones set later). */
+  truncateHeaders(count: number): void {
+    for (let i = count; i < this.headerCount; i++) {
+      this.headerNames[i] = UNSET;
+      this.headerValues[i] = UNSET;
+    }
+    if (count < this.headerCount) this.headerCount = count;
+  }
+
+  /**
+   * Adds `value` to the list header `name` (Vary, Cache-Control …): set, or
+   * joined to the value so far with ", " unless it is there already.
+   */
+  appendHeader(name: string, value: string): void {
+    const current = this.getHeader(name);
+    if (current === undefined) this.setHeader(name, value);
+    else if (!listHas(current, value)) this.setHeader(name, current + ', ' + value);
+  }
+
   /** The value of a header set so far, or undefined. */
   getHeader(name: string): string | undefined {
     for (let i = 0; i < this.headerCount; i++) if (sameName(this.headerNames[i], name)) return this.headerValues[i];
@@ -169,6 +192,31 @@ function validFieldValue(out: Uint8Array, start: number, end: number): boolean {
     if ((b < 32 && b !== 9) || b === 127) return false;
   }
   return true;
+}
+
+/** Whether the comma list `list` has the element `item` (ASCII case-insensitive, spaces around elements ignored). */
+function listHas(list: string, item: string): boolean {
+  const n = item.length;
+  for (let start = 0; start <= list.length; ) {
+    while (charCodeAt.call(list, start) === 32) start++;
+    let end = list.indexOf(',', start);
+    if (end < 0) end = list.length;
+    let last = end;
+    while (last > start && charCodeAt.call(list, last - 1) === 32) last--;
+    if (last - start === n) {
+      let same = true;
+      for (let i = 0; i < n && same; i++) {
+        let x: number = charCodeAt.call(list, start + i);
+        let y: number = charCodeAt.call(item, i);
+        if (x >= 65 && x <= 90) x |= 0x20;
+        if (y >= 65 && y <= 90) y |= 0x20;
+        same = x === y;
+      }
+      if (same) return true;
+    }
+    start = end + 1;
+  }
+  return false;
 }
 
 function sameName(a: string, b: string): boolean {

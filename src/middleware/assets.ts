@@ -161,7 +161,7 @@ export function ifNoneMatch(c: Context, etag: string): boolean {
 export function answerAsset(c: Context, info: AssetInfo, cacheControl: string): void {
   c.setHeader('ETag', info.etag);
   c.setHeader('Cache-Control', cacheControl);
-  if (info.gzip) c.setHeader('Vary', 'Accept-Encoding');
+  if (info.gzip) c.appendHeader('Vary', 'Accept-Encoding');
   if (ifNoneMatch(c, info.etag)) {
     c.empty(304);
     return;

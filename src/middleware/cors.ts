@@ -72,12 +72,12 @@ export function cors(options: CorsOptions = {}): Handler {
   return (c: Context) => {
     const originIndex = c.raw.headerIndex('origin');
     if (originIndex < 0) {
-      if (varies) c.setHeader('Vary', 'Origin');
+      if (varies) c.appendHeader('Vary', 'Origin');
       return c.next();
     }
     const allow = allowed(originIndex, c);
     const preflight = c.method === 'OPTIONS' && c.raw.headerIndex('access-control-request-method') >= 0;
-    if (varies) c.setHeader('Vary', 'Origin');
+    if (varies) c.appendHeader('Vary', 'Origin');
     if (!preflight) {
       if (allow !== null) {
         c.setHeader('Access-Control-Allow-Origin', allow);
@@ -99,7 +99,8 @@ export function cors(options: CorsOptions = {}): Handler {
       const asked = c.header('access-control-request-headers');
       if (asked !== undefined && asked.length > 0) {
         c.setHeader('Access-Control-Allow-Headers', asked);
-        c.setHeader('Vary', 'Origin, Access-Control-Request-Headers');
+        c.appendHeader('Vary', 'Origin');
+        c.appendHeader('Vary', 'Access-Control-Request-Headers');
       }
     }
     if (maxAge !== null) c.setHeader('Access-Control-Max-Age', maxAge);

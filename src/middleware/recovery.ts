@@ -41,7 +41,7 @@ export function recovery(options: RecoveryOptions = {}): Handler {
   const custom = options.handler ?? null;
   const log = options.log !== false;
 
-  function recover(c: Context, error: unknown): void {
+  function recover(c: Context, error: unknown, kept: number): void {
     // A streamed response has its head on the wire already: only the server
     // can end it (it closes the connection), so let the error through.
     if (c.streaming) throw error;
@@ -49,7 +49,7 @@ export function recovery(options: RecoveryOptions = {}): Handler {
     const answered = c.abandoned;
     if (error instanceof HttpError) {
       if (answered) return;
-      c.resetResponse();
+      c.resetResponse(kept);
       c.text(error.message + '\n', error.status);
       return;
     }
@@ -57,13 +57,13 @@ export function recovery(options: RecoveryOptions = {}): Handler {
     if (log)
       c.env.platform.log(`chipweb: recovered from handler error on ${c.method} ${c.path}: ${describeError(error)}`);
     if (answered) return;
-    c.resetResponse();
+    c.resetResponse(kept);
     if (custom !== null) {
       try {
         custom(error, c);
       } catch (nested) {
         if (log) c.env.platform.log(`chipweb: recovery handler failed: ${describeError(nested)}`);
-        c.resetResponse();
+        c.resetResponse(kept);
       }
       if (c.responded) return;
     }
@@ -72,14 +72,16 @@ export function recovery(options: RecoveryOptions = {}): Handler {
 
   return (c: Context) => {
     let result: unknown;
+    // What middleware before this one set (CORS headers …) stays on the error's answer; the rest goes.
+    const kept = c.headersSet;
     try {
       result = c.next();
     } catch (error) {
-      recover(c, error);
+      recover(c, error, kept);
       return undefined;
     }
     if (isPromiseLike(result)) {
-      return (result as Promise<unknown>).then(undefined, (error: unknown) => recover(c, error));
+      return (result as Promise<unknown>).then(undefined, (error: unknown) => recover(c, error, kept));
     }
     return result;
   };

@@ -512,6 +512,24 @@ describe('server state machine', () => {
     expect(platform.logs.filter((line) => line.includes('a status outside 200-599')).length).to.equal(targets.length);
   });
 
+  it('gives no trailing-slash redirect that a browser would follow to another site (//host, /\\host)', async () => {
+    const app = new App();
+    app.get('/:name', (c) => c.text(c.param('name')));
+    app.get('/files/*path', (c) => c.text(c.param('path')));
+    const { platform } = await start(app);
+    for (const target of ['/\\evil.com/', '//evil.com/', '/files//evil.com/']) {
+      const client = platform.connect();
+      client.send(`GET ${target} HTTP/1.1\r\nHost: a\r\n\r\n`);
+      const text = client.takeText();
+      expect(text, target).to.not.match(/Location: \/[\\/]/);
+      client.end();
+    }
+    // An ordinary one still redirects.
+    const client = platform.connect();
+    client.send('GET /alice/ HTTP/1.1\r\nHost: a\r\n\r\n');
+    expect(client.takeText()).to.match(/^HTTP\/1.1 301 Moved Permanently\r\nLocation: \/alice\r\n/);
+  });
+
   it('stop() called twice resolves both calls once every slot is free', async () => {
     const app = new App();
     let finish = () => {};

@@ -3,8 +3,11 @@
  * router, chain and response writer.
  */
 import { expect } from 'chai';
-import { App, HttpError } from '../../src/index.ts';
-import { request } from '../../host-sim/index.ts';
+import { App, HttpError, serveAssets } from '../../src/index.ts';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request, simulate } from '../../host-sim/index.ts';
 import example from '../../examples/app.ts';
 
 describe('request() (in-memory exchange for tests)', () => {
@@ -69,5 +72,35 @@ describe('request() (in-memory exchange for tests)', () => {
       message = error.message;
     });
     expect(message).to.include('no complete response to /never within 1000 ms of virtual time');
+  });
+
+  it("finds no asset named like Object's own members (constructor, __proto__): 404, not a broken answer", async () => {
+    const app = new App();
+    app.get('/static/*path', serveAssets());
+    const setup = { assets: { 'site.css': new TextEncoder().encode('body{}') } };
+    expect((await request(app, '/static/site.css', {}, setup)).status).to.equal(200);
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty'])
+      expect((await request(app, `/static/${name}`)).status, name).to.equal(404);
+  });
+
+  it('serves files from assetDir in the simulator, and a folder there is a 404, not a 500', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chipweb-assetdir-'));
+    mkdirSync(join(dir, 'css'));
+    writeFileSync(join(dir, 'css', 'site.css'), 'body{}');
+    const app = new App();
+    app.get('/static/*path', serveAssets());
+    const sim = await simulate(app, { port: 0, assetDir: dir, log: () => {} });
+    try {
+      const file = await fetch(`${sim.url}/static/css/site.css`);
+      expect([file.status, await file.text()]).to.deep.equal([200, 'body{}']);
+      for (const name of ['css', 'constructor']) {
+        const res = await fetch(`${sim.url}/static/${name}`);
+        await res.arrayBuffer();
+        expect(res.status, name).to.equal(404);
+      }
+    } finally {
+      await sim.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,10 @@
 import { expect } from 'chai';
-import { App } from '../../src/index.ts';
-import { cors } from '../../src/middleware/index.ts';
-import { start } from './helpers.ts';
+import { gzipSync } from 'node:zlib';
+import { App, HttpError, serveAsset } from '../../src/index.ts';
+import { cors, recovery } from '../../src/middleware/index.ts';
+import { parseResponses } from '../hostile/responses.ts';
+import { startOnMemory } from '../support/memory-server.ts';
+import { settle, start } from './helpers.ts';
 
 const PREFLIGHT = (path: string, origin: string, extra = '') =>
   `OPTIONS ${path} HTTP/1.1\r\nHost: d\r\nOrigin: ${origin}\r\nAccess-Control-Request-Method: PUT\r\n${extra}\r\n`;
@@ -87,5 +90,56 @@ describe('middleware: cors', () => {
 
   it("refuses credentials with origin '*'", () => {
     expect(() => cors({ credentials: true })).to.throw(/credentials/);
+  });
+
+  it("keeps its headers on an error answer, the server's or recovery()'s, so a browser can read the error", async () => {
+    const a = new App();
+    a.use(cors({ origin: 'http://a.example' }));
+    a.post('/items', () => {
+      throw new HttpError(422, 'name is required');
+    });
+    a.post('/broken', () => {
+      throw new Error('boom');
+    });
+    const guarded = a.group('/guarded', recovery());
+    guarded.post('/items', (c) => {
+      c.setHeader('X-Half', '1'); // set by the failing handler: it goes
+      throw new Error('boom');
+    });
+    const b = await start(a);
+    for (const [path, status] of [
+      ['/items', 422],
+      ['/broken', 500],
+      ['/guarded/items', 500],
+    ] as const) {
+      const res = await b.request(
+        `POST ${path} HTTP/1.1\r\nHost: d\r\nOrigin: http://a.example\r\nContent-Length: 0\r\n\r\n`,
+      );
+      expect(res.status, path).to.equal(status);
+      expect(res.headers['access-control-allow-origin'], path).to.equal('http://a.example');
+      expect(res.headers.vary, path).to.equal('Origin');
+      expect(res.headers['x-half'], path).to.equal(undefined);
+    }
+  });
+
+  it('adds to Vary what serveAsset adds (Accept-Encoding), neither replacing the other', async () => {
+    const a = new App();
+    a.use(cors({ origin: ['http://a.example', 'http://b.example'] }));
+    a.get('/', serveAsset('page.html'));
+    const { platform } = await startOnMemory(
+      a,
+      { slots: 2, slotSize: 2048, outputSize: 1024 },
+      {},
+      {
+        assets: { 'page.html': new Uint8Array(gzipSync('<p>page</p>')) },
+      },
+    );
+    const client = platform.connect();
+    client.send('GET / HTTP/1.1\r\nHost: d\r\nOrigin: http://a.example\r\n\r\n');
+    await settle();
+    const res = parseResponses(client.takeText()).responses[0];
+    expect(res.headers['access-control-allow-origin']).to.equal('http://a.example');
+    expect(res.headers['content-encoding']).to.equal('gzip');
+    expect(res.headers.vary).to.equal('Origin, Accept-Encoding');
   });
 });

@@ -95,6 +95,42 @@ describe('middleware: timeout', () => {
     expect((await b.get('/fast')).body).to.equal('fast');
   });
 
+  it("gives the late chain an empty request once the slot serves another: never the next client's header, body or params", async () => {
+    const a = new App();
+    const releases: (() => void)[] = [];
+    const seen: unknown[] = [];
+    a.use(timeout(100));
+    a.post('/save/:id', async (c) => {
+      await new Promise<void>((r) => releases.push(r));
+      seen.push(c.header('authorization'), c.bodyText(), c.param('id'), c.path, c.queryString);
+      throw new Error('late failure');
+    });
+    a.post('/login/:id', (c) => c.text(`login ${c.param('id')} ${c.bodyText()}`));
+    const b = await start(a, { slots: 1, spareContexts: 1 });
+    const alice = b.platform.connect();
+    alice.send(
+      'POST /save/alice?x=1 HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer alice\r\nContent-Length: 5\r\n\r\nalice',
+    );
+    await settle();
+    b.platform.advance(100);
+    await settle();
+    expect(parseResponses(alice.takeText()).responses.map((r) => r.status)).to.deep.equal([503]);
+    alice.send(
+      'POST /login/bob HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer BOB-SECRET\r\nContent-Length: 8\r\n\r\nbob-pass',
+    );
+    await settle();
+    expect(parseResponses(alice.takeText()).responses.map((r) => r.body)).to.deep.equal(['login bob bob-pass']);
+    releases[0]();
+    await settle();
+    expect(seen).to.deep.equal([undefined, '', '', '', '']);
+    // Its failure after the answer is still logged and counted.
+    expect(b.platform.logs.join('\n')).to.include(
+      'chipweb: handler error after timeout() answered POST: Error: late failure',
+    );
+    expect(b.server.stats().errors).to.equal(1);
+    alice.end();
+  });
+
   it('serves the next request with a spare context that keeps chainNesting', async () => {
     const a = new App();
     const releases: (() => void)[] = [];
