@@ -13,7 +13,6 @@
 import Listener from 'embedded:io/socket/listener';
 import Timer from 'timer';
 import type { TimerID } from 'timer';
-import Time from 'time';
 import Resource from 'Resource';
 import Preference from 'preference';
 import Instrumentation from 'instrumentation';
@@ -138,7 +137,7 @@ export class ModdablePlatform implements Platform {
   }
 
   now(): number {
-    return Time.ticks;
+    return this.reaper.clock.now();
   }
 
   setTimer(callback: () => void, ms: number, repeat: boolean): TimerHandle {

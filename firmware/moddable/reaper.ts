@@ -20,7 +20,7 @@
  */
 import Timer from 'timer';
 import type { TimerID } from 'timer';
-import Time from 'time';
+import { MonotonicClock } from './clock.ts';
 
 /** Something the reaper can hold: a socket with a link and a deadline. */
 export interface Reapable {
@@ -36,6 +36,8 @@ export interface Reapable {
 export class Reaper {
   /** Milliseconds between runs while something is listed. */
   readonly interval: number;
+  /** The board's clock for every deadline (the platform's now(), lingering closes, the reaper's runs). */
+  readonly clock = new MonotonicClock();
   private head: Reapable | null = null;
   private readonly timer: TimerID;
   private awake = false;
@@ -89,7 +91,7 @@ export class Reaper {
 
   /** One run: asks every listed item to finish. */
   run(): void {
-    const now = Time.ticks;
+    const now = this.clock.now();
     let prev: Reapable | null = null;
     let at = this.head;
     while (at !== null) {

@@ -37,7 +37,6 @@
  */
 import TCP from 'embedded:io/socket/tcp';
 import type { Socket, SocketHandler } from '../../src/platform.ts';
-import Time from 'time';
 import type { Reapable, Reaper } from './reaper.ts';
 import type { Staging } from './staging.ts';
 
@@ -84,9 +83,9 @@ export class ModdableSocket implements Socket, Reapable {
   /** The Reaper's list (see reaper.ts). */
   reapNext: Reapable | null = null;
   reapListed = false;
-  /** When a lingering close ends at the latest (Time.ticks). */
+  /** When a lingering close ends at the latest (the reaper's clock). */
   private lingerUntil = 0;
-  /** When input last arrived during a lingering close (Time.ticks). */
+  /** When input last arrived during a lingering close (the reaper's clock). */
   private lingerHeard = 0;
 
   constructor(
@@ -280,7 +279,7 @@ export class ModdableSocket implements Socket, Reapable {
   }
 
   private now(): number {
-    return Time.ticks;
+    return this.reaper.clock.now();
   }
 
   /** Reads and discards unread input so lwIP closes with FIN, not RST. */

@@ -147,7 +147,10 @@ export function startBoard(app: App, board: BoardConfig, runtime: BoardRuntime):
       routeMatcher: runtime.matcher,
       device,
     });
-    // Listen first: the listener works on every interface, whichever comes up.
+    // Wi-Fi first: on an ESP32 a listener (any socket) throws "no network" until Wi-Fi has made its
+    // interface (modules/io/common/builtinCommon.h, CHECK_NETWORK_SAFE), and on a Pico W lwIP starts with the
+    // radio. The listener then works on every interface, the station's or the access point's.
+    device.start();
     const started = server.start().then(
       () => {
         platform.log(
@@ -161,7 +164,6 @@ export function startBoard(app: App, board: BoardConfig, runtime: BoardRuntime):
         return false;
       },
     );
-    device.start();
     return { platform, device, server, started };
   } catch (error) {
     return stop(describe(error));

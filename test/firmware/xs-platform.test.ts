@@ -131,6 +131,15 @@ describe('firmware: Moddable platform on XS with the ECMA-419 fake', function ()
     });
   });
 
+  it("keeps time across the tick counter's jump from 2^31 - 1 to -2^31 (24.9 days after boot): deadlines keep working", async () => {
+    const board = await XsBoard.start();
+    try {
+      expect(await board.cmd('clock')).to.deep.equal([0, 999, 1000, 1500, 2 ** 31 + 1499]);
+    } finally {
+      await board.close();
+    }
+  });
+
   it('streams a large response under backpressure: small send buffer, slow client', async () => {
     const board = await startedBoard({ sendBuffer: 2920 });
     try {

@@ -526,8 +526,9 @@ export class Timer {
 
 /** The fake `time`. */
 export class Time {
+  /** As on a board: the millisecond counter as a signed 32-bit number (it wraps after 24.9 days). */
   static get ticks(): number {
-    return world.now;
+    return world.now | 0;
   }
   static delta(start: number, end = world.now): number {
     return end - start;
