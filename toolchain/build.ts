@@ -210,6 +210,8 @@ function boardConfig(template: Template, assets: PackedAsset[], options: BuildOp
     target: b.target,
     server: b.server,
     staging: b.staging,
+    tcp: b.tcp,
+    storeValueBytes: b.storeValueBytes,
     ramBudget:
       template.creation.chunk.initial +
       template.creation.heap.initial * b.slotBytes +

@@ -44,8 +44,20 @@ export interface Budget {
   headroom: { chunk: number; heapSlots: number };
   /** Socket staging bytes (power of two). */
   staging: number;
-  /** The board's TCP send buffer (lwIP TCP_SND_BUF), for the report. */
+  /** The board's TCP send buffer (lwIP TCP_SND_BUF), for the report and the socket adapter. */
   sendBuffer: number;
+  /**
+   * Where the board's TCP stack differs (firmware/moddable/socket.ts,
+   * TcpPolicy): `closeResets` when close() resets the connection (the Pico's
+   * lwIP port aborts after tcp_close), `sendLimit` the most unacknowledged
+   * bytes per connection (0: the send buffer's), where lwIP's heap is small.
+   */
+  tcp: { closeResets: boolean; sendLimit: number };
+  /**
+   * Most bytes one stored setting may hold (the Pico's Preference stores a
+   * string of at most 62), or 0 for no limit below what the app checks.
+   */
+  storeValueBytes: number;
   /** Server options: port, slots, slotSize, outputSize and limits. */
   server: { port: number; slots: number; slotSize: number; outputSize: number; [limit: string]: unknown };
   /** Device settings. */
@@ -113,6 +125,7 @@ export function loadTemplate(target: Target, path = templatePath(target)): Templ
   const staging = num(c.staging, 'chipweb.staging', 16);
   if ((staging & (staging - 1)) !== 0) fail('chipweb.staging', 'a power of two');
   const device = obj(c.device, 'chipweb.device');
+  const tcp = c.tcp === undefined ? {} : obj(c.tcp, 'chipweb.tcp');
   let led: Budget['device']['led'] = null;
   if (device.led !== null) {
     const l = obj(device.led, 'chipweb.device.led');
@@ -155,6 +168,11 @@ export function loadTemplate(target: Target, path = templatePath(target)): Templ
     },
     staging,
     sendBuffer: num(c.sendBuffer, 'chipweb.sendBuffer', 1),
+    storeValueBytes: c.storeValueBytes === undefined ? 0 : num(c.storeValueBytes, 'chipweb.storeValueBytes', 1),
+    tcp: {
+      closeResets: tcp.closeResets === true,
+      sendLimit: tcp.sendLimit === undefined ? 0 : num(tcp.sendLimit, 'chipweb.tcp.sendLimit', 0),
+    },
     server: {
       ...server,
       port: num(server.port, 'chipweb.server.port', 1),

@@ -18,7 +18,7 @@ import type Listener from 'embedded:io/socket/listener';
 import type TCP from 'embedded:io/socket/tcp';
 import type { SocketHandler } from '../../src/platform.ts';
 import type { Reapable, Reaper } from './reaper.ts';
-import { adoptConnection, type ErrorSink, type SocketGate } from './socket.ts';
+import { adoptConnection, type ErrorSink, type SocketGate, type TcpPolicy } from './socket.ts';
 import type { Staging } from './staging.ts';
 
 /** Takes waiting connections from a listener, within a bound. */
@@ -38,6 +38,7 @@ export class Acceptor implements Reapable, SocketGate {
     private readonly handler: SocketHandler,
     private readonly sink: ErrorSink,
     private readonly reaper: Reaper,
+    private readonly policy: TcpPolicy,
   ) {}
 
   /** The listener's onReadable: `count` connections are waiting in all. */
@@ -77,7 +78,7 @@ export class Acceptor implements Reapable, SocketGate {
       }
       let socket: ReturnType<typeof adoptConnection>;
       try {
-        socket = adoptConnection(raw, this.staging, this.handler, this.sink, this.reaper, this);
+        socket = adoptConnection(raw, this.staging, this.handler, this.sink, this.reaper, this, this.policy);
       } catch (error) {
         // Out of sockets or memory in the runtime: the connection is dropped.
         this.sink('accept', error);

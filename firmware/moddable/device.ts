@@ -77,6 +77,9 @@ interface Credentials {
   password: string;
 }
 
+/** How long new Wi-Fi settings wait before the join starts: the answer to them goes out first. */
+export const ANSWER_MS = 1000;
+
 /** The Device on a Moddable board. */
 export class BoardDevice implements Device {
   readonly name: string;
@@ -131,14 +134,25 @@ export class BoardDevice implements Device {
   configureWifi(ssid: string, password: string): void {
     const problem = wifiCredentialsProblem(ssid, password);
     if (problem) throw new RangeError(`Wi-Fi settings rejected: ${problem}`);
-    this.platform.storeSet(WIFI_SSID_KEY, ssid);
+    // The password first: if the board cannot store it (too long for its store), the old pair stays whole.
     this.platform.storeSet(WIFI_PASSWORD_KEY, password);
+    this.platform.storeSet(WIFI_SSID_KEY, ssid);
     if (!this.options.wifi) return; // the host manages the network; the settings are kept for the board
-    // Join the new network first; fall back to the others (and the access point) as at start.
+    // Join the new network first; fall back to the others (and the access point) as at start. A moment
+    // later: leaving the access point (ESP32: the mode switches at once) would drop the phone that sent
+    // these settings before it has their answer.
     const others = this.savedCandidates().filter((c) => c.ssid !== ssid);
     this.candidates = [{ ssid, password }, ...others];
-    this.stopJoin();
-    this.next();
+    if (this.timer !== undefined) this.platform.clearTimer(this.timer);
+    this.timer = this.platform.setTimer(
+      () => {
+        this.timer = undefined;
+        this.stopJoin();
+        this.next();
+      },
+      ANSWER_MS,
+      false,
+    );
   }
 
   scan(): Promise<WifiNetwork[]> {
@@ -270,20 +284,20 @@ export class BoardDevice implements Device {
 
   private startAccessPoint(): void {
     const wifi = this.options.wifi as BoardWifiOptions;
+    // An SSID holds 32 bytes (the ESP32's port refuses more); the name is ASCII, up to 63 for mDNS.
+    const ssid = this.name.length > 32 ? this.name.slice(0, 32) : this.name;
     try {
       // station: true keeps the station interface on (AP+STA), so scan() works for the setup page.
-      const settings = wifi.apPassword
-        ? { ssid: this.name, password: wifi.apPassword, station: true }
-        : { ssid: this.name, station: true };
+      const settings = wifi.apPassword ? { ssid, password: wifi.apPassword, station: true } : { ssid, station: true };
       WiFi.accessPoint(settings);
     } catch (error) {
       this.platform.log(`chipweb: could not start the access point: ${describe(error)}`);
       return;
     }
     const ip = safeNet('IP', 'ap');
-    this.status = { mode: 'ap', ssid: this.name, rssi: 0, ip: typeof ip === 'string' ? ip : '192.168.4.1' };
+    this.status = { mode: 'ap', ssid, rssi: 0, ip: typeof ip === 'string' ? ip : '192.168.4.1' };
     this.platform.log(
-      `chipweb: access point "${this.name}" started: join it and open http://${this.status.ip}/ to set up Wi-Fi`,
+      `chipweb: access point "${ssid}" started: join it and open http://${this.status.ip}/ to set up Wi-Fi`,
     );
     // Every name resolves to the device, so phones show their "sign in to network" page.
     if (this.dns === undefined) {

@@ -25,10 +25,11 @@ import type {
   SocketHandler,
   TimerHandle,
 } from '../../src/platform.ts';
+import { utf8Length } from '../../src/http/text.ts';
 import { Acceptor } from './acceptor.ts';
 import { Reaper } from './reaper.ts';
 import { Staging } from './staging.ts';
-import type { ErrorSink } from './socket.ts';
+import { type ErrorSink, PLAIN_TCP, type TcpPolicy } from './socket.ts';
 
 declare const trace: (text: string) => void;
 
@@ -61,6 +62,10 @@ export interface ModdablePlatformOptions {
    * slots + queue + 2, so a full queue still lets a newcomer get its 503.
    */
   maxSockets?: number;
+  /** How the board's TCP stack differs (socket.ts, TcpPolicy); the ESP32's by default. */
+  tcp?: TcpPolicy;
+  /** Most bytes one stored value may hold (the Pico's Preference: 62); 0 or absent: no limit of the board's. */
+  storeValueBytes?: number;
 }
 
 /** The Platform on Moddable's XS runtime. */
@@ -78,6 +83,8 @@ export class ModdablePlatform implements Platform {
   private readonly sink: ErrorSink;
   private readonly reaper: Reaper;
   private readonly maxSockets: number;
+  private readonly tcp: TcpPolicy;
+  private readonly storeValueBytes: number;
   private pool: ArrayBuffer | undefined;
 
   constructor(options: ModdablePlatformOptions) {
@@ -92,6 +99,8 @@ export class ModdablePlatform implements Platform {
     this.sink = (where, error) => this.log(`chipweb: ${where}: ${describe(error)}`);
     this.reaper = new Reaper(REAPER_INTERVAL, this.sink);
     this.maxSockets = options.maxSockets ?? 16;
+    this.tcp = options.tcp ?? PLAIN_TCP;
+    this.storeValueBytes = options.storeValueBytes ?? 0;
   }
 
   /**
@@ -110,7 +119,7 @@ export class ModdablePlatform implements Platform {
 
   listen(options: ListenOptions, handler: SocketHandler): Promise<CoreListener> {
     const sink = this.sink;
-    const acceptor = new Acceptor(this.maxSockets, this.staging, handler, sink, this.reaper);
+    const acceptor = new Acceptor(this.maxSockets, this.staging, handler, sink, this.reaper, this.tcp);
     let native: Listener;
     try {
       native = new Listener({
@@ -179,6 +188,12 @@ export class ModdablePlatform implements Platform {
 
   storeSet(key: string, value: string): void {
     checkKey(key);
+    // Refused before it is written: the board's own error would say only that the write failed.
+    const limit = this.storeValueBytes;
+    if (limit > 0 && utf8Length(value, 0) > limit)
+      throw new RangeError(
+        `this board stores at most ${limit} bytes per setting ("${key}" would take ${utf8Length(value, 0)})`,
+      );
     Preference.set(STORE_DOMAIN, key, value);
   }
 

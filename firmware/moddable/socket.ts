@@ -54,6 +54,29 @@ export const LINGER_MS = 2000;
 /** A lingering close ends once nothing has arrived for this long, in milliseconds. */
 export const QUIET_MS = 200;
 
+/**
+ * Where the board's TCP stack differs from the ESP32's, from the target's
+ * manifest template (`chipweb.tcp`).
+ */
+export interface TcpPolicy {
+  /**
+   * close() resets the connection: the Pico's lwIP port calls tcp_abort
+   * right after tcp_close (modules/network/socket/lwip/modLwipSafe.h), so
+   * bytes not yet acknowledged are lost. Every close then lingers until the
+   * client closes, or everything sent is acknowledged and input is quiet.
+   */
+  readonly closeResets: boolean;
+  /**
+   * Most bytes to have unacknowledged on one connection, or 0 for the send
+   * buffer's: the Pico's lwIP keeps them in a 4,000-byte heap, and a write
+   * it cannot hold there fails the connection.
+   */
+  readonly sendLimit: number;
+}
+
+/** The ESP32's lwIP, and the desktop: a graceful close, and the send buffer is the limit. */
+export const PLAIN_TCP: TcpPolicy = Object.freeze({ closeResets: false, sendLimit: 0 });
+
 /** Receives errors the adapter caught at its edges. */
 export type ErrorSink = (where: string, error: unknown) => void;
 
@@ -74,6 +97,12 @@ export class ModdableSocket implements Socket, Reapable {
    * 503, must not wait for it).
    */
   space = -1;
+  /**
+   * The send buffer's size, as lwIP shows it: the most free space seen (the
+   * first onWritable after accept reports it whole, a first write returns it
+   * less what it took). The space is back to it once all sent is acknowledged.
+   */
+  private sendBuffer = 0;
   private state = OPEN;
   private wantWritable = false;
   private address: string | undefined;
@@ -94,7 +123,17 @@ export class ModdableSocket implements Socket, Reapable {
     private readonly sink: ErrorSink,
     private readonly reaper: Reaper,
     private readonly gate: SocketGate | null,
+    private readonly policy: TcpPolicy,
   ) {}
+
+  /** What may be written now: the free space, less what sendLimit holds back; -1 while not known. */
+  private room(): number {
+    const limit = this.policy.sendLimit;
+    if (this.space < 0) return limit > 0 ? limit : -1;
+    if (limit <= 0) return this.space;
+    const room = this.space - (this.sendBuffer - limit);
+    return room > 0 ? room : 0;
+  }
 
   get remoteAddress(): string {
     // Cached: the lwIP getter makes a new string on every call.
@@ -146,7 +185,8 @@ export class ModdableSocket implements Socket, Reapable {
     if (this.state !== OPEN || !this.tcp) return 0;
     // Unknown space: try, and let "would block" tell (a fresh lwIP socket has
     // its whole send buffer free, so this succeeds for any first answer that fits).
-    const total = this.space < 0 || length < this.space ? length : this.space;
+    const room = this.room();
+    const total = room < 0 || length < room ? length : room;
     const staging = this.staging;
     let done = 0;
     while (done < total) {
@@ -171,6 +211,7 @@ export class ModdableSocket implements Socket, Reapable {
         this.fail();
         break;
       }
+      if (left + piece > this.sendBuffer && this.space < 0) this.sendBuffer = left + piece;
       this.space = left;
       done += piece;
     }
@@ -183,14 +224,14 @@ export class ModdableSocket implements Socket, Reapable {
     // The caller may need more than there is: report the next figure too.
     this.wantWritable = true;
     // Not known yet (a fresh socket): report none.
-    return this.space < 0 ? 0 : this.space;
+    return this.space < 0 ? 0 : this.room();
   }
 
   close(linger?: boolean): void {
     if (this.state === DONE || this.state === LINGER) return;
     const tcp = this.tcp;
     if (tcp) this.drain(tcp);
-    if (linger && tcp && this.state === OPEN) {
+    if ((linger || this.policy.closeResets) && tcp && this.state === OPEN) {
       this.state = LINGER;
       this.lingerHeard = this.now();
       this.lingerUntil = this.lingerHeard + LINGER_MS;
@@ -207,7 +248,9 @@ export class ModdableSocket implements Socket, Reapable {
       return true;
     }
     if (this.state === LINGER) {
-      if (now < this.lingerUntil && now - this.lingerHeard < QUIET_MS) return false;
+      // Where close() resets, not before what was sent is acknowledged: the reset would lose it.
+      const unacknowledged = this.policy.closeResets && this.space >= 0 && this.space < this.sendBuffer;
+      if (now < this.lingerUntil && (now - this.lingerHeard < QUIET_MS || unacknowledged)) return false;
       this.finish();
       return true;
     }
@@ -232,12 +275,14 @@ export class ModdableSocket implements Socket, Reapable {
 
   /** onWritable from the native socket. */
   onWritable(count: number): void {
+    if (count > this.sendBuffer) this.sendBuffer = count;
+    if (this.state === LINGER) this.space = count; // acknowledgements a resetting close waits for
     if (this.state !== OPEN) return;
     this.space = count;
     if (!this.wantWritable) return;
     this.wantWritable = false;
     try {
-      this.handler.writable(this, count);
+      this.handler.writable(this, this.room());
     } catch (error) {
       this.sink('writable handler', error);
     }
@@ -328,8 +373,9 @@ export function adoptConnection(
   sink: ErrorSink,
   reaper: Reaper,
   gate: SocketGate | null = null,
+  policy: TcpPolicy = PLAIN_TCP,
 ): ModdableSocket {
-  const socket = new ModdableSocket(staging, handler, sink, reaper, gate);
+  const socket = new ModdableSocket(staging, handler, sink, reaper, gate, policy);
   socket.tcp = new TCP({
     from: raw,
     nodelay: true,

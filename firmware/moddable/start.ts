@@ -27,6 +27,7 @@ import type { BoardWifiOptions } from './device.ts';
 import type { LedDriver } from './led.ts';
 import { ModdablePlatform, describe } from './platform.ts';
 import type { AssetEntry } from './platform.ts';
+import type { TcpPolicy } from './socket.ts';
 import { ROUTE_TABLE_RESOURCE } from './resources.ts';
 
 /** The board's budget and settings, generated from the manifest template. */
@@ -37,6 +38,10 @@ export interface BoardConfig {
   server: ServerOptions;
   /** Socket staging bytes. */
   staging: number;
+  /** How the board's TCP stack differs (socket.ts, TcpPolicy); absent: the ESP32's. */
+  tcp?: TcpPolicy;
+  /** Most bytes one stored setting may hold (the Pico's Preference: 62); absent or 0: no limit of the board's. */
+  storeValueBytes?: number;
   /** XS RAM budget in bytes, reported as memory().total. */
   ramBudget: number;
   /** Device settings from the template. */
@@ -87,6 +92,8 @@ export function startBoard(app: App, board: BoardConfig, runtime: BoardRuntime):
       assets: board.assets,
       // Served, waiting in the queue, and two more that can still be answered 503 (acceptor.ts).
       maxSockets: slots + (board.server.queueSize ?? slots) + 2,
+      tcp: board.tcp,
+      storeValueBytes: board.storeValueBytes,
     });
   } catch (error) {
     trace(`chipweb: stopped: the platform could not start: ${describe(error)}\n`);
@@ -116,8 +123,14 @@ export function startBoard(app: App, board: BoardConfig, runtime: BoardRuntime):
     const config = runtime.config;
     const settings = board.device;
     // First boot: the build's CHIPWEB_ADMIN_PASSWORD becomes the admin password, until the dashboard changes it.
-    if (typeof config.adminPassword === 'string' && config.adminPassword && !platform.storeGet(ADMIN_PASSWORD_KEY))
-      platform.storeSet(ADMIN_PASSWORD_KEY, config.adminPassword);
+    if (typeof config.adminPassword === 'string' && config.adminPassword && !platform.storeGet(ADMIN_PASSWORD_KEY)) {
+      try {
+        platform.storeSet(ADMIN_PASSWORD_KEY, config.adminPassword);
+      } catch (error) {
+        // Serve anyway: the password can be set from the dashboard.
+        platform.log(`chipweb: the build's admin password was not stored: ${describe(error)}`);
+      }
+    }
     let led: LedDriver | undefined;
     if (settings.led && runtime.makeLed) {
       const pin = typeof config.ledPin === 'number' ? config.ledPin : settings.led.pin;

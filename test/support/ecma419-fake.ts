@@ -59,6 +59,8 @@ export interface FakeStats {
   writes: number;
   /** Largest single write accepted. */
   largestWrite: number;
+  /** Most bytes written and not yet taken by the client on one socket (lwIP's unacknowledged bytes). */
+  mostUnacknowledged: number;
   /** Callbacks delivered. */
   delivered: number;
 }
@@ -134,6 +136,8 @@ export const world = {
   listeners: new Map<number, ListenerRecord>(),
   sockets: [] as NativeSocket[],
   sendBuffer: 8192,
+  /** Every close resets, queued output lost, as the Pico's lwIP port does (false: the ESP32's). */
+  closeResets: false,
   resources: new Map<string, Uint8Array>(),
   preferences: new Map<string, unknown>(),
   instruments: [0, 0, 0] as number[],
@@ -186,6 +190,7 @@ export const world = {
     reads: 0,
     writes: 0,
     largestWrite: 0,
+    mostUnacknowledged: 0,
     delivered: 0,
   } as FakeStats,
 };
@@ -397,6 +402,7 @@ export class TCP {
     native.sndbuf -= needed;
     world.stats.writes++;
     if (needed > world.stats.largestWrite) world.stats.largestWrite = needed;
+    if (native.txLength > world.stats.mostUnacknowledged) world.stats.mostUnacknowledged = native.txLength;
     tcpTrigger(native, OUTPUT);
     return native.sndbuf;
   }
@@ -410,8 +416,9 @@ export class TCP {
     native.triggered = 0;
     native.obj = null;
     native.closedByApp = true;
-    if (native.skt && native.available > 0) {
-      // tcp_close with unread data: lwIP sends RST; queued output is lost.
+    if (native.skt && (native.available > 0 || world.closeResets)) {
+      // tcp_close with unread data: lwIP sends RST; queued output is lost. On the Pico every close resets
+      // (modLwipSafe.h: tcp_close, then tcp_abort).
       native.reset = true;
       native.txLength = 0;
       world.stats.resets++;
