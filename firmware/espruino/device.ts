@@ -48,6 +48,9 @@ export interface EspruinoDeviceOptions {
   wifi: EspruinoWifiOptions;
 }
 
+/** How long after a lost network the board starts joining again (the router may be restarting). */
+export const REJOIN_MS = 2000;
+
 /** The Device on an Espruino board. */
 export class EspruinoDevice implements Device {
   readonly name: string;
@@ -82,8 +85,32 @@ export class EspruinoDevice implements Device {
     } catch {
       // Not every port has it.
     }
+    try {
+      // Espruino's ESP32 port never reconnects by itself (it retries 0 times): a router's restart would leave
+      // the board off the network until power-cycled.
+      this.radio.on('disconnected', () => this.lost());
+    } catch {
+      // A port without events keeps the network it joined.
+    }
     this.candidates = this.savedCandidates();
     this.next();
+  }
+
+  /** The joined network went away: join again from the start, as at boot (the access point last). */
+  private lost(): void {
+    if (this.status.mode !== 'station') return; // a failed join: its own timeout moves on
+    this.platform.log(`chipweb: Wi-Fi "${this.status.ssid}" lost; joining again`);
+    this.status = { mode: 'off', ssid: '', rssi: 0, ip: '' };
+    if (this.timer !== null) this.platform.clearTimer(this.timer);
+    this.timer = this.platform.setTimer(
+      () => {
+        this.timer = null;
+        this.candidates = this.savedCandidates();
+        this.next();
+      },
+      REJOIN_MS,
+      false,
+    );
   }
 
   led(): boolean {
@@ -107,8 +134,10 @@ export class EspruinoDevice implements Device {
     const s = this.status;
     if (s.mode === 'station' && this.radio !== null) {
       try {
-        const details = this.radio.getDetails();
-        if (details && typeof details.rssi === 'number') s.rssi = details.rssi;
+        // getStatus(): on an ESP32 getDetails() has no rssi (and makes a string of the password).
+        const radio = this.radio;
+        const status = typeof radio.getStatus === 'function' ? radio.getStatus() : radio.getDetails();
+        if (status && typeof status.rssi === 'number') s.rssi = status.rssi;
       } catch {
         // Keep the last figure.
       }

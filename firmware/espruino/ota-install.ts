@@ -12,13 +12,20 @@ import { COMMIT_FILE, INSTALLER_FILE } from './ota-boot.ts';
 
 /** Trash in Storage (bytes) above which a start compacts it. */
 export const COMPACT_TRASH = 32768;
+/**
+ * Free bytes at Storage's end below which a start compacts it when there is
+ * any trash: the settings file refuses a write that would make Espruino
+ * compact while the app runs (platform.ts), and asks for a restart.
+ */
+export const COMPACT_FREE = 16384;
 
 /**
  * `.boot0`: one expression with nothing after the eval, so Espruino has
  * read all of this file before the installer runs (and maybe compacts).
  */
 export const BOOT0_SOURCE =
-  `(require("Storage").list(/^\\.cwota\\./).length||require("Storage").getStats().trashBytes>${COMPACT_TRASH})` +
+  `(require("Storage").list(/^\\.cwota\\./).length||(function(t){return t.trashBytes>${COMPACT_TRASH}||` +
+  `(t.trashBytes>0&&t.freeBytes<${COMPACT_FREE})})(require("Storage").getStats()))` +
   `&&eval(E.toFlatString(require("Storage").read(${JSON.stringify(INSTALLER_FILE)})||""))`;
 
 /** The installer (ES5, run from RAM by .boot0). */

@@ -112,6 +112,9 @@ class EspruinoConnection implements Socket {
   }
 }
 
+/** Bytes a Storage file takes beyond its data (its header, rounded up to flash words), with room to spare. */
+const STORE_FILE_OVERHEAD = 64;
+
 /** The Platform on Espruino. */
 export class EspruinoPlatform implements Platform {
   readonly name = 'espruino';
@@ -239,15 +242,38 @@ export class EspruinoPlatform implements Platform {
 
   storeSet(key: string, value: string): void {
     const values = this.values();
+    const before = values[key];
     values[key] = value;
-    this.files().writeJSON(STORE_FILE, values);
+    this.writeStore(values, key, before);
   }
 
   storeDelete(key: string): void {
     const values = this.values();
     if (!(key in values)) return;
+    const before = values[key];
     delete values[key];
-    this.files().writeJSON(STORE_FILE, values);
+    this.writeStore(values, key, before);
+  }
+
+  /**
+   * Writes the settings file, unless it does not fit the free space at
+   * Storage's end: Espruino would then compact by itself, moving the files
+   * the running boot code's function bodies point into (on an ESP32 nothing
+   * mends those pointers). The change to `key` is undone and the error says
+   * to restart: the boot compacts before any code runs from Storage.
+   */
+  private writeStore(values: Record<string, string>, key: string, before: string | undefined): void {
+    const files = this.files();
+    const text = JSON.stringify(values);
+    const stats = files.getStats();
+    if (stats.freeBytes < text.length + STORE_FILE_OVERHEAD) {
+      if (before === undefined) delete values[key];
+      else values[key] = before;
+      throw new Error(
+        'Storage is full until the board restarts (it tidies Storage as it starts): restart it, then save again',
+      );
+    }
+    files.write(STORE_FILE, text);
   }
 
   memory(): MemoryStats {

@@ -8,7 +8,7 @@
  * Never: leave the stand-ins on globalThis after a test.
  */
 import { expect } from 'chai';
-import { EspruinoDevice, type EspruinoWifiOptions } from '../../firmware/espruino/device.ts';
+import { EspruinoDevice, type EspruinoWifiOptions, REJOIN_MS } from '../../firmware/espruino/device.ts';
 import { MemoryPlatform } from '../../host-sim/memory-platform.ts';
 import { WIFI_PASSWORD_KEY, WIFI_SSID_KEY } from '../../src/device.ts';
 
@@ -38,9 +38,15 @@ class FakeWifi {
     return { ip: '192.168.4.1' };
   }
   getDetails() {
+    return { ssid: 'as on an ESP32: no rssi here' };
+  }
+  getStatus() {
     return { rssi: -51 };
   }
-  on(): void {}
+  readonly listeners = new Map<string, () => void>();
+  on(event: string, listener: () => void): void {
+    this.listeners.set(event, listener);
+  }
 }
 
 const WIFI: EspruinoWifiOptions = { ssid: 'built-in', password: 'builtin-pass', joinTimeout: 20000, apPassword: '' };
@@ -116,5 +122,21 @@ describe('espruino: the device (Wi-Fi and LED) over stand-ins', () => {
     device.start();
     expect(device.wifi().mode).to.equal('station');
     expect(device.wifi().ssid).to.equal('host network');
+  });
+
+  it('joins again when the network it joined goes away (the ESP32 port never reconnects by itself), and reads the signal from getStatus()', () => {
+    const platform = new MemoryPlatform();
+    const device = new EspruinoDevice(platform, { name: 'b', ledPin: -1, ledActiveLow: false, wifi: WIFI });
+    device.start();
+    wifi.pending?.(null);
+    expect(device.wifi()).to.deep.equal({ mode: 'station', ssid: 'built-in', rssi: -51, ip: '10.0.0.7' });
+    const joins = wifi.calls.filter((c) => c.startsWith('connect')).length;
+    wifi.listeners.get('disconnected')?.();
+    expect(device.wifi().mode).to.equal('off');
+    platform.advance(REJOIN_MS);
+    expect(wifi.calls.filter((c) => c.startsWith('connect')).length).to.equal(joins + 1);
+    wifi.pending?.(null);
+    expect(device.wifi().mode).to.equal('station');
+    expect(platform.logs.join('\n')).to.include('chipweb: Wi-Fi "built-in" lost; joining again');
   });
 });

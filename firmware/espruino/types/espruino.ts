@@ -55,6 +55,8 @@ export interface EspruinoWifi {
   getIP(): { ip: string } | undefined;
   getAPIP(): { ip: string } | undefined;
   getDetails(): { rssi?: number; ssid?: string; status?: string } | undefined;
+  /** The radio's state; on an ESP32 the station's signal (`rssi`) is here, not in getDetails(). */
+  getStatus(): { rssi?: number; station?: string; ap?: string } | undefined;
   setHostname(name: string): void;
   on(event: 'connected' | 'disconnected', listener: (details: unknown) => void): void;
 }
