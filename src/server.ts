@@ -119,8 +119,9 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
   /** Spare contexts, made at the first abandoned chains (at most spareContexts); [0, spareCount) are free. */
   private readonly spares: (SlotContext | null)[];
   private sparesMade = 0;
-  /** What an abandoned chain reads as its request's head from then on (made at the first abandon). */
+  /** What an abandoned chain reads as its request from then on: a head and bytes (made at the first abandon). */
   private emptyHead: RequestHead | null = null;
+  private emptyBytes: Uint8Array | null = null;
   /** Most route params (the size of each context's param spans). */
   private readonly params: number;
   /** Names of the table's method codes, decoded once (custom methods). */
@@ -780,8 +781,11 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     ctx.res.committed = true; // late writes are dropped
     // The slot's bytes and head are the spare's now, and soon another request's (another client's, perhaps):
     // from here on the late chain reads an empty request.
-    if (this.emptyHead === null) this.emptyHead = new RequestHead(0);
-    ctx.bytes = conn.input.subarray(0, 0);
+    if (this.emptyHead === null || this.emptyBytes === null) {
+      this.emptyHead = new RequestHead(0);
+      this.emptyBytes = new Uint8Array(0);
+    }
+    ctx.bytes = this.emptyBytes;
     ctx.head = this.emptyHead;
     ctx.paramSpans.fill(0);
     ctx.bodyStart = 0;
