@@ -5,7 +5,9 @@
  *   1. esbuild bundles it: one IIFE, es2022, UTF-8 kept as UTF-8 (an
  *      ESP32 build has no Unicode: a literal's bytes are its string).
  *   2. Babel checks it for what cannot be lowered (babel-espruino.ts) and
- *      reports each with the original file:line, through esbuild's map.
+ *      reports each with the original file:line, through esbuild's map;
+ *      a top-level const holding a number is written where it is read
+ *      (constants.ts), told from a var by the same map.
  *   3. Babel lowers it: preset-env for IE 11, loose (Espruino's parser
  *      lacks rest, spread, defaults, destructuring, `?.`, class fields),
  *      async functions as promise chains (babel-plugin-transform-async-to-
@@ -48,6 +50,7 @@ import {
   hoistFunctions,
   unparsedMethodName,
 } from './babel-espruino.ts';
+import { inlineConstants } from './constants.ts';
 import { ESPRUINO_GLOBAL_NAMES } from './globals.ts';
 import { inlineSingleCalls } from './inline.ts';
 import { PRELUDE_GLOBALS, preludeFor } from './prelude.ts';
@@ -317,6 +320,39 @@ function bundle(options: LowerOptions, mangle?: ShortNames) {
   });
 }
 
+/**
+ * Whether a declaration of esbuild's bundle was a `const` in its source
+ * (esbuild writes every top-level one as a `var`): its line's mapping,
+ * read in the source it came from.
+ */
+function sourceConsts(sourceMap: SourceMap, mapDir: string): (declaration: BabelTypes.VariableDeclaration) => boolean {
+  const sources = new Map<string, string[]>();
+  return (declaration) => {
+    const start = declaration.loc?.start;
+    if (!start) return false;
+    const entry = sourceMap.findEntry(start.line - 1, start.column) as {
+      generatedLine?: number;
+      originalSource?: string;
+      originalLine?: number;
+      originalColumn?: number;
+    };
+    // esbuild maps a line at its start; a mapping from another line says nothing of this one.
+    if (entry?.originalSource === undefined || entry.generatedLine !== start.line - 1) return false;
+    const file = resolve(mapDir, entry.originalSource.replace(/^file:\/\//, ''));
+    let lines = sources.get(file);
+    if (!lines) {
+      try {
+        lines = readFileSync(file, 'utf8').split('\n');
+      } catch {
+        return false;
+      }
+      sources.set(file, lines);
+    }
+    const text = lines[entry.originalLine ?? -1]?.slice(entry.originalColumn ?? 0) ?? '';
+    return /^(?:export\s+)?const\s/.test(text);
+  };
+}
+
 /** Bundles, checks, lowers and minifies `options.entry`; throws LoweringError listing what cannot run. */
 export async function lowerForEspruino(options: LowerOptions): Promise<LoweredScript> {
   let bundled = await bundle(options);
@@ -357,6 +393,8 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
     throw new LoweringError([...unique.values()]);
   }
 
+  // A top-level const holding a number is written where it is read (constants.ts): fewer root names.
+  const wasConst = sourceConsts(sourceMap, mapDir);
   // First, for the async transform: what an expression evaluates before an await is named in order (it would
   // reorder it), an async method's super.x is read at its start (it would move super into plain callbacks), and
   // what is spread or array-destructured is made an array (loose mode would take any value for one).
@@ -366,7 +404,7 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
     sourceType: 'script',
     compact: false,
     comments: false,
-    plugins: [awaitOrder, asyncSuper, iterableSpread],
+    plugins: [inlineConstants(wasConst, { inlined: 0 }), awaitOrder, asyncSuper, iterableSpread],
     generatorOpts: RAW_UTF8,
   });
   if (!ordered || typeof ordered.code !== 'string') throw new Error('lowering for Espruino: Babel produced no code');

@@ -1,0 +1,120 @@
+/**
+ * The Espruino lowering's constant inlining (toolchain/espruino/constants.ts):
+ * a top-level `const` of the bundle holding a number is written where it is
+ * read, and the program computes exactly what it did; a `var`, a `let`, an
+ * assigned name or any other value stays. Each case is a small bundle-like
+ * IIFE run in V8 before and after; the last case lowers a real entry and
+ * checks that esbuild's `var`s are told apart by the source map.
+ */
+import { transformSync, type types as t } from '@babel/core';
+import { expect } from 'chai';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vm from 'node:vm';
+import { inlineConstants } from '../../toolchain/espruino/constants.ts';
+import { lowerForEspruino } from '../../toolchain/espruino/lower.ts';
+
+/** `body` with its constants inlined, where `consts` names the declarations that were `const` in their source. */
+function inlined(body: string, consts: string[]): { code: string; count: number } {
+  const report = { inlined: 0 };
+  const wasConst = (declaration: t.VariableDeclaration) => {
+    const id = declaration.declarations[0]?.id;
+    return id?.type === 'Identifier' && consts.includes(id.name);
+  };
+  const out = transformSync(`(() => {\n${body}\n})();`, {
+    babelrc: false,
+    configFile: false,
+    sourceType: 'script',
+    plugins: [inlineConstants(wasConst, report)],
+  });
+  return { code: out?.code ?? '', count: report.inlined };
+}
+
+/** What `code` leaves in `result` (JSON), run in V8. */
+function run(code: string): unknown {
+  const context: { result?: unknown } = {};
+  vm.runInNewContext(code, context);
+  return JSON.parse(JSON.stringify(context.result ?? null));
+}
+
+/** Expects `body` (which sets `result`) to inline `count` constants and compute the same result. */
+function same(body: string, consts: string[], count: number): string {
+  const before = run(`(() => {\n${body}\n})();`);
+  const after = inlined(body, consts);
+  expect(after.count, after.code).to.equal(count);
+  expect(run(after.code), after.code).to.deep.equal(before);
+  return after.code;
+}
+
+describe('espruino lowering: inlining numeric constants', () => {
+  it('writes each read of a numeric const as its number, in functions, objects and other constants', () => {
+    const code = same(
+      `var HEAD = 1;
+       var FAILED = -2;
+       var MASK = ~0x0f;
+       var LIMIT = 4 * 1024;
+       var HALF = LIMIT / 2;
+       function state(s) { return s === HEAD ? 'head' : s === FAILED ? 'failed' : 'other'; }
+       result = { a: state(1), b: state(-2), c: state(0), HALF, mask: 0xff & MASK, t: typeof HEAD };`,
+      ['HEAD', 'FAILED', 'MASK', 'LIMIT', 'HALF'],
+      5,
+    );
+    expect(code).to.not.match(/\b(HEAD|FAILED|MASK|LIMIT|HALF)\b(?!:)/);
+    expect(code).to.match(/HALF: 4 \* 1024 \/ 2/);
+  });
+
+  it('leaves a var (a read before it ran sees undefined), an assigned name, and what is not a number', () => {
+    const body = `var early = function () { return LATE; };
+       var seen = early();
+       var LATE = 3;
+       var NAME = 'x';
+       var BIG = 10;
+       var NEXT = BIG + NAME.length;
+       var LIST = [1];
+       BIG++;
+       result = { seen, late: LATE, name: NAME, big: BIG, next: NEXT, list: LIST };`;
+    const code = same(body, ['NAME', 'BIG', 'NEXT', 'LIST'], 0);
+    expect(code).to.match(/var LATE = 3/);
+    expect(code).to.match(/var BIG = 10/);
+  });
+
+  it('touches only the bundle\u2019s top level, not a function\u2019s own const of the same name', () => {
+    const code = same(
+      `var N = 2;
+       function f() { var N = 5; N += 1; return N; }
+       result = [f(), N];`,
+      ['N'],
+      1,
+    );
+    expect(code).to.match(/var N = 5/);
+  });
+
+  it('tells a const from a var or let through esbuild\u2019s source map when lowering an entry', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chipweb-constants-'));
+    try {
+      writeFileSync(
+        join(dir, 'shared.ts'),
+        'export const SHARED_LIMIT = 40 + 2;\nexport var loose = 7;\nexport let counted = 8;\n',
+      );
+      writeFileSync(
+        join(dir, 'entry.ts'),
+        [
+          "import { SHARED_LIMIT, counted, loose } from './shared.ts';",
+          'const LOCAL_STEP = 3;',
+          '(globalThis as { out?: number[] }).out = [SHARED_LIMIT + LOCAL_STEP, loose, counted];',
+          '',
+        ].join('\n'),
+      );
+      const lowered = await lowerForEspruino({ entry: join(dir, 'entry.ts'), minify: false, shortNames: null });
+      expect(lowered.code).to.not.match(/SHARED_LIMIT|LOCAL_STEP/);
+      expect(lowered.code).to.match(/var loose ?= ?7/);
+      expect(lowered.code).to.match(/var counted ?= ?8/);
+      const context: { out?: number[] } = {};
+      vm.runInNewContext(lowered.code, context);
+      expect(context.out).to.deep.equal([45, 7, 8]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
