@@ -64,7 +64,7 @@ function substituted(node: BabelTypes.Expression, values: Map<string, BabelTypes
 }
 
 /** The statements of the bundle's IIFE (esbuild's `(() => { … })();`), or null when the program is not one. */
-function bundleBody(program: NodePath<BabelTypes.Program>): NodePath<BabelTypes.Statement>[] | null {
+export function bundleBody(program: NodePath<BabelTypes.Program>): NodePath<BabelTypes.Statement>[] | null {
   for (const statement of program.get('body')) {
     if (!statement.isExpressionStatement()) continue;
     const call = statement.get('expression');

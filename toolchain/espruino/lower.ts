@@ -54,6 +54,7 @@ import { inlineConstants } from './constants.ts';
 import { ESPRUINO_GLOBAL_NAMES } from './globals.ts';
 import { inlineSingleCalls } from './inline.ts';
 import { PRELUDE_GLOBALS, preludeFor } from './prelude.ts';
+import { frontLength, pureConstantsFirst, rootOrder } from './root-order.ts';
 import { type ShortNames, shortNamesFor } from './short-names.ts';
 import { PACKAGE_ROOT } from '../templates.ts';
 
@@ -404,7 +405,13 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
     sourceType: 'script',
     compact: false,
     comments: false,
-    plugins: [inlineConstants(wasConst, { inlined: 0 }), awaitOrder, asyncSuper, iterableSpread],
+    plugins: [
+      inlineConstants(wasConst, { inlined: 0 }),
+      pureConstantsFirst(wasConst),
+      awaitOrder,
+      asyncSuper,
+      iterableSpread,
+    ],
     generatorOpts: RAW_UTF8,
   });
   if (!ordered || typeof ordered.code !== 'string') throw new Error('lowering for Espruino: Babel produced no code');
@@ -553,6 +560,8 @@ export function unwrapBundle(code: string): string {
   body.splice(at, 1, ...fn.body.body);
   // Its functions join Babel's helpers at the top; the helpers' own statements move below them.
   hoistFunctions(body, babelTypes);
+  // What requests read most is made first in Espruino's root scope (root-order.ts).
+  rootOrder(body, babelTypes);
   // esbuild's minifier may write `let` again; Espruino's `let` in a loop shares one binding.
   const result = transformFromAstSync(ast, code, {
     babelrc: false,
@@ -567,11 +576,17 @@ export function unwrapBundle(code: string): string {
   return result.code;
 }
 
-/** `code` with `prelude` after its leading function declarations (Babel's helpers) and before the rest. */
+/**
+ * `code` with `prelude` after its leading function declarations (Babel's
+ * helpers and the bundle's) and before the rest; what root-order.ts put in
+ * front of them stays in front.
+ */
 function withPrelude(code: string, prelude: string): string {
   if (!prelude) return code;
   const ast = parseSync(code, { babelrc: false, configFile: false, sourceType: 'script' });
-  const first = ast ? ast.program.body.find((s) => s.type !== 'FunctionDeclaration') : undefined;
+  const body = ast ? ast.program.body : [];
+  const functions = body.findIndex((s) => s.type === 'FunctionDeclaration');
+  const first = body.find((s, i) => i > functions && s.type !== 'FunctionDeclaration');
   const at = first && typeof first.start === 'number' ? first.start : code.length;
   return `${code.slice(0, at)}\n${prelude}\n${code.slice(at)}`;
 }
@@ -698,7 +713,8 @@ export function unhoistedFunctions(code: string): number {
     }
   };
   if (!ast) return 0;
-  scan(ast.program.body);
+  // The front root-order.ts writes runs none of the bundle's code.
+  scan(ast.program.body.slice(frontLength(ast.program.body)));
   traverse(ast, {
     BlockStatement(path) {
       scan(path.node.body);

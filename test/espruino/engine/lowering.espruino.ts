@@ -67,6 +67,34 @@ describe('espruino engine: lowered code means what the source means', () => {
     expect(results.length).to.equal(want.length);
   });
 
+  it("makes Espruino's built-in classes the first names of its root scope, before the bundle's", async () => {
+    const lowered = await lowerForEspruino({ entry: join(ROOT, 'test/espruino/fixtures/lowerable.ts') });
+    const dir = mkdtempSync(join(tmpdir(), 'chipweb-espruino-root-'));
+    writeFileSync(join(dir, 'lowered.js'), lowered.code);
+    const script = join(dir, 'run.js');
+    writeFileSync(
+      script,
+      [
+        "require('Storage').write('lowered', require('fs').readFileSync('lowered.js'));",
+        "eval(require('Storage').read('lowered'));",
+        "print('@@ROOT ' + JSON.stringify(Object.getOwnPropertyNames(global)));",
+        '',
+      ].join('\n'),
+    );
+    const board = EspruinoProcess.bootScript(espruinoBinary(process.env), dir, script);
+    try {
+      const names = JSON.parse((await board.waitFor(/^@@ROOT /, 30000)).slice('@@ROOT '.length)) as string[];
+      const bundle = names.indexOf('lowerable');
+      expect(bundle, names.join(',')).to.be.greaterThan(0);
+      for (const name of ['Object', 'String', 'Uint8Array', 'Function', 'E', 'Promise'])
+        expect(names.indexOf(name), `${name} in ${names.slice(0, 30).join(',')}`).to.be.within(0, bundle - 1);
+      expect(names.indexOf('Object')).to.be.below(names.indexOf('String'));
+    } finally {
+      await board.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('runs the fixture pretokenised, as a build stores it: the same results, the non-ASCII string as before', async () => {
     const lowered = await lowerForEspruino({ entry: join(ROOT, 'test/espruino/fixtures/lowerable.ts') });
     const asText = await runOnEngine(lowered.code);

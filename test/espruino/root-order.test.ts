@@ -1,0 +1,108 @@
+/**
+ * The order of the boot code's top-level names (toolchain/espruino/
+ * root-order.ts): the built-in classes are named first, pure constants move
+ * in front of the functions, and nothing that runs code moves. Each case
+ * runs in V8 before and after and must compute the same.
+ */
+import { type NodePath, transformSync, types as t } from '@babel/core';
+import { expect } from 'chai';
+import * as vm from 'node:vm';
+import { BUILTINS_FIRST, frontLength, pureConstantsFirst, rootOrder } from '../../toolchain/espruino/root-order.ts';
+
+/** `code` with its top-level statements put in root order. */
+function ordered(code: string): string {
+  const out = transformSync(code, {
+    babelrc: false,
+    configFile: false,
+    sourceType: 'script',
+    plugins: [
+      () => ({
+        visitor: {
+          Program: {
+            exit(path: NodePath<t.Program>) {
+              rootOrder(path.node.body, t);
+            },
+          },
+        },
+      }),
+    ],
+  });
+  return out?.code ?? '';
+}
+
+/** The bundle-like `body` with its pure constants moved first, where `consts` names the declarations that were `const`. */
+function constantsFirst(body: string, consts: string[]): string {
+  const wasConst = (declaration: t.VariableDeclaration) => {
+    const id = declaration.declarations[0]?.id;
+    return id?.type === 'Identifier' && consts.includes(id.name);
+  };
+  const out = transformSync(`(() => {\n${body}\n})();`, {
+    babelrc: false,
+    configFile: false,
+    sourceType: 'script',
+    plugins: [pureConstantsFirst(wasConst)],
+  });
+  return out?.code ?? '';
+}
+
+/** What `code` leaves in `result` (JSON), run in V8. */
+function run(code: string): unknown {
+  const context: { result?: unknown } = {};
+  vm.runInNewContext(code, context);
+  return JSON.parse(JSON.stringify(context.result ?? null));
+}
+
+/** The top-level statements of `code`, each as its first 40 characters. */
+function statements(code: string): string[] {
+  const out = transformSync(code, { babelrc: false, configFile: false, sourceType: 'script', ast: true, code: false });
+  return (out?.ast?.program.body ?? []).map((s) => code.slice(s.start ?? 0, s.end ?? 0).slice(0, 40));
+}
+
+describe('espruino lowering: the order of the root scope', () => {
+  it('names the built-ins first, then the pure variables met before anything runs, then the functions', () => {
+    const code = `function area(r) { return PI_ISH * r * r; }
+      function label(s) { return s.replace(SPACES, '_') + SUFFIX; }
+      var PI_ISH = 3, SPACES = / +/g, SUFFIX = '!', ROOT = globalThis, TABLE = new Uint8Array(4), made = area(2), LATE = 'x';
+      var AFTER = /y/;
+      result = [made, label('a b  c'), TABLE.length, typeof ROOT, LATE, String(AFTER)];`;
+    const before = run(code);
+    const after = ordered(code);
+    expect(run(after)).to.deep.equal(before);
+    const top = statements(after);
+    expect(top[0]).to.match(new RegExp(`^typeof ${BUILTINS_FIRST[0]}, typeof ${BUILTINS_FIRST[1]},`));
+    expect(top[1]).to.match(/^var PI_ISH = 3,\s*SPACES = \/ \+\/g,/);
+    expect(top[1]).to.not.match(/made|LATE/);
+    expect(top[2]).to.match(/^function area/);
+    // `made` runs area(): it and everything after it keep their places.
+    expect(after).to.match(/var made = area\(2\),\s*LATE = 'x';\s*var AFTER = \/y\/;/);
+    expect(frontLength(transformSync(after, { ast: true, code: false })?.ast?.program.body ?? [])).to.equal(2);
+  });
+
+  it('moves nothing past a statement that runs code, nor a name a function also takes', () => {
+    const code = `function f() { return seen; }
+      var seen = 'first';
+      var f2 = f();
+      var seen2 = 'second';
+      var twice = 1;
+      function twice() {}
+      result = [f2, seen2, typeof twice];`;
+    const after = ordered(code);
+    expect(run(after)).to.deep.equal(run(code));
+    expect(statements(after)[1]).to.equal("var seen = 'first';");
+    expect(after).to.match(/var f2 = f\(\);\s*var seen2 = 'second';/);
+  });
+
+  it("moves a pure const to the bundle's start, and leaves a var and an impure const", () => {
+    const body = `var early = function () { return typeof LATER_VAR; };
+      var seenEarly = early();
+      var NAME = 'chip';
+      var LIST = [1, NAME];
+      var LATER_VAR = 'v';
+      var MADE = String(5);
+      result = [seenEarly, NAME, LIST, LATER_VAR, MADE];`;
+    const after = constantsFirst(body, ['NAME', 'LIST', 'MADE']);
+    expect(run(after)).to.deep.equal(run(`(() => {\n${body}\n})();`));
+    expect(after).to.match(/\(\) => {\s*var NAME = 'chip';\s*var LIST = \[1, NAME\];\s*var early/);
+    expect(after).to.match(/var LATER_VAR = 'v';\s*var MADE = String\(5\);/);
+  });
+});
