@@ -62,9 +62,9 @@ describe('espruino lowering: the order of the root scope', () => {
   it('names the built-ins first, then the pure variables met before anything runs, then the functions', () => {
     const code = `function area(r) { return PI_ISH * r * r; }
       function label(s) { return s.replace(SPACES, '_') + SUFFIX; }
-      var PI_ISH = 3, SPACES = / +/g, SUFFIX = '!', ROOT = globalThis, TABLE = new Uint8Array(4), made = area(2), LATE = 'x';
+      var PI_ISH = 3, SPACES = / +/g, SUFFIX = '!', PAIR = [PI_ISH, SUFFIX], ROOT = globalThis, TABLE = new Uint8Array(4), made = area(2), LATE = 'x';
       var AFTER = /y/;
-      result = [made, label('a b  c'), TABLE.length, typeof ROOT, LATE, String(AFTER)];`;
+      result = [made, label('a b  c'), TABLE.length, typeof ROOT, LATE, String(AFTER), PAIR];`;
     const before = run(code);
     const after = ordered(code);
     expect(run(after)).to.deep.equal(before);
@@ -73,6 +73,8 @@ describe('espruino lowering: the order of the root scope', () => {
     expect(top[1]).to.match(/^var PI_ISH = 3,\s*SPACES = \/ \+\/g,/);
     expect(top[1]).to.not.match(/made|LATE/);
     expect(top[2]).to.match(/^function area/);
+    // A declarator reads the ones before it in the front: the functions still follow only the front.
+    expect(after).to.match(/var PI_ISH = 3,[^;]*PAIR = \[PI_ISH, SUFFIX\][^;]*;\s*function area/);
     // `made` runs area(): it and everything after it keep their places.
     expect(after).to.match(/var made = area\(2\),\s*LATE = 'x';\s*var AFTER = \/y\/;/);
     expect(frontLength(transformSync(after, { ast: true, code: false })?.ast?.program.body ?? [])).to.equal(2);

@@ -145,7 +145,13 @@ export function pureConstantsFirst(
 function runsNothing(statement: BabelTypes.Statement, moved: Set<string>): boolean {
   if (statement.type === 'FunctionDeclaration') return true;
   if (statement.type !== 'VariableDeclaration') return false;
-  return statement.declarations.every((d) => pure(d.init, moved));
+  // In order: a declarator may read the ones before it.
+  const names = new Set(moved);
+  for (const d of statement.declarations) {
+    if (!pure(d.init, names)) return false;
+    if (d.id.type === 'Identifier') names.add(d.id.name);
+  }
+  return true;
 }
 
 /**
