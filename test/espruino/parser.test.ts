@@ -93,6 +93,9 @@ describe('espruino parser: the same heads as the core parser', () => {
       'GET / HTTP/1.1\r\nHost: h\nX: 1\r\n\r\n',
       'GET / HTTP/1.1\r\nHost: h\r\nX: a\rb\r\n\r\n',
       'GET / HTTP/1.1\r\nHost: h\r\nX: a\r\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: h\r\n\n',
+      'GET / HTTP/1.1\r\nHost: h\r\nX: 1\n\r\n',
+      'GET / HTTP/1.1\x01\r\nHost: h\r\n\r\n',
     ];
     for (const request of heads) {
       const core = outcome(parseHead, request);
