@@ -7,7 +7,8 @@
  *   2. Babel checks it for what cannot be lowered (babel-espruino.ts) and
  *      reports each with the original file:line, through esbuild's map;
  *      a top-level const holding a number is written where it is read
- *      (constants.ts), told from a var by the same map.
+ *      (constants.ts), told from a var by the same map, and the other pure
+ *      ones move to the bundle's start (root-order.ts).
  *   3. Babel lowers it: preset-env for IE 11, loose (Espruino's parser
  *      lacks rest, spread, defaults, destructuring, `?.`, class fields),
  *      async functions as promise chains (babel-plugin-transform-async-to-
@@ -17,8 +18,10 @@
  *   4. Functions and methods called from one place are written into it
  *      (inline.ts): fewer functions, fewer of the board's variables.
  *   5. esbuild minifies it for ES5; the hoisting runs once more on the
- *      minified code; the prelude (prelude.ts) for the built-ins the code
- *      uses goes in front.
+ *      minified code; the built-in classes are named first and the pure
+ *      constants put ahead of the functions (root-order.ts: Espruino walks
+ *      its root scope's names in order); the prelude (prelude.ts) for the
+ *      built-ins the code uses goes after the functions.
  *
  * Never: emit syntax Espruino does not parse; drop a problem silently; let
  * a reported position point into generated code when a source has it.
