@@ -64,7 +64,7 @@ describe('espruino lowering: inlining numeric constants', () => {
     expect(code).to.match(/HALF: 4 \* 1024 \/ 2/);
   });
 
-  it('leaves a var (a read before it ran sees undefined), an assigned name, and what is not a number', () => {
+  it('leaves what its source did not write as const, an assigned name, and what is not a number', () => {
     const body = `var early = function () { return LATE; };
        var seen = early();
        var LATE = 3;
@@ -113,6 +113,62 @@ describe('espruino lowering: inlining numeric constants', () => {
       const context: { out?: number[] } = {};
       vm.runInNewContext(lowered.code, context);
       expect(context.out).to.deep.equal([45, 7, 8]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads each line of a source as esbuild counts lines (U+2028, a lone CR), so a var read early stays a var', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chipweb-constants-lines-'));
+    try {
+      for (const [name, breakChar] of [
+        ['ls.ts', '\u2028'],
+        ['cr.ts', '\r'],
+      ]) {
+        // A comment holding the break, then a var a function reads before the var's line ran.
+        writeFileSync(
+          join(dir, name),
+          `/* a${breakChar}b */\nfunction early() { return LIMIT; }\nexport const seen = early();\nvar LIMIT = 5;\nexport const ONE = 1;\n`,
+        );
+      }
+      writeFileSync(
+        join(dir, 'entry.ts'),
+        "import * as ls from './ls.ts';\nimport * as cr from './cr.ts';\n(globalThis as { out?: unknown[] }).out = [ls.seen, ls.ONE, cr.seen, cr.ONE];\n",
+      );
+      const lowered = await lowerForEspruino({ entry: join(dir, 'entry.ts'), minify: false, shortNames: null });
+      const context: { out?: unknown[] } = {};
+      vm.runInNewContext(lowered.code, context);
+      expect(context.out).to.deep.equal([undefined, 1, undefined, 1]);
+      expect(lowered.code).to.not.match(/\bONE\b/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("judges a stand-in's declarations from the stand-in's own file, not the module's it replaces", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chipweb-constants-stand-in-'));
+    try {
+      // Line 2 of the module is a const where the stand-in's is a var read early, and the other way round.
+      writeFileSync(join(dir, 'module.ts'), 'export const A = 1;\nexport const B = 2;\nexport var C = 3;\n');
+      writeFileSync(
+        join(dir, 'stand-in.ts'),
+        "export { A } from './module.ts';\nexport const seen = (() => B)();\nexport var B = 20;\nexport const C = 30;\n",
+      );
+      writeFileSync(
+        join(dir, 'entry.ts'),
+        "import { A, B, C, seen } from './module.ts';\n(globalThis as { out?: unknown[] }).out = [A, B, C, seen];\n",
+      );
+      const lowered = await lowerForEspruino({
+        entry: join(dir, 'entry.ts'),
+        minify: false,
+        shortNames: null,
+        substitutes: [{ module: join(dir, 'module.ts'), file: join(dir, 'stand-in.ts') }],
+      });
+      const context: { out?: unknown[] } = {};
+      vm.runInNewContext(lowered.code, context);
+      expect(context.out).to.deep.equal([1, 20, 30, undefined]);
+      expect(lowered.code).to.match(/\bB ?= ?20\b/);
+      expect(lowered.code).to.not.match(/\bC ?= ?30\b/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

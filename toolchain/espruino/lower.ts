@@ -229,25 +229,49 @@ const withoutRouteCompiler: esbuild.Plugin = {
   },
 };
 
-/** An esbuild plugin that serves each substituted module's stand-in in its place. */
+/** esbuild's namespace of the stand-ins: the source map names each by its own file, not the module's. */
+const STAND_IN = 'chipweb-stand-in';
+
+/**
+ * An esbuild plugin that serves each substituted module's stand-in in its
+ * place. The core imports them by relative paths. A stand-in keeps its own
+ * path (in the STAND_IN namespace), so that the source map, and what reads
+ * it (problems' file:line, sourceConsts), sees the stand-in's lines as its own.
+ */
 function substitute(list: ReadonlyArray<{ readonly module: string; readonly file: string }>): esbuild.Plugin {
   const byPath = new Map(list.map((s) => [resolve(s.module), resolve(s.file)]));
   return {
     name: 'chipweb-espruino-substitutes',
     setup(build) {
-      // A stand-in that imports the module it stands in for gets the real one.
       build.onResolve({ filter: /^\./ }, (args) => {
-        const module = resolve(args.resolveDir, args.path);
-        if (args.importer !== module || !byPath.has(module)) return undefined;
-        return { path: module, suffix: '?real' };
+        const file = byPath.get(resolve(args.resolveDir, args.path));
+        // A stand-in that imports the module it stands in for gets the real one.
+        if (file === undefined || (args.namespace === STAND_IN && args.importer === file)) return undefined;
+        return { path: file, namespace: STAND_IN };
       });
-      build.onLoad({ filter: /\.[cm]?[jt]s$/ }, (args) => {
-        const file = byPath.get(args.path);
-        if (file === undefined || args.suffix === '?real') return undefined;
-        return { loader: 'ts', resolveDir: dirname(file), contents: readFileSync(file, 'utf8') };
-      });
+      build.onLoad({ filter: /.*/, namespace: STAND_IN }, (args) => ({
+        loader: 'ts',
+        resolveDir: dirname(args.path),
+        contents: readFileSync(args.path, 'utf8'),
+      }));
     },
   };
+}
+
+/**
+ * The files an input of esbuild's metafile stands for: a stand-in is its
+ * own file and the module it serves for (what the app imported).
+ */
+function inputFiles(input: string, options: LowerOptions): string[] {
+  if (!input.startsWith(`${STAND_IN}:`)) return [resolve(input)];
+  const file = resolve(input.slice(STAND_IN.length + 1));
+  const modules = (options.substitutes ?? []).filter((s) => resolve(s.file) === file).map((s) => resolve(s.module));
+  return [file, ...modules];
+}
+
+/** The file a source of esbuild's map names (a stand-in's namespace and a file URL's scheme taken off). */
+function sourceFile(mapDir: string, source: string): string {
+  return resolve(mapDir, source.replace(/^file:\/\//, '').replace(`${STAND_IN}:`, ''));
 }
 
 /** The lowered script. */
@@ -342,11 +366,12 @@ function sourceConsts(sourceMap: SourceMap, mapDir: string): (declaration: Babel
     };
     // esbuild maps a line at its start; a mapping from another line says nothing of this one.
     if (entry?.originalSource === undefined || entry.generatedLine !== start.line - 1) return false;
-    const file = resolve(mapDir, entry.originalSource.replace(/^file:\/\//, ''));
+    const file = sourceFile(mapDir, entry.originalSource);
     let lines = sources.get(file);
     if (!lines) {
       try {
-        lines = readFileSync(file, 'utf8').split('\n');
+        // A source map's lines end where JavaScript's do: CR LF, CR, LF, U+2028, U+2029.
+        lines = readFileSync(file, 'utf8').split(/\r\n|[\r\n\u2028\u2029]/);
       } catch {
         return false;
       }
@@ -367,7 +392,7 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
       options.shortNames ??
       shortNamesFor(
         PACKAGE_ROOT,
-        Object.keys(bundled.metafile.inputs),
+        Object.keys(bundled.metafile.inputs).flatMap((input) => inputFiles(input, options)),
         bundled.outputFiles.find((f) => !f.path.endsWith('.map'))?.text ?? '',
       );
     bundled = await bundle(options, shortNames);
@@ -387,7 +412,7 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
     };
     if (!entry || entry.originalSource === undefined || entry.originalLine === undefined)
       return { file: '(generated code)', line: p.line, feature: p.feature };
-    const source = resolve(mapDir, entry.originalSource.replace(/^file:\/\//, ''));
+    const source = sourceFile(mapDir, entry.originalSource);
     const rel = relative(process.cwd(), source);
     return { file: rel.startsWith('..') ? source : rel, line: entry.originalLine + 1, feature: p.feature };
   });
@@ -474,10 +499,11 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
       `lowering for Espruino: ${unhoisted} function declarations follow other statements after minifying`,
     );
   const prelude = preludeFor(out);
-  const inputs = Object.keys(bundled.metafile.inputs).map((input) => resolve(input));
+  const inputs = Object.keys(bundled.metafile.inputs).flatMap((input) => inputFiles(input, options));
   const used: string[] = [];
   for (const output of Object.values(bundled.metafile.outputs))
-    for (const [input, info] of Object.entries(output.inputs)) if (info.bytesInOutput > 0) used.push(resolve(input));
+    for (const [input, info] of Object.entries(output.inputs))
+      if (info.bytesInOutput > 0) used.push(...inputFiles(input, options));
   return { code: withPrelude(out, prelude.source), prelude: prelude.names, inputs, used, shortNames };
 }
 

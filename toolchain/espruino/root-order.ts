@@ -9,8 +9,11 @@
  * 1. Espruino's built-in classes (BUILTINS_FIRST). A built-in method call
  *    on a value (`text.indexOf`, `bytes.subarray`) looks its class up by
  *    name in the root scope, then Object; a property an object lacks looks
- *    up Object. Espruino adds a built-in class to the root scope where the
- *    code first names it, so the boot code names them before anything else.
+ *    up Object. Espruino adds a built-in class to the root scope at the
+ *    first such lookup, so the boot code starts with one on a value of each.
+ *    Not by naming the class: a class first added to the root by its name
+ *    is no longer `===` to its values' `.constructor` on Espruino
+ *    (`typeof String; 'x'.constructor === String` is false there).
  * 2. The constants whose values are made of literals and built-ins only
  *    (`const MALFORMED = /…/`, `const espruino = globalThis`): the regular
  *    expressions, strings and tables the request path reads. They go in
@@ -23,41 +26,33 @@
  * Never: move a variable whose value could run code or read a name of the
  * bundle not moved before it; move one past a statement that runs code.
  */
-import type { PluginObj, types as BabelTypes } from '@babel/core';
+import { type PluginObj, parseSync, type types as BabelTypes } from '@babel/core';
 import { bundleBody } from './constants.ts';
 
 type Types = typeof BabelTypes;
 
-/**
- * Espruino's built-in classes and objects, most looked up first. Each is
- * named with `typeof`, which makes no ReferenceError on an engine without it.
- */
-export const BUILTINS_FIRST: readonly string[] = [
-  'Object',
-  'String',
-  'Uint8Array',
-  'ArrayBufferView',
-  'Function',
-  'Array',
-  'Number',
-  'E',
-  'Promise',
-  'RegExp',
-  'Math',
-  'JSON',
-  'Uint16Array',
-  'Int32Array',
-  'Float64Array',
-  'ArrayBuffer',
-  'Boolean',
-  'Error',
-  'TypeError',
-  'Socket',
-  'Server',
-];
+/** The property BUILTINS_FIRST looks up, which no value has. */
+export const ROOT_PROBE = '__chipwebRoot';
 
-/** Built-in values a moved variable may hold or read: none of them runs the bundle's code. */
-const BUILTIN_VALUES = new Set(['globalThis', 'Infinity', 'NaN', 'undefined', 'String', 'Math', 'Object']);
+/**
+ * The boot code's first statement: a missing property looked up on a
+ * string (String, then Object, join the root scope), a typed array from E
+ * (E, Function, Uint8Array, ArrayBufferView), an array and a number; then
+ * Math and JSON, which are named (no values). Harmless where E is absent
+ * (V8, in tests).
+ */
+export const BUILTINS_FIRST =
+  `''.${ROOT_PROBE},typeof E!="undefined"&&E.toUint8Array&&E.toUint8Array("").${ROOT_PROBE},` +
+  `[].${ROOT_PROBE},(0).${ROOT_PROBE},typeof Math,typeof JSON;`;
+
+/**
+ * Values a moved variable may hold or read: they run none of the bundle's
+ * code, and no polyfill of the prelude or the app can change them (so no
+ * member of a built-in: `Math.imul` may be the prelude's).
+ */
+const BUILTIN_VALUES = new Set(['globalThis', 'Infinity', 'NaN', 'undefined']);
+/** Literals a moved variable's arithmetic may combine (no template with expressions: it runs code). */
+const PLAIN_LITERALS = new Set(['NumericLiteral', 'StringLiteral', 'BooleanLiteral', 'NullLiteral']);
 /** Typed arrays a moved variable may make (`new Uint8Array(128)`). */
 const TYPED_ARRAYS = new Set(['Uint8Array', 'Uint16Array', 'Int32Array', 'Float64Array', 'Int8Array', 'Int16Array']);
 
@@ -79,7 +74,7 @@ function pure(node: BabelTypes.Node | null | undefined, moved: Set<string>): boo
       return node.operator !== 'delete' && pure(node.argument, moved);
     case 'BinaryExpression':
       // Literals only: an object operand could run its valueOf.
-      return node.left.type.endsWith('Literal') && node.right.type.endsWith('Literal');
+      return PLAIN_LITERALS.has(node.left.type) && PLAIN_LITERALS.has(node.right.type);
     case 'ArrayExpression':
       return node.elements.every(
         (element) => element !== null && element.type !== 'SpreadElement' && pure(element, moved),
@@ -87,15 +82,6 @@ function pure(node: BabelTypes.Node | null | undefined, moved: Set<string>): boo
     case 'ObjectExpression':
       return node.properties.every(
         (p) => p.type === 'ObjectProperty' && !p.computed && pure(p.value as BabelTypes.Expression, moved),
-      );
-    case 'MemberExpression':
-      // A built-in's own member: `"".charCodeAt`, `String.fromCharCode`.
-      return (
-        !node.computed &&
-        (node.object.type === 'StringLiteral' ||
-          (node.object.type === 'Identifier' &&
-            BUILTIN_VALUES.has(node.object.name) &&
-            node.object.name !== 'globalThis'))
       );
     case 'NewExpression':
       return (
@@ -193,13 +179,24 @@ export function rootOrder(body: BabelTypes.Statement[], t: Types): void {
     }
     if (kept.length) rest.push(t.variableDeclaration('var', kept));
   }
-  const builtins = t.expressionStatement(
-    t.sequenceExpression(BUILTINS_FIRST.map((name) => t.unaryExpression('typeof', t.identifier(name)))),
-  );
+  const builtins = parseSync(BUILTINS_FIRST, { babelrc: false, configFile: false, sourceType: 'script' })?.program.body;
+  if (!builtins) throw new Error('root order: the built-ins statement does not parse');
   body.length = 0;
-  body.push(builtins);
+  body.push(...builtins);
   if (front.length) body.push(t.variableDeclaration('var', front));
   body.push(...rest);
+}
+
+/** Whether `statement` is BUILTINS_FIRST: a sequence that starts with the probe on a string. */
+function isBuiltinsFirst(statement: BabelTypes.Statement): boolean {
+  if (statement.type !== 'ExpressionStatement' || statement.expression.type !== 'SequenceExpression') return false;
+  const first = statement.expression.expressions[0];
+  return (
+    first.type === 'MemberExpression' &&
+    first.object.type === 'StringLiteral' &&
+    first.property.type === 'Identifier' &&
+    first.property.name === ROOT_PROBE
+  );
 }
 
 /**
@@ -213,13 +210,7 @@ export function frontLength(body: readonly BabelTypes.Statement[]): number {
   let n = 0;
   for (const statement of body) {
     if (statement.type === 'FunctionDeclaration') break;
-    if (
-      statement.type === 'ExpressionStatement' &&
-      statement.expression.type === 'SequenceExpression' &&
-      statement.expression.expressions.every(
-        (e) => e.type === 'UnaryExpression' && e.operator === 'typeof' && e.argument.type === 'Identifier',
-      )
-    ) {
+    if (isBuiltinsFirst(statement)) {
       n++;
       continue;
     }
