@@ -18,8 +18,8 @@
  *   4. Functions and methods called from one place are written into it
  *      (inline.ts): fewer functions, fewer of the board's variables.
  *   5. esbuild minifies it for ES5; the hoisting runs once more on the
- *      minified code; the built-in classes are named first and the pure
- *      constants put ahead of the functions (root-order.ts: Espruino walks
+ *      minified code; the built-in classes are put first and the pure
+ *      constants ahead of the functions (root-order.ts: Espruino walks
  *      its root scope's names in order); the prelude (prelude.ts) for the
  *      built-ins the code uses goes after the functions.
  *
