@@ -11,7 +11,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { ENGINE_HEADER_INDEXER as espruinoIndexer } from '../../firmware/espruino/engine-headers.ts';
-import { parseHead as espruinoParseHead } from '../../firmware/espruino/parser.ts';
+import { parseHead as espruinoParseHead, knownHeaderSection } from '../../firmware/espruino/parser.ts';
 import { type HeadLimits, parseHead, RequestHead } from '../../src/http/parser.ts';
 import { CASES } from '../conformance/cases.ts';
 
@@ -22,17 +22,17 @@ const CAPACITY = 2048;
  * What a parse leaves: the result and every field of the head. With `cut`,
  * the first `cut` bytes arrive first and are parsed on their own, then the rest.
  */
-function outcome(parse: typeof parseHead, request: string, cut = 0): string {
+function outcome(parse: typeof parseHead, request: string, cut = 0, limits = LIMITS): string {
   const buffer = new Uint8Array(CAPACITY);
   const bytes = Buffer.from(request, 'latin1');
   buffer.set(bytes.subarray(0, CAPACITY), 0);
   const head = new RequestHead(LIMITS.maxHeaders);
   const filled = Math.min(bytes.length, CAPACITY);
   if (cut > 0 && cut < filled) {
-    const early = parse(buffer, cut, CAPACITY, head, LIMITS);
+    const early = parse(buffer, cut, CAPACITY, head, limits);
     if (early !== 0) return JSON.stringify({ early });
   }
-  const result = parse(buffer, filled, CAPACITY, head, LIMITS);
+  const result = parse(buffer, filled, CAPACITY, head, limits);
   // Espruino's parser leaves the header spans until one is read: record them as reading one would.
   if (head.unindexedFrom !== 0) indexWithEspruino(buffer, head);
   const fields = { ...head, headers: Array.from(head.headers.subarray(0, head.headerCount * 4)) };
@@ -55,7 +55,9 @@ describe('espruino parser: the same heads as the core parser', () => {
   const saved = (globalThis as { E?: unknown }).E;
   before(() => {
     (globalThis as { E?: unknown }).E = {
-      toString: (view: Uint8Array) => Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('latin1'),
+      // Espruino's E.toString: bytes as a string, and a string as a flat copy of itself.
+      toString: (view: Uint8Array | string) =>
+        typeof view === 'string' ? view : Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('latin1'),
     };
   });
   after(() => {
@@ -102,6 +104,29 @@ describe('espruino parser: the same heads as the core parser', () => {
       expect(JSON.parse(core).result, JSON.stringify(request)).to.be.below(0);
       expect(outcome(espruinoParseHead, request), JSON.stringify(request)).to.equal(core);
     }
+  });
+
+  it('takes a header section it checked before from memory, and answers as the core does, new request line or not', () => {
+    const section = BROWSER.slice(BROWSER.indexOf('\r\n') + 2);
+    const before = knownHeaderSection().hits;
+    const heads = [
+      BROWSER,
+      BROWSER, // the same head again: its lines from memory
+      `POST /api/led HTTP/1.1\r\nContent-Length: 0\r\n${section}`, // another section: checked
+      `GET /x?y=1 HTTP/1.0\r\n${section}`, // another request line, the same lines
+      `GET /\x01 HTTP/1.1\r\n${section}`, // a control character in the new request line
+      `GET / HTTP/1.1x\n${section}`, // its line not ended by CR LF
+      `GET / HTTP/1.1\r\n${section.replace('Accept: */*', 'Accept : */*')}`, // a changed line: checked again
+    ];
+    for (const request of heads)
+      expect(outcome(espruinoParseHead, request), JSON.stringify(request)).to.equal(outcome(parseHead, request));
+    expect(knownHeaderSection().section).to.equal(section);
+    // The second head, the fourth; the fifth and sixth are refused by their request line before or after.
+    expect(knownHeaderSection().hits - before).to.be.at.least(2);
+    // Under a smaller header limit the known section is checked again, and refused as the core refuses it.
+    const few = { ...LIMITS, maxHeaders: 3 };
+    expect(outcome(espruinoParseHead, BROWSER, 0, few)).to.equal(outcome(parseHead, BROWSER, 0, few));
+    expect(JSON.parse(outcome(parseHead, BROWSER, 0, few)).result).to.be.below(0);
   });
 
   it('agrees at the limits: a request line and a header section one byte either side of what they may take', () => {
