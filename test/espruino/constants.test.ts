@@ -6,22 +6,19 @@
  * IIFE run in V8 before and after; the last case lowers a real entry and
  * checks that esbuild's `var`s are told apart by the source map.
  */
-import { transformSync, type types as t } from '@babel/core';
+import { transformSync } from '@babel/core';
 import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as vm from 'node:vm';
 import { inlineConstants } from '../../toolchain/espruino/constants.ts';
 import { lowerForEspruino } from '../../toolchain/espruino/lower.ts';
+import { constsNamed, outOf, run } from './run-in-v8.ts';
 
 /** `body` with its constants inlined, where `consts` names the declarations that were `const` in their source. */
 function inlined(body: string, consts: string[]): { code: string; count: number } {
   const report = { inlined: 0 };
-  const wasConst = (declaration: t.VariableDeclaration) => {
-    const id = declaration.declarations[0]?.id;
-    return id?.type === 'Identifier' && consts.includes(id.name);
-  };
+  const wasConst = constsNamed(consts);
   const out = transformSync(`(() => {\n${body}\n})();`, {
     babelrc: false,
     configFile: false,
@@ -29,13 +26,6 @@ function inlined(body: string, consts: string[]): { code: string; count: number 
     plugins: [inlineConstants(wasConst, report)],
   });
   return { code: out?.code ?? '', count: report.inlined };
-}
-
-/** What `code` leaves in `result` (JSON), run in V8. */
-function run(code: string): unknown {
-  const context: { result?: unknown } = {};
-  vm.runInNewContext(code, context);
-  return JSON.parse(JSON.stringify(context.result ?? null));
 }
 
 /** Expects `body` (which sets `result`) to inline `count` constants and compute the same result. */
@@ -110,9 +100,7 @@ describe('espruino lowering: inlining numeric constants', () => {
       expect(lowered.code).to.not.match(/SHARED_LIMIT|LOCAL_STEP/);
       expect(lowered.code).to.match(/\bloose ?= ?7\b/);
       expect(lowered.code).to.match(/\bcounted ?= ?8\b/);
-      const context: { out?: number[] } = {};
-      vm.runInNewContext(lowered.code, context);
-      expect(context.out).to.deep.equal([45, 7, 8]);
+      expect(outOf(lowered.code)).to.deep.equal([45, 7, 8]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -136,9 +124,7 @@ describe('espruino lowering: inlining numeric constants', () => {
         "import * as ls from './ls.ts';\nimport * as cr from './cr.ts';\n(globalThis as { out?: unknown[] }).out = [ls.seen, ls.ONE, cr.seen, cr.ONE];\n",
       );
       const lowered = await lowerForEspruino({ entry: join(dir, 'entry.ts'), minify: false, shortNames: null });
-      const context: { out?: unknown[] } = {};
-      vm.runInNewContext(lowered.code, context);
-      expect(context.out).to.deep.equal([undefined, 1, undefined, 1]);
+      expect(outOf(lowered.code)).to.deep.equal([undefined, 1, undefined, 1]);
       expect(lowered.code).to.not.match(/\bONE\b/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -164,9 +150,7 @@ describe('espruino lowering: inlining numeric constants', () => {
         shortNames: null,
         substitutes: [{ module: join(dir, 'module.ts'), file: join(dir, 'stand-in.ts') }],
       });
-      const context: { out?: unknown[] } = {};
-      vm.runInNewContext(lowered.code, context);
-      expect(context.out).to.deep.equal([1, 20, 30, undefined]);
+      expect(outOf(lowered.code)).to.deep.equal([1, 20, 30, undefined]);
       expect(lowered.code).to.match(/\bB ?= ?20\b/);
       expect(lowered.code).to.not.match(/\bC ?= ?30\b/);
     } finally {

@@ -7,8 +7,8 @@
  */
 import { transformSync } from '@babel/core';
 import { expect } from 'chai';
-import * as vm from 'node:vm';
 import { inlineSingleCalls } from '../../toolchain/espruino/inline.ts';
+import { run } from './run-in-v8.ts';
 
 /** `body` inlined: the code and how many functions went. */
 function inlined(body: string): { code: string; count: number } {
@@ -20,13 +20,6 @@ function inlined(body: string): { code: string; count: number } {
     plugins: [inlineSingleCalls(report)],
   });
   return { code: out?.code ?? '', count: report.inlined };
-}
-
-/** What `code` leaves in `result` (JSON), run in V8. */
-function run(code: string): unknown {
-  const context: { result?: unknown } = {};
-  vm.runInNewContext(code, context);
-  return JSON.parse(JSON.stringify(context.result ?? null));
 }
 
 /** Expects `body` (which sets `result`) to inline `count` functions and compute the same result. */

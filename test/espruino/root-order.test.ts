@@ -6,8 +6,8 @@
  */
 import { type NodePath, transformSync, types as t } from '@babel/core';
 import { expect } from 'chai';
-import * as vm from 'node:vm';
 import { ROOT_PROBE, frontLength, pureConstantsFirst, rootOrder } from '../../toolchain/espruino/root-order.ts';
+import { constsNamed, run } from './run-in-v8.ts';
 
 /** `code` with its top-level statements put in root order. */
 function ordered(code: string): string {
@@ -32,10 +32,7 @@ function ordered(code: string): string {
 
 /** The bundle-like `body` with its pure constants moved first, where `consts` names the declarations that were `const`. */
 function constantsFirst(body: string, consts: string[]): string {
-  const wasConst = (declaration: t.VariableDeclaration) => {
-    const id = declaration.declarations[0]?.id;
-    return id?.type === 'Identifier' && consts.includes(id.name);
-  };
+  const wasConst = constsNamed(consts);
   const out = transformSync(`(() => {\n${body}\n})();`, {
     babelrc: false,
     configFile: false,
@@ -43,13 +40,6 @@ function constantsFirst(body: string, consts: string[]): string {
     plugins: [pureConstantsFirst(wasConst)],
   });
   return out?.code ?? '';
-}
-
-/** What `code` leaves in `result` (JSON), run in V8. */
-function run(code: string): unknown {
-  const context: { result?: unknown } = {};
-  vm.runInNewContext(code, context);
-  return JSON.parse(JSON.stringify(context.result ?? null));
 }
 
 /** The top-level statements of `code`, each as its first 40 characters. */

@@ -23,9 +23,11 @@ describe('espruino engine: lowered code means what the source means', () => {
    * Runs `code` (the lowered fixture, as text or pretokenised bytes) on the
    * binary as a board runs its boot code: written to Storage and evaluated
    * from there (a script named on the command line is read as a C string,
-   * which a pretokenised integer's zero byte would end). Resolves to its results.
+   * which a pretokenised integer's zero byte would end). Resolves to what
+   * `report` (an expression the script evaluates after it, a value or a
+   * promise) gives: by default the fixture's results.
    */
-  async function runOnEngine(code: string | Uint8Array): Promise<unknown[]> {
+  async function runOnEngine(code: string | Uint8Array, report = 'lowerable()'): Promise<unknown[]> {
     const dir = mkdtempSync(join(tmpdir(), 'chipweb-espruino-lowered-'));
     const codeFile = join(dir, 'lowered.bin');
     writeFileSync(codeFile, code);
@@ -36,7 +38,7 @@ describe('espruino engine: lowered code means what the source means', () => {
         "var S = require('Storage');",
         `S.write('lowered', require('fs').readFileSync(${JSON.stringify(codeFile)}));`,
         "eval(S.read('lowered'));",
-        "lowerable().then(function(r){print('@@RESULT '+JSON.stringify(r));},function(e){print('@@FAILED '+e);});",
+        `Promise.resolve(${report}).then(function(r){print('@@RESULT '+JSON.stringify(r));},function(e){print('@@FAILED '+e);});`,
         '',
       ].join('\n'),
     );
@@ -69,40 +71,18 @@ describe('espruino engine: lowered code means what the source means', () => {
 
   it("makes Espruino's built-in classes the first names of its root scope, and keeps their values' constructors", async () => {
     const lowered = await lowerForEspruino({ entry: join(ROOT, 'test/espruino/fixtures/lowerable.ts') });
-    const dir = mkdtempSync(join(tmpdir(), 'chipweb-espruino-root-'));
-    writeFileSync(join(dir, 'lowered.js'), lowered.code);
-    const script = join(dir, 'run.js');
-    writeFileSync(
-      script,
-      [
-        "require('Storage').write('lowered', require('fs').readFileSync('lowered.js'));",
-        "eval(require('Storage').read('lowered'));",
-        "print('@@ROOT ' + JSON.stringify(Object.getOwnPropertyNames(global)));",
-        // A class first added to the root by its name is not its values' constructor there (see root-order.ts).
-        "print('@@CONSTRUCTORS ' + JSON.stringify([[1].constructor === Array, 'x'.constructor === String, (5).constructor === Number, ({}).constructor === Object, (function () {}).constructor === Function, new Uint8Array(1).constructor === Uint8Array]));",
-        '',
-      ].join('\n'),
-    );
-    const board = EspruinoProcess.bootScript(espruinoBinary(process.env), dir, script);
-    try {
-      const names = JSON.parse((await board.waitFor(/^@@ROOT /, 30000)).slice('@@ROOT '.length)) as string[];
-      const bundle = names.indexOf('lowerable');
-      expect(bundle, names.join(',')).to.be.greaterThan(0);
-      for (const name of ['String', 'Object', 'Uint8Array', 'ArrayBufferView', 'Function', 'Array', 'Number', 'E'])
-        expect(names.indexOf(name), `${name} in ${names.slice(0, 30).join(',')}`).to.be.within(0, bundle - 1);
-      const constructors = await board.waitFor(/^@@CONSTRUCTORS /, 10000);
-      expect(JSON.parse(constructors.slice('@@CONSTRUCTORS '.length))).to.deep.equal([
-        true,
-        true,
-        true,
-        true,
-        true,
-        true,
-      ]);
-    } finally {
-      await board.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    // A class first added to the root by its name is not its values' constructor there (see root-order.ts).
+    const [names, constructors] = (await runOnEngine(
+      lowered.code,
+      '[Object.getOwnPropertyNames(global), [[1].constructor === Array, "x".constructor === String, ' +
+        '(5).constructor === Number, ({}).constructor === Object, (function () {}).constructor === Function, ' +
+        'new Uint8Array(1).constructor === Uint8Array]]',
+    )) as [string[], boolean[]];
+    const bundle = names.indexOf('lowerable');
+    expect(bundle, names.join(',')).to.be.greaterThan(0);
+    for (const name of ['String', 'Object', 'Uint8Array', 'ArrayBufferView', 'Function', 'Array', 'Number', 'E'])
+      expect(names.indexOf(name), `${name} in ${names.slice(0, 30).join(',')}`).to.be.within(0, bundle - 1);
+    expect(constructors).to.deep.equal([true, true, true, true, true, true]);
   });
 
   it('runs the fixture pretokenised, as a build stores it: the same results, the non-ASCII string as before', async () => {
