@@ -21,9 +21,11 @@ import fc from 'fast-check';
 import { largestMessage } from '../../src/ws/frame-parser.ts';
 import { runParser, runWsReceiver } from './frames.ts';
 import type { WsEvent } from './frames.ts';
-import { build, FAULTS, scenarioArb } from './scenarios.ts';
+import { build, FAULTS, oneOfEach, scenarioArb } from './scenarios.ts';
 
 const RUNS = Number(process.env.CHIPWEB_WS_FUZZ_RUNS ?? 250);
+/** One stream of each fault, run before the random ones. */
+const EACH = oneOfEach();
 
 describe('ws: frame stream fuzz (fast-check, `ws` as the oracle)', () => {
   it('every stream ends in the model’s events and close code, and `ws` agrees', async () => {
@@ -44,7 +46,8 @@ describe('ws: frame stream fuzz (fast-check, `ws` as the oracle)', () => {
         if (expected.failure === 1007) expect(data(oracle.events)).to.deep.equal(data(run.events));
         else expect(oracle.events).to.deep.equal(run.events);
       }),
-      { numRuns: RUNS },
+      // The examples count among the runs: RUNS random streams come after them.
+      { numRuns: RUNS + EACH.length, examples: EACH.map((s) => [s] as [typeof s]) },
     );
     if (process.env.CHIPWEB_WS_FUZZ_STATS) console.log(seen);
     // The generator reaches every fault (and clean streams).

@@ -21,9 +21,11 @@ import { MemoryPlatform } from '../../host-sim/memory-platform.ts';
 import { OP_BINARY, OP_CLOSE, OP_PONG, OP_TEXT } from '../../src/ws/codes.ts';
 import { closePayload, concat, serverFrames, switchingProtocols, upgradeRequest } from './frames.ts';
 import type { ServerFrame, WsEvent } from './frames.ts';
-import { build, FAULTS, scenarioArb } from './scenarios.ts';
+import { build, FAULTS, oneOfEach, scenarioArb } from './scenarios.ts';
 
 const RUNS = Number(process.env.CHIPWEB_WS_FUZZ_RUNS ?? 250);
+/** One stream of each fault, run before the random ones. */
+const EACH = oneOfEach();
 
 /** What the handlers saw. */
 interface Heard {
@@ -113,7 +115,14 @@ describe('ws: frame stream fuzz through the server (fast-check)', () => {
           expect([stats.slotsInUse, stats.webSockets, stats.errors]).to.deep.equal([0, 0, 0]);
         },
       ),
-      { numRuns: RUNS },
+      {
+        // Every fault at least once (oneOfEach), each with one of the output and send buffer sizes; the
+        // examples count among the runs, so RUNS random streams come after them.
+        numRuns: RUNS + EACH.length,
+        examples: EACH.map(
+          (s, i) => [s, [256, 300, 1024][i % 3], [64, 700, 8192][i % 3]] as [typeof s, number, number],
+        ),
+      },
     );
     for (const kind of [...FAULTS, 'none']) expect(seen.get(kind) ?? 0, kind).to.be.greaterThan(0);
   });
