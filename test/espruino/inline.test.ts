@@ -10,16 +10,16 @@ import { expect } from 'chai';
 import { inlineSingleCalls } from '../../toolchain/espruino/inline.ts';
 import { run } from './run-in-v8.ts';
 
-/** `body` inlined: the code and how many functions went. */
-function inlined(body: string): { code: string; count: number } {
-  const report = { inlined: 0 };
+/** `body` inlined: the code and how many calls were written in place. */
+function inlined(body: string): { code: string; count: number; copiesLeft: number } {
+  const report = { inlined: 0, copiesLeft: 0 };
   const out = transformSync(`(function () {\n${body}\n})();`, {
     babelrc: false,
     configFile: false,
     sourceType: 'script',
     plugins: [inlineSingleCalls(report)],
   });
-  return { code: out?.code ?? '', count: report.inlined };
+  return { code: out?.code ?? '', count: report.inlined, copiesLeft: report.copiesLeft };
 }
 
 /** Expects `body` (which sets `result`) to inline `count` functions and compute the same result. */
@@ -27,6 +27,7 @@ function same(body: string, count: number): string {
   const before = run(`(function () {\n${body}\n})();`);
   const after = inlined(body);
   expect(after.count, after.code).to.equal(count);
+  expect(after.copiesLeft, after.code).to.equal(0);
   expect(run(after.code), after.code).to.deep.equal(before);
   return after.code;
 }
@@ -185,10 +186,87 @@ describe('espruino lowering: inlining functions called from one place', () => {
     );
   });
 
+  it('leaves loops and switches that return with a flag and a break, and runs the rest only if none did', () => {
+    const code = same(
+      `function find(l, x) { for (var i = 0; i < l.length; i++) if (l[i] === x) return i; return -1; }
+       function pair(grid, x) {
+         for (var r = 0; r < grid.length; r++) {
+           var row = grid[r];
+           for (var c = 0; c < row.length; c++) {
+             if (row[c] < 0) continue;
+             if (row[c] === x) return r * 10 + c;
+             if (row[c] > 100) break;
+           }
+         }
+         var k = 0;
+         do { k++; if (k * x > 50) return -k; } while (k < 3);
+         return -100;
+       }
+       function name(code) {
+         switch (code) {
+           case 1: return 'one';
+           case 2: for (var key in { a: 1, b: 2 }) if (key === 'b') return 'two:' + key; break;
+           default: if (code > 9) return 'big';
+         }
+         var rest = 'other';
+         return rest;
+       }
+       function count(list, seen) { for (var i = 0; i < list.length; i++) { if (list[i] === 0) return; seen.push(list[i]); } seen.push('all'); }
+       function main() {
+         var out = [];
+         for (var n = 0; n < 12; n++) {
+           var at = find([3, 5, 7, 5], n);
+           var p;
+           p = pair([[1, -1, n], [4, 200, n], [n]], n);
+           var label = name(n);
+           count([n, n - 1, 0, 2], out);
+           out.push([at, p, label]);
+         }
+         return out;
+       }
+       result = main();`,
+      4,
+    );
+    expect(code).to.not.match(/function (find|pair|name|count)\b/);
+  });
+
+  it('copies a small function or method called from a few places into each of them', () => {
+    const code = same(
+      `function clamp(v, most) { if (v > most) return most; return v; }
+       class Meter {
+         constructor() { this.total = 0; }
+         add(n) { this.total += n; return this.total; }
+         run(list) {
+           var first = this.add(list[0]);
+           var second = this.add(clamp(list[1], 5));
+           return [first, second, clamp(this.total, 8)];
+         }
+       }
+       function main() {
+         var a = clamp(3, 2);
+         var b = new Meter().run([4, 9]);
+         return [a, b];
+       }
+       result = main();`,
+      5,
+    );
+    expect(code).to.not.match(/function clamp|\badd\b|\$2/);
+  });
+
+  it('copies nothing larger than a few lines', () => {
+    const lines = Array.from({ length: 80 }, (_, i) => `v = v * 3 + ${i};`).join(' ');
+    same(
+      `function big(v) { ${lines} return v; } function main() { var a = big(1); var b = big(2); return a - b; } result = main();`,
+      0,
+    );
+  });
+
   it('refuses what would change the meaning or the memory', () => {
     const cases = [
-      // called twice
-      'function f(x) { return x + 1; } function main() { return f(1) + f(2); } result = main();',
+      // called from more places than it is copied into
+      `function f(x) { return x + 1; } function main() { var l = []; ${Array.from({ length: 9 }, (_, i) => `var v${i} = f(${i}); l.push(v${i});`).join(' ')} return l; } result = main();`,
+      // called from two places, one of which it cannot be inlined into (a closure): no copy of it is made
+      'function f(x) { return x + 1; } function main() { var a = f(1); return [a].map(function (v) { return f(v); }); } result = main();',
       // recursion
       'function f(n) { return n ? f(n - 1) : 0; } function main() { return f(3); } result = main();',
       // the caller makes a closure: the callee's locals would live as long as it
@@ -201,8 +279,8 @@ describe('espruino lowering: inlining functions called from one place', () => {
       'var k = 1; function f() { return k; } function main() { var k = 2; var v = f(); return [v, k]; } result = main();',
       // more arguments than parameters
       'function f(a) { return a; } function main() { var v = f(1, 2); return v; } result = main();',
-      // a return inside a loop, called where its value is assigned
-      'function f(l) { for (var i = 0; i < l.length; i++) if (l[i]) return i; return -1; } function main() { var v = f([0, 1]); return v; } result = main();',
+      // a return inside a try
+      'function f(l) { try { if (l) return 1; } catch (e) {} return 2; } function main() { var v = f(0); return v; } result = main();',
       // called at the bundle top: its locals would become the board's globals
       'function f(x) { var y = x; return y; } result = f(1);',
       // a method whose name a string also holds (it may be called by name)

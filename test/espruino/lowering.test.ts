@@ -118,6 +118,9 @@ describe('espruino: lowering', function () {
     // Short lines: Espruino copies a frame's source line into every exception's stack.
     expect(Math.max(...lowered.code.split('\n').map((l) => l.length))).to.be.lessThan(2000);
     expect(lowered.prelude).to.include.members(['Map', 'Math.imul', 'copyWithin', '__chipwebError']);
+    // Functions copied for each of their calls were all written in place (inline.ts).
+    expect(lowered.inlining.inlined).to.be.greaterThan(100);
+    expect(lowered.inlining.copiesLeft).to.equal(0);
   });
 
   it('puts in the prelude only the built-ins the code uses, not names inside its strings', () => {

@@ -110,7 +110,13 @@ describe('espruino: short property names', function () {
     const names = built.shortNames?.names ?? [];
     // The OTA commit record's keys (ota-target.ts, only in the OTA module) stay: the installer reads them.
     expect(names).to.not.include('files');
-    expect(names).to.include.members(['keepAliveNow', 'contentLength', 'bodyComplete', 'minorVersion', 'scanPreamble']);
+    expect(names).to.include.members([
+      'keepAliveNow',
+      'contentLength',
+      'bodyComplete',
+      'minorVersion',
+      'delimiterLength',
+    ]);
     for (const name of ['keepAliveNow', 'contentLength', 'bodyComplete', 'minorVersion'])
       expect(boot, name).to.not.match(new RegExp(`[.]${name}\\b`));
     for (const name of ['json', 'text', 'header', 'param', 'requests', 'write', 'toString', 'stats', 'listeningPort'])
@@ -121,7 +127,7 @@ describe('espruino: short property names', function () {
     const module = { entry: join(ROOT, 'firmware/espruino/ota-module.ts'), substitutes: standIns(true, false) };
     const longNamed = (await lowerForEspruino({ ...module, shortNames: null })).code;
     const cache = built.shortNames?.cache ?? {};
-    for (const name of ['scanPreamble', 'failAt', 'delimiter']) {
+    for (const name of ['delimiterLength', 'delimiter']) {
       expect(longNamed, name).to.match(new RegExp(`[.]${name}\\b`));
       expect(ota, name).to.not.match(new RegExp(`[.]${name}\\b`));
       expect(ota, name).to.include(`.${cache[name]}`);
@@ -140,6 +146,6 @@ describe('espruino: short property names', function () {
   it('an unminified build keeps every name', async () => {
     const lowered = await lowerForEspruino({ entry: join(ROOT, 'firmware/espruino/ota-module.ts'), minify: false });
     expect(lowered.shortNames).to.equal(null);
-    expect(lowered.code).to.match(/[.]scanPreamble\b/);
+    expect(lowered.code).to.match(/[.]delimiterLength\b/);
   });
 });

@@ -1,23 +1,28 @@
 /**
  * Inlining for Espruino (a step of toolchain/espruino/lower.ts): a function
  * declaration or class method called from exactly one place is written
- * into that place, and its definition is dropped.
+ * into that place, and its definition is dropped. A small one called from a
+ * few places (at most MOST_COPIES, of at most MOST_COPIED_NODES) is first
+ * copied, one copy per call, when every call is a place it can be written.
  *
  * Why: every function in the boot code costs the board variables for as
  * long as it runs (3 to 4, plus 1 per parameter), and every call costs
  * Espruino's interpreter about 2 µs more than the statements it runs. The
  * core is written as small, named functions for people; the board gets
- * fewer, larger ones.
+ * fewer, larger ones. A copy costs flash, which the board has plenty of.
  *
  * Only what keeps its meaning exactly is inlined:
- * - a function declaration whose name is read once, as the callee of a call;
- *   a class method whose name appears once in the program (no string holds
- *   it either), as `this.m(…)` in another method of the same class;
+ * - a function declaration whose name is read only as the callee of calls;
+ *   a class method whose name appears nowhere else in the program (no
+ *   string holds it either) than as `this.m(…)` in other methods of the
+ *   same class;
  * - with plain parameters and no more arguments than parameters; no
- *   `arguments`, `super`, `new.target`, `let`/`const`, nested function or
- *   class; its only `return` the last statement of its body;
+ *   `arguments`, `super`, `new.target`, `let`/`const`, label, nested
+ *   function or class; its returns where if/else can take them to the end
+ *   (or, in a loop or switch, a flag and a break can), none in a try;
  * - called as a statement of its own: `f(…);`, `var x = f(…);`,
- *   `x = f(…);`, `this.x = f(…);` or `return f(…);`;
+ *   `x = f(…);`, `this.x = f(…);` or `return f(…);`, or where it can be
+ *   taken out in front of its statement (see placementOf);
  * - from inside a function that makes no closure (Espruino's closures keep
  *   their whole scope alive: the callee's locals would live as long as the
  *   closures do) and is not the bundle's top level (its locals are the
@@ -30,7 +35,8 @@
  * other locals start each pass undefined, as at every call.
  *
  * Never: change what the program does (only its number of functions);
- * inline anything any check here is unsure of.
+ * inline anything any check here is unsure of; leave a copy behind that
+ * could not be inlined (a function is copied only when all its calls can).
  */
 import type { NodePath, PluginObj, types as BabelTypes } from '@babel/core';
 type Scope = NodePath['scope'];
@@ -130,16 +136,105 @@ function smallReturn(statement: BabelTypes.Statement, t: Types): boolean {
   );
 }
 
+/** What becomes of a return: the statements that take its value to the call's place. */
+type Exit = (value: BabelTypes.Expression | null | undefined) => BabelTypes.Statement[];
+
+/** Whether `statement` is one a `break` leaves: a loop or a switch. */
+function breakable(statement: BabelTypes.Statement): boolean {
+  return (
+    statement.type === 'ForStatement' ||
+    statement.type === 'WhileStatement' ||
+    statement.type === 'DoWhileStatement' ||
+    statement.type === 'ForInStatement' ||
+    statement.type === 'ForOfStatement' ||
+    statement.type === 'SwitchStatement'
+  );
+}
+
+/**
+ * `statements`, inside a loop or switch, with every return replaced by
+ * `exit(its value); done = true; break;`, and `if (done) break;` after
+ * each loop or switch in them that held one (its break left only it).
+ * Null when a return is where a break cannot leave from (a try).
+ */
+function breakOutOfList(
+  statements: BabelTypes.Statement[],
+  exit: Exit,
+  done: BabelTypes.Identifier,
+  t: Types,
+): BabelTypes.Statement[] | null {
+  const out: BabelTypes.Statement[] = [];
+  for (const statement of statements) {
+    const rewritten = breakOut(statement, exit, done, t);
+    if (!rewritten) return null;
+    out.push(rewritten);
+    if (breakable(statement) && holdsReturn(statement, t))
+      out.push(t.ifStatement(t.cloneNode(done), t.breakStatement()));
+  }
+  return out;
+}
+
+/** One statement for breakOutOfList (a new one where it held a return; null where it cannot be). */
+function breakOut(
+  statement: BabelTypes.Statement,
+  exit: Exit,
+  done: BabelTypes.Identifier,
+  t: Types,
+): BabelTypes.Statement | null {
+  if (!holdsReturn(statement, t)) return statement;
+  const block = (inner: BabelTypes.Statement) => {
+    const list = breakOutOfList(statementsOf(inner), exit, done, t);
+    return list && t.blockStatement(list);
+  };
+  switch (statement.type) {
+    case 'ReturnStatement':
+      return t.blockStatement([
+        ...exit(statement.argument),
+        t.expressionStatement(t.assignmentExpression('=', t.cloneNode(done), t.booleanLiteral(true))),
+        t.breakStatement(),
+      ]);
+    case 'BlockStatement':
+      return block(statement);
+    case 'IfStatement': {
+      const consequent = block(statement.consequent);
+      const alternate = statement.alternate ? block(statement.alternate) : null;
+      if (!consequent || (statement.alternate && !alternate)) return null;
+      return t.ifStatement(statement.test, consequent, alternate);
+    }
+    case 'ForStatement':
+    case 'WhileStatement':
+    case 'DoWhileStatement':
+    case 'ForInStatement':
+    case 'ForOfStatement': {
+      const body = block(statement.body);
+      return body && { ...statement, body };
+    }
+    case 'SwitchStatement': {
+      const cases: BabelTypes.SwitchCase[] = [];
+      for (const c of statement.cases) {
+        const consequent = breakOutOfList(c.consequent, exit, done, t);
+        if (!consequent) return null;
+        cases.push(t.switchCase(c.test, consequent));
+      }
+      return t.switchStatement(statement.discriminant, cases);
+    }
+    default:
+      return null;
+  }
+}
+
 /**
  * `list` with every return replaced by `exit(its value)`, so that nothing
  * runs after one: `if (c) return a; rest` becomes `if (c) exit(a) else
- * rest`. Every path through `list` must end in a return or throw. Null when
- * a return is somewhere no if/else can take it there (a loop, a switch, a
+ * rest`; a loop or switch that returns sets `done` and breaks, and the rest
+ * runs `if (!done)`. Every path through `list` must end in a return or
+ * throw. Null when a return is somewhere neither can take it there (a
  * try), or when the statements after an if would have to be written twice.
  */
 function tail(
   list: BabelTypes.Statement[],
-  exit: (value: BabelTypes.Expression | null | undefined) => BabelTypes.Statement[],
+  exit: Exit,
+  done: BabelTypes.Identifier,
   t: Types,
 ): BabelTypes.Statement[] | null {
   const out: BabelTypes.Statement[] = [];
@@ -153,8 +248,16 @@ function tail(
     const rest = list.slice(i + 1);
     // Blocks scope nothing here (the code is lowered to `var`), so a block's statements join the list.
     if (statement.type === 'BlockStatement') {
-      const flat = tail(statement.body.concat(rest), exit, t);
+      const flat = tail(statement.body.concat(rest), exit, done, t);
       return flat && out.concat(flat);
+    }
+    if (breakable(statement)) {
+      const left = breakOut(statement, exit, done, t);
+      const after = tail(rest, exit, done, t);
+      if (!left || !after) return null;
+      out.push(t.variableDeclaration('var', [t.variableDeclarator(t.cloneNode(done), t.booleanLiteral(false))]), left);
+      if (after.length) out.push(t.ifStatement(t.unaryExpression('!', t.cloneNode(done)), t.blockStatement(after)));
+      return out;
     }
     if (statement.type !== 'IfStatement') return null;
     const consequent = statementsOf(statement.consequent);
@@ -162,8 +265,8 @@ function tail(
     const consequentEnds = ends(consequent);
     const alternateEnds = ends(alternate);
     if (!consequentEnds && !alternateEnds && !(rest.length === 1 && smallReturn(rest[0], t))) return null;
-    const first = tail(consequentEnds ? consequent : consequent.concat(rest), exit, t);
-    const second = tail(alternateEnds ? alternate : alternate.concat(rest), exit, t);
+    const first = tail(consequentEnds ? consequent : consequent.concat(rest), exit, done, t);
+    const second = tail(alternateEnds ? alternate : alternate.concat(rest), exit, done, t);
     if (!first || !second) return null;
     out.push(t.ifStatement(statement.test, t.blockStatement(first), second.length ? t.blockStatement(second) : null));
     return out;
@@ -400,7 +503,8 @@ function inlinablePlace(site: Site, assigned: Set<string>, t: Types): boolean {
   if (!statement && !placementOf(call, caller, assigned)) return false;
   // Every return must find its place: any is one in `return f(…)`; elsewhere they must take if/else's shape.
   const body = callee.node.body.body;
-  if (!statement?.isReturnStatement() && !tail(ends(body) ? body : body.concat(t.returnStatement()), () => [], t))
+  const done = t.identifier('done');
+  if (!statement?.isReturnStatement() && !tail(ends(body) ? body : body.concat(t.returnStatement()), () => [], done, t))
     return false;
   if (callee.isClassMethod()) {
     // `this` in the call is the method's own: the caller is a method of the same class, not an arrow in one.
@@ -435,24 +539,18 @@ function inLoop(path: NodePath): boolean {
 
 /** The function declarations called from exactly one place. */
 function functionSites(program: NodePath<BabelTypes.Program>): Site[] {
-  const sites: Site[] = [];
-  program.traverse({
-    FunctionDeclaration(path) {
-      const id = path.node.id;
-      if (!id) return;
-      const binding = path.parentPath.scope.getBinding(id.name);
-      if (!binding || binding.path !== path || binding.constantViolations.length || binding.referencePaths.length !== 1)
-        return;
-      const reference = binding.referencePaths[0];
-      const call = reference.parentPath;
-      if (call?.isCallExpression() && call.node.callee === reference.node) sites.push({ callee: path, call });
-    },
-  });
-  return sites;
+  return functionCallGroups(program, 1).map(({ callee, calls }) => ({ callee, call: calls[0] }));
 }
 
-/** The class methods named once in the program, and called there as `this.m(…)`. */
-function methodSites(program: NodePath<BabelTypes.Program>): Site[] {
+/** Where each class method is defined, where each member name is mentioned, and the strings the program holds. */
+interface MethodMentions {
+  methods: Map<string, NodePath<BabelTypes.ClassMethod>[]>;
+  mentions: Map<string, NodePath[]>;
+  strings: Set<string>;
+}
+
+/** The program's class methods and mentions of member names (see MethodMentions). */
+function methodMentions(program: NodePath<BabelTypes.Program>): MethodMentions {
   const methods = new Map<string, NodePath<BabelTypes.ClassMethod>[]>();
   const mentions = new Map<string, NodePath[]>();
   const strings = new Set<string>();
@@ -489,16 +587,150 @@ function methodSites(program: NodePath<BabelTypes.Program>): Site[] {
       strings.add(path.node.value.raw);
     },
   });
-  const sites: Site[] = [];
+  return { methods, mentions, strings };
+}
+
+/** The class methods named once in the program, and called there as `this.m(…)`. */
+function methodSites(program: NodePath<BabelTypes.Program>): Site[] {
+  return methodCallGroups(methodMentions(program), 1).map(({ callee, calls }) => ({ callee, call: calls[0] }));
+}
+
+/** The most times copyForEachCall runs (each pass may make a caller small or called once). */
+const MOST_COPY_PASSES = 8;
+
+/** The most places a function is copied into (see copyForEachCall). */
+const MOST_COPIES = 8;
+
+/**
+ * The largest function, in syntax nodes, copied into more than one place
+ * (see copyForEachCall). Measured on the default app (2026-12-01): 60 saves
+ * 254 variables, 120 saves 338, 300 saves 384 but costs 10 % of the JSON
+ * rate. Espruino skips code it does not run token by token, and a copy
+ * inlined into a branch the hot path passes is skipped on every request.
+ */
+const MOST_COPIED_NODES = 120;
+
+/** A function or method called from a few places, with those calls. */
+interface FewCallTarget {
+  callee: NodePath<FunctionNode>;
+  calls: NodePath<BabelTypes.CallExpression>[];
+}
+
+/** The number of syntax nodes in `node`. */
+function nodeCount(node: BabelTypes.Node, t: Types): number {
+  let count = 0;
+  t.traverseFast(node, () => {
+    count++;
+  });
+  return count;
+}
+
+/** The function declarations whose name is read only as the callee of calls, 1 to `most` of them. */
+function functionCallGroups(program: NodePath<BabelTypes.Program>, most: number): FewCallTarget[] {
+  const groups: FewCallTarget[] = [];
+  program.traverse({
+    FunctionDeclaration(path) {
+      const id = path.node.id;
+      if (!id) return;
+      const binding = path.parentPath.scope.getBinding(id.name);
+      if (!binding || binding.path !== path || binding.constantViolations.length) return;
+      const references = binding.referencePaths;
+      if (references.length === 0 || references.length > most) return;
+      const calls: NodePath<BabelTypes.CallExpression>[] = [];
+      for (const reference of references) {
+        const call = reference.parentPath;
+        if (!call?.isCallExpression() || call.node.callee !== reference.node) return;
+        calls.push(call);
+      }
+      groups.push({ callee: path, calls });
+    },
+  });
+  return groups;
+}
+
+/** The class methods defined once, held by no string, and named only as `this.m(…)` calls (1 to `most`). */
+function methodCallGroups(mentioned: MethodMentions, most: number): FewCallTarget[] {
+  const { methods, mentions, strings } = mentioned;
+  const groups: FewCallTarget[] = [];
   for (const [name, defined] of methods) {
-    const named = mentions.get(name);
-    if (defined.length !== 1 || named?.length !== 1 || strings.has(name)) continue;
-    const member = named[0];
-    const call = member.parentPath;
-    if (!member.isMemberExpression() || member.node.object.type !== 'ThisExpression') continue;
-    if (call?.isCallExpression() && call.node.callee === member.node) sites.push({ callee: defined[0], call });
+    const named = mentions.get(name) ?? [];
+    if (defined.length !== 1 || named.length === 0 || named.length > most || strings.has(name)) continue;
+    const calls: NodePath<BabelTypes.CallExpression>[] = [];
+    for (const member of named) {
+      const call = member.parentPath;
+      if (!member.isMemberExpression() || member.node.object.type !== 'ThisExpression') break;
+      if (!call?.isCallExpression() || call.node.callee !== member.node) break;
+      calls.push(call);
+    }
+    if (calls.length === named.length) groups.push({ callee: defined[0], calls });
   }
-  return sites;
+  return groups;
+}
+
+/**
+ * Gives each call of a small function called from a few places its own
+ * copy of the function, under a new name, beside it. Each copy is then
+ * called from one place, and the next rounds of inlineSingleCalls write it
+ * there: copies cost flash, not variables. Only a function every call of
+ * which can be inlined now is copied. Returns how many were.
+ */
+function copyForEachCall(
+  program: NodePath<BabelTypes.Program>,
+  assigned: Set<string>,
+  refused: WeakSet<BabelTypes.Node>,
+  made: Set<BabelTypes.Node>,
+  t: Types,
+): number {
+  const mentioned = methodMentions(program);
+  const taken = new Set<string>();
+  const unusedMember = (base: string) => {
+    for (let i = 2; ; i++) {
+      const name = `${base}$${i}`;
+      if (
+        !mentioned.mentions.has(name) &&
+        !mentioned.methods.has(name) &&
+        !mentioned.strings.has(name) &&
+        !taken.has(name)
+      ) {
+        taken.add(name);
+        return name;
+      }
+    }
+  };
+  const targets = [...functionCallGroups(program, MOST_COPIES), ...methodCallGroups(mentioned, MOST_COPIES)].filter(
+    ({ callee, calls }) =>
+      calls.length > 1 &&
+      !refused.has(callee.node) &&
+      nodeCount(callee.node, t) <= MOST_COPIED_NODES &&
+      inlinableBody(callee) &&
+      calls.every((call) => inlinablePlace({ callee, call }, assigned, t)),
+  );
+  // A target inside another's body would be copied with it: its paths would no longer be all its calls.
+  const inCopied = new WeakSet<BabelTypes.Node>();
+  let copied = 0;
+  for (const { callee, calls } of targets) {
+    if (inCopied.has(callee.node) || calls.some((call) => inCopied.has(call.node))) continue;
+    t.traverseFast(callee.node, (node) => {
+      inCopied.add(node);
+    });
+    for (const call of calls.slice(1)) {
+      const copy = t.cloneNode(callee.node, true);
+      if (copy.type === 'ClassMethod') {
+        const name = unusedMember((copy.key as BabelTypes.Identifier).name);
+        copy.key = t.identifier(name);
+        (call.node.callee as BabelTypes.MemberExpression).property = t.identifier(name);
+      } else {
+        const id = program.scope.generateUidIdentifier(copy.id?.name);
+        copy.id = id;
+        call.node.callee = t.identifier(id.name);
+      }
+      callee.insertAfter(copy);
+      made.add(copy);
+    }
+    made.add(callee.node);
+    copied++;
+  }
+  return copied;
 }
 
 /**
@@ -598,7 +830,8 @@ function inline(site: Site, assigned: Set<string>, t: Types): boolean {
     } else
       exit = (value) =>
         value && !t.isLiteral(value) && !t.isIdentifier(value) ? [t.expressionStatement(t.cloneNode(value))] : [];
-    out.push(...(tail(ends(body) ? body : body.concat(t.returnStatement()), exit, t) as BabelTypes.Statement[]));
+    const done = caller.scope.generateUidIdentifier('done');
+    out.push(...(tail(ends(body) ? body : body.concat(t.returnStatement()), exit, done, t) as BabelTypes.Statement[]));
   }
   if (
     statement.parentPath.isBlockStatement() ||
@@ -613,9 +846,15 @@ function inline(site: Site, assigned: Set<string>, t: Types): boolean {
 
 /**
  * Babel plugin: inlines the functions and methods called from one place
- * (see the file comment). `report.inlined` counts them, for the size report.
+ * (see the file comment). `report.inlined` counts the calls written in
+ * place, for the size report; `report.copiesLeft`, the functions copied
+ * for each call that are still there at the end (0, or a check here let
+ * one through: a test asserts it on the default app).
  */
-export function inlineSingleCalls(report: { inlined: number }): (api: { types: Types }) => PluginObj {
+export function inlineSingleCalls(report: {
+  inlined: number;
+  copiesLeft: number;
+}): (api: { types: Types }) => PluginObj {
   return ({ types: t }) => ({
     name: 'chipweb-espruino-inline',
     visitor: {
@@ -624,7 +863,8 @@ export function inlineSingleCalls(report: { inlined: number }): (api: { types: T
           // Rounds from fresh scopes: within one, a function an inlining changed (its caller, its callee)
           // is left for the next. A body refused stays refused (inlining adds no closure or return to one).
           const refused = new WeakSet<BabelTypes.Node>();
-          for (let progressed = true; progressed; ) {
+          const made = new Set<BabelTypes.Node>();
+          for (let progressed = true, copies = 0; progressed; ) {
             progressed = false;
             program.scope.crawl();
             const assigned = assignedNames(program);
@@ -643,7 +883,19 @@ export function inlineSingleCalls(report: { inlined: number }): (api: { types: T
               if (inline(site, assigned, t)) report.inlined++;
               progressed = true;
             }
+            // Nothing left called from one place: a small function called from a few gets a copy per call.
+            if (!progressed && copies < MOST_COPY_PASSES) {
+              copies++;
+              progressed = copyForEachCall(program, assigned, refused, made, t) > 0;
+            }
           }
+          let left = 0;
+          program.traverse({
+            'FunctionDeclaration|ClassMethod'(path) {
+              if (made.has(path.node)) left++;
+            },
+          });
+          report.copiesLeft = left;
         },
       },
     },

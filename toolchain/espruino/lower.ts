@@ -286,6 +286,8 @@ export interface LoweredScript {
   used: string[];
   /** The property names shortened, and what each became (null: none were). */
   shortNames: ShortNames | null;
+  /** Calls written in place of their functions (inline.ts), and copies made for it still there (0 unless a check erred). */
+  inlining: { inlined: number; copiesLeft: number };
 }
 
 export type { ShortNames } from './short-names.ts';
@@ -468,13 +470,14 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
   if (!scoped || typeof scoped.code !== 'string')
     throw new Error('lowering for Espruino: block scoping produced no code');
   // Functions called from one place are written into it (inline.ts): fewer functions cost fewer variables.
+  const inlining = { inlined: 0, copiesLeft: 0 };
   const inlined = transformSync(scoped.code, {
     babelrc: false,
     configFile: false,
     sourceType: 'script',
     compact: false,
     comments: false,
-    plugins: [inlineSingleCalls({ inlined: 0 })],
+    plugins: [inlineSingleCalls(inlining)],
     generatorOpts: RAW_UTF8,
   });
   if (!inlined || typeof inlined.code !== 'string') throw new Error('lowering for Espruino: inlining produced no code');
@@ -504,7 +507,7 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
   for (const output of Object.values(bundled.metafile.outputs))
     for (const [input, info] of Object.entries(output.inputs))
       if (info.bytesInOutput > 0) used.push(...inputFiles(input, options));
-  return { code: withPrelude(out, prelude.source), prelude: prelude.names, inputs, used, shortNames };
+  return { code: withPrelude(out, prelude.source), prelude: prelude.names, inputs, used, shortNames, inlining };
 }
 
 /**
