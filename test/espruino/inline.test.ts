@@ -99,6 +99,36 @@ describe('espruino lowering: inlining functions called from one place', () => {
     );
   });
 
+  it('starts no local again that the callee sets before any use, and every other one', () => {
+    const code = same(
+      `function scan(list, flag) {
+         var total = 0;
+         var copy = copy;
+         for (var j = 0; j < list.length; j++) total += list[j];
+         var maybe;
+         if (flag) { maybe = total; copy = j; }
+         var last = total > 3 ? 'big' : 'small';
+         return [total, j, maybe, copy, last];
+       }
+       function main() {
+         var out = [];
+         for (var i = 0; i < 4; i++) {
+           var v = scan([i, i + 1], i % 2 === 0);
+           out.push(v);
+         }
+         return out;
+       }
+       result = main();`,
+      1,
+    );
+    // total, j and last are set first; maybe, copy (read by its own declaration) are set again to undefined.
+    const reset = /var ([^;]*) = void 0[^;]*;/.exec(code)?.[0] ?? '';
+    expect(reset)
+      .to.match(/_maybe = void 0/)
+      .and.match(/_copy = void 0/);
+    expect(reset).to.not.match(/_total|_j\b|_last/);
+  });
+
   it('takes a call out in front of the statement where it is evaluated first, and keeps the order of effects', () => {
     same(
       `var seen = [];

@@ -531,6 +531,45 @@ function ownedBy(scope: Scope, callee: NodePath<FunctionNode>): boolean {
   return scope === callee.scope || scope.getFunctionParent() === callee.scope;
 }
 
+/**
+ * Whether the callee's local `name` is set before anything reads or sets
+ * it, on every path: its declaration `var name = …` (or a `for (var name =
+ * …; …)`) is a statement of the body's own list, and every other mention
+ * comes in a later statement of that list (or, for the loop's, inside that
+ * loop). The callee makes no functions, so later in the list is later in time.
+ */
+function setBeforeUse(callee: NodePath<FunctionNode>, name: string): boolean {
+  const binding = callee.scope.getBinding(name);
+  const declarator = binding?.path;
+  if (
+    !binding ||
+    !declarator?.isVariableDeclarator() ||
+    !declarator.node.init ||
+    declarator.node.id.type !== 'Identifier'
+  )
+    return false;
+  const list = callee.node.body.body;
+  /** The index in the body's list of the statement holding `path`, and that statement. */
+  const top = (path: NodePath): [number, NodePath | null] => {
+    let p: NodePath | null = path;
+    while (p?.parentPath && p.parentPath.node !== callee.node.body) p = p.parentPath;
+    return p ? [list.indexOf(p.node as BabelTypes.Statement), p] : [-1, null];
+  };
+  const declaration = declarator.parentPath;
+  const [at, statement] = top(declarator);
+  if (at < 0 || !statement || !declaration?.isVariableDeclaration()) return false;
+  const loop = statement.isForStatement() && statement.node.init === declaration.node ? statement : null;
+  if (!loop && statement.node !== declaration.node) return false;
+  const later = (path: NodePath) => {
+    if (path === declarator) return true;
+    const [index] = top(path);
+    if (index > at) return true;
+    // In the loop's test, update or body (not its init: another declarator there may come first).
+    return index === at && !!loop && !path.findParent((p) => p.node === declaration.node);
+  };
+  return binding.referencePaths.every(later) && binding.constantViolations.every(later);
+}
+
 /** Whether `path` is inside a loop of its own function. */
 function inLoop(path: NodePath): boolean {
   for (let p = path.parentPath; p && !p.isFunction(); p = p.parentPath) if (p.isLoop()) return true;
@@ -801,12 +840,14 @@ function inline(site: Site, assigned: Set<string>, t: Types): boolean {
         assignedParams.map((p) => t.variableDeclarator(t.identifier(p.name), args[params.indexOf(p)] ?? undef())),
       ),
     );
-  // At each call its locals start undefined; in a loop, the last pass's values would still be there.
-  if (locals.length && inLoop(statement))
+  // At each call its locals start undefined; in a loop, the last pass's values would still be there
+  // (not for one the body sets before anything reads it: resetting it would only cost time).
+  const unset = inLoop(statement) ? locals.filter((name) => !setBeforeUse(callee, name)) : [];
+  if (unset.length)
     out.push(
       t.variableDeclaration(
         'var',
-        locals.map((name) => t.variableDeclarator(t.identifier(name), undef())),
+        unset.map((name) => t.variableDeclarator(t.identifier(name), undef())),
       ),
     );
   const body = callee.node.body.body;
