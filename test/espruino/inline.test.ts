@@ -283,6 +283,28 @@ describe('espruino lowering: inlining functions called from one place', () => {
     expect(code).to.not.match(/function clamp|\badd\b|\$2/);
   });
 
+  it('copies no function called from inside another one being copied in the same pass, whichever comes first', () => {
+    // f first: copying h would copy f's call too, and f's call in m1 (`var p = f(1)`) is one it cannot take.
+    const program = (first: string, second: string) =>
+      `${first} ${second}
+       function m1() { var p = h(1); var q = h(2); return [p, q]; }
+       function m2() { return f(5); }
+       result = [m1(), m2()];`;
+    const f = 'function f(x) { try { if (x > 1) return x * 2; } catch (e) {} return -x; }';
+    const h = 'function h(y) { return f(y); }';
+    same(program(f, h), 2);
+    same(program(h, f), 2);
+  });
+
+  it('keeps the order of arguments when a later one changes a name an earlier one passes', () => {
+    same(
+      `function pair(a, b) { return [a, b]; }
+       function main() { var x = 1; var p = pair(x, x++); var q = pair(x, (x = 7)); return [p, q, x]; }
+       result = main();`,
+      2,
+    );
+  });
+
   it('copies nothing larger than a few lines', () => {
     const lines = Array.from({ length: 80 }, (_, i) => `v = v * 3 + ${i};`).join(' ');
     same(
@@ -319,6 +341,8 @@ describe('espruino lowering: inlining functions called from one place', () => {
       'function grow(list) { list.push(1); return 5; } function main() { var list = []; return [list.length, grow(list)]; } result = main();',
       // a getter read before the call, whose value the callee changes
       'class A { constructor() { this.k = 0; } get n() { return this.k; } bump() { this.k++; return 1; } run() { var v = this.n + this.bump(); return v; } } result = new A().run();',
+      // a function (not a method) that reads `this`, called from methods: its `this` is not theirs
+      'function f(v) { this.hits = (this.hits || 0) + 1; return v; } class A { constructor() { this.hits = 0; } run() { var x = f(1); var y = f(2); return [x, y, this.hits]; } } function main() { return new A().run(); } result = main();',
       // a method called on another object
       'class A { m() { return 1; } run(o) { var v = o.m(); return v; } } result = new A().run(new A());',
     ];

@@ -99,6 +99,10 @@ function inlinableBody(callee: NodePath<FunctionNode>): boolean {
     LabeledStatement() {
       plain = false;
     },
+    ThisExpression() {
+      // A method's `this` is the caller's (inlinablePlace: a method of the same class); a function's is not.
+      if (!callee.isClassMethod()) plain = false;
+    },
   });
   return plain;
 }
@@ -168,8 +172,8 @@ function breakOutOfList(
     const rewritten = breakOut(statement, exit, done, t);
     if (!rewritten) return null;
     out.push(rewritten);
-    if (breakable(statement) && holdsReturn(statement, t))
-      out.push(t.ifStatement(t.cloneNode(done), t.breakStatement()));
+    // (breakOut gives back a statement that held no return as it was.)
+    if (breakable(statement) && rewritten !== statement) out.push(t.ifStatement(t.cloneNode(done), t.breakStatement()));
   }
   return out;
 }
@@ -501,7 +505,7 @@ function inlinablePlace(site: Site, assigned: Set<string>, t: Types): boolean {
   if (!call.node.arguments.every((a) => a.type !== 'SpreadElement' && a.type !== 'ArgumentPlaceholder')) return false;
   const statement = callStatement(call);
   if (!statement && !placementOf(call, caller, assigned)) return false;
-  // Every return must find its place: any is one in `return f(…)`; elsewhere they must take if/else's shape.
+  // Every return must find its place: any is one in `return f(…)`; elsewhere tail() must take it to the end.
   const body = callee.node.body.body;
   const done = t.identifier('done');
   if (!statement?.isReturnStatement() && !tail(ends(body) ? body : body.concat(t.returnStatement()), () => [], done, t))
@@ -568,6 +572,16 @@ function setBeforeUse(callee: NodePath<FunctionNode>, name: string): boolean {
     return index === at && !!loop && !path.findParent((p) => p.node === declaration.node);
   };
   return binding.referencePaths.every(later) && binding.constantViolations.every(later);
+}
+
+/** Whether `node` assigns the name `name` (`name = …`, `name += …`, `name++`). */
+function assigns(node: BabelTypes.Node, name: string, t: Types): boolean {
+  let found = false;
+  t.traverseFast(node, (n) => {
+    const target = n.type === 'AssignmentExpression' ? n.left : n.type === 'UpdateExpression' ? n.argument : null;
+    if (target?.type === 'Identifier' && target.name === name) found = true;
+  });
+  return found;
 }
 
 /** Whether `path` is inside a loop of its own function. */
@@ -744,14 +758,16 @@ function copyForEachCall(
       inlinableBody(callee) &&
       calls.every((call) => inlinablePlace({ callee, call }, assigned, t)),
   );
-  // A target inside another's body would be copied with it: its paths would no longer be all its calls.
-  const inCopied = new WeakSet<BabelTypes.Node>();
+  // A target called from inside another's body waits for a later pass: copying that body would copy its call too,
+  // so its calls here would no longer be all its calls (whichever of the two came first).
+  const owner = new Map<BabelTypes.Node, BabelTypes.Node>();
+  for (const { callee } of targets)
+    t.traverseFast(callee.node, (node) => {
+      owner.set(node, callee.node);
+    });
   let copied = 0;
   for (const { callee, calls } of targets) {
-    if (inCopied.has(callee.node) || calls.some((call) => inCopied.has(call.node))) continue;
-    t.traverseFast(callee.node, (node) => {
-      inCopied.add(node);
-    });
+    if (calls.some((call) => (owner.get(call.node) ?? callee.node) !== callee.node)) continue;
     for (const call of calls.slice(1)) {
       const copy = t.cloneNode(callee.node, true);
       if (copy.type === 'ClassMethod') {
@@ -812,7 +828,8 @@ function inline(site: Site, assigned: Set<string>, t: Types): boolean {
     if (arg === undefined) passed.set(param, undef());
     else if (t.isNumericLiteral(arg) || t.isStringLiteral(arg) || t.isBooleanLiteral(arg) || t.isNullLiteral(arg))
       passed.set(param, arg);
-    else if (arg.type === 'Identifier') {
+    else if (arg.type === 'Identifier' && !args.slice(i + 1).some((later) => assigns(later, arg.name, t))) {
+      // (Not when a later argument sets the name: `f(x, x++)` passes x's value from before.)
       const outer = caller.scope.getBinding(arg.name);
       if (outer && (outer.scope === caller.scope || outer.constant)) passed.set(param, arg);
     }
@@ -857,7 +874,7 @@ function inline(site: Site, assigned: Set<string>, t: Types): boolean {
     out.push(...body);
     if (!ends(body)) out.push(t.returnStatement());
   } else {
-    let exit: (value: BabelTypes.Expression | null | undefined) => BabelTypes.Statement[];
+    let exit: Exit;
     if (statement.isVariableDeclaration()) {
       const id = statement.node.declarations[0].id;
       exit = (value) => [
