@@ -27,6 +27,29 @@ function time(body) {
   var empty = getTime() - start;
   return Math.round(((spent - empty) / ROUNDS) * 1e7) / 10;
 }
+// A function that returns early, with and without 50 lines after the return: Espruino reads the lines it
+// skips token by token (it has no syntax tree), so their cost shows even though they never run.
+var skipped = { a: 1, b: 0 };
+var tail = '';
+for (let line = 0; line < 50; line++)
+  tail += `if (skipped.a > ${line}) { skipped.b = skipped.a + ${line} * skipped.b; } else skipped.b = 'x${line}';\n`;
+// biome-ignore lint/security/noGlobalEval: the 50 lines are made by the loop above, so that this file stays short.
+eval(`function returnsPast50Lines(x) { if (x) { skipped.b = 1; return; }\n${tail}}`);
+// biome-ignore lint/security/noGlobalEval: as above.
+eval(`function the50Lines(x) {\n${tail}}`);
+function returnsPastACall(x) {
+  if (x) {
+    skipped.b = 1;
+    return;
+  }
+  the50Lines(x);
+}
+function returnsAlone(x) {
+  if (x) {
+    skipped.b = 1;
+    return;
+  }
+}
 var text = E.toString(bytes);
 var results = {
   headBytes: HEAD.length,
@@ -37,6 +60,15 @@ var results = {
   }),
   call: time(() => {
     sink = add(sink, 1);
+  }),
+  earlyReturn: time(() => {
+    returnsAlone(1);
+  }),
+  earlyReturnPast50Lines: time(() => {
+    returnsPast50Lines(1);
+  }),
+  earlyReturnPastACall: time(() => {
+    returnsPastACall(1);
   }),
   charCodeAt: time(() => {
     sink = text.charCodeAt(40);

@@ -182,6 +182,12 @@ interface Primitives {
   statement: number;
   /** The same statement through a function call. */
   call: number;
+  /** A call of a function that returns at its start. */
+  earlyReturn: number;
+  /** The same, with 50 lines after the return that never run (Espruino skips them token by token). */
+  earlyReturnPast50Lines: number;
+  /** The same, the 50 lines in a function of their own called after the return. */
+  earlyReturnPastACall: number;
   charCodeAt: number;
   /** E.toString of the head's bytes. */
   toString: number;
@@ -470,6 +476,9 @@ async function main(): Promise<void> {
       `    E.toString of the head ${us(p.toString)}; indexOf of its end ${us(p.findHeadEnd)}; toLowerCase ${us(p.toLowerCase)}`,
     );
     console.log(`    one regular expression for a bad header name ${us(p.badLineRegExp)}`);
+    console.log(
+      `    a call that returns at once ${us(p.earlyReturn)}; with 50 lines after its return, never run ${us(p.earlyReturnPast50Lines)}; with a call of them instead ${us(p.earlyReturnPastACall)}`,
+    );
     console.log(
       `    each line's end, colon and token check ${us(p.lineWalk)} (${us(p.lineWalk / p.headerLines)} a line)`,
     );

@@ -305,6 +305,17 @@ describe('espruino lowering: inlining functions called from one place', () => {
     );
   });
 
+  it('writes a large function where it always runs, and into a branch only a small one', () => {
+    const big = `function big(v) { ${Array.from({ length: 16 }, (_, i) => `v = v * 3 + ${i};`).join(' ')} return v; }`;
+    const small = 'function small(v) { return v + 1; }';
+    // In a branch: a large body would be skipped token by token whenever the branch is not taken.
+    same(
+      `${big} ${small} function main(f) { var a = 0; if (f) { a = big(2); a = small(a); } return a; } result = [main(0), main(1)];`,
+      1,
+    );
+    same(`${big} function main(f) { var a = big(2); return f ? a : -a; } result = [main(0), main(1)];`, 1);
+  });
+
   it('copies nothing larger than a few lines', () => {
     const lines = Array.from({ length: 80 }, (_, i) => `v = v * 3 + ${i};`).join(' ');
     same(
