@@ -120,48 +120,29 @@ export function parseHead(
   return parseComplete(bytes, start, headEnd, head, limits);
 }
 
-/**
- * The common case of a complete head: `text` holds its bytes from `start`
- * in `bytes`. Records it and returns true, or false when the core must look
- * (it may be valid in a rarer form, or it is malformed).
- */
-function parseCommon(bytes: Uint8Array, text: string, start: number, head: RequestHead, limits: HeadLimits): boolean {
-  const blank = text.length - 2; // the final CRLF
-  const lineEnd = text.indexOf('\n');
-  // A known section was checked whole before: only the request line is new (REQUEST_LINE admits no control
-  // character, and its CR is checked here).
-  const seen =
-    known.maxHeaders === limits.maxHeaders &&
-    text.length - lineEnd - 1 === known.section.length &&
-    text.endsWith(known.section);
-  if (seen ? text.charCodeAt(lineEnd - 1) !== 13 : MALFORMED.test(text)) return false;
-  const line = text.substr(0, lineEnd - 1);
-  if (!REQUEST_LINE.test(line)) return false;
-  const methodEnd = line.indexOf(' ');
-  const targetEnd = line.indexOf(' ', methodEnd + 1);
-  head.methodEnd = start + methodEnd;
-  head.targetStart = start + methodEnd + 1;
-  head.targetEnd = start + targetEnd;
-  head.minorVersion = line.charCodeAt(line.length - 1) - 48;
-  head.pathStart = head.targetStart;
-  const target = line.substr(methodEnd + 1, targetEnd - methodEnd - 1);
-  let pathEnd = target.indexOf('?');
-  const hash = target.indexOf('#');
-  if (hash >= 0 && (pathEnd < 0 || hash < pathEnd)) pathEnd = hash;
-  head.pathEnd = head.targetStart + (pathEnd < 0 ? target.length : pathEnd);
+/** What checkLines found: the header lines, whether one was Host, whether all were plain (see known). */
+const lines = { count: 0, hostSeen: false, plain: true };
 
-  // Every line is checked here; their spans are recorded only when a header is read (./engine-headers.ts).
+/**
+ * Checks each header line of the head `text` from `p` to its blank line,
+ * and reads Host, Content-Length and Connection into `head`; false when a
+ * line is malformed or refused. What it found goes to `lines`. A function
+ * of its own, called only for a section not known: Espruino reads the code
+ * it skips token by token, and a known section then skips only the call.
+ */
+function checkLines(
+  bytes: Uint8Array,
+  text: string,
+  start: number,
+  from: number,
+  head: RequestHead,
+  limits: HeadLimits,
+): boolean {
+  const blank = text.length - 2; // the final CRLF
   let count = 0;
   let hostSeen = false;
   let plain = true;
-  let p = lineEnd + 1;
-  if (seen) {
-    known.hits++;
-    count = known.count;
-    hostSeen = known.hostSeen;
-    head.connection |= known.connection;
-    p = blank;
-  }
+  let p = from;
   while (p < blank) {
     const eol = text.indexOf('\n', p);
     const colon = text.indexOf(':', p);
@@ -193,6 +174,56 @@ function parseCommon(bytes: Uint8Array, text: string, start: number, head: Reque
       }
     }
     p = eol + 1;
+  }
+  lines.count = count;
+  lines.hostSeen = hostSeen;
+  lines.plain = plain;
+  return true;
+}
+
+/**
+ * The common case of a complete head: `text` holds its bytes from `start`
+ * in `bytes`. Records it and returns true, or false when the core must look
+ * (it may be valid in a rarer form, or it is malformed).
+ */
+function parseCommon(bytes: Uint8Array, text: string, start: number, head: RequestHead, limits: HeadLimits): boolean {
+  const lineEnd = text.indexOf('\n');
+  // A known section was checked whole before: only the request line is new (REQUEST_LINE admits no control
+  // character, and its CR is checked here).
+  const seen =
+    known.maxHeaders === limits.maxHeaders &&
+    text.length - lineEnd - 1 === known.section.length &&
+    text.endsWith(known.section);
+  if (seen ? text.charCodeAt(lineEnd - 1) !== 13 : MALFORMED.test(text)) return false;
+  const line = text.substr(0, lineEnd - 1);
+  if (!REQUEST_LINE.test(line)) return false;
+  const methodEnd = line.indexOf(' ');
+  const targetEnd = line.indexOf(' ', methodEnd + 1);
+  head.methodEnd = start + methodEnd;
+  head.targetStart = start + methodEnd + 1;
+  head.targetEnd = start + targetEnd;
+  head.minorVersion = line.charCodeAt(line.length - 1) - 48;
+  head.pathStart = head.targetStart;
+  const target = line.substr(methodEnd + 1, targetEnd - methodEnd - 1);
+  let pathEnd = target.indexOf('?');
+  const hash = target.indexOf('#');
+  if (hash >= 0 && (pathEnd < 0 || hash < pathEnd)) pathEnd = hash;
+  head.pathEnd = head.targetStart + (pathEnd < 0 ? target.length : pathEnd);
+
+  // Every line is checked (checkLines); their spans are recorded only when a header is read (./engine-headers.ts).
+  let count: number;
+  let hostSeen: boolean;
+  let plain = true;
+  if (seen) {
+    known.hits++;
+    count = known.count;
+    hostSeen = known.hostSeen;
+    head.connection |= known.connection;
+  } else {
+    if (!checkLines(bytes, text, start, lineEnd + 1, head, limits)) return false;
+    count = lines.count;
+    hostSeen = lines.hostSeen;
+    plain = lines.plain;
   }
   if (!seen && plain && text.length - lineEnd - 1 <= KNOWN_MOST) {
     known.section = espruino.E.toString(text.substr(lineEnd + 1)); // flat: endsWith compares it in one pass
