@@ -49,7 +49,7 @@ const HOST_NAME = /^[-.0-9A-Za-z_~%!$&'()*+,;=]*$/;
 /** A port or a Content-Length value. */
 const DIGITS = /^[0-9]+$/;
 
-/** The longest header section kept as known (KnownSection): its string costs the board a variable per 14 bytes. */
+/** The longest header section kept as known (`known`): its string costs the board a variable per 14 bytes. */
 const KNOWN_MOST = 640;
 
 /**
@@ -213,7 +213,6 @@ function parseCommon(bytes: Uint8Array, text: string, start: number, head: Reque
   // Every line is checked (checkLines); their spans are recorded only when a header is read (./engine-headers.ts).
   let count: number;
   let hostSeen: boolean;
-  let plain = true;
   if (seen) {
     known.hits++;
     count = known.count;
@@ -223,14 +222,13 @@ function parseCommon(bytes: Uint8Array, text: string, start: number, head: Reque
     if (!checkLines(bytes, text, start, lineEnd + 1, head, limits)) return false;
     count = lines.count;
     hostSeen = lines.hostSeen;
-    plain = lines.plain;
-  }
-  if (!seen && plain && text.length - lineEnd - 1 <= KNOWN_MOST) {
-    known.section = espruino.E.toString(text.substr(lineEnd + 1)); // flat: endsWith compares it in one pass
-    known.maxHeaders = limits.maxHeaders;
-    known.count = count;
-    known.connection = head.connection;
-    known.hostSeen = hostSeen;
+    if (lines.plain && text.length - lineEnd - 1 <= KNOWN_MOST) {
+      known.section = espruino.E.toString(text.substr(lineEnd + 1)); // flat: endsWith compares it in one pass
+      known.maxHeaders = limits.maxHeaders;
+      known.count = count;
+      known.connection = head.connection;
+      known.hostSeen = hostSeen;
+    }
   }
   if (head.minorVersion === 1 && !hostSeen) return false;
   head.headerCount = 0;

@@ -144,15 +144,8 @@ function smallReturn(statement: BabelTypes.Statement, t: Types): boolean {
 type Exit = (value: BabelTypes.Expression | null | undefined) => BabelTypes.Statement[];
 
 /** Whether `statement` is one a `break` leaves: a loop or a switch. */
-function breakable(statement: BabelTypes.Statement): boolean {
-  return (
-    statement.type === 'ForStatement' ||
-    statement.type === 'WhileStatement' ||
-    statement.type === 'DoWhileStatement' ||
-    statement.type === 'ForInStatement' ||
-    statement.type === 'ForOfStatement' ||
-    statement.type === 'SwitchStatement'
-  );
+function breakable(statement: BabelTypes.Statement, t: Types): boolean {
+  return t.isLoop(statement) || t.isSwitchStatement(statement);
 }
 
 /**
@@ -173,7 +166,8 @@ function breakOutOfList(
     if (!rewritten) return null;
     out.push(rewritten);
     // (breakOut gives back a statement that held no return as it was.)
-    if (breakable(statement) && rewritten !== statement) out.push(t.ifStatement(t.cloneNode(done), t.breakStatement()));
+    if (breakable(statement, t) && rewritten !== statement)
+      out.push(t.ifStatement(t.cloneNode(done), t.breakStatement()));
   }
   return out;
 }
@@ -190,6 +184,10 @@ function breakOut(
     const list = breakOutOfList(statementsOf(inner), exit, done, t);
     return list && t.blockStatement(list);
   };
+  if (t.isLoop(statement)) {
+    const body = block(statement.body);
+    return body && { ...statement, body };
+  }
   switch (statement.type) {
     case 'ReturnStatement':
       return t.blockStatement([
@@ -204,14 +202,6 @@ function breakOut(
       const alternate = statement.alternate ? block(statement.alternate) : null;
       if (!consequent || (statement.alternate && !alternate)) return null;
       return t.ifStatement(statement.test, consequent, alternate);
-    }
-    case 'ForStatement':
-    case 'WhileStatement':
-    case 'DoWhileStatement':
-    case 'ForInStatement':
-    case 'ForOfStatement': {
-      const body = block(statement.body);
-      return body && { ...statement, body };
     }
     case 'SwitchStatement': {
       const cases: BabelTypes.SwitchCase[] = [];
@@ -255,7 +245,7 @@ function tail(
       const flat = tail(statement.body.concat(rest), exit, done, t);
       return flat && out.concat(flat);
     }
-    if (breakable(statement)) {
+    if (breakable(statement, t)) {
       const left = breakOut(statement, exit, done, t);
       const after = tail(rest, exit, done, t);
       if (!left || !after) return null;
