@@ -83,6 +83,7 @@ export class Group<Prefix extends string = ''> {
 
   /** A nested group: prefix appended, middleware inherited. */
   group<Sub extends string>(prefix: Sub, ...middleware: Handler<any>[]): Group<`${Prefix}${Sub}`> {
+    'cold';
     return new Group(this.owner, `${this.prefix}${prefix}` as `${Prefix}${Sub}`, this.middleware.concat(middleware));
   }
 
@@ -101,16 +102,19 @@ export class Group<Prefix extends string = ''> {
 
   /** POST. */
   post<Path extends string>(path: Path, ...handlers: Handler<PathParams<`${Prefix}${Path}`>>[]): this {
+    'cold';
     return this.on('POST', path, ...handlers);
   }
 
   /** PUT. */
   put<Path extends string>(path: Path, ...handlers: Handler<PathParams<`${Prefix}${Path}`>>[]): this {
+    'cold';
     return this.on('PUT', path, ...handlers);
   }
 
   /** PATCH. */
   patch<Path extends string>(path: Path, ...handlers: Handler<PathParams<`${Prefix}${Path}`>>[]): this {
+    'cold';
     return this.on('PATCH', path, ...handlers);
   }
 
@@ -131,6 +135,7 @@ export class Group<Prefix extends string = ''> {
 
   /** Every method. */
   all<Path extends string>(path: Path, ...handlers: Handler<PathParams<`${Prefix}${Path}`>>[]): this {
+    'cold';
     return this.on('*', path, ...handlers);
   }
 
@@ -178,6 +183,7 @@ export class App extends Group<''> {
 
   /** @internal Registers one route; used by groups. */
   addRoute(method: string, path: string, chain: Handler<any>[]): void {
+    'cold';
     if (this.compiled) throw new Error(`app: route ${method} ${path} registered after the server started`);
     if (chain.length === 0) throw new Error(`app: route ${method} ${path} has no handler`);
     this.specs.push([method, path]);
@@ -186,6 +192,7 @@ export class App extends Group<''> {
 
   /** @internal Registers a WebSocket route; used by groups. */
   addWsRoute(path: string, middleware: Handler<any>[], handlers: WsHandlers<any>): void {
+    'cold';
     const route = new WsRoute(this.specs.length, path, handlers);
     this.addRoute('GET', path, middleware.concat([upgradeHandler()]));
     this.wsRouteList.push(route);
@@ -220,6 +227,7 @@ export class App extends Group<''> {
 
   /** Hash of the route list, as stored in a table compiled from it. */
   routesHash(): number {
+    'cold';
     return routesHash(this.specs);
   }
 

@@ -62,6 +62,7 @@ export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
  * the frames).
  */
 export function describeError(error: unknown): string {
+  'cold';
   if (!(error instanceof Error)) return String(error);
   const stack = error.stack;
   const title = `${error.name || 'Error'}: ${error.message}`; // Espruino's errors may have no name

@@ -96,6 +96,7 @@ export class Overflow {
 
   /** Refuses every waiting connection (the server is stopping). */
   refuseAll(): void {
+    'cold';
     while (this.queueCount > 0) this.refuse(this.dequeue());
   }
 

@@ -137,6 +137,7 @@ export class ResponseWriter {
     addSlash: boolean,
     queryEnd: number,
   ): void {
+    'cold';
     const plan = this.plan.plain(keepAlive, FRAMING_LENGTH, 0);
     plan.redirect = request;
     plan.pathStart = pathStart;
@@ -226,6 +227,7 @@ export class ResponseWriter {
 
   /** Logs a handler's head that cannot be sent, and makes the response an empty 500 that closes the connection. */
   private invalidHead(conn: Connection): void {
+    'cold';
     const ctx = conn.ctx;
     this.platform.log(
       `chipweb: the response head for ${ctx.method} ${ctx.path} is invalid (a status outside 200-599, a header name that is not a token, a control character in a value) or longer than outputSize ${conn.output.length}`,

@@ -140,6 +140,7 @@ export interface ResolvedOptions {
 
 /** Applies the documented defaults. */
 export function resolveOptions(options: ServerOptions): ResolvedOptions {
+  'cold';
   const slots = options.slots ?? 4;
   const slotSize = options.slotSize ?? 4096;
   const overflow = options.overflow ?? 'queue';

@@ -642,6 +642,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
 
   /** The body cannot go on: readBody() rejects, and the connection closes after its answer (the rest is unread). */
   private failBody(conn: Connection, error: unknown): void {
+    'cold';
     const body = conn.body;
     const reject = body.reject;
     body.reader = null;
@@ -807,6 +808,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
 
   /** Turns what a handler threw into the answer: its HttpError, onError's, or a logged 500. */
   private handleError(conn: Connection, error: unknown): void {
+    'cold';
     const ctx = conn.ctx;
     if (ctx.res.bodyKind === BODY_STREAM) {
       // The head is out: close without the last chunk, which tells the client the stream failed.
@@ -1113,6 +1115,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
  * without one.
  */
 function offSiteLocation(bytes: Uint8Array, start: number, end: number): boolean {
+  'cold';
   return end - start > 1 && (bytes[start + 1] === 47 || bytes[start + 1] === 92);
 }
 
@@ -1133,6 +1136,7 @@ class ServerEnv implements Env {
   }
 
   countError(): void {
+    'cold';
     this.engine.counters.errors++;
   }
 }
@@ -1188,6 +1192,7 @@ const EMPTY: readonly string[] = Object.freeze([]);
 
 /** Methods the server knows even without a route for them (405/404 rather than 501). */
 function isStandardMethodBytes(bytes: Uint8Array, start: number, end: number): boolean {
+  'cold';
   return (
     standardMethodCode(bytes, start, end) >= 0 ||
     equalsAscii(bytes, start, end, 'CONNECT') ||

@@ -49,6 +49,7 @@ function decodeAscii(bytes: Uint8Array): string {
 
 /** Reads build.json once per host (it is stored raw: too small for gzip to pay). */
 export function buildInfo(env: Env): BuildInfo | null {
+  'cold';
   if (cachedFor !== env.platform) {
     cachedFor = env.platform;
     cached = null;
@@ -66,6 +67,7 @@ export function buildInfo(env: Env): BuildInfo | null {
 
 /** The About facts for this host. */
 export function aboutInfo(env: Env): AboutInfo {
+  'cold';
   const info = buildInfo(env);
   const platform = env.platform.name;
   let bytes = 0;

@@ -148,6 +148,7 @@ export function registerApi(app: App, hub: LiveHub, log: Logger): void {
 
 /** Turns a thrown error into a JSON answer (HttpError keeps its status; anything else is a 500). */
 export function answerError(error: unknown, c: Context): void {
+  'cold';
   if (error instanceof HttpError) jsonError(c, error.status, error.message);
   else {
     c.env.platform.log('dashboard: ' + (error instanceof Error ? error.message : String(error)));

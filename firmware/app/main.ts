@@ -26,6 +26,7 @@ export const PAGE_ASSET = 'index.html';
 
 /** Makes the dashboard app: its own request log (the core's logger) and live-update hub. */
 export function createDashboard(): App {
+  'cold';
   const app = new App();
   const log = logger({ size: 16 });
   const hub = new LiveHub(log);

@@ -17,6 +17,7 @@ import { espruino } from './types/espruino.ts';
 
 /** Whether this Espruino build has Unicode strings (E.asUTF8 works). */
 export function hasUnicode(): boolean {
+  'cold';
   try {
     espruino.E.asUTF8('a');
     return true;

@@ -157,6 +157,7 @@ export class EspruinoDevice implements Device {
 
   /** Stored credentials first (set from the web UI), then the built-in ones. */
   private savedCandidates(): { ssid: string; password: string }[] {
+    'cold';
     const list: { ssid: string; password: string }[] = [];
     const stored = this.platform.storeGet(WIFI_SSID_KEY);
     if (stored) list.push({ ssid: stored, password: this.platform.storeGet(WIFI_PASSWORD_KEY) || '' });

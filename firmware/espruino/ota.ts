@@ -29,6 +29,7 @@ export interface OtaModule {
 
 /** The OTA module, loaded from Storage (Espruino caches it until release()). */
 export function otaModule(): OtaModule {
+  'cold';
   const loaded = espruino.require(OTA_MODULE_FILE) as OtaModule | undefined;
   if (!loaded || typeof loaded.session !== 'function')
     throw new Error(`the OTA module "${OTA_MODULE_FILE}" is not in Storage: flash the build again`);

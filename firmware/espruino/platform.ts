@@ -241,6 +241,7 @@ export class EspruinoPlatform implements Platform {
   }
 
   storeSet(key: string, value: string): void {
+    'cold';
     const values = this.values();
     const before = values[key];
     values[key] = value;
@@ -248,6 +249,7 @@ export class EspruinoPlatform implements Platform {
   }
 
   storeDelete(key: string): void {
+    'cold';
     const values = this.values();
     if (!(key in values)) return;
     const before = values[key];
@@ -263,6 +265,7 @@ export class EspruinoPlatform implements Platform {
    * to restart: the boot compacts before any code runs from Storage.
    */
   private writeStore(values: Record<string, string>, key: string, before: string | undefined): void {
+    'cold';
     const files = this.files();
     const text = JSON.stringify(values);
     const stats = files.getStats();
@@ -306,6 +309,7 @@ export class EspruinoPlatform implements Platform {
 
 /** Turns Espruino's listen exception into the Error the Platform contract promises. */
 function listenError(port: number, error: unknown): Error {
+  'cold';
   const text = describe(error);
   const result = new Error(`cannot listen on port ${port}: ${text}`) as Error & { code?: string };
   // Espruino says only "Unable to create socket"; on a board and in tests that means the port is taken.
@@ -315,6 +319,7 @@ function listenError(port: number, error: unknown): Error {
 
 /** Short text for anything thrown: the message, with the kind when it is not a plain Error (Espruino's own errors are not `instanceof Error`). */
 export function describe(error: unknown): string {
+  'cold';
   if (error !== null && typeof error === 'object' && 'message' in error) {
     const e = error as { message?: unknown; type?: unknown; name?: unknown };
     const kind = typeof e.type === 'string' ? e.type : typeof e.name === 'string' ? e.name : 'Error';

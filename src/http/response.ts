@@ -25,6 +25,7 @@ export const BODY_STREAM = 3;
 export const MAX_RESPONSE_HEADERS = 16;
 
 function ascii(s: string): Uint8Array {
+  'cold';
   const out = new Uint8Array(s.length);
   writeAscii(out, 0, s);
   return out;
@@ -391,6 +392,7 @@ export function encodeHead(res: ResponseState, out: Uint8Array, plan: HeadPlan):
  * status line, text body, `Connection: close`, and any extra header lines.
  */
 export function preencodeResponse(status: number, extraHeaders: string): Uint8Array {
+  'cold';
   const body = status + ' ' + reasonPhrase(status) + '\n';
   return ascii(
     'HTTP/1.1 ' +
@@ -411,12 +413,14 @@ export const PREENCODED_CODES: readonly number[] = Object.freeze([400, 408, 413,
 
 /** The preencoded answer for PREENCODED_CODES[i]. */
 function encodeAnswer(i: number): Uint8Array {
+  'cold';
   const code = PREENCODED_CODES[i];
   return preencodeResponse(code, code === 503 ? 'Retry-After: 1\r\n' : '');
 }
 
 /** The bytes every preencoded answer takes in all (to reserve room for them). */
 export function preencodedSize(): number {
+  'cold';
   let total = 0;
   for (let i = 0; i < PREENCODED_CODES.length; i++) total += encodeAnswer(i).length;
   return total;

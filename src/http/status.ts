@@ -64,6 +64,7 @@ export function statusHasBody(code: number): boolean {
 
 /** Every code in the table, ascending; used to preencode status lines at start. */
 export function knownStatusCodes(): number[] {
+  'cold';
   const codes: number[] = [];
   for (const key in REASONS) codes.push(Number(key));
   return codes.sort((a, b) => a - b);

@@ -223,6 +223,7 @@ export function encodeUtf8(
  * Allocates: never call it on the request path.
  */
 export function asciiBytes(s: string): Uint8Array {
+  'cold';
   const bytes = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
   return bytes;

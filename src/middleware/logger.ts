@@ -226,5 +226,6 @@ const EMPTY_U8 = new Uint8Array(0);
 
 /** The status the server will answer for an error that escapes the chain. */
 function statusOfError(error: unknown): number {
+  'cold';
   return error instanceof HttpError ? error.status : 500;
 }

@@ -18,11 +18,13 @@ const STREAM_BODY: Handler = (c: Context) => c.next();
 
 /** The marker middleware for a route that streams its request body. */
 export function streamBody(): Handler {
+  'cold';
   return STREAM_BODY;
 }
 
 /** True when `chain` holds the streamBody() marker. */
 export function streamsBody(chain: readonly unknown[]): boolean {
+  'cold';
   for (let i = 0; i < chain.length; i++) if (chain[i] === STREAM_BODY) return true;
   return false;
 }

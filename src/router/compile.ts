@@ -174,6 +174,7 @@ function describe(routes: ReadonlyArray<RouteSpec>, index: number): string {
  * RouteError saying what is wrong. `where` names the route in messages.
  */
 function parsePath(path: string, where: string): PathPiece[] {
+  'cold';
   if (typeof path !== 'string' || path.charAt(0) !== SLASH) {
     throw new RouteError(`path must start with '/': ${where}`);
   }
@@ -230,6 +231,7 @@ function parsePath(path: string, where: string): PathPiece[] {
  * Throws RouteError on a malformed path.
  */
 export function paramNames(path: string): string[] {
+  'cold';
   const names: string[] = [];
   for (const piece of parsePath(path, path)) {
     if (piece.kind !== 'static') names.push(piece.text);
@@ -243,6 +245,7 @@ export function paramNames(path: string): string[] {
  * it registers are the ones a build-time table was compiled from.
  */
 export function routesHash(routes: ReadonlyArray<RouteSpec>): number {
+  'cold';
   let hash = 0x811c9dc5;
   for (let r = 0; r < routes.length; r++) {
     const line = routes[r][0] + ' ' + routes[r][1] + '\n';

@@ -389,6 +389,7 @@ function probeTrailingSlash(
   params: Int32Array,
   notFound: number,
 ): number {
+  'cold';
   const root = rootNode(table);
   let pathEnd = start;
   while (pathEnd < end && bytes[pathEnd] !== QUERY) pathEnd++;
@@ -417,12 +418,14 @@ function probeTrailingSlash(
 
 /** Bitmap of every method code the table knows. */
 function allMethodsMask(table: Uint8Array): number {
+  'cold';
   const count = table[12];
   return count >= 32 ? -1 : (1 << count) - 1;
 }
 
 /** Exhaustive search collecting the methods of every node the path reaches; params are not recorded. */
 function collectMethods(table: Uint8Array, bytes: Uint8Array, end: number, node: number, p: number): number {
+  'cold';
   const flags = table[node];
   const list = node + 2 + table[node + 1];
   if (p >= end) {
@@ -469,6 +472,7 @@ function collectMethods(table: Uint8Array, bytes: Uint8Array, end: number, node:
  * an unsigned 32-bit number. For 405 answers, not the success path.
  */
 export function allowedMethods(table: Uint8Array, bytes: Uint8Array, start: number, end: number): number {
+  'cold';
   let pathEnd = start;
   while (pathEnd < end && bytes[pathEnd] !== QUERY) pathEnd++;
   const root = rootNode(table);
@@ -518,6 +522,7 @@ export function methodName(table: Uint8Array, code: number): string {
 
 /** Number of method codes in the table: the standard ones, then the table's custom methods. */
 export function methodCount(table: Uint8Array): number {
+  'cold';
   return table[12];
 }
 
@@ -528,11 +533,13 @@ export function routeCount(table: Uint8Array): number {
 
 /** Largest param count of any route: size the params array as 2 * maxParams(table). */
 export function maxParams(table: Uint8Array): number {
+  'cold';
   return table[3];
 }
 
 /** The routesHash() of the route list the table was compiled from. */
 export function tableHash(table: Uint8Array): number {
+  'cold';
   return (table[4] | (table[5] << 8) | (table[6] << 16) | (table[7] << 24)) >>> 0;
 }
 

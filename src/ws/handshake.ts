@@ -107,6 +107,7 @@ export function checkUpgrade(bytes: Uint8Array, head: RequestHead): number {
  * none (the 101 then names no protocol).
  */
 export function chooseProtocol(bytes: Uint8Array, head: RequestHead, protocols: readonly string[]): number {
+  'cold';
   head.indexHeaders(bytes);
   const h = head.headers;
   for (let i = 0; i < head.headerCount; i++) {
@@ -142,6 +143,7 @@ export function writeSwitchingProtocols(
   out: Uint8Array,
   pos: number,
 ): number {
+  'cold';
   const prefix = SWITCHING_PREFIX;
   let p = pos;
   for (let i = 0; i < prefix.length; i++) out[p++] = prefix[i];

@@ -287,6 +287,7 @@ export class WsSession implements WebSocket {
 
   /** The server is stopping: Close 1001 (going away). */
   goingAway(): void {
+    'cold';
     if (this.state === OPEN) this.close(CLOSE_GOING_AWAY, '');
   }
 
@@ -540,6 +541,7 @@ export class WsSession implements WebSocket {
 
   /** A handler threw: log it and close with 1011. */
   private handlerFailed(error: unknown): void {
+    'cold';
     this.host.counters.errors++;
     const path = this.route === null ? '' : this.route.path;
     this.host.platform.log(`chipweb: WebSocket handler error on ${path}: ${describeError(error)}`);

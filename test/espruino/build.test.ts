@@ -70,6 +70,16 @@ describe('espruino: chipweb build --target espruino', function () {
     expect(report.loadVariables).to.be.greaterThan(1000);
     expect(report.variables).to.equal(16383);
     expect(result.report.storageBytes).to.equal(listed.reduce((n, f) => n + readFileSync(join(out, f.path)).length, 0));
+
+    // What runs only at boot or on failure waits in flash (cold.ts): every function marked 'cold' moved.
+    expect(result.cold.left).to.deep.equal([]);
+    expect(result.cold.moved).to.be.greaterThan(40);
+    const cold = detokenise(readFileSync(join(out, 'storage/chipweb.cold')));
+    expect(espruinoSyntaxProblems(cold)).to.deep.equal([]);
+    expect(boot).to.match(/function \$cold\(/);
+    expect(boot).to.not.include('__chipwebColdDefs');
+    expect(boot).to.not.include("'cold'");
+    expect(boot).to.not.include('"cold"');
   });
 
   it("puts Espruino's stand-ins in the core's place: the OTA session in its own module, no WebSocket code for an app without WebSocket routes", async () => {
@@ -91,7 +101,7 @@ describe('espruino: chipweb build --target espruino', function () {
     expect(espruinoSyntaxProblems(module)).to.deep.equal([]);
     expect(module).to.not.include('__chipweb_forbidden_');
     const names = built.files.map((f) => f.name);
-    expect(names.slice(-4)).to.deep.equal(['chipweb.ota', 'chipweb.otainst', '.boot0', '.bootcde']);
+    expect(names.slice(-5)).to.deep.equal(['chipweb.ota', 'chipweb.otainst', '.boot0', 'chipweb.cold', '.bootcde']);
     expect(dashboard, 'the dashboard has a WebSocket route').to.include('ws.send takes a string');
     expect(dashboard).to.include('505 HTTP Version Not Supported'); // the reason table, in a function body
     const plain = join(tmp, 'plain-app.ts');
@@ -111,7 +121,7 @@ describe('espruino: chipweb build --target espruino', function () {
     expect(boot).to.include('this build has no WebSocket routes');
     // No OtaSession in the app: no OTA module, installer or boot hook.
     expect(plainBuild.ota).to.equal(false);
-    expect(plainBuild.files.map((f) => f.name)).to.deep.equal(['routes.bin', '.bootcde']);
+    expect(plainBuild.files.map((f) => f.name)).to.deep.equal(['routes.bin', 'chipweb.cold', '.bootcde']);
   });
 
   it('prints the over-the-air image (update.bin) with its SHA-256', async () => {

@@ -38,6 +38,7 @@ import { PACKAGE_ROOT } from '../templates.ts';
 import { knownStatusCodes, reasonPhrase } from '../../src/http/status.ts';
 import { compileRoutes, routesHash } from '../../src/router/index.ts';
 import type { RouteSpec, RouterMode } from '../../src/router/index.ts';
+import { COLD_FILE, holdsWord } from './cold.ts';
 import { LoweringError, lowerForEspruino } from './lower.ts';
 import type { ShortNames } from './short-names.ts';
 import { BOOT0_FILE, INSTALLER_FILE, OTA_MODULE_FILE } from '../../firmware/espruino/ota-boot.ts';
@@ -57,7 +58,7 @@ export const MAX_STORAGE_NAME = 28;
 /** The over-the-air image in the output folder. */
 export const IMAGE_FILE = 'update.bin';
 /** Storage names the build itself writes: no asset may take one. */
-const RESERVED = [ROUTES_FILE, BOOT_FILE, BOOT0_FILE, INSTALLER_FILE, OTA_MODULE_FILE];
+const RESERVED = [ROUTES_FILE, BOOT_FILE, BOOT0_FILE, INSTALLER_FILE, OTA_MODULE_FILE, COLD_FILE];
 
 /** What buildEspruino() was asked to do. */
 export interface EspruinoBuildOptions {
@@ -104,6 +105,8 @@ export interface EspruinoBuildResult {
   shortNames: ShortNames | null;
   /** The boot code as text, before it was pretokenised for Storage. */
   bootCode: string;
+  /** The functions kept in COLD_FILE (toolchain/espruino/cold.ts): how many, and those marked that stayed, with why. */
+  cold: { moved: number; left: string[] };
 }
 
 /** Absolute module path as an import specifier. */
@@ -235,6 +238,7 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
       minify: options.minify,
       // The board gets the table compiled here (routes.bin): no compiler on the board.
       withoutRouteCompiler: true,
+      cold: true,
       substitutes: standIns(webSockets),
       alias: {
         chipweb: join(PACKAGE_ROOT, 'src/index.ts'),
@@ -268,14 +272,19 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
   // The app uses OtaSession (the boot code has its stand-in): the OTA module, the installer and its boot hook.
   const ota = lowered.used.includes(join(PACKAGE_ROOT, 'src', 'ota', 'session.ts'));
   if (ota) {
-    put(
-      OTA_MODULE_FILE,
-      stored(await lowerOtaModule(webSockets, options.minify, lowered.shortNames), options.minify),
-      'OTA module (loaded while an upload runs)',
-    );
+    const module = await lowerOtaModule(webSockets, options.minify, lowered.shortNames);
+    // The module is handed the boot code's objects: a method of theirs it names must still be on them.
+    const reached = lowered.cold.methods.filter((name) => holdsWord(module, name));
+    if (reached.length)
+      throw new BuildError(
+        `the OTA module calls methods the boot code keeps cold (${reached.join(', ')}): take 'cold' off them`,
+      );
+    put(OTA_MODULE_FILE, stored(module, options.minify), 'OTA module (loaded while an upload runs)');
     put(INSTALLER_FILE, INSTALLER_SOURCE, 'OTA installer (run by .boot0 when an update is committed)');
     put(BOOT0_FILE, BOOT0_SOURCE, 'runs the OTA installer at boot when needed');
   }
+  if (lowered.cold.bytes)
+    put(COLD_FILE, lowered.cold.bytes, `${lowered.cold.moved} cold functions (read from flash at each call)`);
   // Last: the boot code, so a partial upload never boots code without its files.
   put(BOOT_FILE, stored(lowered.code, options.minify), 'app + core, lowered for Espruino (runs at boot)');
   writeFileSync(join(out, 'storage.json'), `${JSON.stringify(files, null, 2)}\n`);
@@ -305,6 +314,7 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
     ota,
     shortNames: lowered.shortNames,
     bootCode: lowered.code,
+    cold: { moved: lowered.cold.moved, left: lowered.cold.left },
   };
 }
 

@@ -612,14 +612,14 @@ function functionSites(program: NodePath<BabelTypes.Program>): Site[] {
 }
 
 /** Where each class method is defined, where each member name is mentioned, and the strings the program holds. */
-interface MethodMentions {
+export interface MethodMentions {
   methods: Map<string, NodePath<BabelTypes.ClassMethod>[]>;
   mentions: Map<string, NodePath[]>;
   strings: Set<string>;
 }
 
 /** The program's class methods and mentions of member names (see MethodMentions). */
-function methodMentions(program: NodePath<BabelTypes.Program>): MethodMentions {
+export function methodMentions(program: NodePath<BabelTypes.Program>): MethodMentions {
   const methods = new Map<string, NodePath<BabelTypes.ClassMethod>[]>();
   const mentions = new Map<string, NodePath[]>();
   const strings = new Set<string>();

@@ -57,6 +57,8 @@ import { inlineConstants } from './constants.ts';
 import { ESPRUINO_GLOBAL_NAMES } from './globals.ts';
 import { inlineSingleCalls } from './inline.ts';
 import { PRELUDE_GLOBALS, preludeFor } from './prelude.ts';
+import { pretokenise } from './pretokenise.ts';
+import { type ColdReport, moveColdFunctions, takeColdFunctions } from './cold.ts';
 import { frontLength, pureConstantsFirst, rootOrder } from './root-order.ts';
 import { type ShortNames, shortNamesFor } from './short-names.ts';
 import { PACKAGE_ROOT } from '../templates.ts';
@@ -203,6 +205,12 @@ export interface LowerOptions {
    * unminified build shortens none either.
    */
   shortNames?: ShortNames | null;
+  /**
+   * Keep the functions marked `'cold'` in a Storage file of their own
+   * (cold.ts): for the boot code. Otherwise the mark is dropped and they
+   * stay where they are (a script loaded beside it, such as the OTA module).
+   */
+  cold?: boolean;
 }
 
 /**
@@ -288,6 +296,8 @@ export interface LoweredScript {
   shortNames: ShortNames | null;
   /** Calls written in place of their functions (inline.ts), and copies made for it still there (0 unless a check erred). */
   inlining: { inlined: number; copiesLeft: number };
+  /** The functions kept in COLD_FILE (cold.ts): the file's bytes (null: none), what moved, what was marked and stayed. */
+  cold: ColdReport & { bytes: Uint8Array | null };
 }
 
 export type { ShortNames } from './short-names.ts';
@@ -469,9 +479,22 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
   });
   if (!scoped || typeof scoped.code !== 'string')
     throw new Error('lowering for Espruino: block scoping produced no code');
+  // What runs only at boot or when something fails waits in flash until called (cold.ts).
+  const coldReport: ColdReport = { moved: 0, left: [], methods: [] };
+  const parted = transformSync(scoped.code, {
+    babelrc: false,
+    configFile: false,
+    sourceType: 'script',
+    compact: false,
+    comments: false,
+    plugins: [moveColdFunctions(coldReport, options.cold === true)],
+    generatorOpts: RAW_UTF8,
+  });
+  if (!parted || typeof parted.code !== 'string')
+    throw new Error('lowering for Espruino: the cold step produced no code');
   // Functions called from one place are written into it (inline.ts): fewer functions cost fewer variables.
   const inlining = { inlined: 0, copiesLeft: 0 };
-  const inlined = transformSync(scoped.code, {
+  const inlined = transformSync(parted.code, {
     babelrc: false,
     configFile: false,
     sourceType: 'script',
@@ -483,31 +506,45 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
   if (!inlined || typeof inlined.code !== 'string') throw new Error('lowering for Espruino: inlining produced no code');
   let out = inlined.code;
   if (options.minify !== false) {
-    // Short lines: Espruino copies the source line of every frame into an exception's stack,
-    // so one line of 70 KB makes any throw, even a caught one, run out of memory.
-    // (esbuild's lineLimit would split string literals with a line continuation, which Espruino keeps as "\n".)
     const minified = await esbuild.transform(out, {
       minify: true,
       target: 'es2015',
       charset: 'utf8',
       logLevel: 'silent',
     });
-    out = breakLines(unwrapBundle(minified.code), LINE_LIMIT);
+    out = unwrapBundle(minified.code);
   } else out = unwrapBundle(out);
-  const left = espruinoSyntaxProblems(out);
+  const cold = takeColdFunctions(out, parseScript, (text) =>
+    options.minify !== false ? pretokenise(breakLines(text, LINE_LIMIT)) : Buffer.from(text, 'utf8'),
+  );
+  if (cold) out = cold.code;
+  // Short lines: Espruino copies the source line of every frame into an exception's stack,
+  // so one line of 70 KB makes any throw, even a caught one, run out of memory.
+  // (esbuild's lineLimit would split string literals with a line continuation, which Espruino keeps as "\n".)
+  if (options.minify !== false) out = breakLines(out, LINE_LIMIT);
+  const coldTexts = cold ? cold.texts : [];
+  const left = [out, ...coldTexts].flatMap(espruinoSyntaxProblems);
   if (left.length) throw new Error(`lowering for Espruino left syntax Espruino cannot parse: ${left.join('; ')}`);
   const unhoisted = unhoistedFunctions(out);
   if (unhoisted > 0)
     throw new Error(
       `lowering for Espruino: ${unhoisted} function declarations follow other statements after minifying`,
     );
-  const prelude = preludeFor(out);
+  const prelude = preludeFor([out, ...coldTexts].join('\n'));
   const inputs = Object.keys(bundled.metafile.inputs).flatMap((input) => inputFiles(input, options));
   const used: string[] = [];
   for (const output of Object.values(bundled.metafile.outputs))
     for (const [input, info] of Object.entries(output.inputs))
       if (info.bytesInOutput > 0) used.push(...inputFiles(input, options));
-  return { code: withPrelude(out, prelude.source), prelude: prelude.names, inputs, used, shortNames, inlining };
+  return {
+    code: withPrelude(out, prelude.source),
+    prelude: prelude.names,
+    inputs,
+    used,
+    shortNames,
+    inlining,
+    cold: { bytes: cold ? cold.bytes : null, ...coldReport },
+  };
 }
 
 /**
@@ -606,6 +643,13 @@ export function unwrapBundle(code: string): string {
   });
   if (!result || typeof result.code !== 'string') throw new Error('lowering for Espruino: unwrapping produced no code');
   return result.code;
+}
+
+/** `code` parsed as a script (Babel's AST). */
+function parseScript(code: string): BabelTypes.File {
+  const ast = parseSync(code, { babelrc: false, configFile: false, sourceType: 'script' });
+  if (!ast) throw new Error('lowering for Espruino: the code does not parse');
+  return ast;
 }
 
 /**

@@ -1,0 +1,176 @@
+/**
+ * The Espruino lowering's cold functions (toolchain/espruino/cold.ts): a
+ * function or method marked `'cold'` leaves the boot code for the cold
+ * file and is made from its text at each call, and the program computes
+ * exactly what it did; what a check refuses stays, with the reason. Each
+ * case is a small program inside a bundle-like IIFE, run in V8 before and
+ * after, with a stand-in for Espruino's Storage that reads the cold file.
+ */
+import { parseSync, transformSync, type types } from '@babel/core';
+import { expect } from 'chai';
+import * as vm from 'node:vm';
+import { type ColdReport, moveColdFunctions, takeColdFunctions } from '../../toolchain/espruino/cold.ts';
+import { run } from './run-in-v8.ts';
+
+/** Parses a script, as the lowering does. */
+function parse(code: string): types.File {
+  const ast = parseSync(code, { babelrc: false, configFile: false, sourceType: 'script' });
+  if (!ast) throw new Error('no parse');
+  return ast;
+}
+
+/** `body` (inside an IIFE) with its cold functions taken out: the boot code, the file's text, the report. */
+function moved(body: string): { code: string; file: string; report: ColdReport } {
+  const report: ColdReport = { moved: 0, left: [], methods: [] };
+  const out = transformSync(`(function () {\n${body}\n})();`, {
+    babelrc: false,
+    configFile: false,
+    sourceType: 'script',
+    plugins: [moveColdFunctions(report, true)],
+  });
+  // Unwrapped, as lower.ts unwraps the bundle before taking the cold functions out: its names are globals.
+  const code = (out?.code ?? '').replace(/^\(function \(\) \{\n/, '').replace(/\n\}\)\(\);$/, '');
+  const cold = takeColdFunctions(code, parse, (text) => new TextEncoder().encode(text));
+  if (!cold) return { code, file: '', report };
+  return { code: cold.code, file: new TextDecoder().decode(cold.bytes), report };
+}
+
+/** What `code` leaves in `result`, with Storage standing in for the cold file `file` (bytes as Espruino reads them). */
+function runWithFile(code: string, file: string): unknown {
+  const bytes = new TextEncoder().encode(file);
+  const storage = {
+    read: (_name: string, at: number, length: number) => new TextDecoder().decode(bytes.subarray(at, at + length)),
+  };
+  const context: { result?: unknown; require: (name: string) => unknown } = {
+    require: (name) => {
+      if (name !== 'Storage') throw new Error(`no module ${name}`);
+      return storage;
+    },
+  };
+  vm.runInNewContext(code, context);
+  return JSON.parse(JSON.stringify(context.result ?? null));
+}
+
+/** Expects `body` (which sets `result`) to move `count` functions and compute the same result. */
+function same(body: string, count: number): { code: string; file: string; report: ColdReport } {
+  const before = run(`(function () {\n${body}\n})();`);
+  const after = moved(body);
+  expect(after.report.left, after.code).to.deep.equal([]);
+  expect(after.report.moved, after.code).to.equal(count);
+  expect(runWithFile(after.code, after.file), after.code).to.deep.equal(before);
+  return after;
+}
+
+describe('espruino lowering: cold functions wait in flash', () => {
+  it('moves a function and a method into the file and makes them from it at each call', () => {
+    const { code, file } = same(
+      `function describe(kind, n) { 'cold'; return kind + ':' + n + ':' + arguments.length; }
+       var Box = class {
+         constructor(v) { this.v = v; }
+         grow(by) { 'cold'; this.v += by; return this.v; }
+         twice() { return this.grow(this.v); }
+       };
+       var b = new Box(2);
+       var parts = [describe('a', 1), describe.call(null, 'b', 2), describe.apply(null, ['c', 3, 4])];
+       parts.push(b.grow(3), b.twice(), b.grow.call(b, 1), b.grow.apply(b, [1]));
+       result = parts;`,
+      2,
+    );
+    expect(code).to.not.match(/function describe|grow\(by\)/);
+    expect(code).to.match(/function \$cold\(/);
+    expect(file).to.include("kind + ':' + n");
+    expect(file).to.include('this.v += by');
+  });
+
+  it('calls an inherited cold method on a subclass, a static one on its class, a cold one from another', () => {
+    same(
+      `var Base = class {
+         constructor() { this.n = 1; }
+         bump(k) { 'cold'; this.n = this.n * 10 + k; return this; }
+         static make(k) { 'cold'; return new Derived().bump(k).bump(label(k).length); }
+       };
+       var Derived = class extends Base {
+         constructor() { super(); this.kind = 'derived'; }
+       };
+       function label(k) { 'cold'; return 'label' + pad(k); }
+       function pad(k) { 'cold'; return k < 10 ? '0' + k : '' + k; }
+       var d = Base.make(7);
+       result = [d.n, d.kind, label(3), label(42)];`,
+      4,
+    );
+  });
+
+  it('evaluates the receiver once and before the arguments', () => {
+    same(
+      `var log = [];
+       var Item = class { constructor(id) { this.id = id; } use(x) { 'cold'; log.push('u' + this.id + x); return x; } };
+       var items = [new Item(1), new Item(2)];
+       function pick(i) { log.push('pick' + i); return items[i]; }
+       function arg(x) { log.push('arg' + x); return x; }
+       pick(0).use(arg('a'));
+       pick(1).use(arg('b'));
+       result = log;`,
+      1,
+    );
+  });
+
+  it('names the maker\u2019s parameters so that no cold function reads one of them as its global', () => {
+    const { code } = same(
+      `var $p = 'global p', $n = 'global n';
+       function read() { 'cold'; return [$p, $n]; }
+       result = read();`,
+      1,
+    );
+    expect(code).to.match(/function \$cold\(\$p1,\$n1\)/);
+  });
+
+  it('leaves what it cannot move, saying why, and the program works as before', () => {
+    const body = `var Pet = class {
+         get name() { 'cold'; return 'rex'; }
+         speak() { 'cold'; return 'pet'; }
+         rest() { 'cold'; return 'zz'; }
+         walk() { 'cold'; return 'walk'; }
+       };
+       var Cat = class extends Pet { speak() { return 'meow' + super.walk(); } };
+       var Dog = class { rest() { return 'dog rest'; } };
+       function later() { 'cold'; return function () { return 'closure'; }; }
+       function handed() { 'cold'; return 'handed'; }
+       function byName() { 'cold'; return 'byName'; }
+       var lookup = ['byName'];
+       var Named = class { byName() { 'cold'; return 'n'; } };
+       function outer() { function inner() { 'cold'; return 1; } return inner(); }
+       var f = handed;
+       result = [new Pet().name, new Cat().speak(), new Dog().rest(), new Pet().rest(), later()(), f(), byName(), new Named().byName(), outer(), lookup];`;
+    const before = run(`(function () {\n${body}\n})();`);
+    const after = moved(body);
+    expect(after.report.left.sort()).to.deep.equal(
+      [
+        'byName: a string holds its name',
+        'handed: its name is read as a value',
+        'inner: not declared at the top level',
+        'later: it makes a function (a closure made there would keep one more scope for as long as it lives)',
+        'name: a get cannot be cold',
+        'rest: its name is defined again or read as a value',
+        'speak: its name is defined again or read as a value',
+        'walk: its name is defined again or read as a value',
+      ].sort(),
+    );
+    // byName the function moves (a string naming it reaches no function); byName the method stays.
+    expect(after.report.moved).to.equal(1);
+    expect(after.code).to.not.include("'cold'");
+    expect(runWithFile(after.code, after.file), after.code).to.deep.equal(before);
+  });
+
+  it('changes nothing when no function is marked, and only takes the marks out when it is off', () => {
+    expect(moved('function f() { return 1; }\nresult = f();').file).to.equal('');
+    const report: ColdReport = { moved: 0, left: [], methods: [] };
+    const out = transformSync(`(function () { function f() { 'cold'; return 1; } result = f(); })();`, {
+      babelrc: false,
+      configFile: false,
+      plugins: [moveColdFunctions(report, false)],
+    });
+    expect(out?.code).to.not.include('cold');
+    expect(report.moved).to.equal(0);
+    expect(run(out?.code ?? '')).to.equal(1);
+  });
+});

@@ -1,0 +1,400 @@
+/**
+ * Cold functions for Espruino (a step of toolchain/espruino/lower.ts): a
+ * function or method whose body starts with the directive `'cold'` is kept
+ * out of the boot code, in the Storage file COLD_FILE, and made from there
+ * each time it is called: `$cold(offset, length)` evaluates its text, which
+ * Espruino reads in place from flash, and the function it makes is garbage
+ * once the call returns.
+ *
+ * Why: every function the boot code defines costs the board 3 to 4
+ * variables, plus 1 per parameter, for as long as it runs, whether it is
+ * ever called or not. Much of chipweb runs once at boot (registering
+ * routes, starting the server) or only when something goes wrong (a
+ * refused request, a handler's error, a Wi-Fi change, an update). Those
+ * cost nothing while they are not running; a call costs the time to read
+ * the function's text once more (about 20 µs for a small one on the Linux
+ * build), which is why `'cold'` never goes on the request path.
+ *
+ * The directive is plain JavaScript, and means nothing on XS or Node: the
+ * same source runs everywhere, like Espruino's own `"ram"` and `"jit"`.
+ *
+ * What can be cold, so that nothing changes but where the code is kept:
+ * - a function declared at the bundle's top level whose name is only ever
+ *   called (`f(…)`, `f.call(…)`, `f.apply(…)`), never read as a value;
+ * - a method of a class declared at the top level, not a constructor,
+ *   getter or setter, whose name no other member, key or string of the
+ *   program has, and which is only ever called (`x.m(…)`, `x.m.call(…)`,
+ *   `x.m.apply(…)`, never `super.m`);
+ * - with no `super` or `new.target` in its body (its `arguments` are its own),
+ *   and no function or class made inside it: Espruino gives a closure made
+ *   in a function that was itself made in another scope a copy of both
+ *   scopes, about 3 variables more for as long as the closure lives.
+ * Its free names are then the board's globals, which the text sees as the
+ * boot code did. A call becomes `$cold(i)(…)` or `$cold(i).call(x, …)`
+ * here; unwrapBundle (lower.ts) turns `i` into the text's place in the file
+ * once the code is minified.
+ *
+ * Never: move a function a check here is unsure of (it stays in the boot
+ * code, and `left` says why: a test asserts that nothing marked is left on
+ * the default app); put `'cold'` on code every request runs.
+ */
+import type { NodePath, PluginObj, types as BabelTypes } from '@babel/core';
+import { methodMentions } from './inline.ts';
+
+type Types = typeof BabelTypes;
+
+/** The directive that marks a cold function. */
+export const COLD_DIRECTIVE = 'cold';
+
+/** The Storage file that holds the cold functions' texts. */
+export const COLD_FILE = 'chipweb.cold';
+
+/** The global the boot code calls to make a cold function (defined by unwrapBundle). */
+export const COLD_CALL = '$cold';
+
+/** The call in the bundle that holds the cold functions until unwrapBundle takes them out. */
+export const COLD_HOLDER = '__chipwebColdDefs';
+
+/**
+ * The boot code's maker of cold functions, with parameters named `place`
+ * and `length`: the file read in place, its text evaluated. The text is
+ * evaluated in the maker's scope, so its parameters must be names no cold
+ * function reads (they would hide the globals of that name), and it must
+ * not read its `arguments`: Espruino keeps them in its scope as a variable,
+ * which a cold function's own `arguments` would then find instead.
+ */
+export function coldMaker(place: string, length: string): string {
+  return `function ${COLD_CALL}(${place},${length}){return eval(require("Storage").read(${JSON.stringify(COLD_FILE)},${place},${length}))}`;
+}
+
+/** What the step did, for the build's report and its tests. */
+export interface ColdReport {
+  /** Functions moved out of the boot code. */
+  moved: number;
+  /** Functions marked cold that stayed, each as `name: why`. */
+  left: string[];
+  /** The names of the methods moved: a script lowered apart that is handed the boot code's objects must not call them. */
+  methods: string[];
+}
+
+/** Whether `body` starts with the `'cold'` directive; takes the directive out either way. */
+function takeDirective(body: BabelTypes.BlockStatement): boolean {
+  const at = body.directives.findIndex((d) => d.value.value === COLD_DIRECTIVE);
+  if (at < 0) return false;
+  body.directives.splice(at, 1);
+  return true;
+}
+
+/** The esbuild IIFE's function, whose body is the bundle's top level; null when there is none. */
+function bundleTop(program: NodePath<BabelTypes.Program>): NodePath<BabelTypes.FunctionExpression> | null {
+  for (const statement of program.get('body')) {
+    if (!statement.isExpressionStatement()) continue;
+    const call = statement.get('expression');
+    if (!call.isCallExpression()) continue;
+    const callee = call.get('callee');
+    if (callee.isFunctionExpression()) return callee;
+  }
+  return null;
+}
+
+/** Why the body of `fn` cannot be evaluated on its own ('' when it can). */
+function bodyProblem(fn: NodePath<BabelTypes.Function>): string {
+  let problem = '';
+  fn.traverse({
+    Super() {
+      problem = 'it uses super';
+    },
+    Function(inner) {
+      problem = 'it makes a function (a closure made there would keep one more scope for as long as it lives)';
+      inner.skip();
+    },
+    Class(inner) {
+      problem = 'it makes a class';
+      inner.skip();
+    },
+    MetaProperty() {
+      problem = 'it uses new.target';
+    },
+  });
+  return problem;
+}
+
+/** How a mention of a function or method is called: the call to rewrite, or null when it is not a call. */
+interface CallUse {
+  /** The call. */
+  call: NodePath<BabelTypes.CallExpression>;
+  /** `x.m.call(…)` / `f.apply(…)`: the call passes its own receiver. */
+  explicit: boolean;
+}
+
+/** The call `reference` (a function's name, or `x.m`) is the callee of, directly or through `.call`/`.apply`. */
+function callOf(reference: NodePath): CallUse | null {
+  const parent = reference.parentPath;
+  if (!parent) return null;
+  if (parent.isCallExpression() && parent.node.callee === reference.node) return { call: parent, explicit: false };
+  if (
+    parent.isMemberExpression() &&
+    parent.node.object === reference.node &&
+    !parent.node.computed &&
+    parent.node.property.type === 'Identifier' &&
+    (parent.node.property.name === 'call' || parent.node.property.name === 'apply')
+  ) {
+    const outer = parent.parentPath;
+    if (outer?.isCallExpression() && outer.node.callee === parent.node) return { call: outer, explicit: true };
+  }
+  return null;
+}
+
+/** Whether `text` holds `name` as a word (a computed access could reach the member through it). */
+export function holdsWord(text: string, name: string): boolean {
+  let at = text.indexOf(name);
+  while (at >= 0) {
+    const before = at > 0 ? text.charAt(at - 1) : '';
+    const after = text.charAt(at + name.length);
+    if (!/[\w$]/.test(before) && !/[\w$]/.test(after)) return true;
+    at = text.indexOf(name, at + 1);
+  }
+  return false;
+}
+
+/** A function to move: its node, and the calls that will make it from the file instead. */
+interface Move {
+  fn: NodePath<BabelTypes.FunctionDeclaration | BabelTypes.ClassMethod>;
+  calls: CallUse[];
+}
+
+/** The top-level classes' bodies (class declarations, and `var X = class {…}`). */
+function topClasses(top: NodePath<BabelTypes.FunctionExpression>): NodePath<BabelTypes.ClassBody>[] {
+  const classes: NodePath<BabelTypes.ClassBody>[] = [];
+  for (const statement of top.get('body').get('body')) {
+    if (statement.isClassDeclaration()) classes.push(statement.get('body'));
+    else if (statement.isVariableDeclaration())
+      for (const declarator of statement.get('declarations')) {
+        const init = declarator.get('init');
+        if (init.isClassExpression()) classes.push(init.get('body'));
+      }
+  }
+  return classes;
+}
+
+/** The name a marked function is reported by. */
+function nameOf(fn: NodePath<BabelTypes.Function>): string {
+  const node = fn.node;
+  if (node.type === 'ClassMethod' && node.key.type === 'Identifier') return node.key.name;
+  if ((node.type === 'FunctionDeclaration' || node.type === 'FunctionExpression') && node.id) return node.id.name;
+  const method = fn.findParent((p) => p.isClassMethod() || p.isFunctionDeclaration());
+  const inside = method ? ` in ${nameOf(method as NodePath<BabelTypes.Function>)}` : '';
+  return `(a function${inside}, line ${node.loc?.start.line ?? '?'})`;
+}
+
+/**
+ * Babel plugin: moves the functions marked `'cold'` out of the bundle's top
+ * level into one `__chipwebColdDefs([…])` call at its end, and rewrites
+ * their calls (see the file comment). Runs on esbuild's bundle, after
+ * Babel's lowering, before inlining. Not `enabled`: only takes the marks out.
+ */
+export function moveColdFunctions(report: ColdReport, enabled: boolean): (api: { types: Types }) => PluginObj {
+  return ({ types: t }) => ({
+    name: 'chipweb-espruino-cold',
+    visitor: {
+      Program(program) {
+        const top = bundleTop(program);
+        const moves: Move[] = [];
+        const marked = new Set<BabelTypes.Node>();
+        // Every marked function loses its directive; only those at the top level or in a top-level class can move.
+        program.traverse({
+          Function(path) {
+            const body = path.node.body;
+            if (body.type !== 'BlockStatement' || !takeDirective(body)) return;
+            if (!enabled) return;
+            marked.add(path.node);
+            const atTop =
+              top !== null &&
+              ((path.isFunctionDeclaration() && path.parent === top.node.body) ||
+                (path.isClassMethod() && topClasses(top).some((c) => c.node === path.parent)));
+            if (!atTop) report.left.push(`${nameOf(path)}: not declared at the top level`);
+          },
+        });
+        if (top === null || marked.size === 0) return;
+        const { methods, mentions, strings } = methodMentions(program);
+        for (const statement of top.get('body').get('body')) {
+          if (!statement.isFunctionDeclaration() || !marked.has(statement.node)) continue;
+          const name = statement.node.id?.name ?? '';
+          const binding = statement.scope.parent?.getBinding(name);
+          const calls = binding ? binding.referencePaths.map(callOf) : [];
+          const problem =
+            bodyProblem(statement) ||
+            (!binding || binding.constantViolations.length > 0 ? 'its name is assigned' : '') ||
+            (calls.some((c) => c === null) ? 'its name is read as a value' : '');
+          if (problem) report.left.push(`${name}: ${problem}`);
+          else moves.push({ fn: statement, calls: calls as CallUse[] });
+        }
+        for (const classBody of topClasses(top))
+          for (const member of classBody.get('body')) {
+            if (!member.isClassMethod() || !marked.has(member.node)) continue;
+            const node = member.node;
+            const name = node.key.type === 'Identifier' && !node.computed ? node.key.name : '';
+            const uses = (mentions.get(name) ?? []).filter((p) => p.node !== node);
+            const calls = uses.map((p) =>
+              p.isMemberExpression() && p.node.object.type !== 'Super' ? callOf(p) : null,
+            );
+            const defined = (methods.get(name) ?? []).length;
+            const problem =
+              (node.kind !== 'method' ? `a ${node.kind} cannot be cold` : '') ||
+              (name === '' ? 'its name is computed' : '') ||
+              bodyProblem(member) ||
+              (defined > 1 || calls.some((c) => c === null) ? 'its name is defined again or read as a value' : '') ||
+              ([...strings].some((s) => holdsWord(s, name)) ? 'a string holds its name' : '');
+            if (problem) report.left.push(`${name || nameOf(member)}: ${problem}`);
+            else moves.push({ fn: member, calls: calls as CallUse[] });
+          }
+        if (moves.length === 0) return;
+
+        const texts: BabelTypes.FunctionExpression[] = [];
+        moves.forEach((move, index) => {
+          const node = move.fn.node;
+          texts.push(t.functionExpression(null, node.params as BabelTypes.FunctionExpression['params'], node.body));
+          for (const { call, explicit } of move.calls) {
+            const made = t.callExpression(t.identifier(COLD_CALL), [t.numericLiteral(index)]);
+            const callee = call.node.callee as BabelTypes.MemberExpression | BabelTypes.Identifier;
+            if (explicit && callee.type === 'MemberExpression') callee.object = made;
+            else if (callee.type === 'MemberExpression') {
+              // x.m(…) becomes $cold(i).call(x, …): x is still evaluated once, before the arguments.
+              call.node.callee = t.memberExpression(made, t.identifier('call'));
+              call.node.arguments.unshift(callee.object as BabelTypes.Expression);
+            } else call.node.callee = made;
+          }
+        });
+        report.moved = moves.length;
+        report.methods = moves.filter((m) => m.fn.isClassMethod()).map((m) => nameOf(m.fn));
+        for (const move of moves) move.fn.remove();
+        top
+          .get('body')
+          .pushContainer(
+            'body',
+            t.expressionStatement(t.callExpression(t.identifier(COLD_HOLDER), [t.arrayExpression(texts)])),
+          );
+        program.scope.crawl();
+      },
+    },
+  });
+}
+
+/** The cold functions taken out of the boot code: the file's bytes and the code that makes them from it. */
+export interface ColdFile {
+  /** The boot code, calling `$cold(offset, length)` and defining `$cold`. */
+  code: string;
+  /** COLD_FILE's bytes: each function's text, as `store` gave it. */
+  bytes: Uint8Array;
+  /** Each function's text before `store`, in the file's order. */
+  texts: string[];
+}
+
+/** Calls `visit` on `node` and every node inside it (the code parsed by Babel, read only). */
+function eachNode(node: BabelTypes.Node | null | undefined, visit: (node: BabelTypes.Node) => void): void {
+  if (!node || typeof node !== 'object') return;
+  visit(node);
+  for (const key of Object.keys(node) as (keyof typeof node)[]) {
+    if (key === 'loc' || key === 'leadingComments' || key === 'trailingComments' || key === 'innerComments') continue;
+    const value = node[key] as unknown;
+    if (Array.isArray(value)) for (const v of value) eachNode(v as BabelTypes.Node, visit);
+    else if (value && typeof value === 'object' && 'type' in (value as object))
+      eachNode(value as BabelTypes.Node, visit);
+  }
+}
+
+/** Whether `node` is a call of the global `name` with one argument of type `argument`. */
+function isGlobalCall(node: BabelTypes.Node, name: string, argument: string): boolean {
+  return (
+    node.type === 'CallExpression' &&
+    node.callee.type === 'Identifier' &&
+    node.callee.name === name &&
+    node.arguments.length === 1 &&
+    node.arguments[0].type === argument
+  );
+}
+
+/** The most rounds takeColdFunctions takes to settle the places (each round's numbers can only grow). */
+const MOST_ROUNDS = 20;
+
+/**
+ * Takes the cold functions out of the unwrapped, minified boot code (the
+ * `__chipwebColdDefs([…])` call moveColdFunctions left): each function's
+ * text goes into the file through `store` (pretokenised on a board), each
+ * `$cold(i)`, in the boot code and in the texts, becomes `$cold(offset,
+ * length)`, and `$cold` itself is defined ahead of the boot code's
+ * functions. Null when the code has none.
+ */
+export function takeColdFunctions(
+  code: string,
+  parse: (code: string) => BabelTypes.File,
+  store: (text: string) => Uint8Array,
+): ColdFile | null {
+  const ast = parse(code);
+  const body = ast.program.body;
+  // The minifier may have joined the holder to the statement before it: it is found anywhere, and left as `0`.
+  const holders: BabelTypes.CallExpression[] = [];
+  const calls: number[][] = [];
+  eachNode(ast.program, (node) => {
+    if (isGlobalCall(node, COLD_HOLDER, 'ArrayExpression')) holders.push(node as BabelTypes.CallExpression);
+    else if (isGlobalCall(node, COLD_CALL, 'NumericLiteral')) {
+      const arg = (node as BabelTypes.CallExpression).arguments[0] as BabelTypes.NumericLiteral;
+      calls.push([arg.start ?? 0, arg.end ?? 0, arg.value]);
+    }
+  });
+  const holder = holders[0];
+  if (holder === undefined) return null;
+  const elements = (holder.arguments[0] as BabelTypes.ArrayExpression).elements as BabelTypes.FunctionExpression[];
+  /** code[start, end) with each `$cold(i)` in it written as `$cold(offset,length)`. */
+  const render = (start: number, end: number, places: number[], lengths: number[]): string => {
+    let out = '';
+    let at = start;
+    for (const [s, e, i] of calls) {
+      if (s < start || e > end) continue;
+      out += `${code.slice(at, s)}${places[i]},${lengths[i]}`;
+      at = e;
+    }
+    return out + code.slice(at, end);
+  };
+  calls.sort((a, b) => a[0] - b[0]);
+  // The places are numbers in the texts they place: from all 0, each round's can only grow, until they settle.
+  let places = elements.map(() => 0);
+  let lengths = elements.map(() => 0);
+  for (let round = 0; ; round++) {
+    if (round === MOST_ROUNDS) throw new Error(`lowering for Espruino: the cold functions' places did not settle`);
+    const texts = elements.map((e) => `(${render(e.start ?? 0, e.end ?? 0, places, lengths)})`);
+    const stored = texts.map(store);
+    const nextLengths = stored.map((b) => b.length);
+    const nextPlaces: number[] = [];
+    let size = 0;
+    for (const n of nextLengths) {
+      nextPlaces.push(size);
+      size += n;
+    }
+    if (nextPlaces.every((p, i) => p === places[i]) && nextLengths.every((n, i) => n === lengths[i])) {
+      const bytes = new Uint8Array(size);
+      for (let i = 0; i < stored.length; i++) bytes.set(stored[i], places[i]);
+      const names = new Set<string>();
+      for (const text of texts)
+        eachNode(parse(text), (node) => {
+          if (node.type === 'Identifier') names.add(node.name);
+        });
+      const free = (name: string): string => {
+        let n = 0;
+        while (names.has(`${name}${n || ''}`)) n++;
+        return `${name}${n || ''}`;
+      };
+      const firstFunction = body.find((s) => s.type === 'FunctionDeclaration');
+      const makerAt = firstFunction?.start ?? 0;
+      const boot =
+        render(0, makerAt, places, lengths) +
+        `${coldMaker(free('$p'), free('$n'))}\n` +
+        render(makerAt, holder.start ?? 0, places, lengths) +
+        '0' +
+        render(holder.end ?? 0, code.length, places, lengths);
+      return { code: boot, bytes, texts };
+    }
+    places = nextPlaces;
+    lengths = nextLengths;
+  }
+}
