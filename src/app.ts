@@ -236,6 +236,7 @@ export class App extends Group<''> {
    * that it was compiled from exactly these routes and throws if not.
    */
   compile(table?: Uint8Array): CompiledApp {
+    'cold';
     if (this.compiled) return this.compiled;
     let routeTable: Uint8Array;
     if (table) {

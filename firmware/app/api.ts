@@ -50,6 +50,7 @@ function noStore(c: Context): void {
  * never cached.
  */
 export function json(handler: (c: Context) => void): (c: Context) => void {
+  'cold';
   return (c: Context) => {
     noStore(c);
     try {
@@ -62,6 +63,7 @@ export function json(handler: (c: Context) => void): (c: Context) => void {
 
 /** Registers the /api/ routes on `app`. */
 export function registerApi(app: App, hub: LiveHub, log: Logger): void {
+  'cold';
   // Each handler answers its errors as JSON and says no-store (see json()). Not a group middleware: on
   // Espruino every handler in a chain costs about 2 KB of the board's 25 KB of C stack (docs/espruino.md).
   const api = app.group('/api');

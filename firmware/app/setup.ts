@@ -13,6 +13,7 @@ import { jsonError } from './api.ts';
 
 /** Registers the setup endpoints on `app`. */
 export function registerSetup(app: App): void {
+  'cold';
   app.get('/api/wifi/scan', async (c: Context) => {
     c.setHeader('Cache-Control', 'no-store');
     const device = c.env.device;

@@ -39,6 +39,7 @@ const NO_USERS: readonly { username: string; password: string }[] = Object.freez
 
 /** Registers the update and password routes on `app`. */
 export function registerUpdate(app: App): void {
+  'cold';
   let session: OtaSession | null = null;
   const sessionOf = (c: Context): OtaSession => {
     if (session === null) session = new OtaSession(c.env.platform.ota);

@@ -28,6 +28,7 @@ export function hasUnicode(): boolean {
 
 /** The codec for this build. */
 export function espruinoCodec(): TextCodec {
+  'cold';
   const E = espruino.E;
   const unicode = hasUnicode();
   return {

@@ -98,6 +98,7 @@ export class EspruinoDevice implements Device {
 
   /** The joined network went away: join again from the start, as at boot (the access point last). */
   private lost(): void {
+    'cold';
     if (this.status.mode !== 'station') return; // a failed join: its own timeout moves on
     this.platform.log(`chipweb: Wi-Fi "${this.status.ssid}" lost; joining again`);
     this.status = { mode: 'off', ssid: '', rssi: 0, ip: '' };
@@ -146,6 +147,7 @@ export class EspruinoDevice implements Device {
   }
 
   configureWifi(ssid: string, password: string): void {
+    'cold';
     const problem = wifiCredentialsProblem(ssid, password);
     if (problem) throw new RangeError(`Wi-Fi settings rejected: ${problem}`);
     this.platform.storeSet(WIFI_SSID_KEY, ssid);
@@ -211,6 +213,7 @@ export class EspruinoDevice implements Device {
   }
 
   private startAccessPoint(radio: EspruinoWifi): void {
+    'cold';
     const password = this.options.wifi.apPassword;
     const options = password ? { password, authMode: 'wpa2' } : { authMode: 'open' };
     try {

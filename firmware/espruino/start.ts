@@ -51,6 +51,7 @@ export function startBoard(
   board: EspruinoBoardConfig,
   matcher: GeneratedMatcher | undefined,
 ): EspruinoBoard | undefined {
+  'cold';
   // Over the air where the build put the OTA module in Storage (firmware/espruino/ota.ts).
   const ota = espruino.require('Storage').read(OTA_MODULE_FILE) !== undefined;
   const platform = new EspruinoPlatform({ inFlight: board.inFlight, assets: board.assets, ota });

@@ -176,6 +176,7 @@ export function answerAsset(c: Context, info: AssetInfo, cacheControl: string): 
  * once the asset has been looked at.
  */
 export function serveAsset(name: string, options: AssetOptions = {}): Handler {
+  'cold';
   const cacheControl = options.cacheControl === undefined ? 'no-cache' : options.cacheControl;
   let platform: Platform | null = null;
   let info: AssetInfo | null = null;

@@ -46,6 +46,7 @@ export interface BasicAuthOptions {
  * matches a configured user; the user name is then `c.get('user')`.
  */
 export function basicAuth(options: BasicAuthOptions): Handler {
+  'cold';
   const current = typeof options.users === 'function' ? options.users : null;
   const fixed: BasicAuthUser[] = Array.isArray(options.users) ? options.users.slice() : [];
   if (options.username !== undefined) fixed.push({ username: options.username, password: options.password ?? '' });

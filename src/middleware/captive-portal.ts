@@ -53,6 +53,7 @@ const REFRESH_MS = 1000;
 
 /** Middleware redirecting connectivity checks and foreign hosts to the setup page while the portal is on. */
 export function captivePortal(options: CaptivePortalOptions = {}): Handler {
+  'cold';
   const setupPath = options.setupPath ?? '/';
   const probes = PROBE_PATHS.concat(options.probes ?? []);
   const active = options.active;

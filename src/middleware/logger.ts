@@ -75,6 +75,7 @@ export interface Logger {
 
 /** Creates a logger with its ring buffer. */
 export function logger(options: LoggerOptions = {}): Logger {
+  'cold';
   const size = options.size ?? 32;
   const pathBytes = options.pathBytes ?? 64;
   if (!(size >= 1 && size <= 65536)) throw new RangeError(`logger: size must be 1..65536, got ${size}`);

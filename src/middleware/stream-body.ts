@@ -35,5 +35,6 @@ export function streamsBody(chain: readonly unknown[]): boolean {
  * two call levels of the board's 25 KB C stack.
  */
 export function withoutStreamBody<T>(chain: readonly T[]): readonly T[] {
+  'cold';
   return chain.filter((handler) => (handler as unknown) !== STREAM_BODY);
 }

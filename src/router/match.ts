@@ -44,6 +44,7 @@ const ROOT_OFFSET = 14;
 
 /** Where a node's child pointers start; `list` is node + 2 + its label length. */
 export function pointersAt(table: Uint8Array, flags: number, list: number): number {
+  'cold';
   let statics = flags & STATIC_COUNT_MASK;
   if (statics === STATIC_COUNT_MASK) statics = table[list++];
   return (flags & FLAG_INDEXED) !== 0 ? list + 2 + table[list + 1] : list + statics;
@@ -51,12 +52,14 @@ export function pointersAt(table: Uint8Array, flags: number, list: number): numb
 
 /** Number of static children of a node; `list` is node + 2 + its label length. */
 export function staticCount(table: Uint8Array, flags: number, list: number): number {
+  'cold';
   const statics = flags & STATIC_COUNT_MASK;
   return statics === STATIC_COUNT_MASK ? table[list] : statics;
 }
 
 /** Position (0-based, ascending first byte) of the static child starting with byte c, or -1. */
 export function staticIndex(table: Uint8Array, flags: number, list: number, c: number): number {
+  'cold';
   let statics = flags & STATIC_COUNT_MASK;
   if (statics === STATIC_COUNT_MASK) statics = table[list++];
   if ((flags & FLAG_INDEXED) !== 0) {

@@ -80,6 +80,7 @@ function isToken(s: unknown): boolean {
  * connection to its session, which writes the real 101 head.
  */
 export function upgradeHandler(): Handler {
+  'cold';
   return (c: Context) => {
     const ctx = c as SlotContext;
     if (ctx.res.committed) return;

@@ -499,6 +499,7 @@ export class WsSession implements WebSocket {
 
   /** The peer's Close: echo its code (none when it sent none), report, and close once written. */
   private closeReceived(): void {
+    'cold';
     const parser = this.parser;
     const code = parser.closeCode;
     if (this.state === OPEN) this.writeClose(code, '');
@@ -518,6 +519,7 @@ export class WsSession implements WebSocket {
 
   /** The peer stopped answering or reading: close at once, the close handler hears 1006. */
   private drop(): void {
+    'cold';
     this.host.counters.timeouts++;
     this.finish(CLOSE_ABNORMAL, '');
     this.host.close(this.conn, false);
@@ -603,6 +605,7 @@ export class WsSession implements WebSocket {
 
   /** Queues a Close frame (code 0 or 1005: an empty one); waits for room behind a long payload. */
   private writeClose(code: number, reason: string): void {
+    'cold';
     const p = this.room(CLOSE_FRAME_BYTES);
     if (p < 0) {
       this.queuedClose = code === 0 ? CLOSE_NO_STATUS : code;
@@ -615,6 +618,7 @@ export class WsSession implements WebSocket {
 
   /** Writes the Close that waited for room; false while there is still none. */
   private writeQueuedClose(): boolean {
+    'cold';
     if (this.room(CLOSE_FRAME_BYTES) < 0) return false;
     const code = this.queuedClose;
     const reason = this.queuedReason;

@@ -74,8 +74,16 @@ describe('espruino: chipweb build --target espruino', function () {
     // What runs only at boot or on failure waits in flash (cold.ts): every function marked 'cold' moved.
     expect(result.cold.left).to.deep.equal([]);
     expect(result.cold.moved).to.be.greaterThan(40);
-    const cold = detokenise(readFileSync(join(out, 'storage/chipweb.cold')));
-    expect(espruinoSyntaxProblems(cold)).to.deep.equal([]);
+    // Each call's place and parameters' names make, from the file, a function Espruino parses.
+    const coldFile = readFileSync(join(out, 'storage/chipweb.cold'));
+    // Calls are in the boot code and in cold functions: every moved function is called from one of them.
+    const calls = [...`${boot}${detokenise(coldFile)}`.matchAll(/\$cold\((\d+),\s*(\d+)((?:,\s*"[^"]*")*)\)/g)];
+    for (const [call, place, length, names] of calls) {
+      const body = detokenise(coldFile.subarray(Number(place), Number(place) + Number(length)));
+      const fn = `(function(${names.replace(/["\s]/g, '').slice(1)}){${body}})`;
+      expect(espruinoSyntaxProblems(fn), call).to.deep.equal([]);
+    }
+    expect(new Set(calls.map((c) => c[1])).size).to.equal(result.cold.moved - result.cold.dropped);
     expect(boot).to.match(/function \$cold\(/);
     expect(boot).to.not.include('__chipwebColdDefs');
     expect(boot).to.not.include("'cold'");

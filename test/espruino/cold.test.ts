@@ -10,6 +10,7 @@ import { parseSync, transformSync, type types } from '@babel/core';
 import { expect } from 'chai';
 import * as vm from 'node:vm';
 import { type ColdReport, moveColdFunctions, takeColdFunctions } from '../../toolchain/espruino/cold.ts';
+import { countColdCode } from '../../toolchain/espruino/size.ts';
 import { run } from './run-in-v8.ts';
 
 /** Parses a script, as the lowering does. */
@@ -21,7 +22,7 @@ function parse(code: string): types.File {
 
 /** `body` (inside an IIFE) with its cold functions taken out: the boot code, the file's text, the report. */
 function moved(body: string): { code: string; file: string; report: ColdReport } {
-  const report: ColdReport = { moved: 0, left: [], methods: [] };
+  const report: ColdReport = { moved: 0, dropped: 0, left: [], methods: [] };
   const out = transformSync(`(function () {\n${body}\n})();`, {
     babelrc: false,
     configFile: false,
@@ -114,14 +115,17 @@ describe('espruino lowering: cold functions wait in flash', () => {
     );
   });
 
-  it('names the maker\u2019s parameters so that no cold function reads one of them as its global', () => {
+  it('gives a cold function the global scope: the maker\u2019s own names hide nothing, a closure it makes works', () => {
     const { code } = same(
-      `var $p = 'global p', $n = 'global n';
-       function read() { 'cold'; return [$p, $n]; }
-       result = read();`,
-      1,
+      `var o = 'global o', l = 'global l', c = 'global c', p0 = 'global p0';
+       function read(x) { 'cold'; return [o, l, c, p0, x]; }
+       function counter(start) { 'cold'; var n = start; return function () { n += 1; return n; }; }
+       var next = counter(10);
+       next();
+       result = [read('x'), next(), counter(0)()];`,
+      2,
     );
-    expect(code).to.match(/function \$cold\(\$p1,\$n1\)/);
+    expect(code).to.match(/function \$cold\(o,l,p0\)/);
   });
 
   it('leaves what it cannot move, saying why, and the program works as before', () => {
@@ -148,22 +152,36 @@ describe('espruino lowering: cold functions wait in flash', () => {
         'byName: a string holds its name',
         'handed: its name is read as a value',
         'inner: not declared at the top level',
-        'later: it makes a function (a closure made there would keep one more scope for as long as it lives)',
         'name: a get cannot be cold',
         'rest: its name is defined again or read as a value',
         'speak: its name is defined again or read as a value',
         'walk: its name is defined again or read as a value',
       ].sort(),
     );
-    // byName the function moves (a string naming it reaches no function); byName the method stays.
-    expect(after.report.moved).to.equal(1);
+    // later (which makes a closure) moves, and so does byName the function (a string naming it reaches no
+    // function); byName the method stays.
+    expect(after.report.moved).to.equal(2);
     expect(after.code).to.not.include("'cold'");
     expect(runWithFile(after.code, after.file), after.code).to.deep.equal(before);
   });
 
+  it('drops a cold function nothing calls: no text in the file', () => {
+    const after = same(
+      `function used(x) { 'cold'; return x + 1; }
+       function unused(x) { 'cold'; return 'never ' + x; }
+       var Thing = class { spare() { 'cold'; return 'extra'; } };
+       result = [used(1), new Thing() instanceof Thing];`,
+      3,
+    );
+    expect(after.report.dropped).to.equal(2);
+    expect(after.file).to.include('x + 1');
+    expect(after.file).to.not.include('never');
+    expect(after.file).to.not.include('extra');
+  });
+
   it('changes nothing when no function is marked, and only takes the marks out when it is off', () => {
     expect(moved('function f() { return 1; }\nresult = f();').file).to.equal('');
-    const report: ColdReport = { moved: 0, left: [], methods: [] };
+    const report: ColdReport = { moved: 0, dropped: 0, left: [], methods: [] };
     const out = transformSync(`(function () { function f() { 'cold'; return 1; } result = f(); })();`, {
       babelrc: false,
       configFile: false,
@@ -172,5 +190,16 @@ describe('espruino lowering: cold functions wait in flash', () => {
     expect(out?.code).to.not.include('cold');
     expect(report.moved).to.equal(0);
     expect(run(out?.code ?? '')).to.equal(1);
+  });
+});
+
+describe('espruino size report: what cold functions make', () => {
+  it('counts the functions and objects made inside cold functions, not the cold functions themselves', () => {
+    const counts = countColdCode([
+      '(function(a,b){var o={x:1,y:2};return function(c){return o.x+a+b+c}})',
+      '(function(){this.n=1})',
+    ]);
+    expect(counts).to.deep.equal({ functions: 1, parameters: 1, properties: 3 });
+    expect(countColdCode([])).to.deep.equal({ functions: 0, parameters: 0, properties: 0 });
   });
 });

@@ -105,8 +105,8 @@ export interface EspruinoBuildResult {
   shortNames: ShortNames | null;
   /** The boot code as text, before it was pretokenised for Storage. */
   bootCode: string;
-  /** The functions kept in COLD_FILE (toolchain/espruino/cold.ts): how many, and those marked that stayed, with why. */
-  cold: { moved: number; left: string[] };
+  /** The functions kept out of the boot code (toolchain/espruino/cold.ts): how many, how many of them nothing called, and those marked that stayed, with why. */
+  cold: { moved: number; dropped: number; left: string[] };
 }
 
 /** Absolute module path as an import specifier. */
@@ -284,7 +284,11 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
     put(BOOT0_FILE, BOOT0_SOURCE, 'runs the OTA installer at boot when needed');
   }
   if (lowered.cold.bytes)
-    put(COLD_FILE, lowered.cold.bytes, `${lowered.cold.moved} cold functions (read from flash at each call)`);
+    put(
+      COLD_FILE,
+      lowered.cold.bytes,
+      `${lowered.cold.moved - lowered.cold.dropped} cold functions (read from flash at each call)`,
+    );
   // Last: the boot code, so a partial upload never boots code without its files.
   put(BOOT_FILE, stored(lowered.code, options.minify), 'app + core, lowered for Espruino (runs at boot)');
   writeFileSync(join(out, 'storage.json'), `${JSON.stringify(files, null, 2)}\n`);
@@ -296,7 +300,7 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
     sha256: createHash('sha256').update(packed).digest('hex'),
   };
 
-  const report = sizeReportEspruino(lowered.code, files, budget, matcherSkipped);
+  const report = sizeReportEspruino(lowered.code, files, budget, matcherSkipped, lowered.cold.texts);
   writeFileSync(
     join(out, 'size-report.json'),
     `${JSON.stringify({ ...report, prelude: lowered.prelude, routesHash: routesHash(routes) }, null, 2)}\n`,
@@ -314,7 +318,7 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
     ota,
     shortNames: lowered.shortNames,
     bootCode: lowered.code,
-    cold: { moved: lowered.cold.moved, left: lowered.cold.left },
+    cold: { moved: lowered.cold.moved, dropped: lowered.cold.dropped, left: lowered.cold.left },
   };
 }
 

@@ -2,9 +2,11 @@
  * Cold functions for Espruino (a step of toolchain/espruino/lower.ts): a
  * function or method whose body starts with the directive `'cold'` is kept
  * out of the boot code, in the Storage file COLD_FILE, and made from there
- * each time it is called: `$cold(offset, length)` evaluates its text, which
- * Espruino reads in place from flash, and the function it makes is garbage
- * once the call returns.
+ * each time it is called: `$cold(offset, length, names…)` gives the Function
+ * constructor its parameters' names and its body, which Espruino reads in
+ * place from flash, and the function it makes is garbage once the call
+ * returns. Like the boot code's own top-level functions it has the global
+ * scope, so a closure it makes costs what one made in the boot code does.
  *
  * Why: every function the boot code defines costs the board 3 to 4
  * variables, plus 1 per parameter, for as long as it runs, whether it is
@@ -12,8 +14,8 @@
  * routes, starting the server) or only when something goes wrong (a
  * refused request, a handler's error, a Wi-Fi change, an update). Those
  * cost nothing while they are not running; a call costs the time to read
- * the function's text once more (about 20 µs for a small one on the Linux
- * build), which is why `'cold'` never goes on the request path.
+ * the function's text once more (tens of µs on the Linux build), which is
+ * why `'cold'` never goes on the request path.
  *
  * The directive is plain JavaScript, and means nothing on XS or Node: the
  * same source runs everywhere, like Espruino's own `"ram"` and `"jit"`.
@@ -25,14 +27,12 @@
  *   getter or setter, whose name no other member, key or string of the
  *   program has, and which is only ever called (`x.m(…)`, `x.m.call(…)`,
  *   `x.m.apply(…)`, never `super.m`);
- * - with no `super` or `new.target` in its body (its `arguments` are its own),
- *   and no function or class made inside it: Espruino gives a closure made
- *   in a function that was itself made in another scope a copy of both
- *   scopes, about 3 variables more for as long as the closure lives.
- * Its free names are then the board's globals, which the text sees as the
+ * - with no `super`, `new.target` or class in its body.
+ * Its free names are then the board's globals, which its body sees as the
  * boot code did. A call becomes `$cold(i)(…)` or `$cold(i).call(x, …)`
- * here; unwrapBundle (lower.ts) turns `i` into the text's place in the file
- * once the code is minified.
+ * here (moveColdFunctions); once the code is minified and unwrapped,
+ * takeColdFunctions cuts the bodies out and gives each call its place in
+ * the file and the names its parameters were minified to.
  *
  * Never: move a function a check here is unsure of (it stays in the boot
  * code, and `left` says why: a test asserts that nothing marked is left on
@@ -56,21 +56,27 @@ export const COLD_CALL = '$cold';
 export const COLD_HOLDER = '__chipwebColdDefs';
 
 /**
- * The boot code's maker of cold functions, with parameters named `place`
- * and `length`: the file read in place, its text evaluated. The text is
- * evaluated in the maker's scope, so its parameters must be names no cold
- * function reads (they would hide the globals of that name), and it must
- * not read its `arguments`: Espruino keeps them in its scope as a variable,
- * which a cold function's own `arguments` would then find instead.
+ * The boot code's maker of cold functions, for functions of at most `most`
+ * parameters: `$cold(place, length, name…)` makes, with the Function
+ * constructor, a function of those parameter names whose code is the
+ * file's text at that place, read in place from flash. Such a function has
+ * the global scope, as the boot code's own top-level functions have: a
+ * closure it makes keeps only the function's own scope, not the maker's.
  */
-export function coldMaker(place: string, length: string): string {
-  return `function ${COLD_CALL}(${place},${length}){return eval(require("Storage").read(${JSON.stringify(COLD_FILE)},${place},${length}))}`;
+export function coldMaker(most: number): string {
+  const names = Array.from({ length: most }, (_, i) => `p${i}`);
+  let make = 'Function(c)';
+  for (let k = 1; k <= most; k++) make = `p${k - 1}!==void 0?Function(${names.slice(0, k).join(',')},c):${make}`;
+  const read = `require("Storage").read(${JSON.stringify(COLD_FILE)},o,l)`;
+  return `function ${COLD_CALL}(${['o', 'l', ...names].join(',')}){var c=${read};return ${make}}`;
 }
 
 /** What the step did, for the build's report and its tests. */
 export interface ColdReport {
-  /** Functions moved out of the boot code. */
+  /** Functions moved out of the boot code (into the file, or dropped). */
   moved: number;
+  /** Of those, the ones never called, dropped (the file has no text for them). */
+  dropped: number;
   /** Functions marked cold that stayed, each as `name: why`. */
   left: string[];
   /** The names of the methods moved: a script lowered apart that is handed the boot code's objects must not call them. */
@@ -103,10 +109,6 @@ function bodyProblem(fn: NodePath<BabelTypes.Function>): string {
   fn.traverse({
     Super() {
       problem = 'it uses super';
-    },
-    Function(inner) {
-      problem = 'it makes a function (a closure made there would keep one more scope for as long as it lives)';
-      inner.skip();
     },
     Class(inner) {
       problem = 'it makes a class';
@@ -251,8 +253,11 @@ export function moveColdFunctions(report: ColdReport, enabled: boolean): (api: {
         if (moves.length === 0) return;
 
         const texts: BabelTypes.FunctionExpression[] = [];
-        moves.forEach((move, index) => {
+        for (const move of moves) {
+          // One never called is dropped: nothing could make it.
+          if (move.calls.length === 0) continue;
           const node = move.fn.node;
+          const index = texts.length;
           texts.push(t.functionExpression(null, node.params as BabelTypes.FunctionExpression['params'], node.body));
           for (const { call, explicit } of move.calls) {
             const made = t.callExpression(t.identifier(COLD_CALL), [t.numericLiteral(index)]);
@@ -264,8 +269,9 @@ export function moveColdFunctions(report: ColdReport, enabled: boolean): (api: {
               call.node.arguments.unshift(callee.object as BabelTypes.Expression);
             } else call.node.callee = made;
           }
-        });
+        }
         report.moved = moves.length;
+        report.dropped = moves.length - texts.length;
         report.methods = moves.filter((m) => m.fn.isClassMethod()).map((m) => nameOf(m.fn));
         for (const move of moves) move.fn.remove();
         top
@@ -286,7 +292,7 @@ export interface ColdFile {
   code: string;
   /** COLD_FILE's bytes: each function's text, as `store` gave it. */
   bytes: Uint8Array;
-  /** Each function's text before `store`, in the file's order. */
+  /** Each function as a function expression (its body is what the file holds, before `store`), in the file's order. */
   texts: string[];
 }
 
@@ -345,13 +351,19 @@ export function takeColdFunctions(
   const holder = holders[0];
   if (holder === undefined) return null;
   const elements = (holder.arguments[0] as BabelTypes.ArrayExpression).elements as BabelTypes.FunctionExpression[];
-  /** code[start, end) with each `$cold(i)` in it written as `$cold(offset,length)`. */
+  const params = elements.map((e) =>
+    e.params.map((p) => {
+      if (p.type !== 'Identifier') throw new Error('lowering for Espruino: a cold function kept a parameter pattern');
+      return p.name;
+    }),
+  );
+  /** code[start, end) with each `$cold(i)` in it written as `$cold(offset, length, its parameters' names)`. */
   const render = (start: number, end: number, places: number[], lengths: number[]): string => {
     let out = '';
     let at = start;
     for (const [s, e, i] of calls) {
       if (s < start || e > end) continue;
-      out += `${code.slice(at, s)}${places[i]},${lengths[i]}`;
+      out += `${code.slice(at, s)}${[places[i], lengths[i], ...params[i].map((n) => JSON.stringify(n))].join(',')}`;
       at = e;
     }
     return out + code.slice(at, end);
@@ -362,8 +374,9 @@ export function takeColdFunctions(
   let lengths = elements.map(() => 0);
   for (let round = 0; ; round++) {
     if (round === MOST_ROUNDS) throw new Error(`lowering for Espruino: the cold functions' places did not settle`);
-    const texts = elements.map((e) => `(${render(e.start ?? 0, e.end ?? 0, places, lengths)})`);
-    const stored = texts.map(store);
+    // The file holds each function's body; its parameters' names come with each call.
+    const bodies = elements.map((e) => render((e.body.start ?? 0) + 1, (e.body.end ?? 0) - 1, places, lengths));
+    const stored = bodies.map(store);
     const nextLengths = stored.map((b) => b.length);
     const nextPlaces: number[] = [];
     let size = 0;
@@ -374,24 +387,15 @@ export function takeColdFunctions(
     if (nextPlaces.every((p, i) => p === places[i]) && nextLengths.every((n, i) => n === lengths[i])) {
       const bytes = new Uint8Array(size);
       for (let i = 0; i < stored.length; i++) bytes.set(stored[i], places[i]);
-      const names = new Set<string>();
-      for (const text of texts)
-        eachNode(parse(text), (node) => {
-          if (node.type === 'Identifier') names.add(node.name);
-        });
-      const free = (name: string): string => {
-        let n = 0;
-        while (names.has(`${name}${n || ''}`)) n++;
-        return `${name}${n || ''}`;
-      };
       const firstFunction = body.find((s) => s.type === 'FunctionDeclaration');
       const makerAt = firstFunction?.start ?? 0;
       const boot =
         render(0, makerAt, places, lengths) +
-        `${coldMaker(free('$p'), free('$n'))}\n` +
+        `${coldMaker(Math.max(0, ...params.map((p) => p.length)))}\n` +
         render(makerAt, holder.start ?? 0, places, lengths) +
         '0' +
         render(holder.end ?? 0, code.length, places, lengths);
+      const texts = bodies.map((text, i) => `(function(${params[i].join(',')}){${text}})`);
       return { code: boot, bytes, texts };
     }
     places = nextPlaces;

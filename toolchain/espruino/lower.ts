@@ -296,8 +296,11 @@ export interface LoweredScript {
   shortNames: ShortNames | null;
   /** Calls written in place of their functions (inline.ts), and copies made for it still there (0 unless a check erred). */
   inlining: { inlined: number; copiesLeft: number };
-  /** The functions kept in COLD_FILE (cold.ts): the file's bytes (null: none), what moved, what was marked and stayed. */
-  cold: ColdReport & { bytes: Uint8Array | null };
+  /**
+   * The functions kept in COLD_FILE (cold.ts): the file's bytes (null: none), each function as text, what
+   * moved, what was marked and stayed.
+   */
+  cold: ColdReport & { bytes: Uint8Array | null; texts: string[] };
 }
 
 export type { ShortNames } from './short-names.ts';
@@ -480,7 +483,7 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
   if (!scoped || typeof scoped.code !== 'string')
     throw new Error('lowering for Espruino: block scoping produced no code');
   // What runs only at boot or when something fails waits in flash until called (cold.ts).
-  const coldReport: ColdReport = { moved: 0, left: [], methods: [] };
+  const coldReport: ColdReport = { moved: 0, dropped: 0, left: [], methods: [] };
   const parted = transformSync(scoped.code, {
     babelrc: false,
     configFile: false,
@@ -543,7 +546,7 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
     used,
     shortNames,
     inlining,
-    cold: { bytes: cold ? cold.bytes : null, ...coldReport },
+    cold: { bytes: cold ? cold.bytes : null, texts: coldTexts, ...coldReport },
   };
 }
 
@@ -691,7 +694,8 @@ export function breakLines(code: string, limit: number): string {
     babelrc: false,
     configFile: false,
     sourceType: 'script',
-    parserOpts: { tokens: true },
+    // A cold function's body is stored alone (cold.ts): its returns are outside any function.
+    parserOpts: { tokens: true, allowReturnOutsideFunction: true },
   });
   const tokens = (ast as unknown as { tokens?: { start: number; end: number; type: { label: string } | string }[] })
     .tokens;

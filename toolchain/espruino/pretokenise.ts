@@ -110,7 +110,8 @@ export function pretokenise(code: string): Uint8Array {
     babelrc: false,
     configFile: false,
     sourceType: 'script',
-    parserOpts: { tokens: true },
+    // A cold function's body is stored alone (cold.ts): its returns are outside any function.
+    parserOpts: { tokens: true, allowReturnOutsideFunction: true },
   }) as unknown as { tokens: BabelToken[] } | null;
   if (!ast) throw new Error('pretokenise: the code does not parse');
   // Template literals by where they start: one without substitutions is a string (its cooked value); one with

@@ -98,14 +98,44 @@ export function countCode(code: string): CodeCounts {
   return counts;
 }
 
-/** The size report for `code` and `files` under `budget`. */
+/**
+ * What the cold functions (cold.ts, each `(function (…) {…})`) make when
+ * they run: the functions and objects inside them, not themselves. Most
+ * run at boot (route registration, middleware factories), and what they
+ * make then stays, as the boot code's own would.
+ */
+export function countColdCode(texts: readonly string[]): CodeCounts {
+  const counts: CodeCounts = { functions: 0, parameters: 0, properties: 0 };
+  for (const text of texts) {
+    const inside = countCode(text);
+    const own = parseSync(text, { babelrc: false, configFile: false, sourceType: 'script' });
+    const outer = own?.program.body[0];
+    const params =
+      outer?.type === 'ExpressionStatement' && outer.expression.type === 'FunctionExpression'
+        ? outer.expression.params.length
+        : 0;
+    counts.functions += inside.functions - 1;
+    counts.parameters += inside.parameters - params;
+    counts.properties += inside.properties;
+  }
+  return counts;
+}
+
+/** The size report for `code` (and the cold functions' `coldTexts`) and `files` under `budget`. */
 export function sizeReportEspruino(
   code: string,
   files: StorageFile[],
   budget: EspruinoBudget,
   routeMatcherSkipped: string,
+  coldTexts: readonly string[] = [],
 ): EspruinoSizeReport {
-  const counts = countCode(code);
+  const boot = countCode(code);
+  const cold = countColdCode(coldTexts);
+  const counts: CodeCounts = {
+    functions: boot.functions + cold.functions,
+    parameters: boot.parameters + cold.parameters,
+    properties: boot.properties + cold.properties,
+  };
   const loadVariables = Math.round(
     counts.functions * VARS_PER_FUNCTION + counts.parameters + counts.properties * VARS_PER_PROPERTY,
   );
