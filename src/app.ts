@@ -77,13 +77,13 @@ export class Group<Prefix extends string = ''> {
 
   /** Adds middleware for the routes registered on this group from now on. */
   use(...middleware: Handler<any>[]): this {
+    'cold';
     for (let i = 0; i < middleware.length; i++) this.middleware.push(middleware[i]);
     return this;
   }
 
   /** A nested group: prefix appended, middleware inherited. */
   group<Sub extends string>(prefix: Sub, ...middleware: Handler<any>[]): Group<`${Prefix}${Sub}`> {
-    'cold';
     return new Group(this.owner, `${this.prefix}${prefix}` as `${Prefix}${Sub}`, this.middleware.concat(middleware));
   }
 
@@ -135,7 +135,6 @@ export class Group<Prefix extends string = ''> {
 
   /** Every method. */
   all<Path extends string>(path: Path, ...handlers: Handler<PathParams<`${Prefix}${Path}`>>[]): this {
-    'cold';
     return this.on('*', path, ...handlers);
   }
 
@@ -149,6 +148,7 @@ export class Group<Prefix extends string = ''> {
     path: Path,
     ...args: [...Handler<PathParams<`${Prefix}${Path}`>>[], WsHandlers<PathParams<`${Prefix}${Path}`>>]
   ): this {
+    'cold';
     const middleware = args.slice(0, -1) as Handler<any>[];
     this.owner.addWsRoute(this.prefix + path, this.middleware.concat(middleware), args[args.length - 1] as WsHandlers);
     return this;
@@ -236,7 +236,6 @@ export class App extends Group<''> {
    * that it was compiled from exactly these routes and throws if not.
    */
   compile(table?: Uint8Array): CompiledApp {
-    'cold';
     if (this.compiled) return this.compiled;
     let routeTable: Uint8Array;
     if (table) {

@@ -9,7 +9,7 @@
 import { parseSync, transformSync, type types } from '@babel/core';
 import { expect } from 'chai';
 import * as vm from 'node:vm';
-import { type ColdReport, moveColdFunctions, takeColdFunctions } from '../../toolchain/espruino/cold.ts';
+import { type ColdReport, memberNamesIn, moveColdFunctions, takeColdFunctions } from '../../toolchain/espruino/cold.ts';
 import { countColdCode } from '../../toolchain/espruino/size.ts';
 import { run } from './run-in-v8.ts';
 
@@ -149,7 +149,7 @@ describe('espruino lowering: cold functions wait in flash', () => {
     const after = moved(body);
     expect(after.report.left.sort()).to.deep.equal(
       [
-        'byName: a string holds its name',
+        'byName: a string is its name',
         'handed: its name is read as a value',
         'inner: not declared at the top level',
         'name: a get cannot be cold',
@@ -179,6 +179,21 @@ describe('espruino lowering: cold functions wait in flash', () => {
     expect(after.file).to.not.include('extra');
   });
 
+  it('leaves a method whose name an engine object also has: a call cannot tell which it reaches', () => {
+    const body = `var Platform = class {
+         listen(port) { 'cold'; var server = { listen: function (p) { return 'engine ' + p; } }; return server.listen(port); }
+       };
+       result = new Platform().listen(80);`;
+    const report: ColdReport = { moved: 0, dropped: 0, left: [], methods: [] };
+    const out = transformSync(`(function () {\n${body}\n})();`, {
+      babelrc: false,
+      configFile: false,
+      plugins: [moveColdFunctions(report, true, new Set(['listen']))],
+    });
+    expect(report.left).to.deep.equal(['listen: objects chipweb did not make have a member of that name']);
+    expect(run(out?.code ?? '')).to.equal('engine 80');
+  });
+
   it('changes nothing when no function is marked, and only takes the marks out when it is off', () => {
     expect(moved('function f() { return 1; }\nresult = f();').file).to.equal('');
     const report: ColdReport = { moved: 0, dropped: 0, left: [], methods: [] };
@@ -190,6 +205,16 @@ describe('espruino lowering: cold functions wait in flash', () => {
     expect(out?.code).to.not.include('cold');
     expect(report.moved).to.equal(0);
     expect(run(out?.code ?? '')).to.equal(1);
+  });
+});
+
+describe('espruino lowering: what a script lowered apart could call on the boot code\u2019s objects', () => {
+  it('is every member it reads and every string it holds, not the words of its messages', () => {
+    const names = memberNamesIn(
+      `function f(t) { t.begin(1); t['commit'](); throw new Error('use the restart button'); }`,
+      parse,
+    );
+    expect([...names].sort()).to.deep.equal(['begin', 'commit', 'use the restart button']);
   });
 });
 

@@ -38,8 +38,8 @@ import { PACKAGE_ROOT } from '../templates.ts';
 import { knownStatusCodes, reasonPhrase } from '../../src/http/status.ts';
 import { compileRoutes, routesHash } from '../../src/router/index.ts';
 import type { RouteSpec, RouterMode } from '../../src/router/index.ts';
-import { COLD_FILE, holdsWord } from './cold.ts';
-import { LoweringError, lowerForEspruino } from './lower.ts';
+import { COLD_FILE, memberNamesIn } from './cold.ts';
+import { LoweringError, lowerForEspruino, parseScript } from './lower.ts';
 import type { ShortNames } from './short-names.ts';
 import { BOOT0_FILE, INSTALLER_FILE, OTA_MODULE_FILE } from '../../firmware/espruino/ota-boot.ts';
 import { BOOT0_SOURCE, INSTALLER_SOURCE } from '../../firmware/espruino/ota-install.ts';
@@ -274,7 +274,8 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
   if (ota) {
     const module = await lowerOtaModule(webSockets, options.minify, lowered.shortNames);
     // The module is handed the boot code's objects: a method of theirs it names must still be on them.
-    const reached = lowered.cold.methods.filter((name) => holdsWord(module, name));
+    const named = memberNamesIn(module, parseScript);
+    const reached = lowered.cold.methods.filter((name) => named.has(name));
     if (reached.length)
       throw new BuildError(
         `the OTA module calls methods the boot code keeps cold (${reached.join(', ')}): take 'cold' off them`,

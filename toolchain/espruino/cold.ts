@@ -24,8 +24,9 @@
  * - a function declared at the bundle's top level whose name is only ever
  *   called (`f(…)`, `f.call(…)`, `f.apply(…)`), never read as a value;
  * - a method of a class declared at the top level, not a constructor,
- *   getter or setter, whose name no other member, key or string of the
- *   program has, and which is only ever called (`x.m(…)`, `x.m.call(…)`,
+ *   getter or setter, whose name no other member or key of the program has
+ *   and no string is (as inline.ts asks of a method it drops), nor any
+ *   built-in or Espruino object (`server.listen(…)` is the engine's), and which is only ever called (`x.m(…)`, `x.m.call(…)`,
  *   `x.m.apply(…)`, never `super.m`);
  * - with no `super`, `new.target` or class in its body.
  * Its free names are then the board's globals, which its body sees as the
@@ -147,16 +148,19 @@ function callOf(reference: NodePath): CallUse | null {
   return null;
 }
 
-/** Whether `text` holds `name` as a word (a computed access could reach the member through it). */
-export function holdsWord(text: string, name: string): boolean {
-  let at = text.indexOf(name);
-  while (at >= 0) {
-    const before = at > 0 ? text.charAt(at - 1) : '';
-    const after = text.charAt(at + name.length);
-    if (!/[\w$]/.test(before) && !/[\w$]/.test(after)) return true;
-    at = text.indexOf(name, at + 1);
-  }
-  return false;
+/**
+ * The member names `code` (a script lowered apart, such as the OTA module)
+ * reads, and the strings it holds: what it could call on an object the boot
+ * code hands it.
+ */
+export function memberNamesIn(code: string, parse: (code: string) => BabelTypes.File): Set<string> {
+  const names = new Set<string>();
+  eachNode(parse(code).program, (node) => {
+    if (node.type === 'MemberExpression' && !node.computed && node.property.type === 'Identifier')
+      names.add(node.property.name);
+    else if (node.type === 'StringLiteral') names.add(node.value);
+  });
+  return names;
 }
 
 /** A function to move: its node, and the calls that will make it from the file instead. */
@@ -194,8 +198,14 @@ function nameOf(fn: NodePath<BabelTypes.Function>): string {
  * level into one `__chipwebColdDefs([…])` call at its end, and rewrites
  * their calls (see the file comment). Runs on esbuild's bundle, after
  * Babel's lowering, before inlining. Not `enabled`: only takes the marks out.
+ * `engineNames`: the member names of objects chipweb does not make
+ * (short-names.ts, engineMemberNames).
  */
-export function moveColdFunctions(report: ColdReport, enabled: boolean): (api: { types: Types }) => PluginObj {
+export function moveColdFunctions(
+  report: ColdReport,
+  enabled: boolean,
+  engineNames: ReadonlySet<string> = new Set(),
+): (api: { types: Types }) => PluginObj {
   return ({ types: t }) => ({
     name: 'chipweb-espruino-cold',
     visitor: {
@@ -244,9 +254,10 @@ export function moveColdFunctions(report: ColdReport, enabled: boolean): (api: {
             const problem =
               (node.kind !== 'method' ? `a ${node.kind} cannot be cold` : '') ||
               (name === '' ? 'its name is computed' : '') ||
+              (engineNames.has(name) ? 'objects chipweb did not make have a member of that name' : '') ||
               bodyProblem(member) ||
               (defined > 1 || calls.some((c) => c === null) ? 'its name is defined again or read as a value' : '') ||
-              ([...strings].some((s) => holdsWord(s, name)) ? 'a string holds its name' : '');
+              (strings.has(name) ? 'a string is its name' : '');
             if (problem) report.left.push(`${name || nameOf(member)}: ${problem}`);
             else moves.push({ fn: member, calls: calls as CallUse[] });
           }

@@ -60,7 +60,7 @@ import { PRELUDE_GLOBALS, preludeFor } from './prelude.ts';
 import { pretokenise } from './pretokenise.ts';
 import { type ColdReport, moveColdFunctions, takeColdFunctions } from './cold.ts';
 import { frontLength, pureConstantsFirst, rootOrder } from './root-order.ts';
-import { type ShortNames, shortNamesFor } from './short-names.ts';
+import { engineMemberNames, type ShortNames, shortNamesFor } from './short-names.ts';
 import { PACKAGE_ROOT } from '../templates.ts';
 
 /** A place in the sources the lowering cannot handle. */
@@ -490,7 +490,9 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
     sourceType: 'script',
     compact: false,
     comments: false,
-    plugins: [moveColdFunctions(coldReport, options.cold === true)],
+    plugins: [
+      moveColdFunctions(coldReport, options.cold === true, options.cold ? engineMemberNames(PACKAGE_ROOT) : undefined),
+    ],
     generatorOpts: RAW_UTF8,
   });
   if (!parted || typeof parted.code !== 'string')
@@ -649,7 +651,7 @@ export function unwrapBundle(code: string): string {
 }
 
 /** `code` parsed as a script (Babel's AST). */
-function parseScript(code: string): BabelTypes.File {
+export function parseScript(code: string): BabelTypes.File {
   const ast = parseSync(code, { babelrc: false, configFile: false, sourceType: 'script' });
   if (!ast) throw new Error('lowering for Espruino: the code does not parse');
   return ast;

@@ -78,6 +78,19 @@ const PROTOCOL_NAMES = [
   'module',
 ];
 
+/**
+ * Member names an object chipweb did not make may have: JavaScript's
+ * built-ins (as Node lists them) and the Espruino APIs the platform declares
+ * (firmware/espruino/types/), every word of those declarations. A call of
+ * such a name cannot be told to reach chipweb's own method (cold.ts).
+ */
+export function engineMemberNames(root: string): Set<string> {
+  const names = builtinNames();
+  for (const path of tsFilesUnder(join(root, 'firmware', 'espruino', 'types')))
+    addWords(readFileSync(path, 'utf8'), names);
+  return names;
+}
+
 /** Words and identifier-like string contents of a source file. */
 const WORD = /[A-Za-z_$][\w$]*/g;
 
