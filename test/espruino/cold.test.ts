@@ -9,7 +9,13 @@
 import { parseSync, transformSync, type types } from '@babel/core';
 import { expect } from 'chai';
 import * as vm from 'node:vm';
-import { type ColdReport, memberNamesIn, moveColdFunctions, takeColdFunctions } from '../../toolchain/espruino/cold.ts';
+import {
+  type ColdReport,
+  memberNamesIn,
+  moveColdFunctions,
+  refuseColdAsync,
+  takeColdFunctions,
+} from '../../toolchain/espruino/cold.ts';
 import { countColdCode } from '../../toolchain/espruino/size.ts';
 import { run } from './run-in-v8.ts';
 
@@ -192,6 +198,69 @@ describe('espruino lowering: cold functions wait in flash', () => {
     });
     expect(report.left).to.deep.equal(['listen: objects chipweb did not make have a member of that name']);
     expect(run(out?.code ?? '')).to.equal('engine 80');
+  });
+
+  it('keeps what only its surroundings see: a class expression\u2019s own name', () => {
+    const body = `var Plain = class _Plain {
+         static make() { 'cold'; return new _Plain(); }
+         kind() { 'cold'; return this instanceof _Plain ? 'plain' : 'other'; }
+       };
+       result = Plain.make().kind();`;
+    const before = run(`(function () {\n${body}\n})();`);
+    const after = moved(body);
+    expect(after.report.left).to.deep.equal([
+      'make: it reads _Plain, which only its surroundings see',
+      'kind: it reads _Plain, which only its surroundings see',
+    ]);
+    expect(runWithFile(after.code, after.file)).to.deep.equal(before);
+  });
+
+  it('stores an empty body as one that does nothing (a length of 0 would read to the end of the file)', () => {
+    const { file } = same(
+      `var seen = [];
+       var Quiet = class { stop() { 'cold'; } other(n) { 'cold'; seen.push(n); } };
+       var q = new Quiet();
+       q.stop(); q.other(1); q.stop();
+       result = seen;`,
+      2,
+    );
+    expect(file.startsWith(';')).to.equal(true);
+  });
+
+  it('still evaluates the receiver of x.m.call(y, \u2026) and f.apply(y, \u2026)', () => {
+    same(
+      `var log = [];
+       var Box = class { constructor() { this.v = 1; } grow(by) { 'cold'; this.v += by; return this.v; } };
+       var b = new Box();
+       function getBox() { log.push('get'); return b; }
+       function twice(x) { 'cold'; return x * 2; }
+       log.push(getBox().grow.call(b, 2), getBox().grow.apply(b, [3]), twice.call(null, 4), twice.apply(null, [5]));
+       result = log;`,
+      2,
+    );
+  });
+
+  it('refuses an async function, which the async lowering would take its mark from', () => {
+    const report: ColdReport = { moved: 0, dropped: 0, left: [], methods: [] };
+    const out = transformSync('async function load() { "cold"; return 1; }\nvar A = class { async m() { "cold"; } };', {
+      babelrc: false,
+      configFile: false,
+      plugins: [refuseColdAsync(report)],
+    });
+    expect(report.left).to.deep.equal([
+      'load: an async function cannot be cold',
+      'm: an async function cannot be cold',
+    ]);
+    expect(out?.code).to.not.include('cold');
+  });
+
+  it('writes no file when every marked function is dropped', () => {
+    const after = moved(`function unused() { 'cold'; return 1; }\nresult = 2;`);
+    expect(after.report.moved).to.equal(1);
+    expect(after.report.dropped).to.equal(1);
+    expect(after.file).to.equal('');
+    expect(after.code).to.not.include('$cold');
+    expect(runWithFile(after.code, after.file)).to.equal(2);
   });
 
   it('changes nothing when no function is marked, and only takes the marks out when it is off', () => {

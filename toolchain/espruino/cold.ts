@@ -104,8 +104,13 @@ function bundleTop(program: NodePath<BabelTypes.Program>): NodePath<BabelTypes.F
   return null;
 }
 
-/** Why the body of `fn` cannot be evaluated on its own ('' when it can). */
-function bodyProblem(fn: NodePath<BabelTypes.Function>): string {
+/**
+ * Why the body of `fn` cannot be made on its own ('' when it can): made
+ * apart it sees its own names and the board's globals (the bundle's top
+ * level), nothing in between, such as the name a class expression binds
+ * for itself (`var A = class _A { m() { return new _A() } }`).
+ */
+function bodyProblem(fn: NodePath<BabelTypes.Function>, top: NodePath<BabelTypes.FunctionExpression>): string {
   let problem = '';
   fn.traverse({
     Super() {
@@ -117,6 +122,13 @@ function bodyProblem(fn: NodePath<BabelTypes.Function>): string {
     },
     MetaProperty() {
       problem = 'it uses new.target';
+    },
+    ReferencedIdentifier(path) {
+      const name = (path.node as BabelTypes.Identifier).name;
+      const binding = path.scope.getBinding(name);
+      if (!binding || binding.scope === top.scope || binding.scope.path.isProgram()) return;
+      const owner = binding.scope.path;
+      if (owner !== fn && !owner.isDescendant(fn)) problem = `it reads ${name}, which only its surroundings see`;
     },
   });
   return problem;
@@ -194,6 +206,24 @@ function nameOf(fn: NodePath<BabelTypes.Function>): string {
 }
 
 /**
+ * Babel plugin, run before the async lowering: an async function marked
+ * `'cold'` loses its mark and is reported (the lowering moves its body into
+ * a function of its own, where the mark would be lost without a word).
+ */
+export function refuseColdAsync(report: ColdReport): () => PluginObj {
+  return () => ({
+    name: 'chipweb-espruino-cold-async',
+    visitor: {
+      Function(path) {
+        const body = path.node.body;
+        if (!path.node.async || body.type !== 'BlockStatement' || !takeDirective(body)) return;
+        report.left.push(`${nameOf(path)}: an async function cannot be cold`);
+      },
+    },
+  });
+}
+
+/**
  * Babel plugin: moves the functions marked `'cold'` out of the bundle's top
  * level into one `__chipwebColdDefs([…])` call at its end, and rewrites
  * their calls (see the file comment). Runs on esbuild's bundle, after
@@ -235,7 +265,7 @@ export function moveColdFunctions(
           const binding = statement.scope.parent?.getBinding(name);
           const calls = binding ? binding.referencePaths.map(callOf) : [];
           const problem =
-            bodyProblem(statement) ||
+            bodyProblem(statement, top) ||
             (!binding || binding.constantViolations.length > 0 ? 'its name is assigned' : '') ||
             (calls.some((c) => c === null) ? 'its name is read as a value' : '');
           if (problem) report.left.push(`${name}: ${problem}`);
@@ -255,7 +285,7 @@ export function moveColdFunctions(
               (node.kind !== 'method' ? `a ${node.kind} cannot be cold` : '') ||
               (name === '' ? 'its name is computed' : '') ||
               (engineNames.has(name) ? 'objects chipweb did not make have a member of that name' : '') ||
-              bodyProblem(member) ||
+              bodyProblem(member, top) ||
               (defined > 1 || calls.some((c) => c === null) ? 'its name is defined again or read as a value' : '') ||
               (strings.has(name) ? 'a string is its name' : '');
             if (problem) report.left.push(`${name || nameOf(member)}: ${problem}`);
@@ -273,8 +303,15 @@ export function moveColdFunctions(
           for (const { call, explicit } of move.calls) {
             const made = t.callExpression(t.identifier(COLD_CALL), [t.numericLiteral(index)]);
             const callee = call.node.callee as BabelTypes.MemberExpression | BabelTypes.Identifier;
-            if (explicit && callee.type === 'MemberExpression') callee.object = made;
-            else if (callee.type === 'MemberExpression') {
+            if (explicit && callee.type === 'MemberExpression') {
+              // f.call(y, …), or x.m.call(y, …) where x is still evaluated first (unless it is a plain name or this).
+              const method = callee.object;
+              const receiver = method.type === 'MemberExpression' ? method.object : null;
+              callee.object =
+                receiver === null || receiver.type === 'Identifier' || receiver.type === 'ThisExpression'
+                  ? made
+                  : t.sequenceExpression([receiver as BabelTypes.Expression, made]);
+            } else if (callee.type === 'MemberExpression') {
               // x.m(…) becomes $cold(i).call(x, …): x is still evaluated once, before the arguments.
               call.node.callee = t.memberExpression(made, t.identifier('call'));
               call.node.arguments.unshift(callee.object as BabelTypes.Expression);
@@ -361,6 +398,12 @@ export function takeColdFunctions(
   });
   const holder = holders[0];
   if (holder === undefined) return null;
+  if ((holder.arguments[0] as BabelTypes.ArrayExpression).elements.length === 0)
+    return {
+      code: `${code.slice(0, holder.start ?? 0)}0${code.slice(holder.end ?? 0)}`,
+      bytes: new Uint8Array(0),
+      texts: [],
+    };
   const elements = (holder.arguments[0] as BabelTypes.ArrayExpression).elements as BabelTypes.FunctionExpression[];
   const params = elements.map((e) =>
     e.params.map((p) => {
@@ -386,7 +429,10 @@ export function takeColdFunctions(
   for (let round = 0; ; round++) {
     if (round === MOST_ROUNDS) throw new Error(`lowering for Espruino: the cold functions' places did not settle`);
     // The file holds each function's body; its parameters' names come with each call.
-    const bodies = elements.map((e) => render((e.body.start ?? 0) + 1, (e.body.end ?? 0) - 1, places, lengths));
+    // An empty body is stored as `;`: Espruino reads a length of 0 as "to the end of the file".
+    const bodies = elements.map(
+      (e) => render((e.body.start ?? 0) + 1, (e.body.end ?? 0) - 1, places, lengths).trim() || ';',
+    );
     const stored = bodies.map(store);
     const nextLengths = stored.map((b) => b.length);
     const nextPlaces: number[] = [];

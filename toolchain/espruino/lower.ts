@@ -58,7 +58,7 @@ import { ESPRUINO_GLOBAL_NAMES } from './globals.ts';
 import { inlineSingleCalls } from './inline.ts';
 import { PRELUDE_GLOBALS, preludeFor } from './prelude.ts';
 import { pretokenise } from './pretokenise.ts';
-import { type ColdReport, moveColdFunctions, takeColdFunctions } from './cold.ts';
+import { type ColdReport, moveColdFunctions, refuseColdAsync, takeColdFunctions } from './cold.ts';
 import { frontLength, pureConstantsFirst, rootOrder } from './root-order.ts';
 import { engineMemberNames, type ShortNames, shortNamesFor } from './short-names.ts';
 import { PACKAGE_ROOT } from '../templates.ts';
@@ -439,6 +439,8 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
 
   // A top-level const holding a number is written where it is read (constants.ts): fewer root names.
   const wasConst = sourceConsts(sourceMap, mapDir);
+  // What the cold step (cold.ts) moves, and what it was asked to and could not.
+  const coldReport: ColdReport = { moved: 0, dropped: 0, left: [], methods: [] };
   // First, for the async transform: what an expression evaluates before an await is named in order (it would
   // reorder it), an async method's super.x is read at its start (it would move super into plain callbacks), and
   // what is spread or array-destructured is made an array (loose mode would take any value for one).
@@ -451,6 +453,7 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
     plugins: [
       inlineConstants(wasConst, { inlined: 0 }),
       pureConstantsFirst(wasConst),
+      refuseColdAsync(coldReport),
       awaitOrder,
       asyncSuper,
       iterableSpread,
@@ -483,7 +486,6 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
   if (!scoped || typeof scoped.code !== 'string')
     throw new Error('lowering for Espruino: block scoping produced no code');
   // What runs only at boot or when something fails waits in flash until called (cold.ts).
-  const coldReport: ColdReport = { moved: 0, dropped: 0, left: [], methods: [] };
   const parted = transformSync(scoped.code, {
     babelrc: false,
     configFile: false,
@@ -548,7 +550,7 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
     used,
     shortNames,
     inlining,
-    cold: { bytes: cold ? cold.bytes : null, texts: coldTexts, ...coldReport },
+    cold: { bytes: cold && cold.bytes.length > 0 ? cold.bytes : null, texts: coldTexts, ...coldReport },
   };
 }
 
