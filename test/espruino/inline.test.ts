@@ -356,6 +356,8 @@ describe('espruino lowering: inlining functions called from one place', () => {
       'function f(v) { this.hits = (this.hits || 0) + 1; return v; } class A { constructor() { this.hits = 0; } run() { var x = f(1); var y = f(2); return [x, y, this.hits]; } } function main() { return new A().run(); } result = main();',
       // a method called on another object
       'class A { m() { return 1; } run(o) { var v = o.m(); return v; } } result = new A().run(new A());',
+      // marked 'cold' (cold.ts): it waits in flash, not in its caller
+      "function f(x) { 'cold'; var y = x * 2; return y; } function main() { var v = f(2); return v; } result = main();",
     ];
     for (const body of cases) same(body, 0);
   });

@@ -148,7 +148,8 @@ describe('espruino pretokenise', () => {
     for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('round trip: the lowered default app, as the build stores it, and the OTA module read back as the same code', async () => {
+  it('round trip: the lowered default app, as the build stores it, and the OTA module read back as the same code', async function () {
+    this.timeout(60000); // two whole lowerings
     const built = await build('firmware/app/main.ts');
     const boot = readFileSync(join(built.out, 'storage/.bootcde'));
     expect(Buffer.compare(boot, pretokenise(built.bootCode))).to.equal(0);

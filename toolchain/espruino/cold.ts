@@ -227,7 +227,9 @@ export function refuseColdAsync(report: ColdReport): () => PluginObj {
  * Babel plugin: moves the functions marked `'cold'` out of the bundle's top
  * level into one `__chipwebColdDefs([…])` call at its end, and rewrites
  * their calls (see the file comment). Runs on esbuild's bundle, after
- * Babel's lowering, before inlining. Not `enabled`: only takes the marks out.
+ * Babel's lowering and the inlining (which writes no marked function into
+ * its caller, but may write others into a marked one). Not `enabled`: only
+ * takes the marks out.
  * `engineNames`: the member names of objects chipweb does not make
  * (short-names.ts, engineMemberNames).
  */
@@ -239,96 +241,99 @@ export function moveColdFunctions(
   return ({ types: t }) => ({
     name: 'chipweb-espruino-cold',
     visitor: {
-      Program(program) {
-        const top = bundleTop(program);
-        const moves: Move[] = [];
-        const marked = new Set<BabelTypes.Node>();
-        // Every marked function loses its directive; only those at the top level or in a top-level class can move.
-        program.traverse({
-          Function(path) {
-            const body = path.node.body;
-            if (body.type !== 'BlockStatement' || !takeDirective(body)) return;
-            if (!enabled) return;
-            marked.add(path.node);
-            const atTop =
-              top !== null &&
-              ((path.isFunctionDeclaration() && path.parent === top.node.body) ||
-                (path.isClassMethod() && topClasses(top).some((c) => c.node === path.parent)));
-            if (!atTop) report.left.push(`${nameOf(path)}: not declared at the top level`);
-          },
-        });
-        if (top === null || marked.size === 0) return;
-        const { methods, mentions, strings } = methodMentions(program);
-        for (const statement of top.get('body').get('body')) {
-          if (!statement.isFunctionDeclaration() || !marked.has(statement.node)) continue;
-          const name = statement.node.id?.name ?? '';
-          const binding = statement.scope.parent?.getBinding(name);
-          const calls = binding ? binding.referencePaths.map(callOf) : [];
-          const problem =
-            bodyProblem(statement, top) ||
-            (!binding || binding.constantViolations.length > 0 ? 'its name is assigned' : '') ||
-            (calls.some((c) => c === null) ? 'its name is read as a value' : '');
-          if (problem) report.left.push(`${name}: ${problem}`);
-          else moves.push({ fn: statement, calls: calls as CallUse[] });
-        }
-        for (const classBody of topClasses(top))
-          for (const member of classBody.get('body')) {
-            if (!member.isClassMethod() || !marked.has(member.node)) continue;
-            const node = member.node;
-            const name = node.key.type === 'Identifier' && !node.computed ? node.key.name : '';
-            const uses = (mentions.get(name) ?? []).filter((p) => p.node !== node);
-            const calls = uses.map((p) =>
-              p.isMemberExpression() && p.node.object.type !== 'Super' ? callOf(p) : null,
-            );
-            const defined = (methods.get(name) ?? []).length;
+      // On exit, after the inlining, which is listed before it in the same pass.
+      Program: {
+        exit(program) {
+          const top = bundleTop(program);
+          const moves: Move[] = [];
+          const marked = new Set<BabelTypes.Node>();
+          // Every marked function loses its directive; only those at the top level or in a top-level class can move.
+          program.traverse({
+            Function(path) {
+              const body = path.node.body;
+              if (body.type !== 'BlockStatement' || !takeDirective(body)) return;
+              if (!enabled) return;
+              marked.add(path.node);
+              const atTop =
+                top !== null &&
+                ((path.isFunctionDeclaration() && path.parent === top.node.body) ||
+                  (path.isClassMethod() && topClasses(top).some((c) => c.node === path.parent)));
+              if (!atTop) report.left.push(`${nameOf(path)}: not declared at the top level`);
+            },
+          });
+          if (top === null || marked.size === 0) return;
+          const { methods, mentions, strings } = methodMentions(program);
+          for (const statement of top.get('body').get('body')) {
+            if (!statement.isFunctionDeclaration() || !marked.has(statement.node)) continue;
+            const name = statement.node.id?.name ?? '';
+            const binding = statement.scope.parent?.getBinding(name);
+            const calls = binding ? binding.referencePaths.map(callOf) : [];
             const problem =
-              (node.kind !== 'method' ? `a ${node.kind} cannot be cold` : '') ||
-              (name === '' ? 'its name is computed' : '') ||
-              (engineNames.has(name) ? 'objects chipweb did not make have a member of that name' : '') ||
-              bodyProblem(member, top) ||
-              (defined > 1 || calls.some((c) => c === null) ? 'its name is defined again or read as a value' : '') ||
-              (strings.has(name) ? 'a string is its name' : '');
-            if (problem) report.left.push(`${name || nameOf(member)}: ${problem}`);
-            else moves.push({ fn: member, calls: calls as CallUse[] });
+              bodyProblem(statement, top) ||
+              (!binding || binding.constantViolations.length > 0 ? 'its name is assigned' : '') ||
+              (calls.some((c) => c === null) ? 'its name is read as a value' : '');
+            if (problem) report.left.push(`${name}: ${problem}`);
+            else moves.push({ fn: statement, calls: calls as CallUse[] });
           }
-        if (moves.length === 0) return;
+          for (const classBody of topClasses(top))
+            for (const member of classBody.get('body')) {
+              if (!member.isClassMethod() || !marked.has(member.node)) continue;
+              const node = member.node;
+              const name = node.key.type === 'Identifier' && !node.computed ? node.key.name : '';
+              const uses = (mentions.get(name) ?? []).filter((p) => p.node !== node);
+              const calls = uses.map((p) =>
+                p.isMemberExpression() && p.node.object.type !== 'Super' ? callOf(p) : null,
+              );
+              const defined = (methods.get(name) ?? []).length;
+              const problem =
+                (node.kind !== 'method' ? `a ${node.kind} cannot be cold` : '') ||
+                (name === '' ? 'its name is computed' : '') ||
+                (engineNames.has(name) ? 'objects chipweb did not make have a member of that name' : '') ||
+                bodyProblem(member, top) ||
+                (defined > 1 || calls.some((c) => c === null) ? 'its name is defined again or read as a value' : '') ||
+                (strings.has(name) ? 'a string is its name' : '');
+              if (problem) report.left.push(`${name || nameOf(member)}: ${problem}`);
+              else moves.push({ fn: member, calls: calls as CallUse[] });
+            }
+          if (moves.length === 0) return;
 
-        const texts: BabelTypes.FunctionExpression[] = [];
-        for (const move of moves) {
-          // One never called is dropped: nothing could make it.
-          if (move.calls.length === 0) continue;
-          const node = move.fn.node;
-          const index = texts.length;
-          texts.push(t.functionExpression(null, node.params as BabelTypes.FunctionExpression['params'], node.body));
-          for (const { call, explicit } of move.calls) {
-            const made = t.callExpression(t.identifier(COLD_CALL), [t.numericLiteral(index)]);
-            const callee = call.node.callee as BabelTypes.MemberExpression | BabelTypes.Identifier;
-            if (explicit && callee.type === 'MemberExpression') {
-              // f.call(y, …), or x.m.call(y, …) where x is still evaluated first (unless it is a plain name or this).
-              const method = callee.object;
-              const receiver = method.type === 'MemberExpression' ? method.object : null;
-              callee.object =
-                receiver === null || receiver.type === 'Identifier' || receiver.type === 'ThisExpression'
-                  ? made
-                  : t.sequenceExpression([receiver as BabelTypes.Expression, made]);
-            } else if (callee.type === 'MemberExpression') {
-              // x.m(…) becomes $cold(i).call(x, …): x is still evaluated once, before the arguments.
-              call.node.callee = t.memberExpression(made, t.identifier('call'));
-              call.node.arguments.unshift(callee.object as BabelTypes.Expression);
-            } else call.node.callee = made;
+          const texts: BabelTypes.FunctionExpression[] = [];
+          for (const move of moves) {
+            // One never called is dropped: nothing could make it.
+            if (move.calls.length === 0) continue;
+            const node = move.fn.node;
+            const index = texts.length;
+            texts.push(t.functionExpression(null, node.params as BabelTypes.FunctionExpression['params'], node.body));
+            for (const { call, explicit } of move.calls) {
+              const made = t.callExpression(t.identifier(COLD_CALL), [t.numericLiteral(index)]);
+              const callee = call.node.callee as BabelTypes.MemberExpression | BabelTypes.Identifier;
+              if (explicit && callee.type === 'MemberExpression') {
+                // f.call(y, …), or x.m.call(y, …) where x is still evaluated first (unless it is a plain name or this).
+                const method = callee.object;
+                const receiver = method.type === 'MemberExpression' ? method.object : null;
+                callee.object =
+                  receiver === null || receiver.type === 'Identifier' || receiver.type === 'ThisExpression'
+                    ? made
+                    : t.sequenceExpression([receiver as BabelTypes.Expression, made]);
+              } else if (callee.type === 'MemberExpression') {
+                // x.m(…) becomes $cold(i).call(x, …): x is still evaluated once, before the arguments.
+                call.node.callee = t.memberExpression(made, t.identifier('call'));
+                call.node.arguments.unshift(callee.object as BabelTypes.Expression);
+              } else call.node.callee = made;
+            }
           }
-        }
-        report.moved = moves.length;
-        report.dropped = moves.length - texts.length;
-        report.methods = moves.filter((m) => m.fn.isClassMethod()).map((m) => nameOf(m.fn));
-        for (const move of moves) move.fn.remove();
-        top
-          .get('body')
-          .pushContainer(
-            'body',
-            t.expressionStatement(t.callExpression(t.identifier(COLD_HOLDER), [t.arrayExpression(texts)])),
-          );
-        program.scope.crawl();
+          report.moved = moves.length;
+          report.dropped = moves.length - texts.length;
+          report.methods = moves.filter((m) => m.fn.isClassMethod()).map((m) => nameOf(m.fn));
+          for (const move of moves) move.fn.remove();
+          top
+            .get('body')
+            .pushContainer(
+              'body',
+              t.expressionStatement(t.callExpression(t.identifier(COLD_HOLDER), [t.arrayExpression(texts)])),
+            );
+          program.scope.crawl();
+        },
       },
     },
   });

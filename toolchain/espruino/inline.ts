@@ -16,6 +16,7 @@
  *   a class method whose name appears nowhere else in the program (no
  *   string holds it either) than as `this.m(…)` in other methods of the
  *   same class;
+ * - not marked `'cold'` (cold.ts keeps it in flash instead);
  * - with plain parameters and no more arguments than parameters; no
  *   `arguments`, `super`, `new.target`, `let`/`const`, label, nested
  *   function or class; its returns where if/else can take them to the end
@@ -80,6 +81,8 @@ function makesFunctions(path: NodePath<BabelTypes.Function>): boolean {
 function inlinableBody(callee: NodePath<FunctionNode>): boolean {
   const node = callee.node;
   if (node.async || node.generator) return false;
+  // A function marked 'cold' (cold.ts) waits in flash: written into a caller it would cost that caller's runs.
+  if (node.body.directives.some((d) => d.value.value === 'cold')) return false;
   if (!node.params.every((p) => p.type === 'Identifier')) return false;
   if (makesFunctions(callee)) return false;
   let plain = true;

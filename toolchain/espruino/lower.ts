@@ -485,29 +485,20 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
   });
   if (!scoped || typeof scoped.code !== 'string')
     throw new Error('lowering for Espruino: block scoping produced no code');
-  // What runs only at boot or when something fails waits in flash until called (cold.ts).
-  const parted = transformSync(scoped.code, {
-    babelrc: false,
-    configFile: false,
-    sourceType: 'script',
-    compact: false,
-    comments: false,
-    plugins: [
-      moveColdFunctions(coldReport, options.cold === true, options.cold ? engineMemberNames(PACKAGE_ROOT) : undefined),
-    ],
-    generatorOpts: RAW_UTF8,
-  });
-  if (!parted || typeof parted.code !== 'string')
-    throw new Error('lowering for Espruino: the cold step produced no code');
   // Functions called from one place are written into it (inline.ts): fewer functions cost fewer variables.
   const inlining = { inlined: 0, copiesLeft: 0 };
-  const inlined = transformSync(parted.code, {
+  const inlined = transformSync(scoped.code, {
     babelrc: false,
     configFile: false,
     sourceType: 'script',
     compact: false,
     comments: false,
-    plugins: [inlineSingleCalls(inlining)],
+    // Then what runs only at boot or when something fails waits in flash until called (cold.ts): both
+    // work as the program is left, the inlining first.
+    plugins: [
+      inlineSingleCalls(inlining),
+      moveColdFunctions(coldReport, options.cold === true, options.cold ? engineMemberNames(PACKAGE_ROOT) : undefined),
+    ],
     generatorOpts: RAW_UTF8,
   });
   if (!inlined || typeof inlined.code !== 'string') throw new Error('lowering for Espruino: inlining produced no code');
