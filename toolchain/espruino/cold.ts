@@ -39,7 +39,7 @@
  * code, and `left` says why: a test asserts that nothing marked is left on
  * the default app); put `'cold'` on code every request runs.
  */
-import type { NodePath, PluginObj, types as BabelTypes } from '@babel/core';
+import { type NodePath, type PluginObj, traverse, type types as BabelTypes } from '@babel/core';
 import { methodMentions } from './inline.ts';
 
 type Types = typeof BabelTypes;
@@ -50,7 +50,7 @@ export const COLD_DIRECTIVE = 'cold';
 /** The Storage file that holds the cold functions' texts. */
 export const COLD_FILE = 'chipweb.cold';
 
-/** The global the boot code calls to make a cold function (defined by unwrapBundle). */
+/** The global the boot code calls to make a cold function (takeColdFunctions defines it: coldMaker). */
 export const COLD_CALL = '$cold';
 
 /** The call in the bundle that holds the cold functions until unwrapBundle takes them out. */
@@ -167,10 +167,13 @@ function callOf(reference: NodePath): CallUse | null {
  */
 export function memberNamesIn(code: string, parse: (code: string) => BabelTypes.File): Set<string> {
   const names = new Set<string>();
-  eachNode(parse(code).program, (node) => {
-    if (node.type === 'MemberExpression' && !node.computed && node.property.type === 'Identifier')
-      names.add(node.property.name);
-    else if (node.type === 'StringLiteral') names.add(node.value);
+  traverse(parse(code), {
+    MemberExpression(path) {
+      if (!path.node.computed && path.node.property.type === 'Identifier') names.add(path.node.property.name);
+    },
+    StringLiteral(path) {
+      names.add(path.node.value);
+    },
   });
   return names;
 }
@@ -341,25 +344,12 @@ export function moveColdFunctions(
 
 /** The cold functions taken out of the boot code: the file's bytes and the code that makes them from it. */
 export interface ColdFile {
-  /** The boot code, calling `$cold(offset, length)` and defining `$cold`. */
+  /** The boot code, calling `$cold(offset, length, names…)` and defining `$cold`. */
   code: string;
   /** COLD_FILE's bytes: each function's text, as `store` gave it. */
   bytes: Uint8Array;
   /** Each function as a function expression (its body is what the file holds, before `store`), in the file's order. */
   texts: string[];
-}
-
-/** Calls `visit` on `node` and every node inside it (the code parsed by Babel, read only). */
-function eachNode(node: BabelTypes.Node | null | undefined, visit: (node: BabelTypes.Node) => void): void {
-  if (!node || typeof node !== 'object') return;
-  visit(node);
-  for (const key of Object.keys(node) as (keyof typeof node)[]) {
-    if (key === 'loc' || key === 'leadingComments' || key === 'trailingComments' || key === 'innerComments') continue;
-    const value = node[key] as unknown;
-    if (Array.isArray(value)) for (const v of value) eachNode(v as BabelTypes.Node, visit);
-    else if (value && typeof value === 'object' && 'type' in (value as object))
-      eachNode(value as BabelTypes.Node, visit);
-  }
 }
 
 /** Whether `node` is a call of the global `name` with one argument of type `argument`. */
@@ -379,10 +369,11 @@ const MOST_ROUNDS = 20;
 /**
  * Takes the cold functions out of the unwrapped, minified boot code (the
  * `__chipwebColdDefs([…])` call moveColdFunctions left): each function's
- * text goes into the file through `store` (pretokenised on a board), each
- * `$cold(i)`, in the boot code and in the texts, becomes `$cold(offset,
- * length)`, and `$cold` itself is defined ahead of the boot code's
- * functions. Null when the code has none.
+ * body goes into the file through `store` (pretokenised on a board), each
+ * `$cold(i)`, in the boot code and in the bodies, becomes `$cold(offset,
+ * length, names…)` (its parameters' names, as the minifier left them),
+ * and `$cold` itself is defined ahead of the boot code's functions. Null
+ * when the code has none.
  */
 export function takeColdFunctions(
   code: string,
@@ -394,12 +385,15 @@ export function takeColdFunctions(
   // The minifier may have joined the holder to the statement before it: it is found anywhere, and left as `0`.
   const holders: BabelTypes.CallExpression[] = [];
   const calls: number[][] = [];
-  eachNode(ast.program, (node) => {
-    if (isGlobalCall(node, COLD_HOLDER, 'ArrayExpression')) holders.push(node as BabelTypes.CallExpression);
-    else if (isGlobalCall(node, COLD_CALL, 'NumericLiteral')) {
-      const arg = (node as BabelTypes.CallExpression).arguments[0] as BabelTypes.NumericLiteral;
-      calls.push([arg.start ?? 0, arg.end ?? 0, arg.value]);
-    }
+  traverse(ast, {
+    CallExpression(path) {
+      const node = path.node;
+      if (isGlobalCall(node, COLD_HOLDER, 'ArrayExpression')) holders.push(node);
+      else if (isGlobalCall(node, COLD_CALL, 'NumericLiteral')) {
+        const arg = node.arguments[0] as BabelTypes.NumericLiteral;
+        calls.push([arg.start ?? 0, arg.end ?? 0, arg.value]);
+      }
+    },
   });
   const holder = holders[0];
   if (holder === undefined) return null;
