@@ -30,7 +30,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { EspruinoProcess, espruinoBinary, EspruinoMissing } from '../host-sim/espruino/engine.ts';
+import { EspruinoProcess, espruinoBinary, EspruinoMissing, runScript } from '../host-sim/espruino/engine.ts';
 import { freePort, serveOnEspruino } from '../host-sim/espruino/sim.ts';
 import { resolveOptions, type ServerOptions } from '../src/server-options.ts';
 import { ESP32_STACK, handlerNesting, stackPeaks } from './espruino-stack.ts';
@@ -231,6 +231,58 @@ async function footprintVariables(url: string): Promise<number> {
   return variables((await response.json()) as { used: number; total: number });
 }
 
+/** Where the default app's variables go after start(). */
+interface MemoryBreakdown {
+  /** Variables an empty board uses (Espruino's own). */
+  empty: number;
+  /** Variables of the functions and classes in the root scope, and their names (the code; cold functions cost none). */
+  code: number;
+  /** How many those are. */
+  functions: number;
+  /** Variables each slot costs, its pool bytes included (the budget's slots against one slot). */
+  perSlot: number;
+  /** The budget's slots. */
+  slots: number;
+  /** Pool bytes of each slot (input and output). */
+  slotPoolBytes: number;
+}
+
+/** Runs `body` (a script's text) on an empty board and returns its console lines. */
+async function onEmptyBoard(binary: string, body: string): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'chipweb-bench-empty-'));
+  try {
+    writeFileSync(join(dir, 'empty.js'), `${body}\nquit();\n`);
+    return await runScript(binary, dir, join(dir, 'empty.js'), 20000);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The names an empty board's root scope answers to (Espruino's built-ins). */
+async function emptyBoardNames(binary: string): Promise<string[]> {
+  const lines = await onEmptyBoard(binary, 'print("@@names "+JSON.stringify(Object.getOwnPropertyNames(global)));');
+  const line = lines.find((l) => l.startsWith('@@names '));
+  if (line === undefined) throw new Error(`an empty board did not list its names:\n${lines.join('\n')}`);
+  return JSON.parse(line.slice('@@names '.length)) as string[];
+}
+
+/** Variables an empty board uses. */
+async function emptyBoardVariables(binary: string): Promise<number> {
+  const lines = await onEmptyBoard(binary, 'print("@@used "+process.memory().usage);');
+  const line = lines.find((l) => l.startsWith('@@used '));
+  if (line === undefined) throw new Error(`an empty board did not print its memory:\n${lines.join('\n')}`);
+  return Number(line.slice('@@used '.length));
+}
+
+/**
+ * An expression for the board's console: the variables of every function
+ * and class in the root scope that is not Espruino's (`builtIns`), each
+ * with its name, and how many there are.
+ */
+function codeVariables(builtIns: string[]): string {
+  return `(function(b){var c=0,f=0,n=Object.getOwnPropertyNames(global);for(var i=0;i<n.length;i++){if(b.indexOf(n[i])>=0)continue;var v=global[n[i]];if(typeof v==="function"){f++;c+=E.getSizeOf(v)+1}}return [c,f]})(${JSON.stringify(builtIns)})`;
+}
+
 /** Bytes of process.memory() as variables of the fixed build. */
 function variables(memory: { used: number; total: number }): number {
   const blockBytes = memory.total / FIXED_VARIABLES;
@@ -329,6 +381,8 @@ async function main(): Promise<void> {
   let memory: {
     estimate: number;
     afterStart: number;
+    firstRequest: number;
+    breakdown: MemoryBreakdown;
     after1000: number;
     afterKept: number;
     footprint: number;
@@ -338,11 +392,14 @@ async function main(): Promise<void> {
   try {
     const sim = await serveOnEspruino(DASHBOARD, { port: 0, dir, binary: fixed });
     try {
-      const afterStart = await statusVariables(sim.url);
+      // Before any request, at the board's console, as a person would read it there.
+      const afterStart = await sim.process.evaluate<number>('process.memory().usage');
+      // The first request makes what the app allocates at its first use (the logger's ring).
+      const firstRequest = await statusVariables(sim.url);
       await keepAliveGet(sim.port, '/api/led', 1000);
       let after1000 = await statusVariables(sim.url);
       // The closed connection's socket takes a moment to go.
-      for (let i = 0; i < 20 && after1000 > afterStart + 20; i++) {
+      for (let i = 0; i < 20 && after1000 > firstRequest + 20; i++) {
         await new Promise((r) => setTimeout(r, 100));
         after1000 = await statusVariables(sim.url);
       }
@@ -372,9 +429,12 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 200));
         afterKept = await statusVariables(sim.url);
       }
+      const code = await sim.process.evaluate<[number, number]>(codeVariables(await emptyBoardNames(fixed)));
       memory = {
         estimate: sim.build.report.startVariables,
         afterStart,
+        firstRequest,
+        breakdown: { empty: 0, code: code[0], functions: code[1], perSlot: 0, slots: 0, slotPoolBytes: 0 },
         after1000,
         afterKept,
         footprint: 0,
@@ -383,6 +443,21 @@ async function main(): Promise<void> {
       };
     } finally {
       await sim.close();
+    }
+    // What a slot costs: the same app with one slot, read the same way.
+    const budget = JSON.parse(readFileSync(join(ROOT, 'firmware/espruino/budget.json'), 'utf8'));
+    const server = budget.server as { slots: number; slotSize: number; outputSize: number };
+    const oneSlot = join(dir, 'one-slot-budget.json');
+    writeFileSync(oneSlot, JSON.stringify({ ...budget, server: { ...server, slots: 1 } }));
+    const single = await serveOnEspruino(DASHBOARD, { port: 0, dir: join(dir, 'one'), binary: fixed, budget: oneSlot });
+    try {
+      const oneSlotStart = await single.process.evaluate<number>('process.memory().usage');
+      memory.breakdown.slots = server.slots;
+      memory.breakdown.perSlot = (memory.afterStart - oneSlotStart) / (server.slots - 1);
+      memory.breakdown.slotPoolBytes = server.slotSize + server.outputSize;
+      memory.breakdown.empty = await emptyBoardVariables(fixed);
+    } finally {
+      await single.close();
     }
     // chipweb without the dashboard's features: the JSON app (two routes, no middleware).
     const json = await serveOnEspruino(JSON_APP, { port: 0, dir: join(dir, 'json'), assets: null, binary: fixed });
@@ -411,14 +486,39 @@ async function main(): Promise<void> {
   const n = (v: number) => Math.round(v).toLocaleString('en-US');
   console.log('chipweb on Espruino 2v29 (npm run bench:espruino)\n');
   console.log('Memory, default app (firmware/app), fixed 16,383-variable build, boot code in Storage:');
+  const signed = (v: number) => `${v >= 0 ? '+' : ''}${n(v)}`;
+  const parts = memory.breakdown;
   console.log(
-    `  variables used after start()          ${n(memory.afterStart)}   (size report estimate ${n(memory.estimate)})`,
+    `  variables used after start()          ${n(memory.afterStart)}   (at the console, before any request; size report estimate ${n(memory.estimate)})`,
   );
   console.log(
-    `  after 1,000 keep-alive requests       ${n(memory.after1000)}   (${memory.after1000 - memory.afterStart >= 0 ? '+' : ''}${n(memory.after1000 - memory.afterStart)})`,
+    `  serving its first request             ${n(memory.firstRequest)}   (${signed(memory.firstRequest - memory.afterStart)}: /api/status reads it; the logger's ring is made at the first request)`,
   );
   console.log(
-    `  after every WebSocket session and chunked decoder is made (kept)  ${n(memory.afterKept)}   (${memory.afterKept - memory.afterStart >= 0 ? '+' : ''}${n(memory.afterKept - memory.afterStart)} from start)`,
+    `  after 1,000 keep-alive requests       ${n(memory.after1000)}   (${signed(memory.after1000 - memory.firstRequest)} from the first request)`,
+  );
+  console.log(
+    `  after every WebSocket session and chunked decoder is made (kept)  ${n(memory.afterKept)}   (${signed(memory.afterKept - memory.firstRequest)} from the first request)`,
+  );
+  const slotsTotal = parts.perSlot * parts.slots;
+  console.log('  where the variables after start() go:');
+  const row = (label: string, value: number, note = '') =>
+    console.log(`    ${label.padEnd(48)} ${n(value).padStart(6)}${note ? `   (${note})` : ''}`);
+  row("an empty board (Espruino's own)", parts.empty);
+  row(
+    `code: ${n(parts.functions)} functions and classes, root scope`,
+    parts.code,
+    'each with its name; cold ones cost none',
+  );
+  row(
+    `${parts.slots} slots, ${n(parts.perSlot)} each`,
+    slotsTotal,
+    `each: ${n(parts.slotPoolBytes)} pool bytes, its connection, request and response state`,
+  );
+  row(
+    'the rest',
+    memory.afterStart - parts.empty - parts.code - slotsTotal,
+    "the app's routes, handlers and middleware, the server's objects, tables, names",
   );
   console.log(
     `  a two-route JSON app, no middleware   ${n(memory.footprint)}   (bench/espruino-json-app.ts: chipweb's own; estimate ${n(memory.footprintEstimate)})`,

@@ -128,6 +128,7 @@ export class EspruinoProcess {
   private readonly child: ChildProcess;
   private exited = false;
   private waiters: (() => void)[] = [];
+  private evaluations = 0;
 
   private constructor(child: ChildProcess, onLine?: (line: string) => void) {
     this.child = child;
@@ -227,6 +228,19 @@ export class EspruinoProcess {
       };
       check();
     });
+  }
+
+  /**
+   * Types `expression` at the board's console, as a person at its prompt
+   * would, and resolves with its value (through JSON). The typed line
+   * costs the board a few variables while it runs: keep the expression
+   * short where its memory is the point.
+   */
+  async evaluate<T>(expression: string, timeoutMs = 15000): Promise<T> {
+    const tag = `@@value${++this.evaluations}`;
+    this.child.stdin?.write(`print("${tag} "+JSON.stringify(${expression}))\n`);
+    const line = await this.waitFor(new RegExp(`^${tag} `), timeoutMs);
+    return JSON.parse(line.slice(tag.length + 1)) as T;
   }
 
   /** The last console lines, for error messages. */

@@ -5,7 +5,8 @@
  * flash, every case over a real socket, byte for byte as on Node and XS;
  * every slot is free again after each client leaves. Also: a taken port
  * stops the board with the Node simulator's message, 1,000 keep-alive
- * requests leave process.memory() flat, and an unminified build serves.
+ * requests leave process.memory() flat, the board's console reaches the
+ * server as `chipweb`, and an unminified build serves.
  */
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -85,6 +86,13 @@ describe('espruino engine: conformance cases, byte for byte', () => {
     }
     // A few variables of slack: the request reading the figure and timer bookkeeping.
     expect(after - before, `usage ${before} -> ${after}`).to.be.at.most(20);
+  });
+
+  it("answers at the board's console: chipweb.server.stats() counts what it served", async () => {
+    const served = () => sim.process.evaluate<number>('chipweb.server.stats().requests');
+    const before = await served();
+    await keepAliveGet(sim.port, '/users/42', 3);
+    expect((await served()) - before).to.equal(3);
   });
 });
 
