@@ -14,7 +14,7 @@
  */
 import { BODY, type Connection, HEAD } from './connection.ts';
 import type { Pool } from './pool.ts';
-import type { Platform, Socket } from './platform.ts';
+import type { Platform, Socket, TimerHandle } from './platform.ts';
 import type { ResolvedOptions } from './server-options.ts';
 import type { ServerStats } from './stats.ts';
 import type { PreencodedAnswers } from './http/response.ts';
@@ -41,6 +41,10 @@ export class Overflow {
   private queueCount = 0;
   /** serveWaiting() is running (further up the stack). */
   private serving = false;
+  /** The timer slotFreed() set to serve the waiting connections, until it fires. */
+  private timer: TimerHandle | null = null;
+  /** What that timer runs: made once, so freeing a slot allocates no closure. */
+  private readonly serveSoon: () => void;
 
   /** Made once by the server, with its preencoded answers (the 408 and 503 come from there). */
   constructor(
@@ -54,6 +58,10 @@ export class Overflow {
   ) {
     for (let i = 0; i < options.queueSize; i++) this.queue.push(null);
     this.queuedAt = new Float64Array(options.queueSize);
+    this.serveSoon = () => {
+      this.timer = null;
+      this.serveWaiting();
+    };
   }
 
   /** Connections waiting for a slot. */
@@ -66,8 +74,9 @@ export class Overflow {
    * when the newcomer was queued or refused.
    */
   admitNewcomer(socket: Socket): number {
-    // makeRoom() may hand the freed slot to a connection already waiting: the newcomer then queues behind it.
+    // The slot makeRoom() frees goes to a connection already waiting, if any: the newcomer then queues behind it.
     if (this.options.overflow !== 'reject' && this.makeRoom()) {
+      this.serveWaiting();
       const slot = this.pool.acquire();
       if (slot >= 0) return slot;
     }
@@ -98,12 +107,28 @@ export class Overflow {
   refuseAll(): void {
     'cold';
     while (this.queueCount > 0) this.refuse(this.dequeue());
+    if (this.timer !== null) this.platform.clearTimer(this.timer);
+    this.timer = null;
   }
 
   /**
-   * A slot came free: the oldest waiting connection takes it and reads what
-   * it sent meanwhile. Serving it may free its slot again at once (the veto
-   * closes it after one answer): the loop takes that too, rather than
+   * A slot came free while a request was being finished: the waiting
+   * connections are served from a timer of their own, on an empty stack.
+   * Served from here, the next request would run on top of the one that
+   * freed the slot, two request paths on one stack: an ESP32 gives
+   * Espruino 25,000 bytes of C stack and one request path takes up to
+   * 21,000 (npm run bench:espruino), so the board stopped that request and
+   * dropped its socket's data handler.
+   */
+  slotFreed(): void {
+    if (this.queueCount === 0 || this.timer !== null) return;
+    this.timer = this.platform.setTimer(this.serveSoon, 0, false);
+  }
+
+  /**
+   * Free slots go to the waiting connections, oldest first; each reads what
+   * it sent meanwhile. Serving one may free its slot again at once (the
+   * veto closes it after one answer): the loop takes that too, rather than
    * recursing through the whole queue (a board's stack is small).
    */
   serveWaiting(): void {
@@ -132,7 +157,7 @@ export class Overflow {
    * yields to it); those that still waited too long get 503.
    */
   tick(now: number): void {
-    while (this.queueCount > 0 && this.makeRoom()) {}
+    while (this.queueCount > 0 && this.makeRoom()) this.serveWaiting();
     while (this.queueCount > 0 && now - this.queuedAt[0] >= this.options.queueTimeout) this.refuse(this.dequeue());
   }
 

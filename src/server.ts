@@ -1041,7 +1041,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     conn.ctx.res.reset();
     this.pool.release(conn.slot);
     if (this.stopWaiter !== null && this.pool.inUse === 0) this.stopWaiter();
-    if (!this.stopping) this.overflow.serveWaiting();
+    if (!this.stopping) this.overflow.slotFreed();
   }
 
   // ---- timeouts ----

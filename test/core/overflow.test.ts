@@ -2,9 +2,10 @@
  * The overflow policy 'queue' (the default) on the in-memory platform:
  * a connection that finds every slot taken waits, unread; while it waits
  * every answer says Connection: close (the pool-pressure veto) and the
- * freed slot goes to the oldest waiting connection; it gets a 503 when it
- * waited too long or the queue is full; keep-alive connections idle long
- * enough make room; a waiting client that leaves is forgotten.
+ * freed slot goes to the oldest waiting connection (from a timer, on an
+ * empty stack); it gets a 503 when it waited too long or the queue is
+ * full; keep-alive connections idle long enough make room; a waiting
+ * client that leaves is forgotten.
  */
 import { expect } from 'chai';
 import { App } from '../../src/index.ts';
@@ -42,6 +43,8 @@ describe("overflow 'queue': wait, announce the close, pass the slot on", () => {
     a.send(GET);
     expect(a.takeText(), 'announced, not evicted').to.equal(HI_CLOSE);
     expect(a.closed).to.equal(true);
+    expect(c.takeText(), 'not on top of the request that freed the slot').to.equal('');
+    platform.advance(0);
     expect(c.takeText(), 'served from the freed slot, with what it sent while waiting').to.equal(HI);
     expect(server.stats().pressureCloses).to.equal(1);
     expect(server.stats().rejected).to.equal(0);
@@ -57,6 +60,7 @@ describe("overflow 'queue': wait, announce the close, pass the slot on", () => {
     const c = platform.connect();
     a.send(GET);
     expect(a.takeText()).to.equal(HI + HI_CLOSE);
+    platform.advance(0);
     c.send(GET);
     c.send(GET);
     expect(c.takeText()).to.equal(HI + HI);
@@ -108,11 +112,12 @@ describe("overflow 'queue': wait, announce the close, pass the slot on", () => {
     gone.end();
     a.send(GET);
     expect(a.takeText()).to.equal(HI + HI_CLOSE);
+    platform.advance(0);
     expect(next.takeText()).to.equal(HI);
     expect(server.stats().slotsInUse).to.equal(2);
   });
 
-  it('serves a long queue in a loop, not by recursion, when every answer frees its slot at once', async () => {
+  it('serves a long queue in a loop from a timer, not by recursion, when every answer frees its slot at once', async () => {
     const app = new App();
     const depths: number[] = [];
     app.get('/', (c) => {
@@ -138,11 +143,16 @@ describe("overflow 'queue': wait, announce the close, pass the slot on", () => {
       return client;
     });
     first.send('Host: a\r\n\r\n');
+    platform.advance(0);
     for (const client of clients.slice(0, -1)) expect(client.takeText()).to.equal(HI_CLOSE);
     Error.stackTraceLimit = limit;
     expect(clients[clients.length - 1].takeText(), 'nobody waits behind the last one').to.equal(HI);
     expect(server.stats().queued).to.equal(200);
     // Each served connection frees its slot inside the previous one's close: the stack must not grow with the queue.
     expect(Math.max(...depths) - Math.min(...depths), 'stack frames added along the queue').to.be.below(30);
+    // Nor does a waiting connection's request run on top of the one that freed its slot (a board's C stack holds one).
+    // Served from a timer, its handler has a frame or two of the timer's under it, not the first request's path
+    // (from the first one's close it had 7 more frames here).
+    expect(Math.max(...depths.slice(1)) - depths[0], 'frames beyond the first handler').to.be.at.most(3);
   });
 });

@@ -1,0 +1,121 @@
+/**
+ * The default firmware (firmware/app) on Espruino ($ESPRUINO, the fixed
+ * 16,383-variable build) under the load that breaks the servers people use
+ * on boards today: more browser-like clients than slots, keep-alive and
+ * not, and clients that reset or vanish mid-request. As the Moddable run
+ * shows on mcsim (test/moddable/run.ts, "the default app under load"):
+ * every request ends in an answer (200, or a 503 the server counted and
+ * sent), every slot is free again once the clients are gone, and the
+ * memory comes back to where it was.
+ *
+ * Never: time anything (benchmarks do that); read the board's state
+ * through anything but HTTP.
+ */
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type EspruinoSimulation, serveOnEspruino } from '../../../host-sim/espruino/sim.ts';
+import { counted, leavingClients } from '../../moddable/load.ts';
+
+const ENTRY = resolve(import.meta.dirname, '../../../firmware/app/main.ts');
+
+/** The default app's /api/status, as far as this reads it. */
+interface Status {
+  rejected: number;
+  pool: { slots: number; inUse: number };
+  memory: { used: number };
+}
+
+/** Variables the board may gain between two idle readings: the request reading them, timers' bookkeeping. */
+const SLACK = 40;
+
+describe('espruino engine: the dashboard under load', () => {
+  let dir: string;
+  let sim: EspruinoSimulation;
+  const logs: string[] = [];
+  const status = async (): Promise<Status> => {
+    const response = await fetch(`${sim.url}/api/status`, { headers: { Connection: 'close' } });
+    return (await response.json()) as Status;
+  };
+  /** Waits until only the request reading the status holds a slot; returns the last status. */
+  const idle = async (): Promise<Status> => {
+    let last = await status();
+    for (let i = 0; i < 100 && last.pool.inUse > 1; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      last = await status();
+    }
+    return last;
+  };
+  /** Process memory in blocks, once two readings agree (closed sockets take a moment to go). */
+  const settledMemory = async (): Promise<number> => {
+    let last = -1;
+    let now = (await idle()).memory.used;
+    for (let i = 0; i < 20 && now !== last; i++) {
+      last = now;
+      await new Promise((r) => setTimeout(r, 150));
+      now = (await idle()).memory.used;
+    }
+    return now;
+  };
+  let baseline: number;
+  let blockBytes: number;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'chipweb-espruino-load-'));
+    sim = await serveOnEspruino(ENTRY, { port: 0, dir, log: (line) => logs.push(line) });
+    // Warm-up: every route the load uses, the request log's ring full.
+    await counted(sim.port, { clients: 4, total: 40, path: '/api/status' });
+    blockBytes = (await sim.process.evaluate<number>('process.memory().blocksize')) || 1;
+    baseline = await settledMemory();
+  });
+  after(async () => {
+    await sim?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers 32 keep-alive clients on 4 slots: every request gets 200 or a 503 the server counted', async () => {
+    const before = await idle();
+    expect(before.pool.slots).to.equal(4);
+    const run = await counted(sim.port, { clients: 32, total: 640, path: '/api/status' });
+    const after = await idle();
+    expect(run.errors, 'requests with no answer').to.deep.equal({});
+    expect((run.statuses['200'] ?? 0) + (run.statuses['503'] ?? 0)).to.equal(640);
+    expect(run.statuses['200'] ?? 0, 'some were served').to.be.greaterThan(0);
+    expect(run.statuses['503'] ?? 0, '503s received, as the server counted them').to.equal(
+      after.rejected - before.rejected,
+    );
+    expect(after.pool.inUse).to.equal(1);
+  });
+
+  it('answers 32 clients that close after each request the same way', async () => {
+    const before = await idle();
+    const run = await counted(sim.port, { clients: 32, total: 320, path: '/api/status', close: true });
+    const after = await idle();
+    expect(run.errors, 'requests with no answer').to.deep.equal({});
+    expect((run.statuses['200'] ?? 0) + (run.statuses['503'] ?? 0)).to.equal(320);
+    expect(run.statuses['503'] ?? 0).to.equal(after.rejected - before.rejected);
+    expect(after.pool.inUse).to.equal(1);
+  });
+
+  for (const how of ['reset', 'vanish', 'reset-answer'] as const) {
+    it(`frees every slot of 6 clients that ${how === 'reset-answer' ? 'reset while their answer is written' : `${how} mid-request`}`, async () => {
+      await leavingClients(sim.port, 6, how);
+      expect((await idle()).pool.inUse).to.equal(1);
+    });
+  }
+
+  it('comes back to its memory, with nothing caught or thrown on the board', async () => {
+    const now = await settledMemory();
+    expect((now - baseline) / blockBytes, `variables ${baseline / blockBytes} -> ${now / blockBytes}`).to.be.at.most(
+      SLACK,
+    );
+    // What Espruino prints when a callback fails or memory runs out, and what the platform logs when it catches.
+    const problems = logs.filter((line) =>
+      /^(Uncaught|ERROR:|Execution Interrupted|New interpreter error|OUT OF MEMORY)|^chipweb: (readable|writable|closed|accept|timer)/.test(
+        line,
+      ),
+    );
+    expect(problems).to.deep.equal([]);
+  });
+});
