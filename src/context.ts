@@ -15,7 +15,7 @@
  * settles: the slot serves the next request.
  */
 import { parseJson } from './json.ts';
-import { decodeComponent, decodeLatin1, decodeUtf8, equalsAscii } from './http/text.ts';
+import { decodeComponent, decodeLatin1, decodeUtf8, equalsAscii, indexOfWhole } from './http/text.ts';
 import type { TextScratch } from './http/text.ts';
 import type { RequestHead } from './http/parser.ts';
 import type { Device } from './device.ts';
@@ -67,7 +67,7 @@ export function describeError(error: unknown): string {
   const stack = error.stack;
   const title = `${error.name || 'Error'}: ${error.message}`; // Espruino's errors may have no name
   if (!stack) return title;
-  return stack.indexOf(error.message) >= 0 ? stack : `${title}\n${stack}`;
+  return indexOfWhole(stack, error.message) >= 0 ? stack : `${title}\n${stack}`;
 }
 
 /** What the server lets a Context do with its connection. */

@@ -30,6 +30,7 @@ import {
   interpretHeader,
   parseComplete,
 } from '../../src/http/parser.ts';
+import { indexOfWhole } from '../../src/http/text.ts';
 import { TOKEN_RE, valueEnd, valueStart } from './syntax.ts';
 import { espruino } from './types/espruino.ts';
 
@@ -92,7 +93,8 @@ export function parseHead(
     // At most the longest head the limits allow: a body or the next request after it stays bytes.
     const most = limits.maxRequestLine + limits.maxHeaderBytes + 4;
     const text = espruino.E.toString(bytes.subarray(0, filled < most ? filled : most));
-    const blank = text.indexOf('\r\n\r\n');
+    // Whole: a head that so far ends in CR, CRLF or CRLF CR is not complete (Espruino's indexOf says it is).
+    const blank = indexOfWhole(text, '\r\n\r\n');
     if (blank > 0) {
       const end = blank + 4;
       const lineEnd = text.indexOf('\n');

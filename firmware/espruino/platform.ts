@@ -25,6 +25,7 @@ import type {
   SocketHandler,
   TimerHandle,
 } from '../../src/platform.ts';
+import { indexOfWhole } from '../../src/http/text.ts';
 import { EspruinoOta } from './ota.ts';
 import { espruino, type EspruinoServer, type EspruinoSocket, type EspruinoStorage } from './types/espruino.ts';
 
@@ -313,7 +314,7 @@ function listenError(port: number, error: unknown): Error {
   const text = describe(error);
   const result = new Error(`cannot listen on port ${port}: ${text}`) as Error & { code?: string };
   // Espruino says only "Unable to create socket"; on a board and in tests that means the port is taken.
-  if (text.indexOf('Unable to create socket') >= 0) result.code = 'EADDRINUSE';
+  if (indexOfWhole(text, 'Unable to create socket') >= 0) result.code = 'EADDRINUSE';
   return result;
 }
 

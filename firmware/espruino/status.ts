@@ -12,20 +12,22 @@
  * Never: answer other phrases than the core's table (the build makes the
  * string from it).
  */
+import { indexOfWhole } from '../../src/http/text.ts';
+
 export * from '../../src/http/status.ts';
 
 /**
  * The core's reason table as "\nCODE Reason\n…\nCODE Reason", defined by the
- * Espruino build (toolchain/espruino/build.ts). It ends without a line
- * break: Espruino 2v29's String indexOf reports a match where the string's
- * end is the start of what is searched for ("ab\n".indexOf("\nx") is 2).
+ * Espruino build (toolchain/espruino/build.ts). Searched with indexOfWhole:
+ * Espruino 2v29's String indexOf reports a match where the string's end is
+ * the start of what is searched for ("ab\n".indexOf("\nx") is 2).
  */
 declare const CHIPWEB_REASONS: string;
 
 /** The reason phrase for `code`, or "Unknown" for codes not in the table (as the core's). */
 export function reasonPhrase(code: number): string {
   const table = CHIPWEB_REASONS;
-  const at = table.indexOf(`\n${code} `);
+  const at = indexOfWhole(table, `\n${code} `);
   if (at < 0) return 'Unknown';
   const from = table.indexOf(' ', at) + 1;
   const end = table.indexOf('\n', from);

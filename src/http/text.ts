@@ -78,6 +78,18 @@ const fromCharCode = String.fromCharCode;
 /** Chars walked per slice of a long string (see the file comment). */
 const WINDOW = 64;
 
+/**
+ * The first index from `from` where all of `needle` occurs in `s`, or -1:
+ * indexOf as every engine means it. Espruino 2v29's indexOf (and includes)
+ * also reports the index where `s` ends with the start of a longer needle
+ * ("ab\r\n".indexOf("\r\n\r\n") is 2), so a hit that runs past the end is
+ * no hit. One character can only match whole: plain indexOf is right for it.
+ */
+export function indexOfWhole(s: string, needle: string, from = 0): number {
+  const i = s.indexOf(needle, from);
+  return i >= 0 && i + needle.length <= s.length ? i : -1;
+}
+
 /** The UTF-16 code unit of `s` at `i`, or NaN past the end; never boxes `s` (see the file comment). */
 export function codeUnitAt(s: string, i: number): number {
   return charCodeAt.call(s, i);

@@ -12,6 +12,7 @@
  * (a scrape is rare; the counters are read in place).
  */
 import type { Context, Handler } from '../context.ts';
+import { indexOfWhole } from '../http/text.ts';
 
 /** Options of metrics(). */
 export interface MetricsOptions {
@@ -40,7 +41,9 @@ export function metrics(options: MetricsOptions = {}): Handler {
     if (format === 'prometheus' || format === 'text') return true;
     if (format === 'json') return false;
     const accept = c.header('accept');
-    return accept !== undefined && (accept.indexOf('text/plain') >= 0 || accept.indexOf('openmetrics') >= 0);
+    return (
+      accept !== undefined && (indexOfWhole(accept, 'text/plain') >= 0 || indexOfWhole(accept, 'openmetrics') >= 0)
+    );
   }
 
   return (c: Context) => {
