@@ -43,6 +43,11 @@ export interface EspruinoPlatformOptions {
 }
 
 /** One connection: the core's Socket over an Espruino socket. */
+/** Longest lingering close, in milliseconds (as on Moddable and in the Node simulator). */
+const LINGER_MS = 2000;
+/** A lingering close ends once nothing has arrived for this long, in milliseconds. */
+const QUIET_MS = 200;
+
 class EspruinoConnection implements Socket {
   slot = -1;
   readonly remoteAddress = '';
@@ -55,6 +60,12 @@ class EspruinoConnection implements Socket {
   blocked = false;
   /** Closed by the core or the peer: no more callbacks. */
   done = false;
+  /**
+   * close(true) is discarding what still arrives: when it ends at the
+   * latest, and when input last came (0: not lingering, or the peer closed).
+   */
+  lingerUntil = 0;
+  lastInput = 0;
   private readonly native: EspruinoSocket;
   private readonly limit: number;
 
@@ -101,10 +112,48 @@ class EspruinoConnection implements Socket {
     return this.limit - this.queued;
   }
 
-  close(): void {
+  /**
+   * Closes after what is queued is sent. `linger` (an answer given before
+   * the request was read to its end): Espruino's socket cannot half-close,
+   * and closed, it makes the TCP stack answer what the client still sends
+   * with a reset, which loses the answer on the client's side. So the
+   * socket stays open, discarding input (the data handler sees `done`),
+   * until the client closes, nothing has arrived for QUIET_MS, or LINGER_MS
+   * pass, as on Moddable.
+   */
+  close(linger?: boolean): void {
     if (this.done) return;
     this.done = true;
     this.pending = '';
+    if (!linger) {
+      this.end();
+      return;
+    }
+    const now = espruino.getTime() * 1000;
+    this.lingerUntil = now + LINGER_MS;
+    this.lastInput = now;
+    const check = () => {
+      if (this.lastInput === 0) return; // the peer closed
+      const at = espruino.getTime() * 1000;
+      const quietFor = at - this.lastInput;
+      if (quietFor >= QUIET_MS || at >= this.lingerUntil) this.end();
+      else espruino.setTimeout(check, QUIET_MS - quietFor);
+    };
+    espruino.setTimeout(check, QUIET_MS);
+  }
+
+  /** Input arrived after close(): discarded; a lingering close waits on. */
+  discard(): void {
+    if (this.lastInput !== 0) this.lastInput = espruino.getTime() * 1000;
+  }
+
+  /** The peer closed after close(): a lingering close is over. */
+  peerClosed(): void {
+    this.lastInput = 0;
+  }
+
+  private end(): void {
+    this.lastInput = 0;
     try {
       this.native.end();
     } catch {
@@ -146,7 +195,7 @@ export class EspruinoPlatform implements Platform {
       server = espruino.require('net').createServer((native: EspruinoSocket) => {
         const socket = new EspruinoConnection(native, limit);
         native.on('data', (data: string) => {
-          if (socket.done) return;
+          if (socket.done) return socket.discard();
           socket.pending = socket.pending.length === 0 ? data : socket.pending + data;
           try {
             handler.readable(socket, socket.pending.length);
@@ -165,7 +214,7 @@ export class EspruinoPlatform implements Platform {
           }
         });
         native.on('close', () => {
-          if (socket.done) return;
+          if (socket.done) return socket.peerClosed();
           socket.done = true;
           socket.pending = '';
           try {

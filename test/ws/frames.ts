@@ -254,6 +254,22 @@ export function closePayload(code: number, reason = ''): Uint8Array {
   return concat([Uint8Array.of(code >> 8, code & 255), utf8(reason)]);
 }
 
+/** The frames the server must write for the model's events and failure. */
+export function expectedFrames(events: WsEvent[], failure: number): ServerFrame[] {
+  const out: ServerFrame[] = [];
+  const frame = (opcode: number, payload: Uint8Array) => ({ fin: true, opcode, payload, masked: false });
+  for (const e of events) {
+    const payload = Uint8Array.from(Buffer.from(e.hex, 'hex'));
+    if (e.kind === 'text') out.push(frame(OP_TEXT, payload));
+    else if (e.kind === 'binary') out.push(frame(OP_BINARY, payload));
+    else if (e.kind === 'ping') out.push(frame(OP_PONG, payload));
+    else if (e.kind === 'close')
+      out.push(frame(OP_CLOSE, e.code === 1005 ? new Uint8Array(0) : closePayload(e.code ?? 1005)));
+  }
+  if (failure !== 0) out.push(frame(OP_CLOSE, closePayload(failure)));
+  return out;
+}
+
 /**
  * The upgrade request for `path` with the RFC 6455 example key, and the
  * 101 that answers it (naming a protocol when one was chosen): the

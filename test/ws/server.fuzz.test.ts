@@ -18,9 +18,7 @@ import fc from 'fast-check';
 import { App } from '../../src/index.ts';
 import { Server } from '../../src/server.ts';
 import { MemoryPlatform } from '../../host-sim/memory-platform.ts';
-import { OP_BINARY, OP_CLOSE, OP_PONG, OP_TEXT } from '../../src/ws/codes.ts';
-import { closePayload, concat, serverFrames, switchingProtocols, upgradeRequest } from './frames.ts';
-import type { ServerFrame, WsEvent } from './frames.ts';
+import { concat, expectedFrames, serverFrames, switchingProtocols, upgradeRequest } from './frames.ts';
 import { build, FAULTS, oneOfEach, scenarioArb } from './scenarios.ts';
 
 const RUNS = Number(process.env.CHIPWEB_WS_FUZZ_RUNS ?? 250);
@@ -56,22 +54,6 @@ async function echoServer(
   const server = new Server(app, platform, { slots: 1, slotSize, outputSize });
   await server.start();
   return { platform, server, heard };
-}
-
-/** The frames the server must write for the model's events and failure. */
-function expectedFrames(events: WsEvent[], failure: number): ServerFrame[] {
-  const out: ServerFrame[] = [];
-  const frame = (opcode: number, payload: Uint8Array) => ({ fin: true, opcode, payload, masked: false });
-  for (const e of events) {
-    const payload = Uint8Array.from(Buffer.from(e.hex, 'hex'));
-    if (e.kind === 'text') out.push(frame(OP_TEXT, payload));
-    else if (e.kind === 'binary') out.push(frame(OP_BINARY, payload));
-    else if (e.kind === 'ping') out.push(frame(OP_PONG, payload));
-    else if (e.kind === 'close')
-      out.push(frame(OP_CLOSE, e.code === 1005 ? new Uint8Array(0) : closePayload(e.code ?? 1005)));
-  }
-  if (failure !== 0) out.push(frame(OP_CLOSE, closePayload(failure)));
-  return out;
 }
 
 describe('ws: frame stream fuzz through the server (fast-check)', () => {
