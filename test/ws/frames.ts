@@ -271,6 +271,18 @@ export function expectedFrames(events: WsEvent[], failure: number): ServerFrame[
 }
 
 /**
+ * How a run the model expects ends on the server: whether the server
+ * closes the socket (it failed, or the client sent a Close), and the close
+ * code the route's handler hears (the failure's, the client's, or 1006
+ * when the client leaves with the socket open).
+ */
+export function expectedEnd(events: WsEvent[], failure: number): { serverCloses: boolean; code: number } {
+  const closedByPeer = events.some((e) => e.kind === 'close');
+  const code = failure !== 0 ? failure : closedByPeer ? (events[events.length - 1].code ?? 0) : 1006;
+  return { serverCloses: failure !== 0 || closedByPeer, code };
+}
+
+/**
  * The upgrade request for `path` with the RFC 6455 example key, and the
  * 101 that answers it (naming a protocol when one was chosen): the
  * conformance cases' own (plain code, so that they run inside XS too).

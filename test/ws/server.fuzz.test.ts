@@ -18,7 +18,7 @@ import fc from 'fast-check';
 import { App } from '../../src/index.ts';
 import { Server } from '../../src/server.ts';
 import { MemoryPlatform } from '../../host-sim/memory-platform.ts';
-import { concat, expectedFrames, serverFrames, switchingProtocols, upgradeRequest } from './frames.ts';
+import { concat, expectedEnd, expectedFrames, serverFrames, switchingProtocols, upgradeRequest } from './frames.ts';
 import { build, FAULTS, oneOfEach, scenarioArb } from './scenarios.ts';
 
 const RUNS = Number(process.env.CHIPWEB_WS_FUZZ_RUNS ?? 250);
@@ -83,15 +83,9 @@ describe('ws: frame stream fuzz through the server (fast-check)', () => {
           const frames = serverFrames(bytes.subarray(head.length));
           const want = expectedFrames(expected.events, expected.failure);
           expect(frames, `fault ${expected.fault}`).to.deep.equal(want);
-          const closedByPeer = expected.events.some((e) => e.kind === 'close');
-          expect(client.closed, 'closed by the server').to.equal(expected.failure !== 0 || closedByPeer);
+          const { serverCloses, code } = expectedEnd(expected.events, expected.failure);
+          expect(client.closed, 'closed by the server').to.equal(serverCloses);
           client.end();
-          const code =
-            expected.failure !== 0
-              ? expected.failure
-              : closedByPeer
-                ? (expected.events[expected.events.length - 1].code ?? 0)
-                : 1006;
           expect(heard.closes, `fault ${expected.fault}`).to.deep.equal([code]);
           const stats = server.stats();
           expect([stats.slotsInUse, stats.webSockets, stats.errors]).to.deep.equal([0, 0, 0]);

@@ -22,7 +22,14 @@ import { join, resolve } from 'node:path';
 import { type EspruinoSimulation, serveOnEspruino } from '../../../host-sim/espruino/sim.ts';
 import type { ServerStats } from '../../../src/stats.ts';
 import { sleep } from '../../hostile/converse.ts';
-import { concat, expectedFrames, serverFrames, switchingProtocols, upgradeRequest } from '../../ws/frames.ts';
+import {
+  concat,
+  expectedEnd,
+  expectedFrames,
+  serverFrames,
+  switchingProtocols,
+  upgradeRequest,
+} from '../../ws/frames.ts';
 import { build, oneOfEach, type Scenario, scenarioArb } from '../../ws/scenarios.ts';
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures');
@@ -113,14 +120,8 @@ describe('espruino engine: WebSocket frame streams, as the model says', () => {
       expect(serverFrames(bytes.subarray(head.length)), `fault ${expected.fault}`).to.deep.equal(
         expectedFrames(expected.events, expected.failure),
       );
-      const closedByPeer = expected.events.some((e) => e.kind === 'close');
-      expect(closed, 'closed by the board').to.equal(expected.failure !== 0 || closedByPeer);
-      const code =
-        expected.failure !== 0
-          ? expected.failure
-          : closedByPeer
-            ? (expected.events[expected.events.length - 1].code ?? 0)
-            : 1006;
+      const { serverCloses, code } = expectedEnd(expected.events, expected.failure);
+      expect(closed, 'closed by the board').to.equal(serverCloses);
       let last = await stats();
       for (let k = 0; k < 50 && (last.webSockets > 0 || last.slotsInUse > 0); k++) {
         await sleep(20);
