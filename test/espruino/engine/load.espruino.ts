@@ -5,14 +5,16 @@
  * not, and clients that reset or vanish mid-request. As the Moddable run
  * shows on mcsim (test/moddable/run.ts, "the default app under load"):
  * every request ends in an answer (200, or a 503 the server counted and
- * sent), every slot is free again once the clients are gone, and the
- * memory comes back to where it was.
+ * sent), a live subscriber keeps hearing its events, every slot is free
+ * again once the clients are gone, and the memory comes back to where it
+ * was.
  *
  * Never: time anything (benchmarks do that); read the board's state
  * through anything but HTTP.
  */
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
+import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type EspruinoSimulation, serveOnEspruino } from '../../../host-sim/espruino/sim.ts';
@@ -96,6 +98,36 @@ describe('espruino engine: the dashboard under load', () => {
     expect((run.statuses['200'] ?? 0) + (run.statuses['503'] ?? 0)).to.equal(320);
     expect(run.statuses['503'] ?? 0).to.equal(after.rejected - before.rejected);
     expect(after.pool.inUse).to.equal(1);
+  });
+
+  it('keeps a live subscriber (an event stream) served while 32 other clients hammer the other slots', async () => {
+    const socket = net.connect(sim.port, '127.0.0.1');
+    let text = '';
+    let closed = false;
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+    });
+    socket.on('close', () => {
+      closed = true;
+    });
+    const events = () => text.split('event: status\n').length - 1;
+    const heard = async (more: number) => {
+      const want = events() + more;
+      for (let i = 0; i < 100 && events() < want; i++) await new Promise((r) => setTimeout(r, 50));
+      return events() >= want;
+    };
+    try {
+      await new Promise<void>((r) => socket.once('connect', () => r()));
+      socket.write('GET /api/events HTTP/1.1\r\nHost: chipweb\r\nAccept: text/event-stream\r\n\r\n');
+      expect(await heard(1), 'the first status event').to.equal(true);
+      const run = await counted(sim.port, { clients: 32, total: 320, path: '/api/status' });
+      expect(run.errors, 'requests with no answer').to.deep.equal({});
+      expect(await heard(1), 'a status event after the load').to.equal(true);
+      expect(text.startsWith('HTTP/1.1 200 OK\r\n')).to.equal(true);
+      expect(closed, 'the stream is still open').to.equal(false);
+    } finally {
+      socket.destroy();
+    }
   });
 
   for (const how of ['reset', 'vanish', 'reset-answer'] as const) {
