@@ -235,7 +235,7 @@ async function footprintVariables(url: string): Promise<number> {
 interface MemoryBreakdown {
   /** Variables an empty board uses (Espruino's own). */
   empty: number;
-  /** Variables of the functions and classes in the root scope, and their names (the code; cold functions cost none). */
+  /** Variables of the functions and classes in the root scope, with their names, shared parts counted once (the code; cold functions cost none). */
   code: number;
   /** How many those are. */
   functions: number;
@@ -276,11 +276,14 @@ async function emptyBoardVariables(binary: string): Promise<number> {
 
 /**
  * An expression for the board's console: the variables of every function
- * and class in the root scope that is not Espruino's (`builtIns`), each
- * with its name, and how many there are.
+ * and class in the root scope that is not Espruino's (`builtIns`), with
+ * their names, and how many there are. They are measured together, in one
+ * array, so that what several share (a base class) counts once; the
+ * array's own variable is taken off, and its element names stand for the
+ * names in the root scope.
  */
 function codeVariables(builtIns: string[]): string {
-  return `(function(b){var c=0,f=0,n=Object.getOwnPropertyNames(global);for(var i=0;i<n.length;i++){if(b.indexOf(n[i])>=0)continue;var v=global[n[i]];if(typeof v==="function"){f++;c+=E.getSizeOf(v)+1}}return [c,f]})(${JSON.stringify(builtIns)})`;
+  return `(function(b){var a=[],n=Object.getOwnPropertyNames(global);for(var i=0;i<n.length;i++){if(b.indexOf(n[i])>=0)continue;var v=global[n[i]];if(typeof v==="function")a.push(v)}return [E.getSizeOf(a)-1,a.length]})(${JSON.stringify(builtIns)})`;
 }
 
 /** Bytes of process.memory() as variables of the fixed build. */

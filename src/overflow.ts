@@ -74,10 +74,18 @@ export class Overflow {
    * when the newcomer was queued or refused.
    */
   admitNewcomer(socket: Socket): number {
-    // The slot makeRoom() frees goes to a connection already waiting, if any: the newcomer then queues behind it.
+    // Behind those already waiting, who take a slot free now (one may be, while slotFreed()'s timer is due);
+    // their answers then announce the close, for the newcomer.
+    if (this.queueCount > 0 && this.enqueue(socket)) {
+      this.serveWaiting();
+      return -1;
+    }
+    this.serveWaiting();
+    let slot = this.pool.acquire();
+    if (slot >= 0) return slot;
     if (this.options.overflow !== 'reject' && this.makeRoom()) {
       this.serveWaiting();
-      const slot = this.pool.acquire();
+      slot = this.pool.acquire();
       if (slot >= 0) return slot;
     }
     if (!this.enqueue(socket)) this.refuse(socket);
@@ -157,6 +165,7 @@ export class Overflow {
    * yields to it); those that still waited too long get 503.
    */
   tick(now: number): void {
+    this.serveWaiting(); // a slot freed since slotFreed()'s timer was set is used before anyone is evicted
     while (this.queueCount > 0 && this.makeRoom()) this.serveWaiting();
     while (this.queueCount > 0 && now - this.queuedAt[0] >= this.options.queueTimeout) this.refuse(this.dequeue());
   }

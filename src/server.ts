@@ -299,7 +299,8 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       this.overflow.refuse(socket);
       return;
     }
-    let slot = this.pool.acquire();
+    // While connections wait, a slot free now is theirs (slotFreed() hands it over from a timer): the newcomer asks after them.
+    let slot = this.overflow.waiting > 0 ? -1 : this.pool.acquire();
     if (slot < 0) slot = this.overflow.admitNewcomer(socket);
     if (slot >= 0) this.attach(socket, slot);
   }

@@ -137,7 +137,8 @@ class EspruinoConnection implements Socket {
       const at = espruino.getTime() * 1000;
       const quietFor = at - this.lastInput;
       if (quietFor >= QUIET_MS || at >= this.lingerUntil) this.end();
-      else espruino.setTimeout(check, QUIET_MS - quietFor);
+      // At most QUIET_MS later whatever the clock did (a clock set back would make quietFor negative).
+      else espruino.setTimeout(check, quietFor > 0 ? QUIET_MS - quietFor : QUIET_MS);
     };
     espruino.setTimeout(check, QUIET_MS);
   }

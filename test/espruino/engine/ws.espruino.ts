@@ -91,6 +91,7 @@ describe('espruino engine: WebSocket frame streams, as the model says', () => {
   const heard = async () =>
     (await (await fetch(`${sim.url}/heard`, { headers: { Connection: 'close' } })).json()) as {
       messages: number;
+      closed: number;
       closes: number[];
     };
 
@@ -113,6 +114,7 @@ describe('espruino engine: WebSocket frame streams, as the model says', () => {
   for (const [i, s] of scenarios.entries()) {
     const expected = build(s);
     it(`#${i} ${expected.fault}: ${expected.events.length} events, then ${expected.failure || 'no failure'}`, async () => {
+      const before = (await heard()).closed;
       const stream = concat([Uint8Array.from(Buffer.from(upgradeRequest('/f'), 'latin1')), expected.stream]);
       const { bytes, closed } = await exchange(sim.port, stream, s.pieces);
       const head = switchingProtocols();
@@ -128,8 +130,9 @@ describe('espruino engine: WebSocket frame streams, as the model says', () => {
         last = await stats();
       }
       expect([last.slotsInUse, last.webSockets, last.errors]).to.deep.equal([0, 0, 0]);
-      const closes = (await heard()).closes;
-      expect(closes[closes.length - 1], 'the close code the handler heard').to.equal(code);
+      const after = await heard();
+      expect(after.closed - before, 'closes the handler heard').to.equal(1);
+      expect(after.closes[after.closes.length - 1], 'the close code it heard').to.equal(code);
     });
   }
 
