@@ -74,13 +74,23 @@ export class Overflow {
    * when the newcomer was queued or refused.
    */
   admitNewcomer(socket: Socket): number {
-    // Behind those already waiting, who take a slot free now (one may be, while slotFreed()'s timer is due);
-    // their answers then announce the close, for the newcomer.
-    if (this.queueCount > 0 && this.enqueue(socket)) {
-      this.serveWaiting();
-      return -1;
+    if (this.queueCount > 0) {
+      // Behind those already waiting, who take a slot free now (one may be, while slotFreed()'s timer is due);
+      // their answers then announce the close, for the newcomer.
+      if (this.enqueue(socket)) {
+        this.serveWaiting();
+        return -1;
+      }
+      // The queue is full: with a slot free, the oldest takes it, but the newcomer takes its place first.
+      const free = this.pool.acquire();
+      if (free >= 0) {
+        const oldest = this.dequeue();
+        this.enqueue(socket);
+        this.host.admit(oldest, free);
+        this.serveWaiting();
+        return -1;
+      }
     }
-    this.serveWaiting();
     let slot = this.pool.acquire();
     if (slot >= 0) return slot;
     if (this.options.overflow !== 'reject' && this.makeRoom()) {

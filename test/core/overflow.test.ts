@@ -51,21 +51,23 @@ describe("overflow 'queue': wait, announce the close, pass the slot on", () => {
     expect(server.stats().evicted).to.equal(0);
   });
 
-  it('a newcomer that comes while a freed slot waits for its timer queues behind those already waiting', async () => {
-    const { platform, server } = await start({ slots: 1, queueSize: 2, pressureIdle: 10000 });
-    const a = platform.connect();
-    a.send(GET);
-    const b = platform.connect();
-    b.send(GET);
-    a.send(GET);
-    expect(a.takeText(), 'the veto closes a').to.equal(HI + HI_CLOSE);
-    const c = platform.connect(); // the slot is free, b's timer not yet run
-    c.send(GET);
-    expect(b.takeText(), 'b first, closed for c who waits').to.equal(HI_CLOSE);
-    expect(c.takeText(), 'then c, on the slot b left').to.equal(HI);
-    expect(server.stats().queued).to.equal(2);
-    expect(server.stats().evicted).to.equal(0);
-  });
+  for (const queueSize of [2, 1]) {
+    it(`a newcomer that comes while a freed slot waits for its timer queues behind those already waiting (queue of ${queueSize})`, async () => {
+      const { platform, server } = await start({ slots: 1, queueSize, pressureIdle: 10000 });
+      const a = platform.connect();
+      a.send(GET);
+      const b = platform.connect();
+      b.send(GET);
+      a.send(GET);
+      expect(a.takeText(), 'the veto closes a').to.equal(HI + HI_CLOSE);
+      const c = platform.connect(); // the slot is free, b's timer not yet run
+      c.send(GET);
+      expect(b.takeText(), 'b first, closed for c who waits').to.equal(HI_CLOSE);
+      expect(c.takeText(), 'then c, on the slot b left').to.equal(HI);
+      expect(server.stats().queued).to.equal(2);
+      expect(server.stats().evicted).to.equal(0);
+    });
+  }
 
   it('keep-alive again once nobody waits', async () => {
     const { platform } = await start({ pressureIdle: 10000 });
