@@ -42,12 +42,12 @@ export interface EspruinoPlatformOptions {
   ota?: boolean;
 }
 
-/** One connection: the core's Socket over an Espruino socket. */
 /** Longest lingering close, in milliseconds (as on Moddable and in the Node simulator). */
 const LINGER_MS = 2000;
 /** A lingering close ends once nothing has arrived for this long, in milliseconds. */
 const QUIET_MS = 200;
 
+/** One connection: the core's Socket over an Espruino socket. */
 class EspruinoConnection implements Socket {
   slot = -1;
   readonly remoteAddress = '';
@@ -64,8 +64,8 @@ class EspruinoConnection implements Socket {
    * close(true) is discarding what still arrives: when it ends at the
    * latest, and when input last came (0: not lingering, or the peer closed).
    */
-  lingerUntil = 0;
-  lastInput = 0;
+  private lingerUntil = 0;
+  private lastInput = 0;
   private readonly native: EspruinoSocket;
   private readonly limit: number;
 

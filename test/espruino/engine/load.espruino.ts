@@ -18,6 +18,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type EspruinoSimulation, serveOnEspruino } from '../../../host-sim/espruino/sim.ts';
+import { boardErrors } from './board-errors.ts';
 import { counted, leavingClients } from '../../moddable/load.ts';
 
 const ENTRY = resolve(import.meta.dirname, '../../../firmware/app/main.ts');
@@ -142,12 +143,6 @@ describe('espruino engine: the dashboard under load', () => {
     expect((now - baseline) / blockBytes, `variables ${baseline / blockBytes} -> ${now / blockBytes}`).to.be.at.most(
       SLACK,
     );
-    // What Espruino prints when a callback fails or memory runs out, and what the platform logs when it catches.
-    const problems = logs.filter((line) =>
-      /^(Uncaught|ERROR:|Execution Interrupted|New interpreter error|OUT OF MEMORY)|^chipweb: (readable|writable|closed|accept|timer)/.test(
-        line,
-      ),
-    );
-    expect(problems).to.deep.equal([]);
+    expect(boardErrors(logs)).to.deep.equal([]);
   });
 });

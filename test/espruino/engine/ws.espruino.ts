@@ -20,6 +20,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type EspruinoSimulation, serveOnEspruino } from '../../../host-sim/espruino/sim.ts';
+import { boardErrors } from './board-errors.ts';
 import type { ServerStats } from '../../../src/stats.ts';
 import { sleep } from '../../hostile/converse.ts';
 import {
@@ -137,9 +138,6 @@ describe('espruino engine: WebSocket frame streams, as the model says', () => {
   }
 
   it('printed no error of its own through all of it', () => {
-    const problems = logs.filter((line) =>
-      /^(Uncaught|ERROR:|Execution Interrupted|New interpreter error|OUT OF MEMORY)|^chipweb: /.test(line),
-    );
-    expect(problems.filter((line) => !line.startsWith('chipweb: serving'))).to.deep.equal([]);
+    expect(boardErrors(logs)).to.deep.equal([]);
   });
 });
