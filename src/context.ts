@@ -46,6 +46,7 @@ export class HttpError extends Error {
   readonly status: number;
   /** Creates an error that the server answers with `status` and `message`. */
   constructor(status: number, message: string) {
+    'cold'; // made from flash at its first use on Espruino (toolchain/espruino/cold.ts)
     super(message);
     this.status = status;
   }

@@ -37,6 +37,7 @@ export class OtaSession {
 
   /** `target` is the Platform's (undefined: no OTA, every upload 501). */
   constructor(target?: OtaTarget, _options?: { maxHeaderBytes?: number }) {
+    'cold'; // made from flash at its first use on Espruino (toolchain/espruino/cold.ts)
     this.target = target;
   }
 

@@ -22,6 +22,7 @@ export abstract class BlockHash {
 
   /** Makes the state for `words` chaining words (5 for SHA-1, 8 for SHA-256). */
   protected constructor(words: number) {
+    'cold'; // made from flash at its first use on Espruino (toolchain/espruino/cold.ts)
     this.h = new Int32Array(words);
   }
 

@@ -44,6 +44,7 @@ export class Sha256 extends BlockHash {
 
   /** Makes a hasher ready for input. */
   constructor() {
+    'cold'; // made from flash at its first use on Espruino (toolchain/espruino/cold.ts)
     super(8);
     for (let i = 0; i < 64; i++) this.k[i] = ROUND_CONSTANTS[i];
     this.reset();

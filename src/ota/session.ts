@@ -101,6 +101,7 @@ export class OtaSession {
     private readonly target: OtaTarget | undefined,
     options: { maxHeaderBytes?: number } = {},
   ) {
+    'cold'; // made from flash at its first use on Espruino (toolchain/espruino/cold.ts)
     this.maxHeaderBytes = options.maxHeaderBytes ?? 512;
   }
 

@@ -122,6 +122,12 @@ export type RouteSpec = readonly [method: string, path: string];
 /** Thrown by compileRoutes and paramNames; the message names the routes involved. */
 export class RouteError extends Error {
   override name = 'RouteError';
+
+  /** Espruino keeps the class in flash until a route is refused (toolchain/espruino/cold.ts). */
+  constructor(message: string) {
+    'cold';
+    super(message);
+  }
 }
 
 const SLASH = '/';

@@ -27,6 +27,12 @@ export class AcceptHasher {
   private readonly sha1 = new Sha1();
   private readonly digest = new Uint8Array(SHA1_BYTES);
 
+  /** Made at the first WebSocket handshake: Espruino keeps the class in flash until then (toolchain/espruino/cold.ts). */
+  // biome-ignore lint/complexity/noUselessConstructor: its directive is what it is for.
+  constructor() {
+    'cold';
+  }
+
   /**
    * Writes the 28-character Sec-WebSocket-Accept value for the key
    * bytes[keyStart..keyEnd) at out[pos..pos+28); returns pos + 28.

@@ -104,6 +104,7 @@ export class FrameParser {
 
   /** Makes the parser of a slot of `capacity` bytes (at least 2 × CONTROL_ROOM). */
   constructor(capacity: number) {
+    'cold'; // made from flash at its first use on Espruino (toolchain/espruino/cold.ts)
     if (!(capacity >= 2 * CONTROL_ROOM)) throw new RangeError(`ws: a slot of ${capacity} bytes is too small`);
     this.capacity = capacity;
     this.limit = largestMessage(capacity);

@@ -104,7 +104,9 @@ class MessageView implements WsMessage {
     /** The bytes of the slot the session serves now. */
     public slot: Uint8Array,
     private readonly scratch: TextScratch,
-  ) {}
+  ) {
+    'cold'; // made from flash at its first use on Espruino (toolchain/espruino/cold.ts)
+  }
 
   get isText(): boolean {
     return this.opcode === OP_TEXT;
@@ -179,6 +181,7 @@ export class WsSession implements WebSocket {
 
   /** Made at the upgrade that first needs it; `conn` is that upgrade's connection (every slot has the same size); begin() gives it each next one. */
   constructor(conn: Connection, host: SessionHost, accept: AcceptHasher) {
+    'cold'; // made from flash at its first use on Espruino (toolchain/espruino/cold.ts)
     this.conn = conn;
     this.host = host;
     this.accept = accept;

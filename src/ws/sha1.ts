@@ -24,6 +24,7 @@ export class Sha1 extends BlockHash {
 
   /** Makes a hasher ready for input. */
   constructor() {
+    'cold'; // made from flash at its first use on Espruino (toolchain/espruino/cold.ts)
     super(5);
     this.reset();
   }

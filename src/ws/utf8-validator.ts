@@ -21,6 +21,12 @@ export class Utf8Validator {
   /** Largest allowed value of the next continuation byte. */
   private high = 0xbf;
 
+  /** Made at the first WebSocket handshake: Espruino keeps the class in flash until then (toolchain/espruino/cold.ts). */
+  // biome-ignore lint/complexity/noUselessConstructor: its directive is what it is for.
+  constructor() {
+    'cold';
+  }
+
   /** Starts a new message. */
   reset(): void {
     this.need = 0;

@@ -16,6 +16,7 @@ import {
   refuseColdAsync,
   takeColdFunctions,
 } from '../../toolchain/espruino/cold.ts';
+import { espruinoSyntaxProblems } from '../../toolchain/espruino/lower.ts';
 import { countColdCode } from '../../toolchain/espruino/size.ts';
 import { run } from './run-in-v8.ts';
 
@@ -27,8 +28,8 @@ function parse(code: string): types.File {
 }
 
 /** `body` (inside an IIFE) with its cold functions taken out: the boot code, the file's text, the report. */
-function moved(body: string): { code: string; file: string; report: ColdReport } {
-  const report: ColdReport = { moved: 0, dropped: 0, left: [], methods: [] };
+function moved(body: string): { code: string; file: string; report: ColdReport; texts: string[] } {
+  const report: ColdReport = { moved: 0, dropped: 0, left: [], methods: [], classes: [] };
   const out = transformSync(`(function () {\n${body}\n})();`, {
     babelrc: false,
     configFile: false,
@@ -38,8 +39,8 @@ function moved(body: string): { code: string; file: string; report: ColdReport }
   // Unwrapped, as lower.ts unwraps the bundle before taking the cold functions out: its names are globals.
   const code = (out?.code ?? '').replace(/^\(function \(\) \{\n/, '').replace(/\n\}\)\(\);$/, '');
   const cold = takeColdFunctions(code, parse, (text) => new TextEncoder().encode(text));
-  if (!cold) return { code, file: '', report };
-  return { code: cold.code, file: new TextDecoder().decode(cold.bytes), report };
+  if (!cold) return { code, file: '', report, texts: [] };
+  return { code: cold.code, file: new TextDecoder().decode(cold.bytes), report, texts: cold.texts };
 }
 
 /** What `code` leaves in `result`, with Storage standing in for the cold file `file` (bytes as Espruino reads them). */
@@ -59,7 +60,7 @@ function runWithFile(code: string, file: string): unknown {
 }
 
 /** Expects `body` (which sets `result`) to move `count` functions and compute the same result. */
-function same(body: string, count: number): { code: string; file: string; report: ColdReport } {
+function same(body: string, count: number): ReturnType<typeof moved> {
   const before = run(`(function () {\n${body}\n})();`);
   const after = moved(body);
   expect(after.report.left, after.code).to.deep.equal([]);
@@ -134,6 +135,62 @@ describe('espruino lowering: cold functions wait in flash', () => {
     expect(code).to.match(/function \$cold\(o,l,p0\)/);
   });
 
+  it('moves a class whose constructor is marked whole, and makes it once, at the first read of its name', () => {
+    const { code, file, report, texts } = same(
+      `var Base = class { constructor() { this.base = 'hot base'; } describe() { return this.base + '/' + this.kind(); } };
+       var Lazy = class extends Base {
+         constructor(n) { 'cold'; super(); this.n = n; }
+         kind() { return 'lazy ' + this.n + (this instanceof Lazy ? ' own' : ''); }
+         static make(n) { return new Lazy(n); }
+         spare(x) { 'cold'; return 'spare ' + x + ' of ' + this.n; }
+       };
+       class Leaf extends Lazy { constructor() { 'cold'; super(9); } kind() { return 'leaf ' + this.n; } }
+       var Never = class { constructor() { 'cold'; } };
+       // As esbuild writes TypeScript's parameter properties and fields: their assignments come before the mark.
+       var Param = class { constructor(v) { this.v = v; this.w = 2; 'cold'; } sum() { return this.v + this.w; } };
+       function use() {
+         var a = new Lazy(1), b = Lazy.make(2), leaf = new Leaf();
+         return [new Param(5).sum(), a.describe(), b.describe(), leaf.describe(), a instanceof Lazy, b instanceof Lazy,
+           leaf instanceof Lazy, leaf instanceof Base, Object.getPrototypeOf(a) === Object.getPrototypeOf(b), a.spare(3)];
+       }
+       result = use();`,
+      5,
+    );
+    expect(report.classes.sort()).to.deep.equal(['Lazy', 'Leaf', 'Never', 'Param']);
+    expect(report.dropped).to.equal(1); // Never: nothing reads it
+    expect(code).to.not.match(/class extends Base|class Leaf|kind\(\) \{/);
+    expect(code).to.include('class {'); // Base stays
+    expect(file).to.include("'lazy ' + this.n");
+    expect(file).to.include('leaf');
+    // Espruino parses what it is made from: no class expression's name, only a name after extends.
+    expect(texts.flatMap(espruinoSyntaxProblems)).to.deep.equal([]);
+    expect(espruinoSyntaxProblems('var A = class extends (B || C) {};')[0]).to.match(/^extends with an expression/);
+    // Nothing is made at boot; the first use makes the three classes it reads, once.
+    expect(runWithFile(code.replace('result = use();', 'result = Object.keys($cold);'), file)).to.deep.equal([]);
+    expect(
+      runWithFile(code.replace('result = use();', 'use(); use(); result = Object.keys($cold).length;'), file),
+    ).to.equal(3);
+  });
+
+  it('keeps a class in the boot code when its name is read at boot or assigned, saying why', () => {
+    const body = `var Early = class { constructor() { 'cold'; this.e = 1; } };
+       var early = new Early();
+       var Static = class { constructor() { 'cold'; } };
+       Static.shared = 5;
+       var Moved = class { constructor() { 'cold'; } };
+       function swap() { Moved = null; }
+       result = [early.e, Static.shared, new Moved() instanceof Moved];`;
+    const before = run(`(function () {\n${body}\n})();`);
+    const after = moved(body);
+    expect(after.report.left.map((l) => l.replace(/\(line \d+\)/, '(line n)')).sort()).to.deep.equal([
+      'class Early: its name is read at boot (line n)',
+      'class Moved: its name is assigned',
+      'class Static: its name is read at boot (line n)',
+    ]);
+    expect(after.report.classes).to.deep.equal([]);
+    expect(runWithFile(after.code, after.file)).to.deep.equal(before);
+  });
+
   it('leaves what it cannot move, saying why, and the program works as before', () => {
     const body = `var Pet = class {
          get name() { 'cold'; return 'rex'; }
@@ -190,7 +247,7 @@ describe('espruino lowering: cold functions wait in flash', () => {
          listen(port) { 'cold'; var server = { listen: function (p) { return 'engine ' + p; } }; return server.listen(port); }
        };
        result = new Platform().listen(80);`;
-    const report: ColdReport = { moved: 0, dropped: 0, left: [], methods: [] };
+    const report: ColdReport = { moved: 0, dropped: 0, left: [], methods: [], classes: [] };
     const out = transformSync(`(function () {\n${body}\n})();`, {
       babelrc: false,
       configFile: false,
@@ -241,7 +298,7 @@ describe('espruino lowering: cold functions wait in flash', () => {
   });
 
   it('refuses an async function, which the async lowering would take its mark from', () => {
-    const report: ColdReport = { moved: 0, dropped: 0, left: [], methods: [] };
+    const report: ColdReport = { moved: 0, dropped: 0, left: [], methods: [], classes: [] };
     const out = transformSync('async function load() { "cold"; return 1; }\nvar A = class { async m() { "cold"; } };', {
       babelrc: false,
       configFile: false,
@@ -265,7 +322,7 @@ describe('espruino lowering: cold functions wait in flash', () => {
 
   it('changes nothing when no function is marked, and only takes the marks out when it is off', () => {
     expect(moved('function f() { return 1; }\nresult = f();').file).to.equal('');
-    const report: ColdReport = { moved: 0, dropped: 0, left: [], methods: [] };
+    const report: ColdReport = { moved: 0, dropped: 0, left: [], methods: [], classes: [] };
     const out = transformSync(`(function () { function f() { 'cold'; return 1; } result = f(); })();`, {
       babelrc: false,
       configFile: false,
@@ -292,6 +349,9 @@ describe('espruino size report: what cold functions make', () => {
     const counts = countColdCode([
       '(function(a,b){var o={x:1,y:2};return function(c){return o.x+a+b+c}})',
       '(function(){this.n=1})',
+      // Classes made at their first use, after start: nothing.
+      '(function(){return class{constructor(){this.a=1}m(){return function(){}}}})',
+      '(function(){var s=$cold[1]||($cold[1]=$cold(0,9)());return class extends s{n(){}}})',
     ]);
     expect(counts).to.deep.equal({ functions: 1, parameters: 1, properties: 3 });
     expect(countColdCode([])).to.deep.equal({ functions: 0, parameters: 0, properties: 0 });

@@ -106,7 +106,7 @@ export interface EspruinoBuildResult {
   /** The boot code as text, before it was pretokenised for Storage. */
   bootCode: string;
   /** The functions kept out of the boot code (toolchain/espruino/cold.ts): how many, how many of them nothing called, and those marked that stayed, with why. */
-  cold: { moved: number; dropped: number; left: string[] };
+  cold: { moved: number; dropped: number; left: string[]; classes: string[] };
 }
 
 /** Absolute module path as an import specifier. */
@@ -319,7 +319,12 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
     ota,
     shortNames: lowered.shortNames,
     bootCode: lowered.code,
-    cold: { moved: lowered.cold.moved, dropped: lowered.cold.dropped, left: lowered.cold.left },
+    cold: {
+      moved: lowered.cold.moved,
+      dropped: lowered.cold.dropped,
+      left: lowered.cold.left,
+      classes: lowered.cold.classes,
+    },
   };
 }
 

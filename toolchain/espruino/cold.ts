@@ -30,7 +30,15 @@
  *   `x.m.apply(…)`, never `super.m`);
  * - with no `super`, `new.target` or class in its body.
  * Its free names are then the board's globals, which its body sees as the
- * boot code did. A call becomes `$cold(i)(…)` or `$cold(i).call(x, …)`
+ * boot code did.
+ *
+ * A class whose constructor is marked waits in the file whole (a
+ * WebSocket session, an update, an error only a failure throws): each
+ * read of its name becomes `$cold[i] || ($cold[i] = $cold(i)())`, so the
+ * first makes it and it is kept from then on, on the maker itself (every
+ * instance then has the one prototype `instanceof` knows). Its name may be
+ * read only where code runs after boot: in a function, or in the
+ * definition of another class that waits too (`extends`). A call becomes `$cold(i)(…)` or `$cold(i).call(x, …)`
  * here (moveColdFunctions); once the code is minified and unwrapped,
  * takeColdFunctions cuts the bodies out and gives each call its place in
  * the file and the names its parameters were minified to.
@@ -82,14 +90,49 @@ export interface ColdReport {
   left: string[];
   /** The names of the methods moved: a script lowered apart that is handed the boot code's objects must not call them. */
   methods: string[];
+  /** The classes moved whole (their constructor is marked): each is made from the file at its first use, then kept. */
+  classes: string[];
 }
 
-/** Whether `body` starts with the `'cold'` directive; takes the directive out either way. */
-function takeDirective(body: BabelTypes.BlockStatement): boolean {
+/**
+ * Whether `body` starts with the `'cold'` directive; takes the directive
+ * out either way. In a constructor the mark may follow what the compilers
+ * put first, where it is a plain statement: the assignments of parameter
+ * properties and field initializers (`this.x = …`), after `super(…)`.
+ */
+function takeDirective(body: BabelTypes.BlockStatement, inConstructor = false): boolean {
   const at = body.directives.findIndex((d) => d.value.value === COLD_DIRECTIVE);
-  if (at < 0) return false;
-  body.directives.splice(at, 1);
+  if (at >= 0) {
+    body.directives.splice(at, 1);
+    return true;
+  }
+  if (!inConstructor || body.directives.length > 0) return false;
+  const statements = body.body;
+  let i = 0;
+  while (i < statements.length && isInitializer(statements[i])) i++;
+  const mark = statements[i];
+  if (
+    mark?.type !== 'ExpressionStatement' ||
+    mark.expression.type !== 'StringLiteral' ||
+    mark.expression.value !== COLD_DIRECTIVE
+  )
+    return false;
+  statements.splice(i, 1);
   return true;
+}
+
+/** Whether `statement` is `this.x = …` or `super(…)`: what compilers put at a constructor's start. */
+function isInitializer(statement: BabelTypes.Statement): boolean {
+  if (statement.type !== 'ExpressionStatement') return false;
+  const e = statement.expression;
+  if (e.type === 'CallExpression') return e.callee.type === 'Super';
+  return (
+    e.type === 'AssignmentExpression' &&
+    e.operator === '=' &&
+    e.left.type === 'MemberExpression' &&
+    e.left.object.type === 'ThisExpression' &&
+    !e.left.computed
+  );
 }
 
 /** The esbuild IIFE's function, whose body is the bundle's top level; null when there is none. */
@@ -184,18 +227,51 @@ interface Move {
   calls: CallUse[];
 }
 
-/** The top-level classes' bodies (class declarations, and `var X = class {…}`). */
-function topClasses(top: NodePath<BabelTypes.FunctionExpression>): NodePath<BabelTypes.ClassBody>[] {
-  const classes: NodePath<BabelTypes.ClassBody>[] = [];
+/** A class defined at the bundle's top level, and the name the program knows it by. */
+interface TopClass {
+  /** The class (a declaration, or the expression of `var X = class {…}`). */
+  cls: NodePath<BabelTypes.ClassDeclaration | BabelTypes.ClassExpression>;
+  /** What defines the name: the declaration, or the declarator. */
+  definition: NodePath<BabelTypes.ClassDeclaration | BabelTypes.VariableDeclarator>;
+  /** The name. */
+  name: string;
+}
+
+/** The top-level classes (class declarations, and `var X = class {…}`). */
+function topClasses(top: NodePath<BabelTypes.FunctionExpression>): TopClass[] {
+  const classes: TopClass[] = [];
   for (const statement of top.get('body').get('body')) {
-    if (statement.isClassDeclaration()) classes.push(statement.get('body'));
+    if (statement.isClassDeclaration())
+      classes.push({ cls: statement, definition: statement, name: statement.node.id?.name ?? '' });
     else if (statement.isVariableDeclaration())
       for (const declarator of statement.get('declarations')) {
         const init = declarator.get('init');
-        if (init.isClassExpression()) classes.push(init.get('body'));
+        const id = declarator.node.id;
+        if (init.isClassExpression())
+          classes.push({ cls: init, definition: declarator, name: id.type === 'Identifier' ? id.name : '' });
       }
   }
   return classes;
+}
+
+/**
+ * Why the class `c` cannot wait in the file until its first use ('' when it
+ * can): its name must only be read, and only where code runs after boot: in
+ * a function, or in the definition of a class in `lazy` (made later too).
+ * So nothing at boot makes it (a static field, lowered to an assignment
+ * after the class, would).
+ */
+function lazyClassProblem(c: TopClass, top: NodePath<BabelTypes.FunctionExpression>, lazy: TopClass[]): string {
+  if (c.name === '') return 'it has no name';
+  const binding = top.scope.getBinding(c.name);
+  if (!binding || binding.constantViolations.length > 0) return 'its name is assigned';
+  const own = c.cls.isClassExpression() && c.cls.node.id ? c.cls.scope.getBinding(c.cls.node.id.name) : undefined;
+  if (own && own.referencePaths.length > 0) return `it reads its own name ${own.identifier.name}, which only it sees`;
+  const atBoot = binding.referencePaths.find(
+    (r) => r.getFunctionParent() === top && !lazy.some((l) => l !== c && r.isDescendant(l.cls)),
+  );
+  if (atBoot) return `its name is read at boot (line ${atBoot.node.loc?.start.line ?? '?'})`;
+  return '';
 }
 
 /** The name a marked function is reported by. */
@@ -254,13 +330,14 @@ export function moveColdFunctions(
           program.traverse({
             Function(path) {
               const body = path.node.body;
-              if (body.type !== 'BlockStatement' || !takeDirective(body)) return;
+              const inConstructor = path.isClassMethod() && path.node.kind === 'constructor';
+              if (body.type !== 'BlockStatement' || !takeDirective(body, inConstructor)) return;
               if (!enabled) return;
               marked.add(path.node);
               const atTop =
                 top !== null &&
                 ((path.isFunctionDeclaration() && path.parent === top.node.body) ||
-                  (path.isClassMethod() && topClasses(top).some((c) => c.node === path.parent)));
+                  (path.isClassMethod() && topClasses(top).some((c) => c.cls.node.body === path.parent)));
               if (!atTop) report.left.push(`${nameOf(path)}: not declared at the top level`);
             },
           });
@@ -278,9 +355,26 @@ export function moveColdFunctions(
             if (problem) report.left.push(`${name}: ${problem}`);
             else moves.push({ fn: statement, calls: calls as CallUse[] });
           }
-          for (const classBody of topClasses(top))
-            for (const member of classBody.get('body')) {
-              if (!member.isClassMethod() || !marked.has(member.node)) continue;
+          const classes = topClasses(top);
+          // A class whose constructor is marked waits in the file whole, until something first reads its name.
+          let lazy = classes.filter((c) =>
+            c.cls.node.body.body.some((m) => m.type === 'ClassMethod' && m.kind === 'constructor' && marked.has(m)),
+          );
+          // One kept in the boot code is made at boot, and so is a lazy class its definition reads: until none is left.
+          for (let settled = false; !settled; ) {
+            settled = true;
+            for (const c of lazy) {
+              const problem = lazyClassProblem(c, top, lazy);
+              if (!problem) continue;
+              report.left.push(`class ${c.name || '(a class without a name)'}: ${problem}`);
+              lazy = lazy.filter((l) => l !== c);
+              settled = false;
+              break;
+            }
+          }
+          for (const c of classes)
+            for (const member of c.cls.get('body').get('body')) {
+              if (!member.isClassMethod() || !marked.has(member.node) || member.node.kind === 'constructor') continue;
               const node = member.node;
               const name = node.key.type === 'Identifier' && !node.computed ? node.key.name : '';
               const uses = (mentions.get(name) ?? []).filter((p) => p.node !== node);
@@ -298,7 +392,7 @@ export function moveColdFunctions(
               if (problem) report.left.push(`${name || nameOf(member)}: ${problem}`);
               else moves.push({ fn: member, calls: calls as CallUse[] });
             }
-          if (moves.length === 0) return;
+          if (moves.length === 0 && lazy.length === 0) return;
 
           const texts: BabelTypes.FunctionExpression[] = [];
           for (const move of moves) {
@@ -325,10 +419,39 @@ export function moveColdFunctions(
               } else call.node.callee = made;
             }
           }
-          report.moved = moves.length;
-          report.dropped = moves.length - texts.length;
+          const functionTexts = texts.length;
+          // Each read of a lazy class's name becomes `$cold[i] || ($cold[i] = $cold(i)())`: made at the first,
+          // then kept (on the maker itself), so that every instance has the one prototype `instanceof` knows.
+          const made: TopClass[] = [];
+          for (const c of lazy) {
+            const reads = top.scope.getBinding(c.name)?.referencePaths ?? [];
+            if (reads.length === 0) continue; // never read: nothing could make it
+            const index = functionTexts + made.length;
+            made.push(c);
+            const kept = () => t.memberExpression(t.identifier(COLD_CALL), t.numericLiteral(index), true);
+            const make = t.callExpression(t.callExpression(t.identifier(COLD_CALL), [t.numericLiteral(index)]), []);
+            for (const read of reads)
+              read.replaceWith(t.logicalExpression('||', kept(), t.assignmentExpression('=', kept(), make)));
+          }
+          report.moved = moves.length + lazy.length;
+          report.dropped = moves.length + lazy.length - functionTexts - made.length;
           report.methods = moves.filter((m) => m.fn.isClassMethod()).map((m) => nameOf(m.fn));
+          report.classes = lazy.map((c) => c.name);
           for (const move of moves) move.fn.remove();
+          // Its text returns it (what its cold methods left of it); its definition leaves the boot code.
+          for (const c of made) {
+            const node = c.cls.node;
+            const base = node.superClass ?? null;
+            // Espruino reads only a name after `extends`: a base that waits too is named first.
+            const named = base !== null && base.type !== 'Identifier';
+            const local = t.identifier('$base');
+            // Without its name (Espruino parses no named class expression): every read of it now makes or finds it.
+            const expression = t.classExpression(null, named ? local : base, node.body);
+            const body: BabelTypes.Statement[] = [t.returnStatement(expression)];
+            if (named) body.unshift(t.variableDeclaration('var', [t.variableDeclarator(local, base)]));
+            texts.push(t.functionExpression(null, [], t.blockStatement(body)));
+          }
+          for (const c of lazy) c.definition.remove();
           top
             .get('body')
             .pushContainer(

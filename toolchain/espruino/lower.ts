@@ -440,7 +440,7 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
   // A top-level const holding a number is written where it is read (constants.ts): fewer root names.
   const wasConst = sourceConsts(sourceMap, mapDir);
   // What the cold step (cold.ts) moves, and what it was asked to and could not.
-  const coldReport: ColdReport = { moved: 0, dropped: 0, left: [], methods: [] };
+  const coldReport: ColdReport = { moved: 0, dropped: 0, left: [], methods: [], classes: [] };
   // First, for the async transform: what an expression evaluates before an await is named in order (it would
   // reorder it), an async method's super.x is read at its start (it would move super into plain callbacks), and
   // what is spread or array-destructured is made an array (loose mode would take any value for one).
@@ -765,6 +765,12 @@ export function espruinoSyntaxProblems(code: string): string[] {
         at(node, node.async ? 'async function' : 'generator');
       else if (node.type === 'VariableDeclaration' && node.kind !== 'var') at(node, node.kind);
       else if (node.type === 'ClassExpression' && node.id) at(node, 'named class expression');
+      else if (
+        (node.type === 'ClassExpression' || node.type === 'ClassDeclaration') &&
+        node.superClass?.type !== undefined &&
+        node.superClass.type !== 'Identifier'
+      )
+        at(node, 'extends with an expression, not a name');
       else if (
         unparsedMethodName(node) !== '' ||
         (node.type === 'ClassMethod' && !node.computed && node.key.type === 'NumericLiteral')
