@@ -111,6 +111,11 @@ describe('espruino engine: WebSocket frame streams, as the model says', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('keeps the WebSocket classes in flash until the first upgrade (toolchain/espruino/cold.ts)', async () => {
+    expect(sim.build.cold.classes).to.include.members(['WsSession', 'FrameParser', 'Sha1']);
+    expect(await sim.process.evaluate<string[]>('Object.keys($cold)')).to.deep.equal([]);
+  });
+
   const scenarios = [...oneOfEach(), ...fc.sample(scenarioArb, { numRuns: RANDOM, seed: 31 })].map(forBoard);
   for (const [i, s] of scenarios.entries()) {
     const expected = build(s);
@@ -136,6 +141,12 @@ describe('espruino engine: WebSocket frame streams, as the model says', () => {
       expect(after.closes[after.closes.length - 1], 'the close code it heard').to.equal(code);
     });
   }
+
+  it('made each of those classes once, at the first upgrade, and kept it', async () => {
+    // All but the update's and the errors' (no update, and no handler failed).
+    const made = sim.build.cold.classes.filter((c) => !['OtaSession', 'HttpError', 'RouteError'].includes(c));
+    expect(await sim.process.evaluate<number>('Object.keys($cold).length')).to.equal(made.length);
+  });
 
   it('printed no error of its own through all of it', () => {
     expect(boardErrors(logs)).to.deep.equal([]);
