@@ -43,8 +43,8 @@ export interface CompiledApp {
   readonly table: Uint8Array;
   /** Chain of each route, by route index. */
   readonly chains: readonly (readonly Handler<any>[])[];
-  /** Param names of each route, by route index. */
-  readonly params: readonly (readonly string[])[];
+  /** Param names of each route with params, by route index (sparse: the others have none). */
+  readonly params: readonly (readonly string[] | undefined)[];
   /** Global middleware + the not-found handler. */
   readonly notFound: readonly Handler<any>[];
   /** Global middleware + the method-not-allowed handler. */
@@ -55,10 +55,10 @@ export interface CompiledApp {
   readonly redirectTrailingSlash: boolean;
   /** Most params of any route. */
   readonly maxParams: number;
-  /** The WebSocket route (app.ws) of each route index, or null; null for all when the app has none. */
-  readonly wsRoutes: readonly (WsRoute | null)[];
-  /** Whether each route takes its body as it arrives (streamBody()), by route index. */
-  readonly streamsBody: readonly boolean[];
+  /** The WebSocket route (app.ws) of each route index that has one (sparse: undefined for the others). */
+  readonly wsRoutes: readonly (WsRoute | undefined)[];
+  /** True for each route that takes its body as it arrives (streamBody()), by route index (sparse). */
+  readonly streamsBody: readonly (true | undefined)[];
 }
 
 /** A set of routes under a common prefix with its own middleware. */
@@ -155,15 +155,13 @@ export class Group<Prefix extends string = ''> {
   }
 }
 
-/** The params of a route that has none (frozen: in flash on the board). */
-const NO_PARAMS: readonly string[] = Object.freeze([]);
 const DEFAULT_NOT_FOUND: Handler<any> = (c) => c.text('404 Not Found\n', 404);
 const DEFAULT_METHOD_NOT_ALLOWED: Handler<any> = (c) => c.text('405 Method Not Allowed\n', 405);
 
 /** The application: routes, middleware, error handling. */
 export class App extends Group<''> {
   private readonly specs: RouteSpec[] = [];
-  private readonly chainList: Handler<any>[][] = [];
+  private readonly chainList: (readonly Handler<any>[])[] = [];
   private readonly wsRouteList: WsRoute[] = [];
   private readonly globalMiddleware: Handler<any>[];
   private notFoundHandler: Handler<any> = DEFAULT_NOT_FOUND;
@@ -251,15 +249,21 @@ export class App extends Group<''> {
     } else {
       routeTable = compileRoutes(this.specs);
     }
-    // Made at their full size (push would leave XS's growth slack); routes without params share one empty list.
-    const params = new Array<readonly string[]>(this.specs.length).fill(NO_PARAMS);
-    const streams = new Array<boolean>(this.specs.length).fill(false);
-    const chains: (readonly Handler<any>[])[] = this.chainList.slice();
+    // Made at their full length (push would leave XS's growth slack), holding only what some routes have:
+    // on Espruino every entry costs a variable, a hole none.
+    const params = new Array<readonly string[] | undefined>(this.specs.length);
+    const streams = new Array<true | undefined>(this.specs.length);
+    const wsRoutes = new Array<WsRoute | undefined>(this.specs.length);
+    for (const route of this.wsRouteList) wsRoutes[route.index] = route;
+    // Registration is closed now (addRoute throws): the server runs the chains as registered.
+    const chains = this.chainList;
     let maxParams = 0;
     for (let i = 0; i < this.specs.length; i++) {
-      streams[i] = streamsBody(this.chainList[i]);
-      // The marker has done its work once found: the server runs the chain without it.
-      if (streams[i]) chains[i] = withoutStreamBody(this.chainList[i]);
+      if (streamsBody(chains[i])) {
+        streams[i] = true;
+        // The marker has done its work once found: the server runs the chain without it.
+        chains[i] = withoutStreamBody(chains[i]);
+      }
       const names = paramNames(this.specs[i][1]);
       if (names.length > 0) params[i] = names;
       if (names.length > maxParams) maxParams = names.length;
@@ -273,7 +277,7 @@ export class App extends Group<''> {
       onError: this.errorHandler,
       redirectTrailingSlash: this.appOptions.redirectTrailingSlash !== false,
       maxParams,
-      wsRoutes: this.specs.map((_, i) => this.wsRouteList.find((r) => r.index === i) ?? null),
+      wsRoutes,
       streamsBody: streams,
     };
     return this.compiled;

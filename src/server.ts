@@ -195,7 +195,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       this.counters.errors++;
       platform.log(`chipweb: WebSocket handler rejected: ${describeError(error)}`);
     };
-    if (this.app.wsRoutes.some((route) => route !== null)) {
+    if (this.app.wsRoutes.some((route) => route !== undefined)) {
       if (!(o.wsSlots >= 1 && o.wsSlots <= o.slots && o.wsSlots === Math.floor(o.wsSlots)))
         throw new RangeError(`server: wsSlots must be a whole number from 1 to slots (${o.slots}), got ${o.wsSlots}`);
       if (!(o.slotSize >= 2 * CONTROL_ROOM))
@@ -694,7 +694,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
 
     const route = conn.route;
     if (route >= 0) {
-      ctx.paramNames = app.params[route];
+      ctx.paramNames = app.params[route] || EMPTY;
       ctx.chain = app.chains[route];
     } else if (route === MATCH_METHOD_NOT_ALLOWED) {
       ctx.paramNames = EMPTY;
@@ -851,7 +851,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
   private respond(conn: Connection): void {
     if (conn.body.active) this.bodyUnread(conn);
     const ctx = conn.ctx;
-    if (ctx.res.status === 101 && conn.route >= 0 && this.app.wsRoutes[conn.route] !== null) {
+    if (ctx.res.status === 101 && conn.route >= 0 && this.app.wsRoutes[conn.route] !== undefined) {
       // WebSocket: the chain passed the handshake (upgradeHandler); a free session answers 101 and takes the slot.
       let session: WsSession;
       if (this.freeSessions > 0) session = this.sessions[--this.freeSessions];

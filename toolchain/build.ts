@@ -190,7 +190,7 @@ export async function loadRoutes(entry: string): Promise<LoadedApp> {
     throw new BuildError(`${entry} must default-export a chipweb App (const app = new App(); … export default app)`);
   }
   const compiled = typeof app.compile === 'function' ? app.compile() : null;
-  const webSockets = compiled !== null && (compiled.wsRoutes ?? []).some((route) => route !== null);
+  const webSockets = compiled !== null && (compiled.wsRoutes ?? []).some((route) => route !== undefined);
   if (mod.preload !== undefined && typeof mod.preload !== 'boolean')
     throw new BuildError(
       `${entry} exports preload = ${JSON.stringify(mod.preload)}: it must be true (the module makes no typed array, Map or Set at load) or false`,

@@ -176,6 +176,29 @@ describe('context', () => {
     expect(bodyOf(out)).to.equal('9');
   });
 
+  it('lists the same routes and hash after compile(), which holds only what some routes have', () => {
+    const app = new App();
+    app.get('/', (c) => c.text('root'));
+    app.all('/any/*rest', (c) => c.text('any'));
+    app.on('PURGE', '/cache/:key', (c) => c.text('purged'));
+    app.ws('/live', { message: () => undefined });
+    const before = app.routes();
+    const hash = app.routesHash();
+    const compiled = app.compile();
+    expect(app.routes()).to.deep.equal(before);
+    expect(app.routesHash()).to.equal(hash);
+    expect(before).to.deep.equal([
+      ['GET', '/'],
+      ['*', '/any/*rest'],
+      ['PURGE', '/cache/:key'],
+      ['GET', '/live'],
+    ]);
+    // Only what some routes have is held: params for two, a WebSocket for one.
+    expect(Object.keys(compiled.params)).to.deep.equal(['1', '2']);
+    expect(Object.keys(compiled.wsRoutes)).to.deep.equal(['3']);
+    expect(() => app.get('/late', (c) => c.text('late'))).to.throw(/registered after the server started/);
+  });
+
   it('answers any method with all() and custom methods with on()', async () => {
     const app = new App();
     app.all('/any', (c) => c.text(c.method));
