@@ -113,6 +113,9 @@ describe('espruino: chipweb build --target espruino', function () {
     // The dashboard has a WebSocket route: its session waits in the cold file until the first one opens.
     const cold = detokenise(readFileSync(join(built.out, 'storage/chipweb.cold')));
     expect(built.cold.classes).to.include('WsSession');
+    expect(built.files.find((f) => f.name === 'chipweb.cold')?.note).to.match(
+      new RegExp(`and ${built.cold.classes.length} cold classes \\(made at their first use, then kept\\)$`),
+    );
     expect(cold, 'the dashboard has a WebSocket route').to.include('ws.send takes a string');
     expect(dashboard).to.not.include('ws.send takes a string');
     expect(dashboard).to.include('505 HTTP Version Not Supported'); // the reason table, in a function body

@@ -168,6 +168,12 @@ export function standIns(webSockets: boolean, withOtaSession = true): StandIn[] 
   }));
 }
 
+/** The size report's note for COLD_FILE: `kept` functions and classes, `classes` of them classes. */
+function coldNote(kept: number, classes: number): string {
+  const functions = `${kept - classes} cold functions (read from flash at each call)`;
+  return classes === 0 ? functions : `${functions} and ${classes} cold classes (made at their first use, then kept)`;
+}
+
 /** Runs the whole Espruino build; throws BuildError when it cannot be done. Does not print. */
 export async function buildEspruino(options: EspruinoBuildOptions): Promise<EspruinoBuildResult> {
   const entry = resolve(options.entry);
@@ -288,7 +294,7 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
     put(
       COLD_FILE,
       lowered.cold.bytes,
-      `${lowered.cold.moved - lowered.cold.dropped} cold functions (read from flash at each call)`,
+      coldNote(lowered.cold.moved - lowered.cold.dropped, lowered.cold.classes.length),
     );
   // Last: the boot code, so a partial upload never boots code without its files.
   put(BOOT_FILE, stored(lowered.code, options.minify), 'app + core, lowered for Espruino (runs at boot)');

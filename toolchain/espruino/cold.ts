@@ -30,7 +30,10 @@
  *   `x.m.apply(…)`, never `super.m`);
  * - with no `super`, `new.target` or class in its body.
  * Its free names are then the board's globals, which its body sees as the
- * boot code did.
+ * boot code did. A call becomes `$cold(i)(…)` or `$cold(i).call(x, …)`
+ * here (moveColdFunctions); once the code is minified and unwrapped,
+ * takeColdFunctions cuts the bodies out and gives each call its place in
+ * the file and the names its parameters were minified to.
  *
  * A class whose constructor is marked waits in the file whole (a
  * WebSocket session, an update, an error only a failure throws): each
@@ -38,10 +41,7 @@
  * first makes it and it is kept from then on, on the maker itself (every
  * instance then has the one prototype `instanceof` knows). Its name may be
  * read only where code runs after boot: in a function, or in the
- * definition of another class that waits too (`extends`). A call becomes `$cold(i)(…)` or `$cold(i).call(x, …)`
- * here (moveColdFunctions); once the code is minified and unwrapped,
- * takeColdFunctions cuts the bodies out and gives each call its place in
- * the file and the names its parameters were minified to.
+ * definition of another class that waits too (`extends`).
  *
  * Never: move a function a check here is unsure of (it stays in the boot
  * code, and `left` says why: a test asserts that nothing marked is left on
@@ -90,7 +90,7 @@ export interface ColdReport {
   left: string[];
   /** The names of the methods moved: a script lowered apart that is handed the boot code's objects must not call them. */
   methods: string[];
-  /** The classes moved whole (their constructor is marked): each is made from the file at its first use, then kept. */
+  /** The classes in the file (their constructor is marked, and something reads them): each is made at its first use, then kept. */
   classes: string[];
 }
 
@@ -436,7 +436,7 @@ export function moveColdFunctions(
           report.moved = moves.length + lazy.length;
           report.dropped = moves.length + lazy.length - functionTexts - made.length;
           report.methods = moves.filter((m) => m.fn.isClassMethod()).map((m) => nameOf(m.fn));
-          report.classes = lazy.map((c) => c.name);
+          report.classes = made.map((c) => c.name);
           for (const move of moves) move.fn.remove();
           // Its text returns it (what its cold methods left of it); its definition leaves the boot code.
           for (const c of made) {
