@@ -142,6 +142,7 @@ describe('espruino lowering: cold functions wait in flash', () => {
          constructor(n) { 'cold'; super(); this.n = n; }
          kind() { return 'lazy ' + this.n + (this instanceof Lazy ? ' own' : ''); }
          static make(n) { return new Lazy(n); }
+         static build(n) { 'cold'; return new Lazy(n * 10); }
          spare(x) { 'cold'; return 'spare ' + x + ' of ' + this.n; }
        };
        class Leaf extends Lazy { constructor() { 'cold'; super(9); } kind() { return 'leaf ' + this.n; } }
@@ -150,11 +151,11 @@ describe('espruino lowering: cold functions wait in flash', () => {
        var Param = class { constructor(v) { this.v = v; this.w = 2; 'cold'; } sum() { return this.v + this.w; } };
        function use() {
          var a = new Lazy(1), b = Lazy.make(2), leaf = new Leaf();
-         return [new Param(5).sum(), a.describe(), b.describe(), leaf.describe(), a instanceof Lazy, b instanceof Lazy,
+         return [new Param(5).sum(), Lazy.build(3).n, a.describe(), b.describe(), leaf.describe(), a instanceof Lazy, b instanceof Lazy,
            leaf instanceof Lazy, leaf instanceof Base, Object.getPrototypeOf(a) === Object.getPrototypeOf(b), a.spare(3)];
        }
        result = use();`,
-      5,
+      6,
     );
     expect(report.classes.sort()).to.deep.equal(['Lazy', 'Leaf', 'Param']);
     expect(report.dropped).to.equal(1); // Never: nothing reads it, so it is not in the file
@@ -179,14 +180,20 @@ describe('espruino lowering: cold functions wait in flash', () => {
        Static.shared = 5;
        var Moved = class { constructor() { 'cold'; } };
        function swap() { Moved = null; }
-       result = [early.e, Static.shared, new Moved() instanceof Moved];`;
+       var Base = class { constructor() { 'cold'; this.b = 1; } };
+       function made() { return class extends Base { constructor() { super(); this.c = 2; } }; }
+       var Late = class { constructor(v) { var q = v * 2; 'cold'; this.q = q; } };
+       result = [early.e, Static.shared, new Moved() instanceof Moved, new (made())().c, new Late(4).q];`;
     const before = run(`(function () {\n${body}\n})();`);
     const after = moved(body);
     expect(after.report.left.map((l) => l.replace(/\(line \d+\)/, '(line n)')).sort()).to.deep.equal([
+      'class Base: a class that stays in the boot code extends it (line n)',
       'class Early: its name is read at boot (line n)',
       'class Moved: its name is assigned',
       'class Static: its name is read at boot (line n)',
+      "constructor (line n): 'cold' must come first (after only this.x = … and super(…))",
     ]);
+    expect(after.code).to.not.include("'cold'");
     expect(after.report.classes).to.deep.equal([]);
     expect(runWithFile(after.code, after.file)).to.deep.equal(before);
   });

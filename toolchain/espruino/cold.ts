@@ -121,6 +121,19 @@ function takeDirective(body: BabelTypes.BlockStatement, inConstructor = false): 
   return true;
 }
 
+/** Takes out a `'cold'` statement `body` has after its start (where it marks nothing); whether it had one. */
+function takeMisplacedMark(body: BabelTypes.BlockStatement): boolean {
+  const at = body.body.findIndex(
+    (st) =>
+      st.type === 'ExpressionStatement' &&
+      st.expression.type === 'StringLiteral' &&
+      st.expression.value === COLD_DIRECTIVE,
+  );
+  if (at < 0) return false;
+  body.body.splice(at, 1);
+  return true;
+}
+
 /** Whether `statement` is `this.x = …` or `super(…)`: what compilers put at a constructor's start. */
 function isInitializer(statement: BabelTypes.Statement): boolean {
   if (statement.type !== 'ExpressionStatement') return false;
@@ -271,6 +284,12 @@ function lazyClassProblem(c: TopClass, top: NodePath<BabelTypes.FunctionExpressi
     (r) => r.getFunctionParent() === top && !lazy.some((l) => l !== c && r.isDescendant(l.cls)),
   );
   if (atBoot) return `its name is read at boot (line ${atBoot.node.loc?.start.line ?? '?'})`;
+  // Espruino reads only a name after extends: only a class that waits too can name it first.
+  const base = binding.referencePaths.find((r) => {
+    const parent = r.parentPath;
+    return parent?.isClass() && parent.node.superClass === r.node && !lazy.some((l) => l.cls.node === parent.node);
+  });
+  if (base) return `a class that stays in the boot code extends it (line ${base.node.loc?.start.line ?? '?'})`;
   return '';
 }
 
@@ -331,7 +350,14 @@ export function moveColdFunctions(
             Function(path) {
               const body = path.node.body;
               const inConstructor = path.isClassMethod() && path.node.kind === 'constructor';
-              if (body.type !== 'BlockStatement' || !takeDirective(body, inConstructor)) return;
+              if (body.type !== 'BlockStatement') return;
+              if (!takeDirective(body, inConstructor)) {
+                if (inConstructor && takeMisplacedMark(body))
+                  report.left.push(
+                    `constructor (line ${path.node.loc?.start.line ?? '?'}): 'cold' must come first (after only this.x = … and super(…))`,
+                  );
+                return;
+              }
               if (!enabled) return;
               marked.add(path.node);
               const atTop =
@@ -394,32 +420,9 @@ export function moveColdFunctions(
             }
           if (moves.length === 0 && lazy.length === 0) return;
 
-          const texts: BabelTypes.FunctionExpression[] = [];
-          for (const move of moves) {
-            // One never called is dropped: nothing could make it.
-            if (move.calls.length === 0) continue;
-            const node = move.fn.node;
-            const index = texts.length;
-            texts.push(t.functionExpression(null, node.params as BabelTypes.FunctionExpression['params'], node.body));
-            for (const { call, explicit } of move.calls) {
-              const made = t.callExpression(t.identifier(COLD_CALL), [t.numericLiteral(index)]);
-              const callee = call.node.callee as BabelTypes.MemberExpression | BabelTypes.Identifier;
-              if (explicit && callee.type === 'MemberExpression') {
-                // f.call(y, …), or x.m.call(y, …) where x is still evaluated first (unless it is a plain name or this).
-                const method = callee.object;
-                const receiver = method.type === 'MemberExpression' ? method.object : null;
-                callee.object =
-                  receiver === null || receiver.type === 'Identifier' || receiver.type === 'ThisExpression'
-                    ? made
-                    : t.sequenceExpression([receiver as BabelTypes.Expression, made]);
-              } else if (callee.type === 'MemberExpression') {
-                // x.m(…) becomes $cold(i).call(x, …): x is still evaluated once, before the arguments.
-                call.node.callee = t.memberExpression(made, t.identifier('call'));
-                call.node.arguments.unshift(callee.object as BabelTypes.Expression);
-              } else call.node.callee = made;
-            }
-          }
-          const functionTexts = texts.length;
+          // The function texts come first in the file (one for each moved function something calls), then the classes.
+          // The classes' reads are rewritten first: a cold call's receiver may be one (`Lazy.make(…)` moves it).
+          const functionTexts = moves.filter((m) => m.calls.length > 0).length;
           // Each read of a lazy class's name becomes `$cold[i] || ($cold[i] = $cold(i)())`: made at the first,
           // then kept (on the maker itself), so that every instance has the one prototype `instanceof` knows.
           const made: TopClass[] = [];
@@ -432,6 +435,31 @@ export function moveColdFunctions(
             const make = t.callExpression(t.callExpression(t.identifier(COLD_CALL), [t.numericLiteral(index)]), []);
             for (const read of reads)
               read.replaceWith(t.logicalExpression('||', kept(), t.assignmentExpression('=', kept(), make)));
+          }
+          const texts: BabelTypes.FunctionExpression[] = [];
+          for (const move of moves) {
+            // One never called is dropped: nothing could make it.
+            if (move.calls.length === 0) continue;
+            const node = move.fn.node;
+            const index = texts.length;
+            texts.push(t.functionExpression(null, node.params as BabelTypes.FunctionExpression['params'], node.body));
+            for (const { call, explicit } of move.calls) {
+              const maker = t.callExpression(t.identifier(COLD_CALL), [t.numericLiteral(index)]);
+              const callee = call.node.callee as BabelTypes.MemberExpression | BabelTypes.Identifier;
+              if (explicit && callee.type === 'MemberExpression') {
+                // f.call(y, …), or x.m.call(y, …) where x is still evaluated first (unless it is a plain name or this).
+                const method = callee.object;
+                const receiver = method.type === 'MemberExpression' ? method.object : null;
+                callee.object =
+                  receiver === null || receiver.type === 'Identifier' || receiver.type === 'ThisExpression'
+                    ? maker
+                    : t.sequenceExpression([receiver as BabelTypes.Expression, maker]);
+              } else if (callee.type === 'MemberExpression') {
+                // x.m(…) becomes $cold(i).call(x, …): x is still evaluated once, before the arguments.
+                call.node.callee = t.memberExpression(maker, t.identifier('call'));
+                call.node.arguments.unshift(callee.object as BabelTypes.Expression);
+              } else call.node.callee = maker;
+            }
           }
           report.moved = moves.length + lazy.length;
           report.dropped = moves.length + lazy.length - functionTexts - made.length;
