@@ -38,7 +38,7 @@ import { PACKAGE_ROOT } from '../templates.ts';
 import { knownStatusCodes, reasonPhrase } from '../../src/http/status.ts';
 import { compileRoutes, routesHash } from '../../src/router/index.ts';
 import type { RouteSpec, RouterMode } from '../../src/router/index.ts';
-import { COLD_FILE, memberNamesIn } from './cold.ts';
+import { COLD_FILE, functionTexts, memberNamesIn } from './cold.ts';
 import { LoweringError, lowerForEspruino, parseScript } from './lower.ts';
 import type { ShortNames } from './short-names.ts';
 import { BOOT0_FILE, INSTALLER_FILE, OTA_MODULE_FILE } from '../../firmware/espruino/ota-boot.ts';
@@ -307,7 +307,13 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
     sha256: createHash('sha256').update(packed).digest('hex'),
   };
 
-  const report = sizeReportEspruino(lowered.code, files, budget, matcherSkipped, lowered.cold.texts);
+  const report = sizeReportEspruino(
+    lowered.code,
+    files,
+    budget,
+    matcherSkipped,
+    functionTexts(lowered.cold.texts, lowered.cold),
+  );
   writeFileSync(
     join(out, 'size-report.json'),
     `${JSON.stringify({ ...report, prelude: lowered.prelude, routesHash: routesHash(routes) }, null, 2)}\n`,

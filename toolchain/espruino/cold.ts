@@ -493,13 +493,21 @@ export function moveColdFunctions(
   });
 }
 
+/** The texts of the cold functions alone: a class's (the file holds them last, see ColdFile) is made after start. */
+export function functionTexts(texts: readonly string[], report: Pick<ColdReport, 'classes'>): string[] {
+  return texts.slice(0, texts.length - report.classes.length);
+}
+
 /** The cold functions taken out of the boot code: the file's bytes and the code that makes them from it. */
 export interface ColdFile {
   /** The boot code, calling `$cold(offset, length, names…)` and defining `$cold`. */
   code: string;
   /** COLD_FILE's bytes: each function's text, as `store` gave it. */
   bytes: Uint8Array;
-  /** Each function as a function expression (its body is what the file holds, before `store`), in the file's order. */
+  /**
+   * Each function as a function expression (its body is what the file holds, before `store`), in the file's
+   * order: the cold functions first, then one for each class in the report's `classes`, in that order.
+   */
   texts: string[];
 }
 
