@@ -93,7 +93,7 @@ class EspruinoConnection implements Socket {
     const room = this.limit - this.queued;
     const n = length < room ? length : room;
     if (n > 0) {
-      this.native.write(espruino.E.toString(from.subarray(offset, offset + n)));
+      this.send(espruino.E.toString(from.subarray(offset, offset + n)));
       this.queued += n;
     }
     if (n < length) this.blocked = true;
@@ -103,9 +103,22 @@ class EspruinoConnection implements Socket {
   writeText(text: string): boolean {
     if (this.done) return true; // as write(): nowhere to go, and the core learns of the close separately
     if (text.length > this.limit - this.queued) return false;
-    this.native.write(text);
+    this.send(text);
     this.queued += text.length;
     return true;
+  }
+
+  /**
+   * Queues `data`. A peer that closed before its 'close' event ran makes
+   * Espruino throw ("This socket is closed"): the bytes have nowhere to go,
+   * as after the event, and the core learns of the close from the event.
+   */
+  private send(data: string): void {
+    try {
+      this.native.write(data);
+    } catch (error) {
+      if (describe(error).indexOf('closed') < 0) throw error;
+    }
   }
 
   writable(): number {
