@@ -85,7 +85,7 @@ export class Connection implements EncodeEnd {
   encodeEnd = 0;
   bodyChar = 0;
   /** Rest of a byte body still to send, straight from its source. */
-  bodyBytes: Uint8Array | null = null;
+  bodyBytes: Uint8Array | undefined = undefined;
   bodyPos = 0;
   bodyEnd = 0;
   /**

@@ -280,6 +280,12 @@ export const UNKNOWN_METHOD = 255;
 const MAX_VARS = 8;
 /** What an unused c.set() key holds: one shared string (see response.ts UNSET). */
 const UNSET_KEY = '';
+/**
+ * bodyLimit when no limit was set: larger than any body a board takes, and
+ * an integer, which Espruino stores in the property's own variable (Infinity
+ * would take one more per slot).
+ */
+const NO_BODY_LIMIT = 0x7fffffff;
 /** Shared empty lists for a context that has served nothing yet (frozen: in flash on the board). */
 const NO_NAMES: readonly string[] = Object.freeze([]);
 const NO_HANDLERS: readonly Handler<any>[] = Object.freeze([]);
@@ -304,9 +310,12 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
   head: RequestHead;
   /** Abandoned by its connection (see abandon()): every response call is ignored. */
   detached = false;
-  /** Settlement callbacks for async chains: made at the first one this context waits for, then kept. */
-  private settled: (() => void) | null = null;
-  private rejected: ((error: unknown) => void) | null = null;
+  /**
+   * Settlement callbacks for async chains: made at the first one this context waits for, then kept.
+   * Undefined until then, not null: on Espruino a property holding null costs a variable more.
+   */
+  private settled: (() => void) | undefined = undefined;
+  private rejected: ((error: unknown) => void) | undefined = undefined;
   /** Param spans written by the router: [start, end] per param. */
   readonly paramSpans: Int32Array;
   /** The response being built. */
@@ -322,8 +331,8 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
   bodyEnd = 0;
   /** The body streams (streamBody()); its bytes arrive through readBody(). */
   bodyStreamed = false;
-  /** Most body bytes this request may send (limitBody()). */
-  bodyLimit = Infinity;
+  /** Most body bytes this request may send (limitBody()); NO_BODY_LIMIT when none was set. */
+  bodyLimit = NO_BODY_LIMIT;
   /** Peer address of the connection. */
   remoteAddress = '';
   /** True for HEAD requests: the body is computed but not sent. */
@@ -346,9 +355,9 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
   readonly sink: StreamSink;
   /** Host services: platform, device, server counters. */
   readonly env: Env;
-  /** The values set(): made at the first set() on this context, at their full size, then kept. */
-  private varKeys: string[] | null = null;
-  private varValues: unknown[] | null = null;
+  /** The values set(): made at the first set() on this context, at their full size, then kept (undefined until then). */
+  private varKeys: string[] | undefined = undefined;
+  private varValues: unknown[] | undefined = undefined;
   private varCount = 0;
 
   /** Made once per slot at start, or as a spare (slot -1) when first needed. */
@@ -367,7 +376,7 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
     this.res.reset();
     const keys = this.varKeys;
     const values = this.varValues;
-    if (keys !== null && values !== null) {
+    if (keys !== undefined && values !== undefined) {
       for (let i = 0; i < this.varCount; i++) {
         keys[i] = UNSET_KEY;
         values[i] = undefined;
@@ -376,7 +385,7 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
     this.varCount = 0;
     this.index = 0;
     this.bodyStreamed = false;
-    this.bodyLimit = Infinity;
+    this.bodyLimit = NO_BODY_LIMIT;
     this.generation++;
   }
 
@@ -509,7 +518,7 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
   set(key: string, value: unknown): void {
     let keys = this.varKeys;
     let values = this.varValues;
-    if (keys === null || values === null) {
+    if (keys === undefined || values === undefined) {
       // Made at their full size (push would leave XS's growth slack in each).
       keys = this.varKeys = new Array<string>(MAX_VARS).fill(UNSET_KEY);
       values = this.varValues = new Array<unknown>(MAX_VARS).fill(undefined);
@@ -529,7 +538,7 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
   get<T = unknown>(key: string): T | undefined {
     const keys = this.varKeys;
     const values = this.varValues;
-    if (keys === null || values === null) return undefined;
+    if (keys === undefined || values === undefined) return undefined;
     for (let i = 0; i < this.varCount; i++) if (keys[i] === key) return values[i] as T;
     return undefined;
   }
@@ -540,7 +549,7 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
   awaitChain(result: PromiseLike<unknown>): void {
     let settled = this.settled;
     let rejected = this.rejected;
-    if (settled === null || rejected === null) {
+    if (settled === undefined || rejected === undefined) {
       const sink = this.sink;
       settled = this.settled = () => sink.handlerSettled(this, null, false);
       rejected = this.rejected = (error: unknown) => sink.handlerSettled(this, error, true);

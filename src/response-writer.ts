@@ -67,7 +67,7 @@ export class ResponseWriter {
     if (!redirect) plan.plain(conn.keepAlive, FRAMING_LENGTH, length);
     conn.bodyString = '';
     conn.bodyChar = 0;
-    conn.bodyBytes = null;
+    conn.bodyBytes = undefined;
     const socket = conn.socket;
     if (
       socket !== null &&
@@ -105,7 +105,7 @@ export class ResponseWriter {
           conn.bodyString = res.bodyString;
           conn.bodyChar = next;
         }
-      } else if (res.bodyKind === BODY_BYTES && res.bodyBytes !== null) {
+      } else if (res.bodyKind === BODY_BYTES && res.bodyBytes !== undefined) {
         const n = res.bodyEnd - res.bodyStart;
         if (n <= conn.output.length - headLength) {
           const source = res.bodyBytes;
@@ -120,7 +120,7 @@ export class ResponseWriter {
       }
     }
     res.bodyString = '';
-    res.bodyBytes = null;
+    res.bodyBytes = undefined;
     plan.redirect = null;
   }
 
@@ -181,12 +181,12 @@ export class ResponseWriter {
         }
         continue;
       }
-      if (conn.bodyBytes !== null) {
+      if (conn.bodyBytes !== undefined) {
         const n = socket.write(conn.bodyBytes, conn.bodyPos, conn.bodyEnd - conn.bodyPos);
         conn.bodyPos += n;
         conn.progress += n;
         if (conn.bodyPos < conn.bodyEnd) return false;
-        conn.bodyBytes = null;
+        conn.bodyBytes = undefined;
       }
       conn.outPos = 0;
       conn.outLen = 0;
@@ -196,7 +196,7 @@ export class ResponseWriter {
 
   /** True while `conn` has output the socket has not taken yet. */
   pending(conn: Connection): boolean {
-    return conn.outPos < conn.outLen || conn.bodyBytes !== null || conn.bodyChar > 0;
+    return conn.outPos < conn.outLen || conn.bodyBytes !== undefined || conn.bodyChar > 0;
   }
 
   // ---- streamed responses ----

@@ -1034,7 +1034,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     conn.outLen = 0;
     conn.bodyString = '';
     conn.bodyChar = 0;
-    conn.bodyBytes = null;
+    conn.bodyBytes = undefined;
     conn.streaming = false;
     conn.streamEnding = false;
     conn.streamFraming = FRAMING_CHUNKED;

@@ -96,7 +96,7 @@ export class ResponseState {
   /** String body. */
   bodyString = '';
   /** Byte body source and range. */
-  bodyBytes: Uint8Array | null = null;
+  bodyBytes: Uint8Array | undefined = undefined;
   bodyStart = 0;
   bodyEnd = 0;
   /** A handler has produced the response (later writes are ignored). */
@@ -119,7 +119,7 @@ export class ResponseState {
     this.contentType = '';
     this.bodyKind = BODY_NONE;
     this.bodyString = '';
-    this.bodyBytes = null;
+    this.bodyBytes = undefined;
     this.bodyStart = 0;
     this.bodyEnd = 0;
     this.committed = false;

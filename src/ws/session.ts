@@ -434,7 +434,7 @@ export class WsSession implements WebSocket {
       if (this.state === NONE || socket === null) return;
       if (this.queuedClose !== 0 && !this.writeQueuedClose()) return;
       if (
-        conn.bodyBytes !== null ||
+        conn.bodyBytes !== undefined ||
         conn.bodyChar > 0 ||
         this.state === CLOSED ||
         (conn.outLen - conn.outPos) * 2 > conn.output.length
@@ -567,7 +567,7 @@ export class WsSession implements WebSocket {
    */
   private room(n: number): number {
     const conn = this.conn;
-    if (conn.bodyBytes !== null || conn.bodyChar > 0) return -1;
+    if (conn.bodyBytes !== undefined || conn.bodyChar > 0) return -1;
     this.compact();
     if (conn.outLen + n > conn.output.length && conn.outLen > 0 && !this.blocked) {
       this.flushNow(); // frames the pump held back: out now, to make room
@@ -588,7 +588,7 @@ export class WsSession implements WebSocket {
   /** Writes the output now, or when the pump stops if it is running and the frames are all in the output area. */
   private flush(): void {
     const conn = this.conn;
-    if (this.pumping && !this.blocked && conn.bodyBytes === null && conn.bodyChar === 0) return;
+    if (this.pumping && !this.blocked && conn.bodyBytes === undefined && conn.bodyChar === 0) return;
     this.flushNow();
   }
 

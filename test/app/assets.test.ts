@@ -32,7 +32,7 @@ function get(
 describe('assets middleware', () => {
   const big = new Uint8Array(randomBytes(100_000)); // incompressible: stored raw, far larger than a slot
   const css = new Uint8Array(gzipSync(Buffer.from('body{color:red}'.repeat(50))));
-  let sentBytes: Uint8Array | null = null;
+  let sentBytes: Uint8Array | undefined;
   let sim: Simulation;
 
   before(async () => {
