@@ -107,6 +107,8 @@ export interface EspruinoBuildResult {
   bootCode: string;
   /** The functions kept out of the boot code (toolchain/espruino/cold.ts): how many, how many of them nothing called, and those marked that stayed, with why. */
   cold: { moved: number; dropped: number; left: string[]; classes: string[] };
+  /** The members stored as 1 and 0 (toolchain/espruino/flags.ts), by their long names. */
+  flags: string[];
 }
 
 /** Absolute module path as an import specifier. */
@@ -278,7 +280,7 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
   // The app uses OtaSession (the boot code has its stand-in): the OTA module, the installer and its boot hook.
   const ota = lowered.used.includes(join(PACKAGE_ROOT, 'src', 'ota', 'session.ts'));
   if (ota) {
-    const module = await lowerOtaModule(webSockets, options.minify, lowered.shortNames);
+    const module = await lowerOtaModule(webSockets, options.minify, lowered.shortNames, new Set(lowered.flags.flags));
     // The module is handed the boot code's objects: a method of theirs it names must still be on them.
     const named = memberNamesIn(module, parseScript);
     const reached = lowered.cold.methods.filter((name) => named.has(name));
@@ -337,7 +339,15 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
       left: lowered.cold.left,
       classes: lowered.cold.classes,
     },
+    flags: longNames(lowered.flags.flags, lowered.shortNames),
   };
+}
+
+/** The long names of `short` names, as `shortNames` maps them. */
+function longNames(short: readonly string[], shortNames: ShortNames | null): string[] {
+  if (shortNames === null) return [...short];
+  const long = new Map(Object.entries(shortNames.cache).map(([name, shortName]) => [shortName, name]));
+  return short.map((name) => long.get(name) ?? name).sort();
 }
 
 /** Code as it is stored: pretokenised, unless the build keeps it readable (not minified). */
@@ -350,6 +360,7 @@ async function lowerOtaModule(
   webSockets: boolean,
   minify: boolean | undefined,
   shortNames: ShortNames | null,
+  flags: ReadonlySet<string>,
 ): Promise<string> {
   const define: Record<string, string> = { CHIPWEB_REASONS: JSON.stringify(reasonTable()), CHIPWEB_MODULE: 'module' };
   for (const name of FORBIDDEN_GLOBALS) define[name] = `__chipweb_forbidden_${name}`;
@@ -361,6 +372,7 @@ async function lowerOtaModule(
       substitutes: standIns(webSockets, false),
       // The module and the boot code hand each other objects: the same names, shortened the same way.
       shortNames,
+      flags,
     });
     return lowered.code;
   } catch (error) {

@@ -55,6 +55,8 @@ import {
 } from './babel-espruino.ts';
 import { inlineConstants } from './constants.ts';
 import { ESPRUINO_GLOBAL_NAMES } from './globals.ts';
+import { type FlagsReport, flagsAsNumbers } from './flags.ts';
+import { shareLiterals } from './shared-literals.ts';
 import { inlineSingleCalls } from './inline.ts';
 import { PRELUDE_GLOBALS, preludeFor } from './prelude.ts';
 import { pretokenise } from './pretokenise.ts';
@@ -211,6 +213,12 @@ export interface LowerOptions {
    * stay where they are (a script loaded beside it, such as the OTA module).
    */
   cold?: boolean;
+  /**
+   * The boot code's flags (flags.ts), for a script lowered beside it with its
+   * short names (the OTA module): it stores them as the boot code does.
+   * Undefined: the step chooses them.
+   */
+  flags?: ReadonlySet<string>;
 }
 
 /**
@@ -301,6 +309,8 @@ export interface LoweredScript {
    * moved, what was marked and stayed.
    */
   cold: ColdReport & { bytes: Uint8Array | null; texts: string[] };
+  /** The members stored as 1 and 0 (flags.ts). */
+  flags: FlagsReport;
 }
 
 export type { ShortNames } from './short-names.ts';
@@ -473,14 +483,19 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
   });
   if (!lowered || typeof lowered.code !== 'string') throw new Error('lowering for Espruino: Babel produced no code');
   // The async transform writes `let` after preset-env's block scoping ran; Espruino's `let` in a loop
-  // shares one binding, so block scoping runs once more over everything.
+  // shares one binding, so block scoping runs once more over everything. The shortened members that
+  // only hold booleans are stored as 1 and 0 (flags.ts), and the null, true, false and '' that are stored
+  // are read from one variable each (shared-literals.ts).
+  const flags: FlagsReport = { flags: [], wrapped: 0, numbered: 0 };
+  const literals = { shared: 0 };
+  const candidates = new Set(shortNames ? shortNames.names.map((name) => shortNames.cache[name]) : []);
   const scoped = transformSync(lowered.code, {
     babelrc: false,
     configFile: false,
     sourceType: 'script',
     compact: false,
     comments: false,
-    plugins: [blockScoping, espruinoHelpers],
+    plugins: [flagsAsNumbers(candidates, flags, options.flags), shareLiterals(literals), blockScoping, espruinoHelpers],
     generatorOpts: RAW_UTF8,
   });
   if (!scoped || typeof scoped.code !== 'string')
@@ -542,6 +557,7 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
     shortNames,
     inlining,
     cold: { bytes: cold && cold.bytes.length > 0 ? cold.bytes : null, texts: coldTexts, ...coldReport },
+    flags,
   };
 }
 
