@@ -510,14 +510,20 @@ async function streams(so: string, port: number, env: NodeJS.ProcessEnv): Promis
     return { ok: answer.status === 200 && answer.body === expected, answer, expected };
   };
   try {
-    await sim.waitForLine(/chipweb: serving/, 20000);
+    const serving = await sim.waitForLine(/chipweb: serving/, 20000);
+    const slots = Number(/, (\d+) slots/.exec(serving)?.[1]);
+    if (!(slots > 0)) throw new Error(`no slot count in the serving line: ${serving}`);
     // Warm-up: one echo, a socket per session (sessions are made at the upgrades that find none free)
-    // and an upload of each framing (a connection's body stream and chunked decoder are made at its first
-    // streamed and chunked body), so that what they make once is made before the baseline.
+    // and uploads of each framing on every slot at once (a connection's body stream and chunked decoder
+    // are made at its first streamed and chunked body, and which slot a later upload takes depends on the
+    // order the WebSockets let theirs go), so that what they make once is made before the baseline.
     await webSocketExchange(port, '/echo', { messages: ['warm'], replies: 1 });
     await (await holdWebSockets(port, '/echo', 3))();
-    await upload(4096, false, [1460]);
-    await upload(4096, true, [1460]);
+    for (const chunked of [false, true]) {
+      const warm = await Promise.all(Array.from({ length: slots }, () => upload(65536, chunked, [1460])));
+      if (!warm.every((w) => w.ok))
+        throw new Error(`warm-up upload failed: ${JSON.stringify(warm.map((w) => w.answer))}`);
+    }
     const idle = await idleReading(sim, { sockets: 0, timers: Number.POSITIVE_INFINITY } as Live);
     pass(`idle baseline after a warm-up: ${describeSample(idle)}`);
 
