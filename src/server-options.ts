@@ -102,6 +102,12 @@ export interface ServerOptions {
   /** A route table compiled at build time (from flash); checked against the app's routes. */
   routeTable?: Uint8Array;
   /**
+   * The answers the server sends on its own, as writeAnswerBlock() wrote
+   * them at build time (Espruino: a Storage file, read in place from
+   * flash); without it they are made at start in the platform's buffer.
+   */
+  answers?: Uint8Array;
+  /**
    * The route table's search as code (router/generate.ts), which `chipweb
    * build` preloads into flash: the same answers as the table walk, faster
    * on XS. Must come from the same table (checked by hash).

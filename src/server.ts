@@ -34,7 +34,14 @@ import type { Device } from './device.ts';
 import { CHUNKED_DONE } from './http/chunked.ts';
 import { CONNECTION_CLOSE, CONNECTION_KEEP_ALIVE, HEAD_INCOMPLETE, parseHead, RequestHead } from './http/parser.ts';
 import type { HeadLimits } from './http/parser.ts';
-import { BODY_STREAM, CONTINUE_RESPONSE, FRAMING_CHUNKED, PreencodedAnswers, preencodedSize } from './http/response.ts';
+import {
+  answerBlockSize,
+  BODY_STREAM,
+  CONTINUE_RESPONSE,
+  FRAMING_CHUNKED,
+  PreencodedAnswers,
+  writeAnswerBlock,
+} from './http/response.ts';
 import { INTERNAL_ERROR_BODY } from './http/status.ts';
 import { decodeLatin1, equalsAscii, TextScratch } from './http/text.ts';
 import type { PieceReader } from './body-stream.ts';
@@ -150,12 +157,16 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     const o = resolveOptions(options);
     this.options = o;
     const poolBytes = o.slots * (o.slotSize + o.outputSize);
-    // The preencoded answers follow the pool in the platform's buffer, so the platform copies them without a view.
-    const answerBytes = preencodedSize();
+    // The preencoded answers follow the pool in the platform's buffer, so the platform copies them without a view;
+    // a board that has them in flash (options.answers) keeps none in RAM.
+    const flashAnswers = options.answers;
+    const answerBytes = flashAnswers === undefined ? answerBlockSize() : 0;
     const memory = platform.allocate ? platform.allocate(poolBytes + answerBytes) : undefined;
     this.pool = new Pool({ slots: o.slots, slotSize: o.slotSize, outputSize: o.outputSize }, memory);
     this.answers = new PreencodedAnswers(
-      memory ? new Uint8Array(memory, poolBytes, answerBytes) : new Uint8Array(answerBytes),
+      flashAnswers !== undefined
+        ? flashAnswers
+        : writeAnswerBlock(memory ? new Uint8Array(memory, poolBytes, answerBytes) : new Uint8Array(answerBytes)),
     );
     this.limits = { maxRequestLine: o.maxRequestLine, maxHeaderBytes: o.maxHeaderBytes, maxHeaders: o.maxHeaders };
     const methods = methodCount(this.table);

@@ -1,7 +1,9 @@
 /**
  * The board entry's helper on Espruino: starts a chipweb App with the
  * budget `chipweb build --target espruino` embedded (firmware/espruino/
- * budget.json) and the route table it wrote to Storage.
+ * budget.json), the route table it wrote to Storage, and the server's
+ * own answers (400, 503, ...), which it also wrote there: the server reads
+ * them in place from flash, so they take no RAM.
  *
  * Before serving, it checks that the app's registered routes are exactly
  * the ones the route table was compiled from, and stops with a clear
@@ -23,6 +25,8 @@ import { espruino } from './types/espruino.ts';
 
 /** Storage file of the route table `chipweb build` writes. */
 export const ROUTES_FILE = 'routes.bin';
+/** Storage file of the server's preencoded answers (writeAnswerBlock) `chipweb build` writes. */
+export const ANSWERS_FILE = 'answers.bin';
 
 /** The board's budget and settings, as `chipweb build --target espruino` embeds them. */
 export interface EspruinoBoardConfig {
@@ -77,10 +81,16 @@ export function startBoard(
         `the app's ${routes.length} routes do not match the route table in Storage (routes hash ${expected}, table hash ${found}): ` +
           "run 'chipweb build --target espruino' and 'chipweb flash --target espruino' again",
       );
+    const answers = espruino.require('Storage').readArrayBuffer(ANSWERS_FILE);
+    if (answers === undefined)
+      return stop(
+        `the server's answers "${ANSWERS_FILE}" are not in Storage: run 'chipweb build --target espruino' and 'chipweb flash --target espruino'`,
+      );
     const device = new EspruinoDevice(platform, board.device);
     const server = new Server(app, platform, {
       ...board.server,
       routeTable: table,
+      answers: new Uint8Array(answers),
       routeMatcher: matcher,
       device,
     });

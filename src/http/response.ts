@@ -418,51 +418,83 @@ function encodeAnswer(i: number): Uint8Array {
   return preencodeResponse(code, code === 503 ? 'Retry-After: 1\r\n' : '');
 }
 
-/** The bytes every preencoded answer takes in all (to reserve room for them). */
-export function preencodedSize(): number {
+/** Bytes before the answers in an answer block: one 16-bit offset per answer, and the end. */
+const ANSWER_TABLE = 2 * (PREENCODED_CODES.length + 1);
+
+/** The bytes the answer block takes (to reserve room for it). */
+export function answerBlockSize(): number {
   'cold';
-  let total = 0;
+  let total = ANSWER_TABLE;
   for (let i = 0; i < PREENCODED_CODES.length; i++) total += encodeAnswer(i).length;
   return total;
 }
 
 /**
+ * Writes the answer block into `into` (answerBlockSize() bytes) and returns
+ * it: (PREENCODED_CODES.length + 1) 16-bit little-endian offsets, then the
+ * answers back to back; answer i is [offset i, offset i + 1). The same bytes
+ * on every engine, so `chipweb build` can write them once into flash
+ * (ServerOptions.answers) and a board keeps no copy in RAM.
+ */
+export function writeAnswerBlock(into: Uint8Array): Uint8Array {
+  'cold';
+  let at = ANSWER_TABLE;
+  into[0] = at & 0xff;
+  into[1] = at >> 8;
+  for (let i = 0; i < PREENCODED_CODES.length; i++) {
+    const encoded = encodeAnswer(i);
+    into.set(encoded, at);
+    at += encoded.length;
+    into[2 * i + 2] = at & 0xff;
+    into[2 * i + 3] = at >> 8;
+  }
+  return into;
+}
+
+/**
  * The answers the server sends on its own (400, 408, 413, 414, 417, 431,
- * 500, 501, 505, and 503 with Retry-After), preencoded at start back to back
- * in one buffer: one allocation rather than one per answer, placed by the
- * server after the pool in the platform's buffer, so a board copies them to
- * its sockets without a view.
+ * 500, 501, 505, and 503 with Retry-After), as one answer block
+ * (writeAnswerBlock): one allocation rather than one per answer, placed by
+ * the server after the pool in the platform's buffer, so a board copies
+ * them to its sockets without a view; or a block in flash made at build
+ * time (Espruino reads it from Storage).
  */
 export class PreencodedAnswers {
-  /** Every answer, back to back. */
+  /** The answer block: its offsets, then every answer. */
   readonly bytes: Uint8Array;
-  /** bytes[at[i], at[i + 1]) is the answer for PREENCODED_CODES[i]. */
-  private readonly at: Uint16Array;
 
-  /** Encodes them into `into` (preencodedSize() bytes). */
-  constructor(into: Uint8Array) {
-    this.bytes = into;
-    this.at = new Uint16Array(PREENCODED_CODES.length + 1);
-    for (let i = 0, at = 0; i < PREENCODED_CODES.length; i++) {
-      const encoded = encodeAnswer(i);
-      into.set(encoded, at);
-      at += encoded.length;
-      this.at[i + 1] = at;
-    }
+  /** Reads answers from `block` (writeAnswerBlock's layout; checked, since one from flash may be stale). */
+  constructor(block: Uint8Array) {
+    const n = PREENCODED_CODES.length;
+    if (
+      block.length < ANSWER_TABLE ||
+      offsetAt(block, 0) !== ANSWER_TABLE ||
+      offsetAt(block, n) !== block.length ||
+      block[offsetAt(block, 0)] !== 0x48 // 'H' of the first answer's status line
+    )
+      throw new Error(
+        `server: the preencoded answers (${block.length} bytes) are not an answer block of ${n} answers; rebuild with 'chipweb build' and flash again`,
+      );
+    this.bytes = block;
   }
 
   /** Where the answer for `status` starts in `bytes` (400's when it has none). */
   start(status: number): number {
-    return this.at[this.index(status)];
+    return offsetAt(this.bytes, this.index(status));
   }
 
   /** Where the answer for `status` ends in `bytes`. */
   end(status: number): number {
-    return this.at[this.index(status) + 1];
+    return offsetAt(this.bytes, this.index(status) + 1);
   }
 
   private index(status: number): number {
     for (let i = 0; i < PREENCODED_CODES.length; i++) if (PREENCODED_CODES[i] === status) return i;
     return 0;
   }
+}
+
+/** Offset `i` of an answer block's table. */
+function offsetAt(block: Uint8Array, i: number): number {
+  return block[2 * i] | (block[2 * i + 1] << 8);
 }

@@ -4,10 +4,12 @@
  */
 import { expect } from 'chai';
 import { App } from '../../src/index.ts';
+import { answerBlockSize, writeAnswerBlock } from '../../src/http/response.ts';
 import { Server } from '../../src/server.ts';
 import type { ServerOptions } from '../../src/server.ts';
 import { errorResponse, response } from '../conformance/cases.ts';
 import { settle, startOnMemory } from '../support/memory-server.ts';
+import { MemoryPlatform } from '../../host-sim/memory-platform.ts';
 
 const TEXT = 'text/plain; charset=utf-8';
 
@@ -186,6 +188,30 @@ describe('server state machine', () => {
     expect(c.closed).to.equal(true);
     expect(server.stats().rejected).to.equal(1);
     expect(a.closed).to.equal(false);
+  });
+
+  it('answers from an answer block made at build time (options.answers, in flash on Espruino) as from its own', async () => {
+    const block = writeAnswerBlock(new Uint8Array(answerBlockSize()));
+    const { platform } = await start(helloApp(), { answers: block });
+    const bad = platform.connect();
+    bad.send('GET / HTTP/1.1\r\nHost: a\r\nBad Header\r\n\r\n');
+    expect(bad.takeText()).to.equal(errorResponse(400));
+    // The bytes sent are the block's own: a block with another body shows through.
+    const at = Buffer.from(block).indexOf('Bad Request\n');
+    const changed = block.slice();
+    changed[at] = 0x62; // 'b'
+    const other = await start(helloApp(), { answers: changed });
+    const client = other.platform.connect();
+    client.send('GET / HTTP/1.1\r\nHost: a\r\nBad Header\r\n\r\n');
+    expect(client.takeText()).to.equal(errorResponse(400).replace('Bad Request\n', 'bad Request\n'));
+  });
+
+  it('refuses an answer block that is not one (a stale file), saying to rebuild', () => {
+    const block = writeAnswerBlock(new Uint8Array(answerBlockSize()));
+    for (const broken of [new Uint8Array(0), block.subarray(0, block.length - 1), new Uint8Array(block.length)])
+      expect(() => new Server(helloApp(), new MemoryPlatform(), { answers: broken })).to.throw(
+        /the preencoded answers \(\d+ bytes\) are not an answer block of 10 answers; rebuild with 'chipweb build'/,
+      );
   });
 
   it('evicts the least recently used idle keep-alive connection (evict-idle policy)', async () => {

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build as buildCommand, flash as flashCommand } from '../../cli/espruino.ts';
 import { compileRoutes } from '../../src/router/index.ts';
+import { answerBlockSize, writeAnswerBlock } from '../../src/http/response.ts';
 import { buildEspruino } from '../../toolchain/espruino/build.ts';
 import { espruinoSyntaxProblems } from '../../toolchain/espruino/lower.ts';
 import { detokenise } from '../../toolchain/espruino/pretokenise.ts';
@@ -44,12 +45,17 @@ describe('espruino: chipweb build --target espruino', function () {
     const out = join(tmp, 'dashboard');
     const result = await buildEspruino({ entry: ENTRY, out, env: {}, projectDir: tmp });
     const listed = JSON.parse(readFileSync(join(out, 'storage.json'), 'utf8')) as { name: string; path: string }[];
-    expect(listed.map((f) => f.name)).to.include.members(['routes.bin', 'index.html.gz', '.bootcde']);
+    expect(listed.map((f) => f.name)).to.include.members(['routes.bin', 'answers.bin', 'index.html.gz', '.bootcde']);
     expect(listed[listed.length - 1].name, 'boot code last').to.equal('.bootcde');
     for (const f of listed) expect(existsSync(join(out, f.path)), f.path).to.equal(true);
 
     const table = readFileSync(join(out, 'storage/routes.bin'));
     expect(Buffer.compare(table, Buffer.from(compileRoutes(createDashboard().routes())))).to.equal(0);
+    // The server's own answers, encoded here as the core encodes them at start on other engines.
+    const answers = readFileSync(join(out, 'storage/answers.bin'));
+    const core = writeAnswerBlock(new Uint8Array(answerBlockSize()));
+    expect(Buffer.compare(answers, Buffer.from(core))).to.equal(0);
+    expect(answers.toString('latin1')).to.include('HTTP/1.1 503 Service Unavailable\r\n');
     const page = readFileSync(join(out, 'storage/index.html.gz'));
     expect(page[0]).to.equal(0x1f); // gzip
     expect(page[1]).to.equal(0x8b);
@@ -59,6 +65,7 @@ describe('espruino: chipweb build --target espruino', function () {
     expect(espruinoSyntaxProblems(boot)).to.deep.equal([]);
     expect(boot).to.not.include('__chipweb_forbidden_');
     expect(boot).to.include('routes.bin');
+    expect(boot).to.include('answers.bin');
     // Strict, though no tsconfig.json lies above this --out (the generated entry brings its own).
     expect(boot).to.match(/^"use strict";/);
     expect(readdirSync(out)).to.not.include.members(['entry.ts', 'tsconfig.json']);
@@ -136,7 +143,12 @@ describe('espruino: chipweb build --target espruino', function () {
     expect(boot).to.include('this build has no WebSocket routes');
     // No OtaSession in the app: no OTA module, installer or boot hook.
     expect(plainBuild.ota).to.equal(false);
-    expect(plainBuild.files.map((f) => f.name)).to.deep.equal(['routes.bin', 'chipweb.cold', '.bootcde']);
+    expect(plainBuild.files.map((f) => f.name)).to.deep.equal([
+      'routes.bin',
+      'answers.bin',
+      'chipweb.cold',
+      '.bootcde',
+    ]);
   });
 
   it('prints the over-the-air image (update.bin) with its SHA-256', async () => {

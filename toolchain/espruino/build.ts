@@ -8,6 +8,7 @@
  *                      pretokenised as Espruino's tools save code
  *                      (pretokenise.ts) unless the build is not minified
  *   storage/routes.bin the route table, compiled here in Node
+ *   storage/answers.bin the server's own answers (400, 503, ...), encoded here
  *   storage/*.gz       the gzipped web assets, one Storage file each
  *   storage/chipweb.ota, chipweb.otainst, .boot0
  *                      for an app that takes over-the-air updates (it uses
@@ -44,6 +45,8 @@ import type { ShortNames } from './short-names.ts';
 import { BOOT0_FILE, INSTALLER_FILE, OTA_MODULE_FILE } from '../../firmware/espruino/ota-boot.ts';
 import { BOOT0_SOURCE, INSTALLER_SOURCE } from '../../firmware/espruino/ota-install.ts';
 import { STAGING_PREFIX } from '../../firmware/espruino/ota-image.ts';
+import { ANSWERS_FILE } from '../../firmware/espruino/start.ts';
+import { answerBlockSize, writeAnswerBlock } from '../../src/http/response.ts';
 import { packImage } from './ota-image.ts';
 import { pretokenise } from './pretokenise.ts';
 import { BUDGET_FILE, loadBudget, type StorageFile } from './budget.ts';
@@ -58,7 +61,7 @@ export const MAX_STORAGE_NAME = 28;
 /** The over-the-air image in the output folder. */
 export const IMAGE_FILE = 'update.bin';
 /** Storage names the build itself writes: no asset may take one. */
-const RESERVED = [ROUTES_FILE, BOOT_FILE, BOOT0_FILE, INSTALLER_FILE, OTA_MODULE_FILE, COLD_FILE];
+const RESERVED = [ROUTES_FILE, ANSWERS_FILE, BOOT_FILE, BOOT0_FILE, INSTALLER_FILE, OTA_MODULE_FILE, COLD_FILE];
 
 /** What buildEspruino() was asked to do. */
 export interface EspruinoBuildOptions {
@@ -275,6 +278,7 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
     files.push({ name, path, bytes: data.length, note });
   };
   put(ROUTES_FILE, table, `route table, ${routes.length} routes`);
+  put(ANSWERS_FILE, writeAnswerBlock(new Uint8Array(answerBlockSize())), "the server's own answers (400, 503, ...)");
   for (const asset of assets)
     put(asset.resource, asset.bytes, `${asset.name}, ${asset.size} B${asset.encoding ? ' before gzip' : ''}`);
   // The app uses OtaSession (the boot code has its stand-in): the OTA module, the installer and its boot hook.

@@ -18,8 +18,13 @@ import type { EspruinoBudget, StorageFile } from './budget.ts';
 
 /** Variables per function: the function, its code reference and its scope link. */
 export const VARS_PER_FUNCTION = 3;
-/** Variables per object-literal property or assignment to a member at load (name + value). */
-export const VARS_PER_PROPERTY = 1.5;
+/**
+ * Variables per object-literal property or assignment to a member at load:
+ * its name, and its value unless that is a small integer (held in the name)
+ * or a shared value (a flag stored as 1 or 0, a shared null, true, false or
+ * '': flags.ts, shared-literals.ts). Fitted with VARS_AT_START (2026-12-02).
+ */
+export const VARS_PER_PROPERTY = 1.25;
 /**
  * Variables each slot's objects take at start (Connection, Context, request
  * head, response state …; their header lists, chunked decoder and body
@@ -35,9 +40,9 @@ export const VARS_PER_SPARE = 190;
  * responses, the app's routes and chains), less what the lowering saves
  * that the count above does not see (the top-level constants it writes in
  * place, constants.ts, were never counted). Fitted, with the constants above, to the default app
- * and the conformance app on Espruino 2v29 (2026-11-30: the default app's
- * estimate about 4 % under what it uses, the conformance app's about 4 %
- * over; `npm run test:espruino` fails past 10 %).
+ * and the conformance app on Espruino 2v29 (2026-12-02, the preencoded
+ * answers in flash: see the estimates against the engine in `npm run
+ * test:espruino`, which fails past 10 %).
  */
 export const VARS_AT_START = 147;
 
