@@ -36,8 +36,9 @@ export const VARS_PER_SLOT = 170;
 export const VARS_PER_SPARE = 190;
 /**
  * Variables start() and the app's module-level objects take beyond the
- * slots and the code's own count (server, platform, device, preencoded
- * responses, the app's routes and chains), less what the lowering saves
+ * slots and the code's own count (server, platform, device, the app's
+ * routes and chains; the preencoded answers are in flash, answers.bin,
+ * and cost none), less what the lowering saves
  * that the count above does not see (the top-level constants it writes in
  * place, constants.ts, were never counted). Fitted, with the constants above, to the default app
  * and the conformance app on Espruino 2v29 (2026-12-02, the preencoded
