@@ -49,6 +49,8 @@ describe('espruino: short property names', function () {
         '  capacityLeft = 0;',
         '  committed = 0;',
         '}',
+        // Words of a message are not keys: a computed access reads a whole string.
+        "export const MESSAGE = 'sliced, then headerCount: a message';",
       ].join('\n'),
     );
     writeFileSync(join(root, 'firmware/espruino/types/engine.ts'), 'export interface Socket { nativeSocket: number }');
@@ -77,7 +79,11 @@ describe('espruino: short property names', function () {
       ].join('\n'),
     );
     const app = join(tmp, 'app.ts');
-    writeFileSync(app, 'export const text = (c: { bodyText: string }) => c.bodyText;');
+    // The app's comments and the words of its messages do not keep a name; its identifiers do.
+    writeFileSync(
+      app,
+      "// saved, keepAliveNow\nexport const text = (c: { bodyText: string }) => c.bodyText + ' contentLength';",
+    );
     const inputs = ['src/core.ts', 'src/api.ts', 'src/base.ts'].map((f) => join(root, f));
     const { names, cache } = shortNamesFor(root, [...inputs, app], 'x.keepAliveNow(); x.keepAliveNow(); x.saved();');
     expect([...names].sort()).to.deep.equal([
@@ -95,7 +101,7 @@ describe('espruino: short property names', function () {
     const shorts = Object.values(cache);
     expect(new Set(shorts).size).to.equal(shorts.length);
     for (const short of shorts) expect(short).to.match(/^\$[A-Za-z0-9]{1,2}$/);
-    // Kept: requests and answered (an interface's members), bodyText (the app names it), lookedUp (in a string),
+    // Kept: requests and answered (an interface's members), bodyText (the app names it), lookedUp (a string of that one word),
     // stored (an object literal's key), slice (a built-in's member), nativeSocket (the engine's API), ab (short),
     // openedAt and statistics (the public API of a class the package exports; Slot is exported only as a type),
     // keeper and hiddenAt (parameter properties), baseThing (a public member of the class it extends), capacityLeft and committed (an interface member and an

@@ -11,15 +11,16 @@
  *
  * Which names: a member declared in a class of chipweb's own code (src/ and
  * firmware/espruino/) that the bundle holds, unless the name is also
- *   - mentioned anywhere in the app's files (every bundled file outside
- *     chipweb's code), as a word or inside a string: what the app can touch
- *     keeps its name;
+ *   - an identifier in the app's files (every bundled file outside
+ *     chipweb's code), or a string there that is that one word (a computed
+ *     access reads a whole string): what the app can touch keeps its name.
+ *     Its comments and the words of its messages do not count;
  *   - anywhere in chipweb's code (every file, bundled or not: a module only
  *     imported for its types, a stand-in, the OTA module's files) a member
  *     of an interface or type, or a key of an object literal: those describe
  *     data (options, stats, stored settings, JSON, the OTA commit record)
- *     and the contracts between layers; or written inside a string (a
- *     computed access);
+ *     and the contracts between layers; or a string that is that one word
+ *     (a computed access);
  *   - a public member of a class the package exports (App, Server …, as
  *     package.json's exports reach them, with the classes they extend): its
  *     API, which a board's console (`chipweb.server.stats()`) reaches too;
@@ -125,6 +126,31 @@ function addWords(text: string, into: Set<string>): void {
   for (const m of text.matchAll(WORD)) into.add(m[0]);
 }
 
+/** A string that could name a member in a computed access (`x[text]`): one word, nothing else. */
+const KEY = /^[A-Za-z_$][\w$]*$/;
+
+/** Script files whose syntax tree is read (others are read word by word). */
+const SCRIPT = /\.[cm]?[jt]sx?$/;
+
+/**
+ * The names an app's file can reach a member by, into `into`: every
+ * identifier (a member access, a key, a variable: all alike) and every
+ * string that is one word. Not its comments, nor the words of its
+ * messages: a computed access reads a whole string.
+ */
+function addReachableNames(path: string, text: string, into: Set<string>): void {
+  if (!SCRIPT.test(path)) {
+    addWords(text, into);
+    return;
+  }
+  const visit = (node: ts.Node): void => {
+    if (ts.isIdentifier(node) || ts.isPrivateIdentifier(node)) into.add(node.text);
+    else if (ts.isStringLiteralLike(node) && KEY.test(node.text)) into.add(node.text);
+    ts.forEachChild(node, visit);
+  };
+  visit(ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true));
+}
+
 /** Names of the classes the package exports: followed from package.json's exports through `export … from`. */
 function exportedClasses(root: string, sources: Map<string, ts.SourceFile>): Set<string> {
   const names = new Set<string>();
@@ -195,7 +221,7 @@ function scanCoreFile(
   const isPublicClass = (node: ts.Node): boolean =>
     ts.isClassDeclaration(node) && node.name !== undefined && publicClasses.has(node.name.text);
   const visit = (node: ts.Node): void => {
-    if (ts.isStringLiteralLike(node)) addWords(node.text, kept);
+    if (ts.isStringLiteralLike(node) && KEY.test(node.text)) kept.add(node.text); // a possible computed key
     const parent = node.parent;
     const inClass = parent !== undefined && ts.isClassLike(parent);
     if (
@@ -268,7 +294,7 @@ export function shortNamesFor(root: string, inputs: readonly string[], code: str
     if (isCore(path)) bundled.add(path);
     else {
       const text = readFileSync(path, 'utf8');
-      addWords(text, kept);
+      addReachableNames(path, text, kept);
       addWords(text, words);
     }
   }
