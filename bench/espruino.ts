@@ -31,6 +31,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EspruinoProcess, espruinoBinary, EspruinoMissing, runScript } from '../host-sim/espruino/engine.ts';
+import { dumpVariables, type Esp32Estimate, esp32Estimate } from '../host-sim/espruino/layout.ts';
 import { freePort, serveOnEspruino } from '../host-sim/espruino/sim.ts';
 import { resolveOptions, type ServerOptions } from '../src/server-options.ts';
 import { ESP32_STACK, handlerNesting, stackPeaks } from './espruino-stack.ts';
@@ -384,6 +385,9 @@ async function main(): Promise<void> {
   let memory: {
     estimate: number;
     afterStart: number;
+    /** The same on an ESP32's variable layout (host-sim/espruino/layout.ts), and the census it comes from. */
+    afterStartEsp32: number;
+    census: Esp32Estimate;
     firstRequest: number;
     breakdown: MemoryBreakdown;
     after1000: number;
@@ -397,6 +401,7 @@ async function main(): Promise<void> {
     try {
       // Before any request, at the board's console, as a person would read it there.
       const afterStart = await sim.process.evaluate<number>('process.memory().usage');
+      const census = esp32Estimate(await dumpVariables(sim.process));
       // The first request makes what the app allocates at its first use (the logger's ring).
       const firstRequest = await statusVariables(sim.url);
       await keepAliveGet(sim.port, '/api/led', 1000);
@@ -436,6 +441,9 @@ async function main(): Promise<void> {
       memory = {
         estimate: sim.build.report.startVariables,
         afterStart,
+        // The census counts the line typed to run it too: what it finds beyond afterStart.
+        afterStartEsp32: census.total.esp32 - (census.total.simulator - afterStart),
+        census,
         firstRequest,
         breakdown: { empty: 0, code: code[0], functions: code[1], perSlot: 0, slots: 0, slotPoolBytes: 0 },
         after1000,
@@ -493,6 +501,10 @@ async function main(): Promise<void> {
   const parts = memory.breakdown;
   console.log(
     `  variables used after start()          ${n(memory.afterStart)}   (at the console, before any request; size report estimate ${n(memory.estimate)})`,
+  );
+  const census = memory.census;
+  console.log(
+    `    the same on an ESP32's layout        ${n(memory.afterStartEsp32)}   (estimated from E.dumpVariables(): ${n(census.midNames)} names of 5 to 8 characters take 2 variables there, not 1; strings ${n(census.strings.simulator)} -> ${n(census.strings.esp32)}; pool and other flat strings ${n(census.flatStrings.simulator)} -> ${n(census.flatStrings.esp32)} at 14 bytes a variable, not 18)`,
   );
   console.log(
     `  serving its first request             ${n(memory.firstRequest)}   (${signed(memory.firstRequest - memory.afterStart)}: /api/status reads it; the logger's ring is made at the first request)`,

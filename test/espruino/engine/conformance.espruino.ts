@@ -6,13 +6,15 @@
  * every slot is free again after each client leaves. Also: a taken port
  * stops the board with the Node simulator's message, 1,000 keep-alive
  * requests leave process.memory() flat, the board's console reaches the
- * server as `chipweb`, and an unminified build serves.
+ * server as `chipweb`, an unminified build serves, and the board's census
+ * of its variables reads on an ESP32's layout (host-sim/espruino/layout.ts).
  */
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { dumpVariables, esp32Estimate } from '../../../host-sim/espruino/layout.ts';
 import { type EspruinoSimulation, serveOnEspruino } from '../../../host-sim/espruino/sim.ts';
 import { CASES } from '../../conformance/cases.ts';
 import { exchange } from '../../support/exchange.ts';
@@ -47,6 +49,19 @@ describe('espruino engine: conformance cases, byte for byte', () => {
   after(async () => {
     await sim?.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("reads the board's census of its variables on an ESP32's layout: the same count, and more there", async () => {
+    const usage = await sim.process.evaluate<number>('process.memory().usage');
+    // esp32Estimate throws where a name's variables differ from the simulator's layout (another Espruino).
+    const census = esp32Estimate(await dumpVariables(sim.process));
+    // The census counts what process.memory() does, give or take the typed lines' own variables.
+    expect(Math.abs(census.total.simulator - usage), `census ${census.total.simulator}, usage ${usage}`).to.be.below(
+      20,
+    );
+    expect(census.midNames).to.be.above(0);
+    expect(census.total.esp32).to.be.above(census.total.simulator + census.midNames);
+    expect(census.flatStrings.esp32).to.be.above(census.flatStrings.simulator);
   });
 
   it("logs a handler's error with its name and message, as every engine does", async () => {
