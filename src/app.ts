@@ -160,7 +160,9 @@ const DEFAULT_METHOD_NOT_ALLOWED: Handler<any> = (c) => c.text('405 Method Not A
 
 /** The application: routes, middleware, error handling. */
 export class App extends Group<''> {
-  private readonly specs: RouteSpec[] = [];
+  /** Each route's method and path, in two lists: on Espruino a [method, path] pair per route costs 2 variables more. */
+  private readonly methods: string[] = [];
+  private readonly paths: string[] = [];
   private readonly chainList: (readonly Handler<any>[])[] = [];
   private readonly wsRouteList: WsRoute[] = [];
   private readonly globalMiddleware: Handler<any>[];
@@ -184,14 +186,15 @@ export class App extends Group<''> {
     'cold';
     if (this.compiled) throw new Error(`app: route ${method} ${path} registered after the server started`);
     if (chain.length === 0) throw new Error(`app: route ${method} ${path} has no handler`);
-    this.specs.push([method, path]);
+    this.methods.push(method);
+    this.paths.push(path);
     this.chainList.push(chain);
   }
 
   /** @internal Registers a WebSocket route; used by groups. */
   addWsRoute(path: string, middleware: Handler<any>[], handlers: WsHandlers<any>): void {
     'cold';
-    const route = new WsRoute(this.specs.length, path, handlers);
+    const route = new WsRoute(this.paths.length, path, handlers);
     this.addRoute('GET', path, middleware.concat([upgradeHandler()]));
     this.wsRouteList.push(route);
   }
@@ -220,13 +223,15 @@ export class App extends Group<''> {
 
   /** Every registered route as [method, path], in registration order ("*" = all methods). */
   routes(): RouteSpec[] {
-    return this.specs.slice();
+    const routes: RouteSpec[] = [];
+    for (let i = 0; i < this.paths.length; i++) routes.push([this.methods[i], this.paths[i]]);
+    return routes;
   }
 
   /** Hash of the route list, as stored in a table compiled from it. */
   routesHash(): number {
     'cold';
-    return routesHash(this.specs);
+    return routesHash(this.routes());
   }
 
   /**
@@ -235,36 +240,37 @@ export class App extends Group<''> {
    */
   compile(table?: Uint8Array): CompiledApp {
     if (this.compiled) return this.compiled;
+    const specs = this.routes();
     let routeTable: Uint8Array;
     if (table) {
-      const expected = routesHash(this.specs);
+      const expected = routesHash(specs);
       if (tableHash(table) !== expected) {
         throw new Error(
-          `the app's ${this.specs.length} registered routes do not match the route table compiled by 'chipweb build' ` +
+          `the app's ${specs.length} registered routes do not match the route table compiled by 'chipweb build' ` +
             `(routes hash ${expected}, table hash ${tableHash(table)}): the firmware was built from a different version of the app. ` +
             "Run 'chipweb build' again and flash it.",
         );
       }
       routeTable = table;
     } else {
-      routeTable = compileRoutes(this.specs);
+      routeTable = compileRoutes(specs);
     }
     // Made at their full length (push would leave XS's growth slack), holding only what some routes have:
     // on Espruino every entry costs a variable, a hole none.
-    const params = new Array<readonly string[] | undefined>(this.specs.length);
-    const streams = new Array<true | undefined>(this.specs.length);
-    const wsRoutes = new Array<WsRoute | undefined>(this.specs.length);
+    const params = new Array<readonly string[] | undefined>(specs.length);
+    const streams = new Array<true | undefined>(specs.length);
+    const wsRoutes = new Array<WsRoute | undefined>(specs.length);
     for (const route of this.wsRouteList) wsRoutes[route.index] = route;
     // Registration is closed now (addRoute throws): the server runs the chains as registered.
     const chains = this.chainList;
     let maxParams = 0;
-    for (let i = 0; i < this.specs.length; i++) {
+    for (let i = 0; i < specs.length; i++) {
       if (streamsBody(chains[i])) {
         streams[i] = true;
         // The marker has done its work once found: the server runs the chain without it.
         chains[i] = withoutStreamBody(chains[i]);
       }
-      const names = paramNames(this.specs[i][1]);
+      const names = paramNames(specs[i][1]);
       if (names.length > 0) params[i] = names;
       if (names.length > maxParams) maxParams = names.length;
     }
