@@ -40,6 +40,11 @@ export function otaModule(): OtaModule {
 export class EspruinoOta implements OtaTarget {
   private real: OtaTarget | null = null;
 
+  /** Made at the first update (EspruinoPlatform.ota). */
+  constructor() {
+    'cold'; // the class waits in flash until then (toolchain/espruino/cold.ts)
+  }
+
   /** Largest image accepted: free Storage (loads the module: asked when an upload starts). */
   get capacity(): number {
     if (this.real === null) this.real = otaModule().target();

@@ -182,9 +182,10 @@ const STORE_FILE_OVERHEAD = 64;
 /** The Platform on Espruino. */
 export class EspruinoPlatform implements Platform {
   readonly name = 'espruino';
-  /** Over-the-air updates into Storage files (ota.ts); undefined in a build without the OTA module. */
-  readonly ota: OtaTarget | undefined;
   private readonly inFlight: number;
+  /** The build wrote the OTA module; its forwarder is made at the first update (see ota). */
+  private readonly hasOta: boolean;
+  private otaTarget: EspruinoOta | null = null;
   private readonly assetNames: string[] = [];
   private readonly assetFiles: string[] = [];
   private readonly assetBytes: (Uint8Array | null)[] = [];
@@ -193,12 +194,23 @@ export class EspruinoPlatform implements Platform {
 
   constructor(options: EspruinoPlatformOptions) {
     this.inFlight = options.inFlight;
-    this.ota = options.ota ? new EspruinoOta() : undefined;
+    this.hasOta = options.ota === true;
     for (const asset of options.assets ?? []) {
       this.assetNames.push(asset.name);
       this.assetFiles.push(asset.file);
       this.assetBytes.push(null);
     }
+  }
+
+  /**
+   * Over-the-air updates into Storage files (ota.ts); undefined in a build
+   * without the OTA module. Made at the first use (an update), and its
+   * class with it: most boots never update.
+   */
+  get ota(): OtaTarget | undefined {
+    if (!this.hasOta) return undefined;
+    if (this.otaTarget === null) this.otaTarget = new EspruinoOta();
+    return this.otaTarget;
   }
 
   listen(options: ListenOptions, handler: SocketHandler): Promise<Listener> {
