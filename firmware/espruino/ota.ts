@@ -41,6 +41,7 @@ export class EspruinoOta implements OtaTarget {
   private real: OtaTarget | null = null;
 
   /** Made at the first update (EspruinoPlatform.ota). */
+  // biome-ignore lint/complexity/noUselessConstructor: its directive is what it is for (cold.ts)
   constructor() {
     'cold'; // the class waits in flash until then (toolchain/espruino/cold.ts)
   }
