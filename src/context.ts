@@ -489,6 +489,7 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
 
   /** The request body decoded as UTF-8. */
   bodyText(): string {
+    'cold'; // seldom called: made from flash at each call on Espruino (toolchain/espruino/cold.ts)
     return decodeUtf8(this.bytes, this.bodyStart, this.bodyEnd, this.sink.text);
   }
 
@@ -499,6 +500,7 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
 
   /** Caps the body at `max` bytes; false when it is over already. */
   limitBody(max: number): boolean {
+    'cold'; // seldom called: made from flash at each call on Espruino (toolchain/espruino/cold.ts)
     if (max < this.bodyLimit) this.bodyLimit = max;
     return this.bodyLength <= max;
   }
@@ -623,6 +625,7 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
 
   /** Forgets what was set for the response so far (but the first `keepHeaders` header lines), unless it is streaming. */
   resetResponse(keepHeaders = 0): void {
+    'cold'; // seldom called: made from flash at each call on Espruino (toolchain/espruino/cold.ts)
     if (this.res.bodyKind === BODY_STREAM) return;
     this.res.truncateHeaders(keepHeaders);
     this.res.clearAnswer();
@@ -645,6 +648,7 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
 
   /** Answers with an HTML body. */
   html(body: string, status?: number): void {
+    'cold'; // seldom called: made from flash at each call on Espruino (toolchain/espruino/cold.ts)
     this.answerString(body, TYPE_HTML, status);
   }
 
@@ -663,6 +667,7 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
 
   /** Answers with no body (204 unless a status is given). */
   empty(status?: number): void {
+    'cold'; // seldom called: made from flash at each call on Espruino (toolchain/espruino/cold.ts)
     const res = this.res;
     if (res.committed) return;
     res.status = status === undefined ? 204 : status;
@@ -683,6 +688,7 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
    * when the client is not keeping up (the data was not queued).
    */
   stream(contentType: string, status?: number): void {
+    'cold'; // seldom called: made from flash at each call on Espruino (toolchain/espruino/cold.ts)
     const res = this.res;
     if (res.committed) return;
     if (status !== undefined) res.status = status;

@@ -255,6 +255,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
    * as long as the server runs).
    */
   private startTicking(): void {
+    'cold'; // once, at start
     this.timer = this.platform.setTimer(() => this.tick(), this.options.tick, true);
   }
 

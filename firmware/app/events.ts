@@ -123,6 +123,7 @@ export class LiveHub {
 
   /** The WebSocket route's message handler: `{"led": true|false}` switches the LED. */
   command(ws: WebSocket, msg: WsMessage): void {
+    'cold'; // a WebSocket command now and then: kept in flash on Espruino until called
     let body: unknown = null;
     try {
       body = parseJson(msg.text(), COMMAND_KEYS);
@@ -141,6 +142,7 @@ export class LiveHub {
 
   /** The WebSocket route's close handler. */
   leave(ws: WebSocket): void {
+    'cold'; // once per subscriber: kept in flash on Espruino until called
     for (let i = 0; i < MAX_SUBSCRIBERS; i++) if (this.sockets[i] === ws) this.forget(i);
   }
 
@@ -156,6 +158,7 @@ export class LiveHub {
   }
 
   private statusJson(env: Env): string {
+    'cold'; // once a second at most, never per request: kept in flash on Espruino until called
     return JSON.stringify(statusSnapshot(env, this.meter, this.count, this.limit(env)));
   }
 
@@ -233,6 +236,7 @@ export class LiveHub {
 
   /** Subscriber `i` was just set: note its generation and start the timer. */
   private added(i: number, generation: number, env: Env): void {
+    'cold'; // once per subscriber: kept in flash on Espruino until called
     this.generations[i] = generation;
     this.misses[i] = 0;
     this.sentSeq[i] = -1;
