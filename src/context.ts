@@ -648,7 +648,6 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
 
   /** Answers with an HTML body. */
   html(body: string, status?: number): void {
-    'cold'; // seldom called: made from flash at each call on Espruino (toolchain/espruino/cold.ts)
     this.answerString(body, TYPE_HTML, status);
   }
 
@@ -688,7 +687,6 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
    * when the client is not keeping up (the data was not queued).
    */
   stream(contentType: string, status?: number): void {
-    'cold'; // seldom called: made from flash at each call on Espruino (toolchain/espruino/cold.ts)
     const res = this.res;
     if (res.committed) return;
     if (status !== undefined) res.status = status;

@@ -108,6 +108,7 @@ function utf8Bytes(s: string): number {
  * characters. Returns the problem, or '' when they are fine.
  */
 export function wifiCredentialsProblem(ssid: string, password: string): string {
+  'cold'; // when credentials are set: kept in flash on Espruino until called (toolchain/espruino/cold.ts)
   if (typeof ssid !== 'string' || ssid.length === 0) return 'the SSID is empty';
   // 32 bytes, as the radio counts: "é" takes two, an emoji four.
   if (utf8Bytes(ssid) > 32) return 'the SSID is longer than 32 bytes';

@@ -97,6 +97,7 @@ const FAILED = -1;
  * 36 variables on Espruino, for as long as the server runs).
  */
 function wsRejectionLogger(counters: ServerStats, platform: Platform): (error: unknown) => void {
+  'cold'; // once, at start: kept in flash on Espruino until called (toolchain/espruino/cold.ts)
   return (error: unknown) => {
     counters.errors++;
     platform.log(`chipweb: WebSocket handler rejected: ${describeError(error)}`);

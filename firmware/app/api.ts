@@ -36,6 +36,7 @@ function bodyObject(c: Context, keys: readonly string[]): { [key: string]: unkno
 
 /** Answers an error as JSON: `{ "error": message }`. */
 export function jsonError(c: Context, status: number, message: string): void {
+  'cold'; // on errors: kept in flash on Espruino until called (toolchain/espruino/cold.ts)
   c.json({ error: message }, status);
 }
 

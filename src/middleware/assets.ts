@@ -39,6 +39,7 @@ export interface AssetOptions {
  * costs about 56 variables of RAM for good).
  */
 export function assetType(name: string): string {
+  'cold'; // once per asset, at its first request: kept in flash on Espruino until called (toolchain/espruino/cold.ts)
   const dot = name.lastIndexOf('.');
   switch (dot < 0 ? '' : name.slice(dot + 1).toLowerCase()) {
     case 'html':
@@ -103,6 +104,7 @@ function hex(n: number): string {
  * and a strong ETag. Runs once per asset; the result is meant to be kept.
  */
 export function describeAsset(name: string, bytes: Uint8Array, type?: string): AssetInfo {
+  'cold'; // once per asset, at its first request: kept in flash on Espruino until called (toolchain/espruino/cold.ts)
   const n = bytes.length;
   const isGzipFile = name.length > 3 && name.slice(-3).toLowerCase() === '.gz';
   const gzip = !isGzipFile && n >= 18 && bytes[0] === 0x1f && bytes[1] === 0x8b && bytes[2] === 8;

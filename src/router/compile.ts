@@ -390,6 +390,7 @@ function writeU16(table: Uint8Array, at: number, value: number): void {
  * or when a limit is exceeded.
  */
 export function compileRoutes(routes: ReadonlyArray<RouteSpec>): Uint8Array<ArrayBuffer> {
+  'cold'; // at boot, and only where no table was built in: kept in flash on Espruino until called (toolchain/espruino/cold.ts)
   if (routes.length > MAX_ROUTES) {
     throw new RouteError(`too many routes: ${routes.length} (limit ${MAX_ROUTES})`);
   }

@@ -61,6 +61,7 @@ export function writeControlFrame(
   start: number,
   end: number,
 ): number {
+  'cold'; // a Pong, now and then: kept in flash on Espruino until called (toolchain/espruino/cold.ts)
   let p = writeFrameHead(out, pos, opcode, true, end - start);
   for (let i = start; i < end; i++) out[p++] = bytes[i];
   return p;
@@ -80,6 +81,7 @@ export function writeCloseFrame(
   reason: string,
   scratch: EncodeEnd,
 ): number {
+  'cold'; // once per WebSocket: kept in flash on Espruino until called (toolchain/espruino/cold.ts)
   if (code === 0 || code === CLOSE_NO_STATUS) return writeFrameHead(out, pos, OP_CLOSE, true, 0);
   const body = pos + 2;
   out[body] = code >>> 8;

@@ -68,6 +68,7 @@ function nameIs(bytes: Uint8Array, head: RequestHead, i: number, lower: string, 
  * One pass over the fields; names are compared only when their length fits.
  */
 export function checkUpgrade(bytes: Uint8Array, head: RequestHead): number {
+  'cold'; // once per WebSocket: kept in flash on Espruino until called (toolchain/espruino/cold.ts)
   if (head.minorVersion !== 1 || !equalsAscii(bytes, head.start, head.methodEnd, 'GET')) return -400;
   head.indexHeaders(bytes);
   const h = head.headers;
