@@ -107,6 +107,7 @@ export class Overflow {
    * unread), once the socket has room for it. Counted once written.
    */
   refuse(socket: Socket): void {
+    'cold'; // only when no slot and no queue place is free: kept in flash on Espruino until called
     const start = this.answers.start(503);
     const length = this.answers.end(503) - start;
     if (socket.writable() < length) {
@@ -165,6 +166,7 @@ export class Overflow {
 
   /** A waiting socket closed: forget it. */
   forget(socket: Socket): void {
+    'cold'; // only when a waiting socket closes: kept in flash on Espruino until called
     for (let i = 0; i < this.queueCount; i++) if (this.queue[i] === socket) this.unqueue(i);
     socket.slot = NO_SLOT;
   }
@@ -207,6 +209,7 @@ export class Overflow {
 
   /** Takes the oldest socket out of the queue (queueCount > 0). */
   private dequeue(): Socket {
+    'cold'; // when a queued connection gets a slot: kept in flash on Espruino until called
     const socket = this.queue[0] as Socket;
     this.unqueue(0);
     socket.slot = NO_SLOT;
@@ -231,6 +234,7 @@ export class Overflow {
    * False when there is none.
    */
   private makeRoom(): boolean {
+    'cold'; // under pressure only: kept in flash on Espruino until called
     const minIdle = this.options.overflow === 'queue' ? this.options.pressureIdle : 0;
     const now = this.platform.now();
     let victim: Connection | null = null;
@@ -257,6 +261,7 @@ export class Overflow {
    * 1 s), and closes it; false when none is.
    */
   private evictSlow(now: number): boolean {
+    'cold'; // under pressure only: kept in flash on Espruino until called
     const headerTimeout = this.options.headerTimeout;
     const bodyTimeout = this.options.bodyTimeout;
     const age = headerTimeout < 2000 ? headerTimeout / 2 : 1000;

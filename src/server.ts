@@ -636,6 +636,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
    * client reads it), and a readBody() still waiting rejects.
    */
   private bodyUnread(conn: Connection): void {
+    'cold'; // when a handler left its body unread: kept in flash on Espruino until called
     if (conn.body.done && conn.body.reader === null) return;
     this.failBody(conn, new Error('readBody: the response was sent before the request body ended'));
     conn.body.active = false;
@@ -785,6 +786,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
    * answered, and the app hears why.
    */
   private dropQueued(ctx: SlotContext): void {
+    'cold'; // when a late chain settles: kept in flash on Espruino until called
     ctx.queuedFor = -1;
     this.platform.log(
       `chipweb: the chain of ${ctx.method} ${ctx.path} ended before its next handler ran: a middleware must return or await c.next() (chainNesting)`,
@@ -1111,6 +1113,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
 
   /** Sends the head of a streamed response. */
   beginStream(c: SlotContext): void {
+    'cold'; // once per streamed response: kept in flash on Espruino until called
     const conn = this.connections[c.slot];
     if (conn.socket === null) return;
     if (conn.body.active) this.bodyUnread(conn);

@@ -87,7 +87,7 @@ export class LiveHub {
     c.setHeader('Cache-Control', 'no-store');
     const free = this.freeIndex(c.env);
     if (free < 0) {
-      this.refuse(c);
+      this.refuseFull(c);
       return;
     }
     c.stream('text/event-stream; charset=utf-8');
@@ -102,7 +102,7 @@ export class LiveHub {
   /** Middleware of the WebSocket route: 503 before the upgrade when the subscribers are all taken. */
   admit(c: Context): unknown {
     if (this.freeIndex(c.env) < 0) {
-      this.refuse(c);
+      this.refuseFull(c);
       return undefined;
     }
     return c.next();
@@ -143,11 +143,12 @@ export class LiveHub {
   /** The WebSocket route's close handler. */
   leave(ws: WebSocket): void {
     'cold'; // once per subscriber: kept in flash on Espruino until called
-    for (let i = 0; i < MAX_SUBSCRIBERS; i++) if (this.sockets[i] === ws) this.forget(i);
+    for (let i = 0; i < MAX_SUBSCRIBERS; i++) if (this.sockets[i] === ws) this.dropSubscriber(i);
   }
 
   /** Pushes one event to every subscriber, as soon as the running handler returns (dropped where the socket is full). */
   broadcast(event: string, data: unknown): void {
+    'cold'; // when the LED changes: kept in flash on Espruino until called
     if (this.count === 0) return;
     const json = JSON.stringify(data);
     // From a promise job, not from inside the handler that made the news: written from there, an event
@@ -215,7 +216,7 @@ export class LiveHub {
       const ws = this.sockets[i];
       if (c !== null) c.end();
       else if (ws !== null) ws.close(CLOSE_SLOW, 'not reading');
-      this.forget(i);
+      this.dropSubscriber(i);
     }
     return false;
   }
@@ -229,7 +230,8 @@ export class LiveHub {
   }
 
   /** 503 with Retry-After: every live subscriber is taken. */
-  private refuse(c: Context): void {
+  private refuseFull(c: Context): void {
+    'cold'; // only when every subscriber place is taken: kept in flash on Espruino until called
     c.setHeader('Retry-After', '10');
     c.json({ error: `at most ${this.limit(c.env)} live subscribers: poll /api/status instead` }, 503);
   }
@@ -254,10 +256,11 @@ export class LiveHub {
 
   private prune(): void {
     for (let i = 0; i < MAX_SUBSCRIBERS; i++)
-      if ((this.contexts[i] !== null || this.sockets[i] !== null) && !this.live(i)) this.forget(i);
+      if ((this.contexts[i] !== null || this.sockets[i] !== null) && !this.live(i)) this.dropSubscriber(i);
   }
 
-  private forget(i: number): void {
+  private dropSubscriber(i: number): void {
+    'cold'; // once per subscriber: kept in flash on Espruino until called
     this.contexts[i] = null;
     this.sockets[i] = null;
     this.count--;

@@ -151,6 +151,7 @@ export class ResponseState {
 
   /** Forgets the header lines after the first `count` (the ones set later). */
   truncateHeaders(count: number): void {
+    'cold'; // when an answer is reset: kept in flash on Espruino until called
     for (let i = count; i < this.headerCount; i++) {
       this.headerNames[i] = UNSET;
       this.headerValues[i] = UNSET;
