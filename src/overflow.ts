@@ -58,7 +58,17 @@ export class Overflow {
   ) {
     for (let i = 0; i < options.queueSize; i++) this.queue.push(null);
     this.queuedAt = new Float64Array(options.queueSize);
-    this.serveSoon = () => {
+    this.serveSoon = this.makeServeSoon();
+  }
+
+  /**
+   * What slotFreed()'s timer runs. Made here, not in the constructor: a
+   * closure keeps the scope it was made in, and the constructor's holds
+   * its seven parameters.
+   */
+  private makeServeSoon(): () => void {
+    'cold'; // once, at start: kept in flash on Espruino until called
+    return () => {
       this.timer = null;
       this.serveWaiting();
     };
