@@ -131,6 +131,7 @@ export class Connection implements EncodeEnd {
 
   /** This connection's own chunked decoder, made at its first chunked request and kept. */
   ownChunked(): ChunkedDecoder {
+    'cold'; // once per connection that sends a chunked body: kept in flash on Espruino until called
     if (this.chunked === this.idle.chunked) this.chunked = new ChunkedDecoder();
     return this.chunked;
   }
@@ -145,6 +146,7 @@ export class Connection implements EncodeEnd {
 
   /** This connection's own body stream, made at its first streamed body and kept. */
   ownBody(): BodyStream {
+    'cold'; // once per connection that streams a body: kept in flash on Espruino until called
     if (this.body === this.idle.body) this.body = new BodyStream();
     return this.body;
   }

@@ -119,6 +119,7 @@ export class EspruinoDevice implements Device {
   }
 
   setLed(on: boolean): void {
+    'cold'; // when the LED is switched: kept in flash on Espruino until called
     this.ledOn = on;
     if (this.options.ledPin < 0) {
       this.platform.log(`chipweb: LED ${on ? 'on' : 'off'}`);
@@ -147,6 +148,7 @@ export class EspruinoDevice implements Device {
   }
 
   configureWifi(ssid: string, password: string): void {
+    'cold'; // when Wi-Fi is set up: kept in flash on Espruino until called
     'cold';
     const problem = wifiCredentialsProblem(ssid, password);
     if (problem) throw new RangeError(`Wi-Fi settings rejected: ${problem}`);

@@ -300,6 +300,7 @@ export class EspruinoPlatform implements Platform {
   }
 
   asset(name: string): Uint8Array | undefined {
+    'cold'; // once per asset, at its first request: kept in flash on Espruino until called
     const i = this.assetNames.indexOf(name);
     if (i < 0) return undefined;
     const cached = this.assetBytes[i];
