@@ -22,9 +22,12 @@ export const VARS_PER_FUNCTION = 3;
  * Variables per object-literal property or assignment to a member at load:
  * its name, and its value unless that is a small integer (held in the name)
  * or a shared value (a flag stored as 1 or 0, a shared null, true, false or
- * '': flags.ts, shared-literals.ts). Fitted with VARS_AT_START (2026-12-02).
+ * '': flags.ts, shared-literals.ts). Fitted with VARS_AT_START (2026-12-02,
+ * after the closures made in start() and the constructors stopped keeping
+ * their scopes and more seldom-run code went cold: 1.25 overcounted the
+ * conformance app by 10.8 %).
  */
-export const VARS_PER_PROPERTY = 1.25;
+export const VARS_PER_PROPERTY = 1.1;
 /**
  * Variables each slot's objects take at start (Connection, Context, request
  * head, response state …; their header lists, chunked decoder and body
