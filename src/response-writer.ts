@@ -203,7 +203,6 @@ export class ResponseWriter {
 
   /** Encodes a stream's head: chunked for HTTP/1.1, closed by the connection's end for HTTP/1.0. */
   openStream(conn: Connection): void {
-    'cold'; // once per streamed response: kept in flash on Espruino until called
     const res = conn.ctx.res;
     // A status without a body (204, 304) gets none; HTTP/1.0 has no chunked encoding: the close ends the body.
     let framing = FRAMING_LENGTH;

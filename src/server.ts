@@ -1113,7 +1113,6 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
 
   /** Sends the head of a streamed response. */
   beginStream(c: SlotContext): void {
-    'cold'; // once per streamed response: kept in flash on Espruino until called
     const conn = this.connections[c.slot];
     if (conn.socket === null) return;
     if (conn.body.active) this.bodyUnread(conn);

@@ -159,7 +159,6 @@ export class LiveHub {
   }
 
   private statusJson(env: Env): string {
-    'cold'; // once a second at most, never per request: kept in flash on Espruino until called
     return JSON.stringify(statusSnapshot(env, this.meter, this.count, this.limit(env)));
   }
 
