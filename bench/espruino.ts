@@ -379,6 +379,7 @@ async function main(): Promise<void> {
   }
   const linux = process.env.ESPRUINO_LINUX ? espruinoBinary(process.env, 'ESPRUINO_LINUX') : undefined;
   const json = process.argv.includes('--json');
+  const board32 = process.env.ESPRUINO32 ? espruinoBinary(process.env, 'ESPRUINO32') : undefined;
 
   // Memory: the default app on the fixed build, code in Storage as on a board.
   const dir = mkdtempSync(join(tmpdir(), 'chipweb-bench-memory-'));
@@ -388,6 +389,8 @@ async function main(): Promise<void> {
     /** The same on an ESP32's variable layout (host-sim/espruino/layout.ts), and the census it comes from. */
     afterStartEsp32: number;
     census: Esp32Estimate;
+    /** The same measured on ESPRUINO32 (the board built for 32-bit x86: an ESP32's layout), when set. */
+    afterStart32: number | null;
     firstRequest: number;
     breakdown: MemoryBreakdown;
     after1000: number;
@@ -444,6 +447,7 @@ async function main(): Promise<void> {
         // The census counts the line typed to run it too: what it finds beyond afterStart.
         afterStartEsp32: census.total.esp32 - (census.total.simulator - afterStart),
         census,
+        afterStart32: null,
         firstRequest,
         breakdown: { empty: 0, code: code[0], functions: code[1], perSlot: 0, slots: 0, slotPoolBytes: 0 },
         after1000,
@@ -454,6 +458,15 @@ async function main(): Promise<void> {
       };
     } finally {
       await sim.close();
+    }
+    // The same app on the 32-bit build, when there is one: an ESP32's variable layout, measured.
+    if (board32 !== undefined) {
+      const sim32 = await serveOnEspruino(DASHBOARD, { port: 0, dir: join(dir, 'esp32'), binary: board32 });
+      try {
+        memory.afterStart32 = await sim32.process.evaluate<number>('process.memory().usage', 60000);
+      } finally {
+        await sim32.close();
+      }
     }
     // What a slot costs: the same app with one slot, read the same way.
     const budget = JSON.parse(readFileSync(join(ROOT, 'firmware/espruino/budget.json'), 'utf8'));
@@ -506,6 +519,14 @@ async function main(): Promise<void> {
   console.log(
     `    the same on an ESP32's layout        ${n(memory.afterStartEsp32)}   (estimated from E.dumpVariables(): ${n(census.midNames)} names of 5 to 8 characters take 2 variables there, not 1; strings ${n(census.strings.simulator)} -> ${n(census.strings.esp32)}; pool and other flat strings ${n(census.flatStrings.simulator)} -> ${n(census.flatStrings.esp32)} at 14 bytes a variable, not 18)`,
   );
+  if (memory.afterStart32 !== null)
+    console.log(
+      `    measured on the 32-bit build         ${n(memory.afterStart32)}   (ESPRUINO32: an ESP32's variable layout, run under qemu-i386)`,
+    );
+  else
+    console.log(
+      '    (not measured on a 32-bit build: set ESPRUINO32, which toolchain/espruino/build-engine.sh builds)',
+    );
   console.log(
     `  serving its first request             ${n(memory.firstRequest)}   (${signed(memory.firstRequest - memory.afterStart)}: /api/status reads it; the logger's ring is made at the first request)`,
   );

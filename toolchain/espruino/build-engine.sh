@@ -12,6 +12,8 @@
 #                   code runs from Storage in place (Linux builds otherwise
 #                   read their flash file anew for every 16 bytes)
 #   ESPRUINO_LINUX  bin/espruino: BOARD=LINUX as it is (resizable variables)
+#   ESPRUINO32      bin_esp32sim32/espruino32 (optional): ESPRUINO built for 32-bit x86, with an
+#                   ESP32's variable layout, run under qemu-i386 (gcc-multilib, g++-multilib, qemu-user)
 #
 # Usage: toolchain/espruino/build-engine.sh ESPRUINO_SOURCE_DIR
 # The folder is a git checkout of github.com/espruino/Espruino, or a copy of
@@ -99,6 +101,29 @@ mkdir -p gen_esp32sim bin_esp32sim
 rm -f obj_esp32sim/src/jsutils.o obj_esp32sim/src/jsflash.o obj_esp32sim/targets/linux/jshardware.o
 BOARD=LINUX_ESP32SIM OBJDIR=obj_esp32sim GENDIR=gen_esp32sim BINDIR=bin_esp32sim make -j2
 BOARD=LINUX make -j2
+
+# 4. Optional: the same board for 32-bit x86 (ESPRUINO32), an ESP32's variable layout (14-byte variables,
+#    names of 4 characters in one; the x86-64 ones hold 8 in 18 bytes), run under qemu-i386, since a
+#    container's kernel may run no 32-bit program itself. bench:espruino reads its memory when it is set.
+espruino32=""
+if command -v qemu-i386 >/dev/null && echo 'int main(void){return 0;}' | gcc -m32 -x c - -o /dev/null 2>/dev/null &&
+  echo 'int main(){return 0;}' | g++ -m32 -x c++ - -o /dev/null 2>/dev/null; then
+  board32=boards/LINUX_ESP32SIM32.py
+  sed -e "s/^#\( *'CFLAGS+=-m32', 'LDFLAGS+=-m32', 'DEFINES+=-DUSE_CALLFUNCTION_HACK',\).*$/ \1 # 32-bit: an ESP32's layout/" \
+    -e "s/espruino_esp32sim/espruino_esp32sim32/" "$board" >"$board32"
+  if ! grep -q "^ *'CFLAGS+=-m32'" "$board32"; then
+    echo "$board has no commented 32-bit line to enable: this Espruino differs from 2v29" >&2
+    exit 1
+  fi
+  mkdir -p gen_esp32sim32 bin_esp32sim32
+  BOARD=LINUX_ESP32SIM32 OBJDIR=obj_esp32sim32 GENDIR=gen_esp32sim32 BINDIR=bin_esp32sim32 make -j2
+  printf '#!/bin/sh\nexec qemu-i386 %s "$@"\n' "$PWD/bin_esp32sim32/espruino_esp32sim32" >bin_esp32sim32/espruino32
+  chmod +x bin_esp32sim32/espruino32
+  espruino32="$PWD/bin_esp32sim32/espruino32"
+else
+  echo "(ESPRUINO32, the board built for 32-bit x86, skipped: apt install gcc-multilib g++-multilib qemu-user)"
+fi
 echo
 echo "export ESPRUINO=$PWD/bin_esp32sim/espruino_esp32sim"
 echo "export ESPRUINO_LINUX=$PWD/bin/espruino"
+if [ -n "$espruino32" ]; then echo "export ESPRUINO32=$espruino32"; fi

@@ -45,7 +45,9 @@
  *
  * Never: move a function a check here is unsure of (it stays in the boot
  * code, and `left` says why: a test asserts that nothing marked is left on
- * the default app); put `'cold'` on code every request runs.
+ * the default app); put `'cold'` on code every request runs, or on the
+ * deepest paths (an event stream's start): a cold call is one more level
+ * on Espruino's C stack (the C stack table of `npm run bench:espruino`).
  */
 import { type NodePath, type PluginObj, traverse, type types as BabelTypes } from '@babel/core';
 import { methodMentions } from './inline.ts';
