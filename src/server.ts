@@ -86,15 +86,10 @@ const BODY_PENDING = 0;
 const FAILED = -1;
 
 /**
- * The connection engine behind a Server: the platform's socket callbacks
- * and the Contexts' way back (SocketHandler, StreamSink) are its methods.
- * Internal to the core: users hold the Server, which never exposes it.
- */
-/**
  * What a WebSocket handler's rejected promise runs: counts and logs it. Made
  * here, not in Engine's constructor: a closure keeps the scope it was made
  * in, and the constructor's holds every local of the server's setup (about
- * 36 variables on Espruino, for as long as the server runs).
+ * 25 variables on Espruino, for as long as the server runs).
  */
 function wsRejectionLogger(counters: ServerStats, platform: Platform): (error: unknown) => void {
   'cold'; // once, at start: kept in flash on Espruino until called (toolchain/espruino/cold.ts)
@@ -104,6 +99,11 @@ function wsRejectionLogger(counters: ServerStats, platform: Platform): (error: u
   };
 }
 
+/**
+ * The connection engine behind a Server: the platform's socket callbacks
+ * and the Contexts' way back (SocketHandler, StreamSink) are its methods.
+ * Internal to the core: users hold the Server, which never exposes it.
+ */
 class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
   /** The platform this server runs on. */
   readonly platform: Platform;

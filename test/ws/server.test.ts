@@ -352,6 +352,18 @@ describe('ws: WebSocket routes in the server (memory platform)', () => {
       expect(seen.closes).to.deep.equal([[1009, '']]);
     });
 
+    it('counts and logs a message handler whose promise rejects, and the socket stays open', async () => {
+      const { app } = echoApp({
+        message: (_ws, msg) => (msg.text() === 'late' ? Promise.reject(new Error('late failure')) : undefined),
+      });
+      const { platform, server } = await start(app);
+      const client = connectWs(platform, '/echo', '', text('late'));
+      await settle();
+      expect(server.stats().errors).to.equal(1);
+      expect(platform.logs.join('\n')).to.match(/WebSocket handler rejected: Error: late failure/);
+      expect(framesOf(client, switchingProtocols()), 'no Close frame').to.deep.equal([]);
+    });
+
     it('closes with 1011 when a handler throws, logs it, and the server goes on', async () => {
       const { app, seen } = echoApp({
         message: (_ws, msg) => {
