@@ -30,6 +30,8 @@ const ROOT = resolve(import.meta.dirname, '..');
 const COUNT = 200;
 /** `--browser`: each request carries Chromium's header lines (BROWSER_HEADERS), not only Host. */
 const headers = process.argv.includes('--browser') ? BROWSER_HEADERS : '';
+/** `--statements`: also list each statement a request runs, in boot-code order, with its count per request. */
+const listStatements = process.argv.includes('--statements');
 
 /** A readable name for the function at `path`. */
 function nameOf(path: NodePath<t.Function>, code: string): string {
@@ -65,6 +67,8 @@ interface Counted {
   loopBody: number;
   /** Its own tokens. */
   tokens: number;
+  /** Its text, cut to one line (for `--statements`). */
+  text: string;
 }
 
 /**
@@ -120,6 +124,10 @@ function instrument(code: string): { code: string; names: string[]; counted: Cou
         branches: [],
         loopBody: 0,
         tokens: tokensIn(path.node),
+        text: code
+          .slice(path.node.start ?? 0, path.node.end ?? 0)
+          .replace(/\s+/g, ' ')
+          .slice(0, 110),
       });
     },
   });
@@ -255,6 +263,14 @@ async function main(): Promise<void> {
         `\nand about ${Math.round(total(skipped))} tokens skipped per request (branches not taken, loop bodies at their end, the rest of a list after a return, break or continue), by function:\n`,
       );
       for (const [count, name] of rows(skipped).slice(0, 25)) console.log(`${count.toFixed(0).padStart(7)}  ${name}`);
+      if (listStatements) {
+        console.log('\nstatements run per request, in boot-code order:\n');
+        profiled.counted.forEach((entry, i) => {
+          const count = runs[i] / COUNT;
+          if (count >= 0.5)
+            console.log(`${count.toFixed(1).padStart(7)}  ${profiled.names[entry.fn].padEnd(26)} ${entry.text}`);
+        });
+      }
     } finally {
       await board.close();
     }

@@ -106,7 +106,7 @@ export class ResponseState {
 
   /** Back to a fresh 200 with nothing set. */
   reset(): void {
-    this.truncateHeaders(0);
+    if (this.headerCount > 0) this.truncateHeaders(0);
     this.clearAnswer();
   }
 
@@ -151,7 +151,7 @@ export class ResponseState {
 
   /** Forgets the header lines after the first `count` (the ones set later). */
   truncateHeaders(count: number): void {
-    'cold'; // when an answer is reset: kept in flash on Espruino until called
+    // Not 'cold': every request whose last answer set a header runs it (reset).
     for (let i = count; i < this.headerCount; i++) {
       this.headerNames[i] = UNSET;
       this.headerValues[i] = UNSET;

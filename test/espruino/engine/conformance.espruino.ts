@@ -18,6 +18,7 @@ import { dumpVariables, esp32Estimate } from '../../../host-sim/espruino/layout.
 import { type EspruinoSimulation, serveOnEspruino } from '../../../host-sim/espruino/sim.ts';
 import { CASES } from '../../conformance/cases.ts';
 import { exchange } from '../../support/exchange.ts';
+import { coldCallsDuring } from './cold-calls.ts';
 import { keepAliveGet } from './keep-alive.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -102,6 +103,15 @@ describe('espruino engine: conformance cases, byte for byte', () => {
     }
     // A few variables of slack: the request reading the figure and timer bookkeeping.
     expect(after - before, `usage ${before} -> ${after}`).to.be.at.most(20);
+  });
+
+  it('makes no cold function on a keep-alive request: what runs per request is in the boot code', async () => {
+    await keepAliveGet(sim.port, '/users/42', 5);
+    const calls = await coldCallsDuring(sim.process, async () => {
+      const bodies = await keepAliveGet(sim.port, '/users/42', 50);
+      expect(bodies.every((b) => b === '{"id":"42"}')).to.equal(true);
+    });
+    expect(calls, 'cold functions made during 50 keep-alive requests').to.equal(0);
   });
 
   it('answers a head that arrives in pieces ending in CR, CRLF or CRLF CR only once it is whole', async () => {

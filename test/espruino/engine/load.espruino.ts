@@ -19,6 +19,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type EspruinoSimulation, serveOnEspruino } from '../../../host-sim/espruino/sim.ts';
 import { boardErrors } from './board-errors.ts';
+import { coldCallsDuring } from './cold-calls.ts';
+import { BROWSER_HEADERS, keepAliveGet } from './keep-alive.ts';
 import { counted, leavingClients } from '../../moddable/load.ts';
 
 const ENTRY = resolve(import.meta.dirname, '../../../firmware/app/main.ts');
@@ -81,6 +83,21 @@ describe('espruino engine: the dashboard under load', () => {
   after(async () => {
     await sim?.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("makes no cold function on the dashboard's keep-alive requests: its API, with a browser's head, and the page", async () => {
+    // Its API answers set Cache-Control: the next request's reset clears them (ResponseState.truncateHeaders).
+    for (const [path, headers] of [
+      ['/api/status', ''],
+      ['/api/led', BROWSER_HEADERS],
+      ['/', BROWSER_HEADERS],
+    ] as const) {
+      await keepAliveGet(sim.port, path, 3, headers);
+      const calls = await coldCallsDuring(sim.process, async () => {
+        await keepAliveGet(sim.port, path, 10, headers);
+      });
+      expect(calls, `cold functions made during 10 requests of ${path}`).to.equal(0);
+    }
   });
 
   it('answers 32 keep-alive clients on 4 slots: every request gets 200 or a 503 the server counted', async () => {
