@@ -45,7 +45,7 @@ export class ResponseWriter {
    */
   readonly plan = new HeadPlan();
 
-  /** Made once by the server; `methodNames` by code, for Allow headers. */
+  /** Made once by the server; `methodNames` by code, for Allow headers (the server fills it before a 405). */
   constructor(
     private readonly platform: Platform,
     private readonly counters: ServerStats,
@@ -60,33 +60,15 @@ export class ResponseWriter {
    * whose Location comes from the request path (redirectTo() set the plan).
    */
   encode(conn: Connection, redirect: boolean): void {
+    conn.bodyString = '';
+    conn.bodyChar = 0;
+    conn.bodyBytes = undefined;
+    if (!redirect && this.sendText(conn)) return;
     const ctx = conn.ctx;
     const res = ctx.res;
     const plan = this.plan;
     let length = redirect ? 0 : res.bodyLength();
     if (!redirect) plan.plain(conn.keepAlive, FRAMING_LENGTH, length);
-    conn.bodyString = '';
-    conn.bodyChar = 0;
-    conn.bodyBytes = undefined;
-    const socket = conn.socket;
-    if (
-      socket !== null &&
-      socket.writeText !== undefined &&
-      (res.bodyKind === BODY_STRING || length === 0) &&
-      length + conn.output.length <= socket.writable()
-    ) {
-      // A socket that takes text: head and body in one string, when its engine writes them as bytes
-      // (a head fits the output area, so the socket has room for it all: no string is made in vain).
-      const withBody = length > 0 && !ctx.isHead && statusHasBody(res.status);
-      const text = responseText(res, plan, withBody ? res.bodyString : null, conn.output.length);
-      if (text !== null && socket.writeText(text)) {
-        this.counters.responses[(res.status / 100) | 0]++;
-        conn.outPos = 0;
-        conn.outLen = 0;
-        res.bodyString = ''; // the body is sent: an idle connection keeps no reference to it
-        return;
-      }
-    }
     let headLength = encodeHead(res, conn.output, plan);
     if (headLength < 0) {
       // The handler's headers do not fit the output area: answer 500 rather than a truncated head.
@@ -122,6 +104,32 @@ export class ResponseWriter {
     res.bodyString = '';
     res.bodyBytes = undefined;
     plan.redirect = null;
+  }
+
+  /**
+   * On a socket that takes text (Espruino, whose strings are bytes): sends
+   * `conn`'s answer, head and body, as one string, when its engine writes
+   * it so (responseText). True when it went out whole: there is nothing to
+   * flush (the connection has no output pending when its answer is ready).
+   * A head fits the output area, so a socket with that much room besides
+   * the body takes it all: no string is made in vain.
+   */
+  sendText(conn: Connection): boolean {
+    const socket = conn.socket;
+    if (socket === null || socket.writeText === undefined) return false;
+    const ctx = conn.ctx;
+    const res = ctx.res;
+    const length = res.bodyLength();
+    if ((res.bodyKind !== BODY_STRING && length !== 0) || length + conn.output.length > socket.writable()) return false;
+    const withBody = length > 0 && !ctx.isHead && statusHasBody(res.status);
+    const plan = this.plan.plain(conn.keepAlive, FRAMING_LENGTH, length);
+    const text = responseText(res, plan, withBody ? res.bodyString : null, conn.output.length);
+    if (text === null || !socket.writeText(text)) return false;
+    this.counters.responses[(res.status / 100) | 0]++;
+    conn.outPos = 0;
+    conn.outLen = 0;
+    res.bodyString = ''; // the body is sent: an idle connection keeps no reference to it
+    return true;
   }
 
   /**

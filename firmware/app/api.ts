@@ -45,34 +45,22 @@ function noStore(c: Context): void {
   c.setHeader('Cache-Control', 'no-store');
 }
 
-/**
- * Wraps a synchronous JSON handler so that whatever it throws is answered as
- * JSON (`{ "error": … }`) with the HttpError's status, or 500; the answer is
- * never cached.
- */
-export function json(handler: (c: Context) => void): (c: Context) => void {
-  'cold';
-  return (c: Context) => {
-    noStore(c);
-    try {
-      handler(c);
-    } catch (error) {
-      answerError(error, c);
-    }
-  };
-}
-
 /** Registers the /api/ routes on `app`. */
 export function registerApi(app: App, hub: LiveHub, log: Logger): void {
   'cold';
-  // Each handler answers its errors as JSON and says no-store (see json()). Not a group middleware: on
-  // Espruino every handler in a chain costs about 2 KB of the board's 25 KB of C stack (docs/espruino.md).
+  // Each handler says no-store and answers what it throws as JSON (answerError), itself: not a group
+  // middleware, since on Espruino every handler in a chain costs about 2 KB of the board's 25 KB of C stack
+  // (docs/espruino.md), and not a wrapper made per route, which costs the board 7 variables a route.
   const api = app.group('/api');
 
-  api.get(
-    '/status',
-    json((c) => c.json(statusSnapshot(c.env, hub.meter, hub.subscribers(), hub.limit(c.env)))),
-  );
+  api.get('/status', (c) => {
+    noStore(c);
+    try {
+      c.json(statusSnapshot(c.env, hub.meter, hub.subscribers(), hub.limit(c.env)));
+    } catch (error) {
+      answerError(error, c);
+    }
+  });
 
   // Bound, not wrapped in an arrow: a call level less on Espruino's C stack. subscribe() says no-store.
   api.get('/events', hub.subscribe.bind(hub));
@@ -91,14 +79,18 @@ export function registerApi(app: App, hub: LiveHub, log: Logger): void {
     },
   );
 
-  api.get(
-    '/led',
-    json((c) => c.json({ on: device(c).led() })),
-  );
+  api.get('/led', (c) => {
+    noStore(c);
+    try {
+      c.json({ on: device(c).led() });
+    } catch (error) {
+      answerError(error, c);
+    }
+  });
 
-  api.post(
-    '/led',
-    json((c) => {
+  api.post('/led', (c) => {
+    noStore(c);
+    try {
       const d = device(c);
       const body = bodyObject(c, LED_KEYS);
       if (typeof body.on !== 'boolean') throw new HttpError(400, 'give {"on": true} or {"on": false}');
@@ -106,47 +98,67 @@ export function registerApi(app: App, hub: LiveHub, log: Logger): void {
       const on = d.led();
       hub.broadcast('led', { on });
       c.json({ on });
-    }),
-  );
+    } catch (error) {
+      answerError(error, c);
+    }
+  });
 
-  api.get(
-    '/wifi',
-    json((c) => {
+  api.get('/wifi', (c) => {
+    noStore(c);
+    try {
       const d = device(c);
       const saved = c.env.platform.storeGet(WIFI_SSID_KEY);
       c.json({ name: d.name, saved: saved === undefined ? '' : saved, ...d.wifi() });
-    }),
-  );
+    } catch (error) {
+      answerError(error, c);
+    }
+  });
 
-  api.post(
-    '/wifi',
-    json((c) => {
-      const d = device(c);
-      const body = bodyObject(c, WIFI_KEYS);
-      const ssid = typeof body.ssid === 'string' ? body.ssid : '';
-      const password = body.password === undefined ? '' : body.password;
-      if (typeof password !== 'string') throw new HttpError(400, 'the password is not text');
-      const problem = wifiCredentialsProblem(ssid, password);
-      if (problem !== '') throw new HttpError(400, problem);
-      try {
-        d.configureWifi(ssid, password);
-      } catch (error) {
-        if (error instanceof RangeError) throw new HttpError(400, error.message);
-        throw error;
-      }
-      c.json({ saved: true, ssid, wifi: d.wifi() });
-    }),
-  );
+  api.post('/wifi', (c) => {
+    noStore(c);
+    try {
+      c.json(saveWifi(c));
+    } catch (error) {
+      answerError(error, c);
+    }
+  });
 
-  api.get(
-    '/requests',
-    json((c) => c.json(recentRequests(log, c.env, log.size))),
-  );
+  api.get('/requests', (c) => {
+    noStore(c);
+    try {
+      c.json(recentRequests(log, c.env, log.size));
+    } catch (error) {
+      answerError(error, c);
+    }
+  });
 
-  api.get(
-    '/about',
-    json((c) => c.json(aboutInfo(c.env))),
-  );
+  api.get('/about', (c) => {
+    noStore(c);
+    try {
+      c.json(aboutInfo(c.env));
+    } catch (error) {
+      answerError(error, c);
+    }
+  });
+}
+
+/** POST /api/wifi: checks and stores the credentials in the body, and says what the device does now. */
+function saveWifi(c: Context): { saved: boolean; ssid: string; wifi: ReturnType<Device['wifi']> } {
+  'cold'; // at setup: kept in flash on Espruino until called
+  const d = device(c);
+  const body = bodyObject(c, WIFI_KEYS);
+  const ssid = typeof body.ssid === 'string' ? body.ssid : '';
+  const password = body.password === undefined ? '' : body.password;
+  if (typeof password !== 'string') throw new HttpError(400, 'the password is not text');
+  const problem = wifiCredentialsProblem(ssid, password);
+  if (problem !== '') throw new HttpError(400, problem);
+  try {
+    d.configureWifi(ssid, password);
+  } catch (error) {
+    if (error instanceof RangeError) throw new HttpError(400, error.message);
+    throw error;
+  }
+  return { saved: true, ssid, wifi: d.wifi() };
 }
 
 /** Turns a thrown error into a JSON answer (HttpError keeps its status; anything else is a 500). */

@@ -31,6 +31,7 @@ import {
   parseComplete,
 } from '../../src/http/parser.ts';
 import { indexOfWhole } from '../../src/http/text.ts';
+import type { Socket } from '../../src/platform.ts';
 import { TOKEN_RE, valueEnd, valueStart } from './syntax.ts';
 import { espruino } from './types/espruino.ts';
 
@@ -55,10 +56,10 @@ const KNOWN_MOST = 640;
  * only on the section's text and the header limit, and parsing runs one
  * head at a time.
  */
-const known = { section: '', maxHeaders: 0, count: 0, connection: 0, hostSeen: false, hits: 0 };
+const known = { section: '', maxHeaders: 0, count: 0, connection: 0, hostSeen: false, hits: 0, taken: 0 };
 
-/** The known header section and how often a head ended with it (for tests). */
-export function knownHeaderSection(): { readonly section: string; readonly hits: number } {
+/** The known header section, how often a head ended with it, and how many of those the express lane took (for tests). */
+export function knownHeaderSection(): { readonly section: string; readonly hits: number; readonly taken: number } {
   return known;
 }
 
@@ -119,6 +120,73 @@ export function parseHead(
   head.contentLength = -1;
   head.connection = 0;
   return parseComplete(bytes, start, headEnd, head, limits);
+}
+
+/**
+ * The express lane's way in (the core's takeHead, server.ts): the head
+ * waiting in `socket` when takeKnownHead takes it. A keep-alive client, a
+ * browser above all, sends the same header lines with every request: such
+ * a head is recognised with one native endsWith and its request line's
+ * check, and copied into the slot in one native set(); the bytes never
+ * become a second string (parseHead's E.toString of the slot).
+ */
+export function takeHead(socket: Socket, bytes: Uint8Array, head: RequestHead, limits: HeadLimits): number {
+  // Espruino's socket (platform.ts) keeps what arrived and the core has not read as a byte string.
+  const received = socket as unknown as { pending: string };
+  const taken = takeKnownHead(received.pending, bytes, head, limits);
+  if (taken > 0) received.pending = '';
+  return taken;
+}
+
+/**
+ * The express lane's head: when `text` is exactly one
+ * request head whose header lines are the known section, copies it into
+ * `bytes` from 0 and records it in `head` (a reset head) as parseHead
+ * would, and returns its length; else 0, with nothing changed.
+ */
+export function takeKnownHead(text: string, bytes: Uint8Array, head: RequestHead, limits: HeadLimits): number {
+  const n = text.length;
+  const section = known.section.length;
+  // Without Host a section is refused for HTTP/1.1 (parseCommon): such heads go the slot's way.
+  if (
+    section === 0 ||
+    !known.hostSeen ||
+    known.maxHeaders !== limits.maxHeaders ||
+    section - 2 > limits.maxHeaderBytes ||
+    n > bytes.length
+  )
+    return 0;
+  // The text after the first line is the known section (checked whole, a single blank line at its end): one head.
+  const lineEnd = text.indexOf('\n');
+  if (n - lineEnd - 1 !== section || lineEnd >= limits.maxRequestLine || text.charCodeAt(lineEnd - 1) !== 13) return 0;
+  if (!text.endsWith(known.section)) return 0;
+  const line = text.substr(0, lineEnd - 1);
+  if (!REQUEST_LINE.test(line)) return 0;
+  bytes.set(text as unknown as ArrayLike<number>, 0);
+  recordRequestLine(line, 0, head);
+  known.hits++;
+  known.taken++;
+  head.connection |= known.connection;
+  head.headerCount = 0;
+  if (known.count > 0) head.unindexedFrom = lineEnd + 1;
+  head.headEnd = n;
+  return n;
+}
+
+/** Records the spans of a request line `line` (REQUEST_LINE's shape, its CR off) that starts at `start`. */
+function recordRequestLine(line: string, start: number, head: RequestHead): void {
+  const methodEnd = line.indexOf(' ');
+  const targetEnd = line.indexOf(' ', methodEnd + 1);
+  head.methodEnd = start + methodEnd;
+  head.targetStart = start + methodEnd + 1;
+  head.targetEnd = start + targetEnd;
+  head.minorVersion = line.charCodeAt(line.length - 1) - 48;
+  head.pathStart = head.targetStart;
+  const target = line.substr(methodEnd + 1, targetEnd - methodEnd - 1);
+  let pathEnd = target.indexOf('?');
+  const hash = target.indexOf('#');
+  if (hash >= 0 && (pathEnd < 0 || hash < pathEnd)) pathEnd = hash;
+  head.pathEnd = head.targetStart + (pathEnd < 0 ? target.length : pathEnd);
 }
 
 /** What checkLines found: the header lines, whether one was Host, whether all were plain (see known). */
@@ -201,18 +269,7 @@ function parseCommon(bytes: Uint8Array, text: string, start: number, head: Reque
     return false;
   const line = text.substr(0, lineEnd - 1);
   if (!REQUEST_LINE.test(line)) return false;
-  const methodEnd = line.indexOf(' ');
-  const targetEnd = line.indexOf(' ', methodEnd + 1);
-  head.methodEnd = start + methodEnd;
-  head.targetStart = start + methodEnd + 1;
-  head.targetEnd = start + targetEnd;
-  head.minorVersion = line.charCodeAt(line.length - 1) - 48;
-  head.pathStart = head.targetStart;
-  const target = line.substr(methodEnd + 1, targetEnd - methodEnd - 1);
-  let pathEnd = target.indexOf('?');
-  const hash = target.indexOf('#');
-  if (hash >= 0 && (pathEnd < 0 || hash < pathEnd)) pathEnd = hash;
-  head.pathEnd = head.targetStart + (pathEnd < 0 ? target.length : pathEnd);
+  recordRequestLine(line, start, head);
 
   // Every line is checked (checkLines); their spans are recorded only when a header is read (./engine-headers.ts).
   let count: number;

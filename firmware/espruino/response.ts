@@ -37,6 +37,12 @@ const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
 /** Strings are bytes here (ESP32 builds); on a build with Unicode a UTF-8 string goes to the core. */
 const UNICODE = hasUnicode();
 
+/**
+ * The last content type headerLines accepted: handlers send the same few,
+ * so the common answer (commonText) checks a type once, not per request.
+ */
+let checkedType = '';
+
 /** Whether `s` is written as its own bytes (no UTF-8 encoding to do). */
 function byteString(s: string): boolean {
   return !UNICODE || !espruino.E.isUTF8(s);
@@ -66,7 +72,10 @@ function headerLines(res: ResponseState, plan: HeadPlan, statusLength: number, r
   const body = statusHasBody(status);
   const type = res.contentType;
   if (type !== '' && body) {
-    if (!byteString(type) || CONTROL.test(type)) return null;
+    if (type !== checkedType) {
+      if (!byteString(type) || CONTROL.test(type)) return null;
+      checkedType = type;
+    }
     head += `Content-Type: ${type}\r\n`;
   }
   for (let i = 0; i < res.headerCount; i++) {
@@ -107,6 +116,22 @@ export function encodeHead(res: ResponseState, out: Uint8Array, plan: HeadPlan):
  * encodeHead must write it (see headerLines) or `body` is not bytes.
  */
 export function responseText(res: ResponseState, plan: HeadPlan, body: string | null, room: number): string | null {
+  const type = res.contentType;
+  if (
+    res.status === 200 &&
+    res.headerCount === 0 &&
+    type === checkedType &&
+    type !== '' &&
+    plan.framing === FRAMING_LENGTH &&
+    plan.redirect === null &&
+    // headerLines' room check, for this head (the status line's 17 bytes, Content-Type's line 16 and the type)
+    type.length + 97 <= room
+  ) {
+    // The common answer (a 200 with its type and no other header): what headerLines writes, in one expression.
+    if (body !== null && !byteString(body)) return null;
+    const head = `HTTP/1.1 200 OK\r\nContent-Type: ${type}\r\nContent-Length: ${plan.contentLength}\r\n${plan.keepAlive ? 'Connection: keep-alive\r\n\r\n' : 'Connection: close\r\n\r\n'}`;
+    return body === null ? head : head + body;
+  }
   if (!plainHead(res, plan) || (body !== null && !byteString(body))) return null;
   const line = statusLine(res.status);
   const first =

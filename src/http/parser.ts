@@ -11,6 +11,7 @@
  *
  * Never: create strings or objects while parsing; never read past `filled`.
  */
+import type { Socket } from '../platform.ts';
 import { ENGINE_HEADER_INDEXER } from './engine-headers.ts';
 import { equalsAsciiLower, equalsIgnoreCase } from './text.ts';
 
@@ -179,6 +180,17 @@ export class RequestHead {
 function spanIs(bytes: Uint8Array, s: number, e: number, word: string): boolean {
   return equalsAsciiLower(bytes, s, e, word);
 }
+
+/**
+ * Takes a whole request head waiting in `socket` into `bytes` from 0 and
+ * records it in `head` (a reset head) as parseHead would: the head's length,
+ * or 0 with nothing read or changed. The express lane's way in (server.ts):
+ * none in the core, where every head is read into its slot and parsed
+ * there. The Espruino build's parser (firmware/espruino/parser.ts) takes a
+ * head whose header lines are the ones it checked whole last time.
+ */
+export const takeHead: ((socket: Socket, bytes: Uint8Array, head: RequestHead, limits: HeadLimits) => number) | null =
+  null;
 
 /**
  * Parses the request head in bytes[0..filled) (a slot never holds more than

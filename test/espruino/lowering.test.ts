@@ -229,6 +229,35 @@ describe('espruino: lowering', function () {
     }
   });
 
+  it('serves a stand-in imported by its own path as the same module as the one it stands in for', async () => {
+    // test:espruino's conformance app imports the Espruino parser by its path to read its `known`: the one the server uses.
+    const dir = mkdtempSync(join(tmpdir(), 'chipweb-lowering-stand-in-'));
+    try {
+      writeFileSync(join(dir, 'module.ts'), 'export function bump(): number {\n  return 0;\n}\n');
+      writeFileSync(
+        join(dir, 'stand-in.ts'),
+        'let count = 0;\nexport function bump(): number {\n  count++;\n  return count;\n}\n',
+      );
+      writeFileSync(join(dir, 'other.ts'), "export { bump as direct } from './stand-in.ts';\n");
+      writeFileSync(
+        join(dir, 'entry.ts'),
+        "import { bump } from './module.ts';\nimport { direct } from './other.ts';\n" +
+          'bump();\n(globalThis as { out?: unknown }).out = direct();\n',
+      );
+      const lowered = await lowerForEspruino({
+        entry: join(dir, 'entry.ts'),
+        minify: false,
+        shortNames: null,
+        substitutes: [{ module: join(dir, 'module.ts'), file: join(dir, 'stand-in.ts') }],
+      });
+      const context: { out?: unknown } = {};
+      vm.runInNewContext(lowered.code, context);
+      expect(context.out, 'both imports reach one counter').to.equal(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("renames a top-level name that would replace one of Espruino's globals (net's Server, Socket, Storage …)", () => {
     // Unwrapped, the bundle's names are globals: a core class named Server would replace the class of
     // what require('net').createServer() returns (an unminified build could not listen).

@@ -256,11 +256,14 @@ const STAND_IN = 'chipweb-stand-in';
  */
 function substitute(list: ReadonlyArray<{ readonly module: string; readonly file: string }>): esbuild.Plugin {
   const byPath = new Map(list.map((s) => [resolve(s.module), resolve(s.file)]));
+  const standIns = new Set(byPath.values());
   return {
     name: 'chipweb-espruino-substitutes',
     setup(build) {
       build.onResolve({ filter: /^\./ }, (args) => {
-        const file = byPath.get(resolve(args.resolveDir, args.path));
+        const target = resolve(args.resolveDir, args.path);
+        // A stand-in imported by its own path (another stand-in's import) is the same module, not a second copy.
+        const file = byPath.get(target) ?? (standIns.has(target) ? target : undefined);
         // A stand-in that imports the module it stands in for gets the real one.
         if (file === undefined || (args.namespace === STAND_IN && args.importer === file)) return undefined;
         return { path: file, namespace: STAND_IN };

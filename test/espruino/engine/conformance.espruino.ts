@@ -89,6 +89,28 @@ describe('espruino engine: conformance cases, byte for byte', () => {
     });
   }
 
+  it('answers every case the same way again once its header lines are known: the express lane', async () => {
+    // Each case twice in a row: the first makes its header lines the known section (when they are plain),
+    // and the second may then be taken whole from the socket (takeHead in firmware/espruino/parser.ts).
+    const before = await getJson<{ taken: number }>(sim.port, '/__espruino/known');
+    for (const testCase of CASES) {
+      for (const turn of ['first', 'again']) {
+        const result = await exchange(sim.port, testCase.request, testCase.expect.length, testCase.closes ? 3000 : 50);
+        expect(result.response, `${testCase.name} (${turn})`).to.equal(testCase.expect);
+        expect(result.closed, `${testCase.name} (${turn})`).to.equal(testCase.closes);
+      }
+    }
+    const after = await getJson<{ taken: number }>(sim.port, '/__espruino/known');
+    // The fetch() above and below are two more; most cases send plain GETs.
+    expect(after.taken - before.taken, 'heads the express lane took').to.be.at.least(20);
+    let inUse = -1;
+    for (let i = 0; i < 100 && inUse !== 1; i++) {
+      inUse = (await getJson<{ slotsInUse: number }>(sim.port, '/__espruino/stats')).slotsInUse;
+      if (inUse !== 1) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(inUse, 'slots in use besides the stats request').to.equal(1);
+  });
+
   it('keeps process.memory() flat over 1,000 keep-alive requests', async () => {
     const usage = async () => (await getJson<{ usage: number }>(sim.port, '/__espruino/memory')).usage;
     await keepAliveGet(sim.port, '/users/42', 100);
