@@ -398,13 +398,14 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
    * Moves a connection forward as far as the bytes at hand allow. The chain
    * runs here, in this loop, not in a method it calls: every call level the
    * engine adds under the app's handlers is one fewer for them (an ESP32's
-   * Espruino has 25 KB of C stack, about 25 levels of calls).
+   * Espruino has 25 KB of C stack, about 25 levels of calls). `taken`: the
+   * end of a head the express lane took and recorded already, or 0.
    */
   private advance(conn: Connection, taken: number): void {
     for (;;) {
       let bodyEnd = BODY_PENDING;
       if (conn.state === HEAD) {
-        // `taken`: the head the express lane took and recorded already (its end), for its first turn only.
+        // A head the express lane took is parsed already (first turn only).
         let result = taken;
         taken = 0;
         if (result === 0) {

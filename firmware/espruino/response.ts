@@ -39,7 +39,7 @@ const UNICODE = hasUnicode();
 
 /**
  * The last content type headerLines accepted: handlers send the same few,
- * so the common answer (commonText) checks a type once, not per request.
+ * so responseText's common answer checks a type once, not per request.
  */
 let checkedType = '';
 
