@@ -16,17 +16,16 @@
  * that); leave the worktree behind.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EspruinoMissing, EspruinoProcess, espruinoBinary, installStorage } from '../host-sim/espruino/engine.ts';
 import { freePort } from '../host-sim/espruino/sim.ts';
-import { BROWSER_HEADERS, keepAliveGet } from '../test/espruino/engine/keep-alive.ts';
+import { BROWSER_HEADERS } from '../test/espruino/engine/keep-alive.ts';
+import { closingRate, JSON_BODY, keepAliveRate, median, withPeer } from './espruino-peers.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const JSON_BODY = '{"ok":true,"n":1}';
 const REQUESTS = 600;
 
 /** The value after `name` on the command line, or `fallback`. */
@@ -42,13 +41,13 @@ interface Side {
   port: number;
 }
 
-/** Builds bench/espruino-json-app.ts with `tree`'s own toolchain and installs it into a flash folder in `dir`. */
-async function buildSide(binary: string, name: string, tree: string, dir: string): Promise<Side> {
+/** Builds bench/espruino-json-app.ts with `tree`'s own toolchain and installs it into a flash folder in `dir` (files named by `key`). */
+async function buildSide(binary: string, name: string, tree: string, dir: string, key: string): Promise<Side> {
   const { buildEspruino } = (await import(pathToFileURL(join(tree, 'toolchain/espruino/build.ts')).href)) as {
     buildEspruino: (options: Record<string, unknown>) => Promise<unknown>;
   };
   const port = await freePort();
-  const out = join(dir, `${name}-build`);
+  const out = join(dir, `${key}-build`);
   await buildEspruino({
     entry: join(tree, 'bench/espruino-json-app.ts'),
     out,
@@ -58,65 +57,27 @@ async function buildSide(binary: string, name: string, tree: string, dir: string
     env: {},
     projectDir: tree,
   });
-  const flash = join(dir, `${name}-flash`);
+  const flash = join(dir, `${key}-flash`);
   await installStorage(binary, flash, out);
   return { name, flash, port };
 }
 
 /** Keep-alive requests per second of the JSON route on `side`'s board. */
-async function keepAliveRate(binary: string, side: Side, headers: string): Promise<number> {
+async function sideRate(binary: string, side: Side, headers: string): Promise<number> {
   const board = EspruinoProcess.boot(binary, side.flash);
   try {
     await board.waitFor(/^chipweb: serving/, 30000);
-    await keepAliveGet(side.port, '/json', 30, headers);
-    const start = performance.now();
-    const bodies = await keepAliveGet(side.port, '/json', REQUESTS, headers);
-    if (!bodies.every((b) => b === JSON_BODY)) throw new Error(`${side.name}: unexpected body ${bodies[0]}`);
-    return REQUESTS / ((performance.now() - start) / 1000);
+    return await keepAliveRate(side.port, '/json', REQUESTS, 30, (b) => b === JSON_BODY, headers);
   } finally {
     await board.close();
   }
-}
-
-/** One GET on a new connection, read to the server's close. */
-function getClosing(port: number, headers: string): Promise<string> {
-  return new Promise((done, fail) => {
-    const socket = net.connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.on('connect', () => socket.write(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}\r\n`));
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('end', () => {
-      socket.destroy();
-      done(Buffer.concat(chunks).toString('latin1'));
-    });
-    socket.on('error', fail);
-  });
 }
 
 /** Requests per second of Espruino's http module (bench/espruino-http-module.js), a new connection each. */
-async function httpModuleRate(binary: string, dir: string, headers: string): Promise<number> {
-  const port = await freePort();
-  const script = join(dir, 'http-module.js');
-  const source = readFileSync(join(ROOT, 'bench/espruino-http-module.js'), 'utf8');
-  writeFileSync(script, source.replace('var PORT = 0;', `var PORT = ${port};`));
-  const board = EspruinoProcess.bootScript(binary, dir, script);
-  try {
-    await board.waitFor(/^@@http listening/, 20000);
-    const start = performance.now();
-    for (let i = 0; i < REQUESTS / 2; i++) {
-      const response = await getClosing(port, headers);
-      if (!response.endsWith(JSON_BODY)) throw new Error(`unexpected http module response: ${response}`);
-    }
-    return REQUESTS / 2 / ((performance.now() - start) / 1000);
-  } finally {
-    await board.close();
-  }
-}
-
-/** The middle value. */
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
+function httpModuleRate(binary: string, headers: string): Promise<number> {
+  return withPeer(binary, join(ROOT, 'bench/espruino-http-module.js'), 'http', {}, (port) =>
+    closingRate(port, REQUESTS / 2, headers),
+  );
 }
 
 async function main(): Promise<void> {
@@ -138,13 +99,16 @@ async function main(): Promise<void> {
   execFileSync('git', ['-C', ROOT, 'worktree', 'add', '--detach', worktree, rev], { stdio: 'ignore' });
   try {
     symlinkSync(join(ROOT, 'node_modules'), join(worktree, 'node_modules'));
-    const sides = [await buildSide(binary, rev, worktree, dir), await buildSide(binary, 'working tree', ROOT, dir)];
+    const sides = [
+      await buildSide(binary, rev, worktree, dir, 'rev'),
+      await buildSide(binary, 'working tree', ROOT, dir, 'tree'),
+    ];
     const rates: number[][] = sides.map(() => []);
     const http: number[] = [];
     console.log(`the JSON route, ${REQUESTS} keep-alive requests a round${headers ? ", Chromium's head" : ''}:`);
     for (let round = 0; round < rounds; round++) {
-      http.push(await httpModuleRate(binary, dir, headers));
-      for (let i = 0; i < sides.length; i++) rates[i].push(await keepAliveRate(binary, sides[i], headers));
+      http.push(await httpModuleRate(binary, headers));
+      for (let i = 0; i < sides.length; i++) rates[i].push(await sideRate(binary, sides[i], headers));
       const row = sides.map((s, i) => `${s.name} ${rates[i][round].toFixed(0)}`).join('   ');
       console.log(`  round ${round + 1}: http module ${http[round].toFixed(0)}   ${row}`);
     }

@@ -27,13 +27,13 @@
  * Never: assert (tests do that); report a figure it did not measure.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EspruinoProcess, espruinoBinary, EspruinoMissing, runScript } from '../host-sim/espruino/engine.ts';
 import { dumpVariables, type Esp32Estimate, esp32Estimate } from '../host-sim/espruino/layout.ts';
-import { freePort, serveOnEspruino } from '../host-sim/espruino/sim.ts';
+import { serveOnEspruino } from '../host-sim/espruino/sim.ts';
 import { resolveOptions, type ServerOptions } from '../src/server-options.ts';
+import { closingRate, getClosing, JSON_BODY, keepAliveRate, median, withPeer } from './espruino-peers.ts';
 import { ESP32_STACK, handlerNesting, stackPeaks } from './espruino-stack.ts';
 import { BROWSER_HEADERS, keepAliveGet } from '../test/espruino/engine/keep-alive.ts';
 import { holdWebSockets, streamedUpload } from '../test/moddable/load.ts';
@@ -45,81 +45,9 @@ const HTTP_SCRIPT = join(ROOT, 'bench/espruino-http-module.js');
 const NET_PAGE_SCRIPT = join(ROOT, 'bench/espruino-net-page.js');
 const MINIMAL_SCRIPT = join(ROOT, 'bench/espruino-minimal-server.js');
 const PRIMITIVES_SCRIPT = join(ROOT, 'bench/espruino-primitives.js');
-const JSON_BODY = '{"ok":true,"n":1}';
 
 /** Variables of the fixed build. */
 const FIXED_VARIABLES = 16383;
-
-/** Requests per second of `count` keep-alive GETs (after `warm` unmeasured ones); checks each body with `check`. */
-async function keepAliveRate(
-  port: number,
-  path: string,
-  count: number,
-  warm: number,
-  check: (body: string) => boolean,
-  headers = '',
-) {
-  if (warm > 0) await keepAliveGet(port, path, warm, headers);
-  const start = performance.now();
-  const bodies = await keepAliveGet(port, path, count, headers);
-  const seconds = (performance.now() - start) / 1000;
-  if (!bodies.every(check)) throw new Error(`unexpected body from ${path}: ${bodies.find((b) => !check(b))}`);
-  return count / seconds;
-}
-
-/** One GET on a new connection, read until the server closes; resolves to the response. */
-function getClosing(port: number, path: string, headers = ''): Promise<string> {
-  return new Promise((done, fail) => {
-    const socket = net.connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.on('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}\r\n`));
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('end', () => {
-      socket.destroy();
-      done(Buffer.concat(chunks).toString('latin1'));
-    });
-    socket.on('error', fail);
-  });
-}
-
-/**
- * Runs a peer script (bench/espruino-*.js) on `binary` with its `var NAME = 0;`
- * lines set from `values` (PORT always, a free port), waits for its line
- * `@@<ready> …`, and gives `measure` the port and that line.
- */
-async function withPeer<T>(
-  binary: string,
-  file: string,
-  ready: string,
-  values: Record<string, number>,
-  measure: (port: number, line: string) => Promise<T>,
-): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), `chipweb-bench-${ready}-`));
-  const port = await freePort();
-  let source = readFileSync(file, 'utf8');
-  for (const [name, value] of Object.entries({ PORT: port, ...values }))
-    source = source.replace(`var ${name} = 0;`, `var ${name} = ${value};`);
-  const script = join(dir, 'peer.js');
-  writeFileSync(script, source);
-  const board = EspruinoProcess.bootScript(binary, dir, script);
-  try {
-    const line = await board.waitFor(new RegExp(`^@@${ready} listening`), 20000);
-    return await measure(port, line);
-  } finally {
-    await board.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Requests per second of `count` GETs to Espruino's http module at `port`, each on a new connection (`headers` after Host). */
-async function closingRate(port: number, count: number, headers = ''): Promise<number> {
-  const start = performance.now();
-  for (let i = 0; i < count; i++) {
-    const response = await getClosing(port, '/', headers);
-    if (!response.endsWith(JSON_BODY)) throw new Error(`unexpected http module response: ${response}`);
-  }
-  return count / ((performance.now() - start) / 1000);
-}
 
 /** Rounds of chipweb against the http module, taken in turns so that both meet the same moments of a noisy machine. */
 const ROUNDS = 3;
@@ -128,12 +56,6 @@ const ROUNDS = 3;
 interface Rounds {
   chipweb: number[];
   httpModule: number[];
-}
-
-/** The middle value of `values`. */
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
 }
 
 /**
