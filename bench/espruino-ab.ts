@@ -9,6 +9,9 @@
  *   ESPRUINO   the fixed 16,383-variable build (toolchain/espruino/build-engine.sh):
  *              both builds run from Storage, in place, as on a board
  *   --rounds N rounds (default 5); --browser: Chromium's header lines with each request
+ *   --instructions  instructions per request under valgrind's callgrind instead
+ *              of rates: one round (the count repeats to the instruction), with the
+ *              http module and bench/espruino-minimal-server.js counted alike
  *
  * REV is checked out into a temporary git worktree (its node_modules the
  * working tree's), and each tree builds bench/espruino-json-app.ts with its
@@ -23,7 +26,8 @@ import { pathToFileURL } from 'node:url';
 import { EspruinoMissing, EspruinoProcess, espruinoBinary, installStorage } from '../host-sim/espruino/engine.ts';
 import { freePort } from '../host-sim/espruino/sim.ts';
 import { BROWSER_HEADERS } from '../test/espruino/engine/keep-alive.ts';
-import { closingRate, JSON_BODY, keepAliveRate, median, withPeer } from './espruino-peers.ts';
+import { keepAliveGet } from '../test/espruino/engine/keep-alive.ts';
+import { closingRate, InstructionCounter, JSON_BODY, keepAliveRate, median, withPeer } from './espruino-peers.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const REQUESTS = 600;
@@ -80,6 +84,61 @@ function httpModuleRate(binary: string, headers: string): Promise<number> {
   );
 }
 
+/** Keep-alive GETs of the JSON route, `count` of them, bodies checked; resolves to the count. */
+async function jsonRequests(port: number, count: number, headers: string): Promise<number> {
+  const bodies = await keepAliveGet(port, '/json', count, headers);
+  if (!bodies.every((b) => b === JSON_BODY)) throw new Error(`unexpected body: ${bodies.find((b) => b !== JSON_BODY)}`);
+  return count;
+}
+
+/** Instructions per request for each side and the two peers, printed; one round. */
+async function countInstructions(binary: string, sides: Side[], dir: string, headers: string): Promise<void> {
+  const counter = new InstructionCounter(binary, dir);
+  const count = REQUESTS / 3;
+  const perRequest: [string, number][] = [];
+  const http = await withPeer(
+    counter.wrapper,
+    join(ROOT, 'bench/espruino-http-module.js'),
+    'http',
+    {},
+    async (port) => {
+      await closingRate(port, 20, headers);
+      return counter.count(async () => (await closingRate(port, count, headers)) && count);
+    },
+  );
+  perRequest.push(['http module (a new connection each)', http]);
+  const minimal = await withPeer(
+    counter.wrapper,
+    join(ROOT, 'bench/espruino-minimal-server.js'),
+    'minimal',
+    {},
+    async (port) => {
+      await jsonRequests(port, 20, headers);
+      return counter.count(() => jsonRequests(port, count, headers));
+    },
+  );
+  perRequest.push(['20-statement net server', minimal]);
+  for (const side of sides) {
+    const board = EspruinoProcess.boot(counter.wrapper, side.flash);
+    try {
+      await board.waitFor(/^chipweb: serving/, 180000);
+      await jsonRequests(side.port, 20, headers);
+      perRequest.push([`chipweb, ${side.name}`, await counter.count(() => jsonRequests(side.port, count, headers))]);
+    } finally {
+      await board.close();
+    }
+  }
+  console.log(
+    `instructions per JSON request (${count} requests after 20, user space only${headers ? ", Chromium's head" : ''}):`,
+  );
+  for (const [name, value] of perRequest)
+    console.log(
+      `  ${name.padEnd(36)} ${Math.round(value).toLocaleString('en-US').padStart(10)}   ${(value / http).toFixed(2)}x the http module's`,
+    );
+  const [rev, tree] = perRequest.slice(-2).map(([, value]) => value);
+  console.log(`working tree against ${sides[0].name}: ${(tree / rev).toFixed(3)}x the instructions`);
+}
+
 async function main(): Promise<void> {
   let binary: string;
   try {
@@ -103,6 +162,10 @@ async function main(): Promise<void> {
       await buildSide(binary, rev, worktree, dir, 'rev'),
       await buildSide(binary, 'working tree', ROOT, dir, 'tree'),
     ];
+    if (process.argv.includes('--instructions')) {
+      await countInstructions(binary, sides, dir, headers);
+      return;
+    }
     const rates: number[][] = sides.map(() => []);
     const http: number[] = [];
     console.log(`the JSON route, ${REQUESTS} keep-alive requests a round${headers ? ", Chromium's head" : ''}:`);

@@ -1,14 +1,16 @@
 /**
  * What the Espruino benchmarks share (bench/espruino.ts, bench/espruino-ab.ts):
- * the small JSON route's body, keep-alive and closing request rates, and a
- * peer script (bench/espruino-*.js) run on a binary with its port filled in.
+ * the small JSON route's body, keep-alive and closing request rates, a
+ * peer script (bench/espruino-*.js) run on a binary with its port filled
+ * in, and instruction counts under callgrind.
  *
  * Never: assert (tests do that); report a rate whose bodies were not checked.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { EspruinoProcess } from '../host-sim/espruino/engine.ts';
 import { freePort } from '../host-sim/espruino/sim.ts';
 import { keepAliveGet } from '../test/espruino/engine/keep-alive.ts';
@@ -91,4 +93,59 @@ export async function closingRate(port: number, count: number, headers = ''): Pr
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[sorted.length >> 1];
+}
+
+/**
+ * Counts the instructions a binary runs under valgrind's callgrind: its
+ * user-space work, repeatable to the instruction on the same build and
+ * input whatever else the machine does (the kernel's TCP work is not
+ * counted). Boot the binary through `wrapper` (a script that runs it
+ * under callgrind), then call count() around the requests to measure.
+ * One counted process at a time: callgrind_control zeroes and dumps every
+ * callgrind process of the machine.
+ */
+export class InstructionCounter {
+  /** The script to boot in place of the binary. */
+  readonly wrapper: string;
+  private readonly outFile: string;
+
+  /** Writes the wrapper for `binary` into `dir`. Throws with what to install when valgrind is missing. */
+  constructor(binary: string, dir: string) {
+    try {
+      execFileSync('callgrind_control', ['--version'], { stdio: 'ignore' });
+    } catch {
+      throw new Error('valgrind is not installed: apt-get install -y valgrind');
+    }
+    this.outFile = join(dir, 'callgrind.out'); // .PID for each process (valgrind's %p), then .N for each dump
+    this.wrapper = join(dir, 'callgrind.sh');
+    writeFileSync(
+      this.wrapper,
+      `#!/bin/sh\nexec valgrind --tool=callgrind --callgrind-out-file=${this.outFile}.%p ${binary} "$@"\n`,
+    );
+    chmodSync(this.wrapper, 0o755);
+  }
+
+  /** Instructions the binary ran during `requests()`, divided by the count it resolves to. */
+  async count(requests: () => Promise<number>): Promise<number> {
+    execFileSync('callgrind_control', ['--zero'], { stdio: 'ignore' });
+    const made = await requests();
+    const before = this.dumps();
+    execFileSync('callgrind_control', ['--dump'], { stdio: 'ignore' });
+    // The dump is written by the running process, which may finish it after callgrind_control returns.
+    for (let waited = 0; waited < 30000; waited += 100) {
+      const dump = this.dumps().find((file) => !before.includes(file));
+      const totals = dump === undefined ? null : /^totals: (\d+)$/m.exec(readFileSync(dump, 'latin1'));
+      if (totals !== null) return Number(totals[1]) / made;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`callgrind wrote no dump into ${dirname(this.outFile)} in 30 s`);
+  }
+
+  private dumps(): string[] {
+    const dir = dirname(this.outFile);
+    const prefix = `${basename(this.outFile)}.`;
+    return readdirSync(dir)
+      .filter((name) => name.startsWith(prefix))
+      .map((name) => join(dir, name));
+  }
 }
