@@ -159,6 +159,9 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
   private timer: TimerHandle | null = null;
   private startedAt = 0;
   private stopping = false;
+  /** The express lane's last route found (see express()) and the RequestHead.knownLine it was found for (0: none). */
+  private routedLine = 0;
+  private routedRoute = -1;
   private stopWaiter: (() => void) | null = null;
   private stopped: Promise<void> | null = null;
 
@@ -463,19 +466,30 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     const head = conn.head;
     const ctx = conn.ctx;
     conn.filled = taken;
-    if (
-      methodCode(this.table, conn.input, 0, head.methodEnd) !== METHOD_GET ||
-      head.minorVersion !== 1 ||
-      this.stopping
-    ) {
-      this.advance(conn, taken);
-      return;
-    }
-    ctx.methodCode = METHOD_GET;
-    const route = this.route(conn);
-    if (route < 0) {
-      this.advance(conn, taken); // a 404, 405 or redirect: beginBody() finds it again
-      return;
+    let route: number;
+    if (head.knownLine !== 0 && head.knownLine === this.routedLine && !this.stopping) {
+      ctx.methodCode = METHOD_GET;
+      route = this.routedRoute; // the line routed last: a GET over HTTP/1.1 of a route without parameters
+    } else {
+      if (
+        methodCode(this.table, conn.input, 0, head.methodEnd) !== METHOD_GET ||
+        head.minorVersion !== 1 ||
+        this.stopping
+      ) {
+        this.advance(conn, taken);
+        return;
+      }
+      ctx.methodCode = METHOD_GET;
+      route = this.route(conn);
+      if (route < 0) {
+        this.advance(conn, taken); // a 404, 405 or redirect: beginBody() finds it again
+        return;
+      }
+      if (head.knownLine !== 0 && this.app.params[route] === undefined) {
+        // The route table is fixed: the same line finds the same route (one without parameters: no spans to keep).
+        this.routedLine = head.knownLine;
+        this.routedRoute = route;
+      }
     }
     // beginBody()'s steps for a request without a body (its deadline is a body's: none to read here).
     this.counters.requests++;

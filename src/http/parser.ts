@@ -132,6 +132,13 @@ export class RequestHead {
    * 0 once they are, and always with the core's parser.
    */
   unindexedFrom = 0;
+  /**
+   * An engine's number for this head's request line when its parser took
+   * that line before (Espruino's express lane: the same number, the same
+   * line), so the server may reuse what the line gave last time; 0 with
+   * the core's parser.
+   */
+  knownLine = 0;
 
   /** Allocates the header span array for `maxHeaders` fields. */
   constructor(maxHeaders: number) {
@@ -156,6 +163,7 @@ export class RequestHead {
     this.headEnd = 0;
     this.scanFrom = 0;
     this.unindexedFrom = 0;
+    this.knownLine = 0;
   }
 
   /** Records the header spans if the parser left them for later: call before reading `headers` or `headerCount`. */
