@@ -120,10 +120,10 @@ export class ResponseWriter {
     const ctx = conn.ctx;
     const res = ctx.res;
     const length = res.bodyLength();
-    if ((res.bodyKind !== BODY_STRING && length !== 0) || length + conn.output.length > socket.writable()) return false;
+    if (res.bodyKind !== BODY_STRING && length !== 0) return false;
     const withBody = length > 0 && !ctx.isHead && statusHasBody(res.status);
-    const plan = this.plan.plain(conn.keepAlive, FRAMING_LENGTH, length);
-    const text = responseText(res, plan, withBody ? res.bodyString : null, conn.output.length);
+    const text = responseText(res, conn.keepAlive, length, withBody ? res.bodyString : null, conn.output.length);
+    // A socket without room for all of it takes none, and encode() writes the answer through the output area.
     if (text === null || !socket.writeText(text)) return false;
     this.counters.responses[(res.status / 100) | 0]++;
     conn.outPos = 0;

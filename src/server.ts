@@ -415,7 +415,11 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
           const before = conn.filled;
           this.fill(conn);
           if (conn.filled === 0) return;
-          if (before === 0) conn.deadline = this.platform.now() + this.options.headerTimeout;
+          if (before === 0) {
+            // A new head: forget the last (finish() leaves it, and the express lane writes every field itself).
+            conn.head.reset();
+            conn.deadline = this.platform.now() + this.options.headerTimeout;
+          }
           result = parseHead(conn.input, conn.filled, conn.input.length, conn.head, this.limits);
           if (result === HEAD_INCOMPLETE) return;
           if (result < 0) {
@@ -1104,10 +1108,12 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     }
     // Move any pipelined bytes to the front of the slot.
     const leftover = conn.filled - conn.requestEnd;
-    if (leftover > 0) conn.input.copyWithin(0, conn.requestEnd, conn.filled);
+    if (leftover > 0) {
+      conn.input.copyWithin(0, conn.requestEnd, conn.filled);
+      conn.head.reset(); // the next head has begun: advance() parses on from here
+    }
     conn.filled = leftover > 0 ? leftover : 0;
     conn.requestEnd = 0;
-    conn.head.reset();
     conn.state = HEAD;
     conn.lastActive = this.platform.now();
     conn.deadline = conn.lastActive + (conn.filled > 0 ? this.options.headerTimeout : this.options.idleTimeout);

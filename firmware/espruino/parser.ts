@@ -151,8 +151,9 @@ export function takeHead(socket: Socket, bytes: Uint8Array, head: RequestHead, l
 /**
  * The express lane's head: when `text` is exactly one
  * request head whose header lines are the known section, copies it into
- * `bytes` from 0 and records it in `head` (a reset head) as parseHead
- * would, and returns its length; else 0, with nothing changed.
+ * `bytes` from 0 and records it in `head` as reset() and parseHead would
+ * (every field: the last request's may still be there), and returns its
+ * length; else 0, with nothing changed.
  */
 export function takeKnownHead(text: string, bytes: Uint8Array, head: RequestHead, limits: HeadLimits): number {
   const n = text.length;
@@ -190,14 +191,20 @@ export function takeKnownHead(text: string, bytes: Uint8Array, head: RequestHead
     takenPathEnd = head.pathEnd;
     takenMinorVersion = head.minorVersion;
   }
+  // Every other field, as reset() and then parseHead would leave them: the server resets no head the lane takes.
+  head.start = 0;
+  head.headerCount = 0;
+  head.contentLength = -1;
+  head.chunked = false;
+  head.connection = known.connection;
+  head.expectContinue = false;
+  head.headEnd = n;
+  head.scanFrom = 0;
+  head.unindexedFrom = known.count > 0 ? lineEnd + 1 : 0;
   head.knownLine = takenLineNumber;
   bytes.set(text as unknown as ArrayLike<number>, 0);
   known.hits++;
   known.taken++;
-  head.connection |= known.connection;
-  head.headerCount = 0;
-  if (known.count > 0) head.unindexedFrom = lineEnd + 1;
-  head.headEnd = n;
   return n;
 }
 

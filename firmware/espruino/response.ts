@@ -48,16 +48,10 @@ function byteString(s: string): boolean {
   return !UNICODE || !espruino.E.isUTF8(s);
 }
 
-/** Whether this module writes `res`'s head: not a redirect, an Allow list or an odd status (the core's cases). */
-function plainHead(res: ResponseState, plan: HeadPlan): boolean {
+/** Whether this module writes the head of `res` when its plan has no redirect: no Allow list, no odd status (the core's cases). */
+function plainStatus(res: ResponseState): boolean {
   const status = res.status;
-  return (
-    plan.redirect === null &&
-    (res.allowMask === 0 || status !== 405) &&
-    status === (status | 0) &&
-    status >= 200 &&
-    status <= 599
-  );
+  return (res.allowMask === 0 || status !== 405) && status === (status | 0) && status >= 200 && status <= 599;
 }
 
 /**
@@ -66,7 +60,14 @@ function plainHead(res: ResponseState, plan: HeadPlan): boolean {
  * encodeHead must write them (text that is not bytes) or would refuse the
  * head (-1: an invalid header, or a head that does not fit in `room` bytes).
  */
-function headerLines(res: ResponseState, plan: HeadPlan, statusLength: number, room: number): string | null {
+function headerLines(
+  res: ResponseState,
+  framing: number,
+  contentLength: number,
+  keepAlive: boolean,
+  statusLength: number,
+  room: number,
+): string | null {
   const status = res.status;
   let head = '';
   const body = statusHasBody(status);
@@ -85,10 +86,10 @@ function headerLines(res: ResponseState, plan: HeadPlan, statusLength: number, r
     head += `${name}: ${value}\r\n`;
   }
   if (statusLength + head.length + 64 > room) return null;
-  if (plan.framing === FRAMING_LENGTH) {
-    if (body) head += `Content-Length: ${plan.contentLength}\r\n`;
-  } else if (plan.framing === FRAMING_CHUNKED) head += 'Transfer-Encoding: chunked\r\n';
-  return head + (plan.keepAlive ? 'Connection: keep-alive\r\n\r\n' : 'Connection: close\r\n\r\n');
+  if (framing === FRAMING_LENGTH) {
+    if (body) head += `Content-Length: ${contentLength}\r\n`;
+  } else if (framing === FRAMING_CHUNKED) head += 'Transfer-Encoding: chunked\r\n';
+  return head + (keepAlive ? 'Connection: keep-alive\r\n\r\n' : 'Connection: close\r\n\r\n');
 }
 
 /**
@@ -97,12 +98,12 @@ function headerLines(res: ResponseState, plan: HeadPlan, statusLength: number, r
  * a header is invalid.
  */
 export function encodeHead(res: ResponseState, out: Uint8Array, plan: HeadPlan): number {
-  if (!plainHead(res, plan)) return coreEncodeHead(res, out, plan);
+  if (plan.redirect !== null || !plainStatus(res)) return coreEncodeHead(res, out, plan);
   // The preencoded status line goes first; the rest follows it as one string.
   const line = statusLine(res.status);
   const first = line === undefined ? `HTTP/1.1 ${res.status} ${reasonPhrase(res.status)}\r\n` : '';
   const at = line === undefined ? 0 : line.length;
-  const lines = headerLines(res, plan, at + first.length, out.length);
+  const lines = headerLines(res, plan.framing, plan.contentLength, plan.keepAlive, at + first.length, out.length);
   if (lines === null) return coreEncodeHead(res, out, plan);
   const head = first + lines;
   if (line !== undefined) out.set(line, 0);
@@ -112,31 +113,36 @@ export function encodeHead(res: ResponseState, out: Uint8Array, plan: HeadPlan):
 
 /**
  * The core's responseText: the whole response as one byte string, the head
- * as encodeHead writes it into `room` bytes, then `body`; null when
- * encodeHead must write it (see headerLines) or `body` is not bytes.
+ * as encodeHead writes it into `room` bytes for a plain plan (no redirect,
+ * FRAMING_LENGTH), then `body`; null when encodeHead must write it (see
+ * headerLines) or `body` is not bytes.
  */
-export function responseText(res: ResponseState, plan: HeadPlan, body: string | null, room: number): string | null {
+export function responseText(
+  res: ResponseState,
+  keepAlive: boolean,
+  contentLength: number,
+  body: string | null,
+  room: number,
+): string | null {
   const type = res.contentType;
   if (
     res.status === 200 &&
     res.headerCount === 0 &&
     type === checkedType &&
     type !== '' &&
-    plan.framing === FRAMING_LENGTH &&
-    plan.redirect === null &&
     // headerLines' room check, for this head (the status line's 17 bytes, Content-Type's line 16 and the type)
     type.length + 97 <= room
   ) {
     // The common answer (a 200 with its type and no other header): what headerLines writes, in one expression.
     if (body !== null && !byteString(body)) return null;
-    const head = `HTTP/1.1 200 OK\r\nContent-Type: ${type}\r\nContent-Length: ${plan.contentLength}\r\n${plan.keepAlive ? 'Connection: keep-alive\r\n\r\n' : 'Connection: close\r\n\r\n'}`;
+    const head = `HTTP/1.1 200 OK\r\nContent-Type: ${type}\r\nContent-Length: ${contentLength}\r\n${keepAlive ? 'Connection: keep-alive\r\n\r\n' : 'Connection: close\r\n\r\n'}`;
     return body === null ? head : head + body;
   }
-  if (!plainHead(res, plan) || (body !== null && !byteString(body))) return null;
+  if (!plainStatus(res) || (body !== null && !byteString(body))) return null;
   const line = statusLine(res.status);
   const first =
     line !== undefined ? espruino.E.toString(line) : `HTTP/1.1 ${res.status} ${reasonPhrase(res.status)}\r\n`;
-  const lines = headerLines(res, plan, first.length, room);
+  const lines = headerLines(res, FRAMING_LENGTH, contentLength, keepAlive, first.length, room);
   if (lines === null) return null;
   return body === null ? first + lines : first + lines + body;
 }

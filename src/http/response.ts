@@ -276,13 +276,21 @@ export class HeadPlan {
 
 /**
  * The whole response as one byte string (each char a byte): the head
- * encodeHead would write into an output area of `room` bytes, then `body`
- * (or no body when null), for a socket that takes text (Socket.writeText).
- * Null when it must go through encodeHead: always here, since strings are
- * not bytes on XS or V8. An engine whose strings are bytes serves its own
- * module in this one's place (Espruino: firmware/espruino/response.ts).
+ * encodeHead would write into an output area of `room` bytes for a plain
+ * plan (no redirect, FRAMING_LENGTH with `contentLength`, `keepAlive`),
+ * then `body` (or no body when null), for a socket that takes text
+ * (Socket.writeText). Null when it must go through encodeHead: always
+ * here, since strings are not bytes on XS or V8. An engine whose strings
+ * are bytes serves its own module in this one's place (Espruino:
+ * firmware/espruino/response.ts).
  */
-export function responseText(_res: ResponseState, _plan: HeadPlan, _body: string | null, _room: number): string | null {
+export function responseText(
+  _res: ResponseState,
+  _keepAlive: boolean,
+  _contentLength: number,
+  _body: string | null,
+  _room: number,
+): string | null {
   return null;
 }
 

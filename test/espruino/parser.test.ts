@@ -53,18 +53,38 @@ function fieldsOf(bytes: Uint8Array, head: RequestHead): string {
  */
 function takenOutcome(request: string): string | null {
   const buffer = new Uint8Array(CAPACITY);
-  const head = new RequestHead(LIMITS.maxHeaders);
+  const head = lastRequestsHead();
+  const before = JSON.stringify(head);
   const taken = takeKnownHead(request, buffer, head, LIMITS);
   if (taken === 0) {
-    expect(fieldsOf(buffer, head), `left as it was: ${JSON.stringify(request)}`).to.equal(
-      fieldsOf(buffer, new RequestHead(LIMITS.maxHeaders)),
-    );
+    expect(JSON.stringify(head), `left as it was: ${JSON.stringify(request)}`).to.equal(before);
     return null;
   }
   // The core's parser numbers no line (knownLine 0); the lane numbers every line it takes.
   expect(head.knownLine, 'the taken line is numbered').to.be.above(0);
   head.knownLine = 0;
   return JSON.stringify({ result: taken, fields: JSON.parse(fieldsOf(buffer, head)) });
+}
+
+/**
+ * A head as the last request left it: the server does not reset a head
+ * before the express lane takes the next (Engine.finish), so the lane must
+ * write every field. This one's fields all differ from a reset head's.
+ */
+function lastRequestsHead(): RequestHead {
+  const head = new RequestHead(LIMITS.maxHeaders);
+  const last =
+    '\r\nPOST /upload?a=1 HTTP/1.0\r\nHost: h\r\nTransfer-Encoding: chunked\r\nConnection: close\r\nExpect: 100-continue\r\n\r\n';
+  const bytes = Buffer.from(last, 'latin1');
+  expect(parseHead(bytes, bytes.length, CAPACITY, head, LIMITS)).to.equal(bytes.length);
+  head.scanFrom = 7;
+  head.unindexedFrom = 9;
+  head.knownLine = 3;
+  head.contentLength = 12;
+  const fresh = new RequestHead(LIMITS.maxHeaders) as unknown as Record<string, unknown>;
+  for (const [name, value] of Object.entries(head))
+    if (name !== 'headers') expect(value, `the last request's ${name}`).to.not.equal(fresh[name]);
+  return head;
 }
 
 /** What RequestHead.indexHeaders does with Espruino's indexer (in Node the core's module has none). */
@@ -113,11 +133,11 @@ describe('espruino parser: the same heads as the core parser', () => {
     outcome(espruinoParseHead, request('GET /a HTTP/1.1')); // the known section
     const take = (line: string) => {
       const bytes = new Uint8Array(CAPACITY);
-      const head = new RequestHead(LIMITS.maxHeaders);
+      const head = lastRequestsHead();
       const taken = takeKnownHead(request(line), bytes, head, LIMITS);
       const number = head.knownLine;
       head.knownLine = 0;
-      return { taken, number, fields: fieldsOf(bytes, head) };
+      return { taken, number, fields: taken > 0 ? fieldsOf(bytes, head) : '' };
     };
     const first = take('GET /a?x=1#f HTTP/1.1');
     const again = take('GET /a?x=1#f HTTP/1.1');
