@@ -361,4 +361,18 @@ describe('espruino lowering: inlining functions called from one place', () => {
     ];
     for (const body of cases) same(body, 0);
   });
+
+  it("leaves a function marked 'noinline' where it is, called, and takes the directive out", () => {
+    const code = same(
+      `function rare(x) { 'noinline'; var y = x * 2; return y; }
+       class A { other(v) { 'noinline'; return v + 1; } run(v) { var w = this.other(v); return w; } }
+       function main() { var v = rare(2); return new A().run(v); }
+       result = main();`,
+      0,
+    );
+    expect(code).to.match(/function rare\(x\)/);
+    expect(code).to.match(/other\(v\) \{/);
+    expect(code).to.match(/this\.other\(/);
+    expect(code).to.not.include('noinline');
+  });
 });

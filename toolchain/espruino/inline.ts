@@ -16,7 +16,8 @@
  *   a class method whose name appears nowhere else in the program (no
  *   string holds it either) than as `this.m(…)` in other methods of the
  *   same class;
- * - not marked `'cold'` (cold.ts keeps it in flash instead);
+ * - not marked `'cold'` (cold.ts keeps it in flash instead) or `'noinline'`
+ *   (NO_INLINE);
  * - with plain parameters and no more arguments than parameters; no
  *   `arguments`, `super`, `new.target`, `let`/`const`, label, nested
  *   function or class; its returns where if/else can take them to the end
@@ -77,12 +78,26 @@ function makesFunctions(path: NodePath<BabelTypes.Function>): boolean {
   return found;
 }
 
+/**
+ * The directive that keeps a function out of its callers (`'noinline';` as
+ * its body's first statement): a branch the common path passes, moved into
+ * a function of its own. Espruino has no syntax tree and reads the code it
+ * does not run token by token, a branch not taken and everything after a
+ * return alike, which costs a request about as much per token as a cheap
+ * statement costs to run; a call it does not make costs only the call's
+ * tokens. The directive is plain JavaScript and means nothing elsewhere:
+ * this step removes it from the boot code once it is done.
+ */
+export const NO_INLINE = 'noinline';
+
 /** Whether the body of `callee` is one this step can inline anywhere but `return f(…)` (see the file comment). */
 function inlinableBody(callee: NodePath<FunctionNode>): boolean {
   const node = callee.node;
   if (node.async || node.generator) return false;
   // A function marked 'cold' (cold.ts) waits in flash: written into a caller it would cost that caller's runs.
-  if (node.body.directives.some((d) => d.value.value === 'cold')) return false;
+  // One marked 'noinline' holds what its caller's common path does not run: written into the caller, it
+  // would be read token by token at every call that passes it (see NO_INLINE).
+  if (node.body.directives.some((d) => d.value.value === 'cold' || d.value.value === NO_INLINE)) return false;
   if (!node.params.every((p) => p.type === 'Identifier')) return false;
   if (makesFunctions(callee)) return false;
   let plain = true;
@@ -970,6 +985,10 @@ export function inlineSingleCalls(report: {
           program.traverse({
             'FunctionDeclaration|ClassMethod'(path) {
               if (made.has(path.node)) left++;
+            },
+            // Its work done, the directive goes: on Espruino it would be a statement run at every call.
+            Directive(path) {
+              if (path.node.value.value === NO_INLINE) path.remove();
             },
           });
           report.copiesLeft = left;
