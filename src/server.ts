@@ -475,25 +475,8 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       ctx.methodCode = METHOD_GET;
       route = this.routedRoute; // the line routed last: a GET over HTTP/1.1 of a route without parameters
     } else {
-      if (
-        methodCode(this.table, conn.input, 0, head.methodEnd) !== METHOD_GET ||
-        head.minorVersion !== 1 ||
-        this.stopping
-      ) {
-        this.advance(conn, taken);
-        return;
-      }
-      ctx.methodCode = METHOD_GET;
-      route = this.route(conn);
-      if (route < 0) {
-        this.advance(conn, taken); // a 404, 405 or redirect: beginBody() finds it again
-        return;
-      }
-      if (head.knownLine !== 0 && this.app.params[route] === undefined) {
-        // The route table is fixed: the same line finds the same route (one without parameters: no spans to keep).
-        this.routedLine = head.knownLine;
-        this.routedRoute = route;
-      }
+      route = this.expressRoute(conn, taken);
+      if (route < 0) return;
     }
     // beginBody()'s steps for a request without a body (its deadline is a body's: none to read here).
     this.counters.requests++;
@@ -507,10 +490,9 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     try {
       result = ctx.chain[0](ctx);
     } catch (error) {
-      result = undefined;
-      this.handleError(conn, error);
+      this.handleError(conn, error); // result stays undefined
     }
-    if (isPromiseLike(result)) {
+    if (result !== undefined && isPromiseLike(result)) {
       conn.awaiting = ctx.generation;
       ctx.awaitChain(result);
       return;
@@ -525,6 +507,42 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
         return;
       }
     }
+    this.expressRespond(conn);
+  }
+
+  /**
+   * express() for a line not routed last: its route, or -1 when it is no
+   * GET over HTTP/1.1 of a route (a 404, 405 or redirect too), after
+   * advance() took the head on.
+   */
+  private expressRoute(conn: Connection, taken: number): number {
+    'noinline';
+    const head = conn.head;
+    if (
+      methodCode(this.table, conn.input, 0, head.methodEnd) !== METHOD_GET ||
+      head.minorVersion !== 1 ||
+      this.stopping
+    ) {
+      this.advance(conn, taken);
+      return -1;
+    }
+    conn.ctx.methodCode = METHOD_GET;
+    const route = this.route(conn);
+    if (route < 0) {
+      this.advance(conn, taken); // beginBody() finds it again
+      return -1;
+    }
+    if (head.knownLine !== 0 && this.app.params[route] === undefined) {
+      // The route table is fixed: the same line finds the same route (one without parameters: no spans to keep).
+      this.routedLine = head.knownLine;
+      this.routedRoute = route;
+    }
+    return route;
+  }
+
+  /** express() for an answer sendText() did not write whole: respond() writes it, and the next head is read. */
+  private expressRespond(conn: Connection): void {
+    'noinline';
     this.respond(conn);
     if ((conn.state as number) === HEAD) this.advance(conn, 0);
   }
@@ -802,51 +820,58 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
   /**
    * Readies the context for the request's chain (advance() runs it); false
    * when the answer needs no chain (a trailing-slash redirect, sent here).
+   * What most requests skip is in functions of their own ('noinline'):
+   * Espruino reads the code it passes token by token.
    */
   private readyChain(conn: Connection, bodyEnd: number): boolean {
     const head = conn.head;
     const ctx = conn.ctx;
-    const app = this.app;
     ctx.reset();
     ctx.bodyStart = conn.bodyStart;
     ctx.bodyEnd = bodyEnd;
     ctx.isHead = ctx.methodCode === METHOD_HEAD;
-    if (ctx.methodCode === UNKNOWN_METHOD)
-      ctx.customMethod = decodeLatin1(conn.input, head.start, head.methodEnd, this.text);
-    else if (ctx.methodCode >= STANDARD_METHOD_COUNT) ctx.customMethod = this.nameMethods()[ctx.methodCode];
+    if (ctx.methodCode >= STANDARD_METHOD_COUNT) this.nameCustomMethod(conn); // UNKNOWN_METHOD too
     conn.keepAlive =
-      !this.stopping &&
-      (head.minorVersion === 1
-        ? (head.connection & CONNECTION_CLOSE) === 0
-        : // HTTP/1.0 with chunked framing: the framing may be faulty, so close after answering (RFC 9112 §6.1).
-          (head.connection & CONNECTION_KEEP_ALIVE) !== 0 &&
-          (head.connection & CONNECTION_CLOSE) === 0 &&
-          !head.chunked);
+      !this.stopping && (head.minorVersion === 1 ? (head.connection & CONNECTION_CLOSE) === 0 : http10KeepsOpen(head));
     conn.state = HANDLER;
     ctx.bodyStreamed = conn.body.active;
-
     const route = conn.route;
-    if (route >= 0) {
-      ctx.paramNames = app.params[route] || EMPTY;
-      ctx.chain = app.chains[route];
-    } else if (route === MATCH_METHOD_NOT_ALLOWED) {
+    if (route < 0) return this.readyUnrouted(conn, route);
+    ctx.paramNames = this.app.params[route] || EMPTY;
+    ctx.chain = this.app.chains[route];
+    return true;
+  }
+
+  /** readyChain() for a method outside the standard ones: its name, for ctx.method. */
+  private nameCustomMethod(conn: Connection): void {
+    'noinline';
+    const ctx = conn.ctx;
+    ctx.customMethod =
+      ctx.methodCode === UNKNOWN_METHOD
+        ? decodeLatin1(conn.input, conn.head.start, conn.head.methodEnd, this.text)
+        : this.nameMethods()[ctx.methodCode];
+  }
+
+  /** readyChain() for a request no route took: a 405, a trailing-slash redirect (sent here: false) or a 404. */
+  private readyUnrouted(conn: Connection, route: number): boolean {
+    'noinline';
+    const head = conn.head;
+    const ctx = conn.ctx;
+    ctx.paramNames = EMPTY;
+    if (route === MATCH_METHOD_NOT_ALLOWED) {
       this.nameMethods(); // the Allow list names them
-      ctx.paramNames = EMPTY;
       ctx.res.allowMask = allowedMethods(this.table, conn.input, head.pathStart, head.pathEnd);
-      ctx.chain = app.methodNotAllowed;
+      ctx.chain = this.app.methodNotAllowed;
     } else if (
       (route === MATCH_ADD_SLASH || route === MATCH_REMOVE_SLASH) &&
-      app.redirectTrailingSlash &&
+      this.app.redirectTrailingSlash &&
       !offSiteLocation(conn.input, head.pathStart, head.pathEnd)
     ) {
       ctx.res.status = ctx.methodCode === METHOD_GET || ctx.methodCode === METHOD_HEAD ? 301 : 308;
       ctx.res.committed = true;
       this.redirect(conn, route === MATCH_ADD_SLASH);
       return false;
-    } else {
-      ctx.paramNames = EMPTY;
-      ctx.chain = app.notFound;
-    }
+    } else ctx.chain = this.app.notFound;
     return true;
   }
 
@@ -1259,6 +1284,16 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       if (conn.state === HEAD) this.advance(conn, 0);
     }
   }
+}
+
+/**
+ * Whether an HTTP/1.0 request's connection stays open after its answer: it
+ * asked for keep-alive, and its body was not chunked (chunked framing is
+ * HTTP/1.1's: the framing may be faulty, so close after answering, RFC 9112 §6.1).
+ */
+function http10KeepsOpen(head: RequestHead): boolean {
+  'noinline';
+  return (head.connection & CONNECTION_KEEP_ALIVE) !== 0 && (head.connection & CONNECTION_CLOSE) === 0 && !head.chunked;
 }
 
 /**

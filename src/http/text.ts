@@ -135,6 +135,18 @@ export function utf8Length(s: string, from: number): number {
     const bytes = codec.byteLength(s, from);
     if (bytes >= 0) return bytes;
   }
+  return countUtf8(s, from);
+}
+
+/**
+ * utf8Length's count in script, char by char: for engines without a codec
+ * (XS) and the strings an engine's codec leaves to the core. A function of
+ * its own, and cold: Espruino reads the code after a return token by token,
+ * so utf8Length's every call would pass this loop; a board without Unicode
+ * never runs it.
+ */
+function countUtf8(s: string, from: number): number {
+  'cold';
   let n = 0;
   let high = false; // the previous char was a high surrogate
   for (let base = from; ; base += WINDOW) {
