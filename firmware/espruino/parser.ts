@@ -152,8 +152,9 @@ export function takeHead(socket: Socket, bytes: Uint8Array, head: RequestHead, l
  * The express lane's head: when `text` is exactly one
  * request head whose header lines are the known section, copies it into
  * `bytes` from 0 and records it in `head` as reset() and parseHead would
- * (every field: the last request's may still be there), and returns its
- * length; else 0, with nothing changed.
+ * (every field: the last request's may still be there; a head that took
+ * the same line last keeps what the line gave), and returns its length;
+ * else 0, with nothing changed.
  */
 export function takeKnownHead(text: string, bytes: Uint8Array, head: RequestHead, limits: HeadLimits): number {
   const n = text.length;
@@ -172,40 +173,54 @@ export function takeKnownHead(text: string, bytes: Uint8Array, head: RequestHead
   if (n - lineEnd - 1 !== section || lineEnd >= limits.maxRequestLine || text.charCodeAt(lineEnd - 1) !== 13) return 0;
   if (!text.endsWith(known.section)) return 0;
   // The line of the last head taken was checked then, and gives the same spans.
-  const sameLine = lineEnd - 1 === takenLine.length && text.startsWith(takenLine);
-  const line = sameLine ? takenLine : text.substr(0, lineEnd - 1);
-  if (!sameLine && !REQUEST_LINE.test(line)) return 0;
-  if (sameLine) {
+  if (!(lineEnd - 1 === takenLine.length && text.startsWith(takenLine)) && !takeLine(text.substr(0, lineEnd - 1), head))
+    return 0;
+  if (head.knownLine !== takenLineNumber) {
+    // What the line and the known section give, as reset() and then parseHead would leave it (the server resets
+    // no head the lane takes). A head that has them already (it took this line last, with this section: see
+    // takeLine) keeps them: only the parsers write these fields, and the core's resets knownLine first.
     head.methodEnd = takenMethodEnd;
     head.targetStart = takenMethodEnd + 1;
     head.pathStart = takenMethodEnd + 1;
     head.targetEnd = takenTargetEnd;
     head.pathEnd = takenPathEnd;
     head.minorVersion = takenMinorVersion;
-  } else {
-    recordRequestLine(line, 0, head);
-    takenLine = line;
-    takenLineNumber++;
-    takenMethodEnd = head.methodEnd;
-    takenTargetEnd = head.targetEnd;
-    takenPathEnd = head.pathEnd;
-    takenMinorVersion = head.minorVersion;
+    head.start = 0;
+    head.contentLength = -1;
+    head.chunked = false;
+    head.connection = known.connection;
+    head.expectContinue = false;
+    head.headEnd = n;
+    head.scanFrom = 0;
+    head.knownLine = takenLineNumber;
   }
-  // Every other field, as reset() and then parseHead would leave them: the server resets no head the lane takes.
-  head.start = 0;
+  // What reading a header changes (RequestHead.indexHeaders).
   head.headerCount = 0;
-  head.contentLength = -1;
-  head.chunked = false;
-  head.connection = known.connection;
-  head.expectContinue = false;
-  head.headEnd = n;
-  head.scanFrom = 0;
   head.unindexedFrom = known.count > 0 ? lineEnd + 1 : 0;
-  head.knownLine = takenLineNumber;
   bytes.set(text as unknown as ArrayLike<number>, 0);
   known.hits++;
   known.taken++;
   return n;
+}
+
+/**
+ * takeKnownHead() for a request line other than the last one taken: checks
+ * it and remembers it and its spans (recorded in `head` too), under a new
+ * number; false, with nothing remembered, when it is not of the common
+ * shape. A function of its own ('noinline'): a client that sends the same
+ * line again passes none of this.
+ */
+function takeLine(line: string, head: RequestHead): boolean {
+  'noinline';
+  if (!REQUEST_LINE.test(line)) return false;
+  recordRequestLine(line, 0, head);
+  takenLine = line;
+  takenLineNumber++; // so the head gets every field anew
+  takenMethodEnd = head.methodEnd;
+  takenTargetEnd = head.targetEnd;
+  takenPathEnd = head.pathEnd;
+  takenMinorVersion = head.minorVersion;
+  return true;
 }
 
 /** Records the spans of a request line `line` (REQUEST_LINE's shape, its CR off) that starts at `start`. */
@@ -320,6 +335,7 @@ function parseCommon(bytes: Uint8Array, text: string, start: number, head: Reque
     hostSeen = lines.hostSeen;
     if (lines.plain && text.length - lineEnd - 1 <= KNOWN_MOST) {
       known.section = espruino.E.toString(text.substr(lineEnd + 1)); // flat: endsWith compares it in one pass
+      takenLine = '\n'; // a head the lane takes next gives its head new fields (connection, headEnd): a new number
       known.maxHeaders = limits.maxHeaders;
       known.count = count;
       known.connection = head.connection;

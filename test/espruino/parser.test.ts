@@ -79,7 +79,7 @@ function lastRequestsHead(): RequestHead {
   expect(parseHead(bytes, bytes.length, CAPACITY, head, LIMITS)).to.equal(bytes.length);
   head.scanFrom = 7;
   head.unindexedFrom = 9;
-  head.knownLine = 3;
+  head.knownLine = -1; // no number the lane gives: a head it took last keeps what its number's line gave
   head.contentLength = 12;
   const fresh = new RequestHead(LIMITS.maxHeaders) as unknown as Record<string, unknown>;
   for (const [name, value] of Object.entries(head))
@@ -157,6 +157,37 @@ describe('espruino parser: the same heads as the core parser', () => {
     const back = take('GET /a?x=1#f HTTP/1.1');
     expect(back.number).to.be.above(other.number);
     expect(back.fields).to.equal(first.fields);
+  });
+
+  it('leaves a head that took the same line last as it is, but for what reading a header changed', () => {
+    const request = 'GET /a?x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n\r\n';
+    outcome(espruinoParseHead, request); // the known section
+    // The fields, without the header spans (what they hold past headerCount means nothing).
+    const fields = (head: RequestHead) => JSON.stringify({ ...head, headers: undefined });
+    const bytes = new Uint8Array(CAPACITY);
+    const head = lastRequestsHead();
+    expect(takeKnownHead(request, bytes, head, LIMITS)).to.equal(request.length);
+    const first = fields(head);
+    indexWithEspruino(bytes, head); // a handler read a header
+    expect(head.headerCount).to.equal(2);
+    expect(takeKnownHead(request, bytes, head, LIMITS)).to.equal(request.length);
+    expect(fields(head)).to.equal(first);
+    // Another line in between numbers the same line anew: the head gets every field again.
+    const other = 'PUT /b HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: */*\r\n\r\n';
+    expect(takeKnownHead(other, new Uint8Array(CAPACITY), new RequestHead(LIMITS.maxHeaders), LIMITS)).to.equal(
+      other.length,
+    );
+    head.methodEnd = 99;
+    expect(takeKnownHead(request, bytes, head, LIMITS)).to.equal(request.length);
+    expect(head.methodEnd).to.equal(3);
+    expect(head.knownLine).to.be.above(JSON.parse(first).knownLine);
+    expect({ ...JSON.parse(fields(head)), knownLine: 0 }).to.deep.equal({ ...JSON.parse(first), knownLine: 0 });
+    // A new known section numbers the same line anew too: what the section gave (Connection, the length) differs.
+    const closing = 'GET /a?x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n';
+    outcome(espruinoParseHead, closing);
+    expect(takeKnownHead(closing, bytes, head, LIMITS)).to.equal(closing.length);
+    expect(head.connection).to.not.equal(0);
+    expect(head.headEnd).to.equal(closing.length);
   });
 
   it('checks every header line but leaves their spans until a header is read, then finds them as the core does', () => {
