@@ -374,6 +374,16 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
   /** Clears per-request state; called by the server before each request. */
   reset(): void {
     this.res.reset();
+    if (this.varCount > 0) this.clearVars();
+    this.index = 0;
+    this.bodyStreamed = false;
+    this.bodyLimit = NO_BODY_LIMIT;
+    this.generation++;
+  }
+
+  /** reset() for a request that set variables (ctx.set): they go, and their slots are free again. */
+  private clearVars(): void {
+    'noinline'; // most requests set none: Espruino reads the code it skips token by token
     const keys = this.varKeys;
     const values = this.varValues;
     if (keys !== undefined && values !== undefined) {
@@ -383,10 +393,6 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
       }
     }
     this.varCount = 0;
-    this.index = 0;
-    this.bodyStreamed = false;
-    this.bodyLimit = NO_BODY_LIMIT;
-    this.generation++;
   }
 
   // ---- request ----

@@ -121,8 +121,14 @@ export class ResponseWriter {
     const res = ctx.res;
     const length = res.bodyLength();
     if (res.bodyKind !== BODY_STRING && length !== 0) return false;
-    const withBody = length > 0 && !ctx.isHead && statusHasBody(res.status);
-    const text = responseText(res, conn.keepAlive, length, withBody ? res.bodyString : null, conn.output.length);
+    // responseText leaves out the body a status has none for (a 200, the common answer, has one).
+    const text = responseText(
+      res,
+      conn.keepAlive,
+      length,
+      length > 0 && !ctx.isHead ? res.bodyString : null,
+      conn.output.length,
+    );
     // A socket without room for all of it takes none, and encode() writes the answer through the output area.
     if (text === null || !socket.writeText(text)) return false;
     this.counters.responses[(res.status / 100) | 0]++;

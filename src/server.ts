@@ -383,6 +383,12 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
         return;
       }
     }
+    this.readSlot(conn, socket);
+  }
+
+  /** readable() for bytes the express lane did not take: they go where the connection's state says. */
+  private readSlot(conn: Connection, socket: Socket): void {
+    'noinline'; // the express lane passes it: Espruino reads the code it skips token by token
     if (conn.state === HEAD || conn.state === BODY) this.advance(conn, 0);
     else if (conn.state === WS) {
       // WebSocket: its frame pump reads (no session while release() is ending it)
@@ -501,7 +507,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     const res = ctx.res;
     if (res.status !== 101 && res.bodyKind !== BODY_STREAM) {
       // respond(): the answer as one string, when the engine writes it so (nothing left to flush then).
-      conn.keepAlive = this.overflow.veto(conn.keepAlive);
+      if (this.overflow.waiting > 0) conn.keepAlive = this.overflow.veto(conn.keepAlive);
       if (this.writer.sendText(conn)) {
         this.finish(conn);
         return;
@@ -1131,17 +1137,20 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       this.close(conn, conn.closeAfterWrite);
       return;
     }
-    // Move any pipelined bytes to the front of the slot.
-    const leftover = conn.filled - conn.requestEnd;
-    if (leftover > 0) {
-      conn.input.copyWithin(0, conn.requestEnd, conn.filled);
-      conn.head.reset(); // the next head has begun: advance() parses on from here
-    }
-    conn.filled = leftover > 0 ? leftover : 0;
+    if (conn.filled > conn.requestEnd) this.keepPipelined(conn);
+    else conn.filled = 0;
     conn.requestEnd = 0;
     conn.state = HEAD;
     conn.lastActive = this.platform.now();
     conn.deadline = conn.lastActive + (conn.filled > 0 ? this.options.headerTimeout : this.options.idleTimeout);
+  }
+
+  /** finish() for a slot that holds the start of the next request (pipelined): moved to the front. */
+  private keepPipelined(conn: Connection): void {
+    'noinline'; // a client that waits for each answer passes it
+    conn.input.copyWithin(0, conn.requestEnd, conn.filled);
+    conn.filled -= conn.requestEnd;
+    conn.head.reset(); // the next head has begun: advance() parses on from here
   }
 
   /** Answers a preencoded error and closes after it is written. */

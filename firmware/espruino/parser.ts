@@ -175,25 +175,8 @@ export function takeKnownHead(text: string, bytes: Uint8Array, head: RequestHead
   // The line of the last head taken was checked then, and gives the same spans.
   if (!(lineEnd - 1 === takenLine.length && text.startsWith(takenLine)) && !takeLine(text.substr(0, lineEnd - 1), head))
     return 0;
-  if (head.knownLine !== takenLineNumber) {
-    // What the line and the known section give, as reset() and then parseHead would leave it (the server resets
-    // no head the lane takes). A head that has them already (it took this line last, with this section: see
-    // takeLine) keeps them: only the parsers write these fields, and the core's resets knownLine first.
-    head.methodEnd = takenMethodEnd;
-    head.targetStart = takenMethodEnd + 1;
-    head.pathStart = takenMethodEnd + 1;
-    head.targetEnd = takenTargetEnd;
-    head.pathEnd = takenPathEnd;
-    head.minorVersion = takenMinorVersion;
-    head.start = 0;
-    head.contentLength = -1;
-    head.chunked = false;
-    head.connection = known.connection;
-    head.expectContinue = false;
-    head.headEnd = n;
-    head.scanFrom = 0;
-    head.knownLine = takenLineNumber;
-  }
+  // A head that took this line last, with this section, has what they give (see giveLine).
+  if (head.knownLine !== takenLineNumber) giveLine(head, n);
   // What reading a header changes (RequestHead.indexHeaders).
   head.headerCount = 0;
   head.unindexedFrom = known.count > 0 ? lineEnd + 1 : 0;
@@ -201,6 +184,31 @@ export function takeKnownHead(text: string, bytes: Uint8Array, head: RequestHead
   known.hits++;
   known.taken++;
   return n;
+}
+
+/**
+ * takeKnownHead() for a head that does not hold the line taken last: what
+ * the line and the known section give (`n`: the head's length), as reset()
+ * and then parseHead would leave it, for the server resets no head the
+ * lane takes. A head that holds them already keeps them: only the parsers
+ * write these fields, and the core's resets knownLine first.
+ */
+function giveLine(head: RequestHead, n: number): void {
+  'noinline';
+  head.methodEnd = takenMethodEnd;
+  head.targetStart = takenMethodEnd + 1;
+  head.pathStart = takenMethodEnd + 1;
+  head.targetEnd = takenTargetEnd;
+  head.pathEnd = takenPathEnd;
+  head.minorVersion = takenMinorVersion;
+  head.start = 0;
+  head.contentLength = -1;
+  head.chunked = false;
+  head.connection = known.connection;
+  head.expectContinue = false;
+  head.headEnd = n;
+  head.scanFrom = 0;
+  head.knownLine = takenLineNumber;
 }
 
 /**

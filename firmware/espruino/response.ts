@@ -135,7 +135,7 @@ export function responseText(
   )
     return otherResponseText(res, keepAlive, contentLength, body, room);
   // The common answer (a 200 with its type and no other header): what headerLines writes, in one expression.
-  if (body !== null && !byteString(body)) return null;
+  if (UNICODE && body !== null && espruino.E.isUTF8(body)) return null; // not bytes (see byteString)
   const head = `HTTP/1.1 200 OK\r\nContent-Type: ${type}\r\nContent-Length: ${contentLength}\r\n${keepAlive ? 'Connection: keep-alive\r\n\r\n' : 'Connection: close\r\n\r\n'}`;
   return body === null ? head : head + body;
 }
@@ -153,6 +153,7 @@ function otherResponseText(
   room: number,
 ): string | null {
   'noinline';
+  if (body !== null && !statusHasBody(res.status)) body = null;
   if (!plainStatus(res) || (body !== null && !byteString(body))) return null;
   const line = statusLine(res.status);
   const first =

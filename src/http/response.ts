@@ -177,7 +177,12 @@ export class ResponseState {
 
   /** Body length in bytes (strings measured as UTF-8); -1 for streams. */
   bodyLength(): number {
-    if (this.bodyKind === BODY_STRING) return utf8Length(this.bodyString, 0);
+    return this.bodyKind === BODY_STRING ? utf8Length(this.bodyString, 0) : this.otherBodyLength();
+  }
+
+  /** bodyLength() of a body that is no string (a function of its own: see the inliner's 'noinline'). */
+  private otherBodyLength(): number {
+    'noinline';
     if (this.bodyKind === BODY_BYTES) return this.bodyEnd - this.bodyStart;
     if (this.bodyKind === BODY_STREAM) return -1;
     return 0;
@@ -278,7 +283,8 @@ export class HeadPlan {
  * The whole response as one byte string (each char a byte): the head
  * encodeHead would write into an output area of `room` bytes for a plain
  * plan (no redirect, FRAMING_LENGTH with `contentLength`, `keepAlive`),
- * then `body` (or no body when null), for a socket that takes text
+ * then `body` (or no body when null, or when the status has none: 204,
+ * 304), for a socket that takes text
  * (Socket.writeText). Null when it must go through encodeHead: always
  * here, since strings are not bytes on XS or V8. An engine whose strings
  * are bytes serves its own module in this one's place (Espruino:
