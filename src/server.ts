@@ -383,16 +383,16 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
         return;
       }
     }
-    this.readSlot(conn, socket);
+    this.readSlot(conn);
   }
 
   /** readable() for bytes the express lane did not take: they go where the connection's state says. */
-  private readSlot(conn: Connection, socket: Socket): void {
+  private readSlot(conn: Connection): void {
     'noinline'; // the express lane passes it: Espruino reads the code it skips token by token
     if (conn.state === HEAD || conn.state === BODY) this.advance(conn, 0);
     else if (conn.state === WS) {
       // WebSocket: its frame pump reads (no session while release() is ending it)
-      const session = this.sessionOf[socket.slot];
+      const session = this.sessionOf[conn.slot];
       if (session !== null) session.readable();
     } else if (conn.body.reader !== null && !conn.body.paused) this.pumpBody(conn);
   }
@@ -481,7 +481,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       ctx.methodCode = METHOD_GET;
       route = this.routedRoute; // the line routed last: a GET over HTTP/1.1 of a route without parameters
     } else {
-      route = this.expressRoute(conn, taken);
+      route = this.expressRoute(conn);
       if (route < 0) return;
     }
     // beginBody()'s steps for a request without a body (its deadline is a body's: none to read here).
@@ -519,11 +519,12 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
   /**
    * express() for a line not routed last: its route, or -1 when it is no
    * GET over HTTP/1.1 of a route (a 404, 405 or redirect too), after
-   * advance() took the head on.
+   * advance() took the head on (it ends at conn.filled).
    */
-  private expressRoute(conn: Connection, taken: number): number {
+  private expressRoute(conn: Connection): number {
     'noinline';
     const head = conn.head;
+    const taken = conn.filled;
     if (
       methodCode(this.table, conn.input, 0, head.methodEnd) !== METHOD_GET ||
       head.minorVersion !== 1 ||
@@ -548,7 +549,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
 
   /** express() for an answer sendText() did not write whole: respond() writes it, and the next head is read. */
   private expressRespond(conn: Connection): void {
-    'noinline';
+    'cold'; // a streamed or large answer, which costs far more than making this from flash
     this.respond(conn);
     if ((conn.state as number) === HEAD) this.advance(conn, 0);
   }
@@ -850,7 +851,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
 
   /** readyChain() for a method outside the standard ones: its name, for ctx.method. */
   private nameCustomMethod(conn: Connection): void {
-    'noinline';
+    'cold'; // rare: kept in flash on Espruino until called
     const ctx = conn.ctx;
     ctx.customMethod =
       ctx.methodCode === UNKNOWN_METHOD
@@ -860,7 +861,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
 
   /** readyChain() for a request no route took: a 405, a trailing-slash redirect (sent here: false) or a 404. */
   private readyUnrouted(conn: Connection, route: number): boolean {
-    'noinline';
+    'cold'; // no route's answers: kept in flash on Espruino until called
     const head = conn.head;
     const ctx = conn.ctx;
     ctx.paramNames = EMPTY;
@@ -1147,7 +1148,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
 
   /** finish() for a slot that holds the start of the next request (pipelined): moved to the front. */
   private keepPipelined(conn: Connection): void {
-    'noinline'; // a client that waits for each answer passes it
+    'cold'; // pipelining is rare: kept in flash on Espruino until called
     conn.input.copyWithin(0, conn.requestEnd, conn.filled);
     conn.filled -= conn.requestEnd;
     conn.head.reset(); // the next head has begun: advance() parses on from here
@@ -1301,7 +1302,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
  * HTTP/1.1's: the framing may be faulty, so close after answering, RFC 9112 §6.1).
  */
 function http10KeepsOpen(head: RequestHead): boolean {
-  'noinline';
+  'cold'; // HTTP/1.0 is rare: kept in flash on Espruino until called
   return (head.connection & CONNECTION_KEEP_ALIVE) !== 0 && (head.connection & CONNECTION_CLOSE) === 0 && !head.chunked;
 }
 

@@ -41,9 +41,16 @@ export * from '../../src/http/parser.ts';
 const REQUEST_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ \/[!-~]* HTTP\/1\.[01]$/;
 // The checks of header lines not seen before (a connection's first request, a POST's Content-Length) make
 // their regular expressions where they run: one kept from the start costs the board 13 to 16 variables, and
-// a connection's later requests with the same lines skip them (see known).
+// a connection's later requests with the same lines skip them (see knownSection).
 
-/** The longest header section kept as known (`known`): its string costs the board a variable per 14 bytes. */
+/**
+ * A takenLine no head the lane takes starts with: such a head's first LF
+ * ends its request line, and its header section (a Host line first or
+ * later, checked) cannot start with a second.
+ */
+const NO_LINE = '\n\n';
+
+/** The longest header section kept as known (knownSection): its string costs the board a variable per 14 bytes. */
 const KNOWN_MOST = 640;
 
 /**
@@ -54,23 +61,35 @@ const KNOWN_MOST = 640;
  * of such a request's time (about 700 µs for Chromium's 13 lines, with
  * the head's regular expression). One for the server: the answer depends
  * only on the section's text and the header limit, and parsing runs one
- * head at a time.
+ * head at a time. Module variables, not an object's members: each costs
+ * the board one variable, and is found in one look.
  */
-const known = { section: '', maxHeaders: 0, count: 0, connection: 0, hostSeen: false, hits: 0, taken: 0 };
+let knownSection = '';
+/** knownSection.length, kept: a string's length costs Espruino a lookup of String's prototype at every read. */
+let knownLength = 0;
+/** The limits it was checked under when its lines have Host (the express lane takes it then), else null. */
+let knownLane: HeadLimits | null = null;
+let knownMaxHeaders = 0;
+let knownCount = 0;
+let knownConnection = 0;
+let knownHits = 0;
+let knownTaken = 0;
 
-// The request line of the last head the express lane took (its CR off; at first a line no head starts with),
-// its number (RequestHead.knownLine) and the spans it gave: a polling client sends the same line again and
-// again. Module variables, not an object: each costs the board one variable.
-let takenLine = '\n';
+// The request line of the last head the express lane took, with its CRLF, its number (RequestHead.knownLine)
+// and the spans it gave: a polling client sends the same line again and again. Module variables, not an
+// object: each costs the board one variable.
+/** A head that starts with it has this line: its only LF ends it. At first, and once forgotten, no head can. */
+let takenLine = NO_LINE;
 let takenLineNumber = 0;
 let takenMethodEnd = 0;
 let takenTargetEnd = 0;
 let takenPathEnd = 0;
 let takenMinorVersion = 0;
 
-/** The known header section, how often a head ended with it, and how many of those the express lane took (for tests). */
+/** The known header section, how often parseHead found a head that ended with it, and how many the express lane took (for tests). */
 export function knownHeaderSection(): { readonly section: string; readonly hits: number; readonly taken: number } {
-  return known;
+  'cold';
+  return { section: knownSection, hits: knownHits, taken: knownTaken };
 }
 
 /** Whether the Host value `value` is a reg-name or IPv4 address with an optional port (isValidHost's common case). */
@@ -158,43 +177,47 @@ export function takeHead(socket: Socket, bytes: Uint8Array, head: RequestHead, l
  */
 export function takeKnownHead(text: string, bytes: Uint8Array, head: RequestHead, limits: HeadLimits): number {
   const n = text.length;
-  const section = known.section.length;
-  // Without Host a section is refused for HTTP/1.1 (parseCommon): such heads go the slot's way.
-  if (
-    section === 0 ||
-    !known.hostSeen ||
-    known.maxHeaders !== limits.maxHeaders ||
-    section - 2 > limits.maxHeaderBytes ||
-    n > bytes.length
-  )
-    return 0;
+  // Without Host a section is refused for HTTP/1.1 (parseCommon): such heads go the slot's way (lane null).
+  if (knownLane !== limits || n > bytes.length) return 0;
   // The text after the first line is the known section (checked whole, a single blank line at its end): one head.
   const lineEnd = text.indexOf('\n');
-  if (n - lineEnd - 1 !== section || lineEnd >= limits.maxRequestLine || text.charCodeAt(lineEnd - 1) !== 13) return 0;
-  if (!text.endsWith(known.section)) return 0;
-  // The line of the last head taken was checked then, and gives the same spans.
-  if (!(lineEnd - 1 === takenLine.length && text.startsWith(takenLine)) && !takeLine(text.substr(0, lineEnd - 1), head))
-    return 0;
-  // A head that took this line last, with this section, has what they give (see giveLine).
-  if (head.knownLine !== takenLineNumber) giveLine(head, n);
+  if (n - lineEnd - 1 !== knownLength || lineEnd >= limits.maxRequestLine || !text.endsWith(knownSection)) return 0;
+  // The line of the last head taken was checked then, and gives the same spans; a head that took it last, with
+  // this section, holds them already (only the parsers write those fields, and the core's resets knownLine first).
+  const same = text.startsWith(takenLine);
+  if ((!same || head.knownLine !== takenLineNumber) && !takeLine(text, head)) return 0;
   // What reading a header changes (RequestHead.indexHeaders).
   head.headerCount = 0;
-  head.unindexedFrom = known.count > 0 ? lineEnd + 1 : 0;
+  head.unindexedFrom = knownCount > 0 ? lineEnd + 1 : 0;
   bytes.set(text as unknown as ArrayLike<number>, 0);
-  known.hits++;
-  known.taken++;
+  knownTaken++;
   return n;
 }
 
 /**
- * takeKnownHead() for a head that does not hold the line taken last: what
- * the line and the known section give (`n`: the head's length), as reset()
+ * takeKnownHead() for a head `text` the known section ends, when `head`
+ * does not hold the line taken last: when the line is another, checks it
+ * and remembers it and its spans under a new number (false, with nothing
+ * remembered or changed, when it is not of the common shape); then
+ * records in `head` what the line and the known section give, as reset()
  * and then parseHead would leave it, for the server resets no head the
- * lane takes. A head that holds them already keeps them: only the parsers
- * write these fields, and the core's resets knownLine first.
+ * lane takes. A function of its own ('noinline'): a client that sends the
+ * same line again on the same connection passes none of this.
  */
-function giveLine(head: RequestHead, n: number): void {
-  'noinline';
+function takeLine(text: string, head: RequestHead): boolean {
+  'noinline'; // its parameters are few (what it needs it finds again): each costs the board a variable
+  const lineEnd = text.indexOf('\n');
+  if (!text.startsWith(takenLine)) {
+    const line = text.substr(0, lineEnd - 1);
+    if (text.charCodeAt(lineEnd - 1) !== 13 || !REQUEST_LINE.test(line)) return false;
+    recordRequestLine(line, 0, head);
+    takenLine = text.substr(0, lineEnd + 1);
+    takenLineNumber++;
+    takenMethodEnd = head.methodEnd;
+    takenTargetEnd = head.targetEnd;
+    takenPathEnd = head.pathEnd;
+    takenMinorVersion = head.minorVersion;
+  }
   head.methodEnd = takenMethodEnd;
   head.targetStart = takenMethodEnd + 1;
   head.pathStart = takenMethodEnd + 1;
@@ -204,30 +227,11 @@ function giveLine(head: RequestHead, n: number): void {
   head.start = 0;
   head.contentLength = -1;
   head.chunked = false;
-  head.connection = known.connection;
+  head.connection = knownConnection;
   head.expectContinue = false;
-  head.headEnd = n;
+  head.headEnd = text.length;
   head.scanFrom = 0;
   head.knownLine = takenLineNumber;
-}
-
-/**
- * takeKnownHead() for a request line other than the last one taken: checks
- * it and remembers it and its spans (recorded in `head` too), under a new
- * number; false, with nothing remembered, when it is not of the common
- * shape. A function of its own ('noinline'): a client that sends the same
- * line again passes none of this.
- */
-function takeLine(line: string, head: RequestHead): boolean {
-  'noinline';
-  if (!REQUEST_LINE.test(line)) return false;
-  recordRequestLine(line, 0, head);
-  takenLine = line;
-  takenLineNumber++; // so the head gets every field anew
-  takenMethodEnd = head.methodEnd;
-  takenTargetEnd = head.targetEnd;
-  takenPathEnd = head.pathEnd;
-  takenMinorVersion = head.minorVersion;
   return true;
 }
 
@@ -247,13 +251,15 @@ function recordRequestLine(line: string, start: number, head: RequestHead): void
   head.pathEnd = head.targetStart + (pathEnd < 0 ? target.length : pathEnd);
 }
 
-/** What checkLines found: the header lines, whether one was Host, whether all were plain (see known). */
-const lines = { count: 0, hostSeen: false, plain: true };
+/** What checkLines found: the header lines, whether one was Host, whether all were plain (see knownSection). */
+let linesCount = 0;
+let linesHostSeen = false;
+let linesPlain = true;
 
 /**
  * Checks each header line of the head `text` from `p` to its blank line,
  * and reads Host, Content-Length and Connection into `head`; false when a
- * line is malformed or refused. What it found goes to `lines`. A function
+ * line is malformed or refused. What it found goes to `linesCount`, `linesHostSeen` and `linesPlain`. A function
  * of its own, called only for a section not known: Espruino reads the code
  * it skips token by token, and a known section then skips only the call.
  */
@@ -302,9 +308,9 @@ function checkLines(
     }
     p = eol + 1;
   }
-  lines.count = count;
-  lines.hostSeen = hostSeen;
-  lines.plain = plain;
+  linesCount = count;
+  linesHostSeen = hostSeen;
+  linesPlain = plain;
   return true;
 }
 
@@ -318,9 +324,7 @@ function parseCommon(bytes: Uint8Array, text: string, start: number, head: Reque
   // A known section was checked whole before: only the request line is new (REQUEST_LINE admits no control
   // character, and its CR is checked here).
   const seen =
-    known.maxHeaders === limits.maxHeaders &&
-    text.length - lineEnd - 1 === known.section.length &&
-    text.endsWith(known.section);
+    knownMaxHeaders === limits.maxHeaders && text.length - lineEnd - 1 === knownLength && text.endsWith(knownSection);
   // Malformed: a control character other than HTAB, a CR not followed by LF, an LF not preceded by CR.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it finds.
   if (seen ? text.charCodeAt(lineEnd - 1) !== 13 : /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r[^\n]|[^\r]\n/.test(text))
@@ -333,21 +337,22 @@ function parseCommon(bytes: Uint8Array, text: string, start: number, head: Reque
   let count: number;
   let hostSeen: boolean;
   if (seen) {
-    known.hits++;
-    count = known.count;
-    hostSeen = known.hostSeen;
-    head.connection |= known.connection;
+    knownHits++;
+    count = knownCount;
+    hostSeen = knownLane !== null;
+    head.connection |= knownConnection;
   } else {
     if (!checkLines(bytes, text, start, lineEnd + 1, head, limits)) return false;
-    count = lines.count;
-    hostSeen = lines.hostSeen;
-    if (lines.plain && text.length - lineEnd - 1 <= KNOWN_MOST) {
-      known.section = espruino.E.toString(text.substr(lineEnd + 1)); // flat: endsWith compares it in one pass
-      takenLine = '\n'; // a head the lane takes next gives its head new fields (connection, headEnd): a new number
-      known.maxHeaders = limits.maxHeaders;
-      known.count = count;
-      known.connection = head.connection;
-      known.hostSeen = hostSeen;
+    count = linesCount;
+    hostSeen = linesHostSeen;
+    if (linesPlain && text.length - lineEnd - 1 <= KNOWN_MOST) {
+      knownSection = espruino.E.toString(text.substr(lineEnd + 1)); // flat: endsWith compares it in one pass
+      knownLength = text.length - lineEnd - 1;
+      takenLine = NO_LINE; // the lane's next head gets new fields (connection, headEnd) under a new number
+      knownMaxHeaders = limits.maxHeaders;
+      knownCount = count;
+      knownConnection = head.connection;
+      knownLane = hostSeen ? limits : null; // within its limits (findHeadEnd's or parseHead's check came first)
     }
   }
   if (head.minorVersion === 1 && !hostSeen) return false;

@@ -126,39 +126,26 @@ export function responseText(
 ): string | null {
   const type = res.contentType;
   if (
-    res.status !== 200 ||
-    res.headerCount !== 0 ||
-    type !== checkedType ||
-    type === '' ||
+    res.status === 200 &&
+    res.headerCount === 0 &&
+    type === checkedType &&
+    type !== '' &&
     // headerLines' room check, for this head (the status line's 17 bytes, Content-Type's line 16 and the type)
-    type.length + 97 > room
-  )
-    return otherResponseText(res, keepAlive, contentLength, body, room);
-  // The common answer (a 200 with its type and no other header): what headerLines writes, in one expression.
-  if (UNICODE && body !== null && espruino.E.isUTF8(body)) return null; // not bytes (see byteString)
-  const head = `HTTP/1.1 200 OK\r\nContent-Type: ${type}\r\nContent-Length: ${contentLength}\r\n${keepAlive ? 'Connection: keep-alive\r\n\r\n' : 'Connection: close\r\n\r\n'}`;
-  return body === null ? head : head + body;
-}
-
-/**
- * responseText() for any other answer: a status other than 200, headers
- * the handler set. A function of its own ('noinline'): Espruino reads the
- * code a common answer passes token by token.
- */
-function otherResponseText(
-  res: ResponseState,
-  keepAlive: boolean,
-  contentLength: number,
-  body: string | null,
-  room: number,
-): string | null {
-  'noinline';
-  if (body !== null && !statusHasBody(res.status)) body = null;
-  if (!plainStatus(res) || (body !== null && !byteString(body))) return null;
+    type.length + 97 <= room
+  ) {
+    // The common answer (a 200 with its type and no other header): what headerLines writes, in one expression.
+    if (UNICODE && body !== null && espruino.E.isUTF8(body)) return null; // not bytes (see byteString)
+    const head = `HTTP/1.1 200 OK\r\nContent-Type: ${type}\r\nContent-Length: ${contentLength}\r\n${keepAlive ? 'Connection: keep-alive\r\n\r\n' : 'Connection: close\r\n\r\n'}`;
+    return body === null ? head : head + body;
+  }
+  // Any other answer. Not a function of its own, though the common one skips it token by token: its five
+  // parameters and itself would cost the board 9 variables.
+  const sent = body !== null && statusHasBody(res.status) ? body : null;
+  if (!plainStatus(res) || (sent !== null && !byteString(sent))) return null;
   const line = statusLine(res.status);
   const first =
     line !== undefined ? espruino.E.toString(line) : `HTTP/1.1 ${res.status} ${reasonPhrase(res.status)}\r\n`;
   const lines = headerLines(res, FRAMING_LENGTH, contentLength, keepAlive, first.length, room);
   if (lines === null) return null;
-  return body === null ? first + lines : first + lines + body;
+  return sent === null ? first + lines : first + lines + sent;
 }

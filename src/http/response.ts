@@ -180,9 +180,9 @@ export class ResponseState {
     return this.bodyKind === BODY_STRING ? utf8Length(this.bodyString, 0) : this.otherBodyLength();
   }
 
-  /** bodyLength() of a body that is no string (a function of its own: see the inliner's 'noinline'). */
+  /** bodyLength() of a body that is no string: bytes (an asset) or a stream, whose sending costs far more than making this from flash on Espruino. */
   private otherBodyLength(): number {
-    'noinline';
+    'cold';
     if (this.bodyKind === BODY_BYTES) return this.bodyEnd - this.bodyStart;
     if (this.bodyKind === BODY_STREAM) return -1;
     return 0;
