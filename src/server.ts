@@ -513,7 +513,10 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
         return;
       }
     }
-    this.expressRespond(conn);
+    // An answer sendText() did not write whole (streamed, or large: the page). Not a function of its own, though
+    // the common answer skips it token by token: the page would make it from flash at every request if cold.
+    this.respond(conn);
+    if ((conn.state as number) === HEAD) this.advance(conn, 0);
   }
 
   /**
@@ -545,13 +548,6 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       this.routedRoute = route;
     }
     return route;
-  }
-
-  /** express() for an answer sendText() did not write whole: respond() writes it, and the next head is read. */
-  private expressRespond(conn: Connection): void {
-    'cold'; // a streamed or large answer, which costs far more than making this from flash
-    this.respond(conn);
-    if ((conn.state as number) === HEAD) this.advance(conn, 0);
   }
 
   /**

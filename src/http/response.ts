@@ -177,12 +177,7 @@ export class ResponseState {
 
   /** Body length in bytes (strings measured as UTF-8); -1 for streams. */
   bodyLength(): number {
-    return this.bodyKind === BODY_STRING ? utf8Length(this.bodyString, 0) : this.otherBodyLength();
-  }
-
-  /** bodyLength() of a body that is no string: bytes (an asset) or a stream, whose sending costs far more than making this from flash on Espruino. */
-  private otherBodyLength(): number {
-    'cold';
+    if (this.bodyKind === BODY_STRING) return utf8Length(this.bodyString, 0);
     if (this.bodyKind === BODY_BYTES) return this.bodyEnd - this.bodyStart;
     if (this.bodyKind === BODY_STREAM) return -1;
     return 0;
