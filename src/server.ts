@@ -383,16 +383,12 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
         return;
       }
     }
-    this.readSlot(conn);
-  }
-
-  /** readable() for bytes the express lane did not take: they go where the connection's state says. */
-  private readSlot(conn: Connection): void {
-    'noinline'; // the express lane passes it: Espruino reads the code it skips token by token
+    // Not a function of its own, though the express lane skips it token by token: each state's reader is then
+    // called from here, a call level less under the app's handlers (and the function would cost the board 5 variables).
     if (conn.state === HEAD || conn.state === BODY) this.advance(conn, 0);
     else if (conn.state === WS) {
       // WebSocket: its frame pump reads (no session while release() is ending it)
-      const session = this.sessionOf[conn.slot];
+      const session = this.sessionOf[socket.slot];
       if (session !== null) session.readable();
     } else if (conn.body.reader !== null && !conn.body.paused) this.pumpBody(conn);
   }
@@ -482,7 +478,10 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       route = this.routedRoute; // the line routed last: a GET over HTTP/1.1 of a route without parameters
     } else {
       route = this.expressRoute(conn);
-      if (route < 0) return;
+      if (route < 0) {
+        this.advance(conn, taken); // from here: a call level less under the app's handlers
+        return;
+      }
     }
     // beginBody()'s steps for a request without a body (its deadline is a body's: none to read here).
     this.counters.requests++;
@@ -520,29 +519,23 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
   }
 
   /**
-   * express() for a line not routed last: its route, or -1 when it is no
-   * GET over HTTP/1.1 of a route (a 404, 405 or redirect too), after
-   * advance() took the head on (it ends at conn.filled).
+   * express() for a line not routed last: its route, or a negative number
+   * when it is no GET over HTTP/1.1 of a route (a 404, 405 or redirect
+   * too), for advance() to take the head on.
    */
   private expressRoute(conn: Connection): number {
     'noinline';
     const head = conn.head;
-    const taken = conn.filled;
     if (
       methodCode(this.table, conn.input, 0, head.methodEnd) !== METHOD_GET ||
       head.minorVersion !== 1 ||
       this.stopping
-    ) {
-      this.advance(conn, taken);
+    )
       return -1;
-    }
     conn.ctx.methodCode = METHOD_GET;
     const route = this.route(conn);
-    if (route < 0) {
-      this.advance(conn, taken); // beginBody() finds it again
-      return -1;
-    }
-    if (head.knownLine !== 0 && this.app.params[route] === undefined) {
+    // A 404, 405 or redirect: advance()'s beginBody() finds it again.
+    if (route >= 0 && head.knownLine !== 0 && this.app.params[route] === undefined) {
       // The route table is fixed: the same line finds the same route (one without parameters: no spans to keep).
       this.routedLine = head.knownLine;
       this.routedRoute = route;
