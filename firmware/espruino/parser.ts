@@ -259,9 +259,10 @@ let linesPlain = true;
 /**
  * Checks each header line of the head `text` from `p` to its blank line,
  * and reads Host, Content-Length and Connection into `head`; false when a
- * line is malformed or refused. What it found goes to `linesCount`, `linesHostSeen` and `linesPlain`. A function
- * of its own, called only for a section not known: Espruino reads the code
- * it skips token by token, and a known section then skips only the call.
+ * line is malformed or refused. What it found goes to `linesCount`,
+ * `linesHostSeen` and `linesPlain`. A function of its own, called only for
+ * a section not known: Espruino reads the code it skips token by token,
+ * and a known section then skips only the call.
  */
 function checkLines(
   bytes: Uint8Array,
