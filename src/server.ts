@@ -816,8 +816,8 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
   /**
    * Readies the context for the request's chain (advance() runs it); false
    * when the answer needs no chain (a trailing-slash redirect, sent here).
-   * What most requests skip is in functions of their own ('noinline'):
-   * Espruino reads the code it passes token by token.
+   * What most requests skip is in functions of their own, kept in flash
+   * on Espruino ('cold'): it reads the code it passes token by token.
    */
   private readyChain(conn: Connection, bodyEnd: number): boolean {
     const head = conn.head;
