@@ -17,6 +17,12 @@ export type PieceReader = (bytes: Uint8Array, start: number, end: number) => unk
 
 /** Per-slot state of a streamed request body. */
 export class BodyStream {
+  /**
+   * The server's idle one (IdleBodyParts), never written: a connection
+   * resets its body only when it is its own. A flag, not a comparison with
+   * the idle one: Espruino compares objects through their valueOf.
+   */
+  idle = false;
   /** This request's body streams (its route has streamBody() and it has a body). */
   active = false;
   /** Every byte has been handed over. */

@@ -141,7 +141,7 @@ export class Connection implements EncodeEnd {
    * the idle one is never written, so it is not reset for every request.
    */
   resetBody(): void {
-    if (this.body !== this.idle.body) this.body.reset();
+    if (!this.body.idle) this.body.reset();
   }
 
   /** This connection's own body stream, made at its first streamed body and kept. */
@@ -161,4 +161,8 @@ export class Connection implements EncodeEnd {
 export class IdleBodyParts {
   readonly chunked = new ChunkedDecoder();
   readonly body = new BodyStream();
+
+  constructor() {
+    this.body.idle = true;
+  }
 }

@@ -116,7 +116,8 @@ export class ResponseWriter {
    */
   sendText(conn: Connection): boolean {
     const socket = conn.socket;
-    if (socket === null || socket.writeText === undefined) return false;
+    // (!socket, not socket === null: Espruino compares an object through its valueOf, a call.)
+    if (!socket || socket.writeText === undefined) return false;
     const ctx = conn.ctx;
     const res = ctx.res;
     const length = res.bodyLength();

@@ -67,9 +67,14 @@ const KNOWN_MOST = 640;
 let knownSection = '';
 /** knownSection.length, kept: a string's length costs Espruino a lookup of String's prototype at every read. */
 let knownLength = 0;
-/** The limits it was checked under when its lines have Host (the express lane takes it then), else null. */
-let knownLane: HeadLimits | null = null;
+/**
+ * Its lines have Host: the express lane takes it, under the limits it was
+ * checked with (their values, kept: Espruino compares objects through
+ * their valueOf, a call).
+ */
+let knownLane = false;
 let knownMaxHeaders = 0;
+let knownHeaderBytes = 0;
 let knownCount = 0;
 let knownConnection = 0;
 let knownHits = 0;
@@ -177,8 +182,14 @@ export function takeHead(socket: Socket, bytes: Uint8Array, head: RequestHead, l
  */
 export function takeKnownHead(text: string, bytes: Uint8Array, head: RequestHead, limits: HeadLimits): number {
   const n = text.length;
-  // Without Host a section is refused for HTTP/1.1 (parseCommon): such heads go the slot's way (lane null).
-  if (knownLane !== limits || n > bytes.length) return 0;
+  // Without Host a section is refused for HTTP/1.1 (parseCommon): such heads go the slot's way (lane closed).
+  if (
+    !knownLane ||
+    knownMaxHeaders !== limits.maxHeaders ||
+    knownHeaderBytes !== limits.maxHeaderBytes ||
+    n > bytes.length
+  )
+    return 0;
   // The text after the first line is the known section (checked whole, a single blank line at its end): one head.
   const lineEnd = text.indexOf('\n');
   if (n - lineEnd - 1 !== knownLength || lineEnd >= limits.maxRequestLine || !text.endsWith(knownSection)) return 0;
@@ -340,7 +351,7 @@ function parseCommon(bytes: Uint8Array, text: string, start: number, head: Reque
   if (seen) {
     knownHits++;
     count = knownCount;
-    hostSeen = knownLane !== null;
+    hostSeen = knownLane;
     head.connection |= knownConnection;
   } else {
     if (!checkLines(bytes, text, start, lineEnd + 1, head, limits)) return false;
@@ -351,9 +362,10 @@ function parseCommon(bytes: Uint8Array, text: string, start: number, head: Reque
       knownLength = text.length - lineEnd - 1;
       takenLine = NO_LINE; // the lane's next head gets new fields (connection, headEnd) under a new number
       knownMaxHeaders = limits.maxHeaders;
+      knownHeaderBytes = limits.maxHeaderBytes;
       knownCount = count;
       knownConnection = head.connection;
-      knownLane = hostSeen ? limits : null; // within its limits (findHeadEnd's or parseHead's check came first)
+      knownLane = hostSeen; // within its limits (findHeadEnd's or parseHead's check came first)
     }
   }
   if (head.minorVersion === 1 && !hostSeen) return false;

@@ -190,6 +190,19 @@ describe('espruino parser: the same heads as the core parser', () => {
     expect(head.headEnd).to.equal(closing.length);
   });
 
+  it('takes a known section only under limits of the values it was checked with', () => {
+    const request = 'GET /limits HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: */*\r\n\r\n';
+    outcome(espruinoParseHead, request); // the known section, checked under LIMITS
+    const take = (limits: HeadLimits) =>
+      takeKnownHead(request, new Uint8Array(CAPACITY), new RequestHead(LIMITS.maxHeaders), limits);
+    // Another server's limits: the section was not checked under them (the core would refuse it with 431).
+    expect(take({ ...LIMITS, maxHeaders: 1 })).to.equal(0);
+    expect(take({ ...LIMITS, maxHeaderBytes: 8 })).to.equal(0);
+    // Limits of the same values, in another object, are the same limits.
+    expect(take({ ...LIMITS })).to.equal(request.length);
+    expect(take(LIMITS)).to.equal(request.length);
+  });
+
   it('checks every header line but leaves their spans until a header is read, then finds them as the core does', () => {
     const bytes = new Uint8Array(CAPACITY);
     bytes.set(Buffer.from(BROWSER, 'latin1'));
