@@ -30,14 +30,16 @@ function ordered(code: string): string {
   return out?.code ?? '';
 }
 
-/** The bundle-like `body` with its pure constants moved first, where `consts` names the declarations that were `const`. */
-function constantsFirst(body: string, consts: string[]): string {
-  const wasConst = constsNamed(consts);
+/**
+ * The bundle-like `body` with its pure constants moved first, where `consts`
+ * names the declarations that were `const` and `lets` those that were `let`.
+ */
+function constantsFirst(body: string, consts: string[], lets: string[] = []): string {
   const out = transformSync(`(() => {\n${body}\n})();`, {
     babelrc: false,
     configFile: false,
     sourceType: 'script',
-    plugins: [pureConstantsFirst(wasConst)],
+    plugins: [pureConstantsFirst(constsNamed(consts), constsNamed(lets))],
   });
   return out?.code ?? '';
 }
@@ -108,5 +110,24 @@ describe('espruino lowering: the order of the root scope', () => {
     expect(run(after)).to.deep.equal(run(`(() => {\n${body}\n})();`));
     expect(after).to.match(/\(\) => {\s*var NAME = 'chip';\s*var LIST = \[1, NAME\];\s*var early/);
     expect(after).to.match(/var LATER_VAR = 'v';\s*var MADE = String\(5\);/);
+  });
+
+  it('moves a module variable of a literal value in front of the constants, one reading a constant after it', () => {
+    // The request path reads and sets module state (the parser's known section): made first, found first.
+    const body = `var early = function () { count++; return typeof LINE; };
+      var NAME = 'chip';
+      var count = 0;
+      var LINE = NAME + '!';
+      var line = NAME;
+      var made = early();
+      var flag = false;
+      result = [made, count, LINE, line, flag, NAME];`;
+    const after = constantsFirst(body, ['NAME', 'LINE'], ['count', 'line', 'flag']);
+    expect(run(after)).to.deep.equal(run(`(() => {\n${body}\n})();`));
+    expect(after).to.match(
+      /\(\) => {\s*var count = 0;\s*var flag = false;\s*var NAME = 'chip';\s*var line = NAME;\s*var early/,
+    );
+    // A value that runs code (NAME + '!': an operand could run its valueOf) stays where it was.
+    expect(after).to.match(/var LINE = NAME \+ '!';\s*var made = early\(\);/);
   });
 });

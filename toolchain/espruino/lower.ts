@@ -377,12 +377,17 @@ function bundle(options: LowerOptions, mangle?: ShortNames) {
 }
 
 /**
- * Whether a declaration of esbuild's bundle was a `const` in its source
- * (esbuild writes every top-level one as a `var`): its line's mapping,
- * read in the source it came from.
+ * Whether a declaration of esbuild's bundle was declared with `keyword`
+ * (`const`, `let`) in its source (esbuild writes every top-level one as a
+ * `var`): its line's mapping, read in the source it came from.
  */
-function sourceConsts(sourceMap: SourceMap, mapDir: string): (declaration: BabelTypes.VariableDeclaration) => boolean {
+function sourceDeclared(
+  sourceMap: SourceMap,
+  mapDir: string,
+  keyword: 'const' | 'let',
+): (declaration: BabelTypes.VariableDeclaration) => boolean {
   const sources = new Map<string, string[]>();
+  const declared = new RegExp(`^(?:export\\s+)?${keyword}\\s`);
   return (declaration) => {
     const start = declaration.loc?.start;
     if (!start) return false;
@@ -406,7 +411,7 @@ function sourceConsts(sourceMap: SourceMap, mapDir: string): (declaration: Babel
       sources.set(file, lines);
     }
     const text = lines[entry.originalLine ?? -1]?.slice(entry.originalColumn ?? 0) ?? '';
-    return /^(?:export\s+)?const\s/.test(text);
+    return declared.test(text);
   };
 }
 
@@ -451,7 +456,8 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
   }
 
   // A top-level const holding a number is written where it is read (constants.ts): fewer root names.
-  const wasConst = sourceConsts(sourceMap, mapDir);
+  const wasConst = sourceDeclared(sourceMap, mapDir, 'const');
+  const wasLet = sourceDeclared(sourceMap, mapDir, 'let');
   // What the cold step (cold.ts) moves, and what it was asked to and could not.
   const coldReport: ColdReport = { moved: 0, dropped: 0, left: [], methods: [], classes: [] };
   // First, for the async transform: what an expression evaluates before an await is named in order (it would
@@ -465,7 +471,7 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
     comments: false,
     plugins: [
       inlineConstants(wasConst, { inlined: 0 }),
-      pureConstantsFirst(wasConst),
+      pureConstantsFirst(wasConst, wasLet),
       refuseColdAsync(coldReport),
       awaitOrder,
       asyncSuper,

@@ -14,14 +14,16 @@
  *    Not by naming the class: a class first added to the root by its name
  *    is no longer `===` to its values' `.constructor` on Espruino
  *    (`typeof String; 'x'.constructor === String` is false there).
- * 2. The constants whose values are made of literals and built-ins only
- *    (`const MALFORMED = /…/`, `const espruino = globalThis`): the regular
- *    expressions, strings and tables the request path reads. They go in
- *    front of the functions. A `const` may move up the bundle
- *    (pureConstantsFirst): nothing can read it before its declaration (that
- *    read would throw), and making its value runs nothing. In front of the
- *    functions (rootOrder) goes only what comes before the first statement
- *    that runs code.
+ * 2. The module variables (`let knownLength = 0`) whose values are
+ *    literals: the state a request reads and changes (the parser's known
+ *    header section, the last type checked). Then the constants whose
+ *    values are made of literals and built-ins only (`const MALFORMED =
+ *    /…/`, `const espruino = globalThis`): the regular expressions, strings
+ *    and tables the request path reads. They go in front of the functions.
+ *    A `const` or `let` may move up the bundle (pureConstantsFirst): nothing
+ *    can read or set it before its declaration (that would throw), and
+ *    making its value runs nothing. In front of the functions (rootOrder)
+ *    goes only what comes before the first statement that runs code.
  *
  * Never: move a variable whose value could run code or read a name of the
  * bundle not moved before it; move one past a statement that runs code.
@@ -96,12 +98,14 @@ function pure(node: BabelTypes.Node | null | undefined, moved: Set<string>): boo
 
 /**
  * The Babel plugin that moves the bundle's pure top-level constants to the
- * start of its IIFE, in their order (see the file comment). `wasConst`
- * says whether a declaration of the bundle was a `const` in its source
- * (lower.ts reads it from esbuild's source map).
+ * start of its IIFE, in their order, its module variables whose values
+ * are literals before them (see the file comment). `wasConst` and `wasLet`
+ * say whether a declaration of the bundle was a `const` or a `let` in its
+ * source (lower.ts reads it from esbuild's source map).
  */
 export function pureConstantsFirst(
   wasConst: (declaration: BabelTypes.VariableDeclaration) => boolean,
+  wasLet: (declaration: BabelTypes.VariableDeclaration) => boolean = () => false,
 ): (api: { types: Types }) => PluginObj {
   return () => ({
     name: 'chipweb-espruino-pure-constants-first',
@@ -110,18 +114,22 @@ export function pureConstantsFirst(
         const body = bundleBody(program);
         if (!body) return;
         const moved = new Set<string>();
+        const state: BabelTypes.Statement[] = [];
         const front: BabelTypes.Statement[] = [];
         for (const statement of body) {
           if (!statement.isVariableDeclaration() || statement.node.declarations.length !== 1) continue;
           const declarator = statement.node.declarations[0];
           if (declarator.id.type !== 'Identifier' || !pure(declarator.init, moved) || !declarator.init) continue;
-          if (!wasConst(statement.node)) continue;
+          const isLet = wasLet(statement.node);
+          if (!isLet && !wasConst(statement.node)) continue;
           moved.add(declarator.id.name);
-          front.push(statement.node);
+          // A variable whose value reads no name needs none before it: the state goes first.
+          (isLet && pure(declarator.init, new Set()) ? state : front).push(statement.node);
           statement.remove();
         }
         const container = body.length ? body[0].parentPath : null;
-        if (container?.isBlockStatement() && front.length) container.unshiftContainer('body', front);
+        if (container?.isBlockStatement() && state.length + front.length)
+          container.unshiftContainer('body', [...state, ...front]);
       },
     },
   });
