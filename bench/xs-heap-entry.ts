@@ -127,7 +127,7 @@ const UNITS: [string, () => unknown][] = [
   [
     'encodeHead 200 text/plain, 5-byte body',
     () => {
-      res.reset();
+      res.clearAll();
       res.status = 200;
       res.contentType = TYPE_TEXT;
       res.bodyKind = BODY_STRING;

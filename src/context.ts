@@ -372,8 +372,8 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
   }
 
   /** Clears per-request state; called by the server before each request. */
-  reset(): void {
-    this.res.reset();
+  beginRequest(): void {
+    this.res.clearAll();
     if (this.varCount > 0) this.clearVars();
     this.index = 0;
     this.bodyStreamed = false;
@@ -381,7 +381,7 @@ export class SlotContext<P extends string = string> implements Context<P>, RawRe
     this.generation++;
   }
 
-  /** reset() for a request that set variables (ctx.set): they go, and their slots are free again. */
+  /** beginRequest() for a request that set variables (ctx.set): they go, and their slots are free again. */
   private clearVars(): void {
     'noinline'; // most requests set none: Espruino reads the code it skips token by token
     const keys = this.varKeys;

@@ -38,7 +38,8 @@ export interface OverflowHost {
 export class Overflow {
   private readonly queue: (Socket | null)[] = [];
   private readonly queuedAt: Float64Array;
-  private queueCount = 0;
+  /** Connections waiting for a slot (a field, not a getter: on Espruino a getter is a call). Only this class sets it. */
+  waiting = 0;
   /** serveWaiting() is running (further up the stack). */
   private serving = false;
   /** The timer slotFreed() set to serve the waiting connections, until it fires. */
@@ -74,17 +75,12 @@ export class Overflow {
     };
   }
 
-  /** Connections waiting for a slot. */
-  get waiting(): number {
-    return this.queueCount;
-  }
-
   /**
    * A newcomer found no free slot: a slot made free now (its number), or -1
    * when the newcomer was queued or refused.
    */
   admitNewcomer(socket: Socket): number {
-    if (this.queueCount > 0) {
+    if (this.waiting > 0) {
       // Behind those already waiting, who take a slot free now (one may be, while slotFreed()'s timer is due);
       // their answers then announce the close, for the newcomer.
       if (this.enqueue(socket)) {
@@ -135,7 +131,7 @@ export class Overflow {
   /** Refuses every waiting connection (the server is stopping). */
   refuseAll(): void {
     'cold';
-    while (this.queueCount > 0) this.refuse(this.dequeue());
+    while (this.waiting > 0) this.refuse(this.dequeue());
     if (this.timer !== null) this.platform.clearTimer(this.timer);
     this.timer = null;
   }
@@ -150,7 +146,7 @@ export class Overflow {
    * dropped its socket's data handler.
    */
   slotFreed(): void {
-    if (this.queueCount === 0 || this.timer !== null) return;
+    if (this.waiting === 0 || this.timer !== null) return;
     this.timer = this.platform.setTimer(this.serveSoon, 0, false);
   }
 
@@ -164,7 +160,7 @@ export class Overflow {
     if (this.serving) return; // the loop below, further up the stack, takes the slot
     this.serving = true;
     try {
-      while (this.queueCount > 0) {
+      while (this.waiting > 0) {
         const slot = this.pool.acquire();
         if (slot < 0) break;
         this.host.admit(this.dequeue(), slot);
@@ -177,7 +173,7 @@ export class Overflow {
   /** A waiting socket closed: forget it. */
   forget(socket: Socket): void {
     'cold'; // only when a waiting socket closes: kept in flash on Espruino until called
-    for (let i = 0; i < this.queueCount; i++) if (this.queue[i] === socket) this.unqueue(i);
+    for (let i = 0; i < this.waiting; i++) if (this.queue[i] === socket) this.unqueue(i);
     socket.slot = NO_SLOT;
   }
 
@@ -188,8 +184,8 @@ export class Overflow {
    */
   tick(now: number): void {
     this.serveWaiting(); // a slot freed since slotFreed()'s timer was set is used before anyone is evicted
-    while (this.queueCount > 0 && this.makeRoom()) this.serveWaiting();
-    while (this.queueCount > 0 && now - this.queuedAt[0] >= this.options.queueTimeout) this.refuse(this.dequeue());
+    while (this.waiting > 0 && this.makeRoom()) this.serveWaiting();
+    while (this.waiting > 0 && now - this.queuedAt[0] >= this.options.queueTimeout) this.refuse(this.dequeue());
   }
 
   /**
@@ -199,7 +195,7 @@ export class Overflow {
    * the waiting one. Returns the keep-alive decision.
    */
   veto(keepAlive: boolean): boolean {
-    if (keepAlive && this.queueCount > 0) {
+    if (keepAlive && this.waiting > 0) {
       this.counters.pressureCloses++;
       return false;
     }
@@ -208,16 +204,16 @@ export class Overflow {
 
   /** Puts `socket` at the end of the queue (overflow 'queue'); false when the queue is full. */
   private enqueue(socket: Socket): boolean {
-    if (this.queueCount >= this.queue.length) return false;
+    if (this.waiting >= this.queue.length) return false;
     socket.slot = QUEUED;
-    this.queue[this.queueCount] = socket;
-    this.queuedAt[this.queueCount] = this.platform.now();
-    this.queueCount++;
+    this.queue[this.waiting] = socket;
+    this.queuedAt[this.waiting] = this.platform.now();
+    this.waiting++;
     this.counters.queued++;
     return true;
   }
 
-  /** Takes the oldest socket out of the queue (queueCount > 0). */
+  /** Takes the oldest socket out of the queue (waiting > 0). */
   private dequeue(): Socket {
     'cold'; // when a queued connection gets a slot: kept in flash on Espruino until called
     const socket = this.queue[0] as Socket;
@@ -228,13 +224,13 @@ export class Overflow {
 
   /** Removes entry `i` of the queue, keeping the rest in order. */
   private unqueue(i: number): void {
-    const last = this.queueCount - 1;
+    const last = this.waiting - 1;
     for (let j = i; j < last; j++) {
       this.queue[j] = this.queue[j + 1];
       this.queuedAt[j] = this.queuedAt[j + 1];
     }
     this.queue[last] = null;
-    this.queueCount = last;
+    this.waiting = last;
   }
 
   /**

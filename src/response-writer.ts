@@ -67,7 +67,7 @@ export class ResponseWriter {
     const ctx = conn.ctx;
     const res = ctx.res;
     const plan = this.plan;
-    let length = redirect ? 0 : res.bodyLength();
+    let length = redirect ? 0 : res.bodyByteLength();
     if (!redirect) plan.plain(conn.keepAlive, FRAMING_LENGTH, length);
     let headLength = encodeHead(res, conn.output, plan);
     if (headLength < 0) {
@@ -120,7 +120,7 @@ export class ResponseWriter {
     if (!socket || socket.writeText === undefined) return false;
     const ctx = conn.ctx;
     const res = ctx.res;
-    const length = res.bodyLength();
+    const length = res.bodyByteLength();
     if (res.bodyKind !== BODY_STRING && length !== 0) return false;
     // responseText leaves out the body a status has none for (a 200, the common answer, has one).
     const text = responseText(
@@ -248,7 +248,7 @@ export class ResponseWriter {
       `chipweb: the response head for ${ctx.method} ${ctx.path} is invalid (a status outside 200-599, a header name that is not a token, a control character in a value) or longer than outputSize ${conn.output.length}`,
     );
     this.counters.errors++;
-    ctx.res.reset();
+    ctx.res.clearAll();
     ctx.res.status = 500;
     conn.keepAlive = false;
   }

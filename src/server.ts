@@ -822,7 +822,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
   private readyChain(conn: Connection, bodyEnd: number): boolean {
     const head = conn.head;
     const ctx = conn.ctx;
-    ctx.reset();
+    ctx.beginRequest();
     ctx.bodyStart = conn.bodyStart;
     ctx.bodyEnd = bodyEnd;
     ctx.isHead = ctx.methodCode === METHOD_HEAD;
@@ -896,7 +896,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
         this.platform.log(`chipweb: handler error after timeout() answered ${ctx.method}: ${describeError(error)}`);
       }
       ctx.detached = false;
-      ctx.res.reset();
+      ctx.res.clearAll();
       ctx.slot = -1;
       this.spares[this.spareCount++] = ctx;
       return;
@@ -967,7 +967,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     spare.slot = conn.slot;
     spare.bytes = conn.input;
     spare.head = conn.head;
-    spare.reset();
+    spare.beginRequest();
     spare.methodCode = ctx.methodCode;
     spare.isHead = ctx.isHead;
     spare.remoteAddress = ctx.remoteAddress;
@@ -1216,7 +1216,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     conn.streamEnding = false;
     conn.streamFraming = FRAMING_CHUNKED;
     conn.ctx.generation++; // late writes from a stream or handler now miss
-    conn.ctx.res.reset();
+    conn.ctx.res.clearAll();
     this.pool.release(conn.slot);
     if (this.stopWaiter !== null && this.pool.inUse === 0) this.stopWaiter();
     if (!this.stopping) this.overflow.slotFreed();

@@ -105,7 +105,7 @@ export class ResponseState {
   allowMask = 0;
 
   /** Back to a fresh 200 with nothing set. */
-  reset(): void {
+  clearAll(): void {
     if (this.headerCount > 0) this.truncateHeaders(0);
     this.clearAnswer();
   }
@@ -176,7 +176,7 @@ export class ResponseState {
   }
 
   /** Body length in bytes (strings measured as UTF-8); -1 for streams. */
-  bodyLength(): number {
+  bodyByteLength(): number {
     if (this.bodyKind === BODY_STRING) return utf8Length(this.bodyString, 0);
     if (this.bodyKind === BODY_BYTES) return this.bodyEnd - this.bodyStart;
     if (this.bodyKind === BODY_STREAM) return -1;
