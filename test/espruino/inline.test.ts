@@ -10,22 +10,29 @@ import { expect } from 'chai';
 import { inlineSingleCalls } from '../../toolchain/espruino/inline.ts';
 import { run } from './run-in-v8.ts';
 
-/** `body` inlined: the code and how many calls were written in place. */
-function inlined(body: string): { code: string; count: number; copiesLeft: number } {
-  const report = { inlined: 0, copiesLeft: 0 };
+/**
+ * `body` inlined: the code, how many calls were written in place, and the
+ * methods among them. `engineNames`: the member names of objects the
+ * program did not make (lower.ts gives Espruino's and JavaScript's).
+ */
+function inlined(
+  body: string,
+  engineNames: ReadonlySet<string> | null = null,
+): { code: string; count: number; copiesLeft: number; methods: string[] } {
+  const report = { inlined: 0, copiesLeft: 0, methods: [] as string[] };
   const out = transformSync(`(function () {\n${body}\n})();`, {
     babelrc: false,
     configFile: false,
     sourceType: 'script',
-    plugins: [inlineSingleCalls(report)],
+    plugins: [inlineSingleCalls(report, engineNames)],
   });
-  return { code: out?.code ?? '', count: report.inlined, copiesLeft: report.copiesLeft };
+  return { code: out?.code ?? '', count: report.inlined, copiesLeft: report.copiesLeft, methods: report.methods };
 }
 
 /** Expects `body` (which sets `result`) to inline `count` functions and compute the same result. */
-function same(body: string, count: number): string {
+function same(body: string, count: number, engineNames: ReadonlySet<string> | null = null): string {
   const before = run(`(function () {\n${body}\n})();`);
-  const after = inlined(body);
+  const after = inlined(body, engineNames);
   expect(after.count, after.code).to.equal(count);
   expect(after.copiesLeft, after.code).to.equal(0);
   expect(run(after.code), after.code).to.deep.equal(before);
@@ -183,6 +190,43 @@ describe('espruino lowering: inlining functions called from one place', () => {
       1,
     );
     expect(code).to.not.include('bumpBy');
+  });
+
+  it('inlines a method called on another object, given the engine\u2019s names: its this is that object, evaluated first', () => {
+    const engine = new Set(['push', 'length']);
+    const body = `class Box {
+         constructor(v) { this.v = v; this.seen = 0; }
+         take(n) { this.seen++; return this.v + n; }
+         grow(n) { this.v += n; }
+       }
+       class Host {
+         constructor(log) { this.box = new Box(10); this.log = log; }
+         boxed() { this.log.push('box'); return this.box; }
+         run(b) {
+           var r = b.take(1);
+           this.boxed().grow(this.note(5));
+           return [r, b.seen, this.box.v];
+         }
+         note(n) { this.log.push('argument'); return n; }
+       }
+       var log = [];
+       result = [new Host(log).run(new Box(1)), log];`;
+    // The log in the result says the receiver (a call here) was made once, before the argument.
+    const code = same(body, 4, engine);
+    expect(code).to.not.match(/take\(|grow\(/);
+    expect(inlined(body, engine).methods).to.include.members(['take', 'grow', 'boxed', 'note']);
+  });
+
+  it('leaves a method called on another object where an object the program did not make may have that member', () => {
+    same(
+      `class Stack { constructor() { this.items = []; } push(v) { this.items.push(v); return 1; } }
+       function main(s) { var n = s.push(2); return [n, s.items.length]; }
+       result = main(new Stack());`,
+      0,
+      new Set(['push', 'length']),
+    );
+    // Without the engine's names nothing tells a method of the program from one of the engine's: only this.m() is inlined.
+    same('class A { m() { return 1; } run(o) { var v = o.m(); return v; } } result = new A().run(new A());', 0);
   });
 
   it("passes the caller's own names and literals in place of parameters the callee never assigns", () => {

@@ -40,7 +40,7 @@ import { knownStatusCodes, reasonPhrase } from '../../src/http/status.ts';
 import { compileRoutes, routesHash } from '../../src/router/index.ts';
 import type { RouteSpec, RouterMode } from '../../src/router/index.ts';
 import { COLD_FILE, functionTexts, memberNamesIn } from './cold.ts';
-import { LoweringError, lowerForEspruino, parseScript } from './lower.ts';
+import { type LowerOptions, LoweringError, lowerForEspruino, memberNamesOf, parseScript } from './lower.ts';
 import type { ShortNames } from './short-names.ts';
 import { BOOT0_FILE, INSTALLER_FILE, OTA_MODULE_FILE } from '../../firmware/espruino/ota-boot.ts';
 import { BOOT0_SOURCE, INSTALLER_SOURCE } from '../../firmware/espruino/ota-install.ts';
@@ -247,6 +247,8 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
       entry: entryFile,
       define,
       minify: options.minify,
+      // The OTA module (when the app takes updates) is handed the boot code's objects: what it names stays.
+      keepMethods: await memberNamesOf(otaModuleOptions(webSockets)),
       // The board gets the table compiled here (routes.bin): no compiler on the board.
       withoutRouteCompiler: true,
       cold: true,
@@ -291,6 +293,12 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
     if (reached.length)
       throw new BuildError(
         `the OTA module calls methods the boot code keeps cold (${reached.join(', ')}): take 'cold' off them`,
+      );
+    // The same for a method the inlining wrote into its callers (inline.ts): it is no longer on its class.
+    const inlined = lowered.inlining.methods.filter((name) => named.has(name));
+    if (inlined.length)
+      throw new BuildError(
+        `the OTA module calls methods the boot code's lowering wrote into their callers (${inlined.join(', ')}): mark them 'noinline'`,
       );
     put(OTA_MODULE_FILE, stored(module, options.minify), 'OTA module (loaded while an upload runs)');
     put(INSTALLER_FILE, INSTALLER_SOURCE, 'OTA installer (run by .boot0 when an update is committed)');
@@ -359,6 +367,17 @@ function stored(code: string, minify: boolean | undefined): Uint8Array | string 
   return minify === false ? code : pretokenise(code);
 }
 
+/** How the OTA module (firmware/espruino/ota-module.ts) is bundled, for an app with or without WebSocket routes. */
+function otaModuleOptions(webSockets: boolean): LowerOptions {
+  const define: Record<string, string> = { CHIPWEB_REASONS: JSON.stringify(reasonTable()), CHIPWEB_MODULE: 'module' };
+  for (const name of FORBIDDEN_GLOBALS) define[name] = `__chipweb_forbidden_${name}`;
+  return {
+    entry: join(PACKAGE_ROOT, 'firmware', 'espruino', 'ota-module.ts'),
+    define,
+    substitutes: standIns(webSockets, false),
+  };
+}
+
 /** The OTA module (firmware/espruino/ota-module.ts) lowered on its own, for `require` from Storage. */
 async function lowerOtaModule(
   webSockets: boolean,
@@ -366,14 +385,10 @@ async function lowerOtaModule(
   shortNames: ShortNames | null,
   flags: ReadonlySet<string>,
 ): Promise<string> {
-  const define: Record<string, string> = { CHIPWEB_REASONS: JSON.stringify(reasonTable()), CHIPWEB_MODULE: 'module' };
-  for (const name of FORBIDDEN_GLOBALS) define[name] = `__chipweb_forbidden_${name}`;
   try {
     const lowered = await lowerForEspruino({
-      entry: join(PACKAGE_ROOT, 'firmware', 'espruino', 'ota-module.ts'),
-      define,
+      ...otaModuleOptions(webSockets),
       minify,
-      substitutes: standIns(webSockets, false),
       // The module and the boot code hand each other objects: the same names, shortened the same way.
       shortNames,
       flags,

@@ -15,7 +15,12 @@
  * - a function declaration whose name is read only as the callee of calls;
  *   a class method whose name appears nowhere else in the program (no
  *   string holds it either) than as `this.m(…)` in other methods of the
- *   same class;
+ *   same class; or, given the member names of the objects chipweb does not
+ *   make (`engineNames`: Espruino's, JavaScript's), a method no such
+ *   object has a member of that name for, named nowhere else than as the
+ *   callee of calls `x.m(…)`: whatever `x` is there, the call could only
+ *   reach this method (the method's `this` becomes `x`, evaluated once,
+ *   first, as the call did);
  * - not marked `'cold'` (cold.ts keeps it in flash instead) or `'noinline'`
  *   (NO_INLINE);
  * - with plain parameters and no more arguments than parameters; no
@@ -503,8 +508,23 @@ function assignedNames(program: NodePath<BabelTypes.Program>): Set<string> {
   return names;
 }
 
+/**
+ * Whether the method `callee` may be written where `x.m(…)` calls it,
+ * whatever `x` is: no object chipweb did not make has a member of its
+ * name (methodCallGroups found the call).
+ */
+function anyReceiver(callee: NodePath<FunctionNode>, engineNames: ReadonlySet<string> | null): boolean {
+  const key = callee.isClassMethod() ? callee.node.key : null;
+  return engineNames !== null && key?.type === 'Identifier' && !engineNames.has(key.name);
+}
+
 /** Whether the call is placed where this step may write the callee's body (see the file comment). */
-function inlinablePlace(site: Site, assigned: Set<string>, t: Types): boolean {
+function inlinablePlace(
+  site: Site,
+  assigned: Set<string>,
+  t: Types,
+  engineNames: ReadonlySet<string> | null = null,
+): boolean {
   const { callee, call } = site;
   const caller = call.getFunctionParent();
   if (!caller || caller === callee || call.isDescendant(callee) || isBundleTop(caller)) return false;
@@ -520,7 +540,7 @@ function inlinablePlace(site: Site, assigned: Set<string>, t: Types): boolean {
   const done = t.identifier('done');
   if (!statement?.isReturnStatement() && !tail(ends(body) ? body : body.concat(t.returnStatement()), () => [], done, t))
     return false;
-  if (callee.isClassMethod()) {
+  if (callee.isClassMethod() && !anyReceiver(callee, engineNames)) {
     // `this` in the call is the method's own: the caller is a method of the same class, not an arrow in one.
     if (!caller.isClassMethod() || caller.node.static || caller.parentPath.parent !== callee.parentPath.parent)
       return false;
@@ -677,9 +697,20 @@ export function methodMentions(program: NodePath<BabelTypes.Program>): MethodMen
   return { methods, mentions, strings };
 }
 
-/** The class methods named once in the program, and called there as `this.m(…)`. */
-function methodSites(program: NodePath<BabelTypes.Program>): Site[] {
-  return methodCallGroups(methodMentions(program), 1).map(({ callee, calls }) => ({ callee, call: calls[0] }));
+/** Which methods may be inlined besides those called only as `this.m(…)` in their class, and which none. */
+interface MethodRules {
+  /** The member names of objects chipweb does not make (anyReceiver), or null: only `this.m(…)` calls. */
+  engineNames: ReadonlySet<string> | null;
+  /** Methods another script calls on the program's objects (the OTA module): they stay on their classes. */
+  keep: ReadonlySet<string>;
+}
+
+/** The class methods named once in the program, and called there as `this.m(…)` (or `x.m(…)`: methodCallGroups). */
+function methodSites(program: NodePath<BabelTypes.Program>, rules: MethodRules): Site[] {
+  return methodCallGroups(methodMentions(program), 1, rules).map(({ callee, calls }) => ({
+    callee,
+    call: calls[0],
+  }));
 }
 
 /** The most times copyForEachCall runs (each pass may make a caller small or called once). */
@@ -735,17 +766,27 @@ function functionCallGroups(program: NodePath<BabelTypes.Program>, most: number)
   return groups;
 }
 
-/** The class methods defined once, held by no string, and named only as `this.m(…)` calls (1 to `most`). */
-function methodCallGroups(mentioned: MethodMentions, most: number): FewCallTarget[] {
+/**
+ * The class methods defined once, held by no string, and named only as
+ * `this.m(…)` calls (1 to `most`); with `engineNames`, also as `x.m(…)`
+ * calls when no object chipweb did not make has a member of that name.
+ * None that `rules.keep` names.
+ */
+function methodCallGroups(mentioned: MethodMentions, most: number, rules: MethodRules): FewCallTarget[] {
   const { methods, mentions, strings } = mentioned;
+  const { engineNames, keep } = rules;
   const groups: FewCallTarget[] = [];
   for (const [name, defined] of methods) {
     const named = mentions.get(name) ?? [];
-    if (defined.length !== 1 || named.length === 0 || named.length > most || strings.has(name)) continue;
+    if (defined.length !== 1 || named.length === 0 || named.length > most || strings.has(name) || keep.has(name))
+      continue;
+    const anyReceiver = engineNames !== null && !engineNames.has(name);
     const calls: NodePath<BabelTypes.CallExpression>[] = [];
     for (const member of named) {
       const call = member.parentPath;
-      if (!member.isMemberExpression() || member.node.object.type !== 'ThisExpression') break;
+      if (!member.isMemberExpression()) break;
+      const receiver = member.node.object.type;
+      if (receiver !== 'ThisExpression' && (!anyReceiver || receiver === 'Super')) break;
       if (!call?.isCallExpression() || call.node.callee !== member.node) break;
       calls.push(call);
     }
@@ -767,6 +808,7 @@ function copyForEachCall(
   refused: WeakSet<BabelTypes.Node>,
   made: Set<BabelTypes.Node>,
   t: Types,
+  rules: MethodRules,
 ): number {
   const mentioned = methodMentions(program);
   const taken = new Set<string>();
@@ -784,13 +826,16 @@ function copyForEachCall(
       }
     }
   };
-  const targets = [...functionCallGroups(program, MOST_COPIES), ...methodCallGroups(mentioned, MOST_COPIES)].filter(
+  const targets = [
+    ...functionCallGroups(program, MOST_COPIES),
+    ...methodCallGroups(mentioned, MOST_COPIES, rules),
+  ].filter(
     ({ callee, calls }) =>
       calls.length > 1 &&
       !refused.has(callee.node) &&
       nodeCount(callee.node, t) <= MOST_COPIED_NODES &&
       inlinableBody(callee) &&
-      calls.every((call) => inlinablePlace({ callee, call }, assigned, t)),
+      calls.every((call) => inlinablePlace({ callee, call }, assigned, t, rules.engineNames)),
   );
   // A target called from inside another's body waits for a later pass: copying that body would copy its call too,
   // so its calls here would no longer be all its calls (whichever of the two came first).
@@ -883,6 +928,29 @@ function inline(site: Site, assigned: Set<string>, t: Types): boolean {
   const locals = Object.keys(callee.scope.bindings).filter((name) => !paramNames.has(name));
 
   const out: BabelTypes.Statement[] = [];
+  // A method called on another object than the caller's `this` (anyReceiver): its `this` is that object,
+  // evaluated once and first, as the call did; a name of the caller's own that no argument sets is used as it is.
+  const receiver = callee.isClassMethod() ? (call.node.callee as BabelTypes.MemberExpression).object : null;
+  if (receiver && receiver.type !== 'ThisExpression') {
+    const own = receiver.type === 'Identifier' ? caller.scope.getBinding(receiver.name) : undefined;
+    let self: BabelTypes.Identifier;
+    if (
+      receiver.type === 'Identifier' &&
+      own &&
+      (own.scope === caller.scope || own.constant) &&
+      !args.some((a) => assigns(a, receiver.name, t))
+    )
+      self = receiver;
+    else {
+      self = caller.scope.generateUidIdentifier('self');
+      out.push(t.variableDeclaration('var', [t.variableDeclarator(self, receiver as BabelTypes.Expression)]));
+    }
+    callee.traverse({
+      ThisExpression(path) {
+        path.replaceWith(t.cloneNode(self));
+      },
+    });
+  }
   const assignedParams = params.filter((p) => !passed.has(p));
   if (assignedParams.length)
     out.push(
@@ -941,12 +1009,21 @@ function inline(site: Site, assigned: Set<string>, t: Types): boolean {
  * (see the file comment). `report.inlined` counts the calls written in
  * place, for the size report; `report.copiesLeft`, the functions copied
  * for each call that are still there at the end (0, or a check here let
- * one through: a test asserts it on the default app).
+ * one through: a test asserts it on the default app); `report.methods`,
+ * the methods written in place. `engineNames`: see MethodRules; `keep`:
+ * method names another script calls on the program's objects.
  */
-export function inlineSingleCalls(report: {
-  inlined: number;
-  copiesLeft: number;
-}): (api: { types: Types }) => PluginObj {
+export function inlineSingleCalls(
+  report: {
+    inlined: number;
+    copiesLeft: number;
+    /** The class methods written into their callers (and dropped), by name. */
+    methods?: string[];
+  },
+  engineNames: ReadonlySet<string> | null = null,
+  keep: ReadonlySet<string> = new Set(),
+): (api: { types: Types }) => PluginObj {
+  const rules: MethodRules = { engineNames, keep };
   return ({ types: t }) => ({
     name: 'chipweb-espruino-inline',
     visitor: {
@@ -961,7 +1038,7 @@ export function inlineSingleCalls(report: {
             program.scope.crawl();
             const assigned = assignedNames(program);
             const touched = new WeakSet<BabelTypes.Node>();
-            for (const site of [...functionSites(program), ...methodSites(program)]) {
+            for (const site of [...functionSites(program), ...methodSites(program, rules)]) {
               const caller = site.call.getFunctionParent();
               if (!caller || refused.has(site.callee.node) || touched.has(site.callee.node) || touched.has(caller.node))
                 continue;
@@ -969,16 +1046,20 @@ export function inlineSingleCalls(report: {
                 refused.add(site.callee.node);
                 continue;
               }
-              if (!inlinablePlace(site, assigned, t)) continue;
+              if (!inlinablePlace(site, assigned, t, engineNames)) continue;
               touched.add(site.callee.node);
               touched.add(caller.node);
-              if (inline(site, assigned, t)) report.inlined++;
+              const key = site.callee.isClassMethod() ? site.callee.node.key : null;
+              if (inline(site, assigned, t)) {
+                report.inlined++;
+                if (key?.type === 'Identifier') report.methods?.push(key.name);
+              }
               progressed = true;
             }
             // Nothing left called from one place: a small function called from a few gets a copy per call.
             if (!progressed && copies < MOST_COPY_PASSES) {
               copies++;
-              progressed = copyForEachCall(program, assigned, refused, made, t) > 0;
+              progressed = copyForEachCall(program, assigned, refused, made, t, rules) > 0;
             }
           }
           let left = 0;

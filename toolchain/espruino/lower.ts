@@ -60,7 +60,7 @@ import { shareLiterals } from './shared-literals.ts';
 import { inlineSingleCalls } from './inline.ts';
 import { PRELUDE_GLOBALS, preludeFor } from './prelude.ts';
 import { pretokenise } from './pretokenise.ts';
-import { type ColdReport, moveColdFunctions, refuseColdAsync, takeColdFunctions } from './cold.ts';
+import { type ColdReport, memberNamesIn, moveColdFunctions, refuseColdAsync, takeColdFunctions } from './cold.ts';
 import { frontLength, pureConstantsFirst, rootOrder } from './root-order.ts';
 import { engineMemberNames, type ShortNames, shortNamesFor } from './short-names.ts';
 import { PACKAGE_ROOT } from '../templates.ts';
@@ -208,6 +208,12 @@ export interface LowerOptions {
    */
   shortNames?: ShortNames | null;
   /**
+   * Member names a script lowered apart (the OTA module) uses on this one's
+   * objects, unshortened (memberNamesOf): methods of those names stay on
+   * their classes, never written into their callers (inline.ts).
+   */
+  keepMethods?: readonly string[];
+  /**
    * Keep the functions marked `'cold'` in a Storage file of their own
    * (cold.ts): for the boot code. Otherwise the mark is dropped and they
    * stay where they are (a script loaded beside it, such as the OTA module).
@@ -305,8 +311,11 @@ export interface LoweredScript {
   used: string[];
   /** The property names shortened, and what each became (null: none were). */
   shortNames: ShortNames | null;
-  /** Calls written in place of their functions (inline.ts), and copies made for it still there (0 unless a check erred). */
-  inlining: { inlined: number; copiesLeft: number };
+  /**
+   * Calls written in place of their functions (inline.ts), copies made for it still there (0 unless a check
+   * erred), and the methods written into their callers (gone from their classes), by name.
+   */
+  inlining: { inlined: number; copiesLeft: number; methods: string[] };
   /**
    * The functions kept in COLD_FILE (cold.ts): the file's bytes (null: none), each function as text, what
    * moved, what was marked and stayed.
@@ -415,6 +424,17 @@ function sourceDeclared(
   };
 }
 
+/**
+ * The member names the code bundled from `options.entry` uses (`x.name`,
+ * and strings, which a computed access may read), before any is
+ * shortened: what it may reach on objects another script hands it.
+ */
+export async function memberNamesOf(options: LowerOptions): Promise<string[]> {
+  const bundled = await bundle(options);
+  const code = bundled.outputFiles.find((f) => !f.path.endsWith('.map'))?.text ?? '';
+  return [...memberNamesIn(code, parseScript)];
+}
+
 /** Bundles, checks, lowers and minifies `options.entry`; throws LoweringError listing what cannot run. */
 export async function lowerForEspruino(options: LowerOptions): Promise<LoweredScript> {
   let bundled = await bundle(options);
@@ -510,7 +530,11 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
   if (!scoped || typeof scoped.code !== 'string')
     throw new Error('lowering for Espruino: block scoping produced no code');
   // Functions called from one place are written into it (inline.ts): fewer functions cost fewer variables.
-  const inlining = { inlined: 0, copiesLeft: 0 };
+  const inlining = { inlined: 0, copiesLeft: 0, methods: [] as string[] };
+  // What objects chipweb did not make may have as members: a method of such a name is called only as this.m(…).
+  const engineNames = engineMemberNames(PACKAGE_ROOT);
+  // What another script calls on this one's objects, under the names it gets here: those methods stay.
+  const keep = new Set((options.keepMethods ?? []).map((name) => shortNames?.cache[name] ?? name));
   const inlined = transformSync(scoped.code, {
     babelrc: false,
     configFile: false,
@@ -520,8 +544,8 @@ export async function lowerForEspruino(options: LowerOptions): Promise<LoweredSc
     // Then what runs only at boot or when something fails waits in flash until called (cold.ts): both
     // work as the program is left, the inlining first.
     plugins: [
-      inlineSingleCalls(inlining),
-      moveColdFunctions(coldReport, options.cold === true, options.cold ? engineMemberNames(PACKAGE_ROOT) : undefined),
+      inlineSingleCalls(inlining, engineNames, keep),
+      moveColdFunctions(coldReport, options.cold === true, engineNames),
     ],
     generatorOpts: RAW_UTF8,
   });
