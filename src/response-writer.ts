@@ -45,13 +45,22 @@ export class ResponseWriter {
    */
   readonly plan = new HeadPlan();
 
+  /**
+   * The size of every connection's output area (the pool's outputSize),
+   * kept: a typed array's length costs Espruino a lookup through its
+   * prototypes at every read.
+   */
+  private readonly outputSize: number;
+
   /** Made once by the server; `methodNames` by code, for Allow headers (the server fills it before a 405). */
   constructor(
     private readonly platform: Platform,
     private readonly counters: ServerStats,
     methodNames: readonly string[],
+    outputSize: number,
   ) {
     this.plan.methodNames = methodNames;
+    this.outputSize = outputSize;
   }
 
   /**
@@ -128,7 +137,7 @@ export class ResponseWriter {
       conn.keepAlive,
       length,
       length > 0 && !ctx.isHead ? res.bodyString : null,
-      conn.output.length,
+      this.outputSize,
     );
     // A socket without room for all of it takes none, and encode() writes the answer through the output area.
     if (text === null || !socket.writeText(text)) return false;

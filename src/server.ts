@@ -221,7 +221,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       conn.ctx.chainNesting = o.chainNesting || Infinity;
       this.connections.push(conn);
     }
-    this.writer = new ResponseWriter(platform, this.counters, this.methodNames);
+    this.writer = new ResponseWriter(platform, this.counters, this.methodNames, o.outputSize);
     this.spares = new Array<SlotContext | null>(o.spareContexts).fill(null);
     this.sessionOf = new Array<WsSession | null>(o.slots).fill(null);
     this.wsRejected = wsRejectionLogger(this.counters, platform);

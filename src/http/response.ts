@@ -151,7 +151,9 @@ export class ResponseState {
 
   /** Forgets the header lines after the first `count` (the ones set later). */
   truncateHeaders(count: number): void {
-    // Not 'cold': every request whose last answer set a header runs it (reset).
+    // Not 'cold': every request whose last answer set a header runs it (clearAll). 'noinline': one that set
+    // none skips it, and Espruino reads the code it skips token by token.
+    'noinline';
     for (let i = count; i < this.headerCount; i++) {
       this.headerNames[i] = UNSET;
       this.headerValues[i] = UNSET;
