@@ -42,6 +42,16 @@ const UNICODE = hasUnicode();
  * so responseText's common answer checks a type once, not per request.
  */
 let checkedType = '';
+/** The room the common answer's head takes with that type (its length kept: a string's length costs Espruino a lookup). */
+let checkedRoom = 0;
+/**
+ * The common answer's head with that type, up to its Content-Length value:
+ * made once, as each `+` on Espruino copies the whole string it adds to.
+ */
+let checkedHead = '';
+/** The common answer's head after its Content-Length value. */
+const KEEP_ALIVE_END = '\r\nConnection: keep-alive\r\n\r\n';
+const CLOSE_END = '\r\nConnection: close\r\n\r\n';
 
 /** Whether `s` is written as its own bytes (no UTF-8 encoding to do). */
 function byteString(s: string): boolean {
@@ -76,6 +86,9 @@ function headerLines(
     if (type !== checkedType) {
       if (!byteString(type) || CONTROL.test(type)) return null;
       checkedType = type;
+      // headerLines' room check, for the common answer's head (the status line's 17 bytes, Content-Type's line 16 and the type).
+      checkedRoom = type.length + 97;
+      checkedHead = `HTTP/1.1 200 OK\r\nContent-Type: ${type}\r\nContent-Length: `;
     }
     head += `Content-Type: ${type}\r\n`;
   }
@@ -130,16 +143,29 @@ export function responseText(
     res.headerCount === 0 &&
     type === checkedType &&
     type !== '' &&
-    // headerLines' room check, for this head (the status line's 17 bytes, Content-Type's line 16 and the type)
-    type.length + 97 <= room
+    checkedRoom <= room
   ) {
     // The common answer (a 200 with its type and no other header): what headerLines writes, in one expression.
     if (UNICODE && body !== null && espruino.E.isUTF8(body)) return null; // not bytes (see byteString)
-    const head = `HTTP/1.1 200 OK\r\nContent-Type: ${type}\r\nContent-Length: ${contentLength}\r\n${keepAlive ? 'Connection: keep-alive\r\n\r\n' : 'Connection: close\r\n\r\n'}`;
+    const head = checkedHead + contentLength + (keepAlive ? KEEP_ALIVE_END : CLOSE_END);
     return body === null ? head : head + body;
   }
-  // Any other answer. Not a function of its own, though the common one skips it token by token: its five
-  // parameters and itself would cost the board 9 variables.
+  return otherResponseText(res, keepAlive, contentLength, body, room);
+}
+
+/**
+ * responseText() for any other answer. A function of its own ('noinline'):
+ * Espruino reads the code it skips token by token, and the common answer
+ * would skip all of this at every request (about 260 tokens).
+ */
+function otherResponseText(
+  res: ResponseState,
+  keepAlive: boolean,
+  contentLength: number,
+  body: string | null,
+  room: number,
+): string | null {
+  'noinline';
   const sent = body !== null && statusHasBody(res.status) ? body : null;
   if (!plainStatus(res) || (sent !== null && !byteString(sent))) return null;
   const line = statusLine(res.status);
