@@ -368,6 +368,19 @@ describe('espruino lowering: inlining functions called from one place', () => {
     );
   });
 
+  it("copies a function marked 'inline' into every call whatever its size, branches too, and takes the directive out", () => {
+    const lines = Array.from({ length: 80 }, (_, i) => `v = v * 3 + ${i};`).join(' ');
+    const code = same(
+      `function big(v) { 'inline'; ${lines} return v; }
+       class A { step(n) { 'inline'; ${lines.replace(/v/g, 'n')} this.count++; return n; } run(flag) { this.count = 0; var a = this.step(1); if (flag) { var b = this.step(2); a = a - b; } return [a, this.count]; } }
+       function main(flag) { var a = big(1); if (flag) { var b = big(2); a = a - b; } return a + new A().run(flag)[0]; }
+       result = [main(true), main(false)];`,
+      4,
+    );
+    expect(code).to.not.match(/function big|step\(/);
+    expect(code).to.not.include("'inline'");
+  });
+
   it('refuses what would change the meaning or the memory', () => {
     const cases = [
       // called from more places than it is copied into

@@ -22,7 +22,7 @@
  *   reach this method (the method's `this` becomes `x`, evaluated once,
  *   first, as the call did);
  * - not marked `'cold'` (cold.ts keeps it in flash instead) or `'noinline'`
- *   (NO_INLINE);
+ *   (NO_INLINE); one marked `'inline'` (INLINE) is copied whatever its size;
  * - with plain parameters and no more arguments than parameters; no
  *   `arguments`, `super`, `new.target`, `let`/`const`, label, nested
  *   function or class; its returns where if/else can take them to the end
@@ -94,6 +94,20 @@ function makesFunctions(path: NodePath<BabelTypes.Function>): boolean {
  * this step removes it from the boot code once it is done.
  */
 export const NO_INLINE = 'noinline';
+
+/**
+ * The directive that writes a function into every caller whatever its size
+ * (`'inline';` as its body's first statement, removed like NO_INLINE): one
+ * a request runs at every request, from a place the size limits (MOST_COPIED_NODES, MOST_BRANCH_NODES)
+ * would refuse. A copy where it is not run is read token by token there:
+ * for what its other callers, the rarer paths, pay.
+ */
+export const INLINE = 'inline';
+
+/** Whether `callee` carries the INLINE directive. */
+function forced(callee: NodePath<FunctionNode>): boolean {
+  return callee.node.body.directives.some((d) => d.value.value === INLINE);
+}
 
 /** Whether the body of `callee` is one this step can inline anywhere but `return f(…)` (see the file comment). */
 function inlinableBody(callee: NodePath<FunctionNode>): boolean {
@@ -532,7 +546,7 @@ function inlinablePlace(
   if (call.node.arguments.length > callee.node.params.length) return false;
   if (!call.node.arguments.every((a) => a.type !== 'SpreadElement' && a.type !== 'ArgumentPlaceholder')) return false;
   // Espruino reads the code it skips token by token: a large body in a branch costs time whenever it is not taken.
-  if (inBranch(call) && nodeCount(callee.node, t) > MOST_BRANCH_NODES) return false;
+  if (inBranch(call) && nodeCount(callee.node, t) > MOST_BRANCH_NODES && !forced(callee)) return false;
   const statement = callStatement(call);
   if (!statement && !placementOf(call, caller, assigned)) return false;
   // Every return must find its place: any is one in `return f(…)`; elsewhere tail() must take it to the end.
@@ -833,7 +847,7 @@ function copyForEachCall(
     ({ callee, calls }) =>
       calls.length > 1 &&
       !refused.has(callee.node) &&
-      nodeCount(callee.node, t) <= MOST_COPIED_NODES &&
+      (nodeCount(callee.node, t) <= MOST_COPIED_NODES || forced(callee)) &&
       inlinableBody(callee) &&
       calls.every((call) => inlinablePlace({ callee, call }, assigned, t, rules.engineNames)),
   );
@@ -1069,7 +1083,7 @@ export function inlineSingleCalls(
             },
             // Its work done, the directive goes: on Espruino it would be a statement run at every call.
             Directive(path) {
-              if (path.node.value.value === NO_INLINE) path.remove();
+              if (path.node.value.value === NO_INLINE || path.node.value.value === INLINE) path.remove();
             },
           });
           report.copiesLeft = left;
