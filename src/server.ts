@@ -418,7 +418,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
           this.fill(conn);
           if (conn.filled === 0) return;
           if (before === 0) {
-            // A new head: forget the last (finish() leaves it, and the express lane writes every field itself).
+            // A new head: forget the last (finishRequest() leaves it, and the express lane writes every field itself).
             conn.head.reset();
             conn.deadline = this.platform.now() + this.options.headerTimeout;
           }
@@ -508,7 +508,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       // respond(): the answer as one string, when the engine writes it so (nothing left to flush then).
       if (this.overflow.waiting > 0) conn.keepAlive = this.overflow.veto(conn.keepAlive);
       if (this.writer.sendText(conn)) {
-        this.finish(conn);
+        this.finishRequest(conn);
         return;
       }
     }
@@ -820,6 +820,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
    * on Espruino ('cold'): it reads the code it passes token by token.
    */
   private readyChain(conn: Connection, bodyEnd: number): boolean {
+    'inline'; // every request runs it: on Espruino written into its two callers (a call saved)
     const head = conn.head;
     const ctx = conn.ctx;
     ctx.beginRequest();
@@ -1042,13 +1043,13 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     if (ctx.res.bodyKind === BODY_STREAM) {
       // The head went out in beginStream; the stream stays open until end().
       if (conn.state !== HANDLER || !this.write(conn)) return;
-      if (conn.streamEnding) this.finish(conn);
+      if (conn.streamEnding) this.finishRequest(conn);
       else conn.state = STREAM;
       return;
     }
     conn.keepAlive = this.keepAliveNow(conn.keepAlive);
     this.writer.encode(conn, false);
-    if (this.write(conn)) this.finish(conn);
+    if (this.write(conn)) this.finishRequest(conn);
   }
 
   /** A trailing-slash redirect: Location is the request's own path with '/' added or removed. */
@@ -1058,7 +1059,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     const pathEnd = addSlash ? head.pathEnd : head.pathEnd - 1;
     this.writer.redirectTo(conn.keepAlive, conn.input, head.pathStart, pathEnd, addSlash, head.targetEnd);
     this.writer.encode(conn, true);
-    if (this.write(conn)) this.finish(conn);
+    if (this.write(conn)) this.finishRequest(conn);
   }
 
   /** Keep-alive, unless the server is stopping or a connection waits for this slot (the veto). */
@@ -1111,14 +1112,15 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
       conn.state = STREAM;
       return;
     }
-    this.finish(conn);
+    this.finishRequest(conn);
     if ((conn.state as number) === HEAD) this.advance(conn, 0);
   }
 
   // ---- 5. next request, idle, or close ----
 
   /** The response is out: close, or keep the connection for the next request. */
-  private finish(conn: Connection): void {
+  private finishRequest(conn: Connection): void {
+    'inline'; // every request runs it: on Espruino written into its callers (a call saved)
     conn.streaming = false;
     conn.streamEnding = false;
     conn.served++;
@@ -1135,7 +1137,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     conn.deadline = conn.lastActive + (conn.filled > 0 ? this.options.headerTimeout : this.options.idleTimeout);
   }
 
-  /** finish() for a slot that holds the start of the next request (pipelined): moved to the front. */
+  /** finishRequest() for a slot that holds the start of the next request (pipelined): moved to the front. */
   private keepPipelined(conn: Connection): void {
     'cold'; // pipelining is rare: kept in flash on Espruino until called
     conn.input.copyWithin(0, conn.requestEnd, conn.filled);
@@ -1279,7 +1281,7 @@ class Engine implements SocketHandler, StreamSink, OverflowHost, SessionHost {
     this.writer.endStream(conn);
     if (behind || conn.state === HANDLER) return; // writable() or respond() sends it
     if (this.write(conn)) {
-      this.finish(conn);
+      this.finishRequest(conn);
       if (conn.state === HEAD) this.advance(conn, 0);
     }
   }
