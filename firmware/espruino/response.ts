@@ -138,13 +138,7 @@ export function responseText(
   room: number,
 ): string | null {
   const type = res.contentType;
-  if (
-    res.status === 200 &&
-    res.headerCount === 0 &&
-    type === checkedType &&
-    type !== '' &&
-    checkedRoom <= room
-  ) {
+  if (res.status === 200 && res.headerCount === 0 && type === checkedType && type !== '' && checkedRoom <= room) {
     // The common answer (a 200 with its type and no other header): what headerLines writes, in one expression.
     if (UNICODE && body !== null && espruino.E.isUTF8(body)) return null; // not bytes (see byteString)
     const head = checkedHead + contentLength + (keepAlive ? KEEP_ALIVE_END : CLOSE_END);

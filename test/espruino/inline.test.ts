@@ -18,13 +18,14 @@ import { run } from './run-in-v8.ts';
 function inlined(
   body: string,
   engineNames: ReadonlySet<string> | null = null,
+  keep: ReadonlySet<string> = new Set(),
 ): { code: string; count: number; copiesLeft: number; methods: string[] } {
   const report = { inlined: 0, copiesLeft: 0, methods: [] as string[] };
   const out = transformSync(`(function () {\n${body}\n})();`, {
     babelrc: false,
     configFile: false,
     sourceType: 'script',
-    plugins: [inlineSingleCalls(report, engineNames)],
+    plugins: [inlineSingleCalls(report, engineNames, keep)],
   });
   return { code: out?.code ?? '', count: report.inlined, copiesLeft: report.copiesLeft, methods: report.methods };
 }
@@ -215,6 +216,20 @@ describe('espruino lowering: inlining functions called from one place', () => {
     const code = same(body, 4, engine);
     expect(code).to.not.match(/take\(|grow\(/);
     expect(inlined(body, engine).methods).to.include.members(['take', 'grow', 'boxed', 'note']);
+  });
+
+  it('leaves a method another script calls on the program\u2019s objects (the OTA module) on its class', () => {
+    // The boot code hands its objects to the OTA module and calls the module's: a method either names stays.
+    const body = `class Target { complete() { this.done = 1; return 2; } other() { return 3; } }
+      function main(t) { var a = t.complete(); var b = t.other(); return [a, b, t.done]; }
+      var made = new Target();
+      result = [main(made), made['comp' + 'lete']()];`; // the other script's call: named nowhere in this one
+    const both = inlined(body, new Set(), new Set(['complete']));
+    // Without the name kept, the method goes, and the other script's call finds nothing.
+    expect(() => run(inlined(body, new Set()).code)).to.throw(/not a function/);
+    expect(run(both.code)).to.deep.equal(run(`(function () {\n${body}\n})();`));
+    expect(both.methods).to.deep.equal(['other']);
+    expect(both.code).to.match(/complete\(\) \{/);
   });
 
   it('leaves a method called on another object where an object the program did not make may have that member', () => {

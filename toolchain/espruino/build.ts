@@ -286,7 +286,13 @@ export async function buildEspruino(options: EspruinoBuildOptions): Promise<Espr
   // The app uses OtaSession (the boot code has its stand-in): the OTA module, the installer and its boot hook.
   const ota = lowered.used.includes(join(PACKAGE_ROOT, 'src', 'ota', 'session.ts'));
   if (ota) {
-    const module = await lowerOtaModule(webSockets, options.minify, lowered.shortNames, new Set(lowered.flags.flags));
+    // The boot code calls methods of the module's objects too: what it names stays on the module's classes.
+    const bootNames = new Set<string>();
+    for (const code of [lowered.code, ...lowered.cold.texts])
+      for (const name of memberNamesIn(code, parseScript)) bootNames.add(name);
+    const module = await lowerOtaModule(webSockets, options.minify, lowered.shortNames, new Set(lowered.flags.flags), [
+      ...bootNames,
+    ]);
     // The module is handed the boot code's objects: a method of theirs it names must still be on them.
     const named = memberNamesIn(module, parseScript);
     const reached = lowered.cold.methods.filter((name) => named.has(name));
@@ -384,6 +390,7 @@ async function lowerOtaModule(
   minify: boolean | undefined,
   shortNames: ShortNames | null,
   flags: ReadonlySet<string>,
+  bootNames: readonly string[],
 ): Promise<string> {
   try {
     const lowered = await lowerForEspruino({
@@ -392,6 +399,7 @@ async function lowerOtaModule(
       // The module and the boot code hand each other objects: the same names, shortened the same way.
       shortNames,
       flags,
+      keepMethods: bootNames,
     });
     return lowered.code;
   } catch (error) {

@@ -208,9 +208,10 @@ export interface LowerOptions {
    */
   shortNames?: ShortNames | null;
   /**
-   * Member names a script lowered apart (the OTA module) uses on this one's
-   * objects, unshortened (memberNamesOf): methods of those names stay on
-   * their classes, never written into their callers (inline.ts).
+   * Member names a script lowered apart (the OTA module, or the boot code
+   * for it) uses on this one's objects, unshortened (memberNamesOf) or as
+   * `shortNames` shortened them: methods of those names stay on their
+   * classes, never written into their callers (inline.ts).
    */
   keepMethods?: readonly string[];
   /**
